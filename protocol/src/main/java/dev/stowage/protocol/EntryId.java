@@ -1,0 +1,45 @@
+package dev.stowage.protocol;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.UUID;
+
+/** The id of a manifest (file, folder or workspace). Encoded as its 16 bytes in CBOR and SQLite. */
+public record EntryId(@JsonValue UUID value) implements Comparable<EntryId> {
+
+  public EntryId {
+    Require.nonNull(value, "entry id");
+  }
+
+  @JsonCreator
+  public static EntryId of(UUID value) {
+    return new EntryId(value);
+  }
+
+  public static EntryId random() {
+    return new EntryId(UUID.randomUUID());
+  }
+
+  /** Parses the canonical text form; anything else is an {@link InvalidRequestException}. */
+  public static EntryId parse(String text) {
+    return new EntryId(Uuids.parse(text, "entry id"));
+  }
+
+  public static EntryId fromBytes(byte[] bytes) {
+    return new EntryId(Uuids.fromBytes(bytes, "entry id"));
+  }
+
+  public byte[] toBytes() {
+    return Uuids.toBytes(value);
+  }
+
+  @Override
+  public int compareTo(EntryId other) {
+    return value.compareTo(other.value);
+  }
+
+  @Override
+  public String toString() {
+    return value.toString();
+  }
+}

@@ -1,0 +1,117 @@
+package dev.stowage.protocol;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.dataformat.cbor.CBORGenerator;
+import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * The stored form of a manifest: a CBOR map {@code {"format": 1, "manifest": {"type": ..., ...}}}.
+ *
+ * <p>The format version comes first so that data written by a newer Stowage is refused with a
+ * clear message before its content is interpreted. Unknown fields are ignored (a newer minor
+ * revision may add some); an unknown type, a missing field, a value out of range, truncated or
+ * garbage bytes are a {@link CorruptEntryException} that says what was wrong.
+ *
+ * <p>Thread-safe; encoding and decoding allocate only the result.
+ */
+public final class ManifestCodec {
+
+  /** The format this code writes, and the newest it reads. */
+  public static final int FORMAT_VERSION = 1;
+
+  private static final CBORMapper MAPPER =
+      CBORMapper.builder()
+          .addModule(new JavaTimeModule())
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+          .build();
+  private static final ObjectWriter WRITER = MAPPER.writerFor(LocalManifest.class);
+  private static final ObjectReader READER = MAPPER.readerFor(LocalManifest.class);
+
+  private ManifestCodec() {}
+
+  public static byte[] encode(LocalManifest manifest) {
+    Require.nonNull(manifest, "manifest");
+    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    try (CBORGenerator generator = MAPPER.getFactory().createGenerator(out)) {
+      generator.writeStartObject();
+      generator.writeNumberField("format", FORMAT_VERSION);
+      generator.writeFieldName("manifest");
+      WRITER.writeValue(generator, manifest);
+      generator.writeEndObject();
+    } catch (IOException e) {
+      // Writing records of ids, numbers and strings to memory cannot fail for a valid manifest.
+      throw new UncheckedIOException("cannot encode manifest " + manifest.id(), e);
+    }
+    return out.toByteArray();
+  }
+
+  public static LocalManifest decode(byte[] bytes) {
+    Require.nonNull(bytes, "encoded manifest");
+    try (JsonParser parser = MAPPER.createParser(bytes)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        throw corrupt("it is not a CBOR map");
+      }
+      int format = -1;
+      LocalManifest manifest = null;
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String field = parser.currentName();
+        JsonToken value = parser.nextToken();
+        if ("format".equals(field)) {
+          if (value != JsonToken.VALUE_NUMBER_INT) {
+            throw corrupt("its format version is not an integer");
+          }
+          format = parser.getIntValue();
+          if (format < 1 || format > FORMAT_VERSION) {
+            throw corrupt(
+                "it has format version " + format + "; this code reads versions 1 to "
+                    + FORMAT_VERSION + " (was it written by a newer Stowage?)");
+          }
+        } else if ("manifest".equals(field)) {
+          if (format < 0) {
+            throw corrupt("its manifest comes before its format version");
+          }
+          manifest = READER.readValue(parser);
+        } else {
+          parser.skipChildren();
+        }
+      }
+      if (parser.currentToken() != JsonToken.END_OBJECT || parser.nextToken() != null) {
+        throw corrupt("it has bytes after its end");
+      }
+      if (manifest == null) {
+        throw corrupt(format < 0 ? "it has no format version" : "it has no manifest");
+      }
+      return manifest;
+    } catch (InvalidTypeIdException e) {
+      throw corrupt("its type '" + e.getTypeId() + "' is not file, folder or workspace", e);
+    } catch (ValueInstantiationException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw corrupt("a value is invalid: " + cause.getMessage(), e);
+    } catch (JsonProcessingException e) {
+      throw corrupt(e.getOriginalMessage(), e);
+    } catch (IOException e) {
+      throw corrupt(e.toString(), e);
+    }
+  }
+
+  private static CorruptEntryException corrupt(String why) {
+    return new CorruptEntryException("cannot decode manifest: " + why);
+  }
+
+  private static CorruptEntryException corrupt(String why, Throwable cause) {
+    return new CorruptEntryException("cannot decode manifest: " + why, cause);
+  }
+}

@@ -1,0 +1,33 @@
+package dev.stowage.protocol;
+
+/**
+ * A snapshot of one open workspace.
+ *
+ * @param liveEntities manifest entity actors alive (bounded by {@code entity.max-active})
+ * @param dirtyEntries cached manifests written cache-only and not yet flushed
+ * @param data the data database (manifests and chunks)
+ * @param cache the cache database (blocks)
+ * @param blocks blocks stored now
+ * @param blockLimit the most blocks the cache keeps ({@code cache-size / block-size})
+ * @param blockHits block reads that found their block
+ * @param blockMisses block reads that did not
+ * @param blockEvictions blocks deleted by the LRU to stay within {@code blockLimit}
+ */
+public record StorageStats(
+    String workspaceId,
+    int liveEntities,
+    int dirtyEntries,
+    DatabaseStats data,
+    DatabaseStats cache,
+    long blocks,
+    long blockLimit,
+    long blockHits,
+    long blockMisses,
+    long blockEvictions) {
+
+  /** Block reads that found their block, from 0 to 1 (0 before any read). */
+  public double blockHitRatio() {
+    long reads = blockHits + blockMisses;
+    return reads == 0 ? 0.0 : (double) blockHits / reads;
+  }
+}

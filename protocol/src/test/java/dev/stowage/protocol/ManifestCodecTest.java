@@ -1,0 +1,119 @@
+package dev.stowage.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ManifestCodecTest {
+  private static final CBORMapper CBOR = new CBORMapper();
+  private static final Instant T = Instant.parse("2026-11-25T10:15:30.123456789Z");
+
+  @Test
+  void aFileOfTenThousandChunkRefsRoundTrips() {
+    List<ChunkRef> chunks = new ArrayList<>();
+    for (int i = 0; i < 10_000; i++) {
+      chunks.add(new ChunkRef(ChunkId.random(), i * 512L * 1024, 512 * 1024));
+    }
+    FileManifest file =
+        new FileManifest(EntryId.random(), EntryId.random(), 7, true, T, 10_000L * 512 * 1024, 512 * 1024, chunks);
+
+    byte[] encoded = ManifestCodec.encode(file);
+
+    assertThat(ManifestCodec.decode(encoded)).isEqualTo(file);
+    // Chunk refs are encoded as arrays with binary UUIDs: about 30 bytes each, not ~90.
+    assertThat(encoded.length).isLessThan(10_000 * 40);
+  }
+
+  @Test
+  void unknownFieldsAreIgnored() throws Exception {
+    FolderManifest folder =
+        new FolderManifest(EntryId.random(), EntryId.random(), 1, false, T, Map.of("a", EntryId.random()));
+    ObjectNode stored = (ObjectNode) CBOR.readTree(ManifestCodec.encode(folder));
+    stored.put("writtenBy", "stowage 9.0");
+    ((ObjectNode) stored.get("manifest")).put("colour", "blue");
+
+    assertThat(ManifestCodec.decode(CBOR.writeValueAsBytes(stored))).isEqualTo(folder);
+  }
+
+  @Test
+  void extraElementsOfAChunkRefAreIgnored() throws Exception {
+    FileManifest file = new FileManifest(EntryId.random(), EntryId.random(), 0, false, T, 3, 4,
+        List.of(new ChunkRef(ChunkId.random(), 0, 3)));
+    ObjectNode stored = (ObjectNode) CBOR.readTree(ManifestCodec.encode(file));
+    ((com.fasterxml.jackson.databind.node.ArrayNode) stored.get("manifest").get("chunks").get(0)).add("future");
+
+    assertThat(ManifestCodec.decode(CBOR.writeValueAsBytes(stored))).isEqualTo(file);
+  }
+
+  @Test
+  void anUnknownTypeIsACorruptEntryNamingTheType() throws Exception {
+    ObjectNode stored = (ObjectNode) CBOR.readTree(ManifestCodec.encode(workspace()));
+    ((ObjectNode) stored.get("manifest")).put("type", "symlink");
+
+    assertThatThrownBy(() -> ManifestCodec.decode(CBOR.writeValueAsBytes(stored)))
+        .isInstanceOf(CorruptEntryException.class)
+        .hasMessageContaining("'symlink'");
+  }
+
+  @Test
+  void aNewerFormatVersionIsRefusedBeforeItsContentIsRead() throws Exception {
+    ObjectNode stored = (ObjectNode) CBOR.readTree(ManifestCodec.encode(workspace()));
+    stored.put("format", 2);
+    ((ObjectNode) stored.get("manifest")).put("type", "something-new");
+
+    assertThatThrownBy(() -> ManifestCodec.decode(CBOR.writeValueAsBytes(stored)))
+        .isInstanceOf(CorruptEntryException.class)
+        .hasMessageContaining("format version 2")
+        .hasMessageContaining("newer Stowage");
+  }
+
+  @Test
+  void aMissingFieldIsCorruptNotAZeroDefault() throws Exception {
+    ObjectNode stored = (ObjectNode) CBOR.readTree(ManifestCodec.encode(workspace()));
+    ((ObjectNode) stored.get("manifest")).remove("baseVersion");
+
+    assertThatThrownBy(() -> ManifestCodec.decode(CBOR.writeValueAsBytes(stored)))
+        .isInstanceOf(CorruptEntryException.class)
+        .hasMessageContaining("baseVersion");
+  }
+
+  @Test
+  void aNegativeStoredVersionIsCorrupt() throws Exception {
+    ObjectNode stored = (ObjectNode) CBOR.readTree(ManifestCodec.encode(workspace()));
+    ((ObjectNode) stored.get("manifest")).put("baseVersion", -3);
+
+    assertThatThrownBy(() -> ManifestCodec.decode(CBOR.writeValueAsBytes(stored)))
+        .isInstanceOf(CorruptEntryException.class)
+        .hasMessageContaining("baseVersion must not be negative");
+  }
+
+  @Test
+  void garbageEmptyAndTrailingBytesAreCorrupt() {
+    byte[] valid = ManifestCodec.encode(workspace());
+    byte[] trailing = java.util.Arrays.copyOf(valid, valid.length + 1);
+
+    assertThatThrownBy(() -> ManifestCodec.decode(new byte[0])).isInstanceOf(CorruptEntryException.class);
+    assertThatThrownBy(() -> ManifestCodec.decode("not cbor at all".getBytes()))
+        .isInstanceOf(CorruptEntryException.class);
+    assertThatThrownBy(() -> ManifestCodec.decode(trailing))
+        .isInstanceOf(CorruptEntryException.class)
+        .hasMessageContaining("after its end");
+  }
+
+  @Test
+  void nullIsAnInvalidRequest() {
+    assertThatThrownBy(() -> ManifestCodec.encode(null)).isInstanceOf(InvalidRequestException.class);
+    assertThatThrownBy(() -> ManifestCodec.decode(null)).isInstanceOf(InvalidRequestException.class);
+  }
+
+  private static WorkspaceManifest workspace() {
+    return new WorkspaceManifest(EntryId.random(), 3, true, T, Map.of("docs", EntryId.random()));
+  }
+}

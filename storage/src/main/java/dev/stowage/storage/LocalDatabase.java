@@ -1,0 +1,518 @@
+package dev.stowage.storage;
+
+import dev.stowage.protocol.StorageFailedException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+import org.sqlite.SQLiteCommitListener;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteConnection;
+
+/**
+ * One SQLite connection to one database file of a workspace, used by one thread.
+ *
+ * <p><b>Opening.</b> The workspace directory is created with mode 0700. The connection takes the
+ * file's lock for good ({@code locking_mode=EXCLUSIVE}), enters WAL mode with {@code synchronous}
+ * from {@link Durability}, and migrates the schema forward through {@code PRAGMA user_version},
+ * refusing a schema newer than this code. A file is open at most once per process, and the
+ * exclusive lock keeps other processes out: a second opener gets a clear "locked" error instead of
+ * a second writer (INV-12).
+ *
+ * <p><b>Threads.</b> The thread that opens the database owns it; every call from any other thread
+ * is refused with {@link IllegalStateException} before it touches the connection (INV-12).
+ *
+ * <p><b>Transactions.</b> Explicit: {@link #begin()}, {@link #commit()}, {@link #rollback()}.
+ * Tables run their statements through {@link #run}; a statement that would commit or roll back
+ * behind the owner's back is refused, and a commit/rollback hook catches any that slips through
+ * (INV-7).
+ *
+ * <p><b>Failure.</b> Any {@link SQLException} (or unexpected error) inside {@link #run}, {@link
+ * #begin()} or {@link #commit()} rolls back the open transaction, closes the connection and marks
+ * the database failed: that call and every later one throw {@link StorageFailedException}, with
+ * the classified cause (INV-6). Nothing of the failed transaction is kept; re-opening gives exactly
+ * the last successful commit.
+ */
+public final class LocalDatabase implements AutoCloseable {
+  /** The WAL is truncated back to this size after a checkpoint when it grew past it. */
+  private static final long JOURNAL_SIZE_LIMIT = 64L << 20;
+
+  /** Statements that end, start or nest transactions: only this class may run them. */
+  private static final Pattern TRANSACTION_CONTROL =
+      Pattern.compile("^(BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE|VACUUM|ATTACH|DETACH|PRAGMA)\\b");
+  private static final Pattern LEADING_COMMENTS_AND_SPACE =
+      Pattern.compile("^(\\s+|--[^\\n]*(\\n|$)|/\\*.*?\\*/)+", Pattern.DOTALL);
+
+  /** Database files open in this process, by absolute path (INV-12: one connection per file). */
+  private static final Set<Path> OPEN_FILES = ConcurrentHashMap.newKeySet();
+
+  private final Path file;
+  private final Path registeredPath;
+  private final DatabaseKind kind;
+  private final Thread owner;
+  private final SQLiteConnection connection;
+  private final Map<String, PreparedStatement> statements = new HashMap<>();
+
+  private boolean inTransaction;
+  /** Set while this class itself commits or rolls back, so the hook knows the end is expected. */
+  private boolean endingTransaction;
+  /** Set by the hook when a transaction ended without this class ending it. */
+  private boolean transactionEndedBehindOurBack;
+  private StorageFailedException failure;
+  private boolean closed;
+  private long nanosInSqlite;
+
+  private LocalDatabase(Path file, Path registeredPath, DatabaseKind kind, SQLiteConnection connection) {
+    this.file = file;
+    this.registeredPath = registeredPath;
+    this.kind = kind;
+    this.owner = Thread.currentThread();
+    this.connection = connection;
+  }
+
+  /**
+   * Opens (creating if needed) the database of {@code kind} in {@code workspaceDir}, on the calling
+   * thread, which becomes its owner.
+   *
+   * @throws StorageFailedException if the directory cannot be created, the file is locked, open
+   *     in this process already, not a database, corrupt, or has a schema newer than this code
+   */
+  public static LocalDatabase open(Path workspaceDir, DatabaseKind kind, Durability durability) {
+    Path file = workspaceDir.resolve(kind.fileName());
+    createWorkspaceDirectory(workspaceDir);
+    Path registered = file.toAbsolutePath().normalize();
+    if (!OPEN_FILES.add(registered)) {
+      throw new StorageFailedException(
+          file + " is already open in this process: a database file has exactly one connection");
+    }
+    SQLiteConnection connection = null;
+    try {
+      SQLiteConfig config = new SQLiteConfig();
+      // Otherwise every INSERT runs and holds open "SELECT last_insert_rowid()": a wasted query per
+      // write, and an active statement that makes VACUUM fail with "SQL statements in progress".
+      config.setGetGeneratedKeys(false);
+      connection = (SQLiteConnection) config.createConnection("jdbc:sqlite:" + file);
+      LocalDatabase db = new LocalDatabase(file, registered, kind, connection);
+      db.configure(durability);
+      return db;
+    } catch (SQLException | RuntimeException e) {
+      OPEN_FILES.remove(registered);
+      closeQuietly(connection);
+      if (e instanceof StorageFailedException failed) {
+        throw failed;
+      }
+      SqliteFailure why = SqliteFailure.of(e);
+      throw new StorageFailedException(
+          "cannot open " + file + ": it " + why.description() + " (" + e.getMessage() + ")", e);
+    }
+  }
+
+  private static void createWorkspaceDirectory(Path dir) {
+    try {
+      if (!Files.isDirectory(dir)) {
+        Files.createDirectories(dir, Posix.ownerOnlyDirectory());
+      }
+    } catch (IOException e) {
+      throw new StorageFailedException("cannot create workspace directory " + dir + ": " + e, e);
+    }
+  }
+
+  private void configure(Durability durability) throws SQLException {
+    try (Statement s = connection.createStatement()) {
+      // Exclusive before WAL: the WAL index then lives in heap memory, and the lock is held until
+      // close, so no other process can write behind this connection.
+      s.execute("PRAGMA locking_mode = EXCLUSIVE");
+      if (kind.autoVacuum()) {
+        // Takes effect only before the first table exists, outside a transaction; a no-op later.
+        s.execute("PRAGMA auto_vacuum = FULL");
+      }
+      String mode = queryString(s, "PRAGMA journal_mode = WAL");
+      if (!"wal".equalsIgnoreCase(mode)) {
+        throw new StorageFailedException("cannot open " + file + ": WAL mode is unavailable (got " + mode + ")");
+      }
+      s.execute("PRAGMA synchronous = " + durability.name());
+      s.execute("PRAGMA journal_size_limit = " + JOURNAL_SIZE_LIMIT);
+      s.execute("PRAGMA temp_store = MEMORY");
+      s.execute("BEGIN IMMEDIATE");
+      int version = queryInt(s, "PRAGMA user_version");
+      int latest = Schema.latest(kind);
+      if (version > latest) {
+        s.execute("ROLLBACK");
+        throw new StorageFailedException(
+            "cannot open " + file + ": its schema version is " + version + ", this Stowage supports up to "
+                + latest + " (was it written by a newer Stowage?)");
+      }
+      for (int step = version; step < latest; step++) {
+        for (String ddl : Schema.migrations(kind).get(step)) {
+          s.execute(ddl);
+        }
+      }
+      s.execute("PRAGMA user_version = " + latest);
+      s.execute("COMMIT");
+    }
+    connection.addCommitListener(
+        new SQLiteCommitListener() {
+          @Override
+          public void onCommit() {
+            noteTransactionEnd();
+          }
+
+          @Override
+          public void onRollback() {
+            noteTransactionEnd();
+          }
+        });
+  }
+
+  private void noteTransactionEnd() {
+    if (inTransaction && !endingTransaction) {
+      transactionEndedBehindOurBack = true;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Transactions
+
+  /** Starts a write transaction. */
+  public void begin() {
+    checkUsable();
+    if (inTransaction) {
+      throw new IllegalStateException(file + ": a transaction is already open");
+    }
+    execute("begin", "BEGIN IMMEDIATE");
+    inTransaction = true;
+    transactionEndedBehindOurBack = false;
+  }
+
+  /** Commits the open transaction; on failure the database is invalidated (INV-6). */
+  public void commit() {
+    checkUsable();
+    if (!inTransaction) {
+      throw new IllegalStateException(file + ": no transaction to commit");
+    }
+    endingTransaction = true;
+    try {
+      execute("commit", "COMMIT");
+      inTransaction = false;
+    } finally {
+      endingTransaction = false;
+    }
+  }
+
+  /** Rolls back the open transaction. */
+  public void rollback() {
+    checkUsable();
+    if (!inTransaction) {
+      throw new IllegalStateException(file + ": no transaction to roll back");
+    }
+    endingTransaction = true;
+    try {
+      execute("rollback", "ROLLBACK");
+      inTransaction = false;
+    } finally {
+      endingTransaction = false;
+    }
+  }
+
+  public boolean inTransaction() {
+    return inTransaction;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Statements (for the table classes)
+
+  /** Work against the connection; any exception it throws invalidates the database. */
+  @FunctionalInterface
+  interface Sql<T> {
+    T run() throws SQLException;
+  }
+
+  /**
+   * Runs {@code work} on the owner thread, times it, and turns any failure into a failed database
+   * (INV-6). {@code what} names the operation in error messages.
+   */
+  <T> T run(String what, Sql<T> work) {
+    checkUsable();
+    long start = System.nanoTime();
+    try {
+      T result = work.run();
+      if (transactionEndedBehindOurBack) {
+        throw fail(what, SqliteFailure.TRANSACTION_ENDED, null);
+      }
+      return result;
+    } catch (StorageFailedException e) {
+      throw e;
+    } catch (SQLException | RuntimeException e) {
+      throw fail(what, SqliteFailure.of(e), e);
+    } finally {
+      nanosInSqlite += System.nanoTime() - start;
+    }
+  }
+
+  /**
+   * A cached prepared statement for {@code sql}. Statements that control transactions are refused,
+   * and refusing one invalidates the database like any other failure inside a transaction (INV-7).
+   * Call only from inside {@link #run}.
+   */
+  PreparedStatement statement(String sql) throws SQLException {
+    PreparedStatement statement = statements.get(sql);
+    if (statement == null) {
+      String head = LEADING_COMMENTS_AND_SPACE.matcher(sql).replaceFirst("").toUpperCase(Locale.ROOT);
+      if (TRANSACTION_CONTROL.matcher(head).find()) {
+        throw fail("prepare", SqliteFailure.TRANSACTION_ENDED,
+            new SQLException("refused a statement that controls the transaction: " + sql));
+      }
+      statement = connection.prepareStatement(sql);
+      statements.put(sql, statement);
+    }
+    return statement;
+  }
+
+  /**
+   * A statement prepared without the text guard, so tests can show the commit hook catching a
+   * transaction ended behind the owner's back.
+   */
+  PreparedStatement unguardedStatement(String sql) throws SQLException {
+    return connection.prepareStatement(sql);
+  }
+
+  private void execute(String what, String sql) {
+    run(what, () -> {
+      try (Statement s = connection.createStatement()) {
+        s.execute(sql);
+      }
+      return null;
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Maintenance
+
+  /**
+   * Vacuums when the files take more than {@code threshold} bytes on disk (database + WAL +
+   * shared memory), then checkpoints and truncates the WAL so the files end up smaller. Needs no
+   * open transaction: commit first.
+   *
+   * @return whether it vacuumed
+   */
+  public boolean vacuumIfLargerThan(long threshold) {
+    checkUsable();
+    if (inTransaction) {
+      throw new IllegalStateException(file + ": commit before vacuum");
+    }
+    if (sizeOnDisk() <= threshold) {
+      return false;
+    }
+    run("vacuum", () -> {
+      try (Statement s = connection.createStatement()) {
+        s.execute("VACUUM");
+        s.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+      }
+      return null;
+    });
+    return true;
+  }
+
+  /** Copies the WAL into the database file and truncates it. Needs no open transaction. */
+  public void checkpoint() {
+    checkUsable();
+    if (inTransaction) {
+      throw new IllegalStateException(file + ": commit before checkpoint");
+    }
+    execute("checkpoint", "PRAGMA wal_checkpoint(TRUNCATE)");
+  }
+
+  /** {@code PRAGMA integrity_check}: "ok", or the problems SQLite found, one per line. */
+  public String integrityCheck() {
+    return run("integrity check", () -> {
+      StringBuilder out = new StringBuilder();
+      try (Statement s = connection.createStatement(); ResultSet rows = s.executeQuery("PRAGMA integrity_check")) {
+        while (rows.next()) {
+          out.append(out.length() == 0 ? "" : "\n").append(rows.getString(1));
+        }
+      }
+      return out.toString();
+    });
+  }
+
+  /** The schema version stored in the file ({@code PRAGMA user_version}). */
+  public int schemaVersion() {
+    return run("schema version", () -> {
+      try (Statement s = connection.createStatement()) {
+        return queryInt(s, "PRAGMA user_version");
+      }
+    });
+  }
+
+  /**
+   * Bytes on disk of the database, its WAL and its shared-memory file. Reads only file sizes, so
+   * any thread may call it.
+   */
+  public long sizeOnDisk() {
+    return sizeOnDisk(file);
+  }
+
+  /** Bytes on disk of a database file and its WAL and shared-memory companions. */
+  public static long sizeOnDisk(Path databaseFile) {
+    return fileSize(databaseFile)
+        + fileSize(databaseFile.resolveSibling(databaseFile.getFileName() + "-wal"))
+        + fileSize(databaseFile.resolveSibling(databaseFile.getFileName() + "-shm"));
+  }
+
+  private static long fileSize(Path path) {
+    try {
+      return Files.size(path);
+    } catch (NoSuchFileException e) {
+      return 0;
+    } catch (IOException e) {
+      return 0; // a size for statistics only: an unreadable companion file counts as empty
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // State
+
+  public Path file() {
+    return file;
+  }
+
+  public DatabaseKind kind() {
+    return kind;
+  }
+
+  /** The name of the one thread allowed to use this database. */
+  public String ownerThreadName() {
+    return owner.getName();
+  }
+
+  /** Wall time spent inside SQLite by this connection. */
+  public long nanosInSqlite() {
+    return nanosInSqlite;
+  }
+
+  public boolean isFailed() {
+    return failure != null;
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  /** Whether {@code file} is open by a LocalDatabase in this process. */
+  public static boolean isOpen(Path databaseFile) {
+    return OPEN_FILES.contains(databaseFile.toAbsolutePath().normalize());
+  }
+
+  /**
+   * Closes the connection, rolling back a transaction still open (its writes were never
+   * acknowledged). Idempotent; a failed database is closed already.
+   */
+  @Override
+  public void close() {
+    checkOwner();
+    if (closed) {
+      return;
+    }
+    if (failure == null && inTransaction) {
+      try {
+        rollback();
+      } catch (StorageFailedException e) {
+        return; // rollback failed: the database is failed and closed now
+      }
+    }
+    closeConnection();
+  }
+
+  private void checkOwner() {
+    Thread current = Thread.currentThread();
+    if (current != owner) {
+      throw new IllegalStateException(
+          file + " belongs to thread '" + owner.getName() + "' and was called from '" + current.getName() + "'");
+    }
+  }
+
+  private void checkUsable() {
+    checkOwner();
+    if (failure != null) {
+      throw new StorageFailedException(failure.getMessage(), failure.getCause());
+    }
+    if (closed) {
+      throw new IllegalStateException(file + " is closed");
+    }
+  }
+
+  private StorageFailedException fail(String what, SqliteFailure why, Throwable cause) {
+    if (failure != null) {
+      return failure;
+    }
+    String detail = cause == null || cause.getMessage() == null ? "" : " (" + cause.getMessage() + ")";
+    failure = new StorageFailedException(
+        file.getFileName() + " " + why.description() + " during " + what + detail
+            + "; the open transaction was rolled back and the database closed: reopen the workspace",
+        cause);
+    if (inTransaction) {
+      endingTransaction = true;
+      try (Statement s = connection.createStatement()) {
+        s.execute("ROLLBACK");
+      } catch (SQLException ignored) {
+        // SQLite may have rolled back already (e.g. after SQLITE_FULL); closing discards the rest.
+      } finally {
+        endingTransaction = false;
+        inTransaction = false;
+      }
+    }
+    closeConnection();
+    return failure;
+  }
+
+  private void closeConnection() {
+    for (PreparedStatement statement : statements.values()) {
+      try {
+        statement.close();
+      } catch (SQLException ignored) {
+        // closing the connection releases it anyway
+      }
+    }
+    statements.clear();
+    closeQuietly(connection);
+    closed = true;
+    OPEN_FILES.remove(registeredPath);
+  }
+
+  private static void closeQuietly(SQLiteConnection connection) {
+    if (connection != null) {
+      try {
+        connection.close();
+      } catch (SQLException ignored) {
+        // nothing more to release
+      }
+    }
+  }
+
+  private static String queryString(Statement s, String sql) throws SQLException {
+    try (ResultSet rows = s.executeQuery(sql)) {
+      return rows.next() ? rows.getString(1) : null;
+    }
+  }
+
+  private static int queryInt(Statement s, String sql) throws SQLException {
+    try (ResultSet rows = s.executeQuery(sql)) {
+      return rows.next() ? rows.getInt(1) : 0;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "LocalDatabase[" + file + (failure != null ? ", failed" : closed ? ", closed" : "") + "]";
+  }
+}

@@ -1,0 +1,120 @@
+package dev.stowage.storage;
+
+import dev.stowage.protocol.InvalidRequestException;
+import dev.stowage.protocol.Require;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.HexFormat;
+
+/**
+ * The 32-byte AES-256 key that encrypts one workspace at rest. The key file holds the key as 64
+ * hex digits and a newline, and is created with mode 0600.
+ *
+ * <p>{@link #toString()} never shows key bytes; {@link #fingerprint()} identifies a key in logs
+ * and reports without revealing it.
+ */
+public final class LocalKey {
+  public static final int LENGTH = 32;
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private final byte[] bytes;
+
+  private LocalKey(byte[] bytes) {
+    this.bytes = bytes;
+  }
+
+  public static LocalKey generate() {
+    byte[] bytes = new byte[LENGTH];
+    RANDOM.nextBytes(bytes);
+    return new LocalKey(bytes);
+  }
+
+  /** Wraps a copy of {@code bytes}, which must be exactly 32 bytes. */
+  public static LocalKey of(byte[] bytes) {
+    Require.nonNull(bytes, "key bytes");
+    if (bytes.length != LENGTH) {
+      throw new InvalidRequestException("a local key has " + LENGTH + " bytes, got " + bytes.length);
+    }
+    return new LocalKey(bytes.clone());
+  }
+
+  /**
+   * Reads a key file written by {@link #save(Path)}.
+   *
+   * @throws IOException if the file cannot be read
+   * @throws InvalidRequestException if it does not hold a key
+   */
+  public static LocalKey load(Path file) throws IOException {
+    Require.nonNull(file, "key file");
+    String text = Files.readString(file, StandardCharsets.US_ASCII).strip();
+    if (text.length() != 2 * LENGTH) {
+      throw new InvalidRequestException(
+          "key file " + file + " does not hold a key: expected " + 2 * LENGTH + " hex digits");
+    }
+    try {
+      return new LocalKey(HexFormat.of().parseHex(text));
+    } catch (IllegalArgumentException e) {
+      throw new InvalidRequestException("key file " + file + " does not hold a key: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Writes the key to a new file with mode 0600 (where the file system has POSIX permissions). An
+   * existing file is never overwritten: losing a key loses the data it encrypts.
+   *
+   * @throws FileAlreadyExistsException if {@code file} exists
+   */
+  public void save(Path file) throws IOException {
+    Require.nonNull(file, "key file");
+    if (Files.exists(file)) {
+      throw new FileAlreadyExistsException(file.toString(), null, "refusing to overwrite a key file");
+    }
+    Path dir = file.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Path temp = Files.createTempFile(dir, ".key-", ".tmp", Posix.ownerOnlyFile());
+    try {
+      Files.writeString(temp, HexFormat.of().formatHex(bytes) + "\n", StandardCharsets.US_ASCII);
+      Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(temp);
+    }
+  }
+
+  /** A copy of the key bytes. */
+  public byte[] bytes() {
+    return bytes.clone();
+  }
+
+  /** The first 8 bytes of the key's SHA-256, in hex: names a key without revealing it. */
+  public String fingerprint() {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(bytes);
+      return HexFormat.of().formatHex(digest, 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform has SHA-256", e);
+    }
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof LocalKey key && MessageDigest.isEqual(bytes, key.bytes);
+  }
+
+  @Override
+  public int hashCode() {
+    return Arrays.hashCode(bytes);
+  }
+
+  @Override
+  public String toString() {
+    return "LocalKey[" + fingerprint() + "]";
+  }
+}

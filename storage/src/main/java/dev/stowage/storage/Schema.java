@@ -1,0 +1,50 @@
+package dev.stowage.storage;
+
+import java.util.List;
+
+/**
+ * The tables of each database and their migrations. {@code PRAGMA user_version} holds the number
+ * of migrations applied; opening runs the missing ones in one transaction and refuses a file whose
+ * version is newer than {@link #latest(DatabaseKind)}.
+ *
+ * <p>Append migrations, never edit one that has shipped.
+ */
+final class Schema {
+  private Schema() {}
+
+  /** The prevent-sync pattern a new workspace starts with: matches nothing. */
+  static final String DEFAULT_PREVENT_SYNC_PATTERN = "^\\b$";
+
+  private static final String CHUNKS =
+      "CREATE TABLE chunks (chunk_id BLOB PRIMARY KEY NOT NULL, size INTEGER NOT NULL,"
+          + " offline INTEGER NOT NULL, accessed_on REAL, data BLOB NOT NULL)";
+  private static final String KEY_CHECK =
+      "CREATE TABLE key_check (_id INTEGER PRIMARY KEY NOT NULL, sealed BLOB NOT NULL)";
+
+  private static final List<List<String>> DATA =
+      List.of(
+          List.of(
+              "CREATE TABLE vlobs (vlob_id BLOB PRIMARY KEY NOT NULL, base_version INTEGER NOT NULL,"
+                  + " remote_version INTEGER NOT NULL, need_sync INTEGER NOT NULL, blob BLOB NOT NULL)",
+              // Partial indexes: need-sync queries touch only the rows they return.
+              "CREATE INDEX vlobs_local_need_sync ON vlobs (vlob_id) WHERE need_sync = 1",
+              "CREATE INDEX vlobs_remote_need_sync ON vlobs (vlob_id) WHERE base_version != remote_version",
+              "CREATE TABLE realm_checkpoint (_id INTEGER PRIMARY KEY NOT NULL, checkpoint INTEGER NOT NULL)",
+              "CREATE TABLE prevent_sync_pattern (_id INTEGER PRIMARY KEY NOT NULL, pattern TEXT NOT NULL,"
+                  + " fully_applied INTEGER NOT NULL)",
+              "INSERT INTO prevent_sync_pattern (_id, pattern, fully_applied) VALUES (0, '"
+                  + DEFAULT_PREVENT_SYNC_PATTERN + "', 0)",
+              CHUNKS,
+              KEY_CHECK));
+
+  private static final List<List<String>> CACHE =
+      List.of(List.of(CHUNKS, "CREATE INDEX chunks_accessed_on ON chunks (accessed_on)", KEY_CHECK));
+
+  static List<List<String>> migrations(DatabaseKind kind) {
+    return kind == DatabaseKind.DATA ? DATA : CACHE;
+  }
+
+  static int latest(DatabaseKind kind) {
+    return migrations(kind).size();
+  }
+}

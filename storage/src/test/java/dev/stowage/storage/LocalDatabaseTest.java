@@ -1,0 +1,326 @@
+package dev.stowage.storage;
+
+import static dev.stowage.storage.TestDatabases.openCache;
+import static dev.stowage.storage.TestDatabases.openData;
+import static dev.stowage.storage.TestDatabases.pragma;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.stowage.protocol.ChunkId;
+import dev.stowage.protocol.EntryId;
+import dev.stowage.protocol.StorageFailedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class LocalDatabaseTest {
+  @TempDir Path root;
+  private final List<LocalDatabase> opened = new ArrayList<>();
+
+  @AfterEach
+  void closeAll() {
+    opened.forEach(LocalDatabase::close);
+  }
+
+  private LocalDatabase data(Path dir) {
+    LocalDatabase db = openData(dir);
+    opened.add(db);
+    return db;
+  }
+
+  @Test
+  void opensInWalModeWithTheRequestedDurabilityInAPrivateDirectory() throws Exception {
+    Path dir = root.resolve("ws");
+    LocalDatabase normal = data(dir);
+    LocalDatabase full = LocalDatabase.open(root.resolve("ws2"), DatabaseKind.DATA, Durability.FULL);
+    opened.add(full);
+
+    assertThat(pragma(normal, "PRAGMA journal_mode")).isEqualTo("wal");
+    assertThat(pragma(normal, "PRAGMA synchronous")).isEqualTo("1"); // NORMAL
+    assertThat(pragma(full, "PRAGMA synchronous")).isEqualTo("2"); // FULL
+    assertThat(pragma(normal, "PRAGMA locking_mode")).isEqualTo("exclusive");
+    assertThat(pragma(normal, "PRAGMA auto_vacuum")).isEqualTo("0");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwx------");
+    assertThat(normal.file()).isEqualTo(dir.resolve("data_v1.sqlite"));
+    assertThat(normal.schemaVersion()).isEqualTo(Schema.latest(DatabaseKind.DATA));
+  }
+
+  @Test
+  void theCacheDatabaseOpensWithAutoVacuumFull() {
+    LocalDatabase cache = openCache(root);
+    opened.add(cache);
+
+    assertThat(pragma(cache, "PRAGMA auto_vacuum")).isEqualTo("1"); // FULL
+    assertThat(cache.file().getFileName().toString()).isEqualTo("cache_v1.sqlite");
+  }
+
+  @Test
+  void reopeningKeepsDataAndSchema() {
+    LocalDatabase db = openData(root);
+    ChunkId id = ChunkId.random();
+    db.begin();
+    new ChunkTable(db).put(id, 1, new byte[] {9}, 0);
+    db.commit();
+    db.close();
+
+    LocalDatabase again = data(root);
+
+    assertThat(new ChunkTable(again).get(id)).contains(new byte[] {9});
+    assertThat(again.schemaVersion()).isEqualTo(Schema.latest(DatabaseKind.DATA));
+  }
+
+  @Test
+  @DisplayName("INV-19: a schema newer than the code is refused with a clear error, and left untouched")
+  void aNewerSchemaIsRefused() throws Exception {
+    openData(root).close();
+    TestDatabases.rawExecute(root.resolve("data_v1.sqlite"), "PRAGMA user_version = 99");
+
+    assertThatThrownBy(() -> openData(root))
+        .isInstanceOf(StorageFailedException.class)
+        .hasMessageContaining("schema version is 99")
+        .hasMessageContaining("newer Stowage");
+    assertThat(LocalDatabase.isOpen(root.resolve("data_v1.sqlite"))).isFalse();
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + root.resolve("data_v1.sqlite"));
+        var rows = c.createStatement().executeQuery("PRAGMA user_version")) {
+      assertThat(rows.getInt(1)).isEqualTo(99);
+    }
+  }
+
+  @Test
+  @DisplayName("INV-19: a file that is not a database is refused with a clear error")
+  void aFileThatIsNotADatabaseIsRefused() throws Exception {
+    Files.createDirectories(root);
+    Files.write(root.resolve("data_v1.sqlite"), "this is a text file, not a database at all".repeat(200).getBytes());
+
+    assertThatThrownBy(() -> openData(root))
+        .isInstanceOf(StorageFailedException.class)
+        .hasMessageContaining("is not a SQLite database");
+  }
+
+  @Test
+  void aWorkspaceDirectoryThatCannotBeCreatedIsAClearError() throws Exception {
+    Path blocker = Files.writeString(root.resolve("file"), "x");
+
+    assertThatThrownBy(() -> openData(blocker.resolve("ws")))
+        .isInstanceOf(StorageFailedException.class)
+        .hasMessageContaining("cannot create workspace directory");
+  }
+
+  @Test
+  @DisplayName("INV-12: a database refuses calls from any thread but the one that opened it")
+  void callsFromAnotherThreadAreRefused() {
+    LocalDatabase db = data(root);
+    ChunkTable chunks = new ChunkTable(db);
+
+    ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+        () -> CompletableFuture.runAsync(() -> chunks.get(ChunkId.random())).get());
+
+    assertThat(refused.getCause())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("belongs to thread '" + Thread.currentThread().getName() + "'");
+    assertThat(db.ownerThreadName()).isEqualTo(Thread.currentThread().getName());
+    assertThat(db.isFailed()).isFalse(); // a refused call does not touch the connection
+    assertThat(chunks.get(ChunkId.random())).isEmpty();
+  }
+
+  @Test
+  @DisplayName("INV-12: one connection per file: a second open in the process is refused, another connection is locked out")
+  void oneConnectionPerFile() throws Exception {
+    LocalDatabase db = data(root);
+    db.begin();
+    new ChunkTable(db).put(ChunkId.random(), 1, new byte[1], 0);
+    db.commit();
+
+    assertThatThrownBy(() -> openData(root))
+        .isInstanceOf(StorageFailedException.class)
+        .hasMessageContaining("already open in this process");
+    try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + db.file())) {
+      assertThatThrownBy(() -> other.createStatement().executeQuery("SELECT count(*) FROM chunks"))
+          .isInstanceOf(SQLException.class)
+          .hasMessageContaining("locked");
+    }
+  }
+
+  @Test
+  @DisplayName("INV-12: a workspace locked by another program fails to open with a clear error")
+  void aLockedFileFailsToOpenClearly() throws Exception {
+    openData(root).close();
+    try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + root.resolve("data_v1.sqlite"))) {
+      var s = other.createStatement();
+      s.execute("PRAGMA locking_mode = EXCLUSIVE");
+      s.execute("BEGIN IMMEDIATE");
+      s.execute("INSERT INTO key_check (_id, sealed) VALUES (7, x'00')");
+
+      assertThatThrownBy(() -> openData(root))
+          .isInstanceOf(StorageFailedException.class)
+          .hasMessageContaining("locked by another process");
+      s.execute("ROLLBACK");
+    }
+  }
+
+  @Test
+  @DisplayName("INV-6: SQLITE_FULL rolls back, closes, and fails every later call; reopening gives the last commit")
+  void diskFullInvalidatesTheDatabase() {
+    LocalDatabase db = openData(root);
+    ChunkTable chunks = new ChunkTable(db);
+    ChunkId committed = ChunkId.random();
+    db.begin();
+    chunks.put(committed, 10, new byte[10], 0);
+    db.commit();
+    int pages = Integer.parseInt(pragma(db, "PRAGMA page_count"));
+    pragma(db, "PRAGMA max_page_count = " + (pages + 8));
+
+    db.begin();
+    List<ChunkId> written = new ArrayList<>();
+    StorageFailedException full = org.junit.jupiter.api.Assertions.assertThrows(StorageFailedException.class, () -> {
+      for (int i = 0; i < 1000; i++) {
+        ChunkId id = ChunkId.random();
+        chunks.put(id, 4096, new byte[4096], 0);
+        written.add(id);
+      }
+    });
+
+    assertThat(full).hasMessageContaining("is full").hasMessageContaining("rolled back");
+    assertThat(SqliteFailure.of(full.getCause())).isEqualTo(SqliteFailure.DISK_FULL);
+    assertThat(written).isNotEmpty();
+    assertThat(db.isFailed()).isTrue();
+    assertThat(db.isClosed()).isTrue();
+    assertThatThrownBy(() -> chunks.get(committed)).isInstanceOf(StorageFailedException.class)
+        .hasMessageContaining("is full");
+    assertThatThrownBy(db::commit).isInstanceOf(StorageFailedException.class);
+
+    LocalDatabase reopened = data(root);
+    ChunkTable after = new ChunkTable(reopened);
+    assertThat(after.get(committed)).isPresent();
+    assertThat(after.presentAmong(written)).isEmpty();
+    assertThat(after.count()).isEqualTo(1);
+    assertThat(reopened.integrityCheck()).isEqualTo("ok");
+  }
+
+  @Test
+  @DisplayName("INV-6: a real I/O error (file size limit, EFBIG) invalidates the database; reopening gives the last commit")
+  void ioErrorInvalidatesTheDatabase() throws Exception {
+    Path dir = root.resolve("io");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    // bash's ulimit -f counts 1 KiB blocks: 3 MiB fits the first commit, not the large transaction.
+    Process child = new ProcessBuilder("bash", "-c",
+            "ulimit -f 3072 && exec \"$0\" -cp \"$1\" dev.stowage.storage.IoErrorChild \"$2\"",
+            java, System.getProperty("java.class.path"), dir.toString())
+        .redirectErrorStream(true)
+        .start();
+    String output = new String(child.getInputStream().readAllBytes());
+    int exit = child.waitFor();
+
+    assertThat(output).contains("committed=100").contains("failure=IO_ERROR").contains("later=StorageFailedException");
+    assertThat(exit).as(output).isZero();
+    LocalDatabase reopened = data(dir);
+    assertThat(new ChunkTable(reopened).count()).isEqualTo(100);
+    assertThat(reopened.integrityCheck()).isEqualTo("ok");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"COMMIT", "commit", "  END TRANSACTION", "/* sneaky */ COMMIT", "-- x\nROLLBACK",
+      "SAVEPOINT s", "RELEASE s", "BEGIN", "VACUUM", "PRAGMA journal_mode = DELETE", "ATTACH 'x' AS y"})
+  @DisplayName("INV-7: a statement that would end the transaction is refused, and the batch is rolled back")
+  void transactionControlStatementsAreRefused(String sql) {
+    LocalDatabase db = openData(root);
+    ChunkId pending = ChunkId.random();
+    db.begin();
+    new ChunkTable(db).put(pending, 1, new byte[1], 0);
+
+    assertThatThrownBy(() -> db.run("evil", () -> db.statement(sql).execute()))
+        .isInstanceOf(StorageFailedException.class)
+        .hasMessageContaining("had its transaction ended by a statement");
+    assertThat(db.isFailed()).isTrue();
+
+    LocalDatabase reopened = data(root);
+    assertThat(new ChunkTable(reopened).get(pending)).isEmpty();
+  }
+
+  @Test
+  @DisplayName("INV-7: the commit hook catches a transaction ended behind the owner's back")
+  void theCommitHookCatchesWhatTheGuardMisses() {
+    LocalDatabase db = openData(root);
+    db.begin();
+    new ChunkTable(db).put(ChunkId.random(), 1, new byte[1], 0);
+
+    assertThatThrownBy(() -> db.run("sneaky", () -> db.unguardedStatement("COMMIT").execute()))
+        .isInstanceOf(StorageFailedException.class)
+        .hasMessageContaining("had its transaction ended by a statement");
+    assertThat(db.isFailed()).isTrue();
+    assertThatThrownBy(db::commit).isInstanceOf(StorageFailedException.class);
+  }
+
+  @Test
+  void vacuumRunsOnlyAboveTheThresholdAndLeavesTheFilesSmaller() {
+    LocalDatabase db = data(root);
+    ChunkTable chunks = new ChunkTable(db);
+    List<ChunkId> ids = new ArrayList<>();
+    db.begin();
+    for (int i = 0; i < 200; i++) {
+      ChunkId id = ChunkId.random();
+      chunks.put(id, 16 * 1024, new byte[16 * 1024], 0);
+      ids.add(id);
+    }
+    db.commit();
+    db.begin();
+    chunks.deleteAll(ids);
+    db.commit();
+    long before = db.sizeOnDisk();
+
+    assertThat(db.vacuumIfLargerThan(before)).isFalse();
+    assertThat(db.sizeOnDisk()).isEqualTo(before);
+    assertThat(db.vacuumIfLargerThan(before / 2)).isTrue();
+    assertThat(db.sizeOnDisk()).isLessThan(before / 4);
+    assertThat(db.integrityCheck()).isEqualTo("ok");
+  }
+
+  @Test
+  void vacuumAndCheckpointNeedTheBatchCommittedFirst() {
+    LocalDatabase db = data(root);
+    db.begin();
+
+    assertThatThrownBy(() -> db.vacuumIfLargerThan(0)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(db::checkpoint).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(db::begin).isInstanceOf(IllegalStateException.class);
+    db.commit();
+    assertThatThrownBy(db::commit).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void closingRollsBackAnUnacknowledgedBatchAndIsIdempotent() {
+    LocalDatabase db = openData(root);
+    ChunkId uncommitted = ChunkId.random();
+    db.begin();
+    new ChunkTable(db).put(uncommitted, 1, new byte[1], 0);
+
+    db.close();
+    db.close();
+
+    assertThat(LocalDatabase.isOpen(db.file())).isFalse();
+    assertThat(new ChunkTable(data(root)).get(uncommitted)).isEmpty();
+  }
+
+  @Test
+  void timeInsideSqliteIsCounted() {
+    LocalDatabase db = data(root);
+    long before = db.nanosInSqlite();
+
+    new VlobTable(db).get(EntryId.random());
+
+    assertThat(db.nanosInSqlite()).isGreaterThan(before);
+  }
+}

@@ -1,0 +1,72 @@
+package dev.stowage.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.stowage.protocol.InvalidRequestException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HexFormat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LocalKeyTest {
+  @TempDir Path dir;
+
+  @Test
+  void aSavedKeyLoadsBackWithMode0600() throws Exception {
+    LocalKey key = LocalKey.generate();
+    Path file = dir.resolve("keys/workspace.key");
+
+    key.save(file);
+
+    assertThat(LocalKey.load(file)).isEqualTo(key);
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+    assertThat(Files.readString(file).strip()).hasSize(64);
+  }
+
+  @Test
+  void anExistingKeyFileIsNeverOverwritten() throws Exception {
+    Path file = dir.resolve("k");
+    LocalKey first = LocalKey.generate();
+    first.save(file);
+
+    assertThatThrownBy(() -> LocalKey.generate().save(file)).isInstanceOf(FileAlreadyExistsException.class);
+    assertThat(LocalKey.load(file)).isEqualTo(first);
+  }
+
+  @Test
+  void aFileThatHoldsNoKeyIsAnInvalidRequestNamingTheFile() throws Exception {
+    Path shortFile = Files.writeString(dir.resolve("short"), "abcd");
+    Path notHex = Files.writeString(dir.resolve("nothex"), "z".repeat(64));
+
+    assertThatThrownBy(() -> LocalKey.load(shortFile))
+        .isInstanceOf(InvalidRequestException.class).hasMessageContaining(shortFile.toString());
+    assertThatThrownBy(() -> LocalKey.load(notHex)).isInstanceOf(InvalidRequestException.class);
+    assertThatThrownBy(() -> LocalKey.load(dir.resolve("missing"))).isInstanceOf(NoSuchFileException.class);
+  }
+
+  @Test
+  void keysAreThirtyTwoBytesAndCopiedDefensively() {
+    byte[] bytes = new byte[32];
+    LocalKey key = LocalKey.of(bytes);
+    bytes[0] = 1;
+
+    assertThat(key.bytes()).containsOnly(0);
+    assertThatThrownBy(() -> LocalKey.of(new byte[31])).isInstanceOf(InvalidRequestException.class)
+        .hasMessageContaining("32 bytes");
+    assertThatThrownBy(() -> LocalKey.of(null)).isInstanceOf(InvalidRequestException.class);
+  }
+
+  @Test
+  void toStringShowsAFingerprintNeverTheKey() {
+    LocalKey key = LocalKey.generate();
+
+    assertThat(key.toString()).doesNotContain(HexFormat.of().formatHex(key.bytes()))
+        .contains(key.fingerprint());
+    assertThat(key.fingerprint()).hasSize(16);
+  }
+}
