@@ -332,6 +332,36 @@ public final class LocalDatabase implements AutoCloseable {
     execute("checkpoint", "PRAGMA wal_checkpoint(TRUNCATE)");
   }
 
+  /**
+   * Caps the database at {@code pages} pages ({@code PRAGMA max_page_count}); writes past it fail
+   * with SQLITE_FULL like a full disk. For quotas and for fault-injection tests.
+   */
+  public void setMaxPageCount(long pages) {
+    checkUsable();
+    execute("set max page count", "PRAGMA max_page_count = " + pages);
+  }
+
+  /** Pages the database file has now ({@code PRAGMA page_count}). */
+  public long pageCount() {
+    return run("page count", () -> {
+      try (Statement s = connection.createStatement()) {
+        return (long) queryInt(s, "PRAGMA page_count");
+      }
+    });
+  }
+
+  /**
+   * Invalidates the database after an error outside SQLite that leaves the open transaction in an
+   * unknown state (e.g. a bug in code between two statements): rolls back, closes, fails (INV-6).
+   */
+  public StorageFailedException invalidate(String what, Throwable cause) {
+    checkOwner();
+    if (closed && failure == null) {
+      return new StorageFailedException(file + " is closed", cause);
+    }
+    return fail(what, SqliteFailure.OTHER, cause);
+  }
+
   /** {@code PRAGMA integrity_check}: "ok", or the problems SQLite found, one per line. */
   public String integrityCheck() {
     return run("integrity check", () -> {

@@ -1,0 +1,262 @@
+package dev.stowage.actors;
+
+import dev.stowage.protocol.ChunkId;
+import dev.stowage.protocol.EntryId;
+import dev.stowage.protocol.LocalManifest;
+import dev.stowage.protocol.NeedSync;
+import dev.stowage.protocol.PreventSyncPattern;
+import dev.stowage.protocol.Require;
+import dev.stowage.protocol.StorageClosedException;
+import dev.stowage.protocol.StorageCommand;
+import dev.stowage.protocol.StorageCommand.ClearBlock;
+import dev.stowage.protocol.StorageCommand.ClearChunk;
+import dev.stowage.protocol.StorageCommand.ClearManifest;
+import dev.stowage.protocol.StorageCommand.ClearMemoryCache;
+import dev.stowage.protocol.StorageCommand.Close;
+import dev.stowage.protocol.StorageCommand.EnsureManifestPersistent;
+import dev.stowage.protocol.StorageCommand.GetBlock;
+import dev.stowage.protocol.StorageCommand.GetChunk;
+import dev.stowage.protocol.StorageCommand.GetLocalChunkIds;
+import dev.stowage.protocol.StorageCommand.GetManifest;
+import dev.stowage.protocol.StorageCommand.GetNeedSyncEntries;
+import dev.stowage.protocol.StorageCommand.GetPreventSyncPattern;
+import dev.stowage.protocol.StorageCommand.GetRealmCheckpoint;
+import dev.stowage.protocol.StorageCommand.GetStats;
+import dev.stowage.protocol.StorageCommand.MarkPreventSyncPatternFullyApplied;
+import dev.stowage.protocol.StorageCommand.RunVacuum;
+import dev.stowage.protocol.StorageCommand.SetBlock;
+import dev.stowage.protocol.StorageCommand.SetChunk;
+import dev.stowage.protocol.StorageCommand.SetManifest;
+import dev.stowage.protocol.StorageCommand.SetPreventSyncPattern;
+import dev.stowage.protocol.StorageCommand.UpdateRealmCheckpoint;
+import dev.stowage.protocol.StorageException;
+import dev.stowage.protocol.StorageStats;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * {@link WorkspaceStorage} over the supervisor's protocol: each method checks its arguments (a
+ * failed stage with {@link dev.stowage.protocol.InvalidRequestException}, nothing sent), copies
+ * the collections it was given, and asks. It never blocks and never throws.
+ */
+final class ActorWorkspaceStorage implements WorkspaceStorage {
+  private final String workspaceId;
+  private final ActorRef<StorageCommand> supervisor;
+  private final Scheduler scheduler;
+  private final Duration timeout;
+  private final int maxChunkSize;
+  /** Set once close() completed: later calls fail at once instead of asking a stopped actor. */
+  private volatile boolean closed;
+
+  ActorWorkspaceStorage(String workspaceId, ActorRef<StorageCommand> supervisor, Scheduler scheduler,
+      StorageSettings settings) {
+    this.workspaceId = workspaceId;
+    this.supervisor = supervisor;
+    this.scheduler = scheduler;
+    this.timeout = settings.askTimeout();
+    this.maxChunkSize = settings.maxChunkSize();
+  }
+
+  @Override
+  public CompletionStage<LocalManifest> getManifest(EntryId id) {
+    return ask(() -> Require.nonNull(id, "entry id"), replyTo -> new GetManifest(id, replyTo));
+  }
+
+  @Override
+  public CompletionStage<Done> setManifest(EntryId id, LocalManifest m) {
+    return setManifest(id, m, false, Set.of());
+  }
+
+  @Override
+  public CompletionStage<Done> setManifest(EntryId id, LocalManifest m, boolean cacheOnly, Set<ChunkId> removedChunkIds) {
+    return askWith(() -> {
+          RequestValidation.manifest(id, m, removedChunkIds);
+          return Collections.unmodifiableSet(new HashSet<>(removedChunkIds));
+        },
+        removed -> replyTo -> new SetManifest(id, m, cacheOnly, removed, replyTo));
+  }
+
+  @Override
+  public CompletionStage<Done> ensureManifestPersistent(EntryId id) {
+    return ask(() -> Require.nonNull(id, "entry id"), replyTo -> new EnsureManifestPersistent(id, replyTo));
+  }
+
+  @Override
+  public CompletionStage<Done> clearManifest(EntryId id) {
+    return ask(() -> Require.nonNull(id, "entry id"), replyTo -> new ClearManifest(id, replyTo));
+  }
+
+  @Override
+  public CompletionStage<NeedSync> getNeedSyncEntries() {
+    return ask(GetNeedSyncEntries::new);
+  }
+
+  @Override
+  public CompletionStage<Long> getRealmCheckpoint() {
+    return ask(GetRealmCheckpoint::new);
+  }
+
+  @Override
+  public CompletionStage<Done> updateRealmCheckpoint(long checkpoint, Map<EntryId, Long> changedVlobs) {
+    return askWith(() -> {
+          RequestValidation.realmCheckpoint(checkpoint, changedVlobs);
+          return Collections.unmodifiableMap(new HashMap<>(changedVlobs));
+        },
+        changed -> replyTo -> new UpdateRealmCheckpoint(checkpoint, changed, replyTo));
+  }
+
+  @Override
+  public CompletionStage<Pattern> getPreventSyncPattern() {
+    return getPreventSyncPatternState().thenApply(state -> Pattern.compile(state.regex()));
+  }
+
+  @Override
+  public CompletionStage<PreventSyncPattern> getPreventSyncPatternState() {
+    return ask(GetPreventSyncPattern::new);
+  }
+
+  @Override
+  public CompletionStage<Done> setPreventSyncPattern(Pattern p) {
+    return askWith(() -> RequestValidation.regex(p), regex -> replyTo -> new SetPreventSyncPattern(regex, replyTo));
+  }
+
+  @Override
+  public CompletionStage<Done> markPreventSyncPatternFullyApplied(Pattern p) {
+    return askWith(() -> RequestValidation.regex(p),
+        regex -> replyTo -> new MarkPreventSyncPatternFullyApplied(regex, replyTo));
+  }
+
+  @Override
+  public CompletionStage<byte[]> getChunk(ChunkId id) {
+    return ask(() -> Require.nonNull(id, "chunk id"), replyTo -> new GetChunk(id, replyTo));
+  }
+
+  @Override
+  public CompletionStage<Done> setChunk(ChunkId id, byte[] data) {
+    return askWith(() -> {
+          RequestValidation.payload(id, data, maxChunkSize, "chunk");
+          return data;
+        },
+        bytes -> replyTo -> new SetChunk(id, bytes, replyTo));
+  }
+
+  @Override
+  public CompletionStage<Done> clearChunk(ChunkId id) {
+    return ask(() -> Require.nonNull(id, "chunk id"), replyTo -> new ClearChunk(id, replyTo));
+  }
+
+  @Override
+  public CompletionStage<Set<ChunkId>> getLocalChunkIds(Collection<ChunkId> ids) {
+    return askWith(() -> {
+          RequestValidation.chunkIds(ids, "chunk ids");
+          return Collections.unmodifiableList(new ArrayList<>(ids));
+        },
+        list -> replyTo -> new GetLocalChunkIds(list, replyTo));
+  }
+
+  @Override
+  public CompletionStage<byte[]> getBlock(ChunkId id) {
+    return ask(() -> Require.nonNull(id, "block id"), replyTo -> new GetBlock(id, replyTo));
+  }
+
+  @Override
+  public CompletionStage<Done> setBlock(ChunkId id, byte[] data) {
+    return askWith(() -> {
+          RequestValidation.payload(id, data, maxChunkSize, "block");
+          return data;
+        },
+        bytes -> replyTo -> new SetBlock(id, bytes, replyTo));
+  }
+
+  @Override
+  public CompletionStage<Done> clearBlock(ChunkId id) {
+    return ask(() -> Require.nonNull(id, "block id"), replyTo -> new ClearBlock(id, replyTo));
+  }
+
+  @Override
+  public CompletionStage<Done> clearMemoryCache(boolean flush) {
+    return ask(replyTo -> new ClearMemoryCache(flush, replyTo));
+  }
+
+  @Override
+  public CompletionStage<Done> runVacuum() {
+    return ask(RunVacuum::new);
+  }
+
+  @Override
+  public CompletionStage<StorageStats> stats() {
+    return ask(GetStats::new);
+  }
+
+  @Override
+  public CompletionStage<Done> close() {
+    if (closed) {
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
+    return AskPattern.<StorageCommand, Done>askWithStatus(supervisor, Close::new, timeout, scheduler)
+        .thenApply(done -> {
+          closed = true;
+          return done;
+        });
+  }
+
+  @Override
+  public String workspaceId() {
+    return workspaceId;
+  }
+
+  @Override
+  public ActorRef<StorageCommand> supervisor() {
+    return supervisor;
+  }
+
+  @Override
+  public String toString() {
+    return "WorkspaceStorage[" + workspaceId + (closed ? ", closed" : "") + "]";
+  }
+
+  /** Asks, unless closed. */
+  private <T> CompletionStage<T> ask(Function<ActorRef<StatusReply<T>>, StorageCommand> request) {
+    if (closed) {
+      return CompletableFuture.failedFuture(new StorageClosedException("workspace '" + workspaceId + "' is closed"));
+    }
+    return AskPattern.askWithStatus(supervisor, request::apply, timeout, scheduler);
+  }
+
+  /** Checks (and copies) the arguments with {@code check}, then asks with what it returned. */
+  private <A, T> CompletionStage<T> askWith(
+      Supplier<A> check, Function<A, Function<ActorRef<StatusReply<T>>, StorageCommand>> request) {
+    A checked;
+    try {
+      checked = check.get();
+    } catch (StorageException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return ask(request.apply(checked));
+  }
+
+  /** Checks the arguments with {@code check}, then asks. */
+  private <T> CompletionStage<T> ask(Runnable check, Function<ActorRef<StatusReply<T>>, StorageCommand> request) {
+    return askWith(() -> {
+      check.run();
+      return null;
+    }, ignored -> request);
+  }
+}

@@ -1,0 +1,335 @@
+package dev.stowage.actors;
+
+import dev.stowage.protocol.DatabaseStats;
+import dev.stowage.protocol.StorageCommand;
+import dev.stowage.protocol.StorageException;
+import dev.stowage.protocol.StorageFailedException;
+import dev.stowage.storage.LocalDatabase;
+import dev.stowage.storage.Store;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * The only code that touches one database file: one actor, on its own pinned thread, owning the
+ * file's one {@link LocalDatabase} connection (INV-12).
+ *
+ * <h2>Requests</h2>
+ *
+ * An {@link Execute} carries a {@link Work} to run against the store, already serialized and
+ * encrypted by its sender: this thread spends its time in SQLite only. Its {@link Mode} says how
+ * it is answered:
+ *
+ * <ul>
+ *   <li>{@link Mode#READ} runs at once and is answered at once. If a write batch is open, the read
+ *       runs inside it and sees the batch's writes: the gateway is one serial order.
+ *   <li>{@link Mode#WRITE} runs inside the open write transaction (beginning one if needed) and is
+ *       answered only after the commit that holds it succeeded.
+ *   <li>{@link Mode#READ_WRITE} is a read that also writes bookkeeping (a block read refreshing its
+ *       recency): it joins the batch but is answered at once, since losing its write loses nothing.
+ * </ul>
+ *
+ * <h2>Group commit</h2>
+ *
+ * After a write, the gateway sends itself a {@code CommitMarker}. Mailboxes are FIFO, so by the
+ * time the marker is processed every request that was queued behind the first write has joined the
+ * batch: the gateway commits when no further write is queued. It commits earlier when the batch
+ * holds {@code group-commit.max-batch} writes, or when its oldest write has waited {@code
+ * group-commit.max-delay} (checked after every request, so a flood of reads cannot hold a commit
+ * back). Under load, many writers share one commit (and with {@code durability = full}, one
+ * fsync); alone, a writer waits for exactly one commit.
+ *
+ * <h2>Failure</h2>
+ *
+ * Any failure of SQLite invalidates the database (see {@link LocalDatabase}): the batch is rolled
+ * back, every writer in it and every later request gets {@link StorageFailedException}, and the
+ * owner is told with {@link Failed} (INV-6). The gateway stays up, answering with the failure,
+ * until its owner closes or stops it. A {@link StorageException} other than that, thrown by a work
+ * before it changed anything (an entry missing, a request refused), answers that request alone.
+ */
+public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway.Command> {
+
+  public sealed interface Command permits Execute, Vacuum, GetStats, Close, CommitMarker {}
+
+  /** How an {@link Execute} is scheduled and answered. */
+  public enum Mode {
+    READ,
+    READ_WRITE,
+    WRITE
+  }
+
+  /**
+   * Work against a store, run on the gateway's thread. It may throw a {@link StorageException}
+   * other than {@link StorageFailedException} only before it changed anything.
+   */
+  @FunctionalInterface
+  public interface Work<S, R> {
+    R apply(S store);
+  }
+
+  public record Execute<S, R>(Mode mode, String what, Work<S, R> work, ActorRef<StatusReply<R>> replyTo)
+      implements Command {}
+
+  /** Commits the open batch, then vacuums if the files take more than {@code threshold} bytes. */
+  public record Vacuum(long threshold, ActorRef<StatusReply<Boolean>> replyTo) implements Command {}
+
+  public record GetStats(ActorRef<StatusReply<DatabaseStats>> replyTo) implements Command {}
+
+  /** Commits the open batch, closes the database and stops. */
+  public record Close(ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  private enum CommitMarker implements Command {
+    INSTANCE
+  }
+
+  /** What a gateway tells its owner (a supervisor, which receives them as its own messages). */
+  public sealed interface Event extends StorageCommand.Internal permits Opened, Failed {}
+
+  public record Opened(String database) implements Event {}
+
+  /** The database could not be opened, or was invalidated; {@code cause} says why. */
+  public record Failed(String database, StorageException cause) implements Event {}
+
+  /**
+   * A gateway that opens its store with {@code open} on its own thread, then tells {@code owner}.
+   * Spawn it on the pinned dispatcher of {@link StorageSettings#gatewayDispatcher()}.
+   */
+  public static <S extends Store> Behavior<Command> create(
+      String database, Supplier<S> open, int maxBatch, Duration maxDelay, ActorRef<Event> owner) {
+    return Behaviors.setup(context -> {
+      S store;
+      try {
+        store = open.get();
+      } catch (StorageException e) {
+        context.getLog().error("cannot open {}: {}", database, e.getMessage());
+        owner.tell(new Failed(database, e));
+        return failed(e instanceof StorageFailedException f ? f
+            : new StorageFailedException(database + " could not be opened: " + e.getMessage(), e));
+      }
+      owner.tell(new Opened(database));
+      return new DbGateway<>(context, database, store, maxBatch, maxDelay, owner);
+    });
+  }
+
+  private final String database;
+  private final S store;
+  private final LocalDatabase db;
+  private final int maxBatch;
+  private final long maxDelayNanos;
+  private final ActorRef<Event> owner;
+
+  /** A write executed in the open batch, answered when the batch commits or fails. */
+  private record PendingWrite(ActorRef<StatusReply<Object>> replyTo, Object result) {}
+
+  private final List<PendingWrite> batch = new ArrayList<>();
+  private long batchStartNanos;
+  private boolean markerQueued;
+
+  private long commits;
+  private long writes;
+  private long reads;
+  private int maxBatchSeen;
+
+  private DbGateway(
+      ActorContext<Command> context, String database, S store, int maxBatch, Duration maxDelay, ActorRef<Event> owner) {
+    super(context);
+    this.database = database;
+    this.store = store;
+    this.db = store.database();
+    this.maxBatch = maxBatch;
+    this.maxDelayNanos = maxDelay.toNanos();
+    this.owner = owner;
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Execute.class, this::onExecute)
+        .onMessageEquals(CommitMarker.INSTANCE, this::onCommitMarker)
+        .onMessage(Vacuum.class, this::onVacuum)
+        .onMessage(GetStats.class, this::onGetStats)
+        .onMessage(Close.class, this::onClose)
+        .onSignal(PostStop.class, signal -> onPostStop())
+        .build();
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private Behavior<Command> onExecute(Execute request) {
+    return execute((Execute<S, Object>) request);
+  }
+
+  private Behavior<Command> execute(Execute<S, Object> request) {
+    try {
+      if (request.mode() != Mode.READ && !db.inTransaction()) {
+        db.begin();
+        batchStartNanos = System.nanoTime();
+      }
+      Object result = request.work().apply(store);
+      switch (request.mode()) {
+        case READ -> {
+          reads++;
+          request.replyTo().tell(StatusReply.success(result));
+        }
+        case READ_WRITE -> {
+          reads++;
+          request.replyTo().tell(StatusReply.success(result));
+          batch.add(new PendingWrite(null, null));
+        }
+        case WRITE -> batch.add(new PendingWrite(request.replyTo(), result));
+      }
+    } catch (StorageFailedException e) {
+      request.replyTo().tell(StatusReply.error(e));
+      return fail(e);
+    } catch (StorageException e) {
+      request.replyTo().tell(StatusReply.error(e)); // refused before it changed anything
+    } catch (RuntimeException e) {
+      StorageFailedException failure = db.invalidate(request.what(), e);
+      request.replyTo().tell(StatusReply.error(failure));
+      return fail(failure);
+    }
+    return maybeCommit();
+  }
+
+  private Behavior<Command> maybeCommit() {
+    if (batch.isEmpty()) {
+      return this;
+    }
+    if (batch.size() >= maxBatch || System.nanoTime() - batchStartNanos >= maxDelayNanos) {
+      return commitOrFail();
+    }
+    if (!markerQueued) {
+      markerQueued = true;
+      getContext().getSelf().tell(CommitMarker.INSTANCE);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onCommitMarker() {
+    markerQueued = false;
+    return commitOrFail();
+  }
+
+  private Behavior<Command> commitOrFail() {
+    try {
+      commit();
+      return this;
+    } catch (StorageFailedException e) {
+      return fail(e);
+    }
+  }
+
+  /** Commits the open batch, if any, and answers its writers. */
+  private void commit() {
+    if (!db.inTransaction()) {
+      return;
+    }
+    db.commit();
+    commits++;
+    writes += batch.size();
+    maxBatchSeen = Math.max(maxBatchSeen, batch.size());
+    for (PendingWrite write : batch) {
+      if (write.replyTo() != null) {
+        write.replyTo().tell(StatusReply.success(write.result()));
+      }
+    }
+    batch.clear();
+  }
+
+  private Behavior<Command> onVacuum(Vacuum request) {
+    try {
+      commit();
+      boolean vacuumed = db.vacuumIfLargerThan(request.threshold());
+      if (vacuumed) {
+        getContext().getLog().info("vacuumed {}: {} bytes on disk now", database, db.sizeOnDisk());
+      }
+      request.replyTo().tell(StatusReply.success(vacuumed));
+      return this;
+    } catch (StorageFailedException e) {
+      request.replyTo().tell(StatusReply.error(e));
+      return fail(e);
+    }
+  }
+
+  private Behavior<Command> onGetStats(GetStats request) {
+    request.replyTo().tell(StatusReply.success(
+        new DatabaseStats(db.sizeOnDisk(), commits, writes, reads, maxBatchSeen, db.nanosInSqlite())));
+    return this;
+  }
+
+  private Behavior<Command> onClose(Close request) {
+    try {
+      commit();
+    } catch (StorageFailedException e) {
+      request.replyTo().tell(StatusReply.error(e));
+      return fail(e);
+    }
+    store.close();
+    getContext().getLog().debug("closed {}", database);
+    request.replyTo().tell(StatusReply.ack());
+    return Behaviors.stopped();
+  }
+
+  /** Stopped without Close (its owner stopped, or the system is going down): commit what ran. */
+  private Behavior<Command> onPostStop() {
+    if (!db.isClosed()) {
+      try {
+        commit();
+        store.close();
+      } catch (StorageFailedException e) {
+        failPendingWrites(e);
+      }
+    }
+    return this;
+  }
+
+  /** The database was invalidated: answer the failed batch, tell the owner, answer all with the failure. */
+  private Behavior<Command> fail(StorageFailedException cause) {
+    getContext().getLog().error("{} failed: {}", database, cause.getMessage());
+    failPendingWrites(cause);
+    owner.tell(new Failed(database, cause));
+    return failed(cause);
+  }
+
+  /** Every writer of a failed batch learns that its write was rolled back. */
+  private void failPendingWrites(StorageFailedException cause) {
+    for (PendingWrite write : batch) {
+      if (write.replyTo() != null) {
+        write.replyTo().tell(StatusReply.error(cause));
+      }
+    }
+    batch.clear();
+  }
+
+  /** Answers everything with the failure; closes on Close, stops with its owner. */
+  private static Behavior<Command> failed(StorageFailedException cause) {
+    return Behaviors.receive(Command.class)
+        .onMessage(Execute.class, request -> {
+          request.replyTo().tell(StatusReply.error(cause));
+          return Behaviors.same();
+        })
+        .onMessage(Vacuum.class, request -> {
+          request.replyTo().tell(StatusReply.error(cause));
+          return Behaviors.same();
+        })
+        .onMessage(GetStats.class, request -> {
+          request.replyTo().tell(StatusReply.error(cause));
+          return Behaviors.same();
+        })
+        .onMessage(Close.class, request -> {
+          request.replyTo().tell(StatusReply.ack());
+          return Behaviors.stopped();
+        })
+        .onMessageEquals(CommitMarker.INSTANCE, Behaviors::same)
+        .build();
+  }
+}

@@ -1,0 +1,467 @@
+package dev.stowage.actors;
+
+import dev.stowage.protocol.ChunkId;
+import dev.stowage.protocol.CorruptEntryException;
+import dev.stowage.protocol.EntryId;
+import dev.stowage.protocol.EntryMissingException;
+import dev.stowage.protocol.LocalManifest;
+import dev.stowage.protocol.ManifestCodec;
+import dev.stowage.protocol.StorageCommand;
+import dev.stowage.protocol.StorageCommand.ClearManifest;
+import dev.stowage.protocol.StorageCommand.EnsureManifestPersistent;
+import dev.stowage.protocol.StorageCommand.GetManifest;
+import dev.stowage.protocol.StorageCommand.ManifestCommand;
+import dev.stowage.protocol.StorageCommand.SetManifest;
+import dev.stowage.protocol.StorageException;
+import dev.stowage.protocol.StorageFailedException;
+import dev.stowage.storage.BlobCipher;
+import dev.stowage.storage.DataStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * The cached value of one manifest, and the only code that reads or writes it: the actor is the
+ * per-key lock. Every command on its id passes through it in order.
+ *
+ * <h2>State</h2>
+ *
+ * <ul>
+ *   <li>{@code value}: the manifest as the cache knows it, {@code null} for absent (never stored,
+ *       or cleared). It is authoritative once {@code known}: after a load, or after any write.
+ *   <li>{@code version}: a counter bumped by every write (set or clear). {@code sentVersion} is the
+ *       newest version sent to the gateway, {@code persistedVersion} the newest whose commit
+ *       succeeded. The entry is <em>dirty</em> while {@code version > persistedVersion}.
+ *   <li>{@code pendingRemoved}: chunk ids to delete with the next flush (INV-2); they stay
+ *       readable until that flush commits.
+ * </ul>
+ *
+ * <h2>Loading (INV-4)</h2>
+ *
+ * The first read (or clear) of an unknown entry asks the gateway for the stored row and stashes
+ * reads meanwhile. Writes do not wait: a blind write needs no old value. A load result is used only
+ * if nothing was written while it was in flight; otherwise the newer cached value stays, and the
+ * stashed reads see it.
+ *
+ * <h2>Flushing (INV-3)</h2>
+ *
+ * A flush sends the current value (serialized and encrypted here, not on the gateway thread), its
+ * version and the pending removed ids as one write. On success the entry is marked clean only if
+ * {@code version} is still the flushed one: a write during the flush, even of an equal manifest
+ * that only adds removed ids, keeps it dirty. A version is never sent twice; flushes of newer
+ * versions may follow one another without waiting, since the gateway commits them in order.
+ * Durable writes flush at once and are answered when their version is persisted; cache-only
+ * writes are answered at once and flushed on ensure, passivation, max-dirty, clearMemoryCache or
+ * close.
+ *
+ * <h2>Lifecycle</h2>
+ *
+ * Idle for {@code entity.passivate-after}, the entity asks its supervisor to passivate it. On the
+ * supervisor's {@code FLUSH_AND_STOP} it flushes if dirty, waits for every flush in flight (and a
+ * load in flight) and stops; with {@code DISCARD_AND_STOP} it drops what was not yet sent. The
+ * supervisor buffers commands for a stopping entity and hands them to its successor (INV-18). After
+ * a database failure it answers everything with {@link StorageFailedException} and never writes
+ * again (INV-6).
+ */
+public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
+
+  /** What the supervisor tells an entity. */
+  public enum Control implements StorageCommand.Internal {
+    /** Flush if dirty (max-dirty exceeded). */
+    FLUSH,
+    /** Flush if dirty, then stop (passivation, max-active, clearMemoryCache(true), close). */
+    FLUSH_AND_STOP,
+    /** Drop what is not yet sent, then stop (clearMemoryCache(false)). */
+    DISCARD_AND_STOP
+  }
+
+  /** The workspace failed: answer everything pending with {@code cause} and stop, writing nothing. */
+  public record Fail(StorageException cause) implements StorageCommand.Internal {}
+
+  /** What an entity tells its supervisor (which receives them as its own messages). */
+  public sealed interface Event extends StorageCommand.Internal permits Dirty, Clean, Idle {}
+
+  /** The entry is dirty; the cache says {@code needSync} (or {@code deleted}: a clear not yet committed). */
+  public record Dirty(EntryId id, boolean needSync, boolean deleted) implements Event {}
+
+  public record Clean(EntryId id) implements Event {}
+
+  /** The entity has been idle for {@code passivate-after}: please stop me. */
+  public record Idle(EntryId id) implements Event {}
+
+  private record Loaded(Optional<byte[]> sealed) implements StorageCommand.Internal {}
+
+  private record Flushed(long version) implements StorageCommand.Internal {}
+
+  private record GatewayFailed(Throwable cause) implements StorageCommand.Internal {}
+
+  private enum IdleCheck implements StorageCommand.Internal {
+    INSTANCE
+  }
+
+  private enum Stopping {
+    NO,
+    FLUSH,
+    DISCARD
+  }
+
+  public static Behavior<StorageCommand> create(
+      EntryId id,
+      ActorRef<DbGateway.Command> gateway,
+      BlobCipher cipher,
+      ActorRef<Event> supervisor,
+      Duration passivateAfter) {
+    return Behaviors.setup(context -> Behaviors.withStash(Integer.MAX_VALUE, stash -> Behaviors.withTimers(timers -> {
+      timers.startTimerWithFixedDelay(IdleCheck.INSTANCE, idleCheckInterval(passivateAfter));
+      return new ManifestEntity(context, stash, id, gateway, cipher, supervisor, passivateAfter);
+    })));
+  }
+
+  private static Duration idleCheckInterval(Duration passivateAfter) {
+    Duration half = passivateAfter.dividedBy(2);
+    return half.isZero() ? Duration.ofMillis(1) : half;
+  }
+
+  private final StashBuffer<StorageCommand> stash;
+  private final EntryId id;
+  private final ActorRef<DbGateway.Command> gateway;
+  private final BlobCipher cipher;
+  private final ActorRef<Event> supervisor;
+  private final long passivateAfterNanos;
+  private final ActorRef<StatusReply<StorageCommand>> gatewayReplies;
+
+  private LocalManifest value;
+  private boolean known;
+  private CorruptEntryException corrupt;
+  private boolean loading;
+
+  private long version;
+  private long sentVersion;
+  private long persistedVersion;
+  private final Set<ChunkId> pendingRemoved = new LinkedHashSet<>();
+  /** Durable writers and ensures, by the version that answers them. */
+  private final TreeMap<Long, List<ActorRef<StatusReply<Done>>>> waiters = new TreeMap<>();
+
+  private boolean reportedDirty;
+  private boolean reportedNeedSync;
+  private boolean reportedDeleted;
+  private long lastActivityNanos = System.nanoTime();
+  private boolean idleReported;
+  private Stopping stopping = Stopping.NO;
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private ManifestEntity(
+      ActorContext<StorageCommand> context,
+      StashBuffer<StorageCommand> stash,
+      EntryId id,
+      ActorRef<DbGateway.Command> gateway,
+      BlobCipher cipher,
+      ActorRef<Event> supervisor,
+      Duration passivateAfter) {
+    super(context);
+    this.stash = stash;
+    this.id = id;
+    this.gateway = gateway;
+    this.cipher = cipher;
+    this.supervisor = supervisor;
+    this.passivateAfterNanos = passivateAfter.toNanos();
+    this.gatewayReplies = (ActorRef) context.messageAdapter(StatusReply.class, reply -> reply.isSuccess()
+        ? (StorageCommand) reply.getValue()
+        : new GatewayFailed(reply.getError()));
+  }
+
+  @Override
+  public Receive<StorageCommand> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(GetManifest.class, this::onGet)
+        .onMessage(SetManifest.class, this::onSet)
+        .onMessage(EnsureManifestPersistent.class, this::onEnsure)
+        .onMessage(ClearManifest.class, this::onClear)
+        .onMessage(Loaded.class, this::onLoaded)
+        .onMessage(Flushed.class, this::onFlushed)
+        .onMessageEquals(Control.FLUSH, this::onFlush)
+        .onMessageEquals(Control.FLUSH_AND_STOP, () -> onStop(Stopping.FLUSH))
+        .onMessageEquals(Control.DISCARD_AND_STOP, () -> onStop(Stopping.DISCARD))
+        .onMessageEquals(IdleCheck.INSTANCE, this::onIdleCheck)
+        .onMessage(GatewayFailed.class, failed -> fail(asStorageFailure(failed.cause()), false))
+        .onMessage(Fail.class, failure -> fail(failure.cause(), true))
+        .build();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Commands
+
+  private Behavior<StorageCommand> onGet(GetManifest command) {
+    touch();
+    if (known) {
+      command.replyTo().tell(value != null
+          ? StatusReply.success(value)
+          : StatusReply.error(EntryMissingException.manifest(id)));
+    } else if (corrupt != null) {
+      command.replyTo().tell(StatusReply.error(corrupt));
+    } else {
+      stash.stash(command);
+      load();
+    }
+    return this;
+  }
+
+  private Behavior<StorageCommand> onSet(SetManifest command) {
+    touch();
+    value = command.manifest();
+    known = true;
+    corrupt = null;
+    version++;
+    pendingRemoved.addAll(command.removedChunkIds());
+    reportDirtyState();
+    if (command.cacheOnly()) {
+      command.replyTo().tell(StatusReply.ack());
+    } else {
+      await(version, command.replyTo());
+      flush();
+    }
+    return this;
+  }
+
+  private Behavior<StorageCommand> onEnsure(EnsureManifestPersistent command) {
+    touch();
+    flush();
+    await(version, command.replyTo());
+    return this;
+  }
+
+  private Behavior<StorageCommand> onClear(ClearManifest command) {
+    touch();
+    if (!known && corrupt == null) {
+      stash.stash(command); // whether it exists is in the database
+      load();
+      return this;
+    }
+    if (known && value == null) {
+      command.replyTo().tell(StatusReply.error(EntryMissingException.manifest(id)));
+      return this;
+    }
+    // Cached, or stored but unreadable: delete it, with its pending removed chunks, in one write.
+    value = null;
+    known = true;
+    corrupt = null;
+    version++;
+    reportDirtyState();
+    await(version, command.replyTo());
+    flush();
+    return this;
+  }
+
+  private Behavior<StorageCommand> onFlush() {
+    flush();
+    return this;
+  }
+
+  private Behavior<StorageCommand> onStop(Stopping how) {
+    stopping = how;
+    if (how == Stopping.DISCARD) {
+      // Writes not yet sent are dropped with their removed ids. Durable writes and ensures were
+      // sent when they arrived, so no waiter depends on what is dropped.
+      pendingRemoved.clear();
+      version = sentVersion;
+      reportedDirty = false; // the supervisor forgot this entry's dirty state when it asked
+    } else {
+      flush();
+    }
+    return stopIfDone();
+  }
+
+  private Behavior<StorageCommand> onIdleCheck() {
+    if (!idleReported && stopping == Stopping.NO && System.nanoTime() - lastActivityNanos >= passivateAfterNanos) {
+      idleReported = true;
+      supervisor.tell(new Idle(id));
+    }
+    return this;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Loading
+
+  private void load() {
+    if (loading) {
+      return;
+    }
+    loading = true;
+    EntryId entry = id;
+    gateway.tell(new DbGateway.Execute<DataStore, StorageCommand>(
+        DbGateway.Mode.READ, "load manifest " + entry,
+        store -> new Loaded(store.vlobs().get(entry)), gatewayReplies));
+  }
+
+  private Behavior<StorageCommand> onLoaded(Loaded loaded) {
+    loading = false;
+    if (!known) { // INV-4: a value written while the load was in flight is newer than the row
+      if (loaded.sealed().isEmpty()) {
+        value = null;
+        known = true;
+      } else {
+        try {
+          value = decode(loaded.sealed().get());
+          known = true;
+        } catch (CorruptEntryException e) {
+          getContext().getLog().warn("manifest {} is corrupt: {}", id, e.getMessage());
+          corrupt = e;
+        }
+      }
+    }
+    Behavior<StorageCommand> next = stash.unstashAll(this);
+    return next == this ? stopIfDone() : next;
+  }
+
+  private LocalManifest decode(byte[] sealed) {
+    LocalManifest manifest;
+    try {
+      manifest = ManifestCodec.decode(cipher.open(id, sealed));
+    } catch (CorruptEntryException e) {
+      throw new CorruptEntryException("manifest " + id + " is corrupt: " + e.getMessage(), e);
+    }
+    if (!manifest.id().equals(id)) {
+      throw new CorruptEntryException("manifest " + id + " is corrupt: it holds the manifest of " + manifest.id());
+    }
+    return manifest;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Flushing
+
+  /** Sends the current value (or its deletion) if this version was not sent yet. */
+  private void flush() {
+    if (version == sentVersion) {
+      return;
+    }
+    long flushed = version;
+    EntryId entry = id;
+    List<ChunkId> removed = List.copyOf(pendingRemoved);
+    pendingRemoved.clear();
+    DbGateway.Work<DataStore, StorageCommand> work;
+    if (value != null) {
+      byte[] sealed = cipher.seal(id, ManifestCodec.encode(value));
+      long baseVersion = value.baseVersion();
+      boolean needSync = value.needSync();
+      work = store -> {
+        store.putManifest(entry, baseVersion, needSync, sealed, removed);
+        return new Flushed(flushed);
+      };
+    } else {
+      work = store -> {
+        store.deleteManifest(entry, removed);
+        return new Flushed(flushed);
+      };
+    }
+    gateway.tell(new DbGateway.Execute<>(DbGateway.Mode.WRITE, "flush manifest " + entry, work, gatewayReplies));
+    sentVersion = flushed;
+  }
+
+  private Behavior<StorageCommand> onFlushed(Flushed flushed) {
+    persistedVersion = Math.max(persistedVersion, flushed.version());
+    answerWaiters();
+    if (version > persistedVersion) {
+      reportedDirty = false; // still dirty after a flush: tell the supervisor again, it may flush it again
+    }
+    reportDirtyState();
+    return stopIfDone();
+  }
+
+  private void await(long awaited, ActorRef<StatusReply<Done>> replyTo) {
+    if (awaited <= persistedVersion) {
+      replyTo.tell(StatusReply.ack());
+    } else {
+      waiters.computeIfAbsent(awaited, v -> new ArrayList<>(1)).add(replyTo);
+    }
+  }
+
+  private void answerWaiters() {
+    Map<Long, List<ActorRef<StatusReply<Done>>>> persisted = waiters.headMap(persistedVersion, true);
+    persisted.values().forEach(replies -> replies.forEach(replyTo -> replyTo.tell(StatusReply.ack())));
+    persisted.clear();
+  }
+
+  /** Tells the supervisor when the entry becomes dirty or clean, or its need-sync changes (INV-5). */
+  private void reportDirtyState() {
+    if (stopping == Stopping.DISCARD) {
+      return;
+    }
+    boolean dirty = version > persistedVersion;
+    if (!dirty) {
+      if (reportedDirty) {
+        reportedDirty = false;
+        supervisor.tell(new Clean(id));
+      }
+      return;
+    }
+    boolean needSync = value != null && value.needSync();
+    boolean deleted = value == null;
+    if (!reportedDirty || needSync != reportedNeedSync || deleted != reportedDeleted) {
+      reportedDirty = true;
+      reportedNeedSync = needSync;
+      reportedDeleted = deleted;
+      supervisor.tell(new Dirty(id, needSync, deleted));
+    }
+  }
+
+  private Behavior<StorageCommand> stopIfDone() {
+    boolean nothingInFlight = persistedVersion == sentVersion && !loading;
+    if (stopping != Stopping.NO && nothingInFlight && version == persistedVersion) {
+      return Behaviors.stopped();
+    }
+    return this;
+  }
+
+  private void touch() {
+    lastActivityNanos = System.nanoTime();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Failure
+
+  /**
+   * The database failed: answer every waiter and stashed command, and from now on answer every
+   * command with the failure. Nothing is ever written again (INV-6).
+   */
+  private Behavior<StorageCommand> fail(StorageException cause, boolean stopNow) {
+    waiters.values().forEach(replies -> replies.forEach(replyTo -> replyTo.tell(StatusReply.error(cause))));
+    waiters.clear();
+    Behavior<StorageCommand> failing = failing(cause);
+    stash.unstashAll(failing);
+    return stopNow ? Behaviors.stopped() : failing;
+  }
+
+  private static Behavior<StorageCommand> failing(StorageException cause) {
+    return Behaviors.receive(StorageCommand.class)
+        .onMessage(ManifestCommand.class, command -> {
+          Replies.error(command, cause);
+          return Behaviors.same();
+        })
+        .onMessage(Fail.class, failure -> Behaviors.stopped())
+        .onMessageEquals(Control.FLUSH_AND_STOP, Behaviors::stopped)
+        .onMessageEquals(Control.DISCARD_AND_STOP, Behaviors::stopped)
+        .onAnyMessage(other -> Behaviors.same())
+        .build();
+  }
+
+  private static StorageException asStorageFailure(Throwable cause) {
+    return cause instanceof StorageException storage
+        ? storage
+        : new StorageFailedException("the data database failed: " + cause, cause);
+  }
+}

@@ -1,0 +1,864 @@
+package dev.stowage.actors;
+
+import dev.stowage.protocol.ChunkId;
+import dev.stowage.protocol.DatabaseStats;
+import dev.stowage.protocol.EntryId;
+import dev.stowage.protocol.EntryMissingException;
+import dev.stowage.protocol.NeedSync;
+import dev.stowage.protocol.PreventSyncPattern;
+import dev.stowage.protocol.Require;
+import dev.stowage.protocol.StorageClosedException;
+import dev.stowage.protocol.StorageCommand;
+import dev.stowage.protocol.StorageCommand.BlockCommand;
+import dev.stowage.protocol.StorageCommand.ChunkCommand;
+import dev.stowage.protocol.StorageCommand.ClearBlock;
+import dev.stowage.protocol.StorageCommand.ClearChunk;
+import dev.stowage.protocol.StorageCommand.ClearMemoryCache;
+import dev.stowage.protocol.StorageCommand.Close;
+import dev.stowage.protocol.StorageCommand.GetBlock;
+import dev.stowage.protocol.StorageCommand.GetChunk;
+import dev.stowage.protocol.StorageCommand.GetLocalChunkIds;
+import dev.stowage.protocol.StorageCommand.GetNeedSyncEntries;
+import dev.stowage.protocol.StorageCommand.GetPreventSyncPattern;
+import dev.stowage.protocol.StorageCommand.GetRealmCheckpoint;
+import dev.stowage.protocol.StorageCommand.GetStats;
+import dev.stowage.protocol.StorageCommand.ManifestCommand;
+import dev.stowage.protocol.StorageCommand.MarkPreventSyncPatternFullyApplied;
+import dev.stowage.protocol.StorageCommand.Request;
+import dev.stowage.protocol.StorageCommand.RunVacuum;
+import dev.stowage.protocol.StorageCommand.SetBlock;
+import dev.stowage.protocol.StorageCommand.SetChunk;
+import dev.stowage.protocol.StorageCommand.SetManifest;
+import dev.stowage.protocol.StorageCommand.SetPreventSyncPattern;
+import dev.stowage.protocol.StorageCommand.UpdateRealmCheckpoint;
+import dev.stowage.protocol.StorageCommand.WorkspaceCommand;
+import dev.stowage.protocol.StorageException;
+import dev.stowage.protocol.StorageFailedException;
+import dev.stowage.protocol.StorageStats;
+import dev.stowage.storage.BlobCipher;
+import dev.stowage.storage.CacheStore;
+import dev.stowage.storage.DataStore;
+import dev.stowage.storage.LocalKey;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * One open workspace: spawns its two {@link DbGateway}s and its {@link ManifestEntity}s, routes
+ * every {@link StorageCommand}, and owns the workspace's lifecycle.
+ *
+ * <h2>Routing</h2>
+ *
+ * Manifest commands go to the entity of their id, spawned on demand. Chunk commands go to the
+ * data gateway, block commands to the cache gateway. Payloads are encrypted before, and decrypted
+ * after, the gateway, on this actor's dispatcher (never on the caller's thread, never on a gateway
+ * thread: an ask completes on the gateway's thread, so every continuation here is {@code *Async}).
+ *
+ * <h2>Entities</h2>
+ *
+ * <ul>
+ *   <li><b>Passivation and max-active (INV-18).</b> An idle entity asks to stop; the supervisor
+ *       marks it stopping, buffers every command for its id, sends it {@code FLUSH_AND_STOP}, and
+ *       delivers the buffer to a successor once it has terminated. At most {@code
+ *       entity.max-active} entities live: a command for a new id beyond that waits until the least
+ *       recently used entity has been passivated.
+ *   <li><b>Max-dirty.</b> Entities report becoming dirty and clean. Past {@code cache.max-dirty}
+ *       dirty entries, the oldest are asked to flush.
+ *   <li><b>Need-sync (INV-5).</b> The dirty entries' reported need-sync overrides the database's
+ *       answer: the snapshot of it taken when the query is sent is merged into the rows read.
+ * </ul>
+ *
+ * <h2>Lifecycle</h2>
+ *
+ * OPENING (both gateways open their files) → OPEN → CLOSING (every entity flushes and stops, then
+ * both gateways commit and close: INV-10) → CLOSED (calls answered with {@link
+ * StorageClosedException} for {@code ask-timeout}, then the actor stops). A gateway failure moves
+ * any phase to FAILED (INV-6): entities stop without writing, everything pending and later is
+ * answered with the failure, both files are released so the workspace can be reopened.
+ */
+public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
+
+  /** What the supervisor tells whoever spawned it. */
+  public sealed interface Lifecycle extends WorkspaceRegistry.Command permits Opened, OpenFailed, Closing, Released {}
+
+  public record Opened(Path dir) implements Lifecycle {}
+
+  /** Could not open; both files are released already. */
+  public record OpenFailed(Path dir, StorageException cause) implements Lifecycle {}
+
+  public record Closing(Path dir) implements Lifecycle {}
+
+  /** Both files are closed (after close or failure): the workspace may be opened again. */
+  public record Released(Path dir) implements Lifecycle {}
+
+  /** Runs work on the data store (tests, tools): answered like a read. */
+  record OnDataStore<R>(DbGateway.Work<DataStore, R> work, ActorRef<StatusReply<R>> replyTo)
+      implements StorageCommand.Internal {}
+
+  /** Runs work on the cache store (tests, tools): answered like a read. */
+  record OnCacheStore<R>(DbGateway.Work<CacheStore, R> work, ActorRef<StatusReply<R>> replyTo)
+      implements StorageCommand.Internal {}
+
+  private record EntityStopped(EntryId id) implements StorageCommand.Internal {}
+
+  private record Sealed(
+      BlobCipher.Kind kind, ChunkId id, int size, byte[] sealed, Throwable error, ActorRef<StatusReply<Done>> replyTo)
+      implements StorageCommand.Internal {}
+
+  private record GatewayClosed(Throwable error) implements StorageCommand.Internal {}
+
+  private enum Linger implements StorageCommand.Internal {
+    OVER
+  }
+
+  private enum Phase {
+    OPENING,
+    OPEN,
+    CLOSING,
+    CLOSED,
+    FAILED
+  }
+
+  /** The database rows behind a need-sync query. */
+  private record NeedSyncRows(Set<EntryId> local, Set<EntryId> remote) {}
+
+  /** The cached state of a dirty entry, as its entity last reported it. */
+  private static final class DirtyEntry {
+    boolean needSync;
+    boolean deleted;
+    boolean flushRequested;
+  }
+
+  private record DirtySnapshot(boolean needSync, boolean deleted) {}
+
+  private static final class EntitySlot {
+    final ActorRef<StorageCommand> ref;
+    boolean stopping;
+    List<ManifestCommand> buffer = List.of();
+
+    EntitySlot(ActorRef<StorageCommand> ref) {
+      this.ref = ref;
+    }
+
+    void buffer(ManifestCommand command) {
+      if (buffer.isEmpty()) {
+        buffer = new ArrayList<>();
+      }
+      buffer.add(command);
+    }
+  }
+
+  private record ClearWaiter(Set<EntryId> remaining, ActorRef<StatusReply<Done>> replyTo) {}
+
+  public static Behavior<StorageCommand> create(
+      String workspaceId, LocalKey key, StorageSettings settings, ActorRef<Lifecycle> owner) {
+    return Behaviors.setup(context -> Behaviors.withTimers(
+        timers -> new StorageSupervisor(context, timers, workspaceId, key, settings, owner)));
+  }
+
+  private final TimerScheduler<StorageCommand> timers;
+  private final String workspaceId;
+  private final Path dir;
+  private final StorageSettings settings;
+  private final BlobCipher cipher;
+  private final ActorRef<Lifecycle> owner;
+  private final Executor executor;
+  private final ActorRef<DbGateway.Command> data;
+  private final ActorRef<DbGateway.Command> cache;
+  private final ActorRef<StatusReply<Done>> gatewayCloseReplies;
+
+  private Phase phase = Phase.OPENING;
+  private int gatewaysOpened;
+  private int gatewaysOpen = 2;
+  private boolean gatewaysClosing;
+  private StorageException failure;
+  private final List<ActorRef<StatusReply<Done>>> closeWaiters = new ArrayList<>();
+
+  /** Live entities, stopping ones included. */
+  private final Map<EntryId, EntitySlot> entities = new HashMap<>();
+  /** The ids of {@link #entities}, least recently routed to first. */
+  private final LinkedHashSet<EntryId> leastRecentlyUsed = new LinkedHashSet<>();
+  private int stoppingEntities;
+  /** Commands for ids that wait for an entity slot (max-active reached), oldest id first. */
+  private final LinkedHashMap<EntryId, List<ManifestCommand>> waitingForSlot = new LinkedHashMap<>();
+  /** Dirty entries, in the order they became dirty. */
+  private final LinkedHashMap<EntryId, DirtyEntry> dirty = new LinkedHashMap<>();
+  private int flushesRequested;
+  private final List<ClearWaiter> clearWaiters = new ArrayList<>();
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private StorageSupervisor(
+      ActorContext<StorageCommand> context,
+      TimerScheduler<StorageCommand> timers,
+      String workspaceId,
+      LocalKey key,
+      StorageSettings settings,
+      ActorRef<Lifecycle> owner) {
+    super(context);
+    this.timers = timers;
+    this.workspaceId = workspaceId;
+    this.dir = settings.workspaceDir(workspaceId);
+    this.settings = settings;
+    this.cipher = new BlobCipher(key);
+    this.owner = owner;
+    this.executor = context.getExecutionContext();
+    this.gatewayCloseReplies = (ActorRef) context.messageAdapter(StatusReply.class,
+        reply -> new GatewayClosed(reply.isError() ? reply.getError() : null));
+    ActorRef<DbGateway.Event> gatewayEvents = context.getSelf().narrow();
+    DispatcherSelector pinned = DispatcherSelector.fromConfig(settings.gatewayDispatcher());
+    this.data = context.spawn(
+        DbGateway.create("workspace '" + workspaceId + "' data database",
+            () -> DataStore.open(dir, settings.durability(), cipher),
+            settings.maxBatch(), settings.maxDelay(), gatewayEvents),
+        "data", pinned);
+    this.cache = context.spawn(
+        DbGateway.create("workspace '" + workspaceId + "' cache database",
+            () -> CacheStore.open(dir, settings.durability(), cipher, settings.blockLimit()),
+            settings.maxBatch(), settings.maxDelay(), gatewayEvents),
+        "cache", pinned);
+  }
+
+  @Override
+  public Receive<StorageCommand> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Close.class, this::onClose)
+        .onMessage(Request.class, request -> phase != Phase.OPEN, this::onRequestWhenNotOpen)
+        .onMessage(SetManifest.class, this::onSetManifest)
+        .onMessage(ManifestCommand.class, this::onManifestCommand)
+        .onMessage(GetChunk.class, this::onGetChunk)
+        .onMessage(SetChunk.class, this::onSetChunk)
+        .onMessage(ClearChunk.class, this::onClearChunk)
+        .onMessage(GetLocalChunkIds.class, this::onGetLocalChunkIds)
+        .onMessage(GetBlock.class, this::onGetBlock)
+        .onMessage(SetBlock.class, this::onSetBlock)
+        .onMessage(ClearBlock.class, this::onClearBlock)
+        .onMessage(GetNeedSyncEntries.class, this::onGetNeedSyncEntries)
+        .onMessage(GetRealmCheckpoint.class, this::onGetRealmCheckpoint)
+        .onMessage(UpdateRealmCheckpoint.class, this::onUpdateRealmCheckpoint)
+        .onMessage(GetPreventSyncPattern.class, this::onGetPreventSyncPattern)
+        .onMessage(SetPreventSyncPattern.class, this::onSetPreventSyncPattern)
+        .onMessage(MarkPreventSyncPatternFullyApplied.class, this::onMarkPreventSyncPatternFullyApplied)
+        .onMessage(ClearMemoryCache.class, this::onClearMemoryCache)
+        .onMessage(RunVacuum.class, this::onRunVacuum)
+        .onMessage(GetStats.class, this::onGetStats)
+        .onMessage(Sealed.class, this::onSealed)
+        .onMessage(DbGateway.Opened.class, this::onGatewayOpened)
+        .onMessage(DbGateway.Failed.class, failed -> {
+          fail(failed.cause());
+          return this;
+        })
+        .onMessage(ManifestEntity.Dirty.class, this::onDirty)
+        .onMessage(ManifestEntity.Clean.class, clean -> {
+          forgetDirty(clean.id());
+          return this;
+        })
+        .onMessage(ManifestEntity.Idle.class, this::onIdle)
+        .onMessage(EntityStopped.class, this::onEntityStopped)
+        .onMessage(GatewayClosed.class, this::onGatewayClosed)
+        .onMessage(OnDataStore.class, this::onDataStore)
+        .onMessage(OnCacheStore.class, this::onCacheStore)
+        .onMessageEquals(Linger.OVER, Behaviors::stopped)
+        .build();
+  }
+
+  private Behavior<StorageCommand> onRequestWhenNotOpen(Request request) {
+    Replies.error(request, switch (phase) {
+      case FAILED -> failure instanceof StorageFailedException f
+          ? new StorageFailedException(f.getMessage(), f) : failure;
+      case OPENING -> new StorageClosedException("workspace '" + workspaceId + "' is not open yet");
+      default -> new StorageClosedException("workspace '" + workspaceId + "' is closed");
+    });
+    return this;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Manifests
+
+  private Behavior<StorageCommand> onSetManifest(SetManifest command) {
+    if (!invalid(command, () -> RequestValidation.manifest(command.id(), command.manifest(), command.removedChunkIds()))) {
+      route(command);
+    }
+    return this;
+  }
+
+  private Behavior<StorageCommand> onManifestCommand(ManifestCommand command) {
+    if (!invalid(command, () -> Require.nonNull(command.id(), "entry id"))) {
+      route(command);
+    }
+    return this;
+  }
+
+  private void route(ManifestCommand command) {
+    EntryId id = command.id();
+    EntitySlot slot = entities.get(id);
+    if (slot != null) {
+      leastRecentlyUsed.remove(id);
+      leastRecentlyUsed.add(id);
+      if (slot.stopping) {
+        slot.buffer(command);
+      } else {
+        slot.ref.tell(command);
+      }
+      return;
+    }
+    List<ManifestCommand> waiting = waitingForSlot.get(id);
+    if (waiting != null) {
+      waiting.add(command);
+    } else if (entities.size() < settings.maxActive()) {
+      spawn(id).ref.tell(command);
+    } else {
+      waiting = new ArrayList<>();
+      waiting.add(command);
+      waitingForSlot.put(id, waiting);
+      makeRoom();
+    }
+  }
+
+  private EntitySlot spawn(EntryId id) {
+    ActorRef<StorageCommand> ref = getContext().spawn(
+        ManifestEntity.create(id, data, cipher, getContext().getSelf().narrow(), settings.passivateAfter()),
+        "m-" + id);
+    getContext().watchWith(ref, new EntityStopped(id));
+    EntitySlot slot = new EntitySlot(ref);
+    entities.put(id, slot);
+    leastRecentlyUsed.add(id);
+    return slot;
+  }
+
+  /** Passivates least recently used entities until every waiting id will have a slot. */
+  private void makeRoom() {
+    int needed = waitingForSlot.size() - stoppingEntities;
+    for (Iterator<EntryId> lru = leastRecentlyUsed.iterator(); needed > 0 && lru.hasNext(); ) {
+      EntitySlot slot = entities.get(lru.next());
+      if (!slot.stopping) {
+        stop(slot, ManifestEntity.Control.FLUSH_AND_STOP);
+        needed--;
+      }
+    }
+  }
+
+  private void stop(EntitySlot slot, ManifestEntity.Control how) {
+    slot.stopping = true;
+    stoppingEntities++;
+    slot.ref.tell(how);
+  }
+
+  private Behavior<StorageCommand> onDirty(ManifestEntity.Dirty reported) {
+    DirtyEntry entry = dirty.computeIfAbsent(reported.id(), id -> new DirtyEntry());
+    entry.needSync = reported.needSync();
+    entry.deleted = reported.deleted();
+    if (entry.flushRequested) {
+      entry.flushRequested = false; // a newer version than the one asked to flush
+      flushesRequested--;
+    }
+    enforceMaxDirty();
+    return this;
+  }
+
+  private Behavior<StorageCommand> onIdle(ManifestEntity.Idle idle) {
+    EntitySlot slot = entities.get(idle.id());
+    if (phase == Phase.OPEN && slot != null && !slot.stopping) {
+      stop(slot, ManifestEntity.Control.FLUSH_AND_STOP);
+    }
+    return this;
+  }
+
+  private void forgetDirty(EntryId id) {
+    DirtyEntry entry = dirty.remove(id);
+    if (entry != null && entry.flushRequested) {
+      flushesRequested--;
+    }
+  }
+
+  /** Asks the oldest dirty entries to flush while more than {@code cache.max-dirty} are dirty. */
+  private void enforceMaxDirty() {
+    int excess = dirty.size() - flushesRequested - settings.maxDirty();
+    for (Iterator<Map.Entry<EntryId, DirtyEntry>> oldest = dirty.entrySet().iterator();
+        excess > 0 && oldest.hasNext(); ) {
+      Map.Entry<EntryId, DirtyEntry> next = oldest.next();
+      if (next.getValue().flushRequested) {
+        continue;
+      }
+      EntitySlot slot = entities.get(next.getKey());
+      if (slot != null) {
+        next.getValue().flushRequested = true;
+        flushesRequested++;
+        slot.ref.tell(ManifestEntity.Control.FLUSH);
+        excess--;
+      }
+    }
+  }
+
+  private Behavior<StorageCommand> onEntityStopped(EntityStopped stopped) {
+    EntryId id = stopped.id();
+    EntitySlot slot = entities.remove(id);
+    if (slot == null) {
+      return this;
+    }
+    leastRecentlyUsed.remove(id);
+    if (slot.stopping) {
+      stoppingEntities--;
+    }
+    forgetDirty(id);
+    for (Iterator<ClearWaiter> waiters = clearWaiters.iterator(); waiters.hasNext(); ) {
+      ClearWaiter waiter = waiters.next();
+      if (waiter.remaining().remove(id) && waiter.remaining().isEmpty()) {
+        waiter.replyTo().tell(StatusReply.ack());
+        waiters.remove();
+      }
+    }
+    switch (phase) {
+      case OPEN -> {
+        if (!slot.buffer.isEmpty()) { // INV-18: what arrived while it stopped goes to its successor
+          EntitySlot successor = spawn(id);
+          slot.buffer.forEach(successor.ref::tell);
+        }
+        fillFreeSlots();
+      }
+      case CLOSING -> {
+        slot.buffer.forEach(command -> Replies.error(command, closedError()));
+        if (entities.isEmpty()) {
+          closeGateways();
+        }
+      }
+      default -> slot.buffer.forEach(command -> Replies.error(command, currentError()));
+    }
+    return this;
+  }
+
+  private void fillFreeSlots() {
+    Iterator<Map.Entry<EntryId, List<ManifestCommand>>> waiting = waitingForSlot.entrySet().iterator();
+    while (entities.size() < settings.maxActive() && waiting.hasNext()) {
+      Map.Entry<EntryId, List<ManifestCommand>> next = waiting.next();
+      waiting.remove();
+      EntitySlot slot = spawn(next.getKey());
+      next.getValue().forEach(slot.ref::tell);
+    }
+    if (!waitingForSlot.isEmpty()) {
+      makeRoom();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Chunks and blocks
+
+  private Behavior<StorageCommand> onGetChunk(GetChunk request) {
+    ChunkId id = request.id();
+    if (invalid(request, () -> Require.nonNull(id, "chunk id"))) {
+      return this;
+    }
+    CompletionStage<byte[]> sealed = ask(data, DbGateway.Mode.READ, "get chunk",
+        (DataStore store) -> store.chunks().get(id).orElseThrow(() -> EntryMissingException.chunk(id)));
+    reply(sealed.thenApplyAsync(bytes -> cipher.open(BlobCipher.Kind.CHUNK, id, bytes), executor), request.replyTo());
+    return this;
+  }
+
+  private Behavior<StorageCommand> onSetChunk(SetChunk request) {
+    if (invalid(request, () -> RequestValidation.payload(request.id(), request.data(), settings.maxChunkSize(), "chunk"))) {
+      return this;
+    }
+    seal(BlobCipher.Kind.CHUNK, request.id(), request.data(), request.replyTo());
+    return this;
+  }
+
+  private Behavior<StorageCommand> onClearChunk(ClearChunk request) {
+    ChunkId id = request.id();
+    if (invalid(request, () -> Require.nonNull(id, "chunk id"))) {
+      return this;
+    }
+    execute(data, DbGateway.Mode.WRITE, "clear chunk", (DataStore store) -> {
+      if (!store.chunks().delete(id)) {
+        throw EntryMissingException.chunk(id);
+      }
+      return Done.getInstance();
+    }, request.replyTo());
+    return this;
+  }
+
+  private Behavior<StorageCommand> onGetLocalChunkIds(GetLocalChunkIds request) {
+    List<ChunkId> ids = request.ids();
+    if (invalid(request, () -> RequestValidation.chunkIds(ids, "chunk ids"))) {
+      return this;
+    }
+    execute(data, DbGateway.Mode.READ, "get local chunk ids", (DataStore store) -> store.chunks().presentAmong(ids),
+        request.replyTo());
+    return this;
+  }
+
+  private Behavior<StorageCommand> onGetBlock(GetBlock request) {
+    ChunkId id = request.id();
+    if (invalid(request, () -> Require.nonNull(id, "block id"))) {
+      return this;
+    }
+    CompletionStage<byte[]> sealed = ask(cache, DbGateway.Mode.READ_WRITE, "get block",
+        (CacheStore store) -> store.getBlock(id).orElseThrow(() -> EntryMissingException.block(id)));
+    reply(sealed.thenApplyAsync(bytes -> cipher.open(BlobCipher.Kind.BLOCK, id, bytes), executor), request.replyTo());
+    return this;
+  }
+
+  private Behavior<StorageCommand> onSetBlock(SetBlock request) {
+    if (invalid(request, () -> RequestValidation.payload(request.id(), request.data(), settings.maxChunkSize(), "block"))) {
+      return this;
+    }
+    seal(BlobCipher.Kind.BLOCK, request.id(), request.data(), request.replyTo());
+    return this;
+  }
+
+  private Behavior<StorageCommand> onClearBlock(ClearBlock request) {
+    ChunkId id = request.id();
+    if (invalid(request, () -> Require.nonNull(id, "block id"))) {
+      return this;
+    }
+    execute(cache, DbGateway.Mode.WRITE, "clear block", (CacheStore store) -> {
+      store.deleteBlock(id);
+      return Done.getInstance();
+    }, request.replyTo());
+    return this;
+  }
+
+  /** Encrypts on the dispatcher, then comes back here to hand the sealed bytes to a gateway. */
+  private void seal(BlobCipher.Kind kind, ChunkId id, byte[] plain, ActorRef<StatusReply<Done>> replyTo) {
+    int size = plain.length;
+    getContext().pipeToSelf(
+        CompletableFuture.supplyAsync(() -> cipher.seal(kind, id, plain), executor),
+        (sealed, error) -> new Sealed(kind, id, size, sealed, error, replyTo));
+  }
+
+  private Behavior<StorageCommand> onSealed(Sealed sealed) {
+    if (sealed.error() != null) {
+      sealed.replyTo().tell(StatusReply.error(unwrap(sealed.error())));
+    } else if (phase != Phase.OPEN) {
+      sealed.replyTo().tell(StatusReply.error(currentError()));
+    } else if (sealed.kind() == BlobCipher.Kind.CHUNK) {
+      execute(data, DbGateway.Mode.WRITE, "set chunk", (DataStore store) -> {
+        store.chunks().put(sealed.id(), sealed.size(), sealed.sealed(), 0);
+        return Done.getInstance();
+      }, sealed.replyTo());
+    } else {
+      execute(cache, DbGateway.Mode.WRITE, "set block", (CacheStore store) -> {
+        store.putBlock(sealed.id(), sealed.size(), sealed.sealed());
+        return Done.getInstance();
+      }, sealed.replyTo());
+    }
+    return this;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The workspace
+
+  private Behavior<StorageCommand> onGetNeedSyncEntries(GetNeedSyncEntries request) {
+    Map<EntryId, DirtySnapshot> cached = new HashMap<>(dirty.size() * 2);
+    dirty.forEach((id, entry) -> cached.put(id, new DirtySnapshot(entry.needSync, entry.deleted)));
+    CompletionStage<NeedSyncRows> rows = ask(data, DbGateway.Mode.READ, "need-sync",
+        (DataStore store) -> new NeedSyncRows(store.vlobs().localNeedSync(), store.vlobs().remoteNeedSync()));
+    reply(rows.thenApplyAsync(stored -> {
+      Set<EntryId> local = new HashSet<>(stored.local());
+      Set<EntryId> remote = new HashSet<>(stored.remote());
+      cached.forEach((id, entry) -> { // INV-5: the cache is authoritative for the local part
+        local.remove(id);
+        if (entry.needSync() && !entry.deleted()) {
+          local.add(id);
+        }
+        if (entry.deleted()) {
+          remote.remove(id);
+        }
+      });
+      return new NeedSync(local, remote);
+    }, executor), request.replyTo());
+    return this;
+  }
+
+  private Behavior<StorageCommand> onGetRealmCheckpoint(GetRealmCheckpoint request) {
+    execute(data, DbGateway.Mode.READ, "get realm checkpoint", (DataStore store) -> store.realmCheckpoint().get(),
+        request.replyTo());
+    return this;
+  }
+
+  private Behavior<StorageCommand> onUpdateRealmCheckpoint(UpdateRealmCheckpoint request) {
+    long checkpoint = request.checkpoint();
+    Map<EntryId, Long> changed = request.changedVlobs();
+    if (invalid(request, () -> RequestValidation.realmCheckpoint(checkpoint, changed))) {
+      return this;
+    }
+    execute(data, DbGateway.Mode.WRITE, "update realm checkpoint", (DataStore store) -> {
+      store.updateRealmCheckpoint(checkpoint, changed);
+      return Done.getInstance();
+    }, request.replyTo());
+    return this;
+  }
+
+  private Behavior<StorageCommand> onGetPreventSyncPattern(GetPreventSyncPattern request) {
+    execute(data, DbGateway.Mode.READ, "get prevent-sync pattern", (DataStore store) -> {
+      var state = store.preventSyncPattern().get();
+      return new PreventSyncPattern(state.pattern(), state.fullyApplied());
+    }, request.replyTo());
+    return this;
+  }
+
+  private Behavior<StorageCommand> onSetPreventSyncPattern(SetPreventSyncPattern request) {
+    String regex = request.regex();
+    if (invalid(request, () -> RequestValidation.regex(regex))) {
+      return this;
+    }
+    execute(data, DbGateway.Mode.WRITE, "set prevent-sync pattern", (DataStore store) -> {
+      store.preventSyncPattern().set(regex);
+      return Done.getInstance();
+    }, request.replyTo());
+    return this;
+  }
+
+  private Behavior<StorageCommand> onMarkPreventSyncPatternFullyApplied(MarkPreventSyncPatternFullyApplied request) {
+    String regex = request.regex();
+    if (invalid(request, () -> RequestValidation.regex(regex))) {
+      return this;
+    }
+    execute(data, DbGateway.Mode.WRITE, "mark prevent-sync pattern applied", (DataStore store) -> {
+      store.preventSyncPattern().markFullyApplied(regex);
+      return Done.getInstance();
+    }, request.replyTo());
+    return this;
+  }
+
+  private Behavior<StorageCommand> onClearMemoryCache(ClearMemoryCache request) {
+    Set<EntryId> affected = new HashSet<>();
+    for (Map.Entry<EntryId, EntitySlot> entry : entities.entrySet()) {
+      affected.add(entry.getKey());
+      if (!entry.getValue().stopping) {
+        stop(entry.getValue(), request.flush()
+            ? ManifestEntity.Control.FLUSH_AND_STOP
+            : ManifestEntity.Control.DISCARD_AND_STOP);
+      }
+    }
+    if (!request.flush()) {
+      affected.forEach(this::forgetDirty); // INV-11: their dirty values are dropped, unwritten
+    }
+    if (affected.isEmpty()) {
+      request.replyTo().tell(StatusReply.ack());
+    } else {
+      clearWaiters.add(new ClearWaiter(affected, request.replyTo()));
+    }
+    return this;
+  }
+
+  private Behavior<StorageCommand> onRunVacuum(RunVacuum request) {
+    CompletionStage<Boolean> vacuumed = AskPattern.askWithStatus(data,
+        replyTo -> new DbGateway.Vacuum(settings.vacuumThreshold(), replyTo),
+        settings.askTimeout(), getContext().getSystem().scheduler());
+    reply(vacuumed.thenApplyAsync(ignored -> Done.getInstance(), executor), request.replyTo());
+    return this;
+  }
+
+  private Behavior<StorageCommand> onGetStats(GetStats request) {
+    int live = entities.size();
+    int dirtyCount = dirty.size();
+    CompletableFuture<DatabaseStats> dataStats = gatewayStats(data);
+    CompletableFuture<DatabaseStats> cacheStats = gatewayStats(cache);
+    CompletableFuture<CacheStore.BlockCounters> blocks =
+        ask(cache, DbGateway.Mode.READ, "block counters", CacheStore::counters).toCompletableFuture();
+    reply(CompletableFuture.allOf(dataStats, cacheStats, blocks).thenApplyAsync(all -> {
+      CacheStore.BlockCounters counters = blocks.join();
+      return new StorageStats(workspaceId, live, dirtyCount, dataStats.join(), cacheStats.join(),
+          counters.blocks(), counters.limit(), counters.hits(), counters.misses(), counters.evictions());
+    }, executor), request.replyTo());
+    return this;
+  }
+
+  private CompletableFuture<DatabaseStats> gatewayStats(ActorRef<DbGateway.Command> gateway) {
+    return AskPattern.<DbGateway.Command, DatabaseStats>askWithStatus(gateway, DbGateway.GetStats::new,
+        settings.askTimeout(), getContext().getSystem().scheduler()).toCompletableFuture();
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private Behavior<StorageCommand> onDataStore(OnDataStore request) {
+    execute(data, DbGateway.Mode.READ, "tool work", request.work(), request.replyTo());
+    return this;
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private Behavior<StorageCommand> onCacheStore(OnCacheStore request) {
+    execute(cache, DbGateway.Mode.READ, "tool work", request.work(), request.replyTo());
+    return this;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Lifecycle
+
+  private Behavior<StorageCommand> onGatewayOpened(DbGateway.Opened opened) {
+    if (++gatewaysOpened == 2 && phase == Phase.OPENING) {
+      phase = Phase.OPEN;
+      getContext().getLog().info("workspace '{}' open in {}", workspaceId, dir);
+      owner.tell(new Opened(dir));
+      if (!closeWaiters.isEmpty()) {
+        beginClose();
+      }
+    }
+    return this;
+  }
+
+  /** INV-6: the workspace fails closed; nothing dirty is written; both files are released. */
+  private void fail(StorageException cause) {
+    if (phase == Phase.FAILED || phase == Phase.CLOSED) {
+      return;
+    }
+    boolean opening = phase == Phase.OPENING;
+    phase = Phase.FAILED;
+    failure = cause;
+    if (!opening) {
+      getContext().getLog().error("workspace '{}' failed and is closed: {}", workspaceId, cause.getMessage());
+    }
+    ManifestEntity.Fail stopWithoutWriting = new ManifestEntity.Fail(cause);
+    for (EntitySlot slot : entities.values()) {
+      slot.ref.tell(stopWithoutWriting);
+      slot.buffer.forEach(command -> Replies.error(command, cause));
+      slot.buffer = List.of();
+    }
+    waitingForSlot.values().forEach(commands -> commands.forEach(command -> Replies.error(command, cause)));
+    waitingForSlot.clear();
+    clearWaiters.forEach(waiter -> waiter.replyTo().tell(StatusReply.error(cause)));
+    clearWaiters.clear();
+    closeWaiters.forEach(replyTo -> replyTo.tell(StatusReply.error(cause)));
+    closeWaiters.clear();
+    closeGateways();
+  }
+
+  private Behavior<StorageCommand> onClose(Close request) {
+    switch (phase) {
+      case OPENING, CLOSING -> closeWaiters.add(request.replyTo());
+      case OPEN -> {
+        closeWaiters.add(request.replyTo());
+        beginClose();
+      }
+      case CLOSED -> request.replyTo().tell(StatusReply.ack());
+      case FAILED -> {
+        if (gatewaysOpen == 0) {
+          closed();
+          request.replyTo().tell(StatusReply.ack());
+        } else {
+          closeWaiters.add(request.replyTo());
+        }
+      }
+    }
+    return this;
+  }
+
+  /** INV-10: every entity flushes and stops, then both gateways commit and close. */
+  private void beginClose() {
+    phase = Phase.CLOSING;
+    owner.tell(new Closing(dir));
+    waitingForSlot.values().forEach(commands -> commands.forEach(command -> Replies.error(command, closedError())));
+    waitingForSlot.clear();
+    for (EntitySlot slot : entities.values()) {
+      if (!slot.stopping) {
+        stop(slot, ManifestEntity.Control.FLUSH_AND_STOP);
+      }
+    }
+    if (entities.isEmpty()) {
+      closeGateways();
+    }
+  }
+
+  private void closeGateways() {
+    if (gatewaysClosing) {
+      return;
+    }
+    gatewaysClosing = true;
+    data.tell(new DbGateway.Close(gatewayCloseReplies));
+    cache.tell(new DbGateway.Close(gatewayCloseReplies));
+  }
+
+  private Behavior<StorageCommand> onGatewayClosed(GatewayClosed closed) {
+    if (closed.error() != null && phase != Phase.FAILED) {
+      fail(closed.error() instanceof StorageException e ? e
+          : new StorageFailedException("closing workspace '" + workspaceId + "' failed: " + closed.error(), closed.error()));
+    }
+    if (--gatewaysOpen > 0) {
+      return this;
+    }
+    if (gatewaysOpened < 2 && failure != null) {
+      owner.tell(new OpenFailed(dir, failure));
+      return Behaviors.stopped();
+    }
+    owner.tell(new Released(dir));
+    if (phase == Phase.CLOSING) {
+      getContext().getLog().info("workspace '{}' closed", workspaceId);
+      closeWaiters.forEach(replyTo -> replyTo.tell(StatusReply.ack()));
+      closed();
+    } else if (phase == Phase.FAILED && !closeWaiters.isEmpty()) {
+      closeWaiters.forEach(replyTo -> replyTo.tell(StatusReply.ack()));
+      closed();
+    }
+    return this;
+  }
+
+  /** Answers with StorageClosedException for a while, for calls already on their way, then stops. */
+  private void closed() {
+    phase = Phase.CLOSED;
+    closeWaiters.clear();
+    timers.startSingleTimer(Linger.OVER, settings.askTimeout());
+  }
+
+  private StorageException closedError() {
+    return new StorageClosedException("workspace '" + workspaceId + "' is closed");
+  }
+
+  private StorageException currentError() {
+    return phase == Phase.FAILED ? failure : closedError();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Asking the gateways
+
+  private <S, R> CompletionStage<R> ask(
+      ActorRef<DbGateway.Command> gateway, DbGateway.Mode mode, String what, DbGateway.Work<S, R> work) {
+    return AskPattern.askWithStatus(gateway, replyTo -> new DbGateway.Execute<>(mode, what, work, replyTo),
+        settings.askTimeout(), getContext().getSystem().scheduler());
+  }
+
+  private <S, R> void execute(
+      ActorRef<DbGateway.Command> gateway, DbGateway.Mode mode, String what, DbGateway.Work<S, R> work,
+      ActorRef<StatusReply<R>> replyTo) {
+    gateway.tell(new DbGateway.Execute<>(mode, what, work, replyTo));
+  }
+
+  /** Answers {@code replyTo} when {@code result} completes, on the dispatcher (never a gateway thread). */
+  private <T> void reply(CompletionStage<T> result, ActorRef<StatusReply<T>> replyTo) {
+    result.whenCompleteAsync((value, error) -> replyTo.tell(
+        error == null ? StatusReply.success(value) : StatusReply.error(unwrap(error))), executor);
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+  }
+
+  private static boolean invalid(Request request, Runnable check) {
+    try {
+      check.run();
+      return false;
+    } catch (StorageException e) {
+      Replies.error(request, e);
+      return true;
+    }
+  }
+}

@@ -1,0 +1,75 @@
+package dev.stowage.actors;
+
+import dev.stowage.protocol.InvalidRequestException;
+import dev.stowage.protocol.StorageException;
+import dev.stowage.storage.LocalKey;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Extension;
+import org.apache.pekko.actor.typed.ExtensionId;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+
+/**
+ * The entry point: opens the storage of a workspace in an ActorSystem.
+ *
+ * <pre>{@code
+ * WorkspaceStorage storage = Stowage.open(system, "my-workspace", key).toCompletableFuture().get();
+ * }</pre>
+ *
+ * <p>A workspace is open at most once per ActorSystem: opening it again returns the same storage
+ * (or fails with {@link InvalidRequestException} if the key differs). The ActorSystem's
+ * CoordinatedShutdown closes every open workspace in its {@code service-stop} phase.
+ */
+public final class Stowage {
+  private Stowage() {}
+
+  /** Opens {@code workspaceId} with the settings of the system's configuration ({@code stowage} section). */
+  public static CompletionStage<WorkspaceStorage> open(ActorSystem<?> system, String workspaceId, LocalKey key) {
+    StorageSettings settings;
+    try {
+      settings = StorageSettings.fromConfig(system.settings().config());
+    } catch (StorageException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return open(system, workspaceId, key, settings);
+  }
+
+  /** Opens {@code workspaceId} under {@code settings.baseDir()}. */
+  public static CompletionStage<WorkspaceStorage> open(
+      ActorSystem<?> system, String workspaceId, LocalKey key, StorageSettings settings) {
+    if (system == null || key == null || settings == null) {
+      return CompletableFuture.failedFuture(new InvalidRequestException(
+          (system == null ? "actor system" : key == null ? "key" : "settings") + " must not be null"));
+    }
+    ActorRef<WorkspaceRegistry.Command> registry = Registry.ID.apply(system).registry;
+    return AskPattern.askWithStatus(registry,
+        replyTo -> new WorkspaceRegistry.Open(workspaceId, key, settings, replyTo),
+        settings.askTimeout(), system.scheduler());
+  }
+
+  /** Holds the registry of an ActorSystem and hooks it into CoordinatedShutdown. */
+  static final class Registry implements Extension {
+    static final ExtensionId<Registry> ID = new ExtensionId<>() {
+      @Override
+      public Registry createExtension(ActorSystem<?> system) {
+        return new Registry(system);
+      }
+    };
+
+    /** How long CoordinatedShutdown's task waits for every workspace to close. */
+    private static final Duration CLOSE_ALL_TIMEOUT = Duration.ofMinutes(1);
+
+    final ActorRef<WorkspaceRegistry.Command> registry;
+
+    private Registry(ActorSystem<?> system) {
+      registry = system.systemActorOf(WorkspaceRegistry.create(), "stowage", Props.empty());
+      CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "stowage-close-workspaces",
+          () -> AskPattern.ask(registry, WorkspaceRegistry.CloseAll::new, CLOSE_ALL_TIMEOUT, system.scheduler()));
+    }
+  }
+}

@@ -1,0 +1,136 @@
+package dev.stowage.actors;
+
+import dev.stowage.protocol.ChunkId;
+import dev.stowage.protocol.EntryId;
+import dev.stowage.protocol.EntryMissingException;
+import dev.stowage.protocol.LocalManifest;
+import dev.stowage.protocol.NeedSync;
+import dev.stowage.protocol.PreventSyncPattern;
+import dev.stowage.protocol.StorageCommand;
+import dev.stowage.protocol.StorageStats;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.regex.Pattern;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * The storage of one open workspace. Every method returns at once (it never waits for I/O); its
+ * stage completes when the operation has taken effect, or fails with a {@link
+ * dev.stowage.protocol.StorageException} as its cause (a {@link java.util.concurrent.TimeoutException}
+ * if no answer came within {@code stowage.ask-timeout}).
+ *
+ * <p>Consistency: per id, completed operations are linearizable (a read returns the last
+ * completed write or one that overlaps it). Calls that overlap (the second made before the first's
+ * stage completed) may take effect in either order: wait for a stage when order matters, e.g.
+ * write a chunk and wait before writing the manifest that references it.
+ *
+ * <p>Byte arrays passed to {@link #setChunk} and {@link #setBlock} belong to the storage until the
+ * stage completes: do not modify them meanwhile. Arrays returned belong to the caller.
+ */
+public interface WorkspaceStorage {
+
+  // ---- manifests ---------------------------------------------------------------------------------
+
+  /** The cached or stored manifest; fails with {@link EntryMissingException} if there is none. */
+  CompletionStage<LocalManifest> getManifest(EntryId id);
+
+  /** Caches and stores {@code m}; completes after the commit that holds it. */
+  CompletionStage<Done> setManifest(EntryId id, LocalManifest m);
+
+  /**
+   * Caches {@code m}. With {@code cacheOnly}, completes at once and the entry stays dirty until it
+   * is flushed (ensure, passivation, max-dirty, clearMemoryCache(true), close); otherwise completes
+   * after the commit that holds it. {@code removedChunkIds} are deleted in the transaction that
+   * writes this value (or a newer one); until then they stay readable.
+   */
+  CompletionStage<Done> setManifest(EntryId id, LocalManifest m, boolean cacheOnly, Set<ChunkId> removedChunkIds);
+
+  /** Completes when the cached value of {@code id} (if dirty) is committed. */
+  CompletionStage<Done> ensureManifestPersistent(EntryId id);
+
+  /**
+   * Removes the entry from the cache and the database, with its pending removed chunks, in one
+   * transaction; fails with {@link EntryMissingException} only if it is in neither.
+   */
+  CompletionStage<Done> clearManifest(EntryId id);
+
+  /** Entries with local changes to upload (the cache wins over the database) or remote ones to fetch. */
+  CompletionStage<NeedSync> getNeedSyncEntries();
+
+  CompletionStage<Long> getRealmCheckpoint();
+
+  /**
+   * Stores {@code checkpoint} and raises the remote version of the stored entries among {@code
+   * changedVlobs} (never lowering it, never creating an entry), in one transaction.
+   */
+  CompletionStage<Done> updateRealmCheckpoint(long checkpoint, Map<EntryId, Long> changedVlobs);
+
+  /** The current prevent-sync pattern; {@code ^\b$} (matches nothing) until one is set. */
+  CompletionStage<Pattern> getPreventSyncPattern();
+
+  /** Replaces the pattern (its flags must be inline, e.g. {@code (?i)}); the same pattern again is a no-op. */
+  CompletionStage<Done> setPreventSyncPattern(Pattern p);
+
+  /** Records that {@code p} was fully applied, only if it is still the current pattern. */
+  CompletionStage<Done> markPreventSyncPatternFullyApplied(Pattern p);
+
+  /** The current prevent-sync pattern and whether it was fully applied. */
+  CompletionStage<PreventSyncPattern> getPreventSyncPatternState();
+
+  // ---- chunks (data database) ----------------------------------------------------------------------
+
+  /** A chunk's bytes; fails with {@link EntryMissingException} if it is not stored. */
+  CompletionStage<byte[]> getChunk(ChunkId id);
+
+  /** Stores a chunk of at most {@code stowage.max-chunk-size} bytes; completes after its commit. */
+  CompletionStage<Done> setChunk(ChunkId id, byte[] data);
+
+  /** Deletes a chunk; fails with {@link EntryMissingException} if it is not stored. */
+  CompletionStage<Done> clearChunk(ChunkId id);
+
+  /** The ids among {@code ids} (any number) that are stored. */
+  CompletionStage<Set<ChunkId>> getLocalChunkIds(Collection<ChunkId> ids);
+
+  // ---- blocks (cache database, LRU-bounded) ----------------------------------------------------------
+
+  /** A cached block's bytes, refreshing its recency; fails with {@link EntryMissingException} if absent. */
+  CompletionStage<byte[]> getBlock(ChunkId id);
+
+  /**
+   * Caches a block; completes after its commit. Past {@code cache-size / block-size} blocks, the
+   * least recently accessed are evicted in the same transaction.
+   */
+  CompletionStage<Done> setBlock(ChunkId id, byte[] data);
+
+  /** Removes a cached block; absent is fine (blocks come and go with the LRU). */
+  CompletionStage<Done> clearBlock(ChunkId id);
+
+  // ---- lifecycle --------------------------------------------------------------------------------------
+
+  /**
+   * Drops every cached manifest. With {@code flush}, dirty entries are written first; without,
+   * dirty values and their pending removed chunk ids are discarded unwritten.
+   */
+  CompletionStage<Done> clearMemoryCache(boolean flush);
+
+  /** Rebuilds the data database if it takes more than {@code stowage.vacuum-threshold} on disk. */
+  CompletionStage<Done> runVacuum();
+
+  /** Entities, dirty entries, database sizes, commits, batch sizes, block cache counters. */
+  CompletionStage<StorageStats> stats();
+
+  /**
+   * Flushes every dirty entry, commits and closes both databases. Idempotent; afterwards every
+   * call fails with {@link dev.stowage.protocol.StorageClosedException}.
+   */
+  CompletionStage<Done> close();
+
+  /** The workspace's id. */
+  String workspaceId();
+
+  /** The supervisor actor, for hosts that prefer to {@code ask} the {@link StorageCommand} protocol. */
+  ActorRef<StorageCommand> supervisor();
+}

@@ -1,0 +1,261 @@
+package dev.stowage.actors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stowage.protocol.ChunkId;
+import dev.stowage.protocol.DatabaseStats;
+import dev.stowage.protocol.StorageFailedException;
+import dev.stowage.storage.BlobCipher;
+import dev.stowage.storage.DataStore;
+import dev.stowage.storage.Durability;
+import dev.stowage.storage.LocalKey;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.pattern.StatusReply;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+@ExtendWith(TestKitJUnit5Extension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DbGatewayTest {
+  @JUnit5TestKit ActorTestKit testKit = new JUnit5TestKitBuilder().build();
+
+  private final BlobCipher cipher = new BlobCipher(LocalKey.generate());
+
+  private ActorRef<DbGateway.Command> gateway(Path dir, int maxBatch, Duration maxDelay, ActorRef<DbGateway.Event> events) {
+    return testKit.spawn(
+        DbGateway.create("test data", () -> DataStore.open(dir, Durability.NORMAL, cipher), maxBatch, maxDelay, events),
+        DispatcherSelector.fromConfig("stowage.gateway-dispatcher"));
+  }
+
+  private static <R> DbGateway.Execute<DataStore, R> execute(
+      DbGateway.Mode mode, DbGateway.Work<DataStore, R> work, TestProbe<StatusReply<R>> probe) {
+    return new DbGateway.Execute<>(mode, "test", work, probe.ref());
+  }
+
+  /** Occupies the gateway thread until the returned latch is released, so requests queue up behind it. */
+  private CountDownLatch hold(ActorRef<DbGateway.Command> gateway) {
+    CountDownLatch release = new CountDownLatch(1);
+    TestProbe<StatusReply<Object>> ignored = testKit.createTestProbe();
+    gateway.tell(execute(DbGateway.Mode.READ, store -> {
+      try {
+        return release.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    }, ignored));
+    return release;
+  }
+
+  private static DbGateway.Work<DataStore, ChunkId> putChunk(ChunkId id, int size) {
+    return store -> {
+      store.chunks().put(id, size, new byte[size], 0);
+      return id;
+    };
+  }
+
+  private DatabaseStats stats(ActorRef<DbGateway.Command> gateway) {
+    TestProbe<StatusReply<DatabaseStats>> probe = testKit.createTestProbe();
+    gateway.tell(new DbGateway.GetStats(probe.ref()));
+    return probe.receiveMessage().getValue();
+  }
+
+  @Test
+  void writesQueuedTogetherShareOneCommitAndAreAllAnswered(@TempDir Path dir) {
+    TestProbe<DbGateway.Event> events = testKit.createTestProbe();
+    ActorRef<DbGateway.Command> gateway = gateway(dir, 1000, Duration.ofSeconds(10), events.ref());
+    events.expectMessageClass(DbGateway.Opened.class);
+    TestProbe<StatusReply<ChunkId>> writers = testKit.createTestProbe();
+    CountDownLatch release = hold(gateway);
+
+    List<ChunkId> ids = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      ChunkId id = ChunkId.random();
+      ids.add(id);
+      gateway.tell(execute(DbGateway.Mode.WRITE, putChunk(id, 10), writers));
+    }
+    release.countDown();
+
+    List<ChunkId> acknowledged = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      acknowledged.add(writers.receiveMessage().getValue());
+    }
+    assertThat(acknowledged).containsExactlyElementsOf(ids);
+    DatabaseStats stats = stats(gateway);
+    assertThat(stats.writes()).isEqualTo(100);
+    assertThat(stats.commits()).isEqualTo(1);
+    assertThat(stats.maxBatchSize()).isEqualTo(100);
+  }
+
+  @Test
+  void maxBatchBoundsTheWritesInOneCommit(@TempDir Path dir) {
+    ActorRef<DbGateway.Command> gateway = gateway(dir, 10, Duration.ofSeconds(10), testKit.<DbGateway.Event>createTestProbe().ref());
+    TestProbe<StatusReply<ChunkId>> writers = testKit.createTestProbe();
+    CountDownLatch release = hold(gateway);
+    for (int i = 0; i < 95; i++) {
+      gateway.tell(execute(DbGateway.Mode.WRITE, putChunk(ChunkId.random(), 1), writers));
+    }
+    release.countDown();
+    writers.receiveSeveralMessages(95);
+
+    DatabaseStats stats = stats(gateway);
+    assertThat(stats.commits()).isEqualTo(10);
+    assertThat(stats.maxBatchSize()).isEqualTo(10);
+  }
+
+  @Test
+  void aZeroMaxDelayCommitsEveryWriteAlone(@TempDir Path dir) {
+    ActorRef<DbGateway.Command> gateway = gateway(dir, 1000, Duration.ZERO, testKit.<DbGateway.Event>createTestProbe().ref());
+    TestProbe<StatusReply<ChunkId>> writers = testKit.createTestProbe();
+    CountDownLatch release = hold(gateway);
+    for (int i = 0; i < 20; i++) {
+      gateway.tell(execute(DbGateway.Mode.WRITE, putChunk(ChunkId.random(), 1), writers));
+    }
+    release.countDown();
+    writers.receiveSeveralMessages(20);
+
+    assertThat(stats(gateway).commits()).isEqualTo(20);
+  }
+
+  @Test
+  void readsAreAnsweredAtOnceAndSeeTheOpenBatch(@TempDir Path dir) {
+    ActorRef<DbGateway.Command> gateway = gateway(dir, 1000, Duration.ofSeconds(10), testKit.<DbGateway.Event>createTestProbe().ref());
+    TestProbe<StatusReply<ChunkId>> writers = testKit.createTestProbe();
+    TestProbe<StatusReply<Boolean>> readers = testKit.createTestProbe();
+    ChunkId id = ChunkId.random();
+    CountDownLatch release = hold(gateway);
+
+    gateway.tell(execute(DbGateway.Mode.WRITE, putChunk(id, 1), writers));
+    gateway.tell(execute(DbGateway.Mode.READ,
+        store -> store.database().inTransaction() && store.chunks().get(id).isPresent(), readers));
+    release.countDown();
+
+    // The read ran inside the batch, before the commit that answers the write.
+    assertThat(readers.receiveMessage().getValue()).isTrue();
+    assertThat(writers.receiveMessage().getValue()).isEqualTo(id);
+  }
+
+  @Test
+  @DisplayName("INV-6: every writer of a failed batch and every later request get StorageFailedException; the owner is told")
+  void aFailedBatchFailsAllItsWriters(@TempDir Path dir) {
+    TestProbe<DbGateway.Event> events = testKit.createTestProbe();
+    ActorRef<DbGateway.Command> gateway = gateway(dir, 1000, Duration.ofSeconds(10), events.ref());
+    events.expectMessageClass(DbGateway.Opened.class);
+    TestProbe<StatusReply<ChunkId>> writers = testKit.createTestProbe();
+    TestProbe<StatusReply<Object>> failing = testKit.createTestProbe();
+    CountDownLatch release = hold(gateway);
+    gateway.tell(execute(DbGateway.Mode.WRITE, putChunk(ChunkId.random(), 1), writers));
+    gateway.tell(execute(DbGateway.Mode.WRITE, putChunk(ChunkId.random(), 1), writers));
+    gateway.tell(execute(DbGateway.Mode.WRITE, store -> {
+      throw new IllegalStateException("a bug between two statements");
+    }, failing));
+    release.countDown();
+
+    assertThat(failing.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
+    assertThat(writers.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
+    assertThat(writers.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
+    assertThat(events.expectMessageClass(DbGateway.Failed.class).cause()).isInstanceOf(StorageFailedException.class);
+    gateway.tell(execute(DbGateway.Mode.READ, store -> store.chunks().count(), failing));
+    assertThat(failing.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
+    TestProbe<StatusReply<Done>> closer = testKit.createTestProbe();
+    gateway.tell(new DbGateway.Close(closer.ref()));
+    closer.expectMessage(StatusReply.ack());
+
+    try (DataStore reopened = DataStore.open(dir, Durability.NORMAL, cipher)) {
+      assertThat(reopened.chunks().count()).isZero();
+    }
+  }
+
+  @Test
+  @DisplayName("INV-6: a real SQLITE_FULL in a group-committed batch fails every writer of it; reopening gives the last commit")
+  void diskFullInTheMiddleOfABatch(@TempDir Path dir) {
+    ActorRef<DbGateway.Command> gateway = gateway(dir, 1000, Duration.ofSeconds(10), testKit.<DbGateway.Event>createTestProbe().ref());
+    TestProbe<StatusReply<ChunkId>> writers = testKit.createTestProbe();
+    ChunkId committed = ChunkId.random();
+    gateway.tell(execute(DbGateway.Mode.WRITE, putChunk(committed, 100), writers));
+    writers.receiveMessage();
+    TestProbe<StatusReply<Long>> limit = testKit.createTestProbe();
+    gateway.tell(execute(DbGateway.Mode.READ, store -> {
+      store.database().setMaxPageCount(store.database().pageCount() + 20);
+      return store.database().pageCount();
+    }, limit));
+    limit.receiveMessage();
+
+    CountDownLatch release = hold(gateway);
+    for (int i = 0; i < 40; i++) { // 40 × 8 KiB needs far more than 20 pages of 4 KiB
+      gateway.tell(execute(DbGateway.Mode.WRITE, putChunk(ChunkId.random(), 8192), writers));
+    }
+    release.countDown();
+
+    List<StatusReply<ChunkId>> replies = writers.receiveSeveralMessages(40);
+    assertThat(replies).allSatisfy(reply -> assertThat(reply.getError())
+        .isInstanceOf(StorageFailedException.class).hasMessageContaining("is full"));
+    TestProbe<StatusReply<Done>> closer = testKit.createTestProbe();
+    gateway.tell(new DbGateway.Close(closer.ref()));
+    closer.receiveMessage();
+    try (DataStore reopened = DataStore.open(dir, Durability.NORMAL, cipher)) {
+      assertThat(reopened.chunks().allIds()).containsExactly(committed);
+      assertThat(reopened.database().integrityCheck()).isEqualTo("ok");
+    }
+  }
+
+  @Test
+  @DisplayName("INV-12: every statement runs on the gateway's one pinned thread, which owns the connection")
+  void allWorkRunsOnOnePinnedThread(@TempDir Path dir) {
+    ActorRef<DbGateway.Command> gateway = gateway(dir, 1000, Duration.ofSeconds(10), testKit.<DbGateway.Event>createTestProbe().ref());
+    TestProbe<StatusReply<String>> threads = testKit.createTestProbe();
+    for (int i = 0; i < 20; i++) {
+      gateway.tell(execute(i % 2 == 0 ? DbGateway.Mode.READ : DbGateway.Mode.WRITE, store -> {
+        String current = Thread.currentThread().getName();
+        assertThat(store.database().ownerThreadName()).isEqualTo(current);
+        return current;
+      }, threads));
+    }
+
+    List<String> names = threads.receiveSeveralMessages(20).stream().map(StatusReply::getValue).distinct().toList();
+    assertThat(names).hasSize(1);
+    assertThat(names.get(0)).contains("stowage.gateway-dispatcher");
+  }
+
+  @Test
+  void vacuumCommitsTheOpenBatchFirst(@TempDir Path dir) {
+    ActorRef<DbGateway.Command> gateway = gateway(dir, 1000, Duration.ofSeconds(10), testKit.<DbGateway.Event>createTestProbe().ref());
+    TestProbe<StatusReply<ChunkId>> writers = testKit.createTestProbe();
+    TestProbe<StatusReply<Boolean>> vacuum = testKit.createTestProbe();
+    CountDownLatch release = hold(gateway);
+    gateway.tell(execute(DbGateway.Mode.WRITE, putChunk(ChunkId.random(), 1), writers));
+    gateway.tell(new DbGateway.Vacuum(0, vacuum.ref()));
+    release.countDown();
+
+    assertThat(writers.receiveMessage().isSuccess()).isTrue();
+    assertThat(vacuum.receiveMessage().getValue()).isTrue();
+  }
+
+  @Test
+  void anOpenFailureIsReportedAndEveryRequestAnsweredWithIt(@TempDir Path dir) throws Exception {
+    java.nio.file.Files.writeString(dir.resolve("data_v1.sqlite"), "not a database".repeat(100));
+    TestProbe<DbGateway.Event> events = testKit.createTestProbe();
+    ActorRef<DbGateway.Command> gateway = gateway(dir, 1000, Duration.ofSeconds(10), events.ref());
+
+    assertThat(events.expectMessageClass(DbGateway.Failed.class).cause())
+        .isInstanceOf(StorageFailedException.class).hasMessageContaining("not a SQLite database");
+    TestProbe<StatusReply<Long>> reader = testKit.createTestProbe();
+    gateway.tell(execute(DbGateway.Mode.READ, store -> store.chunks().count(), reader));
+    assertThat(reader.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
+  }
+}

@@ -1,0 +1,361 @@
+package dev.stowage.actors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stowage.protocol.ChunkId;
+import dev.stowage.protocol.CorruptEntryException;
+import dev.stowage.protocol.EntryId;
+import dev.stowage.protocol.EntryMissingException;
+import dev.stowage.protocol.FolderManifest;
+import dev.stowage.protocol.LocalManifest;
+import dev.stowage.protocol.ManifestCodec;
+import dev.stowage.protocol.StorageCommand;
+import dev.stowage.protocol.StorageCommand.ClearManifest;
+import dev.stowage.protocol.StorageCommand.EnsureManifestPersistent;
+import dev.stowage.protocol.StorageCommand.GetManifest;
+import dev.stowage.protocol.StorageCommand.SetManifest;
+import dev.stowage.protocol.StorageFailedException;
+import dev.stowage.storage.BlobCipher;
+import dev.stowage.storage.DataStore;
+import dev.stowage.storage.Durability;
+import dev.stowage.storage.LocalKey;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.pattern.StatusReply;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The entity against a gateway the test controls: every request it sends is taken by a probe and
+ * executed (or not, or failed) by the test on a real store, so races are forced, not hoped for.
+ */
+@ExtendWith(TestKitJUnit5Extension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ManifestEntityTest {
+  @JUnit5TestKit ActorTestKit testKit = new JUnit5TestKitBuilder().build();
+
+  @TempDir Path dir;
+  private final BlobCipher cipher = new BlobCipher(LocalKey.generate());
+  private DataStore store;
+  private TestProbe<DbGateway.Command> gateway;
+  private TestProbe<ManifestEntity.Event> supervisor;
+  private final EntryId id = EntryId.random();
+
+  @BeforeEach
+  void setUp() {
+    store = DataStore.open(dir.resolve(EntryId.random().toString()), Durability.NORMAL, cipher);
+    gateway = testKit.createTestProbe();
+    supervisor = testKit.createTestProbe();
+  }
+
+  @AfterEach
+  void tearDown() {
+    store.close();
+  }
+
+  private ActorRef<StorageCommand> entity(Duration passivateAfter) {
+    return testKit.spawn(ManifestEntity.create(id, gateway.ref(), cipher, supervisor.ref(), passivateAfter));
+  }
+
+  private ActorRef<StorageCommand> entity() {
+    return entity(Duration.ofMinutes(10));
+  }
+
+  private final EntryId parent = EntryId.random();
+
+  /** The same arguments give an equal manifest. */
+  private FolderManifest folder(long baseVersion, String child) {
+    EntryId childId = new EntryId(java.util.UUID.nameUUIDFromBytes(child.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    return new FolderManifest(id, parent, baseVersion, true, Instant.EPOCH, Map.of(child, childId));
+  }
+
+  @SuppressWarnings("unchecked")
+  private DbGateway.Execute<DataStore, StorageCommand> nextRequest() {
+    return gateway.expectMessageClass(DbGateway.Execute.class);
+  }
+
+  /** Executes a request on the real store, as the gateway would, and answers it. */
+  private void complete(DbGateway.Execute<DataStore, StorageCommand> request) {
+    boolean write = request.mode() != DbGateway.Mode.READ;
+    if (write) {
+      store.database().begin();
+    }
+    StorageCommand result = request.work().apply(store);
+    if (write) {
+      store.database().commit();
+    }
+    request.replyTo().tell(StatusReply.success(result));
+  }
+
+  private void storeRow(LocalManifest manifest) {
+    store.database().begin();
+    store.vlobs().put(id, manifest.baseVersion(), manifest.needSync(), cipher.seal(id, ManifestCodec.encode(manifest)));
+    store.database().commit();
+  }
+
+  private void storeChunks(ChunkId... ids) {
+    store.database().begin();
+    for (ChunkId chunk : ids) {
+      store.chunks().put(chunk, 1, new byte[1], 0);
+    }
+    store.database().commit();
+  }
+
+  private LocalManifest storedManifest() {
+    return ManifestCodec.decode(cipher.open(id, store.vlobs().get(id).orElseThrow()));
+  }
+
+  @Test
+  @DisplayName("INV-3: a write during a flush keeps the entry dirty, even of an equal manifest with new removed ids")
+  void flushDoesNotMarkCleanWhenWrittenDuringFlush() {
+    ChunkId first = ChunkId.random();
+    ChunkId second = ChunkId.random();
+    storeChunks(first, second);
+    ActorRef<StorageCommand> entity = entity();
+    TestProbe<StatusReply<Done>> client = testKit.createTestProbe();
+    FolderManifest value = folder(1, "a");
+
+    entity.tell(new SetManifest(id, value, true, Set.of(first), client.ref()));
+    client.expectMessage(StatusReply.ack());
+    supervisor.expectMessage(new ManifestEntity.Dirty(id, true, false));
+    entity.tell(new EnsureManifestPersistent(id, client.ref()));
+    DbGateway.Execute<DataStore, StorageCommand> firstFlush = nextRequest(); // held: the flush is in flight
+
+    entity.tell(new SetManifest(id, value, true, Set.of(second), client.ref())); // equal value, new removed id
+    client.expectMessage(StatusReply.ack());
+    complete(firstFlush);
+
+    client.expectMessage(StatusReply.ack()); // the ensure that asked for the first version
+    assertThat(storedManifest()).isEqualTo(value);
+    assertThat(store.chunks().presentAmong(Set.of(first, second))).containsExactly(second); // INV-2: still readable
+    supervisor.expectMessage(new ManifestEntity.Dirty(id, true, false)); // still dirty, not clean
+    gateway.expectNoMessage(Duration.ofMillis(100)); // cache-only: no flush until asked
+
+    entity.tell(new EnsureManifestPersistent(id, client.ref()));
+    complete(nextRequest());
+    client.expectMessage(StatusReply.ack());
+    supervisor.expectMessage(new ManifestEntity.Clean(id));
+    assertThat(store.chunks().presentAmong(Set.of(first, second))).isEmpty();
+    assertThat(storedManifest()).isEqualTo(value);
+  }
+
+  @Test
+  @DisplayName("INV-3: with a durable write queued behind a flush, the final row is the last write")
+  void theLastWriteWinsWhenFlushesOverlap() {
+    ActorRef<StorageCommand> entity = entity();
+    TestProbe<StatusReply<Done>> first = testKit.createTestProbe();
+    TestProbe<StatusReply<Done>> second = testKit.createTestProbe();
+
+    entity.tell(new SetManifest(id, folder(1, "first"), false, Set.of(), first.ref()));
+    DbGateway.Execute<DataStore, StorageCommand> flushOne = nextRequest();
+    entity.tell(new SetManifest(id, folder(2, "second"), false, Set.of(), second.ref()));
+    DbGateway.Execute<DataStore, StorageCommand> flushTwo = nextRequest();
+    complete(flushOne);
+    first.expectMessage(StatusReply.ack());
+    second.expectNoMessage(Duration.ofMillis(50)); // its version is not persisted yet
+    complete(flushTwo);
+
+    second.expectMessage(StatusReply.ack());
+    assertThat(storedManifest()).isEqualTo(folder(2, "second"));
+  }
+
+  @Test
+  @DisplayName("INV-4: a slow load never overwrites a value written while it was in flight")
+  void aLoadNeverOverwritesANewerWrite() {
+    FolderManifest old = folder(1, "old");
+    FolderManifest newer = folder(2, "newer");
+    storeRow(old);
+    ActorRef<StorageCommand> entity = entity();
+    TestProbe<StatusReply<LocalManifest>> reader = testKit.createTestProbe();
+    TestProbe<StatusReply<Done>> writer = testKit.createTestProbe();
+
+    entity.tell(new GetManifest(id, reader.ref()));
+    DbGateway.Execute<DataStore, StorageCommand> load = nextRequest(); // held: the load is slow
+    entity.tell(new SetManifest(id, newer, true, Set.of(), writer.ref()));
+    writer.expectMessage(StatusReply.ack()); // a blind write does not wait for the load
+    complete(load); // the database still has the old row
+
+    assertThat(reader.receiveMessage().getValue()).isEqualTo(newer);
+    entity.tell(new GetManifest(id, reader.ref()));
+    assertThat(reader.receiveMessage().getValue()).isEqualTo(newer);
+    gateway.expectNoMessage(Duration.ofMillis(50)); // no second load
+  }
+
+  @Test
+  void readsWaitForTheLoadAndThenComeFromTheCache() {
+    FolderManifest stored = folder(3, "x");
+    storeRow(stored);
+    ActorRef<StorageCommand> entity = entity();
+    TestProbe<StatusReply<LocalManifest>> reader = testKit.createTestProbe();
+
+    entity.tell(new GetManifest(id, reader.ref()));
+    entity.tell(new GetManifest(id, reader.ref()));
+    complete(nextRequest());
+
+    assertThat(reader.receiveMessage().getValue()).isEqualTo(stored);
+    assertThat(reader.receiveMessage().getValue()).isEqualTo(stored);
+    entity.tell(new GetManifest(id, reader.ref()));
+    assertThat(reader.receiveMessage().getValue()).isEqualTo(stored);
+    gateway.expectNoMessage(Duration.ofMillis(50));
+  }
+
+  @Test
+  @DisplayName("INV-14: a manifest in neither cache nor database is missing, for get and clear")
+  void anUnknownManifestIsMissing() {
+    ActorRef<StorageCommand> entity = entity();
+    TestProbe<StatusReply<LocalManifest>> reader = testKit.createTestProbe();
+    TestProbe<StatusReply<Done>> clearer = testKit.createTestProbe();
+
+    entity.tell(new GetManifest(id, reader.ref()));
+    entity.tell(new ClearManifest(id, clearer.ref()));
+    complete(nextRequest());
+
+    assertThat(reader.receiveMessage().getError()).isInstanceOf(EntryMissingException.class);
+    assertThat(clearer.receiveMessage().getError()).isInstanceOf(EntryMissingException.class);
+  }
+
+  @Test
+  @DisplayName("INV-14: clearing a cached entry deletes it and its pending removed chunks in one write")
+  void clearDeletesTheEntryAndItsPendingRemovedChunks() {
+    ChunkId removed = ChunkId.random();
+    storeChunks(removed);
+    storeRow(folder(1, "stored"));
+    ActorRef<StorageCommand> entity = entity();
+    TestProbe<StatusReply<Done>> client = testKit.createTestProbe();
+    entity.tell(new SetManifest(id, folder(2, "cached"), true, Set.of(removed), client.ref()));
+    client.expectMessage(StatusReply.ack());
+
+    entity.tell(new ClearManifest(id, client.ref()));
+    DbGateway.Execute<DataStore, StorageCommand> delete = nextRequest();
+    assertThat(delete.mode()).isEqualTo(DbGateway.Mode.WRITE);
+    complete(delete);
+
+    client.expectMessage(StatusReply.ack());
+    assertThat(store.vlobs().get(id)).isEmpty();
+    assertThat(store.chunks().presentAmong(Set.of(removed))).isEmpty();
+    TestProbe<StatusReply<LocalManifest>> reader = testKit.createTestProbe();
+    entity.tell(new GetManifest(id, reader.ref()));
+    assertThat(reader.receiveMessage().getError()).isInstanceOf(EntryMissingException.class);
+  }
+
+  @Test
+  @DisplayName("INV-9: a row that does not decrypt is a CorruptEntryException for that entry, and can be cleared")
+  void aCorruptRowIsReportedAndCanBeCleared() {
+    store.database().begin();
+    store.vlobs().put(id, 0, false, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30});
+    store.database().commit();
+    ActorRef<StorageCommand> entity = entity();
+    TestProbe<StatusReply<LocalManifest>> reader = testKit.createTestProbe();
+    TestProbe<StatusReply<Done>> clearer = testKit.createTestProbe();
+
+    entity.tell(new GetManifest(id, reader.ref()));
+    complete(nextRequest());
+    assertThat(reader.receiveMessage().getError()).isInstanceOf(CorruptEntryException.class)
+        .hasMessageContaining(id.toString());
+
+    entity.tell(new ClearManifest(id, clearer.ref()));
+    complete(nextRequest());
+    clearer.expectMessage(StatusReply.ack());
+    assertThat(store.vlobs().get(id)).isEmpty();
+  }
+
+  @Test
+  @DisplayName("INV-18: an idle entity asks to be passivated")
+  void anIdleEntityAsksToBePassivated() {
+    entity(Duration.ofMillis(50));
+
+    supervisor.expectMessage(Duration.ofSeconds(5), new ManifestEntity.Idle(id));
+  }
+
+  @Test
+  @DisplayName("INV-18: FLUSH_AND_STOP writes a dirty value, waits for its commit, then stops")
+  void stoppingFlushesFirst() {
+    ActorRef<StorageCommand> entity = entity();
+    TestProbe<StatusReply<Done>> client = testKit.createTestProbe();
+    TestProbe<Object> watcher = testKit.createTestProbe();
+    entity.tell(new SetManifest(id, folder(1, "dirty"), true, Set.of(), client.ref()));
+    client.expectMessage(StatusReply.ack());
+
+    entity.tell(ManifestEntity.Control.FLUSH_AND_STOP);
+    DbGateway.Execute<DataStore, StorageCommand> flush = nextRequest();
+    watcher.expectNoMessage(Duration.ofMillis(50));
+    complete(flush);
+
+    watcher.expectTerminated(entity);
+    assertThat(storedManifest()).isEqualTo(folder(1, "dirty"));
+  }
+
+  @Test
+  @DisplayName("INV-11: DISCARD_AND_STOP drops a dirty value and its removed ids without writing")
+  void discardingStopsWithoutWriting() {
+    ChunkId removed = ChunkId.random();
+    storeChunks(removed);
+    ActorRef<StorageCommand> entity = entity();
+    TestProbe<StatusReply<Done>> client = testKit.createTestProbe();
+    TestProbe<Object> watcher = testKit.createTestProbe();
+    entity.tell(new SetManifest(id, folder(1, "dropped"), true, Set.of(removed), client.ref()));
+    client.expectMessage(StatusReply.ack());
+
+    entity.tell(ManifestEntity.Control.DISCARD_AND_STOP);
+
+    watcher.expectTerminated(entity);
+    gateway.expectNoMessage(Duration.ofMillis(50));
+    assertThat(store.vlobs().get(id)).isEmpty();
+    assertThat(store.chunks().presentAmong(Set.of(removed))).containsExactly(removed);
+  }
+
+  @Test
+  @DisplayName("INV-6: after a failed flush the writer gets StorageFailedException and nothing is written again")
+  void aFailedFlushFailsItsWritersAndEverythingAfter() {
+    ActorRef<StorageCommand> entity = entity();
+    TestProbe<StatusReply<Done>> writer = testKit.createTestProbe();
+    TestProbe<StatusReply<LocalManifest>> reader = testKit.createTestProbe();
+    entity.tell(new SetManifest(id, folder(1, "lost"), false, Set.of(), writer.ref()));
+    DbGateway.Execute<DataStore, StorageCommand> flush = nextRequest();
+
+    flush.replyTo().tell(StatusReply.error(new StorageFailedException("disk full")));
+
+    assertThat(writer.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
+    entity.tell(new SetManifest(id, folder(2, "later"), true, Set.of(), writer.ref()));
+    entity.tell(new GetManifest(id, reader.ref()));
+    entity.tell(ManifestEntity.Control.FLUSH);
+    assertThat(writer.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
+    assertThat(reader.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
+    gateway.expectNoMessage(Duration.ofMillis(50));
+  }
+
+  @Test
+  @DisplayName("INV-6: Fail answers pending writers and stashed reads, then stops without writing")
+  void failAnswersEverythingPendingAndStops() {
+    ActorRef<StorageCommand> entity = entity();
+    TestProbe<StatusReply<Done>> writer = testKit.createTestProbe();
+    TestProbe<StatusReply<LocalManifest>> reader = testKit.createTestProbe();
+    TestProbe<Object> watcher = testKit.createTestProbe();
+    entity.tell(new GetManifest(id, reader.ref()));
+    nextRequest(); // the load never completes
+    entity.tell(new SetManifest(id, folder(1, "pending"), true, Set.of(), writer.ref()));
+    writer.expectMessage(StatusReply.ack());
+
+    entity.tell(new ManifestEntity.Fail(new StorageFailedException("the workspace failed")));
+
+    // The read is stashed until the load completes, which it never does: Fail must answer it.
+    assertThat(reader.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
+    watcher.expectTerminated(entity);
+    gateway.expectNoMessage(Duration.ofMillis(50));
+  }
+}

@@ -1,0 +1,106 @@
+package dev.stowage.protocol;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * The messages a workspace's {@code StorageSupervisor} answers: one record per method of the
+ * {@code WorkspaceStorage} façade, for hosts that prefer {@code ask} on the supervisor's {@code
+ * ActorRef}. Every request carries its {@code replyTo}; the reply is a {@link StatusReply} whose
+ * error is one of the {@link StorageException}s.
+ *
+ * <p>Byte arrays passed in ({@link SetChunk#data()}, {@link SetBlock#data()}) belong to Stowage
+ * until the reply arrives: do not modify them meanwhile. Arrays in replies belong to the receiver.
+ *
+ * <p>All records are CBOR-serializable by Pekko's Jackson serializer, so the same protocol can
+ * cross nodes. {@link Internal} is where the actors keep the messages they send themselves; those
+ * never leave the process.
+ */
+public sealed interface StorageCommand extends CborSerializable {
+
+  /** A request from outside Stowage: answered once, on {@link #replyTo()}, with a {@link StatusReply}. */
+  sealed interface Request extends StorageCommand permits ManifestCommand, ChunkCommand, BlockCommand, WorkspaceCommand {
+    ActorRef<? extends StatusReply<?>> replyTo();
+  }
+
+  // ---- manifests: routed to the ManifestEntity of their id --------------------------------------
+
+  /** A command about one manifest, routed to the entity actor of {@link #id()}. */
+  sealed interface ManifestCommand extends Request {
+    EntryId id();
+  }
+
+  record GetManifest(EntryId id, ActorRef<StatusReply<LocalManifest>> replyTo) implements ManifestCommand {}
+
+  /**
+   * Puts {@code manifest} in the cache. Durable ({@code cacheOnly = false}): answered after the
+   * commit that holds it. Cache-only: answered at once, the entry is dirty until flushed. {@code
+   * removedChunkIds} are deleted in the transaction of the flush that writes this value.
+   */
+  record SetManifest(
+      EntryId id,
+      LocalManifest manifest,
+      boolean cacheOnly,
+      Set<ChunkId> removedChunkIds,
+      ActorRef<StatusReply<Done>> replyTo)
+      implements ManifestCommand {}
+
+  record EnsureManifestPersistent(EntryId id, ActorRef<StatusReply<Done>> replyTo) implements ManifestCommand {}
+
+  record ClearManifest(EntryId id, ActorRef<StatusReply<Done>> replyTo) implements ManifestCommand {}
+
+  // ---- chunks: the data database --------------------------------------------------------------
+
+  sealed interface ChunkCommand extends Request {}
+
+  record GetChunk(ChunkId id, ActorRef<StatusReply<byte[]>> replyTo) implements ChunkCommand {}
+
+  record SetChunk(ChunkId id, byte[] data, ActorRef<StatusReply<Done>> replyTo) implements ChunkCommand {}
+
+  record ClearChunk(ChunkId id, ActorRef<StatusReply<Done>> replyTo) implements ChunkCommand {}
+
+  record GetLocalChunkIds(List<ChunkId> ids, ActorRef<StatusReply<Set<ChunkId>>> replyTo) implements ChunkCommand {}
+
+  // ---- blocks: the cache database --------------------------------------------------------------
+
+  sealed interface BlockCommand extends Request {}
+
+  record GetBlock(ChunkId id, ActorRef<StatusReply<byte[]>> replyTo) implements BlockCommand {}
+
+  record SetBlock(ChunkId id, byte[] data, ActorRef<StatusReply<Done>> replyTo) implements BlockCommand {}
+
+  record ClearBlock(ChunkId id, ActorRef<StatusReply<Done>> replyTo) implements BlockCommand {}
+
+  // ---- the workspace as a whole ------------------------------------------------------------------
+
+  sealed interface WorkspaceCommand extends Request {}
+
+  record GetNeedSyncEntries(ActorRef<StatusReply<NeedSync>> replyTo) implements WorkspaceCommand {}
+
+  record GetRealmCheckpoint(ActorRef<StatusReply<Long>> replyTo) implements WorkspaceCommand {}
+
+  record UpdateRealmCheckpoint(long checkpoint, Map<EntryId, Long> changedVlobs, ActorRef<StatusReply<Done>> replyTo)
+      implements WorkspaceCommand {}
+
+  record GetPreventSyncPattern(ActorRef<StatusReply<PreventSyncPattern>> replyTo) implements WorkspaceCommand {}
+
+  record SetPreventSyncPattern(String regex, ActorRef<StatusReply<Done>> replyTo) implements WorkspaceCommand {}
+
+  record MarkPreventSyncPatternFullyApplied(String regex, ActorRef<StatusReply<Done>> replyTo)
+      implements WorkspaceCommand {}
+
+  record ClearMemoryCache(boolean flush, ActorRef<StatusReply<Done>> replyTo) implements WorkspaceCommand {}
+
+  record RunVacuum(ActorRef<StatusReply<Done>> replyTo) implements WorkspaceCommand {}
+
+  record GetStats(ActorRef<StatusReply<StorageStats>> replyTo) implements WorkspaceCommand {}
+
+  record Close(ActorRef<StatusReply<Done>> replyTo) implements WorkspaceCommand {}
+
+  /** Messages Stowage's actors send themselves and each other inside one process. */
+  non-sealed interface Internal extends StorageCommand {}
+}

@@ -1,0 +1,78 @@
+package dev.stowage.storage;
+
+import dev.stowage.protocol.ChunkId;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * The cache database of a workspace ({@code cache_v1.sqlite}): the bounded block LRU, with the
+ * counters behind the cache's statistics. Owned by one thread, like its {@link LocalDatabase}.
+ */
+public final class CacheStore implements Store {
+  private final LocalDatabase db;
+  private final BlockCache blocks;
+  private long hits;
+  private long misses;
+  private long evictions;
+
+  private CacheStore(LocalDatabase db, long blockLimit) {
+    this.db = db;
+    this.blocks = new BlockCache(db, blockLimit);
+  }
+
+  /** Opens the cache database of {@code workspaceDir} on the calling thread and checks the key. */
+  public static CacheStore open(Path workspaceDir, Durability durability, BlobCipher cipher, long blockLimit) {
+    LocalDatabase db = LocalDatabase.open(workspaceDir, DatabaseKind.CACHE, durability);
+    try {
+      KeyCheck.verifyOrStore(db, cipher);
+      return new CacheStore(db, blockLimit);
+    } catch (RuntimeException e) {
+      if (!db.isClosed()) {
+        db.close();
+      }
+      throw e;
+    }
+  }
+
+  /** A block's sealed bytes, refreshing its recency; counts a hit or a miss. Call in a transaction. */
+  public Optional<byte[]> getBlock(ChunkId id) {
+    Optional<byte[]> block = blocks.get(id);
+    if (block.isPresent()) {
+      hits++;
+    } else {
+      misses++;
+    }
+    return block;
+  }
+
+  /** Stores a block, evicting in the same transaction past the limit (INV-13). */
+  public void putBlock(ChunkId id, int plainSize, byte[] sealed) {
+    evictions += blocks.put(id, plainSize, sealed);
+  }
+
+  public boolean deleteBlock(ChunkId id) {
+    return blocks.delete(id);
+  }
+
+  /** Block counters and count, as of now. */
+  public BlockCounters counters() {
+    return new BlockCounters(blocks.count(), blocks.limit(), hits, misses, evictions);
+  }
+
+  /** What the block cache holds and has done since the store was opened. */
+  public record BlockCounters(long blocks, long limit, long hits, long misses, long evictions) {}
+
+  @Override
+  public LocalDatabase database() {
+    return db;
+  }
+
+  public BlockCache blocks() {
+    return blocks;
+  }
+
+  @Override
+  public void close() {
+    db.close();
+  }
+}

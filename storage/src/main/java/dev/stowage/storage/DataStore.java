@@ -1,0 +1,101 @@
+package dev.stowage.storage;
+
+import dev.stowage.protocol.ChunkId;
+import dev.stowage.protocol.EntryId;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.Map;
+
+/**
+ * The data database of a workspace ({@code data_v1.sqlite}) and its tables: manifests, realm
+ * checkpoint, prevent-sync pattern, chunks. Owned by one thread, like its {@link LocalDatabase}.
+ * The operations that must be atomic are single methods here, to be called inside one transaction.
+ */
+public final class DataStore implements Store {
+  private final LocalDatabase db;
+  private final VlobTable vlobs;
+  private final ChunkTable chunks;
+  private final RealmCheckpointTable checkpoint;
+  private final PreventSyncPatternTable preventSync;
+
+  private DataStore(LocalDatabase db) {
+    this.db = db;
+    this.vlobs = new VlobTable(db);
+    this.chunks = new ChunkTable(db);
+    this.checkpoint = new RealmCheckpointTable(db);
+    this.preventSync = new PreventSyncPatternTable(db);
+  }
+
+  /**
+   * Opens the data database of {@code workspaceDir} on the calling thread and checks {@code
+   * cipher}'s key against it.
+   */
+  public static DataStore open(Path workspaceDir, Durability durability, BlobCipher cipher) {
+    LocalDatabase db = LocalDatabase.open(workspaceDir, DatabaseKind.DATA, durability);
+    try {
+      KeyCheck.verifyOrStore(db, cipher);
+      return new DataStore(db);
+    } catch (RuntimeException e) {
+      if (!db.isClosed()) {
+        db.close();
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Writes a manifest and deletes the chunks it no longer references, in the caller's transaction
+   * (INV-2): both commit or neither does.
+   */
+  public void putManifest(
+      EntryId id, long baseVersion, boolean needSync, byte[] sealedBlob, Collection<ChunkId> removedChunks) {
+    vlobs.put(id, baseVersion, needSync, sealedBlob);
+    chunks.deleteAll(removedChunks);
+  }
+
+  /**
+   * Deletes a manifest and the chunks it had pending for removal, in the caller's transaction.
+   *
+   * @return whether a row was stored
+   */
+  public boolean deleteManifest(EntryId id, Collection<ChunkId> removedChunks) {
+    boolean existed = vlobs.delete(id);
+    chunks.deleteAll(removedChunks);
+    return existed;
+  }
+
+  /**
+   * Raises {@code remote_version} of the existing rows among {@code changed} and stores the
+   * checkpoint, in the caller's transaction (INV-15).
+   */
+  public void updateRealmCheckpoint(long newCheckpoint, Map<EntryId, Long> changed) {
+    vlobs.raiseRemoteVersions(changed);
+    checkpoint.set(newCheckpoint);
+  }
+
+  @Override
+  public LocalDatabase database() {
+    return db;
+  }
+
+  public VlobTable vlobs() {
+    return vlobs;
+  }
+
+  public ChunkTable chunks() {
+    return chunks;
+  }
+
+  public RealmCheckpointTable realmCheckpoint() {
+    return checkpoint;
+  }
+
+  public PreventSyncPatternTable preventSyncPattern() {
+    return preventSync;
+  }
+
+  @Override
+  public void close() {
+    db.close();
+  }
+}
