@@ -64,9 +64,11 @@ final class RequestValidation {
   /** A prevent-sync pattern is stored as its text: flags must be inline, e.g. {@code (?i)}. */
   static String regex(Pattern pattern) {
     Require.nonNull(pattern, "prevent-sync pattern");
-    if (pattern.flags() != 0) {
+    // flags() also reports inline flags such as (?i): only flags the text does not carry are lost.
+    if (pattern.flags() != Pattern.compile(pattern.pattern()).flags()) {
       throw new InvalidRequestException(
-          "prevent-sync pattern has flags " + pattern.flags() + ": write them inline, e.g. (?i)" + pattern.pattern());
+          "prevent-sync pattern was compiled with flags " + pattern.flags() + " that its text does not carry:"
+              + " write them inline, e.g. (?i)" + pattern.pattern());
     }
     return pattern.pattern();
   }

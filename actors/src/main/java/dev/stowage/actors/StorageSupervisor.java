@@ -124,7 +124,8 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   private record EntityStopped(EntryId id) implements StorageCommand.Internal {}
 
   private record Sealed(
-      BlobCipher.Kind kind, ChunkId id, int size, byte[] sealed, Throwable error, ActorRef<StatusReply<Done>> replyTo)
+      BlobCipher.Kind kind, ChunkId id, int size, byte[] sealed, Throwable error, ActorRef<StatusReply<Done>> replyTo,
+      InOrder.Slot slot)
       implements StorageCommand.Internal {}
 
   private record GatewayClosed(Throwable error) implements StorageCommand.Internal {}
@@ -188,6 +189,8 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   private final ActorRef<DbGateway.Command> data;
   private final ActorRef<DbGateway.Command> cache;
   private final ActorRef<StatusReply<Done>> gatewayCloseReplies;
+  private final InOrder toData = new InOrder();
+  private final InOrder toCache = new InOrder();
 
   private Phase phase = Phase.OPENING;
   private int gatewaysOpened;
@@ -538,29 +541,37 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
     return this;
   }
 
-  /** Encrypts on the dispatcher, then comes back here to hand the sealed bytes to a gateway. */
+  /**
+   * Encrypts on the dispatcher, then comes back here to hand the sealed bytes to a gateway, in the
+   * order the request arrived.
+   */
   private void seal(BlobCipher.Kind kind, ChunkId id, byte[] plain, ActorRef<StatusReply<Done>> replyTo) {
     int size = plain.length;
+    InOrder.Slot slot = (kind == BlobCipher.Kind.CHUNK ? toData : toCache).reserve();
     getContext().pipeToSelf(
         CompletableFuture.supplyAsync(() -> cipher.seal(kind, id, plain), executor),
-        (sealed, error) -> new Sealed(kind, id, size, sealed, error, replyTo));
+        (sealed, error) -> new Sealed(kind, id, size, sealed, error, replyTo, slot));
   }
 
   private Behavior<StorageCommand> onSealed(Sealed sealed) {
+    InOrder order = sealed.kind() == BlobCipher.Kind.CHUNK ? toData : toCache;
     if (sealed.error() != null) {
-      sealed.replyTo().tell(StatusReply.error(unwrap(sealed.error())));
-    } else if (phase != Phase.OPEN) {
-      sealed.replyTo().tell(StatusReply.error(currentError()));
+      order.fill(sealed.slot(), () -> sealed.replyTo().tell(StatusReply.error(unwrap(sealed.error()))));
+    } else if (phase != Phase.OPEN && phase != Phase.CLOSING) { // closing: the gateways close behind it
+      StorageException error = currentError();
+      order.fill(sealed.slot(), () -> sealed.replyTo().tell(StatusReply.error(error)));
     } else if (sealed.kind() == BlobCipher.Kind.CHUNK) {
-      execute(data, DbGateway.Mode.WRITE, "set chunk", (DataStore store) -> {
-        store.chunks().put(sealed.id(), sealed.size(), sealed.sealed(), 0);
-        return Done.getInstance();
-      }, sealed.replyTo());
+      order.fill(sealed.slot(), () -> data.tell(new DbGateway.Execute<DataStore, Done>(
+          DbGateway.Mode.WRITE, "set chunk", store -> {
+            store.chunks().put(sealed.id(), sealed.size(), sealed.sealed(), 0);
+            return Done.getInstance();
+          }, sealed.replyTo())));
     } else {
-      execute(cache, DbGateway.Mode.WRITE, "set block", (CacheStore store) -> {
-        store.putBlock(sealed.id(), sealed.size(), sealed.sealed());
-        return Done.getInstance();
-      }, sealed.replyTo());
+      order.fill(sealed.slot(), () -> cache.tell(new DbGateway.Execute<CacheStore, Done>(
+          DbGateway.Mode.WRITE, "set block", store -> {
+            store.putBlock(sealed.id(), sealed.size(), sealed.sealed());
+            return Done.getInstance();
+          }, sealed.replyTo())));
     }
     return this;
   }
@@ -663,9 +674,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   }
 
   private Behavior<StorageCommand> onRunVacuum(RunVacuum request) {
-    CompletionStage<Boolean> vacuumed = AskPattern.askWithStatus(data,
-        replyTo -> new DbGateway.Vacuum(settings.vacuumThreshold(), replyTo),
-        settings.askTimeout(), getContext().getSystem().scheduler());
+    CompletionStage<Boolean> vacuumed = ask(data, replyTo -> new DbGateway.Vacuum(settings.vacuumThreshold(), replyTo));
     reply(vacuumed.thenApplyAsync(ignored -> Done.getInstance(), executor), request.replyTo());
     return this;
   }
@@ -686,8 +695,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   }
 
   private CompletableFuture<DatabaseStats> gatewayStats(ActorRef<DbGateway.Command> gateway) {
-    return AskPattern.<DbGateway.Command, DatabaseStats>askWithStatus(gateway, DbGateway.GetStats::new,
-        settings.askTimeout(), getContext().getSystem().scheduler()).toCompletableFuture();
+    return this.<DatabaseStats>ask(gateway, DbGateway.GetStats::new).toCompletableFuture();
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -784,8 +792,8 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
       return;
     }
     gatewaysClosing = true;
-    data.tell(new DbGateway.Close(gatewayCloseReplies));
-    cache.tell(new DbGateway.Close(gatewayCloseReplies));
+    toData.send(() -> data.tell(new DbGateway.Close(gatewayCloseReplies)));
+    toCache.send(() -> cache.tell(new DbGateway.Close(gatewayCloseReplies)));
   }
 
   private Behavior<StorageCommand> onGatewayClosed(GatewayClosed closed) {
@@ -830,16 +838,36 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   // ---------------------------------------------------------------------------------------------
   // Asking the gateways
 
+  /** Asks a gateway, behind the requests that arrived before this one (see {@link InOrder}). */
   private <S, R> CompletionStage<R> ask(
       ActorRef<DbGateway.Command> gateway, DbGateway.Mode mode, String what, DbGateway.Work<S, R> work) {
-    return AskPattern.askWithStatus(gateway, replyTo -> new DbGateway.Execute<>(mode, what, work, replyTo),
-        settings.askTimeout(), getContext().getSystem().scheduler());
+    return ask(gateway, replyTo -> new DbGateway.Execute<>(mode, what, work, replyTo));
   }
 
+  private <R> CompletionStage<R> ask(
+      ActorRef<DbGateway.Command> gateway, java.util.function.Function<ActorRef<StatusReply<R>>, DbGateway.Command> request) {
+    CompletableFuture<R> answer = new CompletableFuture<>();
+    orderOf(gateway).send(() -> AskPattern.askWithStatus(gateway, request::apply, settings.askTimeout(),
+            getContext().getSystem().scheduler())
+        .whenComplete((value, error) -> {
+          if (error != null) {
+            answer.completeExceptionally(error);
+          } else {
+            answer.complete(value);
+          }
+        }));
+    return answer;
+  }
+
+  /** Sends to a gateway, behind the requests that arrived before this one (see {@link InOrder}). */
   private <S, R> void execute(
       ActorRef<DbGateway.Command> gateway, DbGateway.Mode mode, String what, DbGateway.Work<S, R> work,
       ActorRef<StatusReply<R>> replyTo) {
-    gateway.tell(new DbGateway.Execute<>(mode, what, work, replyTo));
+    orderOf(gateway).send(() -> gateway.tell(new DbGateway.Execute<>(mode, what, work, replyTo)));
+  }
+
+  private InOrder orderOf(ActorRef<DbGateway.Command> gateway) {
+    return gateway.equals(data) ? toData : toCache;
   }
 
   /** Answers {@code replyTo} when {@code result} completes, on the dispatcher (never a gateway thread). */

@@ -23,9 +23,11 @@ import org.apache.pekko.actor.typed.ActorRef;
  * if no answer came within {@code stowage.ask-timeout}).
  *
  * <p>Consistency: per id, completed operations are linearizable (a read returns the last
- * completed write or one that overlaps it). Calls that overlap (the second made before the first's
- * stage completed) may take effect in either order: wait for a stage when order matters, e.g.
- * write a chunk and wait before writing the manifest that references it.
+ * completed write or one that overlaps it). The calls of one caller take effect in the order it
+ * made them within each kind: manifest calls per id, chunk calls, block calls (so {@code
+ * setChunk(a, x)} then {@code clearChunk(a)} without waiting leaves no chunk). Between kinds there
+ * is no order: wait for a chunk's {@code setChunk} to complete before storing a manifest that
+ * references it — that is what keeps every stored manifest's chunks stored (INV-1).
  *
  * <p>Byte arrays passed to {@link #setChunk} and {@link #setBlock} belong to the storage until the
  * stage completes: do not modify them meanwhile. Arrays returned belong to the caller.

@@ -11,7 +11,8 @@ public record ChunkId(@JsonValue UUID value) implements Comparable<ChunkId> {
     Require.nonNull(value, "chunk id");
   }
 
-  @JsonCreator
+  /** The id of {@code value}; also how Jackson reads an id back from its UUID. */
+  @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
   public static ChunkId of(UUID value) {
     return new ChunkId(value);
   }
@@ -23,6 +24,11 @@ public record ChunkId(@JsonValue UUID value) implements Comparable<ChunkId> {
   /** Parses the canonical text form; anything else is an {@link InvalidRequestException}. */
   public static ChunkId parse(String text) {
     return new ChunkId(Uuids.parse(text, "chunk id"));
+  }
+
+  /** Same as {@link #parse}; the name Jackson looks for to read an id used as a map key. */
+  public static ChunkId valueOf(String text) {
+    return parse(text);
   }
 
   public static ChunkId fromBytes(byte[] bytes) {

@@ -11,7 +11,8 @@ public record EntryId(@JsonValue UUID value) implements Comparable<EntryId> {
     Require.nonNull(value, "entry id");
   }
 
-  @JsonCreator
+  /** The id of {@code value}; also how Jackson reads an id back from its UUID. */
+  @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
   public static EntryId of(UUID value) {
     return new EntryId(value);
   }
@@ -23,6 +24,11 @@ public record EntryId(@JsonValue UUID value) implements Comparable<EntryId> {
   /** Parses the canonical text form; anything else is an {@link InvalidRequestException}. */
   public static EntryId parse(String text) {
     return new EntryId(Uuids.parse(text, "entry id"));
+  }
+
+  /** Same as {@link #parse}; the name Jackson looks for to read an id used as a map key. */
+  public static EntryId valueOf(String text) {
+    return parse(text);
   }
 
   public static EntryId fromBytes(byte[] bytes) {
