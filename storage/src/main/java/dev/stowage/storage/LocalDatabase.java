@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -62,6 +63,8 @@ public final class LocalDatabase implements AutoCloseable {
   private final Thread owner;
   private final SQLiteConnection connection;
   private final Map<String, PreparedStatement> statements = new HashMap<>();
+  /** The file's identity (device and inode on POSIX) when opened; null where the platform has none. */
+  private Object fileKey;
 
   private boolean inTransaction;
   /** Set while this class itself commits or rolls back, so the hook knows the end is expected. */
@@ -104,6 +107,7 @@ public final class LocalDatabase implements AutoCloseable {
       connection = (SQLiteConnection) config.createConnection("jdbc:sqlite:" + file);
       LocalDatabase db = new LocalDatabase(file, registered, kind, connection);
       db.configure(durability);
+      db.fileKey = fileKey(file);
       return db;
     } catch (SQLException | RuntimeException e) {
       OPEN_FILES.remove(registered);
@@ -174,6 +178,33 @@ public final class LocalDatabase implements AutoCloseable {
         });
   }
 
+  private void checkFileIsStillOurs() {
+    if (fileKey == null) {
+      return;
+    }
+    Object now;
+    try {
+      now = fileKey(file);
+    } catch (StorageFailedException e) {
+      now = null;
+    }
+    if (!fileKey.equals(now)) {
+      throw fail("commit", SqliteFailure.IO_ERROR, new IOException(
+          "the database file was removed or replaced while open (" + file + ")"));
+    }
+  }
+
+  /** Identity of a file (device and inode on POSIX), or null where the platform has none. */
+  private static Object fileKey(Path file) {
+    try {
+      return Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+    } catch (NoSuchFileException e) {
+      return null;
+    } catch (IOException e) {
+      throw new StorageFailedException("cannot read the attributes of " + file + ": " + e, e);
+    }
+  }
+
   private void noteTransactionEnd() {
     if (inTransaction && !endingTransaction) {
       transactionEndedBehindOurBack = true;
@@ -194,12 +225,17 @@ public final class LocalDatabase implements AutoCloseable {
     transactionEndedBehindOurBack = false;
   }
 
-  /** Commits the open transaction; on failure the database is invalidated (INV-6). */
+  /**
+   * Commits the open transaction; on failure the database is invalidated (INV-6). A database file
+   * removed or replaced while open is a failure too: SQLite would go on writing to the orphaned
+   * file and everything would be lost at close, so nothing is acknowledged into it.
+   */
   public void commit() {
     checkUsable();
     if (!inTransaction) {
       throw new IllegalStateException(file + ": no transaction to commit");
     }
+    checkFileIsStillOurs();
     endingTransaction = true;
     try {
       execute("commit", "COMMIT");

@@ -232,6 +232,34 @@ class LocalDatabaseTest {
   }
 
   @ParameterizedTest
+  @ValueSource(strings = {"remove", "rename", "replace"})
+  @DisplayName("INV-6: a database file removed, renamed or replaced while open fails the next commit instead of losing it silently")
+  void aFileRemovedWhileOpenFailsTheNextCommit(String how) throws Exception {
+    LocalDatabase db = openData(root);
+    ChunkTable chunks = new ChunkTable(db);
+    db.begin();
+    chunks.put(ChunkId.random(), 1, new byte[1], 0);
+    db.commit();
+    Path file = db.file();
+    switch (how) {
+      case "remove" -> Files.delete(file);
+      case "rename" -> Files.move(file, root.resolve("elsewhere.sqlite"));
+      default -> {
+        Files.move(file, root.resolve("old.sqlite"));
+        Files.copy(root.resolve("old.sqlite"), file);
+      }
+    }
+
+    db.begin();
+    chunks.put(ChunkId.random(), 1, new byte[1], 0);
+    assertThatThrownBy(db::commit)
+        .isInstanceOf(StorageFailedException.class)
+        .hasMessageContaining("removed or replaced while open");
+    assertThat(db.isFailed()).isTrue();
+    assertThat(LocalDatabase.isOpen(file)).isFalse();
+  }
+
+  @ParameterizedTest
   @ValueSource(strings = {"COMMIT", "commit", "  END TRANSACTION", "/* sneaky */ COMMIT", "-- x\nROLLBACK",
       "SAVEPOINT s", "RELEASE s", "BEGIN", "VACUUM", "PRAGMA journal_mode = DELETE", "ATTACH 'x' AS y"})
   @DisplayName("INV-7: a statement that would end the transaction is refused, and the batch is rolled back")

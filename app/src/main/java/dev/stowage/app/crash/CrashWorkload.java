@@ -1,0 +1,136 @@
+package dev.stowage.app.crash;
+
+import com.typesafe.config.ConfigFactory;
+import dev.stowage.actors.StorageSettings;
+import dev.stowage.actors.Stowage;
+import dev.stowage.actors.WorkspaceStorage;
+import dev.stowage.protocol.ChunkId;
+import dev.stowage.protocol.ChunkRef;
+import dev.stowage.protocol.EntryId;
+import dev.stowage.protocol.FileManifest;
+import dev.stowage.storage.LocalKey;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * The writer of a crash trial, run in a child JVM that is killed with SIGKILL at a random moment.
+ *
+ * <p>Writers edit files the way a sync client does, through the public façade only: write new
+ * chunks and wait for them, store the file manifest cache-only with the replaced chunks as removed
+ * ids, make it durable now and then (durable set or ensure), and download blocks into the cache.
+ * Each writer owns its files, so versions of a file only grow. Every acknowledged write goes to
+ * the {@link AckLog}. Small cache, max-dirty and max-active keep Stowage flushing, evicting and
+ * passivating on its own while it is killed.
+ *
+ * <p>Arguments: workspace base directory, key file, ack log, seed.
+ */
+public final class CrashWorkload {
+  static final String WORKSPACE = "crash";
+  static final int WRITERS = 4;
+  static final int FILES_PER_WRITER = 8;
+  static final String SETTINGS =
+      "stowage { cache-size = 64 KiB, block-size = 4 KiB, cache.max-dirty = 6, entity.max-active = 12,"
+          + " entity.passivate-after = 200ms }";
+  static final EntryId ROOT = new EntryId(new UUID(0, 1));
+
+  private CrashWorkload() {}
+
+  public static void main(String[] args) throws Exception {
+    Path base = Path.of(args[0]);
+    LocalKey key = LocalKey.load(Path.of(args[1]));
+    long seed = Long.parseLong(args[3]);
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "crash-writer",
+        ConfigFactory.parseString("pekko.loglevel = WARNING").withFallback(ConfigFactory.load()));
+    StorageSettings settings = settings(base);
+    WorkspaceStorage storage = Stowage.open(system, WORKSPACE, key, settings).toCompletableFuture().get();
+    try (AckLog log = new AckLog(Path.of(args[2]))) {
+      List<Thread> writers = new ArrayList<>();
+      for (int w = 0; w < WRITERS; w++) {
+        Random random = new Random(seed * 100 + w);
+        Thread writer = new Thread(() -> write(storage, log, random), "writer-" + w);
+        writer.start();
+        writers.add(writer);
+      }
+      System.out.println("ready");
+      System.out.flush();
+      for (Thread writer : writers) {
+        writer.join();
+      }
+    }
+  }
+
+  static StorageSettings settings(Path base) {
+    return StorageSettings.fromConfig(ConfigFactory.parseString(SETTINGS).withFallback(ConfigFactory.load()))
+        .withBaseDir(base);
+  }
+
+  private static void write(WorkspaceStorage storage, AckLog log, Random random) {
+    List<EntryId> files = new ArrayList<>();
+    List<List<ChunkRef>> contents = new ArrayList<>();
+    long[] versions = new long[FILES_PER_WRITER];
+    for (int f = 0; f < FILES_PER_WRITER; f++) {
+      files.add(EntryId.random());
+      contents.add(new ArrayList<>());
+    }
+    while (true) {
+      int f = random.nextInt(FILES_PER_WRITER);
+      EntryId file = files.get(f);
+      List<ChunkRef> chunks = new ArrayList<>(contents.get(f));
+      Set<ChunkId> removed = new HashSet<>();
+      int edits = 1 + random.nextInt(3);
+      for (int e = 0; e < edits; e++) {
+        int size = 512 + random.nextInt(8 * 1024);
+        ChunkId chunk = ChunkId.random();
+        await(storage.setChunk(chunk, ChunkContent.of(chunk, size)));
+        log.append("C " + chunk + " " + size);
+        if (!chunks.isEmpty() && random.nextBoolean()) {
+          removed.add(chunks.remove(random.nextInt(chunks.size())).id());
+        }
+        chunks.add(new ChunkRef(chunk, 0, size));
+      }
+      long version = ++versions[f];
+      FileManifest manifest = manifest(file, version, chunks);
+      int mode = random.nextInt(10);
+      if (mode < 2) {
+        await(storage.setManifest(file, manifest, false, removed));
+        log.append("M " + file + " " + version);
+      } else {
+        await(storage.setManifest(file, manifest, true, removed));
+        if (mode < 5) {
+          await(storage.ensureManifestPersistent(file));
+          log.append("M " + file + " " + version);
+        }
+      }
+      contents.set(f, chunks);
+      if (random.nextInt(4) == 0) {
+        ChunkId block = ChunkId.random();
+        await(storage.setBlock(block, ChunkContent.of(block, 4096)));
+        log.append("B " + block);
+      }
+    }
+  }
+
+  /** Offsets follow the chunk order; the verifier checks refs, sizes and content. */
+  private static FileManifest manifest(EntryId file, long version, List<ChunkRef> chunks) {
+    List<ChunkRef> refs = new ArrayList<>();
+    long offset = 0;
+    for (ChunkRef chunk : chunks) {
+      refs.add(new ChunkRef(chunk.id(), offset, chunk.size()));
+      offset += chunk.size();
+    }
+    return new FileManifest(file, ROOT, version, true, Instant.now(), offset, 4096, refs);
+  }
+
+  private static <T> T await(CompletionStage<T> stage) {
+    return stage.toCompletableFuture().join();
+  }
+}
