@@ -761,8 +761,8 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
       case CLOSED -> request.replyTo().tell(StatusReply.ack());
       case FAILED -> {
         if (gatewaysOpen == 0) {
+          request.replyTo().tell(StatusReply.error(failure));
           closed();
-          request.replyTo().tell(StatusReply.ack());
         } else {
           closeWaiters.add(request.replyTo());
         }
@@ -814,7 +814,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
       closeWaiters.forEach(replyTo -> replyTo.tell(StatusReply.ack()));
       closed();
     } else if (phase == Phase.FAILED && !closeWaiters.isEmpty()) {
-      closeWaiters.forEach(replyTo -> replyTo.tell(StatusReply.ack()));
+      closeWaiters.forEach(replyTo -> replyTo.tell(StatusReply.error(failure)));
       closed();
     }
     return this;

@@ -127,6 +127,10 @@ public interface WorkspaceStorage {
   /**
    * Flushes every dirty entry, commits and closes both databases. Idempotent; afterwards every
    * call fails with {@link dev.stowage.protocol.StorageClosedException}.
+   *
+   * <p>On a workspace that has failed (or fails while closing), close still releases both files, so
+   * the workspace can be reopened, but completes with the {@link
+   * dev.stowage.protocol.StorageFailedException}: dirty entries were not written.
    */
   CompletionStage<Done> close();
 

@@ -571,7 +571,8 @@ class WorkspaceStorageTest {
     EntryId other = EntryId.random();
     result(healthy.setManifest(other, folder(other, false, 0)));
     assertThat(result(healthy.getManifest(other))).isEqualTo(folder(other, false, 0));
-    result(failing.close());
+    assertThat(failure(failing.close())).as("close reports that dirty entries were not written")
+        .isInstanceOf(StorageFailedException.class);
     assertThat(failure(failing.getManifest(committed))).isInstanceOf(StorageClosedException.class);
 
     WorkspaceStorage reopened = result(Stowage.open(testKit.system(), "full", key, settings));

@@ -377,6 +377,15 @@ public final class LocalDatabase implements AutoCloseable {
     execute("set max page count", "PRAGMA max_page_count = " + pages);
   }
 
+  /**
+   * Overwrites {@code PRAGMA user_version}, for tests of schema migration and of a schema from the
+   * future. Never used by Stowage itself.
+   */
+  public void setUserVersionForTest(int version) {
+    checkUsable();
+    execute("set user version", "PRAGMA user_version = " + version);
+  }
+
   /** Pages the database file has now ({@code PRAGMA page_count}). */
   public long pageCount() {
     return run("page count", () -> {
