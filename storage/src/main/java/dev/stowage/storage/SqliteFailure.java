@@ -41,7 +41,8 @@ public enum SqliteFailure {
     return this != OTHER;
   }
 
-  static SqliteFailure of(Throwable error) {
+  /** The failure behind {@code error}: its SQLite result code, or {@link #OTHER} if it has none. */
+  public static SqliteFailure of(Throwable error) {
     if (!(error instanceof SQLException sql)) {
       return OTHER;
     }

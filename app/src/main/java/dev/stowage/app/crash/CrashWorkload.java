@@ -1,5 +1,7 @@
 package dev.stowage.app.crash;
 
+import dev.stowage.app.ChunkContent;
+
 import com.typesafe.config.ConfigFactory;
 import dev.stowage.actors.StorageSettings;
 import dev.stowage.actors.Stowage;

@@ -1,13 +1,13 @@
-package dev.stowage.app.crash;
+package dev.stowage.app;
 
 import dev.stowage.protocol.ChunkId;
 import java.util.SplittableRandom;
 
 /** The content of a crash-test chunk follows from its id and size, so a verifier can check every byte. */
-final class ChunkContent {
+public final class ChunkContent {
   private ChunkContent() {}
 
-  static byte[] of(ChunkId id, int size) {
+  public static byte[] of(ChunkId id, int size) {
     byte[] bytes = new byte[size];
     SplittableRandom random = new SplittableRandom(id.value().getMostSignificantBits() ^ id.value().getLeastSignificantBits());
     for (int i = 0; i < size; i += 8) {

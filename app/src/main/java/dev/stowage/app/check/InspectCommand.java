@@ -1,0 +1,88 @@
+package dev.stowage.app.check;
+
+import dev.stowage.app.ExitCodes;
+import dev.stowage.app.Sizes;
+import dev.stowage.app.WorkspaceOptions;
+import dev.stowage.protocol.CorruptEntryException;
+import dev.stowage.protocol.FileManifest;
+import dev.stowage.protocol.FolderManifest;
+import dev.stowage.protocol.LocalManifest;
+import dev.stowage.protocol.ManifestCodec;
+import dev.stowage.protocol.WorkspaceManifest;
+import dev.stowage.storage.BlobCipher;
+import dev.stowage.storage.CacheStore;
+import dev.stowage.storage.DataStore;
+import dev.stowage.storage.DatabaseKind;
+import dev.stowage.storage.LocalDatabase;
+import dev.stowage.storage.PreventSyncPatternTable;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code stowage inspect}: what a workspace holds, read offline. */
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+    description = {"Shows what is stored in each workspace: manifests by type, need-sync entries, chunks, blocks,",
+        "sizes on disk, schema version, realm checkpoint and prevent-sync pattern.",
+        "The workspace must not be open in a running program."})
+public final class InspectCommand implements Callable<Integer> {
+  @Mixin WorkspaceOptions options;
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    Path base = options.existingBaseDir();
+    BlobCipher cipher = new BlobCipher(options.loadKey(base));
+    long blockLimit = options.settings().blockLimit();
+    for (Path workspace : options.existingWorkspaces(base)) {
+      inspect(workspace, cipher, blockLimit, out);
+    }
+    out.flush();
+    return ExitCodes.OK;
+  }
+
+  private static void inspect(Path workspace, BlobCipher cipher, long blockLimit, PrintWriter out) {
+    out.printf("workspace %s (%s)%n", workspace.getFileName(), workspace);
+    try (DataStore data = StoreOpener.data(workspace, cipher)) {
+      long[] byType = new long[4]; // workspace, folder, file, unreadable
+      data.vlobs().forEach(row -> {
+        try {
+          LocalManifest manifest = ManifestCodec.decode(cipher.open(row.id(), row.blob()));
+          byType[manifest instanceof WorkspaceManifest ? 0 : manifest instanceof FolderManifest ? 1
+              : manifest instanceof FileManifest ? 2 : 3]++;
+        } catch (CorruptEntryException e) {
+          byType[3]++;
+        }
+      });
+      PreventSyncPatternTable.State pattern = data.preventSyncPattern().get();
+      row(out, "schema version", "data " + data.database().schemaVersion());
+      row(out, "manifests", String.format("%d (workspace %d, folder %d, file %d%s)",
+          data.vlobs().count(), byType[0], byType[1], byType[2], byType[3] == 0 ? "" : ", unreadable " + byType[3]));
+      row(out, "need sync", String.format("local %d, remote %d",
+          data.vlobs().localNeedSync().size(), data.vlobs().remoteNeedSync().size()));
+      row(out, "chunks", String.format("%d, %s", data.chunks().count(), Sizes.human(data.chunks().totalSize())));
+      row(out, "realm checkpoint", Long.toString(data.realmCheckpoint().get()));
+      row(out, "prevent-sync", "\"" + pattern.pattern() + "\"" + (pattern.fullyApplied() ? ", fully applied" : ", not fully applied"));
+      row(out, "data on disk", Sizes.human(data.database().sizeOnDisk()));
+    }
+    Optional<CacheStore> opened = StoreOpener.cache(workspace, cipher, blockLimit);
+    if (opened.isEmpty()) {
+      row(out, "blocks", "none (no cache database yet)");
+      return;
+    }
+    try (CacheStore cache = opened.get()) {
+      row(out, "blocks", String.format("%d of at most %d, %s", cache.blocks().count(), blockLimit,
+          Sizes.human(cache.blocks().table().totalSize())));
+      row(out, "cache on disk", Sizes.human(LocalDatabase.sizeOnDisk(workspace.resolve(DatabaseKind.CACHE.fileName()))));
+    }
+  }
+
+  private static void row(PrintWriter out, String name, String value) {
+    out.printf("  %-17s %s%n", name, value);
+  }
+}

@@ -1,0 +1,79 @@
+package dev.stowage.app.check;
+
+import dev.stowage.app.CliError;
+import dev.stowage.protocol.InvalidRequestException;
+import dev.stowage.protocol.StorageFailedException;
+import dev.stowage.storage.BlobCipher;
+import dev.stowage.storage.CacheStore;
+import dev.stowage.storage.DataStore;
+import dev.stowage.storage.DatabaseKind;
+import dev.stowage.storage.Durability;
+import dev.stowage.storage.SqliteFailure;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * Opens a workspace's databases for the offline commands ({@code inspect}, {@code fsck}) the way
+ * Stowage does (exclusive lock, key check), and sorts what can go wrong: a file that is damaged is
+ * a {@link DamagedDatabase} (something to report), anything else (wrong key, locked, in use, newer
+ * schema) is a {@link CliError} (the command cannot do its job).
+ */
+final class StoreOpener {
+  private StoreOpener() {}
+
+  /** A database file that exists but is not a sound SQLite database. */
+  static final class DamagedDatabase extends RuntimeException {
+    DamagedDatabase(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  static DataStore data(Path workspaceDir, BlobCipher cipher) {
+    return open(workspaceDir, DatabaseKind.DATA, () -> DataStore.open(workspaceDir, Durability.NORMAL, cipher));
+  }
+
+  /** The cache database, or empty if the workspace has none yet (it is created on first open). */
+  static Optional<CacheStore> cache(Path workspaceDir, BlobCipher cipher, long blockLimit) {
+    if (!Files.isRegularFile(workspaceDir.resolve(DatabaseKind.CACHE.fileName()))) {
+      return Optional.empty();
+    }
+    return Optional.of(open(workspaceDir, DatabaseKind.CACHE,
+        () -> CacheStore.open(workspaceDir, Durability.NORMAL, cipher, blockLimit)));
+  }
+
+  private static <T> T open(Path workspaceDir, DatabaseKind kind, Supplier<T> opener) {
+    try {
+      return opener.get();
+    } catch (InvalidRequestException e) {
+      throw new CliError(e.getMessage(), e);
+    } catch (StorageFailedException e) {
+      if (isDamage(e)) {
+        throw new DamagedDatabase(e.getMessage(), e);
+      }
+      throw new CliError(e.getMessage()
+          + (isLocked(e) ? " (is a program using this workspace? stop it first)" : ""), e);
+    }
+  }
+
+  /** True if {@code e} says the file itself is damaged, not that it is busy or unreadable to us. */
+  static boolean isDamage(Throwable e) {
+    SqliteFailure failure = failureOf(e);
+    return failure == SqliteFailure.CORRUPT || failure == SqliteFailure.NOT_A_DATABASE;
+  }
+
+  private static boolean isLocked(Throwable e) {
+    return failureOf(e) == SqliteFailure.LOCKED || String.valueOf(e.getMessage()).contains("already open in this process");
+  }
+
+  private static SqliteFailure failureOf(Throwable e) {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      SqliteFailure failure = SqliteFailure.of(cause);
+      if (failure != SqliteFailure.OTHER) {
+        return failure;
+      }
+    }
+    return SqliteFailure.OTHER;
+  }
+}

@@ -1,0 +1,180 @@
+package dev.stowage.app.demo;
+
+import com.typesafe.config.Config;
+import dev.stowage.actors.StorageSettings;
+import dev.stowage.actors.Stowage;
+import dev.stowage.actors.WorkspaceStorage;
+import dev.stowage.app.CliError;
+import dev.stowage.app.ExitCodes;
+import dev.stowage.app.Sizes;
+import dev.stowage.app.WorkspaceOptions;
+import dev.stowage.protocol.StorageStats;
+import dev.stowage.storage.LocalKey;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code stowage demo}: the example host application running a file-sync client's workload. */
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Runs the workload of a file-sync client on an embedded Stowage workspace: editors write chunks",
+        "and update file manifests (cache-only, made durable now and then), readers read files back, a downloader",
+        "fills the block cache past its limit. Then closes and reopens the workspace and checks that every file",
+        "reads back exactly as last written. Sizes come from stowage.demo in application.conf and these flags.",
+        "Exits 0 if the final check passed, 1 if it did not."})
+public final class DemoCommand implements Callable<Integer> {
+  @Mixin WorkspaceOptions options;
+  @Spec CommandSpec spec;
+
+  @Option(names = "--editors", paramLabel = "N", description = "Concurrent editors (default: stowage.demo.editors).")
+  Integer editors;
+
+  @Option(names = "--files", paramLabel = "N", description = "Files per editor (default: stowage.demo.files-per-editor).")
+  Integer filesPerEditor;
+
+  @Option(names = "--edits", paramLabel = "N", description = "Edits per editor (default: stowage.demo.edits-per-editor).")
+  Integer editsPerEditor;
+
+  @Option(names = "--readers", paramLabel = "N", description = "Concurrent readers (default: stowage.demo.readers).")
+  Integer readers;
+
+  @Option(names = "--reads", paramLabel = "N", description = "Reads per reader (default: stowage.demo.reads-per-reader).")
+  Integer readsPerReader;
+
+  @Option(names = "--block-fill", paramLabel = "X",
+      description = "Blocks downloaded, as a multiple of the cache's block limit (default: stowage.demo.block-fill).")
+  Double blockFill;
+
+  @Option(names = "--seed", defaultValue = "1", description = "Seed of the workload's choices (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--no-progress", description = "Do not draw the progress bar.")
+  boolean noProgress;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    Config config = options.config();
+    DemoSettings demo = overridden(DemoSettings.fromConfig(config));
+    StorageSettings settings = options.settings();
+    Path base = settings.baseDir();
+    out.printf("stowage demo: workspace '%s' in %s%s%n", demo.workspace(), base,
+        !options.dirGiven() ? " (the default; --dir chooses another)" : "");
+    LocalKey key = key(base, demo.workspace(), out);
+    out.flush();
+
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "stowage-demo", config);
+    try {
+      return run(system, settings, key, demo, out);
+    } finally {
+      system.terminate();
+      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private int run(ActorSystem<Void> system, StorageSettings settings, LocalKey key, DemoSettings demo, PrintWriter out)
+      throws Exception {
+    WorkspaceStorage storage = Stowage.open(system, demo.workspace(), key, settings).toCompletableFuture().join();
+    OpStats stats = new OpStats();
+    DemoWorkload workload = new DemoWorkload(storage, demo, settings.blockSize(), settings.blockLimit(), stats, seed);
+    out.printf("workload: %d editors x %d edits on %d files of %d chunks of %s, %d readers x %d reads, "
+            + "%d blocks of %s into a cache of %d blocks%n",
+        demo.editors(), demo.editsPerEditor(), demo.files(), demo.chunksPerFile(), Sizes.human(demo.chunkSize()),
+        demo.readers(), demo.readsPerReader(), workload.blocksToDownload(), Sizes.human(settings.blockSize()),
+        settings.blockLimit());
+    out.flush();
+    long started = System.nanoTime();
+    StorageStats afterRun;
+    ProgressBar progress = progressBar(workload.totalSteps());
+    try {
+      workload.run(progress == null ? () -> { } : progress::step);
+      afterRun = storage.stats().toCompletableFuture().join();
+    } finally {
+      if (progress != null) {
+        progress.close();
+      }
+    }
+    Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
+    storage.close().toCompletableFuture().join();
+
+    WorkspaceStorage reopened = Stowage.open(system, demo.workspace(), key, settings).toCompletableFuture().join();
+    DemoWorkload.FinalCheck check;
+    StorageStats onDisk;
+    try {
+      check = workload.check(reopened);
+      onDisk = reopened.stats().toCompletableFuture().join();
+    } finally {
+      reopened.close().toCompletableFuture().join();
+    }
+    new DemoSummary(stats, elapsed, afterRun, onDisk, workload, check).print(out);
+    out.flush();
+    return check.passed() ? ExitCodes.OK : ExitCodes.FINDINGS;
+  }
+
+  private DemoSettings overridden(DemoSettings d) {
+    return new DemoSettings(
+        options.workspaceOr(d.workspace()),
+        editors != null ? editors : d.editors(),
+        filesPerEditor != null ? filesPerEditor : d.filesPerEditor(),
+        editsPerEditor != null ? editsPerEditor : d.editsPerEditor(),
+        d.chunksPerFile(),
+        d.chunkSize(),
+        d.ensureEvery(),
+        readers != null ? readers : d.readers(),
+        readsPerReader != null ? readsPerReader : d.readsPerReader(),
+        blockFill != null ? blockFill : d.blockFill());
+  }
+
+  /** The key file next to the data: reused if there, else generated with mode 0600. */
+  private LocalKey key(Path base, String workspace, PrintWriter out) throws IOException {
+    Path file = options.keyFile(base);
+    if (Files.exists(file)) {
+      LocalKey key = options.loadKey(base);
+      out.printf("key: %s (reused, fingerprint %s)%n", file, key.fingerprint());
+      return key;
+    }
+    if (!Files.isDirectory(base)) {
+      try {
+        Files.createDirectories(base, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      } catch (UnsupportedOperationException e) {
+        Files.createDirectories(base);
+      }
+    }
+    if (Files.exists(base.resolve(workspace))) {
+      throw new CliError("no key file at " + file + ", but workspace '" + workspace + "' exists in " + base
+          + ": a new key would not open it (pass --key-file, or choose another --dir)");
+    }
+    LocalKey key = LocalKey.generate();
+    key.save(file);
+    out.printf("key: %s (generated, mode 0600, fingerprint %s)%n", file, key.fingerprint());
+    return key;
+  }
+
+  private ProgressBar progressBar(long steps) {
+    if (noProgress) {
+      return null;
+    }
+    return new ProgressBarBuilder()
+        .setTaskName("demo")
+        .setInitialMax(steps)
+        .setStyle(ProgressBarStyle.ASCII)
+        .setUpdateIntervalMillis(250)
+        .showSpeed()
+        .build();
+  }
+
+}
