@@ -36,13 +36,13 @@ public final class StowageCli implements Runnable {
 
   /** Runs one command line and returns its exit code ({@link ExitCodes}); tests call this in-process. */
   public static int execute(String... args) {
-    // Initialize logging before Pekko's threads log concurrently (SLF4J would warn about it).
-    LoggerFactory.getILoggerFactory();
     return commandLine().execute(args);
   }
 
   /** The command line with its error handling: a one-line message for every error a user can act on. */
   public static CommandLine commandLine() {
+    // Initialize logging before Pekko's threads log concurrently (SLF4J would warn about it).
+    LoggerFactory.getILoggerFactory();
     return new CommandLine(new StowageCli())
         .setExecutionExceptionHandler(StowageCli::handle);
   }

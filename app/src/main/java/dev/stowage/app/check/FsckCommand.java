@@ -13,10 +13,11 @@ import picocli.CommandLine.Spec;
 
 /** {@code stowage fsck}: checks workspaces offline and names every problem. */
 @Command(name = "fsck", mixinStandardHelpOptions = true,
-    description = {"Checks each workspace: PRAGMA integrity_check on both databases, every manifest, chunk and block",
-        "decrypts and decodes, every chunk a file manifest references is stored (INV-1), the block cache is within",
-        "its limit. Exits 1 and lists the findings if there are any, 3 if it cannot check (wrong key, database in use).",
-        "The workspace must not be open in a running program."})
+    header = "Check a workspace: integrity, decryption, chunk references, block limit.",
+    description = "Checks each workspace: PRAGMA integrity_check on both databases, every manifest, chunk and block "
+        + "decrypts and decodes, every chunk a file manifest references is stored (INV-1), the block cache is "
+        + "within its limit. Exits 1 and lists the findings if there are any, 3 if it cannot check (wrong key, "
+        + "database in use). The workspace must not be open in a running program.")
 public final class FsckCommand implements Callable<Integer> {
   @Mixin WorkspaceOptions options;
   @Spec CommandSpec spec;

@@ -26,9 +26,10 @@ import picocli.CommandLine.Spec;
 
 /** {@code stowage inspect}: what a workspace holds, read offline. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-    description = {"Shows what is stored in each workspace: manifests by type, need-sync entries, chunks, blocks,",
-        "sizes on disk, schema version, realm checkpoint and prevent-sync pattern.",
-        "The workspace must not be open in a running program."})
+    header = "Show what a workspace holds.",
+    description = "Shows what is stored in each workspace: manifests by type, need-sync entries, chunks, blocks, sizes "
+        + "on disk, schema version, realm checkpoint and prevent-sync pattern. The workspace must not be open "
+        + "in a running program.")
 public final class InspectCommand implements Callable<Integer> {
   @Mixin WorkspaceOptions options;
   @Spec CommandSpec spec;

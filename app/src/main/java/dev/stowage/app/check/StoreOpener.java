@@ -24,7 +24,7 @@ final class StoreOpener {
   private StoreOpener() {}
 
   /** A database file that exists but is not a sound SQLite database. */
-  static final class DamagedDatabase extends RuntimeException {
+  static final class DamagedDatabase extends StorageFailedException {
     DamagedDatabase(String message, Throwable cause) {
       super(message, cause);
     }
@@ -59,6 +59,9 @@ final class StoreOpener {
 
   /** True if {@code e} says the file itself is damaged, not that it is busy or unreadable to us. */
   static boolean isDamage(Throwable e) {
+    if (e instanceof DamagedDatabase) {
+      return true;
+    }
     SqliteFailure failure = failureOf(e);
     return failure == SqliteFailure.CORRUPT || failure == SqliteFailure.NOT_A_DATABASE;
   }

@@ -135,7 +135,7 @@ public final class WorkspaceCheck {
         }
       });
       checkPayloads(BlobCipher.Kind.CHUNK, data.chunks());
-    } catch (StoreOpener.DamagedDatabase | StorageFailedException e) {
+    } catch (StorageFailedException e) {
       damaged(file, e);
     }
   }
@@ -155,7 +155,7 @@ public final class WorkspaceCheck {
         }
         checkPayloads(BlobCipher.Kind.BLOCK, cache.blocks().table());
       }
-    } catch (StoreOpener.DamagedDatabase | StorageFailedException e) {
+    } catch (StorageFailedException e) {
       damaged(file, e);
     }
   }
@@ -185,8 +185,8 @@ public final class WorkspaceCheck {
     }
   }
 
-  private void damaged(String file, RuntimeException e) {
-    if (e instanceof StorageFailedException && !StoreOpener.isDamage(e)) {
+  private void damaged(String file, StorageFailedException e) {
+    if (!StoreOpener.isDamage(e)) {
       throw e; // not a finding about the file: let the command report it as an error
     }
     findings.add(new Finding(Kind.INTEGRITY, file + ": " + e.getMessage()));

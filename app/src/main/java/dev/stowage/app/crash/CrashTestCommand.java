@@ -8,11 +8,11 @@ import picocli.CommandLine.Option;
 
 /** {@code stowage crash-test}: SIGKILL a writer many times and count what was lost. */
 @Command(name = "crash-test", mixinStandardHelpOptions = true,
-    description = {
-        "Starts a writer in a child JVM, kills it with SIGKILL at a random moment, reopens its workspace and checks",
-        "that every acknowledged write reads back, no manifest references a missing chunk, every row decrypts and",
-        "PRAGMA integrity_check is ok. Ends with one line: trials=N acknowledged=M lost=0 dangling=0 integrity=ok.",
-        "Exits 1 if anything was lost."})
+    header = "Kill a writer with SIGKILL many times and count what was lost.",
+    description = "Starts a writer in a child JVM, kills it with SIGKILL at a random moment, reopens its workspace and "
+        + "checks that every acknowledged write reads back, no manifest references a missing chunk, every row "
+        + "decrypts and PRAGMA integrity_check is ok. Ends with one line: trials=N acknowledged=M lost=0 "
+        + "dangling=0 integrity=ok. Exits 1 if anything was lost.")
 public final class CrashTestCommand implements Callable<Integer> {
   @Option(names = "--trials", defaultValue = "20", description = "Number of kills (default: ${DEFAULT-VALUE}).")
   int trials;

@@ -30,12 +30,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code stowage demo}: the example host application running a file-sync client's workload. */
-@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Runs the workload of a file-sync client on an embedded Stowage workspace: editors write chunks",
-        "and update file manifests (cache-only, made durable now and then), readers read files back, a downloader",
-        "fills the block cache past its limit. Then closes and reopens the workspace and checks that every file",
-        "reads back exactly as last written. Sizes come from stowage.demo in application.conf and these flags.",
-        "Exits 0 if the final check passed, 1 if it did not."})
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    header = "Run the demo: a file-sync workload on an embedded workspace, then a check.", sortOptions = false,
+    description = "Runs the workload of a file-sync client on an embedded Stowage workspace: editors write chunks and "
+        + "update file manifests (cache-only, made durable now and then), readers read files back, a downloader "
+        + "fills the block cache past its limit. Then closes and reopens the workspace and checks that every "
+        + "file reads back exactly as last written. Sizes come from stowage.demo in application.conf and these "
+        + "flags. Exits 0 if the final check passed, 1 if it did not.")
 public final class DemoCommand implements Callable<Integer> {
   @Mixin WorkspaceOptions options;
   @Spec CommandSpec spec;

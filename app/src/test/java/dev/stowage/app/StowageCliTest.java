@@ -1,0 +1,283 @@
+package dev.stowage.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stowage.protocol.ChunkRef;
+import dev.stowage.protocol.FileManifest;
+import dev.stowage.protocol.LocalManifest;
+import dev.stowage.protocol.ManifestCodec;
+import dev.stowage.storage.BlobCipher;
+import dev.stowage.storage.DataStore;
+import dev.stowage.storage.DatabaseKind;
+import dev.stowage.storage.Durability;
+import dev.stowage.storage.LocalKey;
+import dev.stowage.storage.VlobTable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Runs every subcommand in-process on temporary directories and checks exit codes and output,
+ * including the errors a user meets: missing directory or key, wrong key, invalid configuration,
+ * a locked or damaged database, and fsck finding what was broken behind Stowage's back.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class StowageCliTest {
+  /** A demo run is a few seconds; one shared demo directory serves the read-only checks. */
+  private Path shared;
+  private Path smallConfig;
+
+  @BeforeAll
+  void runTheDemoOnce(@TempDir Path dir) throws IOException {
+    shared = dir;
+    smallConfig = smallConfig(shared);
+    CliRun run = demo(shared.resolve("data"));
+    assertThat(run.exitCode()).as("%s", run).isEqualTo(ExitCodes.OK);
+  }
+
+  /** A tiny workload: the cache holds 16 blocks of 64 KiB, so the downloader evicts. */
+  private static Path smallConfig(Path dir) throws IOException {
+    return Files.writeString(dir.resolve("small.conf"), """
+        stowage {
+          cache-size = 1 MiB
+          block-size = 64 KiB
+          demo { files-per-editor = 3, chunks-per-file = 3, chunk-size = 4 KiB, ensure-every = 5 }
+        }
+        """);
+  }
+
+  private CliRun demo(Path dir, String... extra) {
+    List<String> args = new ArrayList<>(List.of("demo", "--dir", dir.toString(), "--config", smallConfig.toString(),
+        "--no-progress", "--editors", "3", "--edits", "20", "--readers", "2", "--reads", "20", "--block-fill", "2"));
+    args.addAll(List.of(extra));
+    return CliRun.of(args.toArray(String[]::new));
+  }
+
+  private CliRun onShared(String command, String... extra) {
+    List<String> args = new ArrayList<>(List.of(command, "--dir", shared.resolve("data").toString(),
+        "--config", smallConfig.toString()));
+    args.addAll(List.of(extra));
+    return CliRun.of(args.toArray(String[]::new));
+  }
+
+  @Test
+  @DisplayName("demo prints its summary, passes its final check and keeps its key file private")
+  void demoRunsToItsSummary(@TempDir Path dir) throws IOException {
+    CliRun first = demo(dir);
+
+    assertThat(first.exitCode()).as("%s", first).isEqualTo(ExitCodes.OK);
+    assertThat(first.out()).contains("stowage demo: workspace 'demo' in " + dir)
+        .contains("(generated, mode 0600")
+        .contains("setManifest (cache-only)", "getBlock", "p99 ms")
+        .contains("commits of", "mean batch", "hit ratio", "evictions", "on disk:")
+        .contains("final check:    PASSED");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("stowage.key"))))
+        .isEqualTo("rw-------");
+
+    CliRun second = demo(dir);
+    assertThat(second.exitCode()).as("%s", second).isEqualTo(ExitCodes.OK);
+    assertThat(second.out()).contains("(reused, fingerprint");
+  }
+
+  @Test
+  @DisplayName("INV-1, INV-9: fsck reports the demo's workspace clean")
+  void fsckOfTheDemoIsClean() {
+    CliRun run = onShared("fsck");
+
+    assertThat(run.exitCode()).as("%s", run).isEqualTo(ExitCodes.OK);
+    assertThat(run.out()).contains("workspace demo:").contains("fsck: clean");
+  }
+
+  @Test
+  void inspectShowsWhatIsStored() {
+    CliRun run = onShared("inspect", "--workspace", "demo");
+
+    assertThat(run.exitCode()).as("%s", run).isEqualTo(ExitCodes.OK);
+    // 3 editors x 3 files, 3 folders, 1 workspace manifest
+    assertThat(run.out()).contains("manifests         13 (workspace 1, folder 3, file 9)")
+        .contains("chunks            27,")
+        .contains("schema version    data 1")
+        .contains("blocks            ");
+  }
+
+  @Test
+  @DisplayName("INV-1: fsck names a file whose chunk was deleted behind Stowage's back, and exits 1")
+  void fsckFindsADeletedChunk(@TempDir Path dir) throws IOException {
+    assertThat(demo(dir).exitCode()).isEqualTo(ExitCodes.OK);
+    BlobCipher cipher = new BlobCipher(LocalKey.load(dir.resolve("stowage.key")));
+    ChunkRef deleted;
+    try (DataStore data = DataStore.open(dir.resolve("demo"), Durability.NORMAL, cipher)) {
+      List<FileManifest> files = new ArrayList<>();
+      data.vlobs().forEach(row -> {
+        if (ManifestCodec.decode(cipher.open(row.id(), row.blob())) instanceof FileManifest file) {
+          files.add(file);
+        }
+      });
+      deleted = files.get(0).chunks().get(1);
+      data.database().begin();
+      assertThat(data.chunks().delete(deleted.id())).isTrue();
+      data.database().commit();
+    }
+
+    CliRun run = CliRun.of("fsck", "--dir", dir.toString(), "--config", smallConfig.toString());
+
+    assertThat(run.exitCode()).as("%s", run).isEqualTo(ExitCodes.FINDINGS);
+    assertThat(run.out()).contains("dangling: file ").contains("references chunk " + deleted.id() + ", which is not stored")
+        .contains("fsck: 1 finding(s)");
+  }
+
+  @Test
+  @DisplayName("INV-9: fsck names a manifest whose stored bytes were flipped, and exits 1")
+  void fsckFindsAFlippedByte(@TempDir Path dir) throws IOException {
+    assertThat(demo(dir).exitCode()).isEqualTo(ExitCodes.OK);
+    BlobCipher cipher = new BlobCipher(LocalKey.load(dir.resolve("stowage.key")));
+    VlobTable.Row victim;
+    try (DataStore data = DataStore.open(dir.resolve("demo"), Durability.NORMAL, cipher)) {
+      List<VlobTable.Row> rows = new ArrayList<>();
+      data.vlobs().forEach(rows::add);
+      victim = rows.get(rows.size() / 2);
+      byte[] flipped = victim.blob().clone();
+      flipped[flipped.length - 5] ^= 0x10;
+      data.database().begin();
+      data.vlobs().put(victim.id(), victim.baseVersion(), victim.needSync(), flipped);
+      data.database().commit();
+    }
+
+    CliRun run = CliRun.of("fsck", "--dir", dir.toString(), "--config", smallConfig.toString());
+
+    assertThat(run.exitCode()).as("%s", run).isEqualTo(ExitCodes.FINDINGS);
+    assertThat(run.out()).contains("unreadable: manifest " + victim.id());
+  }
+
+  @Test
+  @DisplayName("INV-9: fsck reports a data file that is not a database, and exits 1; inspect refuses it")
+  void aFileThatIsNotADatabase(@TempDir Path dir) throws IOException {
+    Path workspace = Files.createDirectories(dir.resolve("broken"));
+    Files.write(workspace.resolve(DatabaseKind.DATA.fileName()), "this is not a database, it is a text file".repeat(200).getBytes());
+    LocalKey.generate().save(dir.resolve("stowage.key"));
+
+    CliRun fsck = CliRun.of("fsck", "--dir", dir.toString());
+    CliRun inspect = CliRun.of("inspect", "--dir", dir.toString());
+
+    assertThat(fsck.exitCode()).as("%s", fsck).isEqualTo(ExitCodes.FINDINGS);
+    assertThat(fsck.out()).contains("integrity: data_v1.sqlite").contains("is not a SQLite database");
+    assertThat(inspect.exitCode()).as("%s", inspect).isEqualTo(ExitCodes.ERROR);
+    assertThat(inspect.err()).contains("is not a SQLite database").doesNotContain("\tat ");
+  }
+
+  @Test
+  void aMissingDirectoryIsAClearError(@TempDir Path dir) {
+    for (String command : List.of("inspect", "fsck")) {
+      CliRun run = CliRun.of(command, "--dir", dir.resolve("nowhere").toString());
+
+      assertThat(run.exitCode()).as("%s", run).isEqualTo(ExitCodes.ERROR);
+      assertThat(run.err()).contains("stowage " + command + ": no such directory: " + dir.resolve("nowhere"))
+          .doesNotContain("\tat ");
+    }
+  }
+
+  @Test
+  void aMissingKeyFileIsAClearError() {
+    CliRun run = onShared("fsck", "--key-file", shared.resolve("absent.key").toString());
+
+    assertThat(run.exitCode()).as("%s", run).isEqualTo(ExitCodes.ERROR);
+    assertThat(run.err()).contains("no key file at " + shared.resolve("absent.key"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"fsck", "inspect", "demo"})
+  @DisplayName("INV-20: a wrong key is refused with a clear error, and nothing is changed")
+  void aWrongKeyIsAClearError(String command, @TempDir Path keys) throws IOException {
+    Path wrong = keys.resolve("wrong.key");
+    LocalKey.generate().save(wrong);
+    long before = Files.size(shared.resolve("data/demo").resolve(DatabaseKind.DATA.fileName()));
+
+    CliRun run = command.equals("demo")
+        ? demo(shared.resolve("data"), "--key-file", wrong.toString())
+        : onShared(command, "--key-file", wrong.toString());
+
+    assertThat(run.exitCode()).as("%s", run).isEqualTo(ExitCodes.ERROR);
+    assertThat(run.err()).contains("it is not the key this workspace was created with").doesNotContain("\tat ");
+    assertThat(Files.size(shared.resolve("data/demo").resolve(DatabaseKind.DATA.fileName()))).isEqualTo(before);
+    assertThat(onShared("fsck").exitCode()).isEqualTo(ExitCodes.OK);
+  }
+
+  @Test
+  void theDemoRefusesToMakeANewKeyForAnExistingWorkspace(@TempDir Path keys) {
+    CliRun run = demo(shared.resolve("data"), "--key-file", keys.resolve("new.key").toString());
+
+    assertThat(run.exitCode()).as("%s", run).isEqualTo(ExitCodes.ERROR);
+    assertThat(run.err()).contains("a new key would not open it");
+    assertThat(keys.resolve("new.key")).doesNotExist();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"stowage.cache-size = -1", "stowage.durability = sometimes",
+      "stowage.demo.editors = 0", "stowage.group-commit.max-delay = soon", "stowage { unclosed"})
+  void anInvalidConfigurationValueIsAClearErrorNamingTheKey(String line, @TempDir Path dir) throws IOException {
+    Path config = Files.writeString(dir.resolve("bad.conf"), line + "\n");
+
+    CliRun run = CliRun.of("demo", "--dir", dir.resolve("data").toString(), "--config", config.toString(), "--no-progress");
+
+    assertThat(run.exitCode()).as("%s", run).isEqualTo(ExitCodes.ERROR);
+    assertThat(run.err()).contains("invalid configuration").doesNotContain("\tat ");
+    if (!line.contains("unclosed")) {
+      assertThat(run.err()).contains(line.substring(0, line.indexOf(' ')).replace("stowage.demo.", ""));
+    }
+    assertThat(dir.resolve("data")).doesNotExist();
+  }
+
+  @Test
+  @DisplayName("INV-12: a database locked by another connection is refused with a clear error")
+  void aLockedDatabaseIsAClearError() throws Exception {
+    Path file = shared.resolve("data/demo").resolve(DatabaseKind.DATA.fileName());
+    try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement statement = other.createStatement()) {
+      statement.execute("PRAGMA busy_timeout = 0");
+      statement.execute("BEGIN IMMEDIATE");
+
+      CliRun run = onShared("fsck");
+
+      assertThat(run.exitCode()).as("%s", run).isEqualTo(ExitCodes.ERROR);
+      assertThat(run.err()).contains("is locked").contains("stop it first").doesNotContain("\tat ");
+      statement.execute("ROLLBACK");
+    }
+  }
+
+  @Test
+  void anUnknownWorkspaceIsAClearError() {
+    CliRun run = onShared("inspect", "--workspace", "nope");
+
+    assertThat(run.exitCode()).as("%s", run).isEqualTo(ExitCodes.ERROR);
+    assertThat(run.err()).contains("no workspace 'nope'").contains("found: demo");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"demo", "inspect", "fsck", "bench", "crash-test"})
+  void everyCommandHasHelp(String command) {
+    CliRun run = CliRun.of(command, "--help");
+
+    assertThat(run.exitCode()).isEqualTo(ExitCodes.OK);
+    assertThat(run.out()).contains("Usage: stowage " + command);
+  }
+
+  @Test
+  void aWrongCommandLineIsAUsageError() {
+    assertThat(CliRun.of("fsck", "--no-such-option").exitCode()).isEqualTo(ExitCodes.USAGE);
+    assertThat(CliRun.of().exitCode()).isEqualTo(ExitCodes.USAGE);
+    assertThat(CliRun.of("demo", "--editors", "many").exitCode()).isEqualTo(ExitCodes.USAGE);
+  }
+}
