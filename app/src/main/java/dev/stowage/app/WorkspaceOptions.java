@@ -3,6 +3,7 @@ package dev.stowage.app;
 import com.typesafe.config.Config;
 import dev.stowage.actors.StorageSettings;
 import dev.stowage.protocol.StorageException;
+import dev.stowage.storage.BlobCipher;
 import dev.stowage.storage.DatabaseKind;
 import dev.stowage.storage.LocalKey;
 import java.io.IOException;
@@ -57,6 +58,18 @@ public final class WorkspaceOptions {
   public StorageSettings settings() {
     StorageSettings settings = AppConfig.storageSettings(config());
     return dir == null ? settings : settings.withBaseDir(dir);
+  }
+
+  /** The existing workspaces a command checks, with what it needs to read them. */
+  public record Selection(List<Path> workspaces, BlobCipher cipher, long blockLimit) {}
+
+  /**
+   * The workspaces named by these options (all of the base directory unless {@code --workspace}),
+   * the cipher of the key file and the configured block limit. Creates nothing.
+   */
+  public Selection existing() {
+    Path base = existingBaseDir();
+    return new Selection(existingWorkspaces(base), new BlobCipher(loadKey(base)), settings().blockLimit());
   }
 
   /** The base directory, which must exist. */

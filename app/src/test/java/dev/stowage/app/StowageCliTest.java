@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stowage.protocol.ChunkRef;
 import dev.stowage.protocol.FileManifest;
-import dev.stowage.protocol.LocalManifest;
 import dev.stowage.protocol.ManifestCodec;
 import dev.stowage.storage.BlobCipher;
 import dev.stowage.storage.DataStore;
@@ -21,6 +20,7 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -113,24 +113,32 @@ class StowageCliTest {
         .contains("blocks            ");
   }
 
+  /** Changes the demo workspace of {@code dir} directly in its data database, in one transaction. */
+  private static <T> T behindStowagesBack(Path dir, BiFunction<DataStore, BlobCipher, T> change) throws IOException {
+    BlobCipher cipher = new BlobCipher(LocalKey.load(dir.resolve("stowage.key")));
+    try (DataStore data = DataStore.open(dir.resolve("demo"), Durability.NORMAL, cipher)) {
+      data.database().begin();
+      T result = change.apply(data, cipher);
+      data.database().commit();
+      return result;
+    }
+  }
+
   @Test
   @DisplayName("INV-1: fsck names a file whose chunk was deleted behind Stowage's back, and exits 1")
   void fsckFindsADeletedChunk(@TempDir Path dir) throws IOException {
     assertThat(demo(dir).exitCode()).isEqualTo(ExitCodes.OK);
-    BlobCipher cipher = new BlobCipher(LocalKey.load(dir.resolve("stowage.key")));
-    ChunkRef deleted;
-    try (DataStore data = DataStore.open(dir.resolve("demo"), Durability.NORMAL, cipher)) {
+    ChunkRef deleted = behindStowagesBack(dir, (data, cipher) -> {
       List<FileManifest> files = new ArrayList<>();
       data.vlobs().forEach(row -> {
         if (ManifestCodec.decode(cipher.open(row.id(), row.blob())) instanceof FileManifest file) {
           files.add(file);
         }
       });
-      deleted = files.get(0).chunks().get(1);
-      data.database().begin();
-      assertThat(data.chunks().delete(deleted.id())).isTrue();
-      data.database().commit();
-    }
+      ChunkRef victim = files.get(0).chunks().get(1);
+      assertThat(data.chunks().delete(victim.id())).isTrue();
+      return victim;
+    });
 
     CliRun run = CliRun.of("fsck", "--dir", dir.toString(), "--config", smallConfig.toString());
 
@@ -143,18 +151,15 @@ class StowageCliTest {
   @DisplayName("INV-9: fsck names a manifest whose stored bytes were flipped, and exits 1")
   void fsckFindsAFlippedByte(@TempDir Path dir) throws IOException {
     assertThat(demo(dir).exitCode()).isEqualTo(ExitCodes.OK);
-    BlobCipher cipher = new BlobCipher(LocalKey.load(dir.resolve("stowage.key")));
-    VlobTable.Row victim;
-    try (DataStore data = DataStore.open(dir.resolve("demo"), Durability.NORMAL, cipher)) {
+    VlobTable.Row victim = behindStowagesBack(dir, (data, cipher) -> {
       List<VlobTable.Row> rows = new ArrayList<>();
       data.vlobs().forEach(rows::add);
-      victim = rows.get(rows.size() / 2);
-      byte[] flipped = victim.blob().clone();
+      VlobTable.Row row = rows.get(rows.size() / 2);
+      byte[] flipped = row.blob().clone();
       flipped[flipped.length - 5] ^= 0x10;
-      data.database().begin();
-      data.vlobs().put(victim.id(), victim.baseVersion(), victim.needSync(), flipped);
-      data.database().commit();
-    }
+      data.vlobs().put(row.id(), row.baseVersion(), row.needSync(), flipped);
+      return row;
+    });
 
     CliRun run = CliRun.of("fsck", "--dir", dir.toString(), "--config", smallConfig.toString());
 

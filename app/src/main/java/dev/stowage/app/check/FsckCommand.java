@@ -2,7 +2,6 @@ package dev.stowage.app.check;
 
 import dev.stowage.app.ExitCodes;
 import dev.stowage.app.WorkspaceOptions;
-import dev.stowage.storage.BlobCipher;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -25,12 +24,11 @@ public final class FsckCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    Path base = options.existingBaseDir();
-    BlobCipher cipher = new BlobCipher(options.loadKey(base));
-    long blockLimit = options.settings().blockLimit();
+    WorkspaceOptions.Selection selected = options.existing();
     int findings = 0;
-    for (Path workspace : options.existingWorkspaces(base)) {
-      WorkspaceCheck.Result result = WorkspaceCheck.run(workspace, cipher, blockLimit, WorkspaceCheck.PayloadCheck.NONE);
+    for (Path workspace : selected.workspaces()) {
+      WorkspaceCheck.Result result = WorkspaceCheck.run(workspace, selected.cipher(), selected.blockLimit(),
+          WorkspaceCheck.PayloadCheck.NONE);
       out.printf("workspace %s: %d manifests, %d rows decrypted, %s%n", workspace.getFileName(),
           result.manifestVersions().size(), result.rowsChecked(),
           result.clean() ? "clean" : result.findings().size() + " finding(s):");

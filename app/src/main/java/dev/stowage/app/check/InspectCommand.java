@@ -37,11 +37,9 @@ public final class InspectCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    Path base = options.existingBaseDir();
-    BlobCipher cipher = new BlobCipher(options.loadKey(base));
-    long blockLimit = options.settings().blockLimit();
-    for (Path workspace : options.existingWorkspaces(base)) {
-      inspect(workspace, cipher, blockLimit, out);
+    WorkspaceOptions.Selection selected = options.existing();
+    for (Path workspace : selected.workspaces()) {
+      inspect(workspace, selected.cipher(), selected.blockLimit(), out);
     }
     out.flush();
     return ExitCodes.OK;
