@@ -181,9 +181,13 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
           request.replyTo().tell(StatusReply.success(result));
         }
         case READ_WRITE -> {
+          // Join the batch and queue its commit before answering, so that whatever the reader
+          // asks next (a stats request, say) is ordered after the commit of this bookkeeping.
           reads++;
-          request.replyTo().tell(StatusReply.success(result));
           batch.add(new PendingWrite(null, null));
+          Behavior<Command> next = maybeCommit();
+          request.replyTo().tell(StatusReply.success(result));
+          return next;
         }
         case WRITE -> batch.add(new PendingWrite(request.replyTo(), result));
       }
