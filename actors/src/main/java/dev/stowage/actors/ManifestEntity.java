@@ -89,7 +89,14 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
     /** Flush if dirty, then stop (passivation, max-active, clearMemoryCache(true), close). */
     FLUSH_AND_STOP,
     /** Drop what is not yet sent, then stop (clearMemoryCache(false)). */
-    DISCARD_AND_STOP
+    DISCARD_AND_STOP,
+    /** Ask the host to passivate this entity (cluster mode: clearMemoryCache(true), close). */
+    PASSIVATE,
+    /**
+     * Drop what is not yet sent, then ask the host to passivate this entity (cluster mode:
+     * clearMemoryCache(false)). The host forgets the entity's dirty state itself.
+     */
+    DISCARD_AND_PASSIVATE
   }
 
   /** The workspace failed: answer everything pending with {@code cause} and stop, writing nothing. */
@@ -206,6 +213,8 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
         .onMessageEquals(Control.FLUSH, this::onFlush)
         .onMessageEquals(Control.FLUSH_AND_STOP, () -> onStop(Stopping.FLUSH))
         .onMessageEquals(Control.DISCARD_AND_STOP, () -> onStop(Stopping.DISCARD))
+        .onMessageEquals(Control.PASSIVATE, this::onPassivate)
+        .onMessageEquals(Control.DISCARD_AND_PASSIVATE, this::onDiscardAndPassivate)
         .onMessageEquals(IdleCheck.INSTANCE, this::onIdleCheck)
         .onMessage(GatewayFailed.class, this::onBackendFailed)
         .onMessage(Fail.class, failure -> fail(failure.cause(), true))
@@ -284,15 +293,32 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
   private Behavior<StorageCommand> onStop(Stopping how) {
     stopping = how;
     if (how == Stopping.DISCARD) {
-      // Writes not yet sent are dropped with their removed ids. Durable writes and ensures were
-      // sent when they arrived, so no waiter depends on what is dropped.
-      pendingRemoved.clear();
-      version = sentVersion;
-      reportedDirty = false; // the supervisor forgot this entry's dirty state when it asked
+      discardUnsent();
     } else {
       flush();
     }
     return stopIfDone();
+  }
+
+  private Behavior<StorageCommand> onPassivate() {
+    host.passivate(getContext().getSelf(), id);
+    return this;
+  }
+
+  private Behavior<StorageCommand> onDiscardAndPassivate() {
+    discardUnsent();
+    // Until the host stops it, reads see no discarded value: the successor loads the stored one.
+    value = null;
+    known = false;
+    return onPassivate();
+  }
+
+  private void discardUnsent() {
+    // Writes not yet sent are dropped with their removed ids. Durable writes and ensures were
+    // sent when they arrived, so no waiter depends on what is dropped.
+    pendingRemoved.clear();
+    version = sentVersion;
+    reportedDirty = false; // the host forgot this entry's dirty state when it asked
   }
 
   private Behavior<StorageCommand> onIdleCheck() {
