@@ -54,9 +54,10 @@ import org.apache.pekko.pattern.StatusReply;
 /**
  * {@link WorkspaceStorage} over the supervisor's protocol: each method checks its arguments (a
  * failed stage with {@link dev.stowage.protocol.InvalidRequestException}, nothing sent), copies
- * the collections it was given, and asks. It never blocks and never throws.
+ * the collections it was given, and asks. It never blocks and never throws. Both modes use it: the
+ * supervisor is a {@link StorageSupervisor} in local mode, the node's workspace actor in cluster mode.
  */
-final class ActorWorkspaceStorage implements WorkspaceStorage {
+public final class ActorWorkspaceStorage implements WorkspaceStorage {
   private final String workspaceId;
   private final ActorRef<StorageCommand> supervisor;
   private final Scheduler scheduler;
@@ -65,7 +66,7 @@ final class ActorWorkspaceStorage implements WorkspaceStorage {
   /** Set once close() completed: later calls fail at once instead of asking a stopped actor. */
   private volatile boolean closed;
 
-  ActorWorkspaceStorage(String workspaceId, ActorRef<StorageCommand> supervisor, Scheduler scheduler,
+  public ActorWorkspaceStorage(String workspaceId, ActorRef<StorageCommand> supervisor, Scheduler scheduler,
       StorageSettings settings) {
     this.workspaceId = workspaceId;
     this.supervisor = supervisor;

@@ -15,13 +15,11 @@ import dev.stowage.protocol.StorageCommand.SetManifest;
 import dev.stowage.protocol.StorageException;
 import dev.stowage.protocol.StorageFailedException;
 import dev.stowage.storage.BlobCipher;
-import dev.stowage.storage.DataStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import org.apache.pekko.Done;
@@ -32,12 +30,16 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
-import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
  * The cached value of one manifest, and the only code that reads or writes it: the actor is the
  * per-key lock. Every command on its id passes through it in order.
+ *
+ * <p>Where the value is loaded from and flushed to is a {@link ManifestBackend}, and who runs and
+ * stops the entity an {@link EntityHost}: local mode (a {@link StorageSupervisor} and the data
+ * {@link DbGateway}) and cluster mode (a shard of Cluster Sharding and a durable-state store) run
+ * this same state machine.
  *
  * <h2>State</h2>
  *
@@ -45,7 +47,7 @@ import org.apache.pekko.pattern.StatusReply;
  *   <li>{@code value}: the manifest as the cache knows it, {@code null} for absent (never stored,
  *       or cleared). It is authoritative once {@code known}: after a load, or after any write.
  *   <li>{@code version}: a counter bumped by every write (set or clear). {@code sentVersion} is the
- *       newest version sent to the gateway, {@code persistedVersion} the newest whose commit
+ *       newest version sent to the backend, {@code persistedVersion} the newest whose commit
  *       succeeded. The entry is <em>dirty</em> while {@code version > persistedVersion}.
  *   <li>{@code pendingRemoved}: chunk ids to delete with the next flush (INV-2); they stay
  *       readable until that flush commits.
@@ -53,7 +55,7 @@ import org.apache.pekko.pattern.StatusReply;
  *
  * <h2>Loading (INV-4)</h2>
  *
- * The first read (or clear) of an unknown entry asks the gateway for the stored row and stashes
+ * The first read (or clear) of an unknown entry asks the backend for the stored row and stashes
  * reads meanwhile. Writes do not wait: a blind write needs no old value. A load result is used only
  * if nothing was written while it was in flight; otherwise the newer cached value stays, and the
  * stashed reads see it.
@@ -61,22 +63,22 @@ import org.apache.pekko.pattern.StatusReply;
  * <h2>Flushing (INV-3)</h2>
  *
  * A flush sends the current value (serialized and encrypted here, not on the gateway thread), its
- * version and the pending removed ids as one write. On success the entry is marked clean only if
+ * version and the pending removed ids to the backend as one write. On success the entry is marked clean only if
  * {@code version} is still the flushed one: a write during the flush, even of an equal manifest
  * that only adds removed ids, keeps it dirty. A version is never sent twice; flushes of newer
- * versions may follow one another without waiting, since the gateway commits them in order.
+ * versions may follow one another without waiting, since the backend commits them in order.
  * Durable writes flush at once and are answered when their version is persisted; cache-only
  * writes are answered at once and flushed on ensure, passivation, max-dirty, clearMemoryCache or
  * close.
  *
  * <h2>Lifecycle</h2>
  *
- * Idle for {@code entity.passivate-after}, the entity asks its supervisor to passivate it. On the
- * supervisor's {@code FLUSH_AND_STOP} it flushes if dirty, waits for every flush in flight (and a
+ * Idle for {@code entity.passivate-after}, the entity asks its host to passivate it. On the
+ * host's {@code FLUSH_AND_STOP} it flushes if dirty, waits for every flush in flight (and a
  * load in flight) and stops; with {@code DISCARD_AND_STOP} it drops what was not yet sent. The
- * supervisor buffers commands for a stopping entity and hands them to its successor (INV-18). After
- * a database failure it answers everything with {@link StorageFailedException} and never writes
- * again (INV-6).
+ * host buffers commands for a stopping entity and hands them to its successor (INV-18). After
+ * a backend failure it answers everything with {@link StorageFailedException} and never writes
+ * again (INV-6); the host decides whether it stops.
  */
 public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
 
@@ -87,7 +89,14 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
     /** Flush if dirty, then stop (passivation, max-active, clearMemoryCache(true), close). */
     FLUSH_AND_STOP,
     /** Drop what is not yet sent, then stop (clearMemoryCache(false)). */
-    DISCARD_AND_STOP
+    DISCARD_AND_STOP,
+    /** Ask the host to passivate this entity (cluster mode: clearMemoryCache(true), close). */
+    PASSIVATE,
+    /**
+     * Drop what is not yet sent, then ask the host to passivate this entity (cluster mode:
+     * clearMemoryCache(false)). The host forgets the entity's dirty state itself.
+     */
+    DISCARD_AND_PASSIVATE
   }
 
   /** The workspace failed: answer everything pending with {@code cause} and stop, writing nothing. */
@@ -104,10 +113,6 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
   /** The entity has been idle for {@code passivate-after}: please stop me. */
   public record Idle(EntryId id) implements Event {}
 
-  private record Loaded(Optional<byte[]> sealed) implements StorageCommand.Internal {}
-
-  private record Flushed(long version) implements StorageCommand.Internal {}
-
   private record GatewayFailed(Throwable cause) implements StorageCommand.Internal {}
 
   private enum IdleCheck implements StorageCommand.Internal {
@@ -120,15 +125,26 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
     DISCARD
   }
 
+  /** The entity of local mode: stored through the data {@code gateway}, hosted by {@code supervisor}. */
   public static Behavior<StorageCommand> create(
       EntryId id,
       ActorRef<DbGateway.Command> gateway,
       BlobCipher cipher,
       ActorRef<Event> supervisor,
       Duration passivateAfter) {
+    return create(id, new GatewayManifestBackend(gateway), cipher, EntityHost.supervisor(supervisor), passivateAfter);
+  }
+
+  /** The entity of {@code id}, stored through {@code backend} and run by {@code host}. */
+  public static Behavior<StorageCommand> create(
+      EntryId id,
+      ManifestBackend backend,
+      BlobCipher cipher,
+      EntityHost host,
+      Duration passivateAfter) {
     return Behaviors.setup(context -> Behaviors.withStash(Integer.MAX_VALUE, stash -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(IdleCheck.INSTANCE, idleCheckInterval(passivateAfter));
-      return new ManifestEntity(context, stash, id, gateway, cipher, supervisor, passivateAfter);
+      return new ManifestEntity(context, stash, id, backend, cipher, host, passivateAfter);
     })));
   }
 
@@ -139,11 +155,11 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
 
   private final StashBuffer<StorageCommand> stash;
   private final EntryId id;
-  private final ActorRef<DbGateway.Command> gateway;
+  private final ManifestBackend backend;
   private final BlobCipher cipher;
-  private final ActorRef<Event> supervisor;
+  private final EntityHost host;
   private final long passivateAfterNanos;
-  private final ActorRef<StatusReply<StorageCommand>> gatewayReplies;
+  private final ActorRef<StatusReply<StorageCommand>> backendReplies;
 
   private LocalManifest value;
   private boolean known;
@@ -169,18 +185,18 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
       ActorContext<StorageCommand> context,
       StashBuffer<StorageCommand> stash,
       EntryId id,
-      ActorRef<DbGateway.Command> gateway,
+      ManifestBackend backend,
       BlobCipher cipher,
-      ActorRef<Event> supervisor,
+      EntityHost host,
       Duration passivateAfter) {
     super(context);
     this.stash = stash;
     this.id = id;
-    this.gateway = gateway;
+    this.backend = backend;
     this.cipher = cipher;
-    this.supervisor = supervisor;
+    this.host = host;
     this.passivateAfterNanos = passivateAfter.toNanos();
-    this.gatewayReplies = (ActorRef) context.messageAdapter(StatusReply.class, reply -> reply.isSuccess()
+    this.backendReplies = (ActorRef) context.messageAdapter(StatusReply.class, reply -> reply.isSuccess()
         ? (StorageCommand) reply.getValue()
         : new GatewayFailed(reply.getError()));
   }
@@ -192,13 +208,15 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
         .onMessage(SetManifest.class, this::onSet)
         .onMessage(EnsureManifestPersistent.class, this::onEnsure)
         .onMessage(ClearManifest.class, this::onClear)
-        .onMessage(Loaded.class, this::onLoaded)
-        .onMessage(Flushed.class, this::onFlushed)
+        .onMessage(ManifestBackend.Loaded.class, this::onLoaded)
+        .onMessage(ManifestBackend.Flushed.class, this::onFlushed)
         .onMessageEquals(Control.FLUSH, this::onFlush)
         .onMessageEquals(Control.FLUSH_AND_STOP, () -> onStop(Stopping.FLUSH))
         .onMessageEquals(Control.DISCARD_AND_STOP, () -> onStop(Stopping.DISCARD))
+        .onMessageEquals(Control.PASSIVATE, this::onPassivate)
+        .onMessageEquals(Control.DISCARD_AND_PASSIVATE, this::onDiscardAndPassivate)
         .onMessageEquals(IdleCheck.INSTANCE, this::onIdleCheck)
-        .onMessage(GatewayFailed.class, failed -> fail(asStorageFailure(failed.cause()), false))
+        .onMessage(GatewayFailed.class, this::onBackendFailed)
         .onMessage(Fail.class, failure -> fail(failure.cause(), true))
         .build();
   }
@@ -275,21 +293,38 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
   private Behavior<StorageCommand> onStop(Stopping how) {
     stopping = how;
     if (how == Stopping.DISCARD) {
-      // Writes not yet sent are dropped with their removed ids. Durable writes and ensures were
-      // sent when they arrived, so no waiter depends on what is dropped.
-      pendingRemoved.clear();
-      version = sentVersion;
-      reportedDirty = false; // the supervisor forgot this entry's dirty state when it asked
+      discardUnsent();
     } else {
       flush();
     }
     return stopIfDone();
   }
 
+  private Behavior<StorageCommand> onPassivate() {
+    host.passivate(getContext().getSelf(), id);
+    return this;
+  }
+
+  private Behavior<StorageCommand> onDiscardAndPassivate() {
+    discardUnsent();
+    // Until the host stops it, reads see no discarded value: the successor loads the stored one.
+    value = null;
+    known = false;
+    return onPassivate();
+  }
+
+  private void discardUnsent() {
+    // Writes not yet sent are dropped with their removed ids. Durable writes and ensures were
+    // sent when they arrived, so no waiter depends on what is dropped.
+    pendingRemoved.clear();
+    version = sentVersion;
+    reportedDirty = false; // the host forgot this entry's dirty state when it asked
+  }
+
   private Behavior<StorageCommand> onIdleCheck() {
     if (!idleReported && stopping == Stopping.NO && System.nanoTime() - lastActivityNanos >= passivateAfterNanos) {
       idleReported = true;
-      supervisor.tell(new Idle(id));
+      host.passivate(getContext().getSelf(), id);
     }
     return this;
   }
@@ -302,13 +337,10 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
       return;
     }
     loading = true;
-    EntryId entry = id;
-    gateway.tell(new DbGateway.Execute<DataStore, StorageCommand>(
-        DbGateway.Mode.READ, "load manifest " + entry,
-        store -> new Loaded(store.vlobs().get(entry)), gatewayReplies));
+    backend.load(id, backendReplies);
   }
 
-  private Behavior<StorageCommand> onLoaded(Loaded loaded) {
+  private Behavior<StorageCommand> onLoaded(ManifestBackend.Loaded loaded) {
     loading = false;
     if (!known) { // INV-4: a value written while the load was in flight is newer than the row
       if (loaded.sealed().isEmpty()) {
@@ -349,30 +381,17 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
     if (version == sentVersion) {
       return;
     }
-    long flushed = version;
-    EntryId entry = id;
     List<ChunkId> removed = List.copyOf(pendingRemoved);
     pendingRemoved.clear();
-    DbGateway.Work<DataStore, StorageCommand> work;
-    if (value != null) {
-      byte[] sealed = cipher.seal(id, ManifestCodec.encode(value));
-      long baseVersion = value.baseVersion();
-      boolean needSync = value.needSync();
-      work = store -> {
-        store.putManifest(entry, baseVersion, needSync, sealed, removed);
-        return new Flushed(flushed);
-      };
-    } else {
-      work = store -> {
-        store.deleteManifest(entry, removed);
-        return new Flushed(flushed);
-      };
-    }
-    gateway.tell(new DbGateway.Execute<>(DbGateway.Mode.WRITE, "flush manifest " + entry, work, gatewayReplies));
-    sentVersion = flushed;
+    ManifestBackend.Flush flush = value != null
+        ? new ManifestBackend.Flush(version, cipher.seal(id, ManifestCodec.encode(value)), value.baseVersion(),
+            value.needSync(), removed)
+        : new ManifestBackend.Flush(version, null, 0, false, removed);
+    backend.flush(id, flush, backendReplies);
+    sentVersion = version;
   }
 
-  private Behavior<StorageCommand> onFlushed(Flushed flushed) {
+  private Behavior<StorageCommand> onFlushed(ManifestBackend.Flushed flushed) {
     persistedVersion = Math.max(persistedVersion, flushed.version());
     answerWaiters();
     if (version > persistedVersion) {
@@ -405,7 +424,7 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
     if (!dirty) {
       if (reportedDirty) {
         reportedDirty = false;
-        supervisor.tell(new Clean(id));
+        host.report(new Clean(id));
       }
       return;
     }
@@ -415,7 +434,7 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
       reportedDirty = true;
       reportedNeedSync = needSync;
       reportedDeleted = deleted;
-      supervisor.tell(new Dirty(id, needSync, deleted));
+      host.report(new Dirty(id, needSync, deleted));
     }
   }
 
@@ -433,6 +452,12 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
 
   // ---------------------------------------------------------------------------------------------
   // Failure
+
+  private Behavior<StorageCommand> onBackendFailed(GatewayFailed failed) {
+    Behavior<StorageCommand> failing = fail(asStorageFailure(failed.cause()), false);
+    host.backendFailed(getContext().getSelf(), id);
+    return failing;
+  }
 
   /**
    * The database failed: answer every waiter and stashed command, and from now on answer every

@@ -14,11 +14,12 @@ import java.util.regex.PatternSyntaxException;
  * The checks every request passes before it reaches an entity or a gateway (INV-19): the façade
  * runs them to fail fast, the supervisor again for hosts that send the actor protocol directly.
  * Each throws {@link InvalidRequestException} saying what was wrong; nothing has changed then.
+ * Public for the other modes of Stowage (module {@code stowage-cluster}), which validate alike.
  */
-final class RequestValidation {
+public final class RequestValidation {
   private RequestValidation() {}
 
-  static void manifest(EntryId id, LocalManifest manifest, Collection<ChunkId> removedChunkIds) {
+  public static void manifest(EntryId id, LocalManifest manifest, Collection<ChunkId> removedChunkIds) {
     Require.nonNull(id, "entry id");
     Require.nonNull(manifest, "manifest");
     if (!manifest.id().equals(id)) {
@@ -27,7 +28,7 @@ final class RequestValidation {
     chunkIds(removedChunkIds, "removed chunk ids");
   }
 
-  static void payload(ChunkId id, byte[] data, int maxChunkSize, String kind) {
+  public static void payload(ChunkId id, byte[] data, int maxChunkSize, String kind) {
     Require.nonNull(id, kind + " id");
     Require.nonNull(data, kind + " data");
     if (data.length > maxChunkSize) {
@@ -36,14 +37,14 @@ final class RequestValidation {
     }
   }
 
-  static void chunkIds(Collection<ChunkId> ids, String what) {
+  public static void chunkIds(Collection<ChunkId> ids, String what) {
     Require.nonNull(ids, what);
     for (ChunkId id : ids) {
       Require.nonNull(id, "an element of " + what);
     }
   }
 
-  static void realmCheckpoint(long checkpoint, Map<EntryId, Long> changedVlobs) {
+  public static void realmCheckpoint(long checkpoint, Map<EntryId, Long> changedVlobs) {
     Require.nonNegative(checkpoint, "realm checkpoint");
     Require.nonNull(changedVlobs, "changed vlobs");
     changedVlobs.forEach((id, version) -> {
@@ -52,7 +53,7 @@ final class RequestValidation {
     });
   }
 
-  static void regex(String regex) {
+  public static void regex(String regex) {
     Require.nonNull(regex, "prevent-sync pattern");
     try {
       Pattern.compile(regex);
@@ -62,7 +63,7 @@ final class RequestValidation {
   }
 
   /** A prevent-sync pattern is stored as its text: flags must be inline, e.g. {@code (?i)}. */
-  static String regex(Pattern pattern) {
+  public static String regex(Pattern pattern) {
     Require.nonNull(pattern, "prevent-sync pattern");
     // flags() also reports inline flags such as (?i): only flags the text does not carry are lost.
     if (pattern.flags() != Pattern.compile(pattern.pattern()).flags()) {
@@ -73,7 +74,7 @@ final class RequestValidation {
     return pattern.pattern();
   }
 
-  static void workspaceId(String workspaceId) {
+  public static void workspaceId(String workspaceId) {
     Require.nonNull(workspaceId, "workspace id");
     if (workspaceId.isBlank() || workspaceId.equals(".") || workspaceId.equals("..")
         || workspaceId.contains("/") || workspaceId.contains("\\") || workspaceId.indexOf('\0') >= 0) {

@@ -4,7 +4,6 @@ import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.DatabaseStats;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.EntryMissingException;
-import dev.stowage.protocol.NeedSync;
 import dev.stowage.protocol.PreventSyncPattern;
 import dev.stowage.protocol.Require;
 import dev.stowage.protocol.StorageClosedException;
@@ -151,8 +150,6 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
     boolean deleted;
     boolean flushRequested;
   }
-
-  private record DirtySnapshot(boolean needSync, boolean deleted) {}
 
   private static final class EntitySlot {
     final ActorRef<StorageCommand> ref;
@@ -580,24 +577,11 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   // The workspace
 
   private Behavior<StorageCommand> onGetNeedSyncEntries(GetNeedSyncEntries request) {
-    Map<EntryId, DirtySnapshot> cached = new HashMap<>(dirty.size() * 2);
-    dirty.forEach((id, entry) -> cached.put(id, new DirtySnapshot(entry.needSync, entry.deleted)));
+    NeedSyncOverlay cached = new NeedSyncOverlay(); // INV-5: the cache is authoritative for the local part
+    dirty.forEach((id, entry) -> cached.add(id, entry.needSync, entry.deleted));
     CompletionStage<NeedSyncRows> rows = ask(data, DbGateway.Mode.READ, "need-sync",
         (DataStore store) -> new NeedSyncRows(store.vlobs().localNeedSync(), store.vlobs().remoteNeedSync()));
-    reply(rows.thenApplyAsync(stored -> {
-      Set<EntryId> local = new HashSet<>(stored.local());
-      Set<EntryId> remote = new HashSet<>(stored.remote());
-      cached.forEach((id, entry) -> { // INV-5: the cache is authoritative for the local part
-        local.remove(id);
-        if (entry.needSync() && !entry.deleted()) {
-          local.add(id);
-        }
-        if (entry.deleted()) {
-          remote.remove(id);
-        }
-      });
-      return new NeedSync(local, remote);
-    }, executor), request.replyTo());
+    reply(rows.thenApplyAsync(stored -> cached.over(stored.local(), stored.remote()), executor), request.replyTo());
     return this;
   }
 

@@ -1,9 +1,14 @@
 package dev.stowage.actors;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
 import dev.stowage.protocol.InvalidRequestException;
 import dev.stowage.protocol.StorageException;
 import dev.stowage.storage.LocalKey;
 import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -20,6 +25,11 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
  * <pre>{@code
  * WorkspaceStorage storage = Stowage.open(system, "my-workspace", key).toCompletableFuture().get();
  * }</pre>
+ *
+ * <p>{@code stowage.mode} in the system's configuration chooses the mode: {@code local} (the
+ * default: SQLite files under {@code base-dir}) or {@code cluster} (Cluster Sharding and PostgreSQL;
+ * needs the module {@code stowage-cluster} on the classpath, found as a {@link
+ * WorkspaceStorageProvider}). Both return the same {@link WorkspaceStorage} contract.
  *
  * <p>A workspace is open at most once per ActorSystem: opening it again returns the same storage
  * (or fails with {@link InvalidRequestException} if the key differs). The ActorSystem's
@@ -46,10 +56,47 @@ public final class Stowage {
       return CompletableFuture.failedFuture(new InvalidRequestException(
           (system == null ? "actor system" : key == null ? "key" : "settings") + " must not be null"));
     }
+    String mode;
+    try {
+      mode = mode(system);
+    } catch (StorageException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    if (!LOCAL_MODE.equals(mode)) {
+      return provider(mode)
+          .map(provider -> provider.open(system, workspaceId, key, settings))
+          .orElseGet(() -> CompletableFuture.failedFuture(new InvalidRequestException(
+              "stowage.mode = " + mode + " but no module provides that mode on the classpath"
+                  + (CLUSTER_MODE.equals(mode) ? " (add the dependency dev.stowage:stowage-cluster)" : "")
+                  + "; the modes are local and cluster")));
+    }
     ActorRef<WorkspaceRegistry.Command> registry = Registry.ID.apply(system).registry;
     return AskPattern.askWithStatus(registry,
         replyTo -> new WorkspaceRegistry.Open(workspaceId, key, settings, replyTo),
         settings.askTimeout(), system.scheduler());
+  }
+
+  private static final String LOCAL_MODE = "local";
+  private static final String CLUSTER_MODE = "cluster";
+
+  /** The system's {@code stowage.mode}; {@code local} if the key is absent. */
+  static String mode(ActorSystem<?> system) {
+    Config config = system.settings().config();
+    if (!config.hasPath("stowage.mode")) {
+      return LOCAL_MODE;
+    }
+    try {
+      return config.getString("stowage.mode").trim().toLowerCase(Locale.ROOT);
+    } catch (ConfigException e) {
+      throw new InvalidRequestException("stowage.mode is invalid: " + e.getMessage(), e);
+    }
+  }
+
+  private static Optional<WorkspaceStorageProvider> provider(String mode) {
+    return ServiceLoader.load(WorkspaceStorageProvider.class, Stowage.class.getClassLoader()).stream()
+        .map(ServiceLoader.Provider::get)
+        .filter(provider -> provider.mode().equals(mode))
+        .findFirst();
   }
 
   /** Holds the registry of an ActorSystem and hooks it into CoordinatedShutdown. */

@@ -1,0 +1,47 @@
+package dev.stowage.actors;
+
+import dev.stowage.protocol.EntryId;
+import dev.stowage.protocol.StorageCommand;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * Whoever hosts a {@link ManifestEntity}: it hears the entity's dirty state ({@link
+ * ManifestEntity.Dirty}, {@link ManifestEntity.Clean}) and stops it on request, buffering the
+ * commands that arrive meanwhile for a successor (INV-18). Local mode: the workspace's {@link
+ * StorageSupervisor}. Cluster mode: the shard that runs the entity, plus the node's workspace actor.
+ */
+public interface EntityHost {
+
+  /** The entity became dirty or clean, or its need-sync changed. */
+  void report(ManifestEntity.Event event);
+
+  /** The entity has been idle for {@code passivate-after}: stop it (with its stop message). */
+  void passivate(ActorRef<StorageCommand> entity, EntryId id);
+
+  /**
+   * The entity's backend failed and the entity now answers every command with the failure. Local
+   * mode leaves it so (the supervisor fails the whole workspace, INV-6); cluster mode stops it, so
+   * that a fresh incarnation reloads from the shared store.
+   */
+  void backendFailed(ActorRef<StorageCommand> entity, EntryId id);
+
+  /** The host of local mode: a supervisor, which receives the events as its own messages. */
+  static EntityHost supervisor(ActorRef<ManifestEntity.Event> supervisor) {
+    return new EntityHost() {
+      @Override
+      public void report(ManifestEntity.Event event) {
+        supervisor.tell(event);
+      }
+
+      @Override
+      public void passivate(ActorRef<StorageCommand> entity, EntryId id) {
+        supervisor.tell(new ManifestEntity.Idle(id));
+      }
+
+      @Override
+      public void backendFailed(ActorRef<StorageCommand> entity, EntryId id) {
+        // the data gateway told the supervisor too: it fails the workspace and stops every entity
+      }
+    };
+  }
+}

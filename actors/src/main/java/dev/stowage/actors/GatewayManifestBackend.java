@@ -1,0 +1,40 @@
+package dev.stowage.actors;
+
+import dev.stowage.protocol.EntryId;
+import dev.stowage.protocol.StorageCommand;
+import dev.stowage.storage.DataStore;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * Local mode's {@link ManifestBackend}: the workspace's data {@link DbGateway}. A flush writes the
+ * manifest and deletes its removed chunks in one transaction (INV-2); the gateway's mailbox keeps
+ * flushes in order and group commit shares one commit between them.
+ */
+public final class GatewayManifestBackend implements ManifestBackend {
+  private final ActorRef<DbGateway.Command> gateway;
+
+  public GatewayManifestBackend(ActorRef<DbGateway.Command> gateway) {
+    this.gateway = gateway;
+  }
+
+  @Override
+  public void load(EntryId id, ActorRef<StatusReply<StorageCommand>> replyTo) {
+    gateway.tell(new DbGateway.Execute<DataStore, StorageCommand>(
+        DbGateway.Mode.READ, "load manifest " + id, store -> new Loaded(store.vlobs().get(id)), replyTo));
+  }
+
+  @Override
+  public void flush(EntryId id, Flush flush, ActorRef<StatusReply<StorageCommand>> replyTo) {
+    DbGateway.Work<DataStore, StorageCommand> work = flush.deletes()
+        ? store -> {
+          store.deleteManifest(id, flush.removedChunkIds());
+          return new Flushed(flush.version());
+        }
+        : store -> {
+          store.putManifest(id, flush.baseVersion(), flush.needSync(), flush.sealed(), flush.removedChunkIds());
+          return new Flushed(flush.version());
+        };
+    gateway.tell(new DbGateway.Execute<>(DbGateway.Mode.WRITE, "flush manifest " + id, work, replyTo));
+  }
+}

@@ -1,0 +1,50 @@
+package dev.stowage.actors;
+
+import dev.stowage.protocol.ChunkId;
+import dev.stowage.protocol.EntryId;
+import dev.stowage.protocol.StorageCommand;
+import java.util.List;
+import java.util.Optional;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * Where a {@link ManifestEntity} loads its manifest from and flushes it to: the entity's state
+ * machine (versions, write-behind, INV-3/INV-4) knows nothing else about storage. Local mode uses
+ * the workspace's data {@link DbGateway} ({@link GatewayManifestBackend}); cluster mode a
+ * durable-state store (module {@code stowage-cluster}).
+ *
+ * <p>Both calls are made on the entity's thread and must not block: they answer {@code replyTo}
+ * later, with {@link Loaded} or {@link Flushed} on success, or an error. A backend keeps the flushes
+ * of one entity in the order they were made: the entity sends a newer version without waiting for
+ * the older one to commit.
+ */
+public interface ManifestBackend {
+
+  /** The stored, sealed (encrypted CBOR) form of a manifest; empty if none is stored. */
+  record Loaded(Optional<byte[]> sealed) implements StorageCommand.Internal {}
+
+  /** The flush of {@code version} is committed. */
+  record Flushed(long version) implements StorageCommand.Internal {}
+
+  /**
+   * One flush of an entity: its value sealed ({@code null} to delete the entry), the indexed fields
+   * of that value, and the chunk ids it no longer references (INV-2).
+   */
+  record Flush(long version, byte[] sealed, long baseVersion, boolean needSync, List<ChunkId> removedChunkIds) {
+    public Flush {
+      removedChunkIds = List.copyOf(removedChunkIds);
+    }
+
+    /** Whether this flush deletes the entry. */
+    public boolean deletes() {
+      return sealed == null;
+    }
+  }
+
+  /** Reads the stored form of {@code id}; answers {@link Loaded}. */
+  void load(EntryId id, ActorRef<StatusReply<StorageCommand>> replyTo);
+
+  /** Writes (or deletes) {@code id} and removes {@code flush.removedChunkIds()}; answers {@link Flushed}. */
+  void flush(EntryId id, Flush flush, ActorRef<StatusReply<StorageCommand>> replyTo);
+}

@@ -1,0 +1,121 @@
+package dev.stowage.cluster;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.stowage.protocol.StorageFailedException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+
+/**
+ * The chunk gateway's side of PostgreSQL on one node: a bounded connection pool ({@code
+ * stowage.cluster.chunk-pool-size}) and the dedicated threads that use it ({@code
+ * stowage.cluster.jdbc-dispatcher}). Every JDBC call of Stowage's own tables runs here, in a
+ * transaction of its own, never on a default-dispatcher thread or the caller's thread.
+ *
+ * <p>Unlike local mode, a failed statement fails its request only: PostgreSQL rolls the
+ * transaction back and the connection stays usable, so there is nothing to invalidate.
+ */
+final class ClusterDatabase implements AutoCloseable {
+
+  /** Work on one connection, inside a transaction that commits when it returns. */
+  @FunctionalInterface
+  interface Sql<T> {
+    T run(Connection connection) throws SQLException;
+  }
+
+  private static final String SCHEMA = "/dev/stowage/cluster/schema-postgres.sql";
+  /** Serializes schema creation between nodes that start at once. */
+  private static final long SCHEMA_LOCK = 0x5354_4f57_4147_45L;
+
+  private final HikariDataSource pool;
+  private final Executor executor;
+
+  ClusterDatabase(ClusterSettings settings, Executor executor) {
+    HikariConfig config = new HikariConfig();
+    config.setPoolName("stowage-chunks");
+    config.setJdbcUrl(settings.jdbcUrl());
+    config.setUsername(settings.user());
+    config.setPassword(settings.password());
+    config.setMaximumPoolSize(settings.chunkPoolSize());
+    config.setMinimumIdle(1);
+    config.setConnectionTimeout(settings.connectionTimeout().toMillis());
+    config.setAutoCommit(false);
+    config.setInitializationFailTimeout(-1); // start even if the database is down; requests fail meanwhile
+    this.pool = new HikariDataSource(config);
+    this.executor = executor;
+  }
+
+  /** Runs {@code work} in a transaction on the gateway's threads; the stage completes after the commit. */
+  <T> CompletionStage<T> transaction(String what, Sql<T> work) {
+    return CompletableFuture.supplyAsync(() -> runNow(what, work), executor);
+  }
+
+  /** Runs {@code work} in a transaction on the calling thread (a gateway thread). */
+  <T> T runNow(String what, Sql<T> work) {
+    try (Connection connection = pool.getConnection()) {
+      try {
+        T result = work.run(connection);
+        connection.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        connection.rollback();
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw new StorageFailedException(what + " failed in PostgreSQL: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A queue of transactions that run one after another, in the order they were submitted: what one
+   * caller sends in order reaches the database in order. Used from one actor only.
+   */
+  SqlLane lane() {
+    return new SqlLane();
+  }
+
+  final class SqlLane {
+    private CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
+
+    <T> CompletionStage<T> submit(String what, Sql<T> work) {
+      CompletableFuture<T> next = tail.handle((ignored, error) -> null)
+          .thenApplyAsync(ignored -> runNow(what, work), executor);
+      tail = next;
+      return next;
+    }
+  }
+
+  /** Creates the missing tables (idempotent; one node at a time). */
+  void applySchema() {
+    String script;
+    try (InputStream in = ClusterDatabase.class.getResourceAsStream(SCHEMA)) {
+      script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException | NullPointerException e) {
+      throw new StorageFailedException("cannot read " + SCHEMA + " from the stowage-cluster jar", e);
+    }
+    runNow("creating the schema", connection -> {
+      try (Statement statement = connection.createStatement()) {
+        statement.execute("SELECT pg_advisory_xact_lock(" + SCHEMA_LOCK + ")");
+        for (String sql : script.split("\n;\n")) {
+          String body = sql.lines().filter(line -> !line.startsWith("--")).reduce("", (a, b) -> a + "\n" + b).trim();
+          if (!body.isEmpty()) {
+            statement.execute(body);
+          }
+        }
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public void close() {
+    pool.close();
+  }
+}

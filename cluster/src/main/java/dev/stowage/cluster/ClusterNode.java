@@ -1,0 +1,170 @@
+package dev.stowage.cluster;
+
+import dev.stowage.actors.ActorWorkspaceStorage;
+import dev.stowage.actors.ManifestBackend;
+import dev.stowage.actors.ManifestEntity;
+import dev.stowage.actors.StorageSettings;
+import dev.stowage.actors.WorkspaceStorage;
+import dev.stowage.protocol.InvalidRequestException;
+import dev.stowage.protocol.EntryId;
+import dev.stowage.protocol.StorageCommand;
+import dev.stowage.storage.BlobCipher;
+import dev.stowage.storage.LocalKey;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Extension;
+import org.apache.pekko.actor.typed.ExtensionId;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.jdbc.state.javadsl.JdbcDurableStateStore;
+import org.apache.pekko.persistence.state.DurableStateStoreRegistry;
+import org.apache.pekko.persistence.state.javadsl.DurableStateUpdateStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Cluster mode's per-node resources, one set per ActorSystem: the chunk gateway's {@link
+ * ClusterDatabase}, the durable-state store, and for every workspace opened on this node the
+ * sharded manifest entities and the node's {@link ClusterStorageSupervisor}.
+ *
+ * <p>Entities of a workspace run only on nodes that opened it (one sharding entity type per
+ * workspace): a node needs the workspace's key to host its entities.
+ */
+final class ClusterNode implements Extension {
+  private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
+
+  static final ExtensionId<ClusterNode> ID = new ExtensionId<>() {
+    @Override
+    public ClusterNode createExtension(ActorSystem<?> system) {
+      return new ClusterNode(system);
+    }
+  };
+
+  private final ActorSystem<?> system;
+  private final ClusterSettings settings;
+  private final ClusterDatabase database;
+  private final CompletableFuture<Void> schema;
+  private final DurableStateUpdateStore<byte[]> store;
+  /** The workspaces open on this node; their supervisor is where their entities report. */
+  private final Map<String, OpenWorkspace> open = new ConcurrentHashMap<>();
+  private final AtomicLong spawned = new AtomicLong();
+
+  private record OpenWorkspace(LocalKey key, ActorRef<StorageCommand> supervisor, CompletableFuture<WorkspaceStorage> storage) {}
+
+  @SuppressWarnings("unchecked")
+  private ClusterNode(ActorSystem<?> system) {
+    this.system = system;
+    this.settings = ClusterSettings.fromConfig(system.settings().config());
+    this.database = new ClusterDatabase(settings,
+        system.dispatchers().lookup(DispatcherSelector.fromConfig(ClusterSettings.JDBC_DISPATCHER)));
+    this.schema = settings.applySchema()
+        ? CompletableFuture.runAsync(database::applySchema,
+            system.dispatchers().lookup(DispatcherSelector.fromConfig(ClusterSettings.JDBC_DISPATCHER)))
+        : CompletableFuture.completedFuture(null);
+    this.store = DurableStateStoreRegistry.get(system)
+        .getDurableStateStoreFor(JdbcDurableStateStore.class, JdbcDurableStateStore.Identifier());
+    system.getWhenTerminated().thenRun(database::close);
+  }
+
+  ClusterSettings settings() {
+    return settings;
+  }
+
+  ClusterDatabase database() {
+    return database;
+  }
+
+  /** Completes when the schema exists (at once unless {@code apply-schema} is on). */
+  CompletionStage<Void> schemaReady() {
+    return schema;
+  }
+
+  /**
+   * Opens {@code workspaceId} on this node: the same storage if it is open already with this key,
+   * a refusal with another key.
+   */
+  CompletionStage<WorkspaceStorage> open(String workspaceId, LocalKey key, StorageSettings storageSettings) {
+    OpenWorkspace workspace = open.compute(workspaceId, (id, current) -> {
+      if (current != null) {
+        return current;
+      }
+      CompletableFuture<Done> opened = new CompletableFuture<>();
+      ActorRef<StorageCommand> supervisor = system.systemActorOf(
+          ClusterStorageSupervisor.create(workspaceId, key, storageSettings, this, opened),
+          "stowage-cluster-" + spawned.incrementAndGet(), Props.empty());
+      CompletableFuture<WorkspaceStorage> storage = opened.thenApply(done -> new ActorWorkspaceStorage(
+          workspaceId, supervisor, system.scheduler(), storageSettings));
+      storage.whenComplete((ok, error) -> {
+        if (error != null) {
+          open.remove(workspaceId);
+        }
+      });
+      return new OpenWorkspace(key, supervisor, storage);
+    });
+    if (!workspace.key().equals(key)) {
+      return CompletableFuture.failedFuture(new InvalidRequestException(
+          "workspace '" + workspaceId + "' is already open on this node with another key"));
+    }
+    return workspace.storage();
+  }
+
+  /**
+   * Starts (or finds) the sharded manifest entities of {@code workspaceId} on this node; returns
+   * the region that routes envelopes to them.
+   */
+  ActorRef<ShardingEnvelope<StorageCommand>> startEntities(
+      String workspaceId, BlobCipher cipher, StorageSettings storageSettings) {
+    ClusterTables tables = new ClusterTables(workspaceId);
+    DurableStateManifestBackend.AfterCommit removeChunks = (id, flush) -> removeChunks(tables, id, flush);
+    return ClusterSharding.get(system).init(Entity.of(typeKey(workspaceId), context -> {
+          EntryId id = ManifestIds.entryOfEntityId(context.getEntityId());
+          ManifestBackend backend = new DurableStateManifestBackend(store, workspaceId, removeChunks);
+          ShardHost host = new ShardHost(context.getShard(), event -> {
+            OpenWorkspace workspace = open.get(workspaceId);
+            if (workspace != null) {
+              workspace.supervisor().tell(event);
+            }
+          });
+          return ManifestEntity.create(id, backend, cipher, host, storageSettings.passivateAfter());
+        })
+        .withStopMessage(ManifestEntity.Control.FLUSH_AND_STOP));
+  }
+
+  static EntityTypeKey<StorageCommand> typeKey(String workspaceId) {
+    return EntityTypeKey.create(StorageCommand.class, "stowage-manifest-" + workspaceId);
+  }
+
+  /** The workspace's supervisor on this node is closing: a later open starts afresh. */
+  void unregister(String workspaceId, ActorRef<StorageCommand> supervisor) {
+    open.computeIfPresent(workspaceId, (id, current) -> current.supervisor().equals(supervisor) ? null : current);
+  }
+
+  /** After a manifest's flush committed: delete its removed chunks (and a cleared entry's remote version). */
+  private CompletionStage<Void> removeChunks(ClusterTables tables, EntryId id, ManifestBackend.Flush flush) {
+    if (flush.removedChunkIds().isEmpty() && !flush.deletes()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return database.transaction("deleting the removed chunks of manifest " + id, connection -> {
+          tables.deleteChunks(connection, flush.removedChunkIds());
+          if (flush.deletes()) {
+            tables.deleteRemoteVersion(connection, id);
+          }
+          return (Void) null;
+        })
+        .exceptionally(error -> {
+          LOG.warn("manifest {} is committed, but its removed chunks were not deleted (orphans for `stowage gc`): {}",
+              id, error.toString());
+          return null;
+        });
+  }
+}

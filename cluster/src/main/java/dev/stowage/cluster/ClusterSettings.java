@@ -1,0 +1,57 @@
+package dev.stowage.cluster;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import dev.stowage.protocol.InvalidRequestException;
+import java.time.Duration;
+
+/**
+ * The settings of cluster mode, parsed once from the system's configuration: the database (from
+ * {@code jdbc-durable-state-store.slick.db}, shared by the manifest store and the chunk gateway)
+ * and the {@code stowage.cluster} section. An invalid value fails with an {@link
+ * InvalidRequestException} naming the key.
+ *
+ * @param jdbcUrl the PostgreSQL URL ({@code jdbc-durable-state-store.slick.db.url})
+ * @param user the database user ({@code jdbc-durable-state-store.slick.db.user})
+ * @param password the user's password ({@code jdbc-durable-state-store.slick.db.password})
+ * @param applySchema whether to create missing tables on start ({@code stowage.cluster.apply-schema})
+ * @param chunkPoolSize connections of the chunk gateway ({@code stowage.cluster.chunk-pool-size})
+ * @param connectionTimeout longest wait for a connection ({@code stowage.cluster.connection-timeout})
+ * @param orphanGrace youngest age of a chunk that gc may collect ({@code stowage.cluster.orphan-grace})
+ */
+public record ClusterSettings(
+    String jdbcUrl,
+    String user,
+    String password,
+    boolean applySchema,
+    int chunkPoolSize,
+    Duration connectionTimeout,
+    Duration orphanGrace) {
+
+  /** The config path of the dispatcher that runs the chunk gateway's JDBC calls. */
+  public static final String JDBC_DISPATCHER = "stowage.cluster.jdbc-dispatcher";
+
+  private static final String DB = "jdbc-durable-state-store.slick.db.";
+
+  public static ClusterSettings fromConfig(Config config) {
+    try {
+      ClusterSettings settings = new ClusterSettings(
+          config.getString(DB + "url"),
+          config.getString(DB + "user"),
+          config.getString(DB + "password"),
+          config.getBoolean("stowage.cluster.apply-schema"),
+          config.getInt("stowage.cluster.chunk-pool-size"),
+          config.getDuration("stowage.cluster.connection-timeout"),
+          config.getDuration("stowage.cluster.orphan-grace"));
+      if (settings.chunkPoolSize() < 1) {
+        throw new InvalidRequestException("stowage.cluster.chunk-pool-size must be positive, got " + settings.chunkPoolSize());
+      }
+      if (!settings.jdbcUrl().startsWith("jdbc:")) {
+        throw new InvalidRequestException(DB + "url must be a JDBC URL, got '" + settings.jdbcUrl() + "'");
+      }
+      return settings;
+    } catch (ConfigException e) {
+      throw new InvalidRequestException("cluster mode configuration is invalid: " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,39 @@
+package dev.stowage.cluster;
+
+import dev.stowage.actors.EntityHost;
+import dev.stowage.actors.ManifestEntity;
+import dev.stowage.protocol.EntryId;
+import dev.stowage.protocol.StorageCommand;
+import java.util.function.Consumer;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+
+/**
+ * The host of a manifest entity in cluster mode: the shard that runs it stops it (the shard
+ * buffers commands meanwhile and hands them to a successor, as the local supervisor does), and the
+ * node's workspace supervisor hears its dirty state.
+ */
+final class ShardHost implements EntityHost {
+  private final ActorRef<ClusterSharding.ShardCommand> shard;
+  private final Consumer<ManifestEntity.Event> events;
+
+  ShardHost(ActorRef<ClusterSharding.ShardCommand> shard, Consumer<ManifestEntity.Event> events) {
+    this.shard = shard;
+    this.events = events;
+  }
+
+  @Override
+  public void report(ManifestEntity.Event event) {
+    events.accept(event);
+  }
+
+  @Override
+  public void passivate(ActorRef<StorageCommand> entity, EntryId id) {
+    shard.tell(new ClusterSharding.Passivate<>(entity));
+  }
+
+  @Override
+  public void backendFailed(ActorRef<StorageCommand> entity, EntryId id) {
+    passivate(entity, id); // its successor reloads from the shared store
+  }
+}
