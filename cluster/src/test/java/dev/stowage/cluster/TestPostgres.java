@@ -1,8 +1,12 @@
 package dev.stowage.cluster;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The PostgreSQL the cluster tests use: {@code -Dstowage.test.pg.url/user/password} or the
@@ -17,16 +21,58 @@ final class TestPostgres {
 
   private TestPostgres() {}
 
-  /** Fails with the way out if the database cannot be reached. */
-  static void requireReachable() {
+  private static boolean startAttempted;
+
+  /**
+   * Fails with the way out if the database cannot be reached. The first time it is not, and the
+   * default local database is meant, runs the project's {@code .ci/postgres.sh} (which installs,
+   * starts and sets it up), so that {@code mvn -B verify} works on a fresh machine by itself.
+   */
+  static synchronized void requireReachable() {
+    try {
+      connect();
+    } catch (SQLException first) {
+      if (startAttempted || !startLocalPostgres()) {
+        throw unreachable(first);
+      }
+      try {
+        connect();
+      } catch (SQLException e) {
+        throw unreachable(e);
+      }
+    }
+  }
+
+  private static void connect() throws SQLException {
     try (Connection connection = DriverManager.getConnection(URL, USER, PASSWORD)) {
       connection.isValid(5);
-    } catch (SQLException e) {
-      throw new AssertionError("The cluster-mode tests need PostgreSQL at " + URL + " (user " + USER + "), which"
-          + " is not reachable: " + e.getMessage() + ".\nRun `bash .ci/postgres.sh` once (as root or with sudo):"
-          + " it installs PostgreSQL if missing, starts it on 127.0.0.1 and creates the role and database."
-          + " Another server: -Dstowage.test.pg.url=... -Dstowage.test.pg.user=... -Dstowage.test.pg.password=...", e);
     }
+  }
+
+  /** Runs {@code .ci/postgres.sh} of this checkout if the default local database is meant. */
+  private static boolean startLocalPostgres() {
+    startAttempted = true;
+    Path script = Path.of("..", ".ci", "postgres.sh").toAbsolutePath().normalize();
+    if (!URL.startsWith("jdbc:postgresql://127.0.0.1:") || !Files.isRegularFile(script)) {
+      return false;
+    }
+    System.err.println("PostgreSQL is not reachable at " + URL + ": running " + script.getFileName() + " to start it");
+    try {
+      Process process = new ProcessBuilder("bash", script.toString()).inheritIO().start();
+      return process.waitFor(10, TimeUnit.MINUTES) && process.exitValue() == 0;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private static AssertionError unreachable(SQLException e) {
+    return new AssertionError("The cluster-mode tests need PostgreSQL at " + URL + " (user " + USER + "), which"
+        + " is not reachable: " + e.getMessage() + ".\nRun `bash .ci/postgres.sh` once (as root or with sudo):"
+        + " it installs PostgreSQL if missing, starts it on 127.0.0.1 and creates the role and database."
+        + " Another server: -Dstowage.test.pg.url=... -Dstowage.test.pg.user=... -Dstowage.test.pg.password=...", e);
   }
 
   /** Configuration of a cluster-mode node using this database. */
