@@ -2,6 +2,7 @@ package dev.stowage.app;
 
 import com.typesafe.config.ConfigException;
 import dev.stowage.app.check.FsckCommand;
+import dev.stowage.app.cluster.GcCommand;
 import dev.stowage.app.check.InspectCommand;
 import dev.stowage.app.crash.CrashTestCommand;
 import dev.stowage.app.demo.DemoCommand;
@@ -21,7 +22,7 @@ import picocli.CommandLine.ParseResult;
 @Command(name = "stowage", mixinStandardHelpOptions = true, version = "stowage 0.1.0",
     description = "Embedded, crash-safe local storage on SQLite behind Pekko actors: demo and tools.",
     subcommands = {DemoCommand.class, InspectCommand.class, FsckCommand.class, BenchCommand.class,
-        CrashTestCommand.class, CommandLine.HelpCommand.class})
+        CrashTestCommand.class, GcCommand.class, CommandLine.HelpCommand.class})
 public final class StowageCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

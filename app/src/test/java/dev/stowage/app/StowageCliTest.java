@@ -271,7 +271,7 @@ class StowageCliTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"demo", "inspect", "fsck", "bench", "crash-test"})
+  @ValueSource(strings = {"demo", "inspect", "fsck", "bench", "crash-test", "gc"})
   void everyCommandHasHelp(String command) {
     CliRun run = CliRun.of(command, "--help");
 
