@@ -8,6 +8,7 @@ import dev.stowage.app.CliError;
 import dev.stowage.app.ExitCodes;
 import dev.stowage.app.Sizes;
 import dev.stowage.app.WorkspaceOptions;
+import dev.stowage.protocol.StorageFailedException;
 import dev.stowage.protocol.StorageStats;
 import dev.stowage.storage.LocalKey;
 import java.io.IOException;
@@ -16,7 +17,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -63,12 +67,20 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", description = "Seed of the workload's choices (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(names = "--cluster", paramLabel = "N",
+      description = "Run N cluster nodes (N ActorSystems on 127.0.0.1) in cluster mode on the local PostgreSQL "
+          + "(jdbc-durable-state-store.slick.db; `bash .ci/postgres.sh` starts one), spreading the workload over them.")
+  Integer cluster;
+
   @Option(names = "--no-progress", description = "Do not draw the progress bar.")
   boolean noProgress;
 
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
+    if (cluster != null && (cluster < 1 || cluster > 9)) {
+      throw new CliError("--cluster must be between 1 and 9 nodes, got " + cluster);
+    }
     Config config = options.config();
     DemoSettings demo = overridden(DemoSettings.fromConfig(config));
     StorageSettings settings = options.settings();
@@ -78,52 +90,92 @@ public final class DemoCommand implements Callable<Integer> {
     LocalKey key = key(base, demo.workspace(), out);
     out.flush();
 
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "stowage-demo", config);
+    List<ActorSystem<Void>> nodes = cluster == null
+        ? List.of(ActorSystem.create(Behaviors.empty(), DemoCluster.SYSTEM_NAME, config))
+        : DemoCluster.start(cluster, config);
     try {
-      return run(system, settings, key, demo, out);
+      return run(nodes, settings, key, demo, out);
     } finally {
-      system.terminate();
-      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      // One after the other, the seed last: each node leaves the cluster while the others are up.
+      for (int i = nodes.size() - 1; i >= 0; i--) {
+        nodes.get(i).terminate();
+        nodes.get(i).getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      }
     }
   }
 
-  private int run(ActorSystem<Void> system, StorageSettings settings, LocalKey key, DemoSettings demo, PrintWriter out)
-      throws Exception {
-    WorkspaceStorage storage = Stowage.open(system, demo.workspace(), key, settings).toCompletableFuture().join();
+  private int run(List<ActorSystem<Void>> systems, StorageSettings settings, LocalKey key, DemoSettings demo,
+      PrintWriter out) throws Exception {
+    List<WorkspaceStorage> nodes = open(systems, settings, key, demo.workspace());
     OpStats stats = new OpStats();
-    DemoWorkload workload = new DemoWorkload(storage, demo, settings.blockSize(), settings.blockLimit(), stats, seed);
+    DemoWorkload workload = new DemoWorkload(nodes, demo, settings.blockSize(), settings.blockLimit(), stats, seed);
     out.printf("workload: %d editors x %d edits on %d files of %d chunks of %s, %d readers x %d reads, "
-            + "%d blocks of %s into a cache of %d blocks%n",
+            + "%d blocks of %s into a cache of %d blocks%s%n",
         demo.editors(), demo.editsPerEditor(), demo.files(), demo.chunksPerFile(), Sizes.human(demo.chunkSize()),
         demo.readers(), demo.readsPerReader(), workload.blocksToDownload(), Sizes.human(settings.blockSize()),
-        settings.blockLimit());
+        settings.blockLimit(), cluster == null ? "" : ", through " + cluster + " cluster nodes");
     out.flush();
     long started = System.nanoTime();
     StorageStats afterRun;
+    List<Integer> hosted = new ArrayList<>();
     ProgressBar progress = progressBar(workload.totalSteps());
     try {
       workload.run(progress == null ? () -> { } : progress::step);
-      afterRun = storage.stats().toCompletableFuture().join();
+      afterRun = nodes.get(0).stats().toCompletableFuture().join();
+      for (WorkspaceStorage node : nodes) {
+        hosted.add(node.stats().toCompletableFuture().join().liveEntities());
+      }
     } finally {
       if (progress != null) {
         progress.close();
       }
     }
     Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
-    storage.close().toCompletableFuture().join();
-
-    WorkspaceStorage reopened = Stowage.open(system, demo.workspace(), key, settings).toCompletableFuture().join();
     DemoWorkload.FinalCheck check;
     StorageStats onDisk;
-    try {
-      check = workload.check(reopened);
-      onDisk = reopened.stats().toCompletableFuture().join();
-    } finally {
-      reopened.close().toCompletableFuture().join();
+    if (cluster == null) {
+      // Close and reopen: the check reads what reached the disk.
+      nodes.get(0).close().toCompletableFuture().join();
+      WorkspaceStorage reopened = open(systems, settings, key, demo.workspace()).get(0);
+      try {
+        check = workload.check(reopened);
+        onDisk = reopened.stats().toCompletableFuture().join();
+      } finally {
+        reopened.close().toCompletableFuture().join();
+      }
+    } else {
+      // Flush every node's entities to PostgreSQL, then read everything back through the last node.
+      for (WorkspaceStorage node : nodes) {
+        node.clearMemoryCache(true).toCompletableFuture().join();
+      }
+      check = workload.check(nodes.get(nodes.size() - 1));
+      onDisk = nodes.get(0).stats().toCompletableFuture().join();
+      for (WorkspaceStorage node : nodes) {
+        node.close().toCompletableFuture().join();
+      }
     }
-    new DemoSummary(stats, elapsed, afterRun, onDisk, workload, check).print(out);
+    new DemoSummary(stats, elapsed, afterRun, onDisk, workload, check, cluster == null ? List.of() : hosted).print(out);
     out.flush();
     return check.passed() ? ExitCodes.OK : ExitCodes.FINDINGS;
+  }
+
+  /** Opens the workspace on every node; in cluster mode each node keeps its block cache in DIR/node-N. */
+  private List<WorkspaceStorage> open(List<ActorSystem<Void>> systems, StorageSettings settings, LocalKey key,
+      String workspace) {
+    List<WorkspaceStorage> nodes = new ArrayList<>();
+    for (int i = 0; i < systems.size(); i++) {
+      StorageSettings node = cluster == null ? settings : settings.withBaseDir(settings.baseDir().resolve("node-" + i));
+      try {
+        nodes.add(Stowage.open(systems.get(i), workspace, key, node).toCompletableFuture().join());
+      } catch (CompletionException e) {
+        if (cluster != null && e.getCause() instanceof StorageFailedException failed) {
+          throw new CliError(failed.getMessage() + " (the cluster demo needs the local PostgreSQL of "
+              + "jdbc-durable-state-store.slick.db: run `bash .ci/postgres.sh`)", failed);
+        }
+        throw e;
+      }
+    }
+    return nodes;
   }
 
   private DemoSettings overridden(DemoSettings d) {

@@ -5,12 +5,13 @@ import dev.stowage.protocol.DatabaseStats;
 import dev.stowage.protocol.StorageStats;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.List;
 import org.HdrHistogram.Histogram;
 
 /** The table the demo ends with. */
 record DemoSummary(
     OpStats ops, Duration elapsed, StorageStats afterRun, StorageStats onDisk, DemoWorkload workload,
-    DemoWorkload.FinalCheck check) {
+    DemoWorkload.FinalCheck check, List<Integer> hostedPerNode) {
 
   void print(PrintWriter out) {
     double seconds = Math.max(elapsed.toNanos() / 1e9, 1e-9);
@@ -26,18 +27,29 @@ record DemoSummary(
     }
     out.printf("%-26s %9d %10.0f   in %.1f s%n", "all", ops.totalCalls(), ops.totalCalls() / seconds, seconds);
     out.println();
-    database(out, "data database", afterRun.data());
+    if (hostedPerNode.isEmpty()) {
+      database(out, "data database", afterRun.data());
+    } else {
+      out.printf("cluster:        %d nodes; manifests and chunks in PostgreSQL, blocks in node 0's SQLite cache%n",
+          hostedPerNode.size());
+      out.printf("shards:         manifest entities hosted per node after the run: %s%n", hostedPerNode);
+    }
     database(out, "cache database", afterRun.cache());
     out.printf("block cache:    %d of at most %d blocks, hit ratio %.2f (%d hits, %d misses), %d evictions%n",
         afterRun.blocks(), afterRun.blockLimit(), afterRun.blockHitRatio(), afterRun.blockHits(),
         afterRun.blockMisses(), afterRun.blockEvictions());
     out.printf("reads retried:  %d (the chunk was replaced and deleted between reading the manifest and the chunk)%n",
         workload.staleReads());
-    out.printf("on disk:        data %s, cache %s%n",
-        Sizes.human(onDisk.data().fileBytes()), Sizes.human(onDisk.cache().fileBytes()));
+    if (hostedPerNode.isEmpty()) {
+      out.printf("on disk:        data %s, cache %s%n",
+          Sizes.human(onDisk.data().fileBytes()), Sizes.human(onDisk.cache().fileBytes()));
+    } else {
+      out.printf("on disk:        node 0's block cache %s%n", Sizes.human(onDisk.cache().fileBytes()));
+    }
     if (check.passed()) {
-      out.printf("final check:    PASSED: after close and reopen, all %d files and their %d chunks read back exactly"
-          + " as last written%n", check.files(), check.chunks());
+      out.printf("final check:    PASSED: after %s, all %d files and their %d chunks read back exactly"
+          + " as last written%n", hostedPerNode.isEmpty() ? "close and reopen" : "a flush of every node, read through the last",
+          check.files(), check.chunks());
     } else {
       out.printf("final check:    FAILED: %d problem(s)%n", check.problems().size());
       check.problems().stream().limit(20).forEach(problem -> out.println("  " + problem));

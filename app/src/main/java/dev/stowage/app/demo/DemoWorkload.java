@@ -39,7 +39,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * each file must hold at the end ({@link #expectedFiles()}).
  */
 final class DemoWorkload {
-  private final WorkspaceStorage storage;
+  /** One storage per node (one in local mode); editor, reader and downloader {@code i} use node {@code i % size}. */
+  private final List<WorkspaceStorage> nodes;
   private final DemoSettings settings;
   private final int blockSize;
   private final long blockLimit;
@@ -52,9 +53,9 @@ final class DemoWorkload {
   private final ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
   private final AtomicLong staleReads = new AtomicLong();
 
-  DemoWorkload(WorkspaceStorage storage, DemoSettings settings, int blockSize, long blockLimit, OpStats stats,
+  DemoWorkload(List<WorkspaceStorage> nodes, DemoSettings settings, int blockSize, long blockLimit, OpStats stats,
       long seed) {
-    this.storage = storage;
+    this.nodes = List.copyOf(nodes);
     this.settings = settings;
     this.blockSize = blockSize;
     this.blockLimit = blockLimit;
@@ -93,41 +94,47 @@ final class DemoWorkload {
       fileIds.addAll(mine);
     }
     stats.time(Op.SET_MANIFEST_DURABLE,
-        () -> storage.setManifest(root, new WorkspaceManifest(root, 0, true, Instant.now(), folders)));
+        () -> node(0).setManifest(root, new WorkspaceManifest(root, 0, true, Instant.now(), folders)));
     List<EntryId> folderIds = List.copyOf(folders.values());
     inParallel(settings.editors(), editor -> () -> {
-      createFiles(folderIds.get(editor), owned.get(editor));
+      createFiles(node(editor), folderIds.get(editor), owned.get(editor));
       return null;
     });
     List<Callable<Void>> workers = new ArrayList<>();
     for (int editor = 0; editor < settings.editors(); editor++) {
       List<EntryId> mine = owned.get(editor);
       long editorSeed = seed * 1_000 + editor;
+      WorkspaceStorage storage = node(editor);
       workers.add(() -> {
-        edit(mine, new SplittableRandom(editorSeed));
+        edit(storage, mine, new SplittableRandom(editorSeed));
         return null;
       });
     }
     for (int reader = 0; reader < settings.readers(); reader++) {
       long readerSeed = seed * 1_000 + 500 + reader;
+      WorkspaceStorage storage = node(reader + 1);
       workers.add(() -> {
-        read(new SplittableRandom(readerSeed));
+        read(storage, new SplittableRandom(readerSeed));
         return null;
       });
     }
     workers.add(() -> {
-      download(new SplittableRandom(seed * 1_000 + 999));
+      download(node(0), new SplittableRandom(seed * 1_000 + 999));
       return null;
     });
     runAll(workers);
   }
 
-  private void createFiles(EntryId folder, List<EntryId> mine) {
+  private WorkspaceStorage node(int index) {
+    return nodes.get(index % nodes.size());
+  }
+
+  private void createFiles(WorkspaceStorage storage, EntryId folder, List<EntryId> mine) {
     Map<String, EntryId> children = new LinkedHashMap<>();
     for (EntryId id : mine) {
       List<ChunkRef> refs = new ArrayList<>();
       for (int i = 0; i < settings.chunksPerFile(); i++) {
-        refs.add(new ChunkRef(writeChunk(), (long) i * settings.chunkSize(), settings.chunkSize()));
+        refs.add(new ChunkRef(writeChunk(storage), (long) i * settings.chunkSize(), settings.chunkSize()));
       }
       FileManifest manifest = new FileManifest(id, folder, 0, true, Instant.now(),
           (long) refs.size() * settings.chunkSize(), settings.chunkSize(), refs);
@@ -140,21 +147,21 @@ final class DemoWorkload {
         () -> storage.setManifest(folder, new FolderManifest(folder, folder, 0, true, Instant.now(), children)));
   }
 
-  private ChunkId writeChunk() {
+  private ChunkId writeChunk(WorkspaceStorage storage) {
     ChunkId id = ChunkId.random();
     byte[] content = ChunkContent.of(id, settings.chunkSize());
     stats.time(Op.SET_CHUNK, () -> storage.setChunk(id, content));
     return id;
   }
 
-  private void edit(List<EntryId> mine, SplittableRandom random) {
+  private void edit(WorkspaceStorage storage, List<EntryId> mine, SplittableRandom random) {
     for (int edit = 1; edit <= settings.editsPerEditor(); edit++) {
       EntryId id = mine.get(random.nextInt(mine.size()));
       FileManifest before = files.get(id);
       int index = random.nextInt(before.chunks().size());
       ChunkRef replaced = before.chunks().get(index);
       List<ChunkRef> refs = new ArrayList<>(before.chunks());
-      refs.set(index, new ChunkRef(writeChunk(), replaced.offset(), replaced.size()));
+      refs.set(index, new ChunkRef(writeChunk(storage), replaced.offset(), replaced.size()));
       FileManifest after = new FileManifest(id, before.parent(), before.baseVersion(), true, Instant.now(),
           before.size(), before.blocksize(), refs);
       stats.time(Op.SET_MANIFEST_CACHE_ONLY, () -> storage.setManifest(id, after, true, Set.of(replaced.id())));
@@ -171,7 +178,7 @@ final class DemoWorkload {
    * edited and flushed between the two reads: the reader then reads the manifest again, as a
    * sync client would.
    */
-  private void read(SplittableRandom random) {
+  private void read(WorkspaceStorage storage, SplittableRandom random) {
     for (int read = 0; read < settings.readsPerReader(); read++) {
       EntryId id = fileIds.get(random.nextInt(fileIds.size()));
       for (int attempt = 1; ; attempt++) {
@@ -202,7 +209,7 @@ final class DemoWorkload {
    * Downloads blocks past the cache's limit; after each, reads one back: usually a recent one (a
    * hit), sometimes one written more than a cache-full ago (evicted by then: a miss).
    */
-  private void download(SplittableRandom random) {
+  private void download(WorkspaceStorage storage, SplittableRandom random) {
     List<ChunkId> written = new ArrayList<>();
     for (long block = 0; block < blocksToDownload; block++) {
       ChunkId id = ChunkId.random();
