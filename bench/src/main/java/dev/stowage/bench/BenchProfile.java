@@ -6,6 +6,7 @@ import java.time.Duration;
  * The sizes of one run. {@link #full()} is what docs/benchmarks.md publishes, {@link #quick()}
  * finishes in about a minute, {@link #tiny()} is for the smoke test (seconds; numbers meaningless).
  *
+ * @param jitWarmup per system, a run through all its operations before anything is measured
  * @param warmup unmeasured run before each timed measurement
  * @param measure length of each timed measurement
  * @param keysPerWriter distinct manifests each W1 writer cycles through
@@ -21,6 +22,7 @@ import java.time.Duration;
  */
 public record BenchProfile(
     String name,
+    Duration jitWarmup,
     Duration warmup,
     Duration measure,
     int keysPerWriter,
@@ -35,17 +37,17 @@ public record BenchProfile(
     int memoryMaxActive) {
 
   public static BenchProfile full() {
-    return new BenchProfile("full", Duration.ofSeconds(2), Duration.ofSeconds(6),
+    return new BenchProfile("full", Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofSeconds(6),
         256, 10_000, 512 << 10, 200, 400, 64 << 10, 10, 1_500, 1_000_000, 10_000);
   }
 
   public static BenchProfile quick() {
-    return new BenchProfile("quick", Duration.ofMillis(300), Duration.ofMillis(800),
-        64, 2_000, 512 << 10, 24, 48, 64 << 10, 10, 150, 50_000, 10_000);
+    return new BenchProfile("quick", Duration.ofMillis(1500), Duration.ofMillis(200), Duration.ofMillis(500),
+        64, 2_000, 512 << 10, 16, 32, 64 << 10, 10, 100, 50_000, 10_000);
   }
 
   public static BenchProfile tiny() {
-    return new BenchProfile("tiny", Duration.ofMillis(50), Duration.ofMillis(150),
+    return new BenchProfile("tiny", Duration.ZERO, Duration.ofMillis(50), Duration.ofMillis(150),
         8, 200, 16 << 10, 8, 16, 4 << 10, 5, 20, 2_000, 200);
   }
 

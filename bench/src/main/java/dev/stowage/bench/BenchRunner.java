@@ -7,7 +7,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Runs the selected workloads against the selected systems, workload by workload (so that any
+ * Warms every system up ({@link JitWarmup}), then runs the selected workloads against the selected
+ * systems, workload by workload (so that any
  * drift of the machine during the run touches every system alike), each on fresh directories, then
  * the memory run, and assembles the {@link BenchReport}. A system that fails a workload is recorded
  * in the report's failures and the run goes on.
@@ -30,6 +31,15 @@ public final class BenchRunner {
     long t0 = System.nanoTime();
     List<Result> results = new ArrayList<>();
     List<String> failures = new ArrayList<>();
+    for (SystemKind system : systems) {
+      try {
+        JitWarmup.run(system, context);
+      } catch (Exception | Error e) {
+        failures.add("warm-up on " + system.id() + ": " + e);
+        e.printStackTrace(context.log());
+      }
+    }
+    context.log().printf(Locale.ROOT, "warm-up done after %.1f s%n", (System.nanoTime() - t0) / 1e9);
     for (Workload workload : workloads) {
       for (SystemKind system : systems) {
         long start = System.nanoTime();
@@ -51,8 +61,10 @@ public final class BenchRunner {
     if (memory && systems.contains(SystemKind.STOWAGE)) {
       try {
         memoryResult = new MemoryFootprint().run(context);
-        context.log().printf(Locale.ROOT, "memory: %,d manifests, peak heap %.0f MiB, retained %s MiB, max live %d%n",
-            memoryResult.manifests(), memoryResult.peakHeapMiB(), memoryResult.retainedHeapMiB(),
+        context.log().printf(Locale.ROOT,
+            "memory: %,d manifests in %.1f s, peak heap %.0f MiB, retained %s MiB, max live %d%n",
+            memoryResult.manifests(), memoryResult.seconds(), memoryResult.peakHeapMiB(),
+            memoryResult.retainedHeapMiB().stream().map(v -> String.format(Locale.ROOT, "%.0f", v)).toList(),
             memoryResult.maxLiveEntities());
       } catch (Exception | Error e) {
         failures.add("memory on stowage: " + e);
