@@ -58,7 +58,7 @@ public record MachineInfo(
     }
   }
 
-  /** Block devices other than loop and RAM disks, with their rotational flag: "vda: non-rotational". */
+  /** Block devices other than loop and RAM disks, with their rotational flag: "vda: rotational=0". */
   private static List<String> readDisks() {
     List<String> disks = new ArrayList<>();
     try (Stream<Path> devices = Files.list(Path.of("/sys/block"))) {
@@ -69,7 +69,8 @@ public record MachineInfo(
         }
         try {
           String rotational = Files.readString(device.resolve("queue/rotational")).trim();
-          disks.add(name + ": " + ("1".equals(rotational) ? "rotational (HDD)" : "non-rotational (SSD or virtual)"));
+          // A virtual disk reports whatever its driver chose: report the flag, not a guess at the hardware.
+          disks.add(name + ": rotational=" + rotational);
         } catch (IOException e) {
           disks.add(name + ": unknown");
         }
