@@ -42,8 +42,8 @@ public record BenchProfile(
   }
 
   public static BenchProfile quick() {
-    return new BenchProfile("quick", Duration.ofMillis(1500), Duration.ofMillis(200), Duration.ofMillis(500),
-        64, 2_000, 512 << 10, 16, 32, 64 << 10, 10, 100, 50_000, 10_000);
+    return new BenchProfile("quick", Duration.ofSeconds(1), Duration.ofMillis(150), Duration.ofMillis(400),
+        64, 1_000, 512 << 10, 16, 32, 64 << 10, 10, 100, 50_000, 10_000);
   }
 
   public static BenchProfile tiny() {

@@ -47,7 +47,7 @@ final class MemoryFootprint {
       try {
         m = Driver.run(target, Phase.counted(WRITERS, total), (client, seq) -> {
           if (seq % every == every - 1) {
-            sampler.checkpoints.add(seq);
+            sampler.checkpoints.add(seq + 1);
           }
           EntryId id = EntryId.of(new UUID(idBase, seq));
           FolderManifest folder = new FolderManifest(id, template.parent(), 1, true, Instant.now(), children);
@@ -59,7 +59,7 @@ final class MemoryFootprint {
       }
       double seconds = m.elapsedNanos() / 1e9;
       return new MemoryResult(total, profile.memoryMaxActive(), seconds, m.totalOps() / seconds,
-          sampler.peakBytes / MIB, sampler.retainedMiB, sampler.maxLiveEntities,
+          sampler.peakBytes / MIB, sampler.retainedMiB, sampler.retainedAt, sampler.maxLiveEntities,
           Runtime.getRuntime().maxMemory() / MIB, m.errors());
     }
   }
@@ -69,6 +69,7 @@ final class MemoryFootprint {
     final AtomicBoolean stop = new AtomicBoolean();
     final BlockingQueue<Long> checkpoints = new LinkedBlockingQueue<>();
     final List<Double> retainedMiB = Collections.synchronizedList(new ArrayList<>());
+    final List<Long> retainedAt = Collections.synchronizedList(new ArrayList<>());
     volatile long peakBytes;
     volatile int maxLiveEntities;
     private final StowageTarget target;
@@ -83,9 +84,11 @@ final class MemoryFootprint {
       try {
         while (!stop.get() || !checkpoints.isEmpty()) {
           peakBytes = Math.max(peakBytes, memory.getHeapMemoryUsage().getUsed());
-          if (checkpoints.poll(50, TimeUnit.MILLISECONDS) != null) {
+          Long touched = checkpoints.poll(50, TimeUnit.MILLISECONDS);
+          if (touched != null) {
             memory.gc();
             retainedMiB.add(memory.getHeapMemoryUsage().getUsed() / MIB);
+            retainedAt.add(touched);
             int live = target.storage().stats().toCompletableFuture().get(1, TimeUnit.MINUTES).liveEntities();
             maxLiveEntities = Math.max(maxLiveEntities, live);
           }

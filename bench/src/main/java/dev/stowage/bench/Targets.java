@@ -37,8 +37,9 @@ public final class Targets {
       boolean bounded = memory.maxLiveEntities() <= memory.maxActive() && memory.retainedGrowth() <= BOUNDED_GROWTH
           && memory.errors() == 0;
       checks.add(new TargetCheck("Memory: retained heap growth",
-          "retained heap after full GC, last tenth / first tenth, " + memory.manifests() + " manifests, max-active "
-              + memory.maxActive() + "; live entities never above max-active",
+          "retained heap after full GC, end of run / first tenth after max-active manifests were touched, "
+              + memory.manifests() + " manifests, max-active " + memory.maxActive()
+              + "; live entities never above max-active",
           memory.retainedGrowth(), "<= " + BOUNDED_GROWTH + " and live <= max-active", bounded));
     }
     return checks;
