@@ -1,14 +1,140 @@
 package dev.stowage.bench;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** {@code stowage bench}: placeholder until the benchmark harness lands (issue 7). */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Run the benchmarks (not built yet).")
+/**
+ * {@code stowage bench}: runs every system on the same workloads (issue 7) and reports throughput
+ * and latency percentiles, the target ratios, and optionally JSON, Markdown and PNG charts. With
+ * {@code --jmh}, runs the JMH micro-benchmarks (codec, cipher) instead.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Benchmark Stowage against lock-based, thread-based, Caffeine+JDBC and raw SQLite baselines.")
 public final class BenchCommand implements Callable<Integer> {
+
+  @Option(names = "--quick", description = "Small sizes and short phases: about a minute.")
+  boolean quick;
+
+  @Option(names = "--profile", hidden = true, description = "full, quick or tiny (tiny is for the smoke test).")
+  String profile;
+
+  @Option(names = "--json", paramLabel = "FILE", description = "Write the results as JSON.")
+  Path json;
+
+  @Option(names = "--markdown", paramLabel = "FILE", description = "Write the results as Markdown tables.")
+  Path markdown;
+
+  @Option(names = "--charts", paramLabel = "DIR", description = "Write bench-throughput.png and bench-p99.png here.")
+  Path charts;
+
+  @Option(names = "--systems", split = ",", paramLabel = "ID",
+      description = "Only these systems: stowage, lock-commit, thread-lock, caffeine-jdbc, raw-sqlite.")
+  List<String> systems;
+
+  @Option(names = "--workloads", split = ",", paramLabel = "W",
+      description = "Only these workloads: W1, W2, W3, W4, W5, W6.")
+  List<String> workloads;
+
+  @Option(names = "--no-memory", description = "Skip the memory run (1,000,000 manifests; 50,000 with --quick).")
+  boolean noMemory;
+
+  @Option(names = "--work-dir", paramLabel = "DIR",
+      description = "Where the systems' temporary directories go (default: the system temporary directory).")
+  Path workDir;
+
+  @Option(names = "--jmh", description = "Run the JMH micro-benchmarks (codec, cipher) instead.")
+  boolean jmh;
+
+  /** A public no-arg constructor: the CLI registers this command as {@code stowage bench}. */
+  public BenchCommand() {}
+
   @Override
-  public Integer call() {
-    System.err.println("stowage bench: the benchmark harness is not built yet");
-    return 2;
+  public Integer call() throws Exception {
+    BenchProfile chosen = profile != null ? BenchProfile.named(profile) : quick ? BenchProfile.quick() : BenchProfile.full();
+    if (jmh) {
+      return JmhLauncher.run(quick);
+    }
+    Path dir = workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir"));
+    BenchContext context = new BenchContext(chosen, dir, System.err);
+    BenchRunner runner = new BenchRunner(context, selectedSystems(), selectedWorkloads(), !noMemory);
+    BenchReport report = runner.run(commandLine(chosen));
+    String rendered = MarkdownReport.render(report);
+    System.out.println(rendered);
+    if (json != null) {
+      writeJson(report, json);
+    }
+    if (markdown != null) {
+      createParent(markdown);
+      Files.writeString(markdown, rendered);
+    }
+    if (charts != null) {
+      ChartWriter.write(report, charts);
+    }
+    return report.failures().isEmpty() ? 0 : 1;
+  }
+
+  /** Writes {@code report} as indented JSON. */
+  public static void writeJson(BenchReport report, Path file) throws Exception {
+    createParent(file);
+    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), report);
+  }
+
+  private static void createParent(Path file) throws Exception {
+    Path parent = file.toAbsolutePath().getParent();
+    if (parent != null) {
+      Files.createDirectories(parent);
+    }
+  }
+
+  private List<SystemKind> selectedSystems() {
+    if (systems == null || systems.isEmpty()) {
+      return List.of(SystemKind.values());
+    }
+    return systems.stream().map(SystemKind::byId).toList();
+  }
+
+  private List<Workload> selectedWorkloads() {
+    if (workloads == null || workloads.isEmpty()) {
+      return Workload.all();
+    }
+    List<Workload> selected = new ArrayList<>();
+    for (Workload w : Workload.all()) {
+      if (workloads.stream().anyMatch(token -> w.name().toUpperCase(Locale.ROOT).contains(token.trim().toUpperCase(Locale.ROOT)))) {
+        selected.add(w);
+      }
+    }
+    if (selected.isEmpty()) {
+      throw new IllegalArgumentException("no workload matches " + workloads + " (W1 … W6)");
+    }
+    return selected;
+  }
+
+  /** The command as a user types it (no paths). */
+  private String commandLine(BenchProfile chosen) {
+    List<String> parts = new ArrayList<>(List.of("bin/stowage", "bench"));
+    if (quick) {
+      parts.add("--quick");
+    } else if (profile != null) {
+      parts.addAll(Arrays.asList("--profile", chosen.name()));
+    }
+    if (systems != null) {
+      parts.addAll(Arrays.asList("--systems", String.join(",", systems)));
+    }
+    if (workloads != null) {
+      parts.addAll(Arrays.asList("--workloads", String.join(",", workloads)));
+    }
+    if (noMemory) {
+      parts.add("--no-memory");
+    }
+    return String.join(" ", parts);
   }
 }

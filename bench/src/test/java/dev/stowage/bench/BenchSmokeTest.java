@@ -1,0 +1,72 @@
+package dev.stowage.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * Runs the whole harness once at tiny sizes through its command line and checks that it produced
+ * sane results: every system on every scenario, operations counted, no failures, percentiles in
+ * order, the targets evaluated, the memory run, the charts and the Markdown. Never a timing
+ * threshold: the numbers of a tiny run mean nothing.
+ */
+class BenchSmokeTest {
+
+  @Test
+  void tinyRunProducesEverySystemOnEveryScenarioWithSaneNumbers(@TempDir Path dir) throws Exception {
+    Path json = dir.resolve("out.json");
+    Path markdown = dir.resolve("out.md");
+    Path charts = dir.resolve("charts");
+
+    int exit = new CommandLine(new BenchCommand()).execute("--profile", "tiny", "--json", json.toString(),
+        "--markdown", markdown.toString(), "--charts", charts.toString(), "--work-dir", dir.resolve("work").toString());
+
+    JsonNode report = new ObjectMapper().readTree(json.toFile());
+    assertThat(report.get("failures")).as("failures: %s", report.get("failures")).isEmpty();
+    assertThat(exit).isZero();
+    Set<String> seen = new HashSet<>();
+    for (JsonNode r : report.get("results")) {
+      String key = r.get("scenario").asText() + " on " + r.get("system").asText();
+      seen.add(key);
+      assertThat(r.get("ops").asLong()).as("ops of %s", key).isPositive();
+      assertThat(r.get("errors").asLong()).as("errors of %s: %s", key, r.get("note")).isZero();
+      assertThat(r.get("opsPerSec").asDouble()).as("ops/s of %s", key).isPositive();
+      double p50 = r.get("p50Us").asDouble();
+      double p99 = r.get("p99Us").asDouble();
+      double p999 = r.get("p999Us").asDouble();
+      double max = r.get("maxUs").asDouble();
+      assertThat(p50).as("p50 of %s", key).isLessThanOrEqualTo(p99);
+      assertThat(p99).as("p99 of %s", key).isLessThanOrEqualTo(p999);
+      assertThat(p999).as("p99.9 of %s", key).isLessThanOrEqualTo(max);
+    }
+    for (SystemKind system : SystemKind.values()) {
+      for (String scenario : Scenarios.DESCRIPTIONS.keySet()) {
+        assertThat(seen).contains(scenario + " on " + system.id());
+      }
+    }
+    assertThat(report.get("targets").size()).isGreaterThanOrEqualTo(7);
+    for (JsonNode target : report.get("targets")) {
+      assertThat(target.get("value").isNumber()).as("value of %s", target.get("name")).isTrue();
+    }
+    JsonNode memory = report.get("memory");
+    assertThat(memory.get("manifests").asInt()).isPositive();
+    assertThat(memory.get("errors").asLong()).isZero();
+    assertThat(memory.get("maxLiveEntities").asInt()).isLessThanOrEqualTo(memory.get("maxActive").asInt());
+    assertThat(report.get("machine").get("processors").asInt()).isPositive();
+
+    assertThat(Files.size(charts.resolve(ChartWriter.THROUGHPUT))).isPositive();
+    assertThat(Files.size(charts.resolve(ChartWriter.P99))).isPositive();
+    assertThat(Files.readString(markdown)).contains("| scenario |", SystemKind.STOWAGE.label(), "#### Targets");
+    try (var leftovers = Files.list(dir.resolve("work"))) {
+      assertThat(leftovers).as("every target's directory is deleted").isEmpty();
+    }
+  }
+}
