@@ -41,6 +41,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -211,7 +212,7 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     if (closed) {
       return CompletableFuture.completedFuture(Done.getInstance());
     }
-    return AskPattern.<StorageCommand, Done>askWithStatus(supervisor, Close::new, timeout, scheduler)
+    return plain(AskPattern.<StorageCommand, Done>askWithStatus(supervisor, Close::new, timeout, scheduler))
         .thenApply(done -> {
           closed = true;
           return done;
@@ -238,7 +239,28 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     if (closed) {
       return CompletableFuture.failedFuture(new StorageClosedException("workspace '" + workspaceId + "' is closed"));
     }
-    return AskPattern.askWithStatus(supervisor, request::apply, timeout, scheduler);
+    return plain(AskPattern.askWithStatus(supervisor, request::apply, timeout, scheduler));
+  }
+
+  /**
+   * The answer as a plain {@link CompletableFuture}, completed on the thread that completes the
+   * ask. Pekko's ask returns a Scala-backed stage that runs every dependent callback ({@code
+   * thenApply}, {@code handle}...) asynchronously on the common pool, which on a machine with 2
+   * cores means a new thread per callback. Like any {@code CompletableFuture}, non-async callbacks
+   * now run on the completing thread (one of the actor system's): slow work belongs in the
+   * {@code *Async} variants with the caller's own executor.
+   */
+  private static <T> CompletableFuture<T> plain(CompletionStage<T> answer) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    answer.whenCompleteAsync((value, error) -> {
+      if (error != null) {
+        result.completeExceptionally(error instanceof CompletionException && error.getCause() != null
+            ? error.getCause() : error);
+      } else {
+        result.complete(value);
+      }
+    }, Runnable::run);
+    return result;
   }
 
   /** Checks (and copies) the arguments with {@code check}, then asks with what it returned. */

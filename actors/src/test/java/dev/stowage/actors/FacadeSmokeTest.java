@@ -55,4 +55,20 @@ class FacadeSmokeTest {
     assertThat(reopened.getChunk(chunk).toCompletableFuture().get()).containsExactly(1, 2, 3);
     reopened.close().toCompletableFuture().get();
   }
+
+  @Test
+  void callbacksOnAStageRunOnTheThreadThatCompletesItNotOnANewThreadEach(@TempDir Path dir) throws Exception {
+    WorkspaceStorage storage = Stowage.open(testKit.system(), "ws", LocalKey.generate(), TestSettings.in(dir))
+        .toCompletableFuture().get();
+    try {
+      String callbackThread = storage.getRealmCheckpoint()
+          .thenApply(checkpoint -> Thread.currentThread().getName())
+          .toCompletableFuture().get();
+
+      // Pekko's own ask stage would run this on the common pool (on 2 cores: a new thread per callback).
+      assertThat(callbackThread).doesNotContain("ForkJoinPool.commonPool").doesNotStartWith("Thread-");
+    } finally {
+      storage.close().toCompletableFuture().get();
+    }
+  }
 }
