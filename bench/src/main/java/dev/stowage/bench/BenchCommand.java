@@ -37,8 +37,14 @@ public final class BenchCommand implements Callable<Integer> {
   Path charts;
 
   @Option(names = "--systems", split = ",", paramLabel = "ID",
-      description = "Only these systems: stowage, lock-commit, thread-lock, caffeine-jdbc, raw-sqlite.")
+      description = "Only these systems: stowage, lock-commit, thread-lock, caffeine-jdbc, raw-sqlite "
+          + "(and, with PostgreSQL, stowage-cluster-1, stowage-cluster-3).")
   List<String> systems;
+
+  @Option(names = "--cluster",
+      description = "Add the cluster-mode rows for W1: Stowage on 1 and on 3 cluster nodes in this JVM, over the "
+          + "local PostgreSQL (`bash .ci/postgres.sh`; another: -Dstowage.bench.pg.url/user/password).")
+  boolean cluster;
 
   @Option(names = "--workloads", split = ",", paramLabel = "W",
       description = "Only these workloads: W1, W2, W3, W4, W5, W6.")
@@ -96,10 +102,12 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   private List<SystemKind> selectedSystems() {
-    if (systems == null || systems.isEmpty()) {
-      return List.of(SystemKind.values());
+    List<SystemKind> selected = new ArrayList<>(systems == null || systems.isEmpty()
+        ? SystemKind.standard() : systems.stream().map(SystemKind::byId).toList());
+    if (cluster) {
+      SystemKind.cluster().stream().filter(kind -> !selected.contains(kind)).forEach(selected::add);
     }
-    return systems.stream().map(SystemKind::byId).toList();
+    return selected;
   }
 
   private List<Workload> selectedWorkloads() {
@@ -131,6 +139,9 @@ public final class BenchCommand implements Callable<Integer> {
     }
     if (workloads != null) {
       parts.addAll(Arrays.asList("--workloads", String.join(",", workloads)));
+    }
+    if (cluster) {
+      parts.add("--cluster");
     }
     if (noMemory) {
       parts.add("--no-memory");

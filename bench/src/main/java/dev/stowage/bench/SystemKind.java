@@ -1,12 +1,18 @@
 package dev.stowage.bench;
 
+import java.util.List;
+
 /** The systems the harness compares, in the order of issue 7. */
 public enum SystemKind {
   STOWAGE("stowage", "Stowage (WorkspaceStorage façade)"),
   LOCK_COMMIT("lock-commit", "Lock + commit per call"),
   THREAD_LOCK("thread-lock", "Thread + lock"),
   CAFFEINE_JDBC("caffeine-jdbc", "Caffeine + JDBC"),
-  RAW_SQLITE("raw-sqlite", "Raw SQLite limit");
+  RAW_SQLITE("raw-sqlite", "Raw SQLite limit"),
+  /** Opt-in (needs PostgreSQL): Stowage in cluster mode on one node, W1 only. */
+  STOWAGE_CLUSTER_1("stowage-cluster-1", "Stowage cluster mode, 1 node"),
+  /** Opt-in (needs PostgreSQL): Stowage in cluster mode on three nodes in this JVM, W1 only. */
+  STOWAGE_CLUSTER_3("stowage-cluster-3", "Stowage cluster mode, 3 nodes");
 
   private final String id;
   private final String label;
@@ -34,7 +40,24 @@ public enum SystemKind {
       case THREAD_LOCK -> new ThreadLockTarget(JdbcStore.open(options));
       case CAFFEINE_JDBC -> new CaffeineJdbcTarget(JdbcStore.open(options), options.maxActive());
       case RAW_SQLITE -> RawSqliteTarget.open(options);
+      case STOWAGE_CLUSTER_1 -> StowageTarget.openCluster(options, 1);
+      case STOWAGE_CLUSTER_3 -> StowageTarget.openCluster(options, 3);
     };
+  }
+
+  /** The systems of issue 7, run by default; the cluster rows only with {@code --cluster}. */
+  public static List<SystemKind> standard() {
+    return List.of(STOWAGE, LOCK_COMMIT, THREAD_LOCK, CAFFEINE_JDBC, RAW_SQLITE);
+  }
+
+  /** The cluster-mode rows ({@code --cluster}): W1 through one node and through three. */
+  public static List<SystemKind> cluster() {
+    return List.of(STOWAGE_CLUSTER_1, STOWAGE_CLUSTER_3);
+  }
+
+  /** Whether this system runs {@code workload}: the cluster rows run W1 only. */
+  public boolean runs(Workload workload) {
+    return !cluster().contains(this) || workload instanceof ManifestWrites;
   }
 
   /** The system named {@code id} (as in {@link #id()}). */

@@ -8,6 +8,7 @@ import dev.stowage.app.CliError;
 import dev.stowage.app.ExitCodes;
 import dev.stowage.app.Sizes;
 import dev.stowage.app.WorkspaceOptions;
+import dev.stowage.cluster.LoopbackCluster;
 import dev.stowage.protocol.StorageFailedException;
 import dev.stowage.protocol.StorageStats;
 import dev.stowage.storage.LocalKey;
@@ -90,17 +91,17 @@ public final class DemoCommand implements Callable<Integer> {
     LocalKey key = key(base, demo.workspace(), out);
     out.flush();
 
-    List<ActorSystem<Void>> nodes = cluster == null
-        ? List.of(ActorSystem.create(Behaviors.empty(), DemoCluster.SYSTEM_NAME, config))
-        : DemoCluster.start(cluster, config);
-    try {
-      return run(nodes, settings, key, demo, out);
-    } finally {
-      // One after the other, the seed last: each node leaves the cluster while the others are up.
-      for (int i = nodes.size() - 1; i >= 0; i--) {
-        nodes.get(i).terminate();
-        nodes.get(i).getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    if (cluster == null) {
+      ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), DemoCluster.SYSTEM_NAME, config);
+      try {
+        return run(List.of(system), settings, key, demo, out);
+      } finally {
+        system.terminate();
+        system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
       }
+    }
+    try (LoopbackCluster nodes = DemoCluster.start(cluster, config)) {
+      return run(nodes.nodes(), settings, key, demo, out);
     }
   }
 

@@ -1,0 +1,45 @@
+package dev.stowage.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The opt-in cluster rows ({@code bench --cluster}) at tiny sizes, on the local PostgreSQL of the
+ * cluster tests (the cluster module's tests start it; or {@code bash .ci/postgres.sh}): W1 through
+ * one node and through three, results present and sane. No timing threshold.
+ */
+class ClusterBenchSmokeTest {
+
+  @Test
+  void theClusterRowsRunW1OnOneAndThreeNodes(@TempDir Path dir) throws Exception {
+    Path json = dir.resolve("out.json");
+
+    int exit = new CommandLine(new BenchCommand()).execute("--profile", "tiny", "--systems", "stowage", "--cluster",
+        "--workloads", "W1", "--no-memory", "--json", json.toString(), "--work-dir", dir.resolve("work").toString());
+
+    JsonNode report = new ObjectMapper().readTree(json.toFile());
+    assertThat(report.get("failures")).as("failures: %s", report.get("failures")).isEmpty();
+    assertThat(exit).isZero();
+    Set<String> seen = new HashSet<>();
+    for (JsonNode r : report.get("results")) {
+      String key = r.get("scenario").asText() + " on " + r.get("system").asText();
+      seen.add(key);
+      assertThat(r.get("ops").asLong()).as("ops of %s", key).isPositive();
+      assertThat(r.get("errors").asLong()).as("errors of %s: %s", key, r.get("note")).isZero();
+      assertThat(r.get("p50Us").asDouble()).as("p50 of %s", key).isLessThanOrEqualTo(r.get("maxUs").asDouble());
+    }
+    for (SystemKind system : SystemKind.cluster()) {
+      assertThat(seen).contains(Scenarios.W1_1 + " on " + system.id(), Scenarios.W1_64 + " on " + system.id())
+          .doesNotContain(Scenarios.W1_FULL_64 + " on " + system.id());
+    }
+    assertThat(seen).contains(Scenarios.W1_FULL_64 + " on " + SystemKind.STOWAGE.id());
+  }
+}
