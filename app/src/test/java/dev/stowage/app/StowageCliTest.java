@@ -285,4 +285,14 @@ class StowageCliTest {
     assertThat(CliRun.of().exitCode()).isEqualTo(ExitCodes.USAGE);
     assertThat(CliRun.of("demo", "--editors", "many").exitCode()).isEqualTo(ExitCodes.USAGE);
   }
+
+  @Test
+  @DisplayName("INV-8: crash-test ends with its one summary line and exit code 0 when nothing was lost")
+  void crashTestEndsWithItsSummaryLine(@TempDir Path dir) {
+    CliRun run = CliRun.of("crash-test", "--trials", "2", "--dir", dir.toString());
+
+    assertThat(run.exitCode()).as("%s", run).isEqualTo(ExitCodes.OK);
+    assertThat(run.out()).contains("trial 1/2 seed=1", "trial 2/2 seed=2")
+        .containsPattern("trials=2 acknowledged=\\d+ lost=0 dangling=0 integrity=ok\\s*$");
+  }
 }

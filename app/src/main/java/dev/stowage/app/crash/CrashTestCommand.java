@@ -1,10 +1,13 @@
 package dev.stowage.app.crash;
 
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code stowage crash-test}: SIGKILL a writer many times and count what was lost. */
 @Command(name = "crash-test", mixinStandardHelpOptions = true,
@@ -23,13 +26,18 @@ public final class CrashTestCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", description = "Seed of the first trial (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  @Spec CommandSpec spec;
+
   @Override
   public Integer call() throws Exception {
     Path root = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("stowage-crash-");
-    System.out.println("crash-test: " + trials + " trials in " + root);
-    CrashTrials.Summary summary = CrashTrials.run(root, trials, seed, System.out);
-    summary.problems().forEach(problem -> System.out.println("  " + problem));
-    System.out.println(summary.line());
+    PrintWriter out = spec.commandLine().getOut();
+    out.println("crash-test: " + trials + " trials in " + root);
+    out.flush();
+    CrashTrials.Summary summary = CrashTrials.run(root, trials, seed, out);
+    summary.problems().forEach(problem -> out.println("  " + problem));
+    out.println(summary.line());
+    out.flush();
     return summary.clean() ? 0 : 1;
   }
 }

@@ -5,7 +5,7 @@ import dev.stowage.storage.LocalKey;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +44,7 @@ public final class CrashTrials {
   private CrashTrials() {}
 
   /** Runs {@code trials} trials in directories under {@code root}, reporting each on {@code progress}. */
-  public static Summary run(Path root, int trials, long firstSeed, PrintStream progress)
+  public static Summary run(Path root, int trials, long firstSeed, PrintWriter progress)
       throws IOException, InterruptedException {
     int killed = 0;
     long acknowledged = 0;
@@ -71,6 +71,7 @@ public final class CrashTrials {
       progress.printf("trial %d/%d seed=%d killed after %d ms: acknowledged=%d lost=%d dangling=%d%s%n",
           trial + 1, trials, seed, outcome.killDelayMillis(), report.acknowledged(), report.lost(), report.dangling(),
           report.clean() ? "" : " PROBLEMS");
+      progress.flush();
       if (report.clean() && outcome.killedWhileWriting()) {
         deleteRecursively(dir);
       }

@@ -3,7 +3,8 @@ package dev.stowage.app.crash;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.DisplayName;
@@ -19,7 +20,7 @@ class CrashTest {
   void killedWritersLoseNothingAcknowledged(@TempDir Path dir) throws Exception {
     ByteArrayOutputStream progress = new ByteArrayOutputStream();
 
-    CrashTrials.Summary summary = CrashTrials.run(dir, TRIALS, 1, new PrintStream(progress, true, StandardCharsets.UTF_8));
+    CrashTrials.Summary summary = CrashTrials.run(dir, TRIALS, 1, new PrintWriter(new OutputStreamWriter(progress, StandardCharsets.UTF_8), true));
 
     assertThat(summary.problems()).as(progress.toString(StandardCharsets.UTF_8)).isEmpty();
     assertThat(summary.killed()).as("every writer was killed while writing").isEqualTo(TRIALS);
