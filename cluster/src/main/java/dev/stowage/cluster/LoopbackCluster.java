@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.IntFunction;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.MemberStatus;
@@ -39,6 +40,17 @@ public final class LoopbackCluster implements AutoCloseable {
    */
   public static LoopbackCluster start(String systemName, int size, Config config, Duration forming)
       throws TimeoutException, InterruptedException {
+    return start(systemName, size, node -> config, forming);
+  }
+
+  /**
+   * Starts {@code size} nodes, node {@code i} on {@code config.apply(i)} (e.g. each with its own
+   * {@code base-dir}), and waits until every one of them sees all as Up.
+   *
+   * @throws TimeoutException if the cluster has not formed within {@code forming}
+   */
+  public static LoopbackCluster start(String systemName, int size, IntFunction<Config> config, Duration forming)
+      throws TimeoutException, InterruptedException {
     List<Integer> ports = new ArrayList<>();
     for (int i = 0; i < size; i++) {
       ports.add(freeLoopbackPort());
@@ -51,7 +63,7 @@ public final class LoopbackCluster implements AutoCloseable {
             + "pekko.remote.artery.canonical { hostname = \"127.0.0.1\", port = " + ports.get(i) + " }\n"
             + "pekko.cluster.seed-nodes = [\"pekko://" + systemName + "@127.0.0.1:" + ports.get(0) + "\"]\n"
             + "pekko.cluster.jmx.enabled = off\n");
-        nodes.add(ActorSystem.create(Behaviors.empty(), systemName, node.withFallback(config).resolve()));
+        nodes.add(ActorSystem.create(Behaviors.empty(), systemName, node.withFallback(config.apply(i)).resolve()));
       }
       LoopbackCluster cluster = new LoopbackCluster(nodes);
       cluster.awaitUp(forming);

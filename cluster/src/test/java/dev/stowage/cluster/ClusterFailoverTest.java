@@ -52,15 +52,15 @@ class ClusterFailoverTest {
     TestPostgres.requireReachable();
   }
 
-  /** What one key went through; written by its one writer thread, read after the writers stopped. */
+  /** What one key went through; written by its one writer thread, watched by the test while it runs. */
   private static final class KeyHistory {
     final EntryId id = EntryId.random();
     final int writerNode;
-    long issued;
-    long ackedBeforeCrash;
-    long ackedAfterCrash;
-    long durable;
-    long lastAcked;
+    volatile long issued;
+    volatile long ackedBeforeCrash;
+    volatile long ackedAfterCrash;
+    volatile long durable;
+    volatile long lastAcked;
 
     KeyHistory(int writerNode) {
       this.writerNode = writerNode;
@@ -102,10 +102,18 @@ class ClusterFailoverTest {
         WorkspaceStorage storage = storages.get(keys.get(0).writerNode);
         running.add(writers.submit(() -> write(storage, keys, onVictim, crashed, stop)));
       }
-      TestCluster.sleep(1500); // the load runs on every node
+      List<KeyHistory> all = writerKeys.stream().flatMap(List::stream).toList();
+      // The load runs on every node: every key is past an ensure and has un-ensured writes after it.
+      TestCluster.await("every key acknowledged " + (ENSURE_EVERY + 2) + " writes", Duration.ofSeconds(120),
+          () -> all.stream().allMatch(history -> history.lastAcked >= ENSURE_EVERY + 2));
       cluster.crash(VICTIM, 0);
       crashed.set(true);
-      TestCluster.sleep(4000); // the load goes on over the failover
+      // The load goes on over the failover: every key a survivor writes (those whose entity lived on
+      // the victim included, so they moved) has a write acknowledged after the crash.
+      TestCluster.await("every key written through a survivor acknowledged a write after the crash",
+          Duration.ofSeconds(120), () -> all.stream()
+              .filter(history -> history.writerNode != VICTIM)
+              .allMatch(history -> history.ackedAfterCrash > 0));
       stop.set(true);
       for (Future<?> writer : running) {
         writer.get(60, TimeUnit.SECONDS);
