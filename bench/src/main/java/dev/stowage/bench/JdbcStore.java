@@ -85,16 +85,7 @@ final class JdbcStore implements AutoCloseable {
   void putManifest(EntryId id, long baseVersion, boolean needSync, byte[] sealed, Collection<ChunkId> removed)
       throws SQLException {
     try {
-      putVlob.setBytes(1, id.toBytes());
-      putVlob.setLong(2, baseVersion);
-      putVlob.setLong(3, baseVersion);
-      putVlob.setInt(4, needSync ? 1 : 0);
-      putVlob.setBytes(5, sealed);
-      putVlob.executeUpdate();
-      for (ChunkId chunk : removed) {
-        deleteChunk.setBytes(1, chunk.toBytes());
-        deleteChunk.executeUpdate();
-      }
+      writeManifest(id, baseVersion, needSync, sealed, removed);
       data.commit();
     } catch (SQLException e) {
       data.rollback();
@@ -104,9 +95,8 @@ final class JdbcStore implements AutoCloseable {
 
   /** The sealed manifest of {@code id}, or null. */
   byte[] getManifest(EntryId id) throws SQLException {
-    getVlob.setBytes(1, id.toBytes());
-    try (ResultSet row = getVlob.executeQuery()) {
-      return row.next() ? row.getBytes(1) : null;
+    try {
+      return readManifest(id);
     } finally {
       data.commit(); // ends the read transaction, as autocommit would
     }
@@ -114,16 +104,59 @@ final class JdbcStore implements AutoCloseable {
 
   void putChunk(ChunkId id, int size, byte[] sealed) throws SQLException {
     try {
-      putChunk.setBytes(1, id.toBytes());
-      putChunk.setInt(2, size);
-      putChunk.setDouble(3, 0);
-      putChunk.setBytes(4, sealed);
-      putChunk.executeUpdate();
+      writeChunk(id, size, sealed);
       data.commit();
     } catch (SQLException e) {
       data.rollback();
       throw e;
     }
+  }
+
+  // The rows alone, in whatever transaction is open: the raw SQLite limit batches them itself.
+
+  /** Writes a manifest row and deletes the chunks it dropped, without committing. */
+  void writeManifest(EntryId id, long baseVersion, boolean needSync, byte[] stored, Collection<ChunkId> removed)
+      throws SQLException {
+    putVlob.setBytes(1, id.toBytes());
+    putVlob.setLong(2, baseVersion);
+    putVlob.setLong(3, baseVersion);
+    putVlob.setInt(4, needSync ? 1 : 0);
+    putVlob.setBytes(5, stored);
+    putVlob.executeUpdate();
+    for (ChunkId chunk : removed) {
+      deleteChunk.setBytes(1, chunk.toBytes());
+      deleteChunk.executeUpdate();
+    }
+  }
+
+  /** The stored manifest row of {@code id}, or null, without ending the transaction. */
+  byte[] readManifest(EntryId id) throws SQLException {
+    getVlob.setBytes(1, id.toBytes());
+    try (ResultSet row = getVlob.executeQuery()) {
+      return row.next() ? row.getBytes(1) : null;
+    }
+  }
+
+  /** Writes a chunk row, without committing. */
+  void writeChunk(ChunkId id, int size, byte[] stored) throws SQLException {
+    putChunk.setBytes(1, id.toBytes());
+    putChunk.setInt(2, size);
+    putChunk.setDouble(3, 0);
+    putChunk.setBytes(4, stored);
+    putChunk.executeUpdate();
+  }
+
+  /** The block LRU, for callers that run their own cache transactions. */
+  BlockLru blocks() {
+    return blocks;
+  }
+
+  void commitData() throws SQLException {
+    data.commit();
+  }
+
+  void commitCache() throws SQLException {
+    cache.commit();
   }
 
   /** Inserts a block, then counts and evicts past the limit, in one committed transaction. */

@@ -5,9 +5,6 @@ import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.LocalManifest;
 import dev.stowage.protocol.ManifestCodec;
 import dev.stowage.storage.BlobCipher;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Map;
 import java.util.Random;
@@ -29,13 +26,8 @@ import java.util.concurrent.locks.ReentrantLock;
 final class RawSqliteTarget implements BenchTarget {
   static final int ROWS_PER_TRANSACTION = 1_000;
 
-  private final Connection data;
-  private final Connection cache;
-  private final BlockLru blocks;
-  private final PreparedStatement putVlob;
-  private final PreparedStatement getVlob;
-  private final PreparedStatement putChunk;
-  private final PreparedStatement deleteChunk;
+  /** The same rows, statements and block LRU as the baselines' DAO, committed here every 1,000 rows. */
+  private final JdbcStore store;
   /** Only for a maintenance thread (W6) racing the single client: the client itself never waits. */
   private final ReentrantLock lock = new ReentrantLock();
   /** A stand-in of the sealed size for each manifest type, computed once: no serialization per write. */
@@ -44,24 +36,12 @@ final class RawSqliteTarget implements BenchTarget {
   private int dataRows;
   private int cacheRows;
 
-  private RawSqliteTarget(Connection data, Connection cache, long blockLimit) throws SQLException {
-    this.data = data;
-    this.cache = cache;
-    this.blocks = new BlockLru(cache, blockLimit);
-    putVlob = data.prepareStatement(BenchSql.PUT_VLOB);
-    getVlob = data.prepareStatement(BenchSql.GET_VLOB);
-    putChunk = data.prepareStatement(BenchSql.PUT_CHUNK);
-    deleteChunk = data.prepareStatement(BenchSql.DELETE_CHUNK);
+  private RawSqliteTarget(JdbcStore store) {
+    this.store = store;
   }
 
   static RawSqliteTarget open(TargetOptions options) throws SQLException {
-    Connection data = BenchSql.openData(options.dir(), options.durability());
-    try {
-      return new RawSqliteTarget(data, BenchSql.openCache(options.dir(), options.durability()), options.blockLimit());
-    } catch (SQLException e) {
-      data.close();
-      throw e;
-    }
+    return new RawSqliteTarget(JdbcStore.open(options));
   }
 
   @Override
@@ -99,23 +79,14 @@ final class RawSqliteTarget implements BenchTarget {
   }
 
   private EntryId putManifest(EntryId id, LocalManifest manifest, Set<ChunkId> removed) throws SQLException {
-    putVlob.setBytes(1, id.toBytes());
-    putVlob.setLong(2, manifest.baseVersion());
-    putVlob.setLong(3, manifest.baseVersion());
-    putVlob.setInt(4, manifest.needSync() ? 1 : 0);
-    putVlob.setBytes(5, payload(manifest));
-    putVlob.executeUpdate();
-    for (ChunkId chunk : removed) {
-      deleteChunk.setBytes(1, chunk.toBytes());
-      deleteChunk.executeUpdate();
-    }
+    store.writeManifest(id, manifest.baseVersion(), manifest.needSync(), payload(manifest), removed);
     dataRowWritten();
     return id;
   }
 
   private void dataRowWritten() throws SQLException {
     if (++dataRows >= ROWS_PER_TRANSACTION) {
-      data.commit();
+      store.commitData();
       dataRows = 0;
     }
   }
@@ -127,22 +98,13 @@ final class RawSqliteTarget implements BenchTarget {
 
   @Override
   public CompletionStage<?> getManifest(EntryId id) {
-    return locked(() -> {
-      getVlob.setBytes(1, id.toBytes());
-      try (ResultSet row = getVlob.executeQuery()) {
-        return row.next() ? row.getBytes(1) : null;
-      }
-    });
+    return locked(() -> store.readManifest(id));
   }
 
   @Override
   public CompletionStage<?> setChunk(ChunkId id, byte[] bytes) {
     return locked(() -> {
-      putChunk.setBytes(1, id.toBytes());
-      putChunk.setInt(2, bytes.length);
-      putChunk.setDouble(3, 0);
-      putChunk.setBytes(4, bytes);
-      putChunk.executeUpdate();
+      store.writeChunk(id, bytes.length, bytes);
       dataRowWritten();
       return id;
     });
@@ -151,7 +113,7 @@ final class RawSqliteTarget implements BenchTarget {
   @Override
   public CompletionStage<?> setBlock(ChunkId id, byte[] bytes) {
     return locked(() -> {
-      blocks.put(id, bytes.length, bytes);
+      store.blocks().put(id, bytes.length, bytes);
       cacheRowWritten();
       return id;
     });
@@ -159,7 +121,7 @@ final class RawSqliteTarget implements BenchTarget {
 
   private void cacheRowWritten() throws SQLException {
     if (++cacheRows >= ROWS_PER_TRANSACTION) {
-      cache.commit();
+      store.commitCache();
       cacheRows = 0;
     }
   }
@@ -167,7 +129,7 @@ final class RawSqliteTarget implements BenchTarget {
   @Override
   public CompletionStage<?> getBlock(ChunkId id) {
     return locked(() -> {
-      byte[] block = blocks.get(id);
+      byte[] block = store.blocks().get(id);
       if (block != null) {
         cacheRowWritten(); // the recency update is a write
       }
@@ -183,7 +145,7 @@ final class RawSqliteTarget implements BenchTarget {
   @Override
   public CompletionStage<?> runVacuum() {
     return locked(() -> {
-      BenchSql.vacuum(data);
+      store.vacuum();
       dataRows = 0;
       return true;
     });
@@ -192,8 +154,8 @@ final class RawSqliteTarget implements BenchTarget {
   @Override
   public CompletionStage<?> drain() {
     return locked(() -> {
-      data.commit();
-      cache.commit();
+      store.commitData();
+      store.commitCache();
       dataRows = 0;
       cacheRows = 0;
       return true;
@@ -203,10 +165,6 @@ final class RawSqliteTarget implements BenchTarget {
   @Override
   public void close() throws Exception {
     drain().toCompletableFuture().join();
-    try {
-      data.close();
-    } finally {
-      cache.close();
-    }
+    store.close();
   }
 }
