@@ -37,7 +37,7 @@ public final class BenchCommand implements Callable<Integer> {
   Path charts;
 
   @Option(names = "--systems", split = ",", paramLabel = "ID",
-      description = "Only these systems: stowage, lock-commit, thread-lock, caffeine-jdbc, raw-sqlite "
+      description = "Only these systems: stowage, lock-commit, thread-lock, caffeine-jdbc, raw-sqlite, raw-same-work "
           + "(and, with PostgreSQL, stowage-cluster-1, stowage-cluster-3).")
   List<String> systems;
 

@@ -27,8 +27,12 @@ final class JitWarmup {
     List<Manifests.Keyed> keys = Manifests.mixed(CLIENTS * 16);
     byte[] payload = new byte[16 << 10];
     ThreadLocalRandom.current().nextBytes(payload);
+    // Blocks of W4's size: large payloads take their own route through the cipher (BlobCipher),
+    // which the JIT must have compiled before the first system's W4 is measured.
+    byte[] block = new byte[profile.blockBytes()];
+    ThreadLocalRandom.current().nextBytes(block);
     try (BenchContext.OpenTarget open = context.open(system, Durability.NORMAL,
-        options -> options.withBlocks(payload.length, 64))) {
+        options -> options.withBlocks(block.length, 64))) {
       BenchTarget target = open.target();
       Phase phase = Phase.timed(CLIENTS, Duration.ZERO, profile.jitWarmup());
       Driver.run(target, phase, (client, seq) -> {
@@ -39,7 +43,7 @@ final class JitWarmup {
           case 2 -> target.setManifestCacheOnly(k.id(), k.manifest(), Set.of(ChunkId.random()));
           case 3 -> target.ensurePersistent(k.id());
           case 4 -> target.setChunk(ChunkId.random(), payload);
-          case 5 -> target.setBlock(ChunkId.random(), payload);
+          case 5 -> target.setBlock(ChunkId.random(), block);
           default -> target.getBlock(ChunkId.random());
         };
       });

@@ -27,6 +27,12 @@ public final class MarkdownReport {
           r -> duration(r.p50Us()) + " / " + duration(r.p99Us()) + " / " + duration(r.maxUs()));
     }
 
+    md.append("\n#### Process CPU time per operation (µs, user + system, every thread)\n\n");
+    header(md, systems);
+    for (Map.Entry<String, String> scenario : Scenarios.DESCRIPTIONS.entrySet()) {
+      row(md, report, scenario, systems, r -> String.format(Locale.ROOT, "%.1f", r.cpuUsPerOp()));
+    }
+
     md.append("\n#### Targets\n\n| target | definition | value | goal | met |\n|---|---|---:|---|---|\n");
     for (TargetCheck check : report.targets()) {
       md.append("| ").append(check.name()).append(" | ").append(check.definition()).append(" | ")

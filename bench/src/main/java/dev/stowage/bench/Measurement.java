@@ -9,11 +9,12 @@ import org.HdrHistogram.Histogram;
  *
  * @param clients client threads that actually ran
  * @param elapsedNanos wall time of the measurement, including the final drain of the system
+ * @param cpuNanos process CPU time (user + system, all threads) consumed over {@code elapsedNanos}
  * @param errors operations that threw or whose stage failed
  * @param firstError the first such failure, or null
  */
 public record Measurement(
-    int clients, long elapsedNanos, long errors, Throwable firstError, Histogram[] latency, Histogram callerTime) {
+    int clients, long elapsedNanos, long cpuNanos, long errors, Throwable firstError, Histogram[] latency, Histogram callerTime) {
 
   public long ops(int lane) {
     return latency[lane].getTotalCount();
@@ -26,6 +27,12 @@ public record Measurement(
   /** Operations of {@code lane} per second of elapsed time. */
   public double opsPerSecond(int lane) {
     return elapsedNanos == 0 ? 0 : ops(lane) * 1e9 / elapsedNanos;
+  }
+
+  /** Process CPU microseconds per operation, over every lane. */
+  public double cpuUsPerOp() {
+    long ops = totalOps();
+    return ops == 0 ? 0 : cpuNanos / 1000.0 / ops;
   }
 
   /** Everything recorded by this and {@code other} (e.g. several rounds of the same phase). */
@@ -41,7 +48,7 @@ public record Measurement(
     Histogram caller = callerTime.copy();
     caller.add(other.callerTime);
     return new Measurement(Math.max(clients, other.clients), elapsedNanos + other.elapsedNanos,
-        errors + other.errors, firstError != null ? firstError : other.firstError, lanes, caller);
+        cpuNanos + other.cpuNanos, errors + other.errors, firstError != null ? firstError : other.firstError, lanes, caller);
   }
 
   /** Throws if any operation failed: for setup phases, whose failures would make the numbers meaningless. */

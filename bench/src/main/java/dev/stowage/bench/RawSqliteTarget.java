@@ -14,10 +14,17 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * System 5, the raw SQLite limit: what the disk and SQLite allow at best. One thread ({@link
- * #maxClients()} is 1), prepared statements, 1,000 rows per transaction, no cache, no
- * serialization, no encryption: a manifest is stored as a fixed buffer of the size its sealed CBOR
- * would have, chunks and blocks as their plain bytes. Same tables and pragmas as the others.
+ * Systems 5 and 6, the raw SQLite limits. One thread ({@link #maxClients()} is 1), prepared
+ * statements, 1,000 rows per transaction, no cache, same tables and pragmas as the others.
+ *
+ * <ul>
+ *   <li>{@link #diskCeiling}: what the disk and SQLite allow at best. No serialization, no
+ *       encryption: a manifest is stored as a fixed buffer of the size its sealed CBOR would have,
+ *       chunks and blocks as their plain bytes.
+ *   <li>{@link #sameWork}: the same per-row work as Stowage on that one thread: CBOR encoding with
+ *       {@code ManifestCodec} and AES-GCM sealing with {@code BlobCipher} before each write, opening
+ *       and decoding after each read. What a single thread doing everything achieves.
+ * </ul>
  *
  * <p>Writes are acknowledged as soon as the row is inserted (not committed): the batch commits
  * every 1,000 rows, and {@link #drain()} commits the rest, which the driver waits for at the end of
@@ -33,15 +40,23 @@ final class RawSqliteTarget implements BenchTarget {
   /** A stand-in of the sealed size for each manifest type, computed once: no serialization per write. */
   private final Map<Class<?>, byte[]> manifestPayloads = new ConcurrentHashMap<>();
   private final Random random = new Random(7);
+  /** Seals and opens every row as Stowage does; null for the disk ceiling. */
+  private final Sealer sealer;
   private int dataRows;
   private int cacheRows;
 
-  private RawSqliteTarget(JdbcStore store) {
+  private RawSqliteTarget(JdbcStore store, Sealer sealer) {
     this.store = store;
+    this.sealer = sealer;
   }
 
-  static RawSqliteTarget open(TargetOptions options) throws SQLException {
-    return new RawSqliteTarget(JdbcStore.open(options));
+  static RawSqliteTarget diskCeiling(TargetOptions options) throws SQLException {
+    return new RawSqliteTarget(JdbcStore.open(options), null);
+  }
+
+  static RawSqliteTarget sameWork(TargetOptions options) throws SQLException {
+    JdbcStore store = JdbcStore.open(options);
+    return new RawSqliteTarget(store, store.sealer());
   }
 
   @Override
@@ -60,7 +75,10 @@ final class RawSqliteTarget implements BenchTarget {
     });
   }
 
-  private byte[] payload(LocalManifest manifest) {
+  private byte[] payload(EntryId id, LocalManifest manifest) {
+    if (sealer != null) {
+      return sealer.sealManifest(id, manifest);
+    }
     return manifestPayloads.computeIfAbsent(manifest.getClass(), type -> {
       byte[] bytes = new byte[ManifestCodec.encode(manifest).length + BlobCipher.OVERHEAD];
       random.nextBytes(bytes);
@@ -79,7 +97,7 @@ final class RawSqliteTarget implements BenchTarget {
   }
 
   private EntryId putManifest(EntryId id, LocalManifest manifest, Set<ChunkId> removed) throws SQLException {
-    store.writeManifest(id, manifest.baseVersion(), manifest.needSync(), payload(manifest), removed);
+    store.writeManifest(id, manifest.baseVersion(), manifest.needSync(), payload(id, manifest), removed);
     dataRowWritten();
     return id;
   }
@@ -98,13 +116,16 @@ final class RawSqliteTarget implements BenchTarget {
 
   @Override
   public CompletionStage<?> getManifest(EntryId id) {
-    return locked(() -> store.readManifest(id));
+    return locked(() -> {
+      byte[] stored = store.readManifest(id);
+      return sealer == null || stored == null ? stored : sealer.openManifest(id, stored);
+    });
   }
 
   @Override
   public CompletionStage<?> setChunk(ChunkId id, byte[] bytes) {
     return locked(() -> {
-      store.writeChunk(id, bytes.length, bytes);
+      store.writeChunk(id, bytes.length, sealer == null ? bytes : sealer.sealChunk(id, bytes));
       dataRowWritten();
       return id;
     });
@@ -113,7 +134,7 @@ final class RawSqliteTarget implements BenchTarget {
   @Override
   public CompletionStage<?> setBlock(ChunkId id, byte[] bytes) {
     return locked(() -> {
-      store.blocks().put(id, bytes.length, bytes);
+      store.blocks().put(id, bytes.length, sealer == null ? bytes : sealer.sealBlock(id, bytes));
       cacheRowWritten();
       return id;
     });
@@ -130,10 +151,11 @@ final class RawSqliteTarget implements BenchTarget {
   public CompletionStage<?> getBlock(ChunkId id) {
     return locked(() -> {
       byte[] block = store.blocks().get(id);
-      if (block != null) {
-        cacheRowWritten(); // the recency update is a write
+      if (block == null) {
+        return null;
       }
-      return block;
+      cacheRowWritten(); // the recency update is a write
+      return sealer == null ? block : sealer.openBlock(id, block);
     });
   }
 

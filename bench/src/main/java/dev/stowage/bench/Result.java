@@ -13,6 +13,9 @@ import org.HdrHistogram.Histogram;
  * @param clients client threads that ran
  * @param ops operations measured
  * @param errors operations that failed (0 in a sane run)
+ * @param cpuUsPerOp process CPU time (user + system, every thread) of the measurement divided by its
+ *     operations, in microseconds; for a row of one lane of a mixed measurement, divided by the
+ *     operations of every lane
  * @param note anything else worth knowing about the row, or empty
  */
 public record Result(
@@ -23,6 +26,7 @@ public record Result(
     long ops,
     long errors,
     double opsPerSec,
+    double cpuUsPerOp,
     double p50Us,
     double p99Us,
     double p999Us,
@@ -48,7 +52,7 @@ public record Result(
     String fullNote = m.firstError() == null ? note
         : (note.isEmpty() ? "" : note + "; ") + "first error: " + m.firstError();
     return new Result(scenario, system.id(), metric, m.clients(), h.getTotalCount(), m.errors(), opsPerSec,
-        micros(h.getValueAtPercentile(50)), micros(h.getValueAtPercentile(99)),
+        m.cpuUsPerOp(), micros(h.getValueAtPercentile(50)), micros(h.getValueAtPercentile(99)),
         micros(h.getValueAtPercentile(99.9)), micros(h.getMaxValue()), fullNote);
   }
 
