@@ -30,6 +30,7 @@ import dev.stowage.protocol.StorageCommand.SetManifest;
 import dev.stowage.protocol.StorageCommand.SetPreventSyncPattern;
 import dev.stowage.protocol.StorageCommand.UpdateRealmCheckpoint;
 import dev.stowage.protocol.StorageException;
+import dev.stowage.protocol.StorageFailedException;
 import dev.stowage.protocol.StorageStats;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,6 +58,14 @@ import org.apache.pekko.pattern.StatusReply;
  * failed stage with {@link dev.stowage.protocol.InvalidRequestException}, nothing sent), copies
  * the collections it was given, and asks. It never blocks and never throws. Both modes use it: the
  * supervisor is a {@link StorageSupervisor} in local mode, the node's workspace actor in cluster mode.
+ *
+ * <p>Two things are read without asking (local mode): the workspace's {@link WorkspaceFailure},
+ * before every call, so that nothing succeeds after a call has failed with it; and the {@link
+ * PublishedManifests}, which answer a {@code getManifest} of a live entity on the caller's thread
+ * with the value that entity last accepted (INV-17: the last completed write, or one that overlaps
+ * the read). While a write, clear or ensure of that manifest made through this façade has not been
+ * answered ({@link MutationsInFlight}), a read of it goes the slow way, behind the mutation, so a
+ * caller who writes and reads without waiting in between still reads its own write.
  */
 public final class ActorWorkspaceStorage implements WorkspaceStorage {
   private final String workspaceId;
@@ -64,20 +73,35 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
   private final Scheduler scheduler;
   private final Duration timeout;
   private final int maxChunkSize;
+  private final PublishedManifests published;
+  private final WorkspaceFailure failure;
+  private final MutationsInFlight mutations = new MutationsInFlight();
   /** Set once close() completed: later calls fail at once instead of asking a stopped actor. */
   private volatile boolean closed;
 
+  /**
+   * @param readPath what may be read without asking; {@link ManifestEntity.Workspace#unshared()}
+   *     where the actors are elsewhere (cluster mode)
+   */
   public ActorWorkspaceStorage(String workspaceId, ActorRef<StorageCommand> supervisor, Scheduler scheduler,
-      StorageSettings settings) {
+      StorageSettings settings, ManifestEntity.Workspace readPath) {
     this.workspaceId = workspaceId;
     this.supervisor = supervisor;
     this.scheduler = scheduler;
     this.timeout = settings.askTimeout();
     this.maxChunkSize = settings.maxChunkSize();
+    this.published = readPath.published();
+    this.failure = readPath.failure();
   }
 
   @Override
   public CompletionStage<LocalManifest> getManifest(EntryId id) {
+    if (id != null && !closed && !failure.failed() && mutations.noneFor(id)) {
+      LocalManifest hot = published.read(id);
+      if (hot != null) {
+        return CompletableFuture.completedFuture(hot);
+      }
+    }
     return ask(() -> Require.nonNull(id, "entry id"), replyTo -> new GetManifest(id, replyTo));
   }
 
@@ -88,21 +112,31 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
 
   @Override
   public CompletionStage<Done> setManifest(EntryId id, LocalManifest m, boolean cacheOnly, Set<ChunkId> removedChunkIds) {
-    return askWith(() -> {
+    return mutation(id, () -> askWith(() -> {
           RequestValidation.manifest(id, m, removedChunkIds);
           return Collections.unmodifiableSet(new HashSet<>(removedChunkIds));
         },
-        removed -> replyTo -> new SetManifest(id, m, cacheOnly, removed, replyTo));
+        removed -> replyTo -> new SetManifest(id, m, cacheOnly, removed, replyTo)));
   }
 
   @Override
   public CompletionStage<Done> ensureManifestPersistent(EntryId id) {
-    return ask(() -> Require.nonNull(id, "entry id"), replyTo -> new EnsureManifestPersistent(id, replyTo));
+    return mutation(id,
+        () -> ask(() -> Require.nonNull(id, "entry id"), replyTo -> new EnsureManifestPersistent(id, replyTo)));
   }
 
   @Override
   public CompletionStage<Done> clearManifest(EntryId id) {
-    return ask(() -> Require.nonNull(id, "entry id"), replyTo -> new ClearManifest(id, replyTo));
+    return mutation(id, () -> ask(() -> Require.nonNull(id, "entry id"), replyTo -> new ClearManifest(id, replyTo)));
+  }
+
+  /** Sends a mutation of {@code id}, counted in {@link #mutations} until it is answered. */
+  private <T> CompletionStage<T> mutation(EntryId id, Supplier<CompletionStage<T>> send) {
+    if (id == null) {
+      return send.get(); // refused before anything is sent
+    }
+    mutations.begin(id);
+    return send.get().whenComplete((value, error) -> mutations.end(id));
   }
 
   @Override
@@ -212,11 +246,14 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     if (closed) {
       return CompletableFuture.completedFuture(Done.getInstance());
     }
-    return plain(AskPattern.<StorageCommand, Done>askWithStatus(supervisor, Close::new, timeout, scheduler))
-        .thenApply(done -> {
-          closed = true;
-          return done;
-        });
+    CompletableFuture<Done> closing = plain(
+        AskPattern.<StorageCommand, Done>askWithStatus(supervisor, Close::new, timeout, scheduler));
+    // Closed once the supervisor answered: cleanly, or with the failure that had closed it already.
+    return closing.whenComplete((done, error) -> {
+      if (error == null || error instanceof StorageFailedException) {
+        closed = true;
+      }
+    });
   }
 
   @Override
@@ -234,10 +271,14 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     return "WorkspaceStorage[" + workspaceId + (closed ? ", closed" : "") + "]";
   }
 
-  /** Asks, unless closed. */
+  /** Asks, unless closed or failed. */
   private <T> CompletionStage<T> ask(Function<ActorRef<StatusReply<T>>, StorageCommand> request) {
     if (closed) {
       return CompletableFuture.failedFuture(new StorageClosedException("workspace '" + workspaceId + "' is closed"));
+    }
+    StorageException failed = failure.forNextCall();
+    if (failed != null) {
+      return CompletableFuture.failedFuture(failed);
     }
     return plain(AskPattern.askWithStatus(supervisor, request::apply, timeout, scheduler));
   }

@@ -53,7 +53,9 @@ import org.apache.pekko.pattern.StatusReply;
  *
  * Any failure of SQLite invalidates the database (see {@link LocalDatabase}): the batch is rolled
  * back, every writer in it and every later request gets {@link StorageFailedException}, and the
- * owner is told with {@link Failed} (INV-6). The gateway stays up, answering with the failure,
+ * owner is told with {@link Failed} (INV-6). The failure is recorded in the workspace's {@link
+ * WorkspaceFailure} before anybody is answered with it, so that no later call, not even a read
+ * served from memory, can succeed once one call has seen it. The gateway stays up, answering with the failure,
  * until its owner closes or stops it. A {@link StorageException} other than that, thrown by a work
  * before it changed anything (an entry missing, a request refused), answers that request alone.
  */
@@ -105,19 +107,22 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
    * Spawn it on the pinned dispatcher of {@link StorageSettings#gatewayDispatcher()}.
    */
   public static <S extends Store> Behavior<Command> create(
-      String database, Supplier<S> open, int maxBatch, Duration maxDelay, ActorRef<Event> owner) {
+      String database, Supplier<S> open, int maxBatch, Duration maxDelay, ActorRef<Event> owner,
+      WorkspaceFailure failure) {
     return Behaviors.setup(context -> {
       S store;
       try {
         store = open.get();
       } catch (StorageException e) {
         context.getLog().error("cannot open {}: {}", database, e.getMessage());
+        StorageFailedException cause = e instanceof StorageFailedException f ? f
+            : new StorageFailedException(database + " could not be opened: " + e.getMessage(), e);
+        failure.record(cause);
         owner.tell(new Failed(database, e));
-        return failed(e instanceof StorageFailedException f ? f
-            : new StorageFailedException(database + " could not be opened: " + e.getMessage(), e));
+        return failed(cause);
       }
       owner.tell(new Opened(database));
-      return new DbGateway<>(context, database, store, maxBatch, maxDelay, owner);
+      return new DbGateway<>(context, database, store, maxBatch, maxDelay, owner, failure);
     });
   }
 
@@ -127,6 +132,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   private final int maxBatch;
   private final long maxDelayNanos;
   private final ActorRef<Event> owner;
+  private final WorkspaceFailure failure;
 
   /** A write executed in the open batch, answered when the batch commits or fails. */
   private record PendingWrite(ActorRef<StatusReply<Object>> replyTo, Object result) {}
@@ -141,8 +147,10 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   private int maxBatchSeen;
 
   private DbGateway(
-      ActorContext<Command> context, String database, S store, int maxBatch, Duration maxDelay, ActorRef<Event> owner) {
+      ActorContext<Command> context, String database, S store, int maxBatch, Duration maxDelay, ActorRef<Event> owner,
+      WorkspaceFailure failure) {
     super(context);
+    this.failure = failure;
     this.database = database;
     this.store = store;
     this.db = store.database();
@@ -192,14 +200,16 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
         case WRITE -> batch.add(new PendingWrite(request.replyTo(), result));
       }
     } catch (StorageFailedException e) {
+      failure.record(e);
       request.replyTo().tell(StatusReply.error(e));
       return fail(e);
     } catch (StorageException e) {
       request.replyTo().tell(StatusReply.error(e)); // refused before it changed anything
     } catch (RuntimeException e) {
-      StorageFailedException failure = db.invalidate(request.what(), e);
-      request.replyTo().tell(StatusReply.error(failure));
-      return fail(failure);
+      StorageFailedException invalidated = db.invalidate(request.what(), e);
+      failure.record(invalidated);
+      request.replyTo().tell(StatusReply.error(invalidated));
+      return fail(invalidated);
     }
     return maybeCommit();
   }
@@ -259,6 +269,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
       request.replyTo().tell(StatusReply.success(vacuumed));
       return this;
     } catch (StorageFailedException e) {
+      failure.record(e);
       request.replyTo().tell(StatusReply.error(e));
       return fail(e);
     }
@@ -274,6 +285,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
     try {
       commit();
     } catch (StorageFailedException e) {
+      failure.record(e);
       request.replyTo().tell(StatusReply.error(e));
       return fail(e);
     }
@@ -290,6 +302,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
         commit();
         store.close();
       } catch (StorageFailedException e) {
+        failure.record(e);
         failPendingWrites(e);
       }
     }
@@ -298,6 +311,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
 
   /** The database was invalidated: answer the failed batch, tell the owner, answer all with the failure. */
   private Behavior<Command> fail(StorageFailedException cause) {
+    failure.record(cause);
     getContext().getLog().error("{} failed: {}", database, cause.getMessage());
     failPendingWrites(cause);
     owner.tell(new Failed(database, cause));

@@ -25,6 +25,7 @@ import java.util.TreeMap;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -70,6 +71,15 @@ import org.apache.pekko.pattern.StatusReply;
  * Durable writes flush at once and are answered when their version is persisted; cache-only
  * writes are answered at once and flushed on ensure, passivation, max-dirty, clearMemoryCache or
  * close.
+ *
+ * <h2>Hot reads</h2>
+ *
+ * Every value the entity accepts is published in the workspace's {@link PublishedManifests}, which
+ * the façade reads without a message: a write publishes before it is answered, a load only if it
+ * won its race (INV-4), and a clear, a discard, a failure and the stop unpublish before they are
+ * answered or reported. Reads served there are counted as activity before the entity asks to be
+ * passivated. Before answering anything, the entity checks the workspace's {@link
+ * WorkspaceFailure}: once a gateway has failed, no command succeeds, cached reads included (INV-6).
  *
  * <h2>Lifecycle</h2>
  *
@@ -125,14 +135,24 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
     DISCARD
   }
 
+  /** What an entity shares with the rest of its workspace: where it publishes, how it learns of failure. */
+  public record Workspace(PublishedManifests published, WorkspaceFailure failure) {
+    /** A workspace without hot reads, whose failures reach its entities as backend errors (cluster mode). */
+    public static Workspace unshared() {
+      return new Workspace(PublishedManifests.NONE, new WorkspaceFailure());
+    }
+  }
+
   /** The entity of local mode: stored through the data {@code gateway}, hosted by {@code supervisor}. */
   public static Behavior<StorageCommand> create(
       EntryId id,
       ActorRef<DbGateway.Command> gateway,
       BlobCipher cipher,
       ActorRef<Event> supervisor,
-      Duration passivateAfter) {
-    return create(id, new GatewayManifestBackend(gateway), cipher, EntityHost.supervisor(supervisor), passivateAfter);
+      Duration passivateAfter,
+      Workspace workspace) {
+    return create(id, new GatewayManifestBackend(gateway), cipher, EntityHost.supervisor(supervisor), passivateAfter,
+        workspace);
   }
 
   /** The entity of {@code id}, stored through {@code backend} and run by {@code host}. */
@@ -141,10 +161,11 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
       ManifestBackend backend,
       BlobCipher cipher,
       EntityHost host,
-      Duration passivateAfter) {
+      Duration passivateAfter,
+      Workspace workspace) {
     return Behaviors.setup(context -> Behaviors.withStash(Integer.MAX_VALUE, stash -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(IdleCheck.INSTANCE, idleCheckInterval(passivateAfter));
-      return new ManifestEntity(context, stash, id, backend, cipher, host, passivateAfter);
+      return new ManifestEntity(context, stash, id, backend, cipher, host, passivateAfter, workspace);
     })));
   }
 
@@ -160,6 +181,10 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
   private final EntityHost host;
   private final long passivateAfterNanos;
   private final ActorRef<StatusReply<StorageCommand>> backendReplies;
+  private final PublishedManifests published;
+  private final WorkspaceFailure workspaceFailure;
+  /** What this entity published last, removed only if still its own. */
+  private PublishedManifests.Entry publishedEntry;
 
   private LocalManifest value;
   private boolean known;
@@ -188,8 +213,11 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
       ManifestBackend backend,
       BlobCipher cipher,
       EntityHost host,
-      Duration passivateAfter) {
+      Duration passivateAfter,
+      Workspace workspace) {
     super(context);
+    this.published = workspace.published();
+    this.workspaceFailure = workspace.failure();
     this.stash = stash;
     this.id = id;
     this.backend = backend;
@@ -218,7 +246,35 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
         .onMessageEquals(IdleCheck.INSTANCE, this::onIdleCheck)
         .onMessage(GatewayFailed.class, this::onBackendFailed)
         .onMessage(Fail.class, failure -> fail(failure.cause(), true))
+        .onSignal(PostStop.class, signal -> {
+          unpublish(); // before the host learns that this entity stopped
+          return this;
+        })
         .build();
+  }
+
+  /** {@code accepted} is the entry's value now: reads may be served it without asking. */
+  private void publish(LocalManifest accepted) {
+    if (accepted == null) {
+      unpublish();
+    } else {
+      publishedEntry = published.publish(id, accepted);
+    }
+  }
+
+  private void unpublish() {
+    published.unpublish(id, publishedEntry);
+    publishedEntry = null;
+  }
+
+  /** Answers {@code command} with the workspace's failure, if it failed; whether it did. */
+  private boolean refusedAfterFailure(ManifestCommand command) {
+    StorageException failure = workspaceFailure.forNextCall();
+    if (failure == null) {
+      return false;
+    }
+    Replies.error(command, failure);
+    return true;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -226,6 +282,9 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
 
   private Behavior<StorageCommand> onGet(GetManifest command) {
     touch();
+    if (refusedAfterFailure(command)) {
+      return this;
+    }
     if (known) {
       command.replyTo().tell(value != null
           ? StatusReply.success(value)
@@ -241,10 +300,14 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
 
   private Behavior<StorageCommand> onSet(SetManifest command) {
     touch();
+    if (refusedAfterFailure(command)) {
+      return this;
+    }
     value = command.manifest();
     known = true;
     corrupt = null;
     version++;
+    publish(value);
     pendingRemoved.addAll(command.removedChunkIds());
     reportDirtyState();
     if (command.cacheOnly()) {
@@ -258,6 +321,9 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
 
   private Behavior<StorageCommand> onEnsure(EnsureManifestPersistent command) {
     touch();
+    if (refusedAfterFailure(command)) {
+      return this;
+    }
     flush();
     await(version, command.replyTo());
     return this;
@@ -265,6 +331,9 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
 
   private Behavior<StorageCommand> onClear(ClearManifest command) {
     touch();
+    if (refusedAfterFailure(command)) {
+      return this;
+    }
     if (!known && corrupt == null) {
       stash.stash(command); // whether it exists is in the database
       load();
@@ -276,6 +345,7 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
     }
     // Cached, or stored but unreadable: delete it, with its pending removed chunks, in one write.
     value = null;
+    unpublish();
     known = true;
     corrupt = null;
     version++;
@@ -315,13 +385,18 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
 
   private void discardUnsent() {
     // Writes not yet sent are dropped with their removed ids. Durable writes and ensures were
-    // sent when they arrived, so no waiter depends on what is dropped.
+    // sent when they arrived, so no waiter depends on what is dropped. Reads must not be served
+    // a dropped value: from now on they ask (and the host buffers them for a successor).
+    unpublish();
     pendingRemoved.clear();
     version = sentVersion;
     reportedDirty = false; // the host forgot this entry's dirty state when it asked
   }
 
   private Behavior<StorageCommand> onIdleCheck() {
+    if (published.takeReadMark(id, PublishedManifests.READ_SINCE_IDLE_CHECK)) {
+      touch(); // reads served from the published value count as activity
+    }
     if (!idleReported && stopping == Stopping.NO && System.nanoTime() - lastActivityNanos >= passivateAfterNanos) {
       idleReported = true;
       host.passivate(getContext().getSelf(), id);
@@ -350,6 +425,7 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
         try {
           value = decode(loaded.sealed().get());
           known = true;
+          publish(value);
         } catch (CorruptEntryException e) {
           getContext().getLog().warn("manifest {} is corrupt: {}", id, e.getMessage());
           corrupt = e;
@@ -393,11 +469,13 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
 
   private Behavior<StorageCommand> onFlushed(ManifestBackend.Flushed flushed) {
     persistedVersion = Math.max(persistedVersion, flushed.version());
-    answerWaiters();
     if (version > persistedVersion) {
       reportedDirty = false; // still dirty after a flush: tell the supervisor again, it may flush it again
     }
+    // The host hears "clean" before the writers hear "done": whatever a writer asks the host next
+    // (stats, need-sync) is ordered after it.
     reportDirtyState();
+    answerWaiters();
     return stopIfDone();
   }
 
@@ -464,6 +542,7 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
    * command with the failure. Nothing is ever written again (INV-6).
    */
   private Behavior<StorageCommand> fail(StorageException cause, boolean stopNow) {
+    unpublish();
     waiters.values().forEach(replies -> replies.forEach(replyTo -> replyTo.tell(StatusReply.error(cause))));
     waiters.clear();
     Behavior<StorageCommand> failing = failing(cause);

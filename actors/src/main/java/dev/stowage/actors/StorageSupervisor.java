@@ -102,7 +102,8 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   /** What the supervisor tells whoever spawned it. */
   public sealed interface Lifecycle extends WorkspaceRegistry.Command permits Opened, OpenFailed, Closing, Released {}
 
-  public record Opened(Path dir) implements Lifecycle {}
+  /** Open; {@code readPath} is what the façade may read without asking (hot manifests, failure). */
+  public record Opened(Path dir, ManifestEntity.Workspace readPath) implements Lifecycle {}
 
   /** Could not open; both files are released already. */
   public record OpenFailed(Path dir, StorageException cause) implements Lifecycle {}
@@ -188,6 +189,9 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   private final ActorRef<StatusReply<Done>> gatewayCloseReplies;
   private final InOrder toData = new InOrder();
   private final InOrder toCache = new InOrder();
+  /** Shared with the entities, the gateways and the façade: hot values, and whether the workspace failed. */
+  private final ManifestEntity.Workspace shared = new ManifestEntity.Workspace(
+      PublishedManifests.create(), new WorkspaceFailure());
 
   private Phase phase = Phase.OPENING;
   private int gatewaysOpened;
@@ -231,12 +235,12 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
     this.data = context.spawn(
         DbGateway.create("workspace '" + workspaceId + "' data database",
             () -> DataStore.open(dir, settings.durability(), cipher),
-            settings.maxBatch(), settings.maxDelay(), gatewayEvents),
+            settings.maxBatch(), settings.maxDelay(), gatewayEvents, shared.failure()),
         "data", pinned);
     this.cache = context.spawn(
         DbGateway.create("workspace '" + workspaceId + "' cache database",
             () -> CacheStore.open(dir, settings.durability(), cipher, settings.blockLimit()),
-            settings.maxBatch(), settings.maxDelay(), gatewayEvents),
+            settings.maxBatch(), settings.maxDelay(), gatewayEvents, shared.failure()),
         "cache", pinned);
   }
 
@@ -338,7 +342,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
 
   private EntitySlot spawn(EntryId id) {
     ActorRef<StorageCommand> ref = getContext().spawn(
-        ManifestEntity.create(id, data, cipher, getContext().getSelf().narrow(), settings.passivateAfter()),
+        ManifestEntity.create(id, data, cipher, getContext().getSelf().narrow(), settings.passivateAfter(), shared),
         "m-" + id);
     getContext().watchWith(ref, new EntityStopped(id));
     EntitySlot slot = new EntitySlot(ref);
@@ -347,16 +351,37 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
     return slot;
   }
 
-  /** Passivates least recently used entities until every waiting id will have a slot. */
+  /**
+   * Passivates least recently used entities until every waiting id will have a slot. An entity
+   * whose published value served reads since it was last considered gets a second chance: those
+   * reads never passed through here, so the order alone does not know them.
+   */
   private void makeRoom() {
-    int needed = waitingForSlot.size() - stoppingEntities;
-    for (Iterator<EntryId> lru = leastRecentlyUsed.iterator(); needed > 0 && lru.hasNext(); ) {
-      EntitySlot slot = entities.get(lru.next());
-      if (!slot.stopping) {
-        stop(slot, ManifestEntity.Control.FLUSH_AND_STOP);
-        needed--;
-      }
+    int needed = makeRoom(waitingForSlot.size() - stoppingEntities, true);
+    if (needed > 0) {
+      makeRoom(needed, false); // every candidate was read meanwhile: the least recently used of them go
     }
+  }
+
+  /** One pass over the LRU order; returns how many slots are still needed. */
+  private int makeRoom(int needed, boolean secondChance) {
+    List<EntryId> readMeanwhile = new ArrayList<>();
+    for (Iterator<EntryId> lru = leastRecentlyUsed.iterator(); needed > 0 && lru.hasNext(); ) {
+      EntryId id = lru.next();
+      EntitySlot slot = entities.get(id);
+      if (slot.stopping) {
+        continue;
+      }
+      if (secondChance && shared.published().takeReadMark(id, PublishedManifests.READ_SINCE_LRU_CHECK)) {
+        lru.remove();
+        readMeanwhile.add(id);
+        continue;
+      }
+      stop(slot, ManifestEntity.Control.FLUSH_AND_STOP);
+      needed--;
+    }
+    leastRecentlyUsed.addAll(readMeanwhile); // most recently used now
+    return needed;
   }
 
   private void stop(EntitySlot slot, ManifestEntity.Control how) {
@@ -701,7 +726,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
     if (++gatewaysOpened == 2 && phase == Phase.OPENING) {
       phase = Phase.OPEN;
       getContext().getLog().info("workspace '{}' open in {}", workspaceId, dir);
-      owner.tell(new Opened(dir));
+      owner.tell(new Opened(dir, shared));
       if (!closeWaiters.isEmpty()) {
         beginClose();
       }
@@ -717,6 +742,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
     boolean opening = phase == Phase.OPENING;
     phase = Phase.FAILED;
     failure = cause;
+    shared.failure().record(cause);
     if (!opening) {
       getContext().getLog().error("workspace '{}' failed and is closed: {}", workspaceId, cause.getMessage());
     }

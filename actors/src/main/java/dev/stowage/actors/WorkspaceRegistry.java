@@ -130,7 +130,7 @@ final class WorkspaceRegistry extends AbstractBehavior<WorkspaceRegistry.Command
     Workspace workspace = workspaces.get(opened.dir());
     workspace.state = State.OPEN;
     workspace.storage = new ActorWorkspaceStorage(
-        workspace.id, workspace.supervisor, getContext().getSystem().scheduler(), workspace.settings);
+        workspace.id, workspace.supervisor, getContext().getSystem().scheduler(), workspace.settings, opened.readPath());
     workspace.waiting.forEach(open -> open.replyTo().tell(StatusReply.success(workspace.storage)));
     workspace.waiting.clear();
     return this;

@@ -39,7 +39,8 @@ class DbGatewayTest {
 
   private ActorRef<DbGateway.Command> gateway(Path dir, int maxBatch, Duration maxDelay, ActorRef<DbGateway.Event> events) {
     return testKit.spawn(
-        DbGateway.create("test data", () -> DataStore.open(dir, Durability.NORMAL, cipher), maxBatch, maxDelay, events),
+        DbGateway.create("test data", () -> DataStore.open(dir, Durability.NORMAL, cipher), maxBatch, maxDelay, events,
+            new WorkspaceFailure()),
         DispatcherSelector.fromConfig("stowage.gateway-dispatcher"));
   }
 

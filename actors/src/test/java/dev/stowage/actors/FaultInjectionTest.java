@@ -96,6 +96,29 @@ class FaultInjectionTest {
   }
 
   @Test
+  @DisplayName("INV-6: once a call has failed with StorageFailedException, no cached manifest is served any more")
+  void afterAFailureCachedReadsFailToo() throws Exception {
+    for (int round = 0; round < 10; round++) { // the old race lost about half the time: ten rounds catch it
+      String name = "cached-" + round;
+      WorkspaceStorage storage = open(name);
+      Map<EntryId, LocalManifest> cached = writeManifests(storage, 20, 1);
+      cached.forEach((id, manifest) -> assertThat(result(storage.getManifest(id))).isEqualTo(manifest));
+      deleteRecursively(base.resolve(name));
+
+      EntryId id = EntryId.random();
+      assertThat(failure(storage.setManifest(id, folder(id, 1)))).isInstanceOf(StorageFailedException.class);
+
+      for (EntryId cachedId : cached.keySet()) {
+        assertThat(failure(storage.getManifest(cachedId))).as("round %d: a cached read after the failure", round)
+            .isInstanceOf(StorageFailedException.class);
+      }
+      assertThat(failure(storage.setManifest(id, folder(id, 2), true, Set.of())))
+          .as("a cache-only write after the failure").isInstanceOf(StorageFailedException.class);
+      assertThat(failure(storage.close())).isInstanceOf(StorageFailedException.class);
+    }
+  }
+
+  @Test
   @DisplayName("INV-6: a database made read-only (immutable) cannot be opened for writing: a clear StorageFailedException; nothing lost")
   void readOnlyFilesAreAClearErrorAtOpen() throws Exception {
     WorkspaceStorage storage = open("readonly");

@@ -8,6 +8,7 @@ import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.EntryMissingException;
 import dev.stowage.protocol.FolderManifest;
 import dev.stowage.protocol.LocalManifest;
+import dev.stowage.protocol.StorageClosedException;
 import dev.stowage.storage.LocalKey;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -114,6 +115,57 @@ class LinearizabilityTest {
     }
     long operations = histories.values().stream().mapToLong(List::size).sum();
     assertThat(operations).isGreaterThan((long) CLIENTS * OPS_PER_CLIENT);
+  }
+
+  @ParameterizedTest(name = "seed {0}")
+  @ValueSource(longs = {5, 77})
+  @DisplayName("INV-10, INV-17: reads racing close return the last write or StorageClosedException, and only the latter once close completed")
+  void readsRacingCloseNeverSeeAnythingElse(long seed, @TempDir Path dir) throws Exception {
+    WorkspaceStorage storage = Await.result(Stowage.open(testKit.system(), "lin-close", LocalKey.generate(),
+        TestSettings.in(dir, "stowage { entity.max-active = 8 }")));
+    List<EntryId> keys = new ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      EntryId key = EntryId.random();
+      keys.add(key);
+      Await.result(storage.setManifest(key, manifest(key, 100 + i), i % 2 == 0, Set.of()));
+      Await.result(storage.getManifest(key));
+    }
+    long[] closedAt = {Long.MAX_VALUE};
+    ExecutorService readers = Executors.newFixedThreadPool(4);
+    List<Future<Integer>> reading = new ArrayList<>();
+    for (int r = 0; r < 4; r++) {
+      Random random = new Random(seed * 31 + r);
+      reading.add(readers.submit(() -> {
+        int afterClose = 0;
+        while (afterClose < 200) {
+          int index = random.nextInt(keys.size());
+          long invoke = System.nanoTime();
+          Timed<LocalManifest> read = timed(storage.getManifest(keys.get(index))).join();
+          boolean closedBefore;
+          synchronized (closedAt) {
+            closedBefore = invoke > closedAt[0];
+          }
+          if (closedBefore) {
+            afterClose++;
+            assertThat(read.error).as("a read invoked after close completed").isInstanceOf(StorageClosedException.class);
+          } else if (read.error == null) {
+            assertThat(read.value().baseVersion()).isEqualTo(100 + index);
+          } else {
+            assertThat(read.error).isInstanceOf(StorageClosedException.class);
+          }
+        }
+        return afterClose;
+      }));
+    }
+    LockSupport.parkNanos(20_000_000L); // the readers are reading
+    Await.result(storage.close());
+    synchronized (closedAt) {
+      closedAt[0] = System.nanoTime();
+    }
+    for (Future<Integer> reader : reading) {
+      assertThat(reader.get(1, TimeUnit.MINUTES)).isEqualTo(200);
+    }
+    readers.shutdown();
   }
 
   private void runOne(WorkspaceStorage storage, EntryId key, Random random, AtomicLong writeIds, List<Op> history) {

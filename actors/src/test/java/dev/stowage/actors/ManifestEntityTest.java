@@ -55,12 +55,14 @@ class ManifestEntityTest {
   private TestProbe<DbGateway.Command> gateway;
   private TestProbe<ManifestEntity.Event> supervisor;
   private final EntryId id = EntryId.random();
+  private ManifestEntity.Workspace workspace;
 
   @BeforeEach
   void setUp() {
     store = DataStore.open(dir.resolve(EntryId.random().toString()), Durability.NORMAL, cipher);
     gateway = testKit.createTestProbe();
     supervisor = testKit.createTestProbe();
+    workspace = new ManifestEntity.Workspace(PublishedManifests.create(), new WorkspaceFailure());
   }
 
   @AfterEach
@@ -69,7 +71,7 @@ class ManifestEntityTest {
   }
 
   private ActorRef<StorageCommand> entity(Duration passivateAfter) {
-    return testKit.spawn(ManifestEntity.create(id, gateway.ref(), cipher, supervisor.ref(), passivateAfter));
+    return testKit.spawn(ManifestEntity.create(id, gateway.ref(), cipher, supervisor.ref(), passivateAfter, workspace));
   }
 
   private ActorRef<StorageCommand> entity() {
@@ -357,5 +359,133 @@ class ManifestEntityTest {
     assertThat(reader.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
     watcher.expectTerminated(entity);
     gateway.expectNoMessage(Duration.ofMillis(50));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The published values (hot reads without a message)
+
+  @Test
+  @DisplayName("INV-17: a write is published before it is answered, durable or cache-only")
+  void aWriteIsPublishedBeforeItIsAnswered() {
+    ActorRef<StorageCommand> entity = entity();
+    TestProbe<StatusReply<Done>> writer = testKit.createTestProbe();
+
+    entity.tell(new SetManifest(id, folder(1, "cached"), true, Set.of(), writer.ref()));
+    writer.expectMessage(StatusReply.ack());
+    assertThat(workspace.published().read(id)).isEqualTo(folder(1, "cached"));
+
+    entity.tell(new SetManifest(id, folder(2, "durable"), false, Set.of(), writer.ref()));
+    DbGateway.Execute<DataStore, StorageCommand> flush = nextRequest(); // accepted, not yet committed
+    assertThat(workspace.published().read(id)).isEqualTo(folder(2, "durable"));
+    complete(flush);
+    writer.expectMessage(StatusReply.ack());
+  }
+
+  @Test
+  @DisplayName("INV-4: a load that lost its race to a write publishes nothing; one that won publishes the row")
+  void onlyALoadThatWonItsRaceIsPublished() {
+    storeRow(folder(1, "old"));
+    ActorRef<StorageCommand> entity = entity();
+    TestProbe<StatusReply<LocalManifest>> reader = testKit.createTestProbe();
+    TestProbe<StatusReply<Done>> writer = testKit.createTestProbe();
+
+    entity.tell(new GetManifest(id, reader.ref()));
+    DbGateway.Execute<DataStore, StorageCommand> load = nextRequest();
+    assertThat(workspace.published().read(id)).as("nothing accepted while loading").isNull();
+    entity.tell(new SetManifest(id, folder(2, "newer"), true, Set.of(), writer.ref()));
+    writer.expectMessage(StatusReply.ack());
+    complete(load);
+
+    assertThat(reader.receiveMessage().getValue()).isEqualTo(folder(2, "newer"));
+    assertThat(workspace.published().read(id)).isEqualTo(folder(2, "newer"));
+
+    EntryId other = EntryId.random();
+    FolderManifest stored = new FolderManifest(other, parent, 7, false, Instant.EPOCH, Map.of());
+    store.database().begin();
+    store.vlobs().put(other, 7, false, cipher.seal(other, ManifestCodec.encode(stored)));
+    store.database().commit();
+    ActorRef<StorageCommand> second = testKit.spawn(
+        ManifestEntity.create(other, gateway.ref(), cipher, supervisor.ref(), Duration.ofMinutes(10), workspace));
+    second.tell(new GetManifest(other, reader.ref()));
+    complete(nextRequest());
+    assertThat(reader.receiveMessage().getValue()).isEqualTo(stored);
+    assertThat(workspace.published().read(other)).isEqualTo(stored);
+  }
+
+  @Test
+  @DisplayName("INV-14: a clear unpublishes before it is answered; a discard before the stop")
+  void clearAndDiscardUnpublish() {
+    ActorRef<StorageCommand> entity = entity();
+    TestProbe<StatusReply<Done>> client = testKit.createTestProbe();
+    entity.tell(new SetManifest(id, folder(1, "a"), true, Set.of(), client.ref()));
+    client.expectMessage(StatusReply.ack());
+
+    entity.tell(new ClearManifest(id, client.ref()));
+    DbGateway.Execute<DataStore, StorageCommand> delete = nextRequest(); // in flight
+    assertThat(workspace.published().read(id)).isNull();
+    complete(delete);
+    client.expectMessage(StatusReply.ack());
+
+    entity.tell(new SetManifest(id, folder(2, "dropped"), true, Set.of(), client.ref()));
+    client.expectMessage(StatusReply.ack());
+    assertThat(workspace.published().read(id)).isEqualTo(folder(2, "dropped"));
+    TestProbe<Object> watcher = testKit.createTestProbe();
+    entity.tell(ManifestEntity.Control.DISCARD_AND_STOP);
+    watcher.expectTerminated(entity);
+    assertThat(workspace.published().read(id)).as("INV-11: a discarded value is never served").isNull();
+    assertThat(workspace.published().size()).isZero();
+  }
+
+  @Test
+  @DisplayName("INV-18: a stopping entity serves its value until it stops, and unpublishes before its host hears of the stop")
+  void aStoppedEntityHasNothingPublished() {
+    ActorRef<StorageCommand> entity = entity();
+    TestProbe<StatusReply<Done>> client = testKit.createTestProbe();
+    entity.tell(new SetManifest(id, folder(1, "a"), true, Set.of(), client.ref()));
+    client.expectMessage(StatusReply.ack());
+    TestProbe<Object> watcher = testKit.createTestProbe();
+
+    entity.tell(ManifestEntity.Control.FLUSH_AND_STOP);
+    DbGateway.Execute<DataStore, StorageCommand> flush = nextRequest();
+    assertThat(workspace.published().read(id)).as("still the accepted value while its flush runs")
+        .isEqualTo(folder(1, "a"));
+    complete(flush);
+    watcher.expectTerminated(entity); // Terminated is delivered after PostStop, which unpublished
+    assertThat(workspace.published().read(id)).isNull();
+  }
+
+  @Test
+  @DisplayName("INV-6: once the workspace failed, a cached value is not served, and nothing is accepted")
+  void aFailedWorkspaceRefusesCachedReads() {
+    ActorRef<StorageCommand> entity = entity();
+    TestProbe<StatusReply<Done>> writer = testKit.createTestProbe();
+    TestProbe<StatusReply<LocalManifest>> reader = testKit.createTestProbe();
+    entity.tell(new SetManifest(id, folder(1, "cached"), true, Set.of(), writer.ref()));
+    writer.expectMessage(StatusReply.ack());
+
+    workspace.failure().record(new StorageFailedException("the data database failed"));
+
+    entity.tell(new GetManifest(id, reader.ref()));
+    assertThat(reader.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
+    entity.tell(new SetManifest(id, folder(2, "later"), true, Set.of(), writer.ref()));
+    assertThat(writer.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
+    gateway.expectNoMessage(Duration.ofMillis(50));
+  }
+
+  @Test
+  void readsServedFromThePublishedValueKeepTheEntityFromPassivating() {
+    ActorRef<StorageCommand> entity = entity(Duration.ofMillis(200));
+    TestProbe<StatusReply<Done>> writer = testKit.createTestProbe();
+    entity.tell(new SetManifest(id, folder(1, "hot"), true, Set.of(), writer.ref()));
+    writer.expectMessage(StatusReply.ack());
+    supervisor.expectMessageClass(ManifestEntity.Dirty.class);
+
+    long until = System.nanoTime() + Duration.ofMillis(600).toNanos();
+    while (System.nanoTime() < until) {
+      assertThat(workspace.published().read(id)).isNotNull(); // reads that never reach the entity
+      java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
+    }
+    supervisor.expectNoMessage(Duration.ofMillis(10)); // no Idle while read
+    supervisor.expectMessage(Duration.ofSeconds(2), new ManifestEntity.Idle(id)); // idle once the reads stop
   }
 }

@@ -103,7 +103,7 @@ final class ClusterNode implements Extension {
           ClusterStorageSupervisor.create(workspaceId, key, storageSettings, this, opened),
           "stowage-cluster-" + spawned.incrementAndGet(), Props.empty());
       CompletableFuture<WorkspaceStorage> storage = opened.thenApply(done -> new ActorWorkspaceStorage(
-          workspaceId, supervisor, system.scheduler(), storageSettings));
+          workspaceId, supervisor, system.scheduler(), storageSettings, ManifestEntity.Workspace.unshared()));
       storage.whenComplete((ok, error) -> {
         if (error != null) {
           open.remove(workspaceId);
@@ -135,7 +135,8 @@ final class ClusterNode implements Extension {
               workspace.supervisor().tell(event);
             }
           });
-          return ManifestEntity.create(id, backend, cipher, host, storageSettings.passivateAfter());
+          return ManifestEntity.create(id, backend, cipher, host, storageSettings.passivateAfter(),
+              ManifestEntity.Workspace.unshared());
         })
         .withStopMessage(ManifestEntity.Control.FLUSH_AND_STOP));
   }
