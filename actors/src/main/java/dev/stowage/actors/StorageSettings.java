@@ -28,6 +28,7 @@ import java.util.function.Function;
  * @param maxBatch most writes per commit ({@code stowage.group-commit.max-batch})
  * @param maxDelay longest a write waits for its commit ({@code stowage.group-commit.max-delay})
  * @param gatewayDispatcher config path of the pinned gateway dispatcher
+ * @param dispatcher config path of the dispatcher of the supervisors and manifest entities
  */
 public record StorageSettings(
     Path baseDir,
@@ -42,12 +43,14 @@ public record StorageSettings(
     int maxActive,
     int maxBatch,
     Duration maxDelay,
-    String gatewayDispatcher) {
+    String gatewayDispatcher,
+    String dispatcher) {
 
   /** Largest payload SQLite stores comfortably in one row (its default limit is 1e9 bytes). */
   public static final int MAX_PAYLOAD = 512 << 20;
 
   private static final String GATEWAY_DISPATCHER = "stowage.gateway-dispatcher";
+  private static final String DISPATCHER = "stowage.dispatcher";
 
   public StorageSettings {
     require(baseDir != null, "stowage.base-dir", "must be set");
@@ -67,6 +70,7 @@ public record StorageSettings(
     require(maxDelay != null && !maxDelay.isNegative(), "stowage.group-commit.max-delay",
         "must not be negative, got " + maxDelay);
     require(gatewayDispatcher != null && !gatewayDispatcher.isBlank(), GATEWAY_DISPATCHER, "must be set");
+    require(dispatcher != null && !dispatcher.isBlank(), DISPATCHER, "must be set");
   }
 
   /**
@@ -92,17 +96,18 @@ public record StorageSettings(
         read(config, "stowage.entity.max-active", config::getInt),
         read(config, "stowage.group-commit.max-batch", config::getInt),
         read(config, "stowage.group-commit.max-delay", config::getDuration),
-        gatewayDispatcher(config));
+        gatewayDispatcher(config),
+        dispatcher(config));
   }
 
   public StorageSettings withBaseDir(Path baseDir) {
     return new StorageSettings(baseDir, cacheSize, blockSize, maxChunkSize, vacuumThreshold, durability,
-        askTimeout, maxDirty, passivateAfter, maxActive, maxBatch, maxDelay, gatewayDispatcher);
+        askTimeout, maxDirty, passivateAfter, maxActive, maxBatch, maxDelay, gatewayDispatcher, dispatcher);
   }
 
   public StorageSettings withDurability(Durability durability) {
     return new StorageSettings(baseDir, cacheSize, blockSize, maxChunkSize, vacuumThreshold, durability,
-        askTimeout, maxDirty, passivateAfter, maxActive, maxBatch, maxDelay, gatewayDispatcher);
+        askTimeout, maxDirty, passivateAfter, maxActive, maxBatch, maxDelay, gatewayDispatcher, dispatcher);
   }
 
   /** How many blocks the cache keeps: {@code cache-size / block-size}. */
@@ -128,6 +133,14 @@ public record StorageSettings(
     // One thread per gateway for the gateway's whole life is what makes one connection, one thread.
     require("PinnedDispatcher".equals(type), GATEWAY_DISPATCHER + ".type", "must be PinnedDispatcher, got " + type);
     return GATEWAY_DISPATCHER;
+  }
+
+  private static String dispatcher(Config config) {
+    String type = read(config, DISPATCHER + ".type", config::getString);
+    // Entities and supervisors are many actors sharing a few threads; a pinned dispatcher would give
+    // each of them a thread of its own.
+    require(!"PinnedDispatcher".equals(type), DISPATCHER + ".type", "must be a shared dispatcher, got " + type);
+    return DISPATCHER;
   }
 
   private static int bytesAsInt(Config config, String key) {

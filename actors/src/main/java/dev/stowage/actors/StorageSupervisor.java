@@ -187,6 +187,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   private final ActorRef<DbGateway.Command> data;
   private final ActorRef<DbGateway.Command> cache;
   private final ActorRef<StatusReply<Done>> gatewayCloseReplies;
+  private final DispatcherSelector entityDispatcher;
   private final InOrder toData = new InOrder();
   private final InOrder toCache = new InOrder();
   /** Shared with the entities, the gateways and the façade: hot values, and whether the workspace failed. */
@@ -228,6 +229,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
     this.cipher = new BlobCipher(key);
     this.owner = owner;
     this.executor = context.getExecutionContext();
+    this.entityDispatcher = DispatcherSelector.fromConfig(settings.dispatcher());
     this.gatewayCloseReplies = (ActorRef) context.messageAdapter(StatusReply.class,
         reply -> new GatewayClosed(reply.isError() ? reply.getError() : null));
     ActorRef<DbGateway.Event> gatewayEvents = context.getSelf().narrow();
@@ -343,7 +345,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   private EntitySlot spawn(EntryId id) {
     ActorRef<StorageCommand> ref = getContext().spawn(
         ManifestEntity.create(id, data, cipher, getContext().getSelf().narrow(), settings.passivateAfter(), shared),
-        "m-" + id);
+        "m-" + id, entityDispatcher);
     getContext().watchWith(ref, new EntityStopped(id));
     EntitySlot slot = new EntitySlot(ref);
     entities.put(id, slot);

@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -120,7 +121,7 @@ final class WorkspaceRegistry extends AbstractBehavior<WorkspaceRegistry.Command
     ActorRef<StorageCommand> supervisor = getContext().spawn(
         StorageSupervisor.create(open.workspaceId(), open.key(), open.settings().withBaseDir(dir.getParent()),
             getContext().getSelf().narrow()),
-        "workspace-" + (++spawned));
+        "workspace-" + (++spawned), DispatcherSelector.fromConfig(open.settings().dispatcher()));
     Workspace workspace = new Workspace(open.workspaceId(), open.key(), open.settings(), supervisor);
     workspace.waiting.add(open);
     workspaces.put(dir, workspace);

@@ -6,7 +6,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -50,6 +54,14 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Only these workloads: W1, W2, W3, W4, W5, W6.")
   List<String> workloads;
 
+  @Option(names = "--scenarios", split = ",", paramLabel = "S",
+      description = "Only these rows, e.g. W1-64,W2-8 (for profiling one scenario: W1 runs only the selected cases).")
+  List<String> scenarios;
+
+  @Option(names = "--measure", paramLabel = "SECONDS",
+      description = "Length of each timed measurement, overriding the profile's (e.g. 30 for a steadier number).")
+  Integer measureSeconds;
+
   @Option(names = "--no-memory", description = "Skip the memory run (1,000,000 manifests; 50,000 with --quick).")
   boolean noMemory;
 
@@ -66,11 +78,14 @@ public final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     BenchProfile chosen = profile != null ? BenchProfile.named(profile) : quick ? BenchProfile.quick() : BenchProfile.full();
+    if (measureSeconds != null) {
+      chosen = chosen.measuring(Duration.ofSeconds(measureSeconds));
+    }
     if (jmh) {
       return JmhLauncher.run(quick);
     }
     Path dir = workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir"));
-    BenchContext context = new BenchContext(chosen, dir, System.err);
+    BenchContext context = new BenchContext(chosen, dir, System.err, selectedScenarios());
     BenchRunner runner = new BenchRunner(context, selectedSystems(), selectedWorkloads(), !noMemory);
     BenchReport report = runner.run(commandLine(chosen));
     String rendered = MarkdownReport.render(report);
@@ -110,6 +125,20 @@ public final class BenchCommand implements Callable<Integer> {
     return selected;
   }
 
+  private Predicate<String> selectedScenarios() {
+    if (scenarios == null || scenarios.isEmpty()) {
+      return scenario -> true;
+    }
+    Set<String> wanted = new HashSet<>();
+    for (String token : scenarios) {
+      String key = Scenarios.DESCRIPTIONS.keySet().stream().filter(k -> k.equalsIgnoreCase(token.trim())).findFirst()
+          .orElseThrow(() -> new IllegalArgumentException(
+              "unknown scenario '" + token + "' (" + String.join(", ", Scenarios.DESCRIPTIONS.keySet()) + ")"));
+      wanted.add(key);
+    }
+    return wanted::contains;
+  }
+
   private List<Workload> selectedWorkloads() {
     if (workloads == null || workloads.isEmpty()) {
       return Workload.all();
@@ -139,6 +168,12 @@ public final class BenchCommand implements Callable<Integer> {
     }
     if (workloads != null) {
       parts.addAll(Arrays.asList("--workloads", String.join(",", workloads)));
+    }
+    if (measureSeconds != null) {
+      parts.addAll(Arrays.asList("--measure", measureSeconds.toString()));
+    }
+    if (scenarios != null) {
+      parts.addAll(Arrays.asList("--scenarios", String.join(",", scenarios)));
     }
     if (cluster) {
       parts.add("--cluster");

@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
@@ -15,14 +16,26 @@ public final class BenchContext {
   private final BenchProfile profile;
   private final Path workDir;
   private final PrintStream log;
+  private final Predicate<String> scenarios;
 
   /**
    * @param workDir where each target gets its own fresh temporary directory (deleted after use)
+   * @param scenarios the result rows wanted (see {@link #wants})
    */
-  public BenchContext(BenchProfile profile, Path workDir, PrintStream log) {
+  public BenchContext(BenchProfile profile, Path workDir, PrintStream log, Predicate<String> scenarios) {
     this.profile = profile;
     this.workDir = workDir;
     this.log = log;
+    this.scenarios = scenarios;
+  }
+
+  public BenchContext(BenchProfile profile, Path workDir, PrintStream log) {
+    this(profile, workDir, log, scenario -> true);
+  }
+
+  /** Whether the row {@code scenario} is wanted: workloads skip the cases nobody asked for. */
+  public boolean wants(String scenario) {
+    return scenarios.test(scenario);
   }
 
   public BenchProfile profile() {

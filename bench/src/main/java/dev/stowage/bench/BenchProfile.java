@@ -51,6 +51,12 @@ public record BenchProfile(
         8, 200, 16 << 10, 8, 16, 4 << 10, 5, 20, 2_000, 200);
   }
 
+  /** This profile with timed measurements of {@code length} instead. */
+  public BenchProfile measuring(Duration length) {
+    return new BenchProfile(name, jitWarmup, warmup, length, keysPerWriter, hotKeys, blockBytes, blockLimit,
+        blockWritesPastLimit, chunkBytes, ensureEvery, vacuumChunks, memoryManifests, memoryMaxActive);
+  }
+
   /** The profile called {@code name}: full, quick or tiny. */
   public static BenchProfile named(String name) {
     return switch (name) {

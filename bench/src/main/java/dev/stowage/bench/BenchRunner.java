@@ -50,7 +50,8 @@ public final class BenchRunner {
         }
         long start = System.nanoTime();
         try {
-          List<Result> produced = workload.run(system, context);
+          List<Result> produced = workload.run(system, context).stream()
+              .filter(result -> context.wants(result.scenario())).toList();
           produced.forEach(this::print);
           results.addAll(produced);
         } catch (Exception | Error e) {

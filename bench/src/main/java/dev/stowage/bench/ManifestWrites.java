@@ -32,7 +32,7 @@ final class ManifestWrites implements Workload {
     BenchProfile profile = context.profile();
     List<Result> results = new ArrayList<>();
     for (Case c : CASES) {
-      if (SystemKind.cluster().contains(system) && c.durability() == Durability.FULL) {
+      if (!context.wants(c.scenario()) || SystemKind.cluster().contains(system) && c.durability() == Durability.FULL) {
         continue; // durability is PostgreSQL's setting there, not Stowage's
       }
       List<List<Manifests.Keyed>> perWriter = new ArrayList<>();

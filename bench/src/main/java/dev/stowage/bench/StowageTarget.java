@@ -37,7 +37,10 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 final class StowageTarget implements BenchTarget {
   private static final Duration CLOSE_TIMEOUT = Duration.ofMinutes(2);
   private static final Duration FORMING = Duration.ofSeconds(60);
-  /** Runs a callback on the thread that completed the stage (a Pekko dispatcher thread; callbacks are tiny). */
+  /**
+   * Runs a callback on the thread that completed the stage. The façade's stages are plain
+   * CompletableFutures completed on an actor system thread, and the harness's callbacks are tiny.
+   */
   private static final Executor DIRECT = Runnable::run;
 
   private final AutoCloseable nodes;
@@ -125,49 +128,49 @@ final class StowageTarget implements BenchTarget {
 
   @Override
   public CompletionStage<?> setManifest(EntryId id, LocalManifest manifest) {
-    return plain(via(id).setManifest(id, manifest));
+    return via(id).setManifest(id, manifest);
   }
 
   @Override
   public CompletionStage<?> setManifestCacheOnly(EntryId id, LocalManifest manifest, Set<ChunkId> removed) {
-    return plain(via(id).setManifest(id, manifest, true, removed));
+    return via(id).setManifest(id, manifest, true, removed);
   }
 
   @Override
   public CompletionStage<?> ensurePersistent(EntryId id) {
-    return plain(via(id).ensureManifestPersistent(id));
+    return via(id).ensureManifestPersistent(id);
   }
 
   @Override
   public CompletionStage<?> getManifest(EntryId id) {
-    return plain(orNullIfMissing(via(id).getManifest(id)));
+    return orNullIfMissing(via(id).getManifest(id));
   }
 
   @Override
   public CompletionStage<?> setChunk(ChunkId id, byte[] data) {
-    return plain(via(id).setChunk(id, data));
+    return via(id).setChunk(id, data);
   }
 
   @Override
   public CompletionStage<?> setBlock(ChunkId id, byte[] data) {
-    return plain(blocks().setBlock(id, data));
+    return blocks().setBlock(id, data);
   }
 
   @Override
   public CompletionStage<?> getBlock(ChunkId id) {
-    return plain(orNullIfMissing(blocks().getBlock(id)));
+    return orNullIfMissing(blocks().getBlock(id));
   }
 
   @Override
   public CompletionStage<?> clearMemoryCache() {
-    return plain(CompletableFuture.allOf(storages.stream()
+    return CompletableFuture.allOf(storages.stream()
         .map(storage -> storage.clearMemoryCache(true).toCompletableFuture())
-        .toArray(CompletableFuture[]::new)));
+        .toArray(CompletableFuture[]::new));
   }
 
   @Override
   public CompletionStage<?> runVacuum() {
-    return plain(storages.get(0).runVacuum());
+    return storages.get(0).runVacuum();
   }
 
   @Override
@@ -189,25 +192,6 @@ final class StowageTarget implements BenchTarget {
     } finally {
       nodes.close();
     }
-  }
-
-  /**
-   * The same outcome as a plain {@link CompletableFuture}. The façade's stages are Scala-backed
-   * ({@code FutureConvertersImpl.CF}), which turn every non-async method ({@code thenApply}, {@code
-   * handle}, …) into its {@code *Async} form on the common pool — and on a machine with 2 cores the
-   * common pool is thread-per-task: one new thread per callback. The harness chains callbacks
-   * (W5's edit, the read checks), so it adapts each stage once, here, with a direct executor.
-   */
-  private static <T> CompletableFuture<T> plain(CompletionStage<T> stage) {
-    CompletableFuture<T> plain = new CompletableFuture<>();
-    stage.whenCompleteAsync((value, e) -> {
-      if (e != null) {
-        plain.completeExceptionally(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
-      } else {
-        plain.complete(value);
-      }
-    }, DIRECT);
-    return plain;
   }
 
   /** A miss is an answer here, not an error: the stage completes with null. */
