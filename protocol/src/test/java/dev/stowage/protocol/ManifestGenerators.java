@@ -7,7 +7,7 @@ import static org.quicktheories.generators.SourceDSL.longs;
 import static org.quicktheories.generators.SourceDSL.maps;
 
 import java.time.Instant;
-import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.quicktheories.core.Gen;
 import org.quicktheories.generators.Generate;
@@ -15,9 +15,9 @@ import org.quicktheories.generators.Generate;
 /**
  * Random manifests for property tests: every type, extreme values, unicode names, empty lists.
  *
- * <p>Generators built from others (a lambda over the same randomness source) shrink with no
- * shrinker of their own: QuickTheories shrinks the random draws a value was made from, so a failing
- * manifest is reported as a small one (few chunks, short names, zero versions).
+ * <p>Generators zipped from others shrink with no shrinker of their own: QuickTheories shrinks the
+ * random draws a value was made from, so a failing manifest is reported as a small one (few
+ * chunks, short names, zero versions).
  */
 final class ManifestGenerators {
   /** Most chunk refs in a random file; {@link #files(int, int)} makes larger ones. */
@@ -60,34 +60,35 @@ final class ManifestGenerators {
 
   /** Files of {@code minChunks} to {@code maxChunks} chunk refs. */
   static Gen<FileManifest> files(int minChunks, int maxChunks) {
-    Gen<EntryId> ids = entryIds();
-    Gen<Long> versions = longs().between(0, Long.MAX_VALUE);
-    Gen<Boolean> flags = booleans().all();
-    Gen<Instant> instants = instants();
-    Gen<Integer> chunkSizes = integers().between(1, Integer.MAX_VALUE);
-    Gen<List<ChunkRef>> chunks = lists().of(chunkRefs()).ofSizeBetween(minChunks, maxChunks);
-    return in -> new FileManifest(ids.generate(in), ids.generate(in), versions.generate(in), flags.generate(in),
-        instants.generate(in), versions.generate(in), chunkSizes.generate(in), chunks.generate(in));
+    return headers().zip(entryIds(), longs().between(0, Long.MAX_VALUE), integers().between(1, Integer.MAX_VALUE),
+        lists().of(chunkRefs()).ofSizeBetween(minChunks, maxChunks),
+        (h, parent, size, blocksize, chunks) ->
+            new FileManifest(h.id(), parent, h.baseVersion(), h.needSync(), h.updated(), size, blocksize, chunks));
   }
 
   static Gen<FolderManifest> folders() {
-    Gen<EntryId> ids = entryIds();
-    Gen<Long> versions = longs().between(0, Long.MAX_VALUE);
-    Gen<Boolean> flags = booleans().all();
-    Gen<Instant> instants = instants();
-    var children = maps().of(names(), entryIds()).ofSizeBetween(0, 30);
-    return in -> new FolderManifest(ids.generate(in), ids.generate(in), versions.generate(in), flags.generate(in),
-        instants.generate(in), children.generate(in));
+    return headers().zip(entryIds(), children(),
+        (h, parent, children) -> new FolderManifest(h.id(), parent, h.baseVersion(), h.needSync(), h.updated(), children));
   }
 
   static Gen<WorkspaceManifest> workspaces() {
-    Gen<EntryId> ids = entryIds();
-    Gen<Long> versions = longs().between(0, Long.MAX_VALUE);
-    Gen<Boolean> flags = booleans().all();
-    Gen<Instant> instants = instants();
-    var children = maps().of(names(), entryIds()).ofSizeBetween(0, 30);
-    return in -> new WorkspaceManifest(ids.generate(in), versions.generate(in), flags.generate(in),
-        instants.generate(in), children.generate(in));
+    return headers().zip(children(),
+        (h, children) -> new WorkspaceManifest(h.id(), h.baseVersion(), h.needSync(), h.updated(), children));
+  }
+
+  /** What every manifest type has. */
+  private record Header(EntryId id, long baseVersion, boolean needSync, Instant updated) {}
+
+  private static Gen<Header> headers() {
+    return entryIds().zip(versions(), booleans().all(), instants(), Header::new);
+  }
+
+  private static Gen<Long> versions() {
+    return longs().between(0, Long.MAX_VALUE);
+  }
+
+  private static Gen<Map<String, EntryId>> children() {
+    return maps().of(names(), entryIds()).ofSizeBetween(0, 30);
   }
 
   static Gen<LocalManifest> manifests() {
