@@ -2,6 +2,12 @@ package dev.stowage.actors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.booleans;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
+import static org.quicktheories.generators.SourceDSL.longs;
+import static org.quicktheories.generators.SourceDSL.strings;
 
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.ChunkRef;
@@ -28,26 +34,26 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.regex.Pattern;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Label;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
+import java.util.stream.Collectors;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.pattern.StatusReply;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.QuickTheory;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 /**
  * INV-19 over the whole public API, property-based: random bad arguments (nulls, ids that do not
@@ -57,11 +63,18 @@ import org.apache.pekko.pattern.StatusReply;
  * never hang — with the typed exception, and leave the store exactly as it was: the seeded
  * entries, chunks, blocks, checkpoint, pattern and need-sync read back unchanged and neither
  * database counted a write.
+ *
+ * <p>Property-based with QuickTheories, from a fixed seed: the calls run one after the other against
+ * one seeded store, so a failure must come back, in the same order, on the next run. A failing call
+ * is shrunk to a simple one and reported with the seed. {@code -Dstowage.test.iterations=N}
+ * multiplies the examples.
  */
-@Label("INV-19: bad input anywhere in the API is a typed error that changes nothing")
+@DisplayName("INV-19: bad input anywhere in the API is a typed error that changes nothing")
 class BadInputProperties {
   private static final int MAX_CHUNK = 1024;
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
+  private static final long SEED = 19;
+  private static final int ITERATIONS = Integer.getInteger("stowage.test.iterations", 1);
 
   private static ActorTestKit testKit;
   private static Path dir;
@@ -72,7 +85,11 @@ class BadInputProperties {
   private static final List<ChunkId> blocks = new ArrayList<>();
   private static Snapshot seeded;
 
-  @BeforeContainer
+  private static QuickTheory examples(int count) {
+    return qt().withFixedSeed(SEED).withExamples(count * ITERATIONS).withShrinkCycles(200);
+  }
+
+  @BeforeAll
   static void seed() throws Exception {
     testKit = ActorTestKit.create();
     dir = Files.createTempDirectory("stowage-bad-input-");
@@ -97,7 +114,7 @@ class BadInputProperties {
     Await.result(closed.close());
   }
 
-  @AfterContainer
+  @AfterAll
   static void shutDown() throws Exception {
     Await.result(storage.close());
     ActorTestKit.shutdown(testKit.system());
@@ -106,41 +123,46 @@ class BadInputProperties {
     }
   }
 
-  @Property(tries = 300)
-  @Label("INV-19: a bad call fails with InvalidRequestException and changes nothing")
-  void badCallsChangeNothing(@ForAll("badCalls") BadCall call) {
-    StorageStats before = Await.result(storage.stats());
+  @Test
+  @DisplayName("INV-19: a bad call fails with InvalidRequestException and changes nothing")
+  void badCallsChangeNothing() {
+    examples(300).forAll(badCalls()).checkAssert(call -> {
+      StorageStats before = Await.result(storage.stats());
 
-    assertThat(outcome(call, storage)).as(call.description()).isInstanceOf(InvalidRequestException.class);
+      assertThat(outcome(call, storage)).as(call.description()).isInstanceOf(InvalidRequestException.class);
 
-    StorageStats after = Await.result(storage.stats());
-    assertThat(after.data().writes()).as("data writes after %s", call.description()).isEqualTo(before.data().writes());
-    assertThat(after.cache().writes()).as("cache writes after %s", call.description()).isEqualTo(before.cache().writes());
-    assertThat(after.dirtyEntries()).isEqualTo(before.dirtyEntries());
-    assertThat(Snapshot.of(storage)).as("the store after %s", call.description()).isEqualTo(seeded);
+      StorageStats after = Await.result(storage.stats());
+      assertThat(after.data().writes()).as("data writes after %s", call.description()).isEqualTo(before.data().writes());
+      assertThat(after.cache().writes()).as("cache writes after %s", call.description()).isEqualTo(before.cache().writes());
+      assertThat(after.dirtyEntries()).isEqualTo(before.dirtyEntries());
+      assertThat(Snapshot.of(storage)).as("the store after %s", call.description()).isEqualTo(seeded);
+    });
   }
 
-  @Property(tries = 100)
-  @Label("INV-19: any call on a closed workspace fails with StorageClosedException")
-  void callsAfterCloseAreRefused(@ForAll("anyCalls") BadCall call) {
-    assertThat(outcome(call, closed)).as(call.description()).isInstanceOf(StorageClosedException.class);
+  @Test
+  @DisplayName("INV-19: any call on a closed workspace fails with StorageClosedException")
+  void callsAfterCloseAreRefused() {
+    examples(100).forAll(anyCalls()).checkAssert(call ->
+        assertThat(outcome(call, closed)).as(call.description()).isInstanceOf(StorageClosedException.class));
   }
 
-  @Property(tries = 100)
-  @Label("INV-19: negative versions, sizes and offsets are refused when a manifest is built")
-  void negativeNumbersNeverMakeAManifest(@ForAll("negatives") long negative) {
-    int negativeInt = (int) Math.max(Integer.MIN_VALUE, negative);
-    EntryId id = EntryId.random();
-    ChunkId chunk = ChunkId.random();
-    List<Runnable> builds = List.of(
-        () -> new FolderManifest(id, id, negative, false, Instant.EPOCH, Map.of()),
-        () -> new WorkspaceManifest(id, negative, false, Instant.EPOCH, Map.of()),
-        () -> new FileManifest(id, id, negative, false, Instant.EPOCH, 0, 512, List.of()),
-        () -> new FileManifest(id, id, 0, false, Instant.EPOCH, negative, 512, List.of()),
-        () -> new FileManifest(id, id, 0, false, Instant.EPOCH, 0, negativeInt, List.of()),
-        () -> new ChunkRef(chunk, negative, 1),
-        () -> new ChunkRef(chunk, 0, negativeInt));
-    builds.forEach(build -> assertThatThrownBy(build::run).isInstanceOf(InvalidRequestException.class));
+  @Test
+  @DisplayName("INV-19: negative versions, sizes and offsets are refused when a manifest is built")
+  void negativeNumbersNeverMakeAManifest() {
+    examples(100).forAll(negatives()).checkAssert(negative -> {
+      int negativeInt = (int) Math.max(Integer.MIN_VALUE, negative);
+      EntryId id = EntryId.random();
+      ChunkId chunk = ChunkId.random();
+      List<Runnable> builds = List.of(
+          () -> new FolderManifest(id, id, negative, false, Instant.EPOCH, Map.of()),
+          () -> new WorkspaceManifest(id, negative, false, Instant.EPOCH, Map.of()),
+          () -> new FileManifest(id, id, negative, false, Instant.EPOCH, 0, 512, List.of()),
+          () -> new FileManifest(id, id, 0, false, Instant.EPOCH, negative, 512, List.of()),
+          () -> new FileManifest(id, id, 0, false, Instant.EPOCH, 0, negativeInt, List.of()),
+          () -> new ChunkRef(chunk, negative, 1),
+          () -> new ChunkRef(chunk, 0, negativeInt));
+      builds.forEach(build -> assertThatThrownBy(build::run).isInstanceOf(InvalidRequestException.class));
+    });
   }
 
   /** The cause a call failed with; an AssertionError if it succeeded or did not answer (a hang). */
@@ -178,33 +200,33 @@ class BadInputProperties {
     }
   }
 
-  @Provide
-  Arbitrary<BadCall> badCalls() {
-    Arbitrary<EntryId> entryIds = Arbitraries.oneOf(Arbitraries.of(manifests), Arbitraries.create(EntryId::random));
-    Arbitrary<ChunkId> chunkIds = Arbitraries.oneOf(Arbitraries.of(chunks), Arbitraries.of(blocks),
-        Arbitraries.create(ChunkId::random));
-    Arbitrary<byte[]> huge = Arbitraries.integers().between(MAX_CHUNK + 1, MAX_CHUNK * 64).map(byte[]::new);
-    Arbitrary<Long> negative = negatives();
-    Arbitrary<String> notRegex = Arbitraries.strings().withChars("()[]{}*+?\\|^$.a1,-<=!").ofMinLength(1).ofMaxLength(8)
-        .filter(BadInputProperties::notARegex);
-    Arbitrary<Pattern> flagged = Combinators.combine(Arbitraries.strings().alpha().ofMinLength(1).ofMaxLength(6),
-            Arbitraries.of(Pattern.CASE_INSENSITIVE, Pattern.DOTALL, Pattern.MULTILINE, Pattern.LITERAL))
-        .as(Pattern::compile);
+  /** One bad call of each kind, through the façade or as a raw message: a kind is picked, then a route. */
+  private static Gen<BadCall> badCalls() {
+    Gen<EntryId> entryIds = Generate.oneOf(Generate.pick(manifests), uuids().map(EntryId::new));
+    Gen<ChunkId> chunkIds = Generate.oneOf(Generate.pick(chunks), Generate.pick(blocks), uuids().map(ChunkId::new));
+    Gen<byte[]> huge = integers().between(MAX_CHUNK + 1, MAX_CHUNK * 64).map(byte[]::new);
+    Gen<Long> negative = negatives();
+    Gen<String> notRegex = lists().of(Generate.pick(chars("()[]{}*+?\\|^$.a1,-<=!"))).ofSizeBetween(1, 8)
+        .map(text -> text.stream().map(String::valueOf).collect(Collectors.joining()))
+        .assuming(BadInputProperties::notARegex);
+    Gen<Pattern> flagged = strings().betweenCodePoints('a', 'z').ofLengthBetween(1, 6)
+        .zip(Generate.pick(List.of(Pattern.CASE_INSENSITIVE, Pattern.DOTALL, Pattern.MULTILINE, Pattern.LITERAL)),
+            Pattern::compile);
 
-    List<Arbitrary<List<BadCall>>> kinds = List.of(
-        Arbitraries.of(nullArgumentCalls()),
-        Combinators.combine(entryIds, entryIds, Arbitraries.of(true, false)).filter((key, other, only) -> !key.equals(other))
-            .as((key, other, only) -> call("setManifest(" + key + ", manifest of " + other + ")",
-                s -> s.setManifest(key, file(other, 9, chunks.get(0)), only, Set.of()),
-                r -> new StorageCommand.SetManifest(key, file(other, 9, chunks.get(0)), only, Set.of(), r))),
-        Combinators.combine(chunkIds, huge).as((id, data) -> call("setChunk(" + id + ", " + data.length + " bytes)",
+    List<Gen<List<BadCall>>> kinds = List.of(
+        Generate.pick(nullArgumentCalls()),
+        entryIds.zip(entryIds, booleans().all(), ManifestOfAnother::new).assuming(m -> !m.key().equals(m.other()))
+            .map(m -> call("setManifest(" + m.key() + ", manifest of " + m.other() + ")",
+                s -> s.setManifest(m.key(), file(m.other(), 9, chunks.get(0)), m.cacheOnly(), Set.of()),
+                r -> new StorageCommand.SetManifest(m.key(), file(m.other(), 9, chunks.get(0)), m.cacheOnly(), Set.of(), r))),
+        chunkIds.zip(huge, (id, data) -> call("setChunk(" + id + ", " + data.length + " bytes)",
             s -> s.setChunk(id, data), r -> new StorageCommand.SetChunk(id, data, r))),
-        Combinators.combine(chunkIds, huge).as((id, data) -> call("setBlock(" + id + ", " + data.length + " bytes)",
+        chunkIds.zip(huge, (id, data) -> call("setBlock(" + id + ", " + data.length + " bytes)",
             s -> s.setBlock(id, data), r -> new StorageCommand.SetBlock(id, data, r))),
         negative.map(checkpoint -> call("updateRealmCheckpoint(" + checkpoint + ", {})",
             s -> s.updateRealmCheckpoint(checkpoint, Map.of()),
             r -> new StorageCommand.UpdateRealmCheckpoint(checkpoint, Map.of(), r))),
-        Combinators.combine(entryIds, negative).as((id, version) -> call("updateRealmCheckpoint(8, {" + id + "=" + version + "})",
+        entryIds.zip(negative, (id, version) -> call("updateRealmCheckpoint(8, {" + id + "=" + version + "})",
             s -> s.updateRealmCheckpoint(8, Map.of(id, version)),
             r -> new StorageCommand.UpdateRealmCheckpoint(8, Map.of(id, version), r))),
         notRegex.map(regex -> call("setPreventSyncPattern(\"" + regex + "\")", null,
@@ -215,7 +237,19 @@ class BadInputProperties {
             s -> s.setPreventSyncPattern(pattern), null)),
         flagged.map(pattern -> call("markPreventSyncPatternFullyApplied(" + pattern + " with flags " + pattern.flags() + ")",
             s -> s.markPreventSyncPatternFullyApplied(pattern), null)));
-    return Arbitraries.oneOf(kinds).flatMap(Arbitraries::of);
+    return Generate.pick(kinds).flatMap(kind -> kind).flatMap(Generate::pick);
+  }
+
+  /** A setManifest whose manifest carries another id than the key it is written under. */
+  private record ManifestOfAnother(EntryId key, EntryId other, boolean cacheOnly) {}
+
+  /** Ids from the randomness source, so that a fixed seed gives the same ones. */
+  private static Gen<UUID> uuids() {
+    return longs().all().zip(longs().all(), UUID::new);
+  }
+
+  private static List<Character> chars(String text) {
+    return text.chars().mapToObj(c -> (char) c).toList();
   }
 
   private static boolean notARegex(String text) {
@@ -277,12 +311,11 @@ class BadInputProperties {
   }
 
   /** Every call there is, with valid arguments: on a closed workspace each must be refused. */
-  @Provide
-  Arbitrary<BadCall> anyCalls() {
+  private static Gen<BadCall> anyCalls() {
     EntryId id = EntryId.random();
     ChunkId chunk = ChunkId.random();
     LocalManifest manifest = file(id, 1, chunk);
-    return Arbitraries.of(List.of(
+    return Generate.pick(List.of(
         call("getManifest", s -> s.getManifest(id), r -> new StorageCommand.GetManifest(id, r)),
         call("setManifest", s -> s.setManifest(id, manifest),
             r -> new StorageCommand.SetManifest(id, manifest, false, Set.of(), r)),
@@ -313,12 +346,12 @@ class BadInputProperties {
         call("clearMemoryCache(false)", s -> s.clearMemoryCache(false), r -> new StorageCommand.ClearMemoryCache(false, r)),
         call("runVacuum", WorkspaceStorage::runVacuum, StorageCommand.RunVacuum::new),
         call("stats", WorkspaceStorage::stats, StorageCommand.GetStats::new)))
-        .flatMap(Arbitraries::of);
+        .flatMap(Generate::pick);
   }
 
-  @Provide
-  Arbitrary<Long> negatives() {
-    return Arbitraries.oneOf(Arbitraries.longs().between(Long.MIN_VALUE, -1), Arbitraries.of(-1L, Long.MIN_VALUE));
+  /** Negative longs, with -1 and Long.MIN_VALUE often. */
+  private static Gen<Long> negatives() {
+    return Generate.oneOf(longs().between(Long.MIN_VALUE, -1), Generate.pick(List.of(-1L, Long.MIN_VALUE)));
   }
 
   /** The call through the façade and as a raw protocol message, whichever of the two exist. */

@@ -20,6 +20,7 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.function.BiFunction;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -200,6 +201,21 @@ class StowageCliTest {
 
     assertThat(run.exitCode()).as("%s", run).isEqualTo(ExitCodes.ERROR);
     assertThat(run.err()).contains("no key file at " + shared.resolve("absent.key"));
+  }
+
+  @Test
+  void aKeyFileOfRandomBytesIsAClearErrorSayingWhatAKeyFileMustBe(@TempDir Path keys) throws IOException {
+    byte[] random = new byte[100];
+    new Random(100).nextBytes(random);
+    random[0] = (byte) 0xff;
+    Path file = Files.write(keys.resolve("random.key"), random);
+
+    CliRun run = onShared("fsck", "--key-file", file.toString());
+
+    assertThat(run.exitCode()).as("%s", run).isEqualTo(ExitCodes.ERROR);
+    assertThat(run.err()).contains("stowage fsck: key file " + file + " does not hold a key: it is 100 bytes")
+        .contains("a key file holds the 32-byte key as 64 hex digits and a newline")
+        .doesNotContain("Input length").doesNotContain("\tat ");
   }
 
   @ParameterizedTest

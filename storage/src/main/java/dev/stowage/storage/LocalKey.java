@@ -24,6 +24,9 @@ import java.util.HexFormat;
 public final class LocalKey {
   public static final int LENGTH = 32;
 
+  /** Largest file {@link #load} reads: a key file is 65 bytes, a little white space aside. */
+  private static final int MAX_FILE_SIZE = 4096;
+
   private static final SecureRandom RANDOM = new SecureRandom();
   private final byte[] bytes;
 
@@ -47,23 +50,39 @@ public final class LocalKey {
   }
 
   /**
-   * Reads a key file written by {@link #save(Path)}.
+   * Reads a key file written by {@link #save(Path)}: 64 hex digits (white space around them is
+   * allowed). Anything else, a file of raw or random bytes for one, is refused with a message that
+   * says what the file holds and what a key file must be.
    *
    * @throws IOException if the file cannot be read
    * @throws InvalidRequestException if it does not hold a key
    */
   public static LocalKey load(Path file) throws IOException {
     Require.nonNull(file, "key file");
-    String text = Files.readString(file, StandardCharsets.US_ASCII).strip();
-    if (text.length() != 2 * LENGTH) {
-      throw new InvalidRequestException(
-          "key file " + file + " does not hold a key: expected " + 2 * LENGTH + " hex digits");
+    long size = Files.size(file);
+    if (size > MAX_FILE_SIZE) {
+      throw notAKey(file, "it is " + size + " bytes");
     }
-    try {
-      return new LocalKey(HexFormat.of().parseHex(text));
-    } catch (IllegalArgumentException e) {
-      throw new InvalidRequestException("key file " + file + " does not hold a key: " + e.getMessage(), e);
+    byte[] content = Files.readAllBytes(file);
+    String text = new String(content, StandardCharsets.ISO_8859_1); // one char per byte, whatever the bytes
+    String digits = text.strip();
+    int first = text.indexOf(digits);
+    for (int i = 0; i < digits.length(); i++) {
+      if (!HexFormat.isHexDigit(digits.charAt(i))) {
+        throw notAKey(file, String.format("it is %d bytes, and byte %d (0x%02x) is not a hex digit",
+            content.length, first + i, (int) digits.charAt(i)));
+      }
     }
+    if (digits.length() != 2 * LENGTH) {
+      throw notAKey(file, "it holds " + digits.length() + " hex digits");
+    }
+    return new LocalKey(HexFormat.of().parseHex(digits));
+  }
+
+  private static InvalidRequestException notAKey(Path file, String what) {
+    return new InvalidRequestException("key file " + file + " does not hold a key: " + what + "; a key file holds the "
+        + LENGTH + "-byte key as " + 2 * LENGTH + " hex digits and a newline (" + (2 * LENGTH + 1)
+        + " bytes), as LocalKey.save writes it");
   }
 
   /**

@@ -10,6 +10,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HexFormat;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,6 +48,41 @@ class LocalKeyTest {
         .isInstanceOf(InvalidRequestException.class).hasMessageContaining(shortFile.toString());
     assertThatThrownBy(() -> LocalKey.load(notHex)).isInstanceOf(InvalidRequestException.class);
     assertThatThrownBy(() -> LocalKey.load(dir.resolve("missing"))).isInstanceOf(NoSuchFileException.class);
+  }
+
+  @Test
+  void aFileOfRandomBytesIsRefusedSayingWhatItIsAndWhatAKeyFileMustBe() throws Exception {
+    byte[] random = new byte[100];
+    new Random(12).nextBytes(random);
+    random[0] = (byte) 0x9f;
+    Path file = Files.write(dir.resolve("random.key"), random);
+
+    assertThatThrownBy(() -> LocalKey.load(file))
+        .isInstanceOf(InvalidRequestException.class)
+        .hasMessage("key file " + file + " does not hold a key: it is 100 bytes, and byte 0 (0x9f) is not a hex digit;"
+            + " a key file holds the 32-byte key as 64 hex digits and a newline (65 bytes), as LocalKey.save writes it");
+  }
+
+  @Test
+  void aKeyFileOfTheWrongLengthOrSizeSaysSo() throws Exception {
+    Path tooFewDigits = Files.writeString(dir.resolve("short.key"), "ab".repeat(20) + "\n");
+    Path tooLarge = Files.write(dir.resolve("large.key"), new byte[5000]);
+    Path rawKey = Files.write(dir.resolve("raw.key"), LocalKey.generate().bytes());
+
+    assertThatThrownBy(() -> LocalKey.load(tooFewDigits)).isInstanceOf(InvalidRequestException.class)
+        .hasMessageContaining("it holds 40 hex digits;").hasMessageContaining("64 hex digits and a newline");
+    assertThatThrownBy(() -> LocalKey.load(tooLarge)).isInstanceOf(InvalidRequestException.class)
+        .hasMessageContaining("it is 5000 bytes;").hasMessageContaining("(65 bytes)");
+    assertThatThrownBy(() -> LocalKey.load(rawKey)).isInstanceOf(InvalidRequestException.class)
+        .hasMessageContaining("does not hold a key");
+  }
+
+  @Test
+  void whiteSpaceAroundTheDigitsIsAllowed() throws Exception {
+    LocalKey key = LocalKey.generate();
+    Path file = Files.writeString(dir.resolve("spaced.key"), "  " + HexFormat.of().formatHex(key.bytes()) + "\r\n\n");
+
+    assertThat(LocalKey.load(file)).isEqualTo(key);
   }
 
   @Test
