@@ -247,7 +247,18 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
     if (!db.inTransaction()) {
       return;
     }
+    GatewayCommitEvent event = new GatewayCommitEvent();
+    long batchOpen = event.isEnabled() ? System.nanoTime() - batchStartNanos : 0;
+    event.begin();
     db.commit();
+    event.end();
+    if (event.shouldCommit()) {
+      event.database = database;
+      event.writes = batch.size();
+      event.batchOpen = batchOpen;
+      event.sizeOnDisk = db.sizeOnDisk();
+      event.commit();
+    }
     commits++;
     writes += batch.size();
     maxBatchSeen = Math.max(maxBatchSeen, batch.size());

@@ -18,6 +18,12 @@ public final class GatewayManifestBackend implements ManifestBackend {
     this.gateway = gateway;
   }
 
+  /** The need-sync query goes to the same gateway, whose mailbox runs in order. */
+  @Override
+  public boolean ordersLaterReadsAfterFlushes() {
+    return true;
+  }
+
   @Override
   public void load(EntryId id, ActorRef<StatusReply<StorageCommand>> replyTo) {
     gateway.tell(new DbGateway.Execute<DataStore, StorageCommand>(

@@ -42,6 +42,16 @@ public interface ManifestBackend {
     }
   }
 
+  /**
+   * Whether every read the host later sends to this backend's database (a need-sync query, say)
+   * runs after the flushes already sent, and sees them. Then an entry whose changes are all sent
+   * needs no overlay in the host: local mode's one gateway runs its mailbox in order. Cluster mode's
+   * queries take another connection than the entities' flushes, so it says no.
+   */
+  default boolean ordersLaterReadsAfterFlushes() {
+    return false;
+  }
+
   /** Reads the stored form of {@code id}; answers {@link Loaded}. */
   void load(EntryId id, ActorRef<StatusReply<StorageCommand>> replyTo);
 

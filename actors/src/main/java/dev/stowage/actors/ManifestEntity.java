@@ -16,6 +16,7 @@ import dev.stowage.protocol.StorageException;
 import dev.stowage.protocol.StorageFailedException;
 import dev.stowage.storage.BlobCipher;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -183,6 +184,12 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
   private final ActorRef<StatusReply<StorageCommand>> backendReplies;
   private final PublishedManifests published;
   private final WorkspaceFailure workspaceFailure;
+  /**
+   * Whether a sent flush is as good as stored for what the host asks the database next (the
+   * backend runs later reads after it, see {@link ManifestBackend#ordersLaterReadsAfterFlushes()}):
+   * then only unsent changes make the entry dirty, and a durable write is never reported at all.
+   */
+  private final boolean sentIsSettled;
   /** What this entity published last, removed only if still its own. */
   private PublishedManifests.Entry publishedEntry;
 
@@ -197,6 +204,10 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
   private final Set<ChunkId> pendingRemoved = new LinkedHashSet<>();
   /** Durable writers and ensures, by the version that answers them. */
   private final TreeMap<Long, List<ActorRef<StatusReply<Done>>>> waiters = new TreeMap<>();
+
+  /** JFR events of the load and the flushes in flight, while a recording wants them. */
+  private EntityLoadEvent loadEvent;
+  private final ArrayDeque<EntityFlushEvent> flushEvents = new ArrayDeque<>(0);
 
   private boolean reportedDirty;
   private boolean reportedNeedSync;
@@ -218,6 +229,7 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
     super(context);
     this.published = workspace.published();
     this.workspaceFailure = workspace.failure();
+    this.sentIsSettled = backend.ordersLaterReadsAfterFlushes();
     this.stash = stash;
     this.id = id;
     this.backend = backend;
@@ -309,12 +321,12 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
     version++;
     publish(value);
     pendingRemoved.addAll(command.removedChunkIds());
-    reportDirtyState();
     if (command.cacheOnly()) {
+      reportDirtyState();
       command.replyTo().tell(StatusReply.ack());
     } else {
       await(version, command.replyTo());
-      flush();
+      flush(); // reports the dirty state: with a backend that orders reads after it, none at all
     }
     return this;
   }
@@ -349,7 +361,6 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
     known = true;
     corrupt = null;
     version++;
-    reportDirtyState();
     await(version, command.replyTo());
     flush();
     return this;
@@ -412,28 +423,48 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
       return;
     }
     loading = true;
+    loadEvent = new EntityLoadEvent();
+    loadEvent.begin();
     backend.load(id, backendReplies);
   }
 
   private Behavior<StorageCommand> onLoaded(ManifestBackend.Loaded loaded) {
     loading = false;
+    boolean used = false;
     if (!known) { // INV-4: a value written while the load was in flight is newer than the row
       if (loaded.sealed().isEmpty()) {
         value = null;
         known = true;
+        used = true;
       } else {
         try {
           value = decode(loaded.sealed().get());
           known = true;
           publish(value);
+          used = true;
         } catch (CorruptEntryException e) {
           getContext().getLog().warn("manifest {} is corrupt: {}", id, e.getMessage());
           corrupt = e;
         }
       }
     }
+    recordLoad(loaded.sealed().isPresent(), used);
     Behavior<StorageCommand> next = stash.unstashAll(this);
     return next == this ? stopIfDone() : next;
+  }
+
+  private void recordLoad(boolean found, boolean used) {
+    EntityLoadEvent event = loadEvent;
+    loadEvent = null;
+    if (event != null) {
+      event.end();
+      if (event.shouldCommit()) {
+        event.manifest = id.toString();
+        event.found = found;
+        event.used = used;
+        event.commit();
+      }
+    }
   }
 
   private LocalManifest decode(byte[] sealed) {
@@ -465,11 +496,31 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
         : new ManifestBackend.Flush(version, null, 0, false, removed);
     backend.flush(id, flush, backendReplies);
     sentVersion = version;
+    reportDirtyState();
+    EntityFlushEvent event = new EntityFlushEvent();
+    if (event.isEnabled()) {
+      event.begin();
+      event.manifest = id.toString();
+      event.version = version;
+      event.sealedBytes = flush.deletes() ? 0 : flush.sealed().length;
+      event.removedChunks = removed.size();
+      event.deletes = flush.deletes();
+      flushEvents.add(event);
+    }
+  }
+
+  private void recordFlushed(long persisted) {
+    while (!flushEvents.isEmpty() && flushEvents.peek().version <= persisted) {
+      EntityFlushEvent event = flushEvents.poll();
+      event.end();
+      event.commit();
+    }
   }
 
   private Behavior<StorageCommand> onFlushed(ManifestBackend.Flushed flushed) {
     persistedVersion = Math.max(persistedVersion, flushed.version());
-    if (version > persistedVersion) {
+    recordFlushed(persistedVersion);
+    if (!sentIsSettled && version > persistedVersion) {
       reportedDirty = false; // still dirty after a flush: tell the supervisor again, it may flush it again
     }
     // The host hears "clean" before the writers hear "done": whatever a writer asks the host next
@@ -493,12 +544,16 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
     persisted.clear();
   }
 
-  /** Tells the supervisor when the entry becomes dirty or clean, or its need-sync changes (INV-5). */
+  /**
+   * Tells the supervisor when the entry becomes dirty or clean, or its need-sync changes (INV-5).
+   * Dirty means changed and not yet settled: not yet sent, or (with a backend that does not order
+   * later reads after flushes) not yet persisted.
+   */
   private void reportDirtyState() {
     if (stopping == Stopping.DISCARD) {
       return;
     }
-    boolean dirty = version > persistedVersion;
+    boolean dirty = version > (sentIsSettled ? sentVersion : persistedVersion);
     if (!dirty) {
       if (reportedDirty) {
         reportedDirty = false;

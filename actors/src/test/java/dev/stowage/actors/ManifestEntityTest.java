@@ -137,15 +137,18 @@ class ManifestEntityTest {
     supervisor.expectMessage(new ManifestEntity.Dirty(id, true, false));
     entity.tell(new EnsureManifestPersistent(id, client.ref()));
     DbGateway.Execute<DataStore, StorageCommand> firstFlush = nextRequest(); // held: the flush is in flight
+    // Sent to the gateway, which runs every later query after it: settled for the supervisor.
+    supervisor.expectMessage(new ManifestEntity.Clean(id));
 
     entity.tell(new SetManifest(id, value, true, Set.of(second), client.ref())); // equal value, new removed id
     client.expectMessage(StatusReply.ack());
+    supervisor.expectMessage(new ManifestEntity.Dirty(id, true, false)); // dirty again, before the flush ends
     complete(firstFlush);
 
     client.expectMessage(StatusReply.ack()); // the ensure that asked for the first version
     assertThat(storedManifest()).isEqualTo(value);
     assertThat(store.chunks().presentAmong(Set.of(first, second))).containsExactly(second); // INV-2: still readable
-    supervisor.expectMessage(new ManifestEntity.Dirty(id, true, false)); // still dirty, not clean
+    supervisor.expectNoMessage(Duration.ofMillis(50)); // still dirty: the end of the first flush marks nothing clean
     gateway.expectNoMessage(Duration.ofMillis(100)); // cache-only: no flush until asked
 
     entity.tell(new EnsureManifestPersistent(id, client.ref()));
@@ -487,5 +490,21 @@ class ManifestEntityTest {
     }
     supervisor.expectNoMessage(Duration.ofMillis(10)); // no Idle while read
     supervisor.expectMessage(Duration.ofSeconds(2), new ManifestEntity.Idle(id)); // idle once the reads stop
+  }
+
+  @Test
+  @DisplayName("INV-5: a durable write, sent at once to the gateway that runs every later query after it, is never reported dirty")
+  void aDurableWriteIsNotReportedDirty() {
+    ActorRef<StorageCommand> entity = entity();
+    TestProbe<StatusReply<Done>> writer = testKit.createTestProbe();
+
+    entity.tell(new SetManifest(id, folder(1, "durable"), false, Set.of(), writer.ref()));
+    complete(nextRequest());
+    writer.expectMessage(StatusReply.ack());
+    entity.tell(new ClearManifest(id, writer.ref()));
+    complete(nextRequest());
+    writer.expectMessage(StatusReply.ack());
+
+    supervisor.expectNoMessage(Duration.ofMillis(100));
   }
 }

@@ -54,7 +54,17 @@ public final class BlockCache {
       return 0;
     }
     long extra = count - limit;
-    return table.deleteLeastRecentlyAccessed(extra + limit / 10);
+    BlockEvictionEvent event = new BlockEvictionEvent();
+    event.begin();
+    int evicted = table.deleteLeastRecentlyAccessed(extra + limit / 10);
+    event.end();
+    if (event.shouldCommit()) {
+      event.evicted = evicted;
+      event.blocksBefore = count;
+      event.limit = limit;
+      event.commit();
+    }
+    return evicted;
   }
 
   /** Deletes a block; returns whether it was there. */

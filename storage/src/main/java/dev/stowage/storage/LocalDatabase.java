@@ -346,9 +346,12 @@ public final class LocalDatabase implements AutoCloseable {
     if (inTransaction) {
       throw new IllegalStateException(file + ": commit before vacuum");
     }
-    if (sizeOnDisk() <= threshold) {
+    long before = sizeOnDisk();
+    if (before <= threshold) {
       return false;
     }
+    VacuumEvent event = new VacuumEvent();
+    event.begin();
     run("vacuum", () -> {
       try (Statement s = connection.createStatement()) {
         s.execute("VACUUM");
@@ -356,6 +359,13 @@ public final class LocalDatabase implements AutoCloseable {
       }
       return null;
     });
+    event.end();
+    if (event.shouldCommit()) {
+      event.file = file.toString();
+      event.bytesBefore = before;
+      event.bytesAfter = sizeOnDisk();
+      event.commit();
+    }
     return true;
   }
 
