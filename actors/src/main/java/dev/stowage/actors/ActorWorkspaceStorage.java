@@ -76,6 +76,8 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
   private final PublishedManifests published;
   private final WorkspaceFailure failure;
   private final MutationsInFlight mutations = new MutationsInFlight();
+  /** Local mode: chunk and block reads after an unanswered write of the same id go behind it. */
+  private final boolean readsBehindWrites;
   /** Set once close() completed: later calls fail at once instead of asking a stopped actor. */
   private volatile boolean closed;
 
@@ -92,6 +94,7 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     this.maxChunkSize = settings.maxChunkSize();
     this.published = readPath.published();
     this.failure = readPath.failure();
+    this.readsBehindWrites = readPath.local();
   }
 
   @Override
@@ -131,7 +134,7 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
   }
 
   /** Sends a mutation of {@code id}, counted in {@link #mutations} until it is answered. */
-  private <T> CompletionStage<T> mutation(EntryId id, Supplier<CompletionStage<T>> send) {
+  private <T> CompletionStage<T> mutation(Object id, Supplier<CompletionStage<T>> send) {
     if (id == null) {
       return send.get(); // refused before anything is sent
     }
@@ -181,21 +184,22 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
 
   @Override
   public CompletionStage<byte[]> getChunk(ChunkId id) {
-    return ask(() -> Require.nonNull(id, "chunk id"), replyTo -> new GetChunk(id, replyTo));
+    boolean behind = id != null && !mutations.noneFor(id);
+    return ask(() -> Require.nonNull(id, "chunk id"), replyTo -> maybeBehindWrites(behind, new GetChunk(id, replyTo)));
   }
 
   @Override
   public CompletionStage<Done> setChunk(ChunkId id, byte[] data) {
-    return askWith(() -> {
+    return mutation(id, () -> askWith(() -> {
           RequestValidation.payload(id, data, maxChunkSize, "chunk");
           return data;
         },
-        bytes -> replyTo -> new SetChunk(id, bytes, replyTo));
+        bytes -> replyTo -> new SetChunk(id, bytes, replyTo)));
   }
 
   @Override
   public CompletionStage<Done> clearChunk(ChunkId id) {
-    return ask(() -> Require.nonNull(id, "chunk id"), replyTo -> new ClearChunk(id, replyTo));
+    return mutation(id, () -> ask(() -> Require.nonNull(id, "chunk id"), replyTo -> new ClearChunk(id, replyTo)));
   }
 
   @Override
@@ -204,26 +208,35 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
           RequestValidation.chunkIds(ids, "chunk ids");
           return Collections.unmodifiableList(new ArrayList<>(ids));
         },
-        list -> replyTo -> new GetLocalChunkIds(list, replyTo));
+        list -> {
+          boolean behind = !mutations.noneForAny(list);
+          return replyTo -> maybeBehindWrites(behind, new GetLocalChunkIds(list, replyTo));
+        });
   }
 
   @Override
   public CompletionStage<byte[]> getBlock(ChunkId id) {
-    return ask(() -> Require.nonNull(id, "block id"), replyTo -> new GetBlock(id, replyTo));
+    boolean behind = id != null && !mutations.noneFor(id);
+    return ask(() -> Require.nonNull(id, "block id"), replyTo -> maybeBehindWrites(behind, new GetBlock(id, replyTo)));
   }
 
   @Override
   public CompletionStage<Done> setBlock(ChunkId id, byte[] data) {
-    return askWith(() -> {
+    return mutation(id, () -> askWith(() -> {
           RequestValidation.payload(id, data, maxChunkSize, "block");
           return data;
         },
-        bytes -> replyTo -> new SetBlock(id, bytes, replyTo));
+        bytes -> replyTo -> new SetBlock(id, bytes, replyTo)));
   }
 
   @Override
   public CompletionStage<Done> clearBlock(ChunkId id) {
-    return ask(() -> Require.nonNull(id, "block id"), replyTo -> new ClearBlock(id, replyTo));
+    return mutation(id, () -> ask(() -> Require.nonNull(id, "block id"), replyTo -> new ClearBlock(id, replyTo)));
+  }
+
+  /** {@code read}, sent behind the unanswered writes of its ids if there are any (local mode). */
+  private StorageCommand maybeBehindWrites(boolean behind, StorageCommand.Request read) {
+    return behind && readsBehindWrites ? new StorageSupervisor.BehindWrites(read) : read;
   }
 
   @Override

@@ -18,6 +18,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
@@ -61,14 +62,24 @@ import org.apache.pekko.pattern.StatusReply;
  */
 public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway.Command> {
 
-  public sealed interface Command permits Execute, Vacuum, GetStats, Close, CommitMarker {}
+  public sealed interface Command permits Execute, Vacuum, GetStats, Close, CommitMarker, DeferredDue,
+      DbReader.CheckpointDue {}
 
   /** How an {@link Execute} is scheduled and answered. */
   public enum Mode {
     READ,
     READ_WRITE,
-    WRITE
+    WRITE,
+    /**
+     * Bookkeeping that needs no commit of its own and has no answer ({@code replyTo} may be null):
+     * a block's recency after a read elsewhere. It runs in the open batch, or at the start of the
+     * next one, before that batch's first write, or on its own after {@link #DEFERRED_AT_MOST}.
+     */
+    DEFERRED
   }
+
+  /** The longest deferred bookkeeping waits for a batch to join before it commits on its own. */
+  static final Duration DEFERRED_AT_MOST = Duration.ofSeconds(1);
 
   /**
    * Work against a store, run on the gateway's thread. It may throw a {@link StorageException}
@@ -91,6 +102,11 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   public record Close(ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
   private enum CommitMarker implements Command {
+    INSTANCE
+  }
+
+  /** Deferred bookkeeping has waited {@link #DEFERRED_AT_MOST}: commit it. */
+  private enum DeferredDue implements Command {
     INSTANCE
   }
 
@@ -122,7 +138,8 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
         return failed(cause);
       }
       owner.tell(new Opened(database));
-      return new DbGateway<>(context, database, store, maxBatch, maxDelay, owner, failure);
+      return Behaviors.withTimers(
+          timers -> new DbGateway<>(context, timers, database, store, maxBatch, maxDelay, owner, failure));
     });
   }
 
@@ -133,6 +150,9 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   private final long maxDelayNanos;
   private final ActorRef<Event> owner;
   private final WorkspaceFailure failure;
+  private final TimerScheduler<Command> timers;
+  /** Bookkeeping waiting for the next batch (see {@link Mode#DEFERRED}). */
+  private final List<Execute<S, Object>> deferred = new ArrayList<>();
 
   /** A write executed in the open batch, answered when the batch commits or fails. */
   private record PendingWrite(ActorRef<StatusReply<Object>> replyTo, Object result) {}
@@ -147,9 +167,10 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   private int maxBatchSeen;
 
   private DbGateway(
-      ActorContext<Command> context, String database, S store, int maxBatch, Duration maxDelay, ActorRef<Event> owner,
-      WorkspaceFailure failure) {
+      ActorContext<Command> context, TimerScheduler<Command> timers, String database, S store, int maxBatch,
+      Duration maxDelay, ActorRef<Event> owner, WorkspaceFailure failure) {
     super(context);
+    this.timers = timers;
     this.failure = failure;
     this.database = database;
     this.store = store;
@@ -164,6 +185,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
     return newReceiveBuilder()
         .onMessage(Execute.class, this::onExecute)
         .onMessageEquals(CommitMarker.INSTANCE, this::onCommitMarker)
+        .onMessageEquals(DeferredDue.INSTANCE, this::onDeferredDue)
         .onMessage(Vacuum.class, this::onVacuum)
         .onMessage(GetStats.class, this::onGetStats)
         .onMessage(Close.class, this::onClose)
@@ -177,10 +199,16 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   }
 
   private Behavior<Command> execute(Execute<S, Object> request) {
+    if (request.mode() == Mode.DEFERRED && !db.inTransaction()) {
+      deferred.add(request);
+      if (deferred.size() == 1) {
+        timers.startSingleTimer(DeferredDue.INSTANCE, DEFERRED_AT_MOST);
+      }
+      return this;
+    }
     try {
       if (request.mode() != Mode.READ && !db.inTransaction()) {
-        db.begin();
-        batchStartNanos = System.nanoTime();
+        begin();
       }
       Object result = request.work().apply(store);
       switch (request.mode()) {
@@ -198,20 +226,62 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
           return next;
         }
         case WRITE -> batch.add(new PendingWrite(request.replyTo(), result));
+        case DEFERRED -> {
+          // ran in the open batch: committed with it, answered to nobody
+        }
       }
     } catch (StorageFailedException e) {
       failure.record(e);
-      request.replyTo().tell(StatusReply.error(e));
+      answer(request, StatusReply.error(e));
       return fail(e);
     } catch (StorageException e) {
-      request.replyTo().tell(StatusReply.error(e)); // refused before it changed anything
+      answer(request, StatusReply.error(e)); // refused before it changed anything
     } catch (RuntimeException e) {
       StorageFailedException invalidated = db.invalidate(request.what(), e);
       failure.record(invalidated);
-      request.replyTo().tell(StatusReply.error(invalidated));
+      answer(request, StatusReply.error(invalidated));
       return fail(invalidated);
     }
     return maybeCommit();
+  }
+
+  private static void answer(Execute<?, Object> request, StatusReply<Object> reply) {
+    if (request.replyTo() != null) {
+      request.replyTo().tell(reply);
+    }
+  }
+
+  /** Begins the write transaction of a batch; the deferred bookkeeping runs first in it. */
+  private void begin() {
+    db.begin();
+    batchStartNanos = System.nanoTime();
+    if (!deferred.isEmpty()) {
+      timers.cancel(DeferredDue.INSTANCE);
+      for (Execute<S, Object> bookkeeping : deferred) {
+        bookkeeping.work().apply(store);
+      }
+      deferred.clear();
+    }
+  }
+
+  /** Deferred bookkeeping waited long enough for a batch: commit it on its own. */
+  private Behavior<Command> onDeferredDue() {
+    if (deferred.isEmpty() || db.inTransaction()) {
+      return this;
+    }
+    return runDeferredNow();
+  }
+
+  /** Begins a batch (which runs the deferred bookkeeping) and commits it. */
+  private Behavior<Command> runDeferredNow() {
+    try {
+      begin();
+      return commitOrFail();
+    } catch (StorageFailedException e) {
+      return fail(e);
+    } catch (RuntimeException e) {
+      return fail(db.invalidate("deferred bookkeeping", e));
+    }
   }
 
   private Behavior<Command> maybeCommit() {
@@ -272,7 +342,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
 
   private Behavior<Command> onVacuum(Vacuum request) {
     try {
-      commit();
+      commitWithDeferred();
       boolean vacuumed = db.vacuumIfLargerThan(request.threshold());
       if (vacuumed) {
         getContext().getLog().info("vacuumed {}: {} bytes on disk now", database, db.sizeOnDisk());
@@ -286,6 +356,14 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
     }
   }
 
+  /** Commits the open batch, with any deferred bookkeeping in it. */
+  private void commitWithDeferred() {
+    if (!deferred.isEmpty() && !db.inTransaction()) {
+      begin();
+    }
+    commit();
+  }
+
   private Behavior<Command> onGetStats(GetStats request) {
     request.replyTo().tell(StatusReply.success(
         new DatabaseStats(db.sizeOnDisk(), commits, writes, reads, maxBatchSeen, db.nanosInSqlite())));
@@ -294,7 +372,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
 
   private Behavior<Command> onClose(Close request) {
     try {
-      commit();
+      commitWithDeferred();
     } catch (StorageFailedException e) {
       failure.record(e);
       request.replyTo().tell(StatusReply.error(e));
@@ -310,7 +388,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   private Behavior<Command> onPostStop() {
     if (!db.isClosed()) {
       try {
-        commit();
+        commitWithDeferred();
         store.close();
       } catch (StorageFailedException e) {
         failure.record(e);
@@ -340,10 +418,12 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   }
 
   /** Answers everything with the failure; closes on Close, stops with its owner. */
-  private static Behavior<Command> failed(StorageFailedException cause) {
+  static Behavior<Command> failed(StorageFailedException cause) {
     return Behaviors.receive(Command.class)
         .onMessage(Execute.class, request -> {
-          request.replyTo().tell(StatusReply.error(cause));
+          if (request.replyTo() != null) {
+            request.replyTo().tell(StatusReply.error(cause));
+          }
           return Behaviors.same();
         })
         .onMessage(Vacuum.class, request -> {
@@ -358,7 +438,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
           request.replyTo().tell(StatusReply.ack());
           return Behaviors.stopped();
         })
-        .onMessageEquals(CommitMarker.INSTANCE, Behaviors::same)
+        .onAnyMessage(tick -> Behaviors.same()) // commit markers and timers: nothing to do any more
         .build();
   }
 }

@@ -10,12 +10,23 @@ import org.apache.pekko.pattern.StatusReply;
  * Local mode's {@link ManifestBackend}: the workspace's data {@link DbGateway}. A flush writes the
  * manifest and deletes its removed chunks in one transaction (INV-2); the gateway's mailbox keeps
  * flushes in order and group commit shares one commit between them.
+ *
+ * <p>A load may go to a {@link DbReader} instead: it needs the last commit only, since an entity
+ * loads once, when it starts, and its predecessor stopped only after its last flush committed.
  */
 public final class GatewayManifestBackend implements ManifestBackend {
   private final ActorRef<DbGateway.Command> gateway;
+  private final ActorRef<DbGateway.Command> loads;
 
+  /** Loads and flushes through the one {@code gateway}. */
   public GatewayManifestBackend(ActorRef<DbGateway.Command> gateway) {
+    this(gateway, gateway);
+  }
+
+  /** Flushes through {@code gateway}, loads through {@code loads} (a reader of the same file). */
+  public GatewayManifestBackend(ActorRef<DbGateway.Command> gateway, ActorRef<DbGateway.Command> loads) {
     this.gateway = gateway;
+    this.loads = loads;
   }
 
   /** The need-sync query goes to the same gateway, whose mailbox runs in order. */
@@ -26,7 +37,7 @@ public final class GatewayManifestBackend implements ManifestBackend {
 
   @Override
   public void load(EntryId id, ActorRef<StatusReply<StorageCommand>> replyTo) {
-    gateway.tell(new DbGateway.Execute<DataStore, StorageCommand>(
+    loads.tell(new DbGateway.Execute<DataStore, StorageCommand>(
         DbGateway.Mode.READ, "load manifest " + id, store -> new Loaded(store.vlobs().get(id)), replyTo));
   }
 

@@ -142,6 +142,11 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
     public static Workspace unshared() {
       return new Workspace(PublishedManifests.NONE, new WorkspaceFailure());
     }
+
+    /** Whether this workspace's supervisor is local mode's, with its fast paths (hot reads, readers). */
+    public boolean local() {
+      return published != PublishedManifests.NONE;
+    }
   }
 
   /** The entity of local mode: stored through the data {@code gateway}, hosted by {@code supervisor}. */
@@ -154,6 +159,17 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
       Workspace workspace) {
     return create(id, new GatewayManifestBackend(gateway), cipher, EntityHost.supervisor(supervisor), passivateAfter,
         workspace);
+  }
+
+  /** The entity of local mode, loading through a reader of the data database. */
+  public static Behavior<StorageCommand> create(
+      EntryId id,
+      GatewayManifestBackend backend,
+      BlobCipher cipher,
+      ActorRef<Event> supervisor,
+      Duration passivateAfter,
+      Workspace workspace) {
+    return create(id, backend, cipher, EntityHost.supervisor(supervisor), passivateAfter, workspace);
   }
 
   /** The entity of {@code id}, stored through {@code backend} and run by {@code host}. */

@@ -29,6 +29,8 @@ import java.util.function.Function;
  * @param maxDelay longest a write waits for its commit ({@code stowage.group-commit.max-delay})
  * @param gatewayDispatcher config path of the pinned gateway dispatcher
  * @param dispatcher config path of the dispatcher of the supervisors and manifest entities
+ * @param readConnections reader connections beside each database's writer ({@code stowage.read-connections})
+ * @param checkpointInterval how often a reader checkpoints the WAL ({@code stowage.checkpoint-interval})
  */
 public record StorageSettings(
     Path baseDir,
@@ -44,7 +46,9 @@ public record StorageSettings(
     int maxBatch,
     Duration maxDelay,
     String gatewayDispatcher,
-    String dispatcher) {
+    String dispatcher,
+    int readConnections,
+    Duration checkpointInterval) {
 
   /** Largest payload SQLite stores comfortably in one row (its default limit is 1e9 bytes). */
   public static final int MAX_PAYLOAD = 512 << 20;
@@ -71,6 +75,9 @@ public record StorageSettings(
         "must not be negative, got " + maxDelay);
     require(gatewayDispatcher != null && !gatewayDispatcher.isBlank(), GATEWAY_DISPATCHER, "must be set");
     require(dispatcher != null && !dispatcher.isBlank(), DISPATCHER, "must be set");
+    require(readConnections >= 0 && readConnections <= 16, "stowage.read-connections",
+        "must be between 0 and 16, got " + readConnections);
+    require(positive(checkpointInterval), "stowage.checkpoint-interval", "must be positive, got " + checkpointInterval);
   }
 
   /**
@@ -97,17 +104,21 @@ public record StorageSettings(
         read(config, "stowage.group-commit.max-batch", config::getInt),
         read(config, "stowage.group-commit.max-delay", config::getDuration),
         gatewayDispatcher(config),
-        dispatcher(config));
+        dispatcher(config),
+        read(config, "stowage.read-connections", config::getInt),
+        read(config, "stowage.checkpoint-interval", config::getDuration));
   }
 
   public StorageSettings withBaseDir(Path baseDir) {
     return new StorageSettings(baseDir, cacheSize, blockSize, maxChunkSize, vacuumThreshold, durability,
-        askTimeout, maxDirty, passivateAfter, maxActive, maxBatch, maxDelay, gatewayDispatcher, dispatcher);
+        askTimeout, maxDirty, passivateAfter, maxActive, maxBatch, maxDelay, gatewayDispatcher, dispatcher,
+        readConnections, checkpointInterval);
   }
 
   public StorageSettings withDurability(Durability durability) {
     return new StorageSettings(baseDir, cacheSize, blockSize, maxChunkSize, vacuumThreshold, durability,
-        askTimeout, maxDirty, passivateAfter, maxActive, maxBatch, maxDelay, gatewayDispatcher, dispatcher);
+        askTimeout, maxDirty, passivateAfter, maxActive, maxBatch, maxDelay, gatewayDispatcher, dispatcher,
+        readConnections, checkpointInterval);
   }
 
   /** How many blocks the cache keeps: {@code cache-size / block-size}. */

@@ -4,6 +4,7 @@ import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.DatabaseStats;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.EntryMissingException;
+import dev.stowage.protocol.InvalidRequestException;
 import dev.stowage.protocol.PreventSyncPattern;
 import dev.stowage.protocol.Require;
 import dev.stowage.protocol.StorageClosedException;
@@ -184,20 +185,16 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   private final BlobCipher cipher;
   private final ActorRef<Lifecycle> owner;
   private final Executor executor;
+  private final DatabaseGateways gateways;
   private final ActorRef<DbGateway.Command> data;
   private final ActorRef<DbGateway.Command> cache;
   private final ActorRef<StatusReply<Done>> gatewayCloseReplies;
   private final DispatcherSelector entityDispatcher;
-  private final InOrder toData = new InOrder();
-  private final InOrder toCache = new InOrder();
   /** Shared with the entities, the gateways and the façade: hot values, and whether the workspace failed. */
   private final ManifestEntity.Workspace shared = new ManifestEntity.Workspace(
       PublishedManifests.create(), new WorkspaceFailure());
 
   private Phase phase = Phase.OPENING;
-  private int gatewaysOpened;
-  private int gatewaysOpen = 2;
-  private boolean gatewaysClosing;
   private StorageException failure;
   private final List<ActorRef<StatusReply<Done>>> closeWaiters = new ArrayList<>();
 
@@ -232,18 +229,10 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
     this.entityDispatcher = DispatcherSelector.fromConfig(settings.dispatcher());
     this.gatewayCloseReplies = (ActorRef) context.messageAdapter(StatusReply.class,
         reply -> new GatewayClosed(reply.isError() ? reply.getError() : null));
-    ActorRef<DbGateway.Event> gatewayEvents = context.getSelf().narrow();
-    DispatcherSelector pinned = DispatcherSelector.fromConfig(settings.gatewayDispatcher());
-    this.data = context.spawn(
-        DbGateway.create("workspace '" + workspaceId + "' data database",
-            () -> DataStore.open(dir, settings.durability(), cipher),
-            settings.maxBatch(), settings.maxDelay(), gatewayEvents, shared.failure()),
-        "data", pinned);
-    this.cache = context.spawn(
-        DbGateway.create("workspace '" + workspaceId + "' cache database",
-            () -> CacheStore.open(dir, settings.durability(), cipher, settings.blockLimit()),
-            settings.maxBatch(), settings.maxDelay(), gatewayEvents, shared.failure()),
-        "cache", pinned);
+    this.gateways = new DatabaseGateways(context, workspaceId, dir, settings, cipher, shared.failure(),
+        context.getSelf().narrow());
+    this.data = gateways.writer(DatabaseGateways.File.DATA);
+    this.cache = gateways.writer(DatabaseGateways.File.CACHE);
   }
 
   @Override
@@ -270,6 +259,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
         .onMessage(RunVacuum.class, this::onRunVacuum)
         .onMessage(GetStats.class, this::onGetStats)
         .onMessage(Sealed.class, this::onSealed)
+        .onMessage(BehindWrites.class, this::onBehindWrites)
         .onMessage(DbGateway.Opened.class, this::onGatewayOpened)
         .onMessage(DbGateway.Failed.class, failed -> {
           fail(failed.cause());
@@ -344,7 +334,8 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
 
   private EntitySlot spawn(EntryId id) {
     ActorRef<StorageCommand> ref = getContext().spawn(
-        ManifestEntity.create(id, data, cipher, getContext().getSelf().narrow(), settings.passivateAfter(), shared),
+        ManifestEntity.create(id, new GatewayManifestBackend(data, gateways.reader(DatabaseGateways.File.DATA)),
+            cipher, getContext().getSelf().narrow(), settings.passivateAfter(), shared),
         "m-" + id, entityDispatcher);
     getContext().watchWith(ref, new EntityStopped(id));
     EntitySlot slot = new EntitySlot(ref);
@@ -491,12 +482,39 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   // ---------------------------------------------------------------------------------------------
   // Chunks and blocks
 
+  /**
+   * A read the façade sends behind a write of the same id that has not been answered yet: it goes
+   * to the writer, behind that write, instead of a reader that would not see it (the caller who
+   * writes then reads without waiting reads its own write).
+   */
+  record BehindWrites(Request read) implements StorageCommand.Internal {}
+
+  private Behavior<StorageCommand> onBehindWrites(BehindWrites wrapped) {
+    Request read = wrapped.read();
+    if (phase != Phase.OPEN) {
+      return onRequestWhenNotOpen(read);
+    }
+    if (read instanceof GetChunk get) {
+      return onGetChunk(get, data);
+    } else if (read instanceof GetBlock get) {
+      return onGetBlock(get, cache);
+    } else if (read instanceof GetLocalChunkIds get) {
+      return onGetLocalChunkIds(get, data);
+    }
+    Replies.error(read, new InvalidRequestException("only chunk and block reads are sent behind writes"));
+    return this;
+  }
+
   private Behavior<StorageCommand> onGetChunk(GetChunk request) {
+    return onGetChunk(request, gateways.reader(DatabaseGateways.File.DATA));
+  }
+
+  private Behavior<StorageCommand> onGetChunk(GetChunk request, ActorRef<DbGateway.Command> gateway) {
     ChunkId id = request.id();
     if (invalid(request, () -> Require.nonNull(id, "chunk id"))) {
       return this;
     }
-    CompletionStage<byte[]> sealed = ask(data, DbGateway.Mode.READ, "get chunk",
+    CompletionStage<byte[]> sealed = ask(gateway, DbGateway.Mode.READ, "get chunk",
         (DataStore store) -> store.chunks().get(id).orElseThrow(() -> EntryMissingException.chunk(id)));
     reply(sealed.thenApplyAsync(bytes -> cipher.open(BlobCipher.Kind.CHUNK, id, bytes), executor), request.replyTo());
     return this;
@@ -525,23 +543,43 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   }
 
   private Behavior<StorageCommand> onGetLocalChunkIds(GetLocalChunkIds request) {
+    return onGetLocalChunkIds(request, gateways.reader(DatabaseGateways.File.DATA));
+  }
+
+  private Behavior<StorageCommand> onGetLocalChunkIds(GetLocalChunkIds request, ActorRef<DbGateway.Command> gateway) {
     List<ChunkId> ids = request.ids();
     if (invalid(request, () -> RequestValidation.chunkIds(ids, "chunk ids"))) {
       return this;
     }
-    execute(data, DbGateway.Mode.READ, "get local chunk ids", (DataStore store) -> store.chunks().presentAmong(ids),
+    execute(gateway, DbGateway.Mode.READ, "get local chunk ids",
+        (DataStore store) -> store.chunks().presentAmong(ids),
         request.replyTo());
     return this;
   }
 
   private Behavior<StorageCommand> onGetBlock(GetBlock request) {
+    return onGetBlock(request, gateways.reader(DatabaseGateways.File.CACHE));
+  }
+
+  /** A block from the writer (recency refreshed in its batch) or a reader (refreshed later, INV-13). */
+  private Behavior<StorageCommand> onGetBlock(GetBlock request, ActorRef<DbGateway.Command> gateway) {
     ChunkId id = request.id();
     if (invalid(request, () -> Require.nonNull(id, "block id"))) {
       return this;
     }
-    CompletionStage<byte[]> sealed = ask(cache, DbGateway.Mode.READ_WRITE, "get block",
-        (CacheStore store) -> store.getBlock(id).orElseThrow(() -> EntryMissingException.block(id)));
-    reply(sealed.thenApplyAsync(bytes -> cipher.open(BlobCipher.Kind.BLOCK, id, bytes), executor), request.replyTo());
+    boolean fromWriter = gateways.isWriter(gateway);
+    CompletionStage<byte[]> sealed = fromWriter
+        ? ask(gateway, DbGateway.Mode.READ_WRITE, "get block",
+            (CacheStore store) -> store.getBlock(id).orElseThrow(() -> EntryMissingException.block(id)))
+        : ask(gateway, DbGateway.Mode.READ, "get block",
+            (CacheStore store) -> store.peekBlock(id).orElseThrow(() -> EntryMissingException.block(id)));
+    reply(sealed.thenApplyAsync(bytes -> {
+      if (!fromWriter) {
+        // Told before the reader hears of its block, so whatever it writes next comes after it.
+        cache.tell(DatabaseGateways.touch(id));
+      }
+      return cipher.open(BlobCipher.Kind.BLOCK, id, bytes);
+    }, executor), request.replyTo());
     return this;
   }
 
@@ -571,33 +609,37 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
    */
   private void seal(BlobCipher.Kind kind, ChunkId id, byte[] plain, ActorRef<StatusReply<Done>> replyTo) {
     int size = plain.length;
-    InOrder.Slot slot = (kind == BlobCipher.Kind.CHUNK ? toData : toCache).reserve();
+    InOrder.Slot slot = gateways.reserve(fileOf(kind));
     getContext().pipeToSelf(
         CompletableFuture.supplyAsync(() -> cipher.seal(kind, id, plain), executor),
         (sealed, error) -> new Sealed(kind, id, size, sealed, error, replyTo, slot));
   }
 
   private Behavior<StorageCommand> onSealed(Sealed sealed) {
-    InOrder order = sealed.kind() == BlobCipher.Kind.CHUNK ? toData : toCache;
+    DatabaseGateways.File file = fileOf(sealed.kind());
     if (sealed.error() != null) {
-      order.fill(sealed.slot(), () -> sealed.replyTo().tell(StatusReply.error(unwrap(sealed.error()))));
+      gateways.fill(file, sealed.slot(), () -> sealed.replyTo().tell(StatusReply.error(unwrap(sealed.error()))));
     } else if (phase != Phase.OPEN && phase != Phase.CLOSING) { // closing: the gateways close behind it
       StorageException error = currentError();
-      order.fill(sealed.slot(), () -> sealed.replyTo().tell(StatusReply.error(error)));
+      gateways.fill(file, sealed.slot(), () -> sealed.replyTo().tell(StatusReply.error(error)));
     } else if (sealed.kind() == BlobCipher.Kind.CHUNK) {
-      order.fill(sealed.slot(), () -> data.tell(new DbGateway.Execute<DataStore, Done>(
+      gateways.fill(file, sealed.slot(), () -> data.tell(new DbGateway.Execute<DataStore, Done>(
           DbGateway.Mode.WRITE, "set chunk", store -> {
             store.chunks().put(sealed.id(), sealed.size(), sealed.sealed(), 0);
             return Done.getInstance();
           }, sealed.replyTo())));
     } else {
-      order.fill(sealed.slot(), () -> cache.tell(new DbGateway.Execute<CacheStore, Done>(
+      gateways.fill(file, sealed.slot(), () -> cache.tell(new DbGateway.Execute<CacheStore, Done>(
           DbGateway.Mode.WRITE, "set block", store -> {
             store.putBlock(sealed.id(), sealed.size(), sealed.sealed());
             return Done.getInstance();
           }, sealed.replyTo())));
     }
     return this;
+  }
+
+  private static DatabaseGateways.File fileOf(BlobCipher.Kind kind) {
+    return kind == BlobCipher.Kind.CHUNK ? DatabaseGateways.File.DATA : DatabaseGateways.File.CACHE;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -693,20 +735,39 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   private Behavior<StorageCommand> onGetStats(GetStats request) {
     int live = entities.size();
     int dirtyCount = dirty.size();
-    CompletableFuture<DatabaseStats> dataStats = gatewayStats(data);
-    CompletableFuture<DatabaseStats> cacheStats = gatewayStats(cache);
-    CompletableFuture<CacheStore.BlockCounters> blocks =
-        ask(cache, DbGateway.Mode.READ, "block counters", CacheStore::counters).toCompletableFuture();
-    reply(CompletableFuture.allOf(dataStats, cacheStats, blocks).thenApplyAsync(all -> {
-      CacheStore.BlockCounters counters = blocks.join();
+    CompletableFuture<DatabaseStats> dataStats = fileStats(DatabaseGateways.File.DATA);
+    CompletableFuture<DatabaseStats> cacheStats = fileStats(DatabaseGateways.File.CACHE);
+    List<CompletableFuture<CacheStore.BlockCounters>> counters = new ArrayList<>();
+    counters.add(ask(cache, DbGateway.Mode.READ, "block counters", CacheStore::counters).toCompletableFuture());
+    for (ActorRef<DbGateway.Command> reader : gateways.readers(DatabaseGateways.File.CACHE)) {
+      counters.add(ask(reader, DbGateway.Mode.READ, "block counters", CacheStore::counters).toCompletableFuture());
+    }
+    List<CompletableFuture<?>> all = new ArrayList<>(counters);
+    all.add(dataStats);
+    all.add(cacheStats);
+    reply(CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApplyAsync(done -> {
+      CacheStore.BlockCounters writer = counters.get(0).join();
+      long hits = counters.stream().mapToLong(c -> c.join().hits()).sum();
+      long misses = counters.stream().mapToLong(c -> c.join().misses()).sum();
       return new StorageStats(workspaceId, live, dirtyCount, dataStats.join(), cacheStats.join(),
-          counters.blocks(), counters.limit(), counters.hits(), counters.misses(), counters.evictions());
+          writer.blocks(), writer.limit(), hits, misses, writer.evictions());
     }, executor), request.replyTo());
     return this;
   }
 
-  private CompletableFuture<DatabaseStats> gatewayStats(ActorRef<DbGateway.Command> gateway) {
-    return this.<DatabaseStats>ask(gateway, DbGateway.GetStats::new).toCompletableFuture();
+  /** The statistics of a file's writer, with its readers' reads and time in SQLite added. */
+  private CompletableFuture<DatabaseStats> fileStats(DatabaseGateways.File file) {
+    List<CompletableFuture<DatabaseStats>> parts = new ArrayList<>();
+    parts.add(this.<DatabaseStats>ask(gateways.writer(file), DbGateway.GetStats::new).toCompletableFuture());
+    for (ActorRef<DbGateway.Command> reader : gateways.readers(file)) {
+      parts.add(this.<DatabaseStats>ask(reader, DbGateway.GetStats::new).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(done -> {
+      DatabaseStats writer = parts.get(0).join();
+      long reads = parts.stream().mapToLong(part -> part.join().reads()).sum();
+      long nanos = parts.stream().mapToLong(part -> part.join().nanosInSqlite()).sum();
+      return new DatabaseStats(writer.fileBytes(), writer.commits(), writer.writes(), reads, writer.maxBatchSize(), nanos);
+    });
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -725,7 +786,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   // Lifecycle
 
   private Behavior<StorageCommand> onGatewayOpened(DbGateway.Opened opened) {
-    if (++gatewaysOpened == 2 && phase == Phase.OPENING) {
+    if (gateways.opened(getContext(), opened.database()) && phase == Phase.OPENING) {
       phase = Phase.OPEN;
       getContext().getLog().info("workspace '{}' open in {}", workspaceId, dir);
       owner.tell(new Opened(dir, shared));
@@ -772,7 +833,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
       }
       case CLOSED -> request.replyTo().tell(StatusReply.ack());
       case FAILED -> {
-        if (gatewaysOpen == 0) {
+        if (gateways.allClosed()) {
           request.replyTo().tell(StatusReply.error(failure));
           closed();
         } else {
@@ -800,12 +861,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   }
 
   private void closeGateways() {
-    if (gatewaysClosing) {
-      return;
-    }
-    gatewaysClosing = true;
-    toData.send(() -> data.tell(new DbGateway.Close(gatewayCloseReplies)));
-    toCache.send(() -> cache.tell(new DbGateway.Close(gatewayCloseReplies)));
+    gateways.closeAll(gatewayCloseReplies);
   }
 
   private Behavior<StorageCommand> onGatewayClosed(GatewayClosed closed) {
@@ -813,10 +869,10 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
       fail(closed.error() instanceof StorageException e ? e
           : new StorageFailedException("closing workspace '" + workspaceId + "' failed: " + closed.error(), closed.error()));
     }
-    if (--gatewaysOpen > 0) {
+    if (!gateways.closed()) {
       return this;
     }
-    if (gatewaysOpened < 2 && failure != null) {
+    if (!gateways.allOpened() && failure != null) {
       owner.tell(new OpenFailed(dir, failure));
       return Behaviors.stopped();
     }
@@ -859,7 +915,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   private <R> CompletionStage<R> ask(
       ActorRef<DbGateway.Command> gateway, java.util.function.Function<ActorRef<StatusReply<R>>, DbGateway.Command> request) {
     CompletableFuture<R> answer = new CompletableFuture<>();
-    orderOf(gateway).send(() -> AskPattern.askWithStatus(gateway, request::apply, settings.askTimeout(),
+    gateways.send(gateway, () -> AskPattern.askWithStatus(gateway, request::apply, settings.askTimeout(),
             getContext().getSystem().scheduler())
         .whenComplete((value, error) -> {
           if (error != null) {
@@ -875,11 +931,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   private <S, R> void execute(
       ActorRef<DbGateway.Command> gateway, DbGateway.Mode mode, String what, DbGateway.Work<S, R> work,
       ActorRef<StatusReply<R>> replyTo) {
-    orderOf(gateway).send(() -> gateway.tell(new DbGateway.Execute<>(mode, what, work, replyTo)));
-  }
-
-  private InOrder orderOf(ActorRef<DbGateway.Command> gateway) {
-    return gateway.equals(data) ? toData : toCache;
+    gateways.send(gateway, () -> gateway.tell(new DbGateway.Execute<>(mode, what, work, replyTo)));
   }
 
   /** Answers {@code replyTo} when {@code result} completes, on the dispatcher (never a gateway thread). */

@@ -259,4 +259,52 @@ class DbGatewayTest {
     gateway.tell(execute(DbGateway.Mode.READ, store -> store.chunks().count(), reader));
     assertThat(reader.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
   }
+
+  // ---------------------------------------------------------------------------------------------
+  // Deferred bookkeeping
+
+  private static DbGateway.Execute<DataStore, Object> deferred(List<String> log, String name) {
+    return new DbGateway.Execute<>(DbGateway.Mode.DEFERRED, "test bookkeeping", store -> {
+      log.add(name + (store.database().inTransaction() ? " in a transaction" : " outside"));
+      return null;
+    }, null);
+  }
+
+  @Test
+  void deferredBookkeepingRunsFirstInTheNextBatchAndCostsNoCommit(@TempDir Path dir) {
+    ActorRef<DbGateway.Command> gateway = gateway(dir, 1000, Duration.ofMillis(2), testKit.<DbGateway.Event>createTestProbe().ref());
+    List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
+    TestProbe<StatusReply<Object>> writer = testKit.createTestProbe();
+
+    gateway.tell(deferred(log, "touch 1"));
+    gateway.tell(deferred(log, "touch 2"));
+    assertThat(stats(gateway).commits()).isZero();
+    assertThat(log).isEmpty();
+    gateway.tell(execute(DbGateway.Mode.WRITE, store -> {
+      log.add("write");
+      return 1;
+    }, writer));
+    writer.receiveMessage();
+
+    assertThat(log).containsExactly("touch 1 in a transaction", "touch 2 in a transaction", "write");
+    assertThat(stats(gateway).commits()).isEqualTo(1);
+    gateway.tell(deferred(log, "touch 3"));
+    gateway.tell(new DbGateway.Close(testKit.<StatusReply<Done>>createTestProbe().ref()));
+    testKit.createTestProbe().expectTerminated(gateway);
+    assertThat(log).as("close commits what was deferred").endsWith("touch 3 in a transaction");
+  }
+
+  @Test
+  void deferredBookkeepingCommitsOnItsOwnWhenNoWriteComes(@TempDir Path dir) {
+    ActorRef<DbGateway.Command> gateway = gateway(dir, 1000, Duration.ofMillis(2), testKit.<DbGateway.Event>createTestProbe().ref());
+    List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
+
+    gateway.tell(deferred(log, "touch"));
+
+    testKit.createTestProbe().awaitAssert(DbGateway.DEFERRED_AT_MOST.multipliedBy(5), () -> {
+      assertThat(stats(gateway).commits()).isEqualTo(1);
+      return null;
+    });
+    assertThat(log).containsExactly("touch in a transaction");
+  }
 }

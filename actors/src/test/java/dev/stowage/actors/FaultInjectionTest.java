@@ -296,7 +296,9 @@ class FaultInjectionTest {
         "needs permission to mount a tmpfs (root with CAP_SYS_ADMIN)");
     try {
       Path ballast = mount.resolve("ballast");
-      Files.write(ballast, new byte[512 * 1024]); // what the user deletes to free space afterwards
+      // What the user deletes to free space afterwards: enough for the WAL's committed pages to move
+      // into the database file and for the files' shared-memory indexes (SQLite's -shm files).
+      Files.write(ballast, new byte[1024 * 1024]);
       WorkspaceStorage storage = result(Stowage.open(testKit.system(), "ws", key, TestSettings.in(mount)));
       Map<EntryId, LocalManifest> committed = writeManifests(storage, 5, 1);
       List<ChunkId> chunks = new ArrayList<>();

@@ -41,6 +41,11 @@ public final class BlockCache {
     return block;
   }
 
+  /** Refreshes a block's recency as if it were read now; returns whether it is stored. */
+  public boolean touch(ChunkId id) {
+    return table.touch(id, clock.next());
+  }
+
   /**
    * Stores a block and evicts in the same transaction if the cache is over its limit; call inside
    * a transaction.

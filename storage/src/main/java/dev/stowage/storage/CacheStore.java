@@ -22,7 +22,13 @@ public final class CacheStore implements Store {
 
   /** Opens the cache database of {@code workspaceDir} on the calling thread and checks the key. */
   public static CacheStore open(Path workspaceDir, Durability durability, BlobCipher cipher, long blockLimit) {
-    LocalDatabase db = LocalDatabase.open(workspaceDir, DatabaseKind.CACHE, durability);
+    return open(workspaceDir, durability, cipher, blockLimit, false);
+  }
+
+  /** Opens the writer; with {@code readersCheckpoint}, a reader checkpoints the WAL (see {@link LocalDatabase}). */
+  public static CacheStore open(
+      Path workspaceDir, Durability durability, BlobCipher cipher, long blockLimit, boolean readersCheckpoint) {
+    LocalDatabase db = LocalDatabase.open(workspaceDir, DatabaseKind.CACHE, durability, readersCheckpoint);
     try {
       KeyCheck.verifyOrStore(db, cipher);
       return new CacheStore(db, blockLimit);
@@ -34,15 +40,44 @@ public final class CacheStore implements Store {
     }
   }
 
+  /**
+   * Opens a reader of the cache database of {@code workspaceDir} on the calling thread (the writer
+   * opened it first): it reads blocks with {@link #peekBlock}; their recency is the writer's job.
+   */
+  public static CacheStore openReader(Path workspaceDir, long blockLimit) {
+    return new CacheStore(LocalDatabase.openReader(workspaceDir, DatabaseKind.CACHE), blockLimit);
+  }
+
   /** A block's sealed bytes, refreshing its recency; counts a hit or a miss. Call in a transaction. */
   public Optional<byte[]> getBlock(ChunkId id) {
-    Optional<byte[]> block = blocks.get(id);
+    return count(blocks.get(id));
+  }
+
+  /**
+   * A block's sealed bytes without refreshing its recency (a reader's way; it tells the writer,
+   * which {@link #touchBlocks} them later); counts a hit or a miss.
+   */
+  public Optional<byte[]> peekBlock(ChunkId id) {
+    return count(blocks.table().get(id));
+  }
+
+  private Optional<byte[]> count(Optional<byte[]> block) {
     if (block.isPresent()) {
       hits++;
     } else {
       misses++;
     }
     return block;
+  }
+
+  /**
+   * Refreshes the recency of blocks read elsewhere, in the order they were read; absent ones (evicted
+   * meanwhile) are skipped. Call in a transaction, before any insert that may evict (INV-13).
+   */
+  public void touchBlocks(Iterable<ChunkId> ids) {
+    for (ChunkId id : ids) {
+      blocks.touch(id);
+    }
   }
 
   /** Stores a block, evicting in the same transaction past the limit (INV-13). */

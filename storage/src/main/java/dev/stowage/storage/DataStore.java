@@ -31,7 +31,12 @@ public final class DataStore implements Store {
    * cipher}'s key against it.
    */
   public static DataStore open(Path workspaceDir, Durability durability, BlobCipher cipher) {
-    LocalDatabase db = LocalDatabase.open(workspaceDir, DatabaseKind.DATA, durability);
+    return open(workspaceDir, durability, cipher, false);
+  }
+
+  /** Opens the writer; with {@code readersCheckpoint}, a reader checkpoints the WAL (see {@link LocalDatabase}). */
+  public static DataStore open(Path workspaceDir, Durability durability, BlobCipher cipher, boolean readersCheckpoint) {
+    LocalDatabase db = LocalDatabase.open(workspaceDir, DatabaseKind.DATA, durability, readersCheckpoint);
     try {
       KeyCheck.verifyOrStore(db, cipher);
       return new DataStore(db);
@@ -41,6 +46,14 @@ public final class DataStore implements Store {
       }
       throw e;
     }
+  }
+
+  /**
+   * Opens a reader of the data database of {@code workspaceDir} on the calling thread (the writer
+   * opened it first and checked the key): its tables answer reads only.
+   */
+  public static DataStore openReader(Path workspaceDir) {
+    return new DataStore(LocalDatabase.openReader(workspaceDir, DatabaseKind.DATA));
   }
 
   /**

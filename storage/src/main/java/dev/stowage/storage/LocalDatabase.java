@@ -19,16 +19,29 @@ import java.util.regex.Pattern;
 import org.sqlite.SQLiteCommitListener;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteConnection;
+import org.sqlite.SQLiteOpenMode;
 
 /**
  * One SQLite connection to one database file of a workspace, used by one thread.
  *
- * <p><b>Opening.</b> The workspace directory is created with mode 0700. The connection takes the
- * file's lock for good ({@code locking_mode=EXCLUSIVE}), enters WAL mode with {@code synchronous}
- * from {@link Durability}, and migrates the schema forward through {@code PRAGMA user_version},
- * refusing a schema newer than this code. A file is open at most once per process, and the
- * exclusive lock keeps other processes out: a second opener gets a clear "locked" error instead of
- * a second writer (INV-12).
+ * <p><b>Opening.</b> The workspace directory is created with mode 0700. The writing connection
+ * ({@link #open}) first takes an OS lock on a lock file next to the database ({@code
+ * data_v1.sqlite.lock}) and holds it until it closes: a second program that opens the workspace
+ * the way Stowage does (another Stowage, {@code bin/stowage fsck}) gets a clear "locked" error
+ * instead of becoming a second writer (INV-12). A file has at most one writing connection per
+ * process. The connection enters WAL mode with {@code synchronous} from {@link Durability} and
+ * migrates the schema forward through {@code PRAGMA user_version}, refusing a schema newer than
+ * this code.
+ *
+ * <p><b>Readers.</b> Beside the writer, a workspace may open reader connections ({@link
+ * #openReader}) to the same file: WAL lets them read the last committed state while the writer
+ * has a batch open, so reads do not wait for commits. A reader runs with {@code query_only}, so it
+ * can change nothing; it may checkpoint the WAL ({@link #checkpointPassive()}), which moves
+ * committed pages into the database file off the writer's thread. The writer then checkpoints on
+ * its own only as a backstop, once the WAL holds {@link #BACKSTOP_CHECKPOINT_PAGES} pages. The
+ * locking mode is therefore the normal one, not {@code EXCLUSIVE}, which would keep readers out:
+ * a program that ignores the lock file (a plain {@code sqlite3}) is not stopped, and must not
+ * write.
  *
  * <p><b>Threads.</b> The thread that opens the database owns it; every call from any other thread
  * is refused with {@link IllegalStateException} before it touches the connection (INV-12).
@@ -47,6 +60,15 @@ import org.sqlite.SQLiteConnection;
 public final class LocalDatabase implements AutoCloseable {
   /** The WAL is truncated back to this size after a checkpoint when it grew past it. */
   private static final long JOURNAL_SIZE_LIMIT = 64L << 20;
+  /** SQLite's own default: the writer checkpoints when its WAL holds this many pages. */
+  private static final int AUTO_CHECKPOINT_PAGES = 1000;
+  /**
+   * With a reader that checkpoints, the writer still checkpoints past this many pages (about 40
+   * MiB of WAL at 4 KiB pages), should the reader fall behind.
+   */
+  public static final int BACKSTOP_CHECKPOINT_PAGES = 10_000;
+  /** How long a reader waits on a lock SQLite holds briefly (WAL recovery, a restarting WAL). */
+  private static final int READER_BUSY_TIMEOUT_MILLIS = 5_000;
 
   /** Statements that end, start or nest transactions: only this class may run them. */
   private static final Pattern TRANSACTION_CONTROL =
@@ -58,10 +80,13 @@ public final class LocalDatabase implements AutoCloseable {
   private static final Set<Path> OPEN_FILES = ConcurrentHashMap.newKeySet();
 
   private final Path file;
+  /** The writer's entry in {@link #OPEN_FILES}; null for a reader. */
   private final Path registeredPath;
   private final DatabaseKind kind;
   private final Thread owner;
   private final SQLiteConnection connection;
+  /** The writer's OS lock on its lock file; null for a reader. */
+  private final FileLockHolder lock;
   private final Map<String, PreparedStatement> statements = new HashMap<>();
   /** The file's identity (device and inode on POSIX) when opened; null where the platform has none. */
   private Object fileKey;
@@ -75,50 +100,104 @@ public final class LocalDatabase implements AutoCloseable {
   private boolean closed;
   private long nanosInSqlite;
 
-  private LocalDatabase(Path file, Path registeredPath, DatabaseKind kind, SQLiteConnection connection) {
+  private LocalDatabase(
+      Path file, Path registeredPath, DatabaseKind kind, SQLiteConnection connection, FileLockHolder lock) {
     this.file = file;
     this.registeredPath = registeredPath;
     this.kind = kind;
     this.owner = Thread.currentThread();
     this.connection = connection;
+    this.lock = lock;
   }
 
   /**
-   * Opens (creating if needed) the database of {@code kind} in {@code workspaceDir}, on the calling
-   * thread, which becomes its owner.
+   * Opens (creating if needed) the database of {@code kind} in {@code workspaceDir} for writing,
+   * on the calling thread, which becomes its owner. The writer checkpoints its WAL itself.
    *
    * @throws StorageFailedException if the directory cannot be created, the file is locked, open
    *     in this process already, not a database, corrupt, or has a schema newer than this code
    */
   public static LocalDatabase open(Path workspaceDir, DatabaseKind kind, Durability durability) {
+    return open(workspaceDir, kind, durability, false);
+  }
+
+  /**
+   * Opens the writing connection; with {@code readersCheckpoint}, a reader checkpoints the WAL
+   * ({@link #checkpointPassive()}) and the writer only past {@link #BACKSTOP_CHECKPOINT_PAGES}.
+   */
+  public static LocalDatabase open(Path workspaceDir, DatabaseKind kind, Durability durability,
+      boolean readersCheckpoint) {
     Path file = workspaceDir.resolve(kind.fileName());
     createWorkspaceDirectory(workspaceDir);
     Path registered = file.toAbsolutePath().normalize();
     if (!OPEN_FILES.add(registered)) {
       throw new StorageFailedException(
-          file + " is already open in this process: a database file has exactly one connection");
+          file + " is already open in this process: a database file has exactly one writing connection");
     }
+    FileLockHolder lock = null;
     SQLiteConnection connection = null;
     try {
+      lock = FileLockHolder.acquire(lockFile(file), file);
       SQLiteConfig config = new SQLiteConfig();
       // Otherwise every INSERT runs and holds open "SELECT last_insert_rowid()": a wasted query per
       // write, and an active statement that makes VACUUM fail with "SQL statements in progress".
       config.setGetGeneratedKeys(false);
       connection = (SQLiteConnection) config.createConnection("jdbc:sqlite:" + file);
-      LocalDatabase db = new LocalDatabase(file, registered, kind, connection);
-      db.configure(durability);
+      LocalDatabase db = new LocalDatabase(file, registered, kind, connection, lock);
+      db.configure(durability, readersCheckpoint ? BACKSTOP_CHECKPOINT_PAGES : AUTO_CHECKPOINT_PAGES);
       db.fileKey = fileKey(file);
       return db;
     } catch (SQLException | RuntimeException e) {
       OPEN_FILES.remove(registered);
       closeQuietly(connection);
-      if (e instanceof StorageFailedException failed) {
-        throw failed;
+      if (lock != null) {
+        lock.release();
       }
-      SqliteFailure why = SqliteFailure.of(e);
-      throw new StorageFailedException(
-          "cannot open " + file + ": it " + why.description() + " (" + e.getMessage() + ")", e);
+      throw openFailure(file, e);
     }
+  }
+
+  /**
+   * Opens a reader of the existing database of {@code kind} in {@code workspaceDir}, on the
+   * calling thread, which becomes its owner: it reads the last committed state and changes nothing
+   * ({@code query_only}). Open the writer first: it creates and migrates the file.
+   *
+   * @throws StorageFailedException if the file is missing, not a database, corrupt, not in WAL mode
+   *     or of another schema version than this code's
+   */
+  public static LocalDatabase openReader(Path workspaceDir, DatabaseKind kind) {
+    Path file = workspaceDir.resolve(kind.fileName());
+    SQLiteConnection connection = null;
+    try {
+      if (!Files.isRegularFile(file)) {
+        throw new StorageFailedException("cannot open a reader of " + file + ": the file does not exist");
+      }
+      SQLiteConfig config = new SQLiteConfig();
+      config.setGetGeneratedKeys(false);
+      config.setBusyTimeout(READER_BUSY_TIMEOUT_MILLIS);
+      config.setOpenMode(SQLiteOpenMode.READWRITE); // never CREATE; read-write only so that it may checkpoint
+      connection = (SQLiteConnection) config.createConnection("jdbc:sqlite:" + file);
+      LocalDatabase db = new LocalDatabase(file, null, kind, connection, null);
+      db.configureReader();
+      return db;
+    } catch (SQLException | RuntimeException e) {
+      closeQuietly(connection);
+      throw openFailure(file, e);
+    }
+  }
+
+  private static StorageFailedException openFailure(Path file, Exception e) {
+    if (e instanceof StorageFailedException failed) {
+      return failed;
+    }
+    SqliteFailure why = SqliteFailure.of(e);
+    return new StorageFailedException(
+        "cannot open " + file + ": it " + why.description() + " (" + e.getMessage() + ")", e);
+  }
+
+  /** The file whose OS lock the writer of {@code databaseFile} holds. */
+  public static Path lockFile(Path databaseFile) {
+    return databaseFile.resolveSibling(databaseFile.getFileName() + ".lock");
   }
 
   private static void createWorkspaceDirectory(Path dir) {
@@ -131,11 +210,8 @@ public final class LocalDatabase implements AutoCloseable {
     }
   }
 
-  private void configure(Durability durability) throws SQLException {
+  private void configure(Durability durability, int autoCheckpointPages) throws SQLException {
     try (Statement s = connection.createStatement()) {
-      // Exclusive before WAL: the WAL index then lives in heap memory, and the lock is held until
-      // close, so no other process can write behind this connection.
-      s.execute("PRAGMA locking_mode = EXCLUSIVE");
       if (kind.autoVacuum()) {
         // Takes effect only before the first table exists, outside a transaction; a no-op later.
         s.execute("PRAGMA auto_vacuum = FULL");
@@ -146,6 +222,7 @@ public final class LocalDatabase implements AutoCloseable {
       }
       s.execute("PRAGMA synchronous = " + durability.name());
       s.execute("PRAGMA journal_size_limit = " + JOURNAL_SIZE_LIMIT);
+      s.execute("PRAGMA wal_autocheckpoint = " + autoCheckpointPages);
       s.execute("PRAGMA temp_store = MEMORY");
       s.execute("BEGIN IMMEDIATE");
       int version = queryInt(s, "PRAGMA user_version");
@@ -161,6 +238,8 @@ public final class LocalDatabase implements AutoCloseable {
           s.execute(ddl);
         }
       }
+      // Written even when already current: the write proves, at open, that the file is writable
+      // (SQLite silently opens a file it may not write read-only, and would fail the first commit).
       s.execute("PRAGMA user_version = " + latest);
       s.execute("COMMIT");
     }
@@ -176,6 +255,39 @@ public final class LocalDatabase implements AutoCloseable {
             noteTransactionEnd();
           }
         });
+  }
+
+  private void configureReader() throws SQLException {
+    try (Statement s = connection.createStatement()) {
+      s.execute("PRAGMA query_only = 1");
+      s.execute("PRAGMA temp_store = MEMORY");
+      String mode = queryString(s, "PRAGMA journal_mode");
+      if (!"wal".equalsIgnoreCase(mode)) {
+        throw new StorageFailedException("cannot open a reader of " + file + ": it is not in WAL mode (" + mode + ")");
+      }
+      int version = queryInt(s, "PRAGMA user_version");
+      if (version != Schema.latest(kind)) {
+        throw new StorageFailedException("cannot open a reader of " + file + ": its schema version is " + version
+            + ", this code's is " + Schema.latest(kind) + " (open the writer first: it migrates the file)");
+      }
+    }
+    connection.addCommitListener(
+        new SQLiteCommitListener() {
+          @Override
+          public void onCommit() {
+            noteTransactionEnd();
+          }
+
+          @Override
+          public void onRollback() {
+            noteTransactionEnd();
+          }
+        });
+  }
+
+  /** Whether this is a reader ({@link #openReader}): it never begins a transaction. */
+  public boolean isReader() {
+    return registeredPath == null;
   }
 
   private void checkFileIsStillOurs() {
@@ -217,6 +329,7 @@ public final class LocalDatabase implements AutoCloseable {
   /** Starts a write transaction. */
   public void begin() {
     checkUsable();
+    checkWriter();
     if (inTransaction) {
       throw new IllegalStateException(file + ": a transaction is already open");
     }
@@ -343,6 +456,7 @@ public final class LocalDatabase implements AutoCloseable {
    */
   public boolean vacuumIfLargerThan(long threshold) {
     checkUsable();
+    checkWriter();
     if (inTransaction) {
       throw new IllegalStateException(file + ": commit before vacuum");
     }
@@ -367,6 +481,33 @@ public final class LocalDatabase implements AutoCloseable {
       event.commit();
     }
     return true;
+  }
+
+  /**
+   * Copies as much of the WAL into the database file as it can without waiting for anybody
+   * ({@code PRAGMA wal_checkpoint(PASSIVE)}); a reader runs it so that the writer need not. The
+   * writer may go on committing meanwhile.
+   *
+   * @return the WAL as the checkpoint left it
+   */
+  public WalState checkpointPassive() {
+    return run("checkpoint", () -> {
+      try (Statement s = connection.createStatement();
+          ResultSet rows = s.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
+        return rows.next() ? new WalState(Math.max(0, rows.getInt(2)), Math.max(0, rows.getInt(3))) : new WalState(0, 0);
+      }
+    });
+  }
+
+  /**
+   * The WAL after a checkpoint: {@code frames} pages written since the writer last restarted it from
+   * its beginning, {@code checkpointed} of them copied into the database file.
+   */
+  public record WalState(int frames, int checkpointed) {
+    /** Whether every committed page is in the database file: the writer may restart the WAL. */
+    public boolean complete() {
+      return checkpointed >= frames;
+    }
   }
 
   /** Copies the WAL into the database file and truncates it. Needs no open transaction. */
@@ -526,6 +667,12 @@ public final class LocalDatabase implements AutoCloseable {
     }
   }
 
+  private void checkWriter() {
+    if (isReader()) {
+      throw new IllegalStateException(file + ": a reader connection does not write");
+    }
+  }
+
   private void checkUsable() {
     checkOwner();
     if (failure != null) {
@@ -571,7 +718,12 @@ public final class LocalDatabase implements AutoCloseable {
     statements.clear();
     closeQuietly(connection);
     closed = true;
-    OPEN_FILES.remove(registeredPath);
+    if (lock != null) {
+      lock.release();
+    }
+    if (registeredPath != null) {
+      OPEN_FILES.remove(registeredPath);
+    }
   }
 
   private static void closeQuietly(SQLiteConnection connection) {
@@ -598,6 +750,6 @@ public final class LocalDatabase implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "LocalDatabase[" + file + (failure != null ? ", failed" : closed ? ", closed" : "") + "]";
+    return "LocalDatabase[" + file + (isReader() ? ", reader" : "") + (failure != null ? ", failed" : closed ? ", closed" : "") + "]";
   }
 }

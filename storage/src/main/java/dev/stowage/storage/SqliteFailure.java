@@ -43,6 +43,9 @@ public enum SqliteFailure {
 
   /** The failure behind {@code error}: its SQLite result code, or {@link #OTHER} if it has none. */
   public static SqliteFailure of(Throwable error) {
+    if (error instanceof FileLockHolder.LockHeldException) {
+      return LOCKED; // the writer's lock file, which another program holds
+    }
     if (!(error instanceof SQLException sql)) {
       return OTHER;
     }

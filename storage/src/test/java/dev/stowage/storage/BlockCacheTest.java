@@ -126,4 +126,40 @@ class BlockCacheTest {
       data.close();
     }
   }
+
+  @Test
+  @DisplayName("INV-13: a block read on a reader refreshes nothing until the writer touches it; then it survives eviction")
+  void readsElsewhereCountOnceTheWriterTouchesThem() {
+    db.close();
+    BlobCipher cipher = new BlobCipher(LocalKey.generate());
+    CacheStore writer = CacheStore.open(dir.resolve("ws"), Durability.NORMAL, cipher, LIMIT, true);
+    CacheStore reader = CacheStore.openReader(dir.resolve("ws"), LIMIT);
+    try {
+      List<ChunkId> ids = new ArrayList<>();
+      for (int i = 0; i < LIMIT; i++) {
+        ChunkId id = ChunkId.random();
+        writer.database().begin();
+        writer.putBlock(id, 3, new byte[] {1, 2, 3});
+        writer.database().commit();
+        ids.add(id);
+      }
+      ChunkId oldest = ids.get(0);
+      assertThat(reader.peekBlock(oldest)).isPresent();
+      assertThat(reader.peekBlock(ChunkId.random())).isEmpty();
+      assertThat(reader.counters().hits()).isEqualTo(1);
+      assertThat(reader.counters().misses()).isEqualTo(1);
+
+      writer.database().begin();
+      writer.touchBlocks(List.of(oldest, ChunkId.random())); // the read reaches the writer; an evicted id is skipped
+      writer.putBlock(ChunkId.random(), 3, new byte[3]); // over the limit: evicts
+      writer.database().commit();
+
+      assertThat(reader.peekBlock(oldest)).as("read most recently: kept").isPresent();
+      assertThat(reader.peekBlock(ids.get(1))).as("the least recently accessed went").isEmpty();
+    } finally {
+      reader.close();
+      writer.close();
+      db = TestDatabases.openCache(dir); // for close()
+    }
+  }
 }

@@ -51,7 +51,8 @@ class LocalDatabaseTest {
     assertThat(pragma(normal, "PRAGMA journal_mode")).isEqualTo("wal");
     assertThat(pragma(normal, "PRAGMA synchronous")).isEqualTo("1"); // NORMAL
     assertThat(pragma(full, "PRAGMA synchronous")).isEqualTo("2"); // FULL
-    assertThat(pragma(normal, "PRAGMA locking_mode")).isEqualTo("exclusive");
+    assertThat(pragma(normal, "PRAGMA locking_mode")).as("normal, so that readers can share the file").isEqualTo("normal");
+    assertThat(pragma(normal, "PRAGMA wal_autocheckpoint")).isEqualTo("1000");
     assertThat(pragma(normal, "PRAGMA auto_vacuum")).isEqualTo("0");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwx------");
     assertThat(normal.file()).isEqualTo(dir.resolve("data_v1.sqlite"));
@@ -137,8 +138,8 @@ class LocalDatabaseTest {
   }
 
   @Test
-  @DisplayName("INV-12: one connection per file: a second open in the process is refused, another connection is locked out")
-  void oneConnectionPerFile() throws Exception {
+  @DisplayName("INV-12: one writing connection per file: a second writer in the process is refused")
+  void oneWriterPerFile() throws Exception {
     LocalDatabase db = data(root);
     db.begin();
     new ChunkTable(db).put(ChunkId.random(), 1, new byte[1], 0);
@@ -147,11 +148,95 @@ class LocalDatabaseTest {
     assertThatThrownBy(() -> openData(root))
         .isInstanceOf(StorageFailedException.class)
         .hasMessageContaining("already open in this process");
-    try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + db.file())) {
-      assertThatThrownBy(() -> other.createStatement().executeQuery("SELECT count(*) FROM chunks"))
-          .isInstanceOf(SQLException.class)
-          .hasMessageContaining("locked");
+  }
+
+  @Test
+  @DisplayName("INV-12: a second program opening the workspace is refused while the writer holds its lock file")
+  void aSecondProgramIsRefused() throws Exception {
+    Path dir = root.resolve("shared");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+            LockHolderChild.class.getName(), dir.toString())
+        .redirectErrorStream(true)
+        .start();
+    try {
+      assertThat(new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream())).readLine())
+          .isEqualTo("open");
+
+      assertThatThrownBy(() -> openData(dir))
+          .isInstanceOf(StorageFailedException.class)
+          .hasMessageContaining("locked by another process")
+          .satisfies(e -> assertThat(SqliteFailure.of(e.getCause())).isEqualTo(SqliteFailure.LOCKED));
+      assertThat(LocalDatabase.isOpen(dir.resolve("data_v1.sqlite"))).isFalse();
+    } finally {
+      child.getOutputStream().close();
+      assertThat(child.waitFor()).isZero();
     }
+    data(dir); // the child closed, or died: the lock is free again
+    assertThat(Files.exists(LocalDatabase.lockFile(dir.resolve("data_v1.sqlite")))).isTrue();
+  }
+
+  @Test
+  @DisplayName("INV-12: a reader reads the last commit, never the writer's open batch, and can change nothing")
+  void aReaderSeesCommittedStateOnly() {
+    LocalDatabase writer = data(root);
+    ChunkTable written = new ChunkTable(writer);
+    ChunkId committed = ChunkId.random();
+    writer.begin();
+    written.put(committed, 1, new byte[] {1}, 0);
+    writer.commit();
+    LocalDatabase reader = LocalDatabase.openReader(root, DatabaseKind.DATA);
+    opened.add(reader);
+    ChunkTable read = new ChunkTable(reader);
+
+    ChunkId pending = ChunkId.random();
+    writer.begin();
+    written.put(pending, 1, new byte[] {2}, 0);
+    assertThat(read.get(committed)).contains(new byte[] {1});
+    assertThat(read.get(pending)).as("the writer's batch is not committed").isEmpty();
+    writer.commit();
+    assertThat(read.get(pending)).contains(new byte[] {2});
+
+    assertThat(reader.isReader()).isTrue();
+    assertThatThrownBy(reader::begin).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> read.put(ChunkId.random(), 1, new byte[1], 0))
+        .isInstanceOf(StorageFailedException.class);
+    assertThat(reader.isFailed()).as("a reader that was made to write fails closed, like a writer").isTrue();
+    assertThat(written.count()).isEqualTo(2);
+  }
+
+  @Test
+  void aReaderCheckpointsWhatTheWriterCommitted() throws Exception {
+    LocalDatabase writer = LocalDatabase.open(root, DatabaseKind.DATA, Durability.NORMAL, true);
+    opened.add(writer);
+    assertThat(pragma(writer, "PRAGMA wal_autocheckpoint")).isEqualTo(String.valueOf(LocalDatabase.BACKSTOP_CHECKPOINT_PAGES));
+    LocalDatabase reader = LocalDatabase.openReader(root, DatabaseKind.DATA);
+    opened.add(reader);
+    ChunkTable chunks = new ChunkTable(writer);
+    writer.begin();
+    for (int i = 0; i < 50; i++) {
+      chunks.put(ChunkId.random(), 4096, new byte[4096], 0);
+    }
+    writer.commit();
+
+    LocalDatabase.WalState after = reader.checkpointPassive();
+    assertThat(after.frames()).isGreaterThanOrEqualTo(50); // at least a page per 4 KiB chunk
+    assertThat(after.complete()).isTrue();
+    writer.begin();
+    chunks.put(ChunkId.random(), 1, new byte[1], 0);
+    writer.commit();
+    LocalDatabase.WalState restarted = reader.checkpointPassive();
+    assertThat(restarted.frames()).as("the writer restarted the checkpointed WAL from its beginning")
+        .isLessThan(after.frames());
+    assertThat(restarted.complete()).isTrue();
+    assertThat(new ChunkTable(reader).count()).isEqualTo(51);
+  }
+
+  @Test
+  void aReaderNeedsTheWriterToHaveCreatedTheFile() {
+    assertThatThrownBy(() -> LocalDatabase.openReader(root.resolve("none"), DatabaseKind.DATA))
+        .isInstanceOf(StorageFailedException.class).hasMessageContaining("does not exist");
+    assertThat(root.resolve("none").resolve("data_v1.sqlite")).doesNotExist();
   }
 
   @Test

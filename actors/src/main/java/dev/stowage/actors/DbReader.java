@@ -1,0 +1,173 @@
+package dev.stowage.actors;
+
+import dev.stowage.protocol.DatabaseStats;
+import dev.stowage.protocol.StorageException;
+import dev.stowage.protocol.StorageFailedException;
+import dev.stowage.storage.LocalDatabase;
+import dev.stowage.storage.Store;
+import java.time.Duration;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * A reader of one database file, beside its {@link DbGateway}: one actor on its own pinned thread,
+ * owning one reader connection ({@link LocalDatabase#openReader}, {@code query_only}) that it alone
+ * uses (INV-12).
+ *
+ * <h2>Reads that do not wait for the writer</h2>
+ *
+ * WAL lets a reader see the last committed state while the writer has a batch open. So the reads
+ * whose answer may be the last commit (a manifest's load, a chunk, a block, the local chunk ids)
+ * come here, and do not queue behind the writer's writes and commits. Reads that must see the
+ * writer's open batch (need-sync, checkpoint, the prevent-sync pattern) stay with the writer. Every
+ * {@link DbGateway.Execute} is run as a read, at once, and answered at once; a work that tried to
+ * write fails, and fails the workspace like any other database failure.
+ *
+ * <h2>Checkpoints</h2>
+ *
+ * Every {@code checkpoint-interval} the reader copies the WAL's committed pages into the database
+ * file ({@code PRAGMA wal_checkpoint(PASSIVE)}), which SQLite lets any connection do while the
+ * writer goes on committing. That work, about half of what a commit under load costs the writer
+ * otherwise, moves off the writer's thread; the writer checkpoints on its own only as a backstop
+ * ({@link LocalDatabase#BACKSTOP_CHECKPOINT_PAGES}).
+ *
+ * <h2>Failure</h2>
+ *
+ * As the writer's: a failure of SQLite closes the connection, answers the request and every later
+ * one with {@link StorageFailedException}, records it in the {@link WorkspaceFailure} first, and
+ * tells the owner with {@link DbGateway.Failed} (INV-6).
+ */
+public final class DbReader<S extends Store> extends AbstractBehavior<DbGateway.Command> {
+
+  /** The timer message of a reader: time to checkpoint. */
+  enum CheckpointDue implements DbGateway.Command {
+    INSTANCE
+  }
+
+  /**
+   * A reader that opens its store with {@code open} on its own thread (after the writer opened and
+   * migrated the file), then tells {@code owner}. Spawn it on the pinned gateway dispatcher.
+   */
+  public static <S extends Store> Behavior<DbGateway.Command> create(
+      String database, Supplier<S> open, Duration checkpointInterval, ActorRef<DbGateway.Event> owner,
+      WorkspaceFailure failure) {
+    return Behaviors.setup(context -> {
+      S store;
+      try {
+        store = open.get();
+      } catch (StorageException e) {
+        context.getLog().error("cannot open a reader of {}: {}", database, e.getMessage());
+        StorageFailedException cause = e instanceof StorageFailedException f ? f
+            : new StorageFailedException(database + " could not be opened for reading: " + e.getMessage(), e);
+        failure.record(cause);
+        owner.tell(new DbGateway.Failed(database, cause));
+        return DbGateway.failed(cause);
+      }
+      owner.tell(new DbGateway.Opened(database));
+      return Behaviors.withTimers(timers -> {
+        timers.startTimerWithFixedDelay(CheckpointDue.INSTANCE, checkpointInterval);
+        return new DbReader<>(context, database, store, owner, failure);
+      });
+    });
+  }
+
+  private final String database;
+  private final S store;
+  private final LocalDatabase db;
+  private final ActorRef<DbGateway.Event> owner;
+  private final WorkspaceFailure failure;
+  private long reads;
+
+  private DbReader(
+      ActorContext<DbGateway.Command> context, String database, S store, ActorRef<DbGateway.Event> owner,
+      WorkspaceFailure failure) {
+    super(context);
+    this.database = database;
+    this.store = store;
+    this.db = store.database();
+    this.owner = owner;
+    this.failure = failure;
+  }
+
+  @Override
+  public Receive<DbGateway.Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(DbGateway.Execute.class, this::onExecute)
+        .onMessageEquals(CheckpointDue.INSTANCE, this::onCheckpointDue)
+        .onMessage(DbGateway.GetStats.class, this::onGetStats)
+        .onMessage(DbGateway.Close.class, this::onClose)
+        .onMessage(DbGateway.Vacuum.class, request -> {
+          request.replyTo().tell(StatusReply.error(new IllegalStateException(database + ": a reader does not vacuum")));
+          return this;
+        })
+        .onSignal(PostStop.class, signal -> {
+          if (!db.isClosed()) {
+            store.close();
+          }
+          return this;
+        })
+        .build();
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private Behavior<DbGateway.Command> onExecute(DbGateway.Execute request) {
+    return read((DbGateway.Execute<S, Object>) request);
+  }
+
+  private Behavior<DbGateway.Command> read(DbGateway.Execute<S, Object> request) {
+    try {
+      Object result = request.work().apply(store);
+      reads++;
+      request.replyTo().tell(StatusReply.success(result));
+      return this;
+    } catch (StorageFailedException e) {
+      failure.record(e);
+      request.replyTo().tell(StatusReply.error(e));
+      return fail(e);
+    } catch (StorageException e) {
+      request.replyTo().tell(StatusReply.error(e)); // a missing entry, say: nothing was touched
+      return this;
+    } catch (RuntimeException e) {
+      StorageFailedException invalidated = db.invalidate(request.what(), e);
+      failure.record(invalidated);
+      request.replyTo().tell(StatusReply.error(invalidated));
+      return fail(invalidated);
+    }
+  }
+
+  private Behavior<DbGateway.Command> onCheckpointDue() {
+    try {
+      db.checkpointPassive();
+      return this;
+    } catch (StorageFailedException e) {
+      return fail(e);
+    }
+  }
+
+  private Behavior<DbGateway.Command> onGetStats(DbGateway.GetStats request) {
+    request.replyTo().tell(StatusReply.success(new DatabaseStats(0, 0, 0, reads, 0, db.nanosInSqlite())));
+    return this;
+  }
+
+  private Behavior<DbGateway.Command> onClose(DbGateway.Close request) {
+    store.close();
+    getContext().getLog().debug("closed the reader of {}", database);
+    request.replyTo().tell(StatusReply.ack());
+    return Behaviors.stopped();
+  }
+
+  private Behavior<DbGateway.Command> fail(StorageFailedException cause) {
+    failure.record(cause);
+    getContext().getLog().error("the reader of {} failed: {}", database, cause.getMessage());
+    owner.tell(new DbGateway.Failed(database, cause));
+    return DbGateway.failed(cause);
+  }
+}
