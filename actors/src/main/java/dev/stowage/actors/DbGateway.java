@@ -90,8 +90,17 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
     R apply(S store);
   }
 
-  public record Execute<S, R>(Mode mode, String what, Work<S, R> work, ActorRef<StatusReply<R>> replyTo)
-      implements Command {}
+  /**
+   * @param writer for a {@link Mode#WRITE}: someone else to answer, with {@code Done} once the
+   *     commit that holds the write succeeded (or with the failure), after {@code replyTo}; a durable
+   *     write's caller, answered here instead of through its entity. Null for none.
+   */
+  public record Execute<S, R>(Mode mode, String what, Work<S, R> work, ActorRef<StatusReply<R>> replyTo,
+      ActorRef<StatusReply<Done>> writer) implements Command {
+    public Execute(Mode mode, String what, Work<S, R> work, ActorRef<StatusReply<R>> replyTo) {
+      this(mode, what, work, replyTo, null);
+    }
+  }
 
   /** Commits the open batch, then vacuums if the files take more than {@code threshold} bytes. */
   public record Vacuum(long threshold, ActorRef<StatusReply<Boolean>> replyTo) implements Command {}
@@ -155,7 +164,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   private final List<Execute<S, Object>> deferred = new ArrayList<>();
 
   /** A write executed in the open batch, answered when the batch commits or fails. */
-  private record PendingWrite(ActorRef<StatusReply<Object>> replyTo, Object result) {}
+  private record PendingWrite(ActorRef<StatusReply<Object>> replyTo, Object result, ActorRef<StatusReply<Done>> writer) {}
 
   private final List<PendingWrite> batch = new ArrayList<>();
   private long batchStartNanos;
@@ -220,12 +229,12 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
           // Join the batch and queue its commit before answering, so that whatever the reader
           // asks next (a stats request, say) is ordered after the commit of this bookkeeping.
           reads++;
-          batch.add(new PendingWrite(null, null));
+          batch.add(new PendingWrite(null, null, null));
           Behavior<Command> next = maybeCommit();
           request.replyTo().tell(StatusReply.success(result));
           return next;
         }
-        case WRITE -> batch.add(new PendingWrite(request.replyTo(), result));
+        case WRITE -> batch.add(new PendingWrite(request.replyTo(), result, request.writer()));
         case DEFERRED -> {
           // ran in the open batch: committed with it, answered to nobody
         }
@@ -245,9 +254,13 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
     return maybeCommit();
   }
 
+  /** Answers a request that is not joining a batch: its reply, and its writer with the same outcome. */
   private static void answer(Execute<?, Object> request, StatusReply<Object> reply) {
     if (request.replyTo() != null) {
       request.replyTo().tell(reply);
+    }
+    if (request.writer() != null) {
+      request.writer().tell(reply.isSuccess() ? StatusReply.ack() : StatusReply.error(reply.getError()));
     }
   }
 
@@ -336,6 +349,9 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
       if (write.replyTo() != null) {
         write.replyTo().tell(StatusReply.success(write.result()));
       }
+      if (write.writer() != null) {
+        write.writer().tell(StatusReply.ack()); // after its entity's answer: what the writer asks next comes later
+      }
     }
     batch.clear();
   }
@@ -413,6 +429,9 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
       if (write.replyTo() != null) {
         write.replyTo().tell(StatusReply.error(cause));
       }
+      if (write.writer() != null) {
+        write.writer().tell(StatusReply.error(cause));
+      }
     }
     batch.clear();
   }
@@ -421,9 +440,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   static Behavior<Command> failed(StorageFailedException cause) {
     return Behaviors.receive(Command.class)
         .onMessage(Execute.class, request -> {
-          if (request.replyTo() != null) {
-            request.replyTo().tell(StatusReply.error(cause));
-          }
+          answer(request, StatusReply.error(cause));
           return Behaviors.same();
         })
         .onMessage(Vacuum.class, request -> {

@@ -29,6 +29,12 @@ public final class GatewayManifestBackend implements ManifestBackend {
     this.loads = loads;
   }
 
+  /** The gateway answers a durable writer on the commit that holds its write. */
+  @Override
+  public boolean answersWriters() {
+    return true;
+  }
+
   /** The need-sync query goes to the same gateway, whose mailbox runs in order. */
   @Override
   public boolean ordersLaterReadsAfterFlushes() {
@@ -52,6 +58,6 @@ public final class GatewayManifestBackend implements ManifestBackend {
           store.putManifest(id, flush.baseVersion(), flush.needSync(), flush.sealed(), flush.removedChunkIds());
           return new Flushed(flush.version());
         };
-    gateway.tell(new DbGateway.Execute<>(DbGateway.Mode.WRITE, "flush manifest " + id, work, replyTo));
+    gateway.tell(new DbGateway.Execute<>(DbGateway.Mode.WRITE, "flush manifest " + id, work, replyTo, flush.writer()));
   }
 }

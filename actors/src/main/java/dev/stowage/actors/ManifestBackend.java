@@ -5,6 +5,7 @@ import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.StorageCommand;
 import java.util.List;
 import java.util.Optional;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
 
@@ -29,11 +30,17 @@ public interface ManifestBackend {
 
   /**
    * One flush of an entity: its value sealed ({@code null} to delete the entry), the indexed fields
-   * of that value, and the chunk ids it no longer references (INV-2).
+   * of that value, the chunk ids it no longer references (INV-2), and, for a backend that {@link
+   * #answersWriters()}, the durable writer to answer once it committed (null for none).
    */
-  record Flush(long version, byte[] sealed, long baseVersion, boolean needSync, List<ChunkId> removedChunkIds) {
+  record Flush(long version, byte[] sealed, long baseVersion, boolean needSync, List<ChunkId> removedChunkIds,
+      ActorRef<StatusReply<Done>> writer) {
     public Flush {
       removedChunkIds = List.copyOf(removedChunkIds);
+    }
+
+    public Flush(long version, byte[] sealed, long baseVersion, boolean needSync, List<ChunkId> removedChunkIds) {
+      this(version, sealed, baseVersion, needSync, removedChunkIds, null);
     }
 
     /** Whether this flush deletes the entry. */
@@ -49,6 +56,14 @@ public interface ManifestBackend {
    * queries take another connection than the entities' flushes, so it says no.
    */
   default boolean ordersLaterReadsAfterFlushes() {
+    return false;
+  }
+
+  /**
+   * Whether this backend answers a flush's {@link Flush#writer()} itself when the flush commits (or
+   * fails), one hop sooner than through the entity. If not, the entity answers it.
+   */
+  default boolean answersWriters() {
     return false;
   }
 

@@ -341,8 +341,7 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
       reportDirtyState();
       command.replyTo().tell(StatusReply.ack());
     } else {
-      await(version, command.replyTo());
-      flush(); // reports the dirty state: with a backend that orders reads after it, none at all
+      flushAnswering(command.replyTo()); // reports the dirty state: with a backend that orders reads after it, none
     }
     return this;
   }
@@ -377,8 +376,7 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
     known = true;
     corrupt = null;
     version++;
-    await(version, command.replyTo());
-    flush();
+    flushAnswering(command.replyTo());
     return this;
   }
 
@@ -499,8 +497,25 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
   // ---------------------------------------------------------------------------------------------
   // Flushing
 
+  /**
+   * Flushes a new version whose writer waits for it: the backend answers the writer itself on the
+   * commit if it can (one hop less), the entity otherwise.
+   */
+  private void flushAnswering(ActorRef<StatusReply<Done>> writer) {
+    if (backend.answersWriters()) {
+      flush(writer);
+    } else {
+      await(version, writer);
+      flush(null);
+    }
+  }
+
   /** Sends the current value (or its deletion) if this version was not sent yet. */
   private void flush() {
+    flush(null);
+  }
+
+  private void flush(ActorRef<StatusReply<Done>> writer) {
     if (version == sentVersion) {
       return;
     }
@@ -508,8 +523,8 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
     pendingRemoved.clear();
     ManifestBackend.Flush flush = value != null
         ? new ManifestBackend.Flush(version, cipher.seal(id, ManifestCodec.encode(value)), value.baseVersion(),
-            value.needSync(), removed)
-        : new ManifestBackend.Flush(version, null, 0, false, removed);
+            value.needSync(), removed, writer)
+        : new ManifestBackend.Flush(version, null, 0, false, removed, writer);
     backend.flush(id, flush, backendReplies);
     sentVersion = version;
     reportDirtyState();

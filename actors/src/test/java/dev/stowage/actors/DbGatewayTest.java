@@ -307,4 +307,23 @@ class DbGatewayTest {
     });
     assertThat(log).containsExactly("touch in a transaction");
   }
+
+  @Test
+  void aWritesWriterIsAnsweredOnItsCommitAfterItsReplyTo(@TempDir Path dir) {
+    ActorRef<DbGateway.Command> gateway = gateway(dir, 1000, Duration.ofMillis(2), testKit.<DbGateway.Event>createTestProbe().ref());
+    TestProbe<Object> both = testKit.createTestProbe();
+    ActorRef<StatusReply<ChunkId>> replyTo = both.ref().unsafeUpcast();
+    ActorRef<StatusReply<Done>> writer = testKit.spawn(org.apache.pekko.actor.typed.javadsl.Behaviors.<StatusReply<Done>>receiveMessage(
+        reply -> {
+          both.ref().tell("writer " + (reply.isSuccess() ? "done" : "failed"));
+          return org.apache.pekko.actor.typed.javadsl.Behaviors.same();
+        }));
+    CountDownLatch release = hold(gateway);
+    gateway.tell(new DbGateway.Execute<>(DbGateway.Mode.WRITE, "test", putChunk(ChunkId.random(), 1), replyTo, writer));
+    both.expectNoMessage(Duration.ofMillis(50)); // not before the commit
+    release.countDown();
+
+    assertThat(both.receiveMessage()).isInstanceOf(StatusReply.class);
+    assertThat(both.receiveMessage()).isEqualTo("writer done");
+  }
 }

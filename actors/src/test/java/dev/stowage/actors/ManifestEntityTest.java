@@ -102,6 +102,9 @@ class ManifestEntityTest {
       store.database().commit();
     }
     request.replyTo().tell(StatusReply.success(result));
+    if (request.writer() != null) {
+      request.writer().tell(StatusReply.ack()); // a durable writer, answered by the gateway on its commit
+    }
   }
 
   private void storeRow(LocalManifest manifest) {
@@ -333,7 +336,11 @@ class ManifestEntityTest {
     entity.tell(new SetManifest(id, folder(1, "lost"), false, Set.of(), writer.ref()));
     DbGateway.Execute<DataStore, StorageCommand> flush = nextRequest();
 
-    flush.replyTo().tell(StatusReply.error(new StorageFailedException("disk full")));
+    // What the gateway does with a failed batch: its entity and its durable writer hear of it.
+    StorageFailedException diskFull = new StorageFailedException("disk full");
+    flush.replyTo().tell(StatusReply.error(diskFull));
+    assertThat(flush.writer()).isEqualTo(writer.ref());
+    flush.writer().tell(StatusReply.error(diskFull));
 
     assertThat(writer.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
     entity.tell(new SetManifest(id, folder(2, "later"), true, Set.of(), writer.ref()));
