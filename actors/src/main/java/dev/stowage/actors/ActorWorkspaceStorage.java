@@ -76,6 +76,7 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
   private final PublishedManifests published;
   private final WorkspaceFailure failure;
   private final MutationsInFlight mutations = new MutationsInFlight();
+  private final EntityDirectory directory;
   /** Local mode: chunk and block reads after an unanswered write of the same id go behind it. */
   private final boolean readsBehindWrites;
   /** Set once close() completed: later calls fail at once instead of asking a stopped actor. */
@@ -87,6 +88,13 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
    */
   public ActorWorkspaceStorage(String workspaceId, ActorRef<StorageCommand> supervisor, Scheduler scheduler,
       StorageSettings settings, ManifestEntity.Workspace readPath) {
+    this(workspaceId, supervisor, scheduler, settings, readPath, EntityDirectory.NONE);
+  }
+
+  /** Local mode's façade: it also reaches live entities through {@code directory}. */
+  ActorWorkspaceStorage(String workspaceId, ActorRef<StorageCommand> supervisor, Scheduler scheduler,
+      StorageSettings settings, ManifestEntity.Workspace readPath, EntityDirectory directory) {
+    this.directory = directory;
     this.workspaceId = workspaceId;
     this.supervisor = supervisor;
     this.scheduler = scheduler;
@@ -105,7 +113,7 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
         return CompletableFuture.completedFuture(hot);
       }
     }
-    return ask(() -> Require.nonNull(id, "entry id"), replyTo -> new GetManifest(id, replyTo));
+    return askEntity(id, () -> Require.nonNull(id, "entry id"), replyTo -> new GetManifest(id, replyTo));
   }
 
   @Override
@@ -115,22 +123,58 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
 
   @Override
   public CompletionStage<Done> setManifest(EntryId id, LocalManifest m, boolean cacheOnly, Set<ChunkId> removedChunkIds) {
-    return mutation(id, () -> askWith(() -> {
-          RequestValidation.manifest(id, m, removedChunkIds);
-          return Collections.unmodifiableSet(new HashSet<>(removedChunkIds));
-        },
-        removed -> replyTo -> new SetManifest(id, m, cacheOnly, removed, replyTo)));
+    Set<ChunkId> removed;
+    try {
+      RequestValidation.manifest(id, m, removedChunkIds);
+      removed = Collections.unmodifiableSet(new HashSet<>(removedChunkIds));
+    } catch (StorageException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return mutation(id, () -> askEntity(id, () -> { }, replyTo -> new SetManifest(id, m, cacheOnly, removed, replyTo)));
   }
 
   @Override
   public CompletionStage<Done> ensureManifestPersistent(EntryId id) {
     return mutation(id,
-        () -> ask(() -> Require.nonNull(id, "entry id"), replyTo -> new EnsureManifestPersistent(id, replyTo)));
+        () -> askEntity(id, () -> Require.nonNull(id, "entry id"), replyTo -> new EnsureManifestPersistent(id, replyTo)));
   }
 
   @Override
   public CompletionStage<Done> clearManifest(EntryId id) {
-    return mutation(id, () -> ask(() -> Require.nonNull(id, "entry id"), replyTo -> new ClearManifest(id, replyTo)));
+    return mutation(id,
+        () -> askEntity(id, () -> Require.nonNull(id, "entry id"), replyTo -> new ClearManifest(id, replyTo)));
+  }
+
+  /**
+   * Checks the arguments, then asks the entity of {@code id} straight through the {@link
+   * EntityDirectory} if it allows it, through the supervisor otherwise (counted there, so that no
+   * later command for {@code id} overtakes this one).
+   */
+  private <T> CompletionStage<T> askEntity(
+      EntryId id, Runnable check, Function<ActorRef<StatusReply<T>>, StorageCommand.ManifestCommand> request) {
+    try {
+      check.run();
+    } catch (StorageException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    CompletableFuture<T> refused = refusal();
+    if (refused != null) {
+      return refused;
+    }
+    EntityDirectory.Handle handle = directory.enterFor(id);
+    if (handle != null) {
+      try {
+        return plain(AskPattern.askWithStatus(handle.ref, request::apply, timeout, scheduler));
+      } finally {
+        directory.leave(id, handle, supervisor);
+      }
+    }
+    if (readsBehindWrites) {
+      directory.routing(id);
+      return plain(AskPattern.<StorageCommand, T>askWithStatus(supervisor,
+          replyTo -> new EntityDirectory.ViaSupervisor(request.apply(replyTo)), timeout, scheduler));
+    }
+    return plain(AskPattern.askWithStatus(supervisor, request::apply, timeout, scheduler));
   }
 
   /** Sends a mutation of {@code id}, counted in {@link #mutations} until it is answered. */
@@ -286,14 +330,20 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
 
   /** Asks, unless closed or failed. */
   private <T> CompletionStage<T> ask(Function<ActorRef<StatusReply<T>>, StorageCommand> request) {
+    CompletableFuture<T> refused = refusal();
+    if (refused != null) {
+      return refused;
+    }
+    return plain(AskPattern.askWithStatus(supervisor, request::apply, timeout, scheduler));
+  }
+
+  /** A failed stage if the workspace is closed or failed (INV-6, INV-10); null if a call may go on. */
+  private <T> CompletableFuture<T> refusal() {
     if (closed) {
       return CompletableFuture.failedFuture(new StorageClosedException("workspace '" + workspaceId + "' is closed"));
     }
     StorageException failed = failure.forNextCall();
-    if (failed != null) {
-      return CompletableFuture.failedFuture(failed);
-    }
-    return plain(AskPattern.askWithStatus(supervisor, request::apply, timeout, scheduler));
+    return failed == null ? null : CompletableFuture.failedFuture(failed);
   }
 
   /**

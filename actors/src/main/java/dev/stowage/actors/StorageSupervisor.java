@@ -103,8 +103,11 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   /** What the supervisor tells whoever spawned it. */
   public sealed interface Lifecycle extends WorkspaceRegistry.Command permits Opened, OpenFailed, Closing, Released {}
 
-  /** Open; {@code readPath} is what the façade may read without asking (hot manifests, failure). */
-  public record Opened(Path dir, ManifestEntity.Workspace readPath) implements Lifecycle {}
+  /**
+   * Open; {@code readPath} is what the façade may read without asking (hot manifests, failure),
+   * {@code directory} the entities it may reach without this supervisor.
+   */
+  public record Opened(Path dir, ManifestEntity.Workspace readPath, EntityDirectory directory) implements Lifecycle {}
 
   /** Could not open; both files are released already. */
   public record OpenFailed(Path dir, StorageException cause) implements Lifecycle {}
@@ -155,7 +158,11 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
 
   private static final class EntitySlot {
     final ActorRef<StorageCommand> ref;
+    /** How callers reach the entity without this supervisor (see {@link EntityDirectory}). */
+    EntityDirectory.Handle handle;
     boolean stopping;
+    /** The stop (or Fail) to send once the last caller inside the closed handle has left. */
+    StorageCommand pendingStop;
     List<ManifestCommand> buffer = List.of();
 
     EntitySlot(ActorRef<StorageCommand> ref) {
@@ -193,6 +200,8 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   /** Shared with the entities, the gateways and the façade: hot values, and whether the workspace failed. */
   private final ManifestEntity.Workspace shared = new ManifestEntity.Workspace(
       PublishedManifests.create(), new WorkspaceFailure());
+  /** Shared with the façade: the live entities it may reach without this supervisor. */
+  private final EntityDirectory directory = EntityDirectory.create();
 
   private Phase phase = Phase.OPENING;
   private StorageException failure;
@@ -260,6 +269,8 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
         .onMessage(GetStats.class, this::onGetStats)
         .onMessage(Sealed.class, this::onSealed)
         .onMessage(BehindWrites.class, this::onBehindWrites)
+        .onMessage(EntityDirectory.ViaSupervisor.class, this::onViaSupervisor)
+        .onMessage(EntityDirectory.Drained.class, this::onDrained)
         .onMessage(DbGateway.Opened.class, this::onGatewayOpened)
         .onMessage(DbGateway.Failed.class, failed -> {
           fail(failed.cause());
@@ -323,7 +334,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
     if (waiting != null) {
       waiting.add(command);
     } else if (entities.size() < settings.maxActive()) {
-      spawn(id).ref.tell(command);
+      start(id, List.of(command));
     } else {
       waiting = new ArrayList<>();
       waiting.add(command);
@@ -332,7 +343,11 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
     }
   }
 
-  private EntitySlot spawn(EntryId id) {
+  /**
+   * Spawns the entity of {@code id}, sends it {@code first}, and only then lets callers reach it
+   * directly: whatever they send comes after those commands.
+   */
+  private void start(EntryId id, List<ManifestCommand> first) {
     ActorRef<StorageCommand> ref = getContext().spawn(
         ManifestEntity.create(id, new GatewayManifestBackend(data, gateways.reader(DatabaseGateways.File.DATA)),
             cipher, getContext().getSelf().narrow(), settings.passivateAfter(), shared),
@@ -341,7 +356,8 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
     EntitySlot slot = new EntitySlot(ref);
     entities.put(id, slot);
     leastRecentlyUsed.add(id);
-    return slot;
+    first.forEach(ref::tell);
+    slot.handle = directory.publish(id, ref);
   }
 
   /**
@@ -365,7 +381,8 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
       if (slot.stopping) {
         continue;
       }
-      if (secondChance && shared.published().takeReadMark(id, PublishedManifests.READ_SINCE_LRU_CHECK)) {
+      if (secondChance && (slot.handle.takeUsed()
+          | shared.published().takeReadMark(id, PublishedManifests.READ_SINCE_LRU_CHECK))) {
         lru.remove();
         readMeanwhile.add(id);
         continue;
@@ -380,7 +397,41 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   private void stop(EntitySlot slot, ManifestEntity.Control how) {
     slot.stopping = true;
     stoppingEntities++;
-    slot.ref.tell(how);
+    stopWhenDrained(slot, how);
+  }
+
+  /**
+   * Closes the entity's handle and sends {@code how} once no caller is inside it (INV-18): every
+   * command a caller sent it directly is then in its mailbox ahead of the stop.
+   */
+  private void stopWhenDrained(EntitySlot slot, StorageCommand how) {
+    if (slot.handle.close()) {
+      slot.ref.tell(how);
+    } else {
+      slot.pendingStop = how;
+    }
+  }
+
+  private Behavior<StorageCommand> onDrained(EntityDirectory.Drained drained) {
+    EntitySlot slot = entities.get(drained.id());
+    if (slot != null && slot.handle == drained.handle() && slot.pendingStop != null) {
+      slot.ref.tell(slot.pendingStop);
+      slot.pendingStop = null;
+    }
+    return this;
+  }
+
+  /** A manifest command the façade counted on its way here: route it, then uncount it. */
+  private Behavior<StorageCommand> onViaSupervisor(EntityDirectory.ViaSupervisor via) {
+    ManifestCommand command = via.command();
+    try {
+      if (phase != Phase.OPEN) {
+        return onRequestWhenNotOpen(command);
+      }
+      return command instanceof SetManifest set ? onSetManifest(set) : onManifestCommand(command);
+    } finally {
+      directory.routed(command.id());
+    }
   }
 
   private Behavior<StorageCommand> onDirty(ManifestEntity.Dirty reported) {
@@ -436,6 +487,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
       return this;
     }
     leastRecentlyUsed.remove(id);
+    directory.remove(id, slot.handle);
     if (slot.stopping) {
       stoppingEntities--;
     }
@@ -450,8 +502,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
     switch (phase) {
       case OPEN -> {
         if (!slot.buffer.isEmpty()) { // INV-18: what arrived while it stopped goes to its successor
-          EntitySlot successor = spawn(id);
-          slot.buffer.forEach(successor.ref::tell);
+          start(id, slot.buffer);
         }
         fillFreeSlots();
       }
@@ -471,8 +522,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
     while (entities.size() < settings.maxActive() && waiting.hasNext()) {
       Map.Entry<EntryId, List<ManifestCommand>> next = waiting.next();
       waiting.remove();
-      EntitySlot slot = spawn(next.getKey());
-      next.getValue().forEach(slot.ref::tell);
+      start(next.getKey(), next.getValue());
     }
     if (!waitingForSlot.isEmpty()) {
       makeRoom();
@@ -789,7 +839,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
     if (gateways.opened(getContext(), opened.database()) && phase == Phase.OPENING) {
       phase = Phase.OPEN;
       getContext().getLog().info("workspace '{}' open in {}", workspaceId, dir);
-      owner.tell(new Opened(dir, shared));
+      owner.tell(new Opened(dir, shared, directory));
       if (!closeWaiters.isEmpty()) {
         beginClose();
       }
@@ -811,7 +861,13 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
     }
     ManifestEntity.Fail stopWithoutWriting = new ManifestEntity.Fail(cause);
     for (EntitySlot slot : entities.values()) {
-      slot.ref.tell(stopWithoutWriting);
+      if (slot.pendingStop != null) {
+        slot.pendingStop = stopWithoutWriting; // still draining: fail instead of the stop it waits for
+      } else if (slot.stopping) {
+        slot.ref.tell(stopWithoutWriting); // drained and told to stop already
+      } else {
+        stopWhenDrained(slot, stopWithoutWriting);
+      }
       slot.buffer.forEach(command -> Replies.error(command, cause));
       slot.buffer = List.of();
     }

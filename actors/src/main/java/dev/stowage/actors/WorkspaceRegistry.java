@@ -131,7 +131,8 @@ final class WorkspaceRegistry extends AbstractBehavior<WorkspaceRegistry.Command
     Workspace workspace = workspaces.get(opened.dir());
     workspace.state = State.OPEN;
     workspace.storage = new ActorWorkspaceStorage(
-        workspace.id, workspace.supervisor, getContext().getSystem().scheduler(), workspace.settings, opened.readPath());
+        workspace.id, workspace.supervisor, getContext().getSystem().scheduler(), workspace.settings, opened.readPath(),
+        opened.directory());
     workspace.waiting.forEach(open -> open.replyTo().tell(StatusReply.success(workspace.storage)));
     workspace.waiting.clear();
     return this;
