@@ -11,6 +11,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -88,6 +89,8 @@ public final class LocalDatabase implements AutoCloseable {
   /** The writer's OS lock on its lock file; null for a reader. */
   private final FileLockHolder lock;
   private final Map<String, PreparedStatement> statements = new HashMap<>();
+  /** BEGIN and COMMIT, prepared once; kept apart from {@link #statements}, which refuses them (INV-7). */
+  private final Map<String, PreparedStatement> transactionStatements = new HashMap<>(4);
   /** The file's identity (device and inode on POSIX) when opened; null where the platform has none. */
   private Object fileKey;
 
@@ -333,7 +336,7 @@ public final class LocalDatabase implements AutoCloseable {
     if (inTransaction) {
       throw new IllegalStateException(file + ": a transaction is already open");
     }
-    execute("begin", "BEGIN IMMEDIATE");
+    executeTransactionControl("begin", "BEGIN IMMEDIATE");
     inTransaction = true;
     transactionEndedBehindOurBack = false;
   }
@@ -351,7 +354,7 @@ public final class LocalDatabase implements AutoCloseable {
     checkFileIsStillOurs();
     endingTransaction = true;
     try {
-      execute("commit", "COMMIT");
+      executeTransactionControl("commit", "COMMIT");
       inTransaction = false;
     } finally {
       endingTransaction = false;
@@ -433,6 +436,22 @@ public final class LocalDatabase implements AutoCloseable {
    */
   PreparedStatement unguardedStatement(String sql) throws SQLException {
     return connection.prepareStatement(sql);
+  }
+
+  /**
+   * Runs BEGIN or COMMIT through a statement prepared once: the gateway runs them for every batch,
+   * and preparing them anew each time was a measurable part of a lone writer's commit.
+   */
+  private void executeTransactionControl(String what, String sql) {
+    run(what, () -> {
+      PreparedStatement statement = transactionStatements.get(sql);
+      if (statement == null) {
+        statement = connection.prepareStatement(sql);
+        transactionStatements.put(sql, statement);
+      }
+      statement.execute();
+      return null;
+    });
   }
 
   private void execute(String what, String sql) {
@@ -708,14 +727,16 @@ public final class LocalDatabase implements AutoCloseable {
   }
 
   private void closeConnection() {
-    for (PreparedStatement statement : statements.values()) {
-      try {
-        statement.close();
-      } catch (SQLException ignored) {
-        // closing the connection releases it anyway
+    for (Map<String, PreparedStatement> cached : List.of(statements, transactionStatements)) {
+      for (PreparedStatement statement : cached.values()) {
+        try {
+          statement.close();
+        } catch (SQLException ignored) {
+          // closing the connection releases it anyway
+        }
       }
+      cached.clear();
     }
-    statements.clear();
     closeQuietly(connection);
     closed = true;
     if (lock != null) {
