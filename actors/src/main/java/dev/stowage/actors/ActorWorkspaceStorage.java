@@ -280,7 +280,7 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
 
   /** {@code read}, sent behind the unanswered writes of its ids if there are any (local mode). */
   private StorageCommand maybeBehindWrites(boolean behind, StorageCommand.Request read) {
-    return behind && readsBehindWrites ? new StorageSupervisor.BehindWrites(read) : read;
+    return behind && readsBehindWrites ? new PayloadReads.BehindWrites(read) : read;
   }
 
   @Override

@@ -7,9 +7,14 @@ import dev.stowage.storage.DataStore;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.pattern.StatusReply;
 
@@ -46,6 +51,8 @@ final class DatabaseGateways {
   private int nextDataReader;
   private int nextCacheReader;
 
+  private final Scheduler scheduler;
+
   private int spawned;
   private int opened;
   private int closed;
@@ -53,6 +60,7 @@ final class DatabaseGateways {
 
   DatabaseGateways(ActorContext<?> context, String workspaceId, Path dir, StorageSettings settings, BlobCipher cipher,
       WorkspaceFailure failure, ActorRef<DbGateway.Event> events) {
+    this.scheduler = context.getSystem().scheduler();
     this.workspaceId = workspaceId;
     this.dir = dir;
     this.settings = settings;
@@ -137,6 +145,32 @@ final class DatabaseGateways {
     } else {
       request.run();
     }
+  }
+
+  /** Asks a gateway, behind the requests that arrived before this one (see {@link #send}). */
+  <S, R> CompletionStage<R> ask(
+      ActorRef<DbGateway.Command> gateway, DbGateway.Mode mode, String what, DbGateway.Work<S, R> work) {
+    return ask(gateway, replyTo -> new DbGateway.Execute<>(mode, what, work, replyTo));
+  }
+
+  <R> CompletionStage<R> ask(
+      ActorRef<DbGateway.Command> gateway, Function<ActorRef<StatusReply<R>>, DbGateway.Command> request) {
+    CompletableFuture<R> answer = new CompletableFuture<>();
+    send(gateway, () -> AskPattern.askWithStatus(gateway, request::apply, settings.askTimeout(), scheduler)
+        .whenComplete((value, error) -> {
+          if (error != null) {
+            answer.completeExceptionally(error);
+          } else {
+            answer.complete(value);
+          }
+        }));
+    return answer;
+  }
+
+  /** Sends a request to a gateway, behind the requests that arrived before this one; it answers {@code replyTo}. */
+  <S, R> void execute(ActorRef<DbGateway.Command> gateway, DbGateway.Mode mode, String what, DbGateway.Work<S, R> work,
+      ActorRef<StatusReply<R>> replyTo) {
+    send(gateway, () -> gateway.tell(new DbGateway.Execute<>(mode, what, work, replyTo)));
   }
 
   /** Keeps the place of a write to {@code file} whose request is not ready yet (being sealed). */

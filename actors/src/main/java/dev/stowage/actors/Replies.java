@@ -1,12 +1,41 @@
 package dev.stowage.actors;
 
 import dev.stowage.protocol.StorageCommand.Request;
+import dev.stowage.protocol.StorageException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
 
-/** Answers any request with an error, whatever the type of its success value. Public for stowage-cluster. */
+/** Answers requests: with an error whatever their success type, or when a result completes. Public for stowage-cluster. */
 public final class Replies {
   private Replies() {}
+
+  /**
+   * Answers {@code replyTo} when {@code result} completes, on {@code executor} (the actor's
+   * dispatcher: never a gateway's thread, whose asks complete {@code result}).
+   */
+  public static <T> void when(CompletionStage<T> result, ActorRef<StatusReply<T>> replyTo, Executor executor) {
+    result.whenCompleteAsync((value, error) -> replyTo.tell(
+        error == null ? StatusReply.success(value) : StatusReply.error(unwrap(error))), executor);
+  }
+
+  /** Runs {@code check}; if it refuses the request, answers it with the refusal. @return whether it refused */
+  public static boolean refused(Request request, Runnable check) {
+    try {
+      check.run();
+      return false;
+    } catch (StorageException e) {
+      error(request, e);
+      return true;
+    }
+  }
+
+  /** The cause of a completion exception; the error itself otherwise. */
+  public static Throwable unwrap(Throwable error) {
+    return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+  }
 
   @SuppressWarnings("unchecked")
   public static void error(Request request, Throwable error) {

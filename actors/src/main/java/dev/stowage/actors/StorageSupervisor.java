@@ -1,16 +1,12 @@
 package dev.stowage.actors;
 
 import dev.stowage.protocol.ChunkId;
-import dev.stowage.protocol.DatabaseStats;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.EntryMissingException;
-import dev.stowage.protocol.InvalidRequestException;
 import dev.stowage.protocol.PreventSyncPattern;
 import dev.stowage.protocol.Require;
 import dev.stowage.protocol.StorageClosedException;
 import dev.stowage.protocol.StorageCommand;
-import dev.stowage.protocol.StorageCommand.BlockCommand;
-import dev.stowage.protocol.StorageCommand.ChunkCommand;
 import dev.stowage.protocol.StorageCommand.ClearBlock;
 import dev.stowage.protocol.StorageCommand.ClearChunk;
 import dev.stowage.protocol.StorageCommand.ClearMemoryCache;
@@ -31,10 +27,8 @@ import dev.stowage.protocol.StorageCommand.SetChunk;
 import dev.stowage.protocol.StorageCommand.SetManifest;
 import dev.stowage.protocol.StorageCommand.SetPreventSyncPattern;
 import dev.stowage.protocol.StorageCommand.UpdateRealmCheckpoint;
-import dev.stowage.protocol.StorageCommand.WorkspaceCommand;
 import dev.stowage.protocol.StorageException;
 import dev.stowage.protocol.StorageFailedException;
-import dev.stowage.protocol.StorageStats;
 import dev.stowage.storage.BlobCipher;
 import dev.stowage.storage.CacheStore;
 import dev.stowage.storage.DataStore;
@@ -50,7 +44,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.apache.pekko.Done;
@@ -59,44 +52,52 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * One open workspace: spawns its two {@link DbGateway}s and its {@link ManifestEntity}s, routes
- * every {@link StorageCommand}, and owns the workspace's lifecycle.
+ * One open workspace: spawns its {@link DatabaseGateways} (a writer per database file, readers
+ * beside them) and its {@link ManifestEntity}s, routes every {@link StorageCommand}, and owns the
+ * workspace's lifecycle.
  *
  * <h2>Routing</h2>
  *
- * Manifest commands go to the entity of their id, spawned on demand. Chunk commands go to the
- * data gateway, block commands to the cache gateway. Payloads are encrypted before, and decrypted
- * after, the gateway, on this actor's dispatcher (never on the caller's thread, never on a gateway
- * thread: an ask completes on the gateway's thread, so every continuation here is {@code *Async}).
+ * Manifest commands go to the entity of their id, spawned on demand; once it runs, the façade
+ * reaches it straight through the {@link EntityDirectory} and only commands for ids without a live
+ * entity come here. Chunk and block writes and clears go to their file's writer, sealed first on
+ * this actor's dispatcher and sent in the order they arrived ({@link InOrder}); their reads go to a
+ * reader ({@link PayloadReads}). Hot manifest reads never come here ({@link PublishedManifests}).
+ * Payloads are encrypted before, and decrypted after, the gateway, on this actor's dispatcher (never
+ * on the caller's thread, never on a gateway thread: an ask completes on the gateway's thread, so
+ * every continuation here is {@code *Async}).
  *
  * <h2>Entities</h2>
  *
  * <ul>
  *   <li><b>Passivation and max-active (INV-18).</b> An idle entity asks to stop; the supervisor
- *       marks it stopping, buffers every command for its id, sends it {@code FLUSH_AND_STOP}, and
- *       delivers the buffer to a successor once it has terminated. At most {@code
- *       entity.max-active} entities live: a command for a new id beyond that waits until the least
- *       recently used entity has been passivated.
- *   <li><b>Max-dirty.</b> Entities report becoming dirty and clean. Past {@code cache.max-dirty}
- *       dirty entries, the oldest are asked to flush.
+ *       marks it stopping, closes its directory handle, buffers every command for its id, sends it
+ *       {@code FLUSH_AND_STOP} once no caller is inside the handle, and delivers the buffer to a
+ *       successor once it has terminated. At most {@code entity.max-active} entities live: a command
+ *       for a new id beyond that waits until the least recently used entity has been passivated
+ *       (one reached or read without this supervisor since it was last considered gets a second
+ *       chance).
+ *   <li><b>Max-dirty.</b> Entities report becoming dirty (changed and not yet sent to be written)
+ *       and clean. Past {@code cache.max-dirty} dirty entries, the oldest are asked to flush.
  *   <li><b>Need-sync (INV-5).</b> The dirty entries' reported need-sync overrides the database's
  *       answer: the snapshot of it taken when the query is sent is merged into the rows read.
  * </ul>
  *
  * <h2>Lifecycle</h2>
  *
- * OPENING (both gateways open their files) → OPEN → CLOSING (every entity flushes and stops, then
- * both gateways commit and close: INV-10) → CLOSED (calls answered with {@link
- * StorageClosedException} for {@code ask-timeout}, then the actor stops). A gateway failure moves
- * any phase to FAILED (INV-6): entities stop without writing, everything pending and later is
- * answered with the failure, both files are released so the workspace can be reopened.
+ * OPENING (the writers open their files, then their readers) → OPEN → CLOSING (every entity
+ * flushes and stops, then every gateway commits and closes: INV-10) → CLOSED (calls answered with
+ * {@link StorageClosedException} for {@code ask-timeout}, then the actor stops). A gateway failure
+ * moves any phase to FAILED (INV-6): it is recorded in the {@link WorkspaceFailure} first, so no
+ * later call succeeds, not even a read from memory; entities stop without writing, everything
+ * pending and later is answered with the failure, every file is released so the workspace can be
+ * reopened.
  */
 public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
 
@@ -193,6 +194,8 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   private final ActorRef<Lifecycle> owner;
   private final Executor executor;
   private final DatabaseGateways gateways;
+  private final PayloadReads reads;
+  private final WorkspaceStatsQuery statsQuery;
   private final ActorRef<DbGateway.Command> data;
   private final ActorRef<DbGateway.Command> cache;
   private final ActorRef<StatusReply<Done>> gatewayCloseReplies;
@@ -242,6 +245,8 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
         context.getSelf().narrow());
     this.data = gateways.writer(DatabaseGateways.File.DATA);
     this.cache = gateways.writer(DatabaseGateways.File.CACHE);
+    this.reads = new PayloadReads(gateways, cipher, executor);
+    this.statsQuery = new WorkspaceStatsQuery(workspaceId, gateways, executor);
   }
 
   @Override
@@ -268,7 +273,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
         .onMessage(RunVacuum.class, this::onRunVacuum)
         .onMessage(GetStats.class, this::onGetStats)
         .onMessage(Sealed.class, this::onSealed)
-        .onMessage(BehindWrites.class, this::onBehindWrites)
+        .onMessage(PayloadReads.BehindWrites.class, this::onBehindWrites)
         .onMessage(EntityDirectory.ViaSupervisor.class, this::onViaSupervisor)
         .onMessage(EntityDirectory.Drained.class, this::onDrained)
         .onMessage(DbGateway.Opened.class, this::onGatewayOpened)
@@ -532,41 +537,8 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   // ---------------------------------------------------------------------------------------------
   // Chunks and blocks
 
-  /**
-   * A read the façade sends behind a write of the same id that has not been answered yet: it goes
-   * to the writer, behind that write, instead of a reader that would not see it (the caller who
-   * writes then reads without waiting reads its own write).
-   */
-  record BehindWrites(Request read) implements StorageCommand.Internal {}
-
-  private Behavior<StorageCommand> onBehindWrites(BehindWrites wrapped) {
-    Request read = wrapped.read();
-    if (phase != Phase.OPEN) {
-      return onRequestWhenNotOpen(read);
-    }
-    if (read instanceof GetChunk get) {
-      return onGetChunk(get, data);
-    } else if (read instanceof GetBlock get) {
-      return onGetBlock(get, cache);
-    } else if (read instanceof GetLocalChunkIds get) {
-      return onGetLocalChunkIds(get, data);
-    }
-    Replies.error(read, new InvalidRequestException("only chunk and block reads are sent behind writes"));
-    return this;
-  }
-
   private Behavior<StorageCommand> onGetChunk(GetChunk request) {
-    return onGetChunk(request, gateways.reader(DatabaseGateways.File.DATA));
-  }
-
-  private Behavior<StorageCommand> onGetChunk(GetChunk request, ActorRef<DbGateway.Command> gateway) {
-    ChunkId id = request.id();
-    if (invalid(request, () -> Require.nonNull(id, "chunk id"))) {
-      return this;
-    }
-    CompletionStage<byte[]> sealed = ask(gateway, DbGateway.Mode.READ, "get chunk",
-        (DataStore store) -> store.chunks().get(id).orElseThrow(() -> EntryMissingException.chunk(id)));
-    reply(sealed.thenApplyAsync(bytes -> cipher.open(BlobCipher.Kind.CHUNK, id, bytes), executor), request.replyTo());
+    reads.getChunk(request);
     return this;
   }
 
@@ -583,7 +555,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
     if (invalid(request, () -> Require.nonNull(id, "chunk id"))) {
       return this;
     }
-    execute(data, DbGateway.Mode.WRITE, "clear chunk", (DataStore store) -> {
+    gateways.execute(data, DbGateway.Mode.WRITE, "clear chunk", (DataStore store) -> {
       if (!store.chunks().delete(id)) {
         throw EntryMissingException.chunk(id);
       }
@@ -593,43 +565,20 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   }
 
   private Behavior<StorageCommand> onGetLocalChunkIds(GetLocalChunkIds request) {
-    return onGetLocalChunkIds(request, gateways.reader(DatabaseGateways.File.DATA));
-  }
-
-  private Behavior<StorageCommand> onGetLocalChunkIds(GetLocalChunkIds request, ActorRef<DbGateway.Command> gateway) {
-    List<ChunkId> ids = request.ids();
-    if (invalid(request, () -> RequestValidation.chunkIds(ids, "chunk ids"))) {
-      return this;
-    }
-    execute(gateway, DbGateway.Mode.READ, "get local chunk ids",
-        (DataStore store) -> store.chunks().presentAmong(ids),
-        request.replyTo());
+    reads.getLocalChunkIds(request);
     return this;
   }
 
   private Behavior<StorageCommand> onGetBlock(GetBlock request) {
-    return onGetBlock(request, gateways.reader(DatabaseGateways.File.CACHE));
+    reads.getBlock(request);
+    return this;
   }
 
-  /** A block from the writer (recency refreshed in its batch) or a reader (refreshed later, INV-13). */
-  private Behavior<StorageCommand> onGetBlock(GetBlock request, ActorRef<DbGateway.Command> gateway) {
-    ChunkId id = request.id();
-    if (invalid(request, () -> Require.nonNull(id, "block id"))) {
-      return this;
+  private Behavior<StorageCommand> onBehindWrites(PayloadReads.BehindWrites wrapped) {
+    if (phase != Phase.OPEN) {
+      return onRequestWhenNotOpen(wrapped.read());
     }
-    boolean fromWriter = gateways.isWriter(gateway);
-    CompletionStage<byte[]> sealed = fromWriter
-        ? ask(gateway, DbGateway.Mode.READ_WRITE, "get block",
-            (CacheStore store) -> store.getBlock(id).orElseThrow(() -> EntryMissingException.block(id)))
-        : ask(gateway, DbGateway.Mode.READ, "get block",
-            (CacheStore store) -> store.peekBlock(id).orElseThrow(() -> EntryMissingException.block(id)));
-    reply(sealed.thenApplyAsync(bytes -> {
-      if (!fromWriter) {
-        // Told before the reader hears of its block, so whatever it writes next comes after it.
-        cache.tell(DatabaseGateways.touch(id));
-      }
-      return cipher.open(BlobCipher.Kind.BLOCK, id, bytes);
-    }, executor), request.replyTo());
+    reads.behindWrites(wrapped);
     return this;
   }
 
@@ -646,7 +595,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
     if (invalid(request, () -> Require.nonNull(id, "block id"))) {
       return this;
     }
-    execute(cache, DbGateway.Mode.WRITE, "clear block", (CacheStore store) -> {
+    gateways.execute(cache, DbGateway.Mode.WRITE, "clear block", (CacheStore store) -> {
       store.deleteBlock(id);
       return Done.getInstance();
     }, request.replyTo());
@@ -668,7 +617,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   private Behavior<StorageCommand> onSealed(Sealed sealed) {
     DatabaseGateways.File file = fileOf(sealed.kind());
     if (sealed.error() != null) {
-      gateways.fill(file, sealed.slot(), () -> sealed.replyTo().tell(StatusReply.error(unwrap(sealed.error()))));
+      gateways.fill(file, sealed.slot(), () -> sealed.replyTo().tell(StatusReply.error(Replies.unwrap(sealed.error()))));
     } else if (phase != Phase.OPEN && phase != Phase.CLOSING) { // closing: the gateways close behind it
       StorageException error = currentError();
       gateways.fill(file, sealed.slot(), () -> sealed.replyTo().tell(StatusReply.error(error)));
@@ -698,14 +647,14 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   private Behavior<StorageCommand> onGetNeedSyncEntries(GetNeedSyncEntries request) {
     NeedSyncOverlay cached = new NeedSyncOverlay(); // INV-5: the cache is authoritative for the local part
     dirty.forEach((id, entry) -> cached.add(id, entry.needSync, entry.deleted));
-    CompletionStage<NeedSyncRows> rows = ask(data, DbGateway.Mode.READ, "need-sync",
+    CompletionStage<NeedSyncRows> rows = gateways.ask(data, DbGateway.Mode.READ, "need-sync",
         (DataStore store) -> new NeedSyncRows(store.vlobs().localNeedSync(), store.vlobs().remoteNeedSync()));
     reply(rows.thenApplyAsync(stored -> cached.over(stored.local(), stored.remote()), executor), request.replyTo());
     return this;
   }
 
   private Behavior<StorageCommand> onGetRealmCheckpoint(GetRealmCheckpoint request) {
-    execute(data, DbGateway.Mode.READ, "get realm checkpoint", (DataStore store) -> store.realmCheckpoint().get(),
+    gateways.execute(data, DbGateway.Mode.READ, "get realm checkpoint", (DataStore store) -> store.realmCheckpoint().get(),
         request.replyTo());
     return this;
   }
@@ -716,7 +665,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
     if (invalid(request, () -> RequestValidation.realmCheckpoint(checkpoint, changed))) {
       return this;
     }
-    execute(data, DbGateway.Mode.WRITE, "update realm checkpoint", (DataStore store) -> {
+    gateways.execute(data, DbGateway.Mode.WRITE, "update realm checkpoint", (DataStore store) -> {
       store.updateRealmCheckpoint(checkpoint, changed);
       return Done.getInstance();
     }, request.replyTo());
@@ -724,7 +673,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   }
 
   private Behavior<StorageCommand> onGetPreventSyncPattern(GetPreventSyncPattern request) {
-    execute(data, DbGateway.Mode.READ, "get prevent-sync pattern", (DataStore store) -> {
+    gateways.execute(data, DbGateway.Mode.READ, "get prevent-sync pattern", (DataStore store) -> {
       var state = store.preventSyncPattern().get();
       return new PreventSyncPattern(state.pattern(), state.fullyApplied());
     }, request.replyTo());
@@ -736,7 +685,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
     if (invalid(request, () -> RequestValidation.regex(regex))) {
       return this;
     }
-    execute(data, DbGateway.Mode.WRITE, "set prevent-sync pattern", (DataStore store) -> {
+    gateways.execute(data, DbGateway.Mode.WRITE, "set prevent-sync pattern", (DataStore store) -> {
       store.preventSyncPattern().set(regex);
       return Done.getInstance();
     }, request.replyTo());
@@ -748,7 +697,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
     if (invalid(request, () -> RequestValidation.regex(regex))) {
       return this;
     }
-    execute(data, DbGateway.Mode.WRITE, "mark prevent-sync pattern applied", (DataStore store) -> {
+    gateways.execute(data, DbGateway.Mode.WRITE, "mark prevent-sync pattern applied", (DataStore store) -> {
       store.preventSyncPattern().markFullyApplied(regex);
       return Done.getInstance();
     }, request.replyTo());
@@ -777,58 +726,25 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   }
 
   private Behavior<StorageCommand> onRunVacuum(RunVacuum request) {
-    CompletionStage<Boolean> vacuumed = ask(data, replyTo -> new DbGateway.Vacuum(settings.vacuumThreshold(), replyTo));
+    CompletionStage<Boolean> vacuumed = gateways.ask(data, replyTo -> new DbGateway.Vacuum(settings.vacuumThreshold(), replyTo));
     reply(vacuumed.thenApplyAsync(ignored -> Done.getInstance(), executor), request.replyTo());
     return this;
   }
 
   private Behavior<StorageCommand> onGetStats(GetStats request) {
-    int live = entities.size();
-    int dirtyCount = dirty.size();
-    CompletableFuture<DatabaseStats> dataStats = fileStats(DatabaseGateways.File.DATA);
-    CompletableFuture<DatabaseStats> cacheStats = fileStats(DatabaseGateways.File.CACHE);
-    List<CompletableFuture<CacheStore.BlockCounters>> counters = new ArrayList<>();
-    counters.add(ask(cache, DbGateway.Mode.READ, "block counters", CacheStore::counters).toCompletableFuture());
-    for (ActorRef<DbGateway.Command> reader : gateways.readers(DatabaseGateways.File.CACHE)) {
-      counters.add(ask(reader, DbGateway.Mode.READ, "block counters", CacheStore::counters).toCompletableFuture());
-    }
-    List<CompletableFuture<?>> all = new ArrayList<>(counters);
-    all.add(dataStats);
-    all.add(cacheStats);
-    reply(CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApplyAsync(done -> {
-      CacheStore.BlockCounters writer = counters.get(0).join();
-      long hits = counters.stream().mapToLong(c -> c.join().hits()).sum();
-      long misses = counters.stream().mapToLong(c -> c.join().misses()).sum();
-      return new StorageStats(workspaceId, live, dirtyCount, dataStats.join(), cacheStats.join(),
-          writer.blocks(), writer.limit(), hits, misses, writer.evictions());
-    }, executor), request.replyTo());
+    statsQuery.answer(request, entities.size(), dirty.size());
     return this;
-  }
-
-  /** The statistics of a file's writer, with its readers' reads and time in SQLite added. */
-  private CompletableFuture<DatabaseStats> fileStats(DatabaseGateways.File file) {
-    List<CompletableFuture<DatabaseStats>> parts = new ArrayList<>();
-    parts.add(this.<DatabaseStats>ask(gateways.writer(file), DbGateway.GetStats::new).toCompletableFuture());
-    for (ActorRef<DbGateway.Command> reader : gateways.readers(file)) {
-      parts.add(this.<DatabaseStats>ask(reader, DbGateway.GetStats::new).toCompletableFuture());
-    }
-    return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(done -> {
-      DatabaseStats writer = parts.get(0).join();
-      long reads = parts.stream().mapToLong(part -> part.join().reads()).sum();
-      long nanos = parts.stream().mapToLong(part -> part.join().nanosInSqlite()).sum();
-      return new DatabaseStats(writer.fileBytes(), writer.commits(), writer.writes(), reads, writer.maxBatchSize(), nanos);
-    });
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   private Behavior<StorageCommand> onDataStore(OnDataStore request) {
-    execute(data, DbGateway.Mode.READ, "tool work", request.work(), request.replyTo());
+    gateways.execute(data, DbGateway.Mode.READ, "tool work", request.work(), request.replyTo());
     return this;
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   private Behavior<StorageCommand> onCacheStore(OnCacheStore request) {
-    execute(cache, DbGateway.Mode.READ, "tool work", request.work(), request.replyTo());
+    gateways.execute(cache, DbGateway.Mode.READ, "tool work", request.work(), request.replyTo());
     return this;
   }
 
@@ -962,51 +878,11 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   // ---------------------------------------------------------------------------------------------
   // Asking the gateways
 
-  /** Asks a gateway, behind the requests that arrived before this one (see {@link InOrder}). */
-  private <S, R> CompletionStage<R> ask(
-      ActorRef<DbGateway.Command> gateway, DbGateway.Mode mode, String what, DbGateway.Work<S, R> work) {
-    return ask(gateway, replyTo -> new DbGateway.Execute<>(mode, what, work, replyTo));
-  }
-
-  private <R> CompletionStage<R> ask(
-      ActorRef<DbGateway.Command> gateway, java.util.function.Function<ActorRef<StatusReply<R>>, DbGateway.Command> request) {
-    CompletableFuture<R> answer = new CompletableFuture<>();
-    gateways.send(gateway, () -> AskPattern.askWithStatus(gateway, request::apply, settings.askTimeout(),
-            getContext().getSystem().scheduler())
-        .whenComplete((value, error) -> {
-          if (error != null) {
-            answer.completeExceptionally(error);
-          } else {
-            answer.complete(value);
-          }
-        }));
-    return answer;
-  }
-
-  /** Sends to a gateway, behind the requests that arrived before this one (see {@link InOrder}). */
-  private <S, R> void execute(
-      ActorRef<DbGateway.Command> gateway, DbGateway.Mode mode, String what, DbGateway.Work<S, R> work,
-      ActorRef<StatusReply<R>> replyTo) {
-    gateways.send(gateway, () -> gateway.tell(new DbGateway.Execute<>(mode, what, work, replyTo)));
-  }
-
-  /** Answers {@code replyTo} when {@code result} completes, on the dispatcher (never a gateway thread). */
   private <T> void reply(CompletionStage<T> result, ActorRef<StatusReply<T>> replyTo) {
-    result.whenCompleteAsync((value, error) -> replyTo.tell(
-        error == null ? StatusReply.success(value) : StatusReply.error(unwrap(error))), executor);
-  }
-
-  private static Throwable unwrap(Throwable error) {
-    return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    Replies.when(result, replyTo, executor);
   }
 
   private static boolean invalid(Request request, Runnable check) {
-    try {
-      check.run();
-      return false;
-    } catch (StorageException e) {
-      Replies.error(request, e);
-      return true;
-    }
+    return Replies.refused(request, check);
   }
 }

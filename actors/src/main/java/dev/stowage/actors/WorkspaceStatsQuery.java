@@ -1,0 +1,67 @@
+package dev.stowage.actors;
+
+import dev.stowage.protocol.DatabaseStats;
+import dev.stowage.protocol.StorageCommand.GetStats;
+import dev.stowage.protocol.StorageStats;
+import dev.stowage.storage.CacheStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * Answers {@code stats()}: what the supervisor counts (live and dirty entries) with what every
+ * gateway of both files counts, a file's readers added to its writer (their reads, their time in
+ * SQLite, their block hits and misses).
+ */
+final class WorkspaceStatsQuery {
+  private final String workspaceId;
+  private final DatabaseGateways gateways;
+  private final Executor executor;
+
+  WorkspaceStatsQuery(String workspaceId, DatabaseGateways gateways, Executor executor) {
+    this.workspaceId = workspaceId;
+    this.gateways = gateways;
+    this.executor = executor;
+  }
+
+  void answer(GetStats request, int liveEntities, int dirtyEntries) {
+    CompletableFuture<DatabaseStats> data = fileStats(DatabaseGateways.File.DATA);
+    CompletableFuture<DatabaseStats> cache = fileStats(DatabaseGateways.File.CACHE);
+    List<CompletableFuture<CacheStore.BlockCounters>> counters = new ArrayList<>();
+    counters.add(blockCounters(gateways.writer(DatabaseGateways.File.CACHE)));
+    gateways.readers(DatabaseGateways.File.CACHE).forEach(reader -> counters.add(blockCounters(reader)));
+    List<CompletableFuture<?>> all = new ArrayList<>(counters);
+    all.add(data);
+    all.add(cache);
+    Replies.when(CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApplyAsync(done -> {
+      CacheStore.BlockCounters writer = counters.get(0).join();
+      long hits = counters.stream().mapToLong(c -> c.join().hits()).sum();
+      long misses = counters.stream().mapToLong(c -> c.join().misses()).sum();
+      return new StorageStats(workspaceId, liveEntities, dirtyEntries, data.join(), cache.join(),
+          writer.blocks(), writer.limit(), hits, misses, writer.evictions());
+    }, executor), request.replyTo(), executor);
+  }
+
+  private CompletableFuture<CacheStore.BlockCounters> blockCounters(ActorRef<DbGateway.Command> gateway) {
+    return gateways.ask(gateway, DbGateway.Mode.READ, "block counters", CacheStore::counters).toCompletableFuture();
+  }
+
+  /** The statistics of a file's writer, with its readers' reads and time in SQLite added. */
+  private CompletableFuture<DatabaseStats> fileStats(DatabaseGateways.File file) {
+    List<CompletableFuture<DatabaseStats>> parts = new ArrayList<>();
+    parts.add(this.stats(gateways.writer(file)));
+    gateways.readers(file).forEach(reader -> parts.add(stats(reader)));
+    return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(done -> {
+      DatabaseStats writer = parts.get(0).join();
+      long reads = parts.stream().mapToLong(part -> part.join().reads()).sum();
+      long nanos = parts.stream().mapToLong(part -> part.join().nanosInSqlite()).sum();
+      return new DatabaseStats(writer.fileBytes(), writer.commits(), writer.writes(), reads, writer.maxBatchSize(), nanos);
+    });
+  }
+
+  private CompletableFuture<DatabaseStats> stats(ActorRef<DbGateway.Command> gateway) {
+    return gateways.<DatabaseStats>ask(gateway, DbGateway.GetStats::new).toCompletableFuture();
+  }
+}
