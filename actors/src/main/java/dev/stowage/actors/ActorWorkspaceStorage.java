@@ -59,7 +59,7 @@ import org.apache.pekko.pattern.StatusReply;
  * the collections it was given, and asks. It never blocks and never throws. Both modes use it: the
  * supervisor is a {@link StorageSupervisor} in local mode, the node's workspace actor in cluster mode.
  *
- * <p>Two things are read without asking (local mode): the workspace's {@link WorkspaceFailure},
+ * <p>Two things are read without asking (local mode): the workspace's {@link WorkspaceHealth},
  * before every call, so that nothing succeeds after a call has failed with it; and the {@link
  * PublishedManifests}, which answer a {@code getManifest} of a live entity on the caller's thread
  * with the value that entity last accepted (INV-17: the last completed write, or one that overlaps
@@ -74,9 +74,10 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
   private final Duration timeout;
   private final int maxChunkSize;
   private final PublishedManifests published;
-  private final WorkspaceFailure failure;
+  private final WorkspaceHealth failure;
   private final MutationsInFlight mutations = new MutationsInFlight();
   private final EntityDirectory directory;
+  private final DirectReads directReads;
   /** Local mode: chunk and block reads after an unanswered write of the same id go behind it. */
   private final boolean readsBehindWrites;
   /** Set once close() completed: later calls fail at once instead of asking a stopped actor. */
@@ -88,13 +89,14 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
    */
   public ActorWorkspaceStorage(String workspaceId, ActorRef<StorageCommand> supervisor, Scheduler scheduler,
       StorageSettings settings, ManifestEntity.Workspace readPath) {
-    this(workspaceId, supervisor, scheduler, settings, readPath, EntityDirectory.NONE);
+    this(workspaceId, supervisor, scheduler, settings, readPath, EntityDirectory.NONE, DirectReads.NONE);
   }
 
-  /** Local mode's façade: it also reaches live entities through {@code directory}. */
+  /** Local mode's façade: it also reaches live entities through {@code directory}, readers through {@code reads}. */
   ActorWorkspaceStorage(String workspaceId, ActorRef<StorageCommand> supervisor, Scheduler scheduler,
-      StorageSettings settings, ManifestEntity.Workspace readPath, EntityDirectory directory) {
+      StorageSettings settings, ManifestEntity.Workspace readPath, EntityDirectory directory, DirectReads reads) {
     this.directory = directory;
+    this.directReads = reads;
     this.workspaceId = workspaceId;
     this.supervisor = supervisor;
     this.scheduler = scheduler;
@@ -228,6 +230,9 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
 
   @Override
   public CompletionStage<byte[]> getChunk(ChunkId id) {
+    if (id != null && readsDirectly() && mutations.noneFor(id)) {
+      return directReads.chunk(id);
+    }
     boolean behind = id != null && !mutations.noneFor(id);
     return ask(() -> Require.nonNull(id, "chunk id"), replyTo -> maybeBehindWrites(behind, new GetChunk(id, replyTo)));
   }
@@ -255,11 +260,23 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
         list -> {
           boolean behind = !mutations.noneForAny(list);
           return replyTo -> maybeBehindWrites(behind, new GetLocalChunkIds(list, replyTo));
-        });
+        },
+        list -> readsDirectly() && mutations.noneForAny(list) ? directReads.localChunkIds(list) : null);
+  }
+
+  /**
+   * Whether reads may go straight to a reader: there are readers, and the workspace is open and
+   * healthy. The caller also checks that no write of the ids it reads is on its way.
+   */
+  private boolean readsDirectly() {
+    return directReads.available() && !closed && !failure.ending();
   }
 
   @Override
   public CompletionStage<byte[]> getBlock(ChunkId id) {
+    if (id != null && readsDirectly() && mutations.noneFor(id)) {
+      return directReads.block(id);
+    }
     boolean behind = id != null && !mutations.noneFor(id);
     return ask(() -> Require.nonNull(id, "block id"), replyTo -> maybeBehindWrites(behind, new GetBlock(id, replyTo)));
   }
@@ -370,13 +387,24 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
   /** Checks (and copies) the arguments with {@code check}, then asks with what it returned. */
   private <A, T> CompletionStage<T> askWith(
       Supplier<A> check, Function<A, Function<ActorRef<StatusReply<T>>, StorageCommand>> request) {
+    return askWith(check, request, checked -> null);
+  }
+
+  /**
+   * Checks (and copies) the arguments with {@code check}; then {@code direct} may answer without
+   * the supervisor (null if it may not), and otherwise it asks with what {@code check} returned.
+   */
+  private <A, T> CompletionStage<T> askWith(Supplier<A> check,
+      Function<A, Function<ActorRef<StatusReply<T>>, StorageCommand>> request,
+      Function<A, CompletionStage<T>> direct) {
     A checked;
     try {
       checked = check.get();
     } catch (StorageException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return ask(request.apply(checked));
+    CompletionStage<T> answered = direct.apply(checked);
+    return answered != null ? answered : ask(request.apply(checked));
   }
 
   /** Checks the arguments with {@code check}, then asks. */

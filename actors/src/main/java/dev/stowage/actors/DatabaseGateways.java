@@ -39,7 +39,7 @@ final class DatabaseGateways {
   private final Path dir;
   private final StorageSettings settings;
   private final BlobCipher cipher;
-  private final WorkspaceFailure failure;
+  private final WorkspaceHealth failure;
   private final ActorRef<DbGateway.Event> events;
   private final DispatcherSelector pinned;
   private final ActorRef<DbGateway.Command> data;
@@ -59,7 +59,7 @@ final class DatabaseGateways {
   private boolean closing;
 
   DatabaseGateways(ActorContext<?> context, String workspaceId, Path dir, StorageSettings settings, BlobCipher cipher,
-      WorkspaceFailure failure, ActorRef<DbGateway.Event> events) {
+      WorkspaceHealth failure, ActorRef<DbGateway.Event> events) {
     this.scheduler = context.getSystem().scheduler();
     this.workspaceId = workspaceId;
     this.dir = dir;

@@ -55,7 +55,7 @@ import org.apache.pekko.pattern.StatusReply;
  * Any failure of SQLite invalidates the database (see {@link LocalDatabase}): the batch is rolled
  * back, every writer in it and every later request gets {@link StorageFailedException}, and the
  * owner is told with {@link Failed} (INV-6). The failure is recorded in the workspace's {@link
- * WorkspaceFailure} before anybody is answered with it, so that no later call, not even a read
+ * WorkspaceHealth} before anybody is answered with it, so that no later call, not even a read
  * served from memory, can succeed once one call has seen it. The gateway stays up, answering with the failure,
  * until its owner closes or stops it. A {@link StorageException} other than that, thrown by a work
  * before it changed anything (an entry missing, a request refused), answers that request alone.
@@ -133,7 +133,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
    */
   public static <S extends Store> Behavior<Command> create(
       String database, Supplier<S> open, int maxBatch, Duration maxDelay, ActorRef<Event> owner,
-      WorkspaceFailure failure) {
+      WorkspaceHealth failure) {
     return Behaviors.setup(context -> {
       S store;
       try {
@@ -158,7 +158,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   private final int maxBatch;
   private final long maxDelayNanos;
   private final ActorRef<Event> owner;
-  private final WorkspaceFailure failure;
+  private final WorkspaceHealth failure;
   private final TimerScheduler<Command> timers;
   /** Bookkeeping waiting for the next batch (see {@link Mode#DEFERRED}). */
   private final List<Execute<S, Object>> deferred = new ArrayList<>();
@@ -177,7 +177,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
 
   private DbGateway(
       ActorContext<Command> context, TimerScheduler<Command> timers, String database, S store, int maxBatch,
-      Duration maxDelay, ActorRef<Event> owner, WorkspaceFailure failure) {
+      Duration maxDelay, ActorRef<Event> owner, WorkspaceHealth failure) {
     super(context);
     this.timers = timers;
     this.failure = failure;

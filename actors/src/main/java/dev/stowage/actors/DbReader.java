@@ -42,7 +42,7 @@ import org.apache.pekko.pattern.StatusReply;
  * <h2>Failure</h2>
  *
  * As the writer's: a failure of SQLite closes the connection, answers the request and every later
- * one with {@link StorageFailedException}, records it in the {@link WorkspaceFailure} first, and
+ * one with {@link StorageFailedException}, records it in the {@link WorkspaceHealth} first, and
  * tells the owner with {@link DbGateway.Failed} (INV-6).
  */
 public final class DbReader<S extends Store> extends AbstractBehavior<DbGateway.Command> {
@@ -58,7 +58,7 @@ public final class DbReader<S extends Store> extends AbstractBehavior<DbGateway.
    */
   public static <S extends Store> Behavior<DbGateway.Command> create(
       String database, Supplier<S> open, Duration checkpointInterval, ActorRef<DbGateway.Event> owner,
-      WorkspaceFailure failure) {
+      WorkspaceHealth failure) {
     return Behaviors.setup(context -> {
       S store;
       try {
@@ -83,12 +83,12 @@ public final class DbReader<S extends Store> extends AbstractBehavior<DbGateway.
   private final S store;
   private final LocalDatabase db;
   private final ActorRef<DbGateway.Event> owner;
-  private final WorkspaceFailure failure;
+  private final WorkspaceHealth failure;
   private long reads;
 
   private DbReader(
       ActorContext<DbGateway.Command> context, String database, S store, ActorRef<DbGateway.Event> owner,
-      WorkspaceFailure failure) {
+      WorkspaceHealth failure) {
     super(context);
     this.database = database;
     this.store = store;

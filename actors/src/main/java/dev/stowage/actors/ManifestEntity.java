@@ -80,7 +80,7 @@ import org.apache.pekko.pattern.StatusReply;
  * won its race (INV-4), and a clear, a discard, a failure and the stop unpublish before they are
  * answered or reported. Reads served there are counted as activity before the entity asks to be
  * passivated. Before answering anything, the entity checks the workspace's {@link
- * WorkspaceFailure}: once a gateway has failed, no command succeeds, cached reads included (INV-6).
+ * WorkspaceHealth}: once a gateway has failed, no command succeeds, cached reads included (INV-6).
  *
  * <h2>Lifecycle</h2>
  *
@@ -137,10 +137,10 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
   }
 
   /** What an entity shares with the rest of its workspace: where it publishes, how it learns of failure. */
-  public record Workspace(PublishedManifests published, WorkspaceFailure failure) {
+  public record Workspace(PublishedManifests published, WorkspaceHealth failure) {
     /** A workspace without hot reads, whose failures reach its entities as backend errors (cluster mode). */
     public static Workspace unshared() {
-      return new Workspace(PublishedManifests.NONE, new WorkspaceFailure());
+      return new Workspace(PublishedManifests.NONE, new WorkspaceHealth());
     }
 
     /** Whether this workspace's supervisor is local mode's, with its fast paths (hot reads, readers). */
@@ -199,7 +199,7 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
   private final long passivateAfterNanos;
   private final ActorRef<StatusReply<StorageCommand>> backendReplies;
   private final PublishedManifests published;
-  private final WorkspaceFailure workspaceFailure;
+  private final WorkspaceHealth workspaceFailure;
   /**
    * Whether a sent flush is as good as stored for what the host asks the database next (the
    * backend runs later reads after it, see {@link ManifestBackend#ordersLaterReadsAfterFlushes()}):

@@ -94,7 +94,7 @@ import org.apache.pekko.pattern.StatusReply;
  * OPENING (the writers open their files, then their readers) → OPEN → CLOSING (every entity
  * flushes and stops, then every gateway commits and closes: INV-10) → CLOSED (calls answered with
  * {@link StorageClosedException} for {@code ask-timeout}, then the actor stops). A gateway failure
- * moves any phase to FAILED (INV-6): it is recorded in the {@link WorkspaceFailure} first, so no
+ * moves any phase to FAILED (INV-6): it is recorded in the {@link WorkspaceHealth} first, so no
  * later call succeeds, not even a read from memory; entities stop without writing, everything
  * pending and later is answered with the failure, every file is released so the workspace can be
  * reopened.
@@ -108,7 +108,8 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
    * Open; {@code readPath} is what the façade may read without asking (hot manifests, failure),
    * {@code directory} the entities it may reach without this supervisor.
    */
-  public record Opened(Path dir, ManifestEntity.Workspace readPath, EntityDirectory directory) implements Lifecycle {}
+  public record Opened(Path dir, ManifestEntity.Workspace readPath, EntityDirectory directory, DirectReads reads)
+      implements Lifecycle {}
 
   /** Could not open; both files are released already. */
   public record OpenFailed(Path dir, StorageException cause) implements Lifecycle {}
@@ -202,7 +203,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   private final DispatcherSelector entityDispatcher;
   /** Shared with the entities, the gateways and the façade: hot values, and whether the workspace failed. */
   private final ManifestEntity.Workspace shared = new ManifestEntity.Workspace(
-      PublishedManifests.create(), new WorkspaceFailure());
+      PublishedManifests.create(), new WorkspaceHealth());
   /** Shared with the façade: the live entities it may reach without this supervisor. */
   private final EntityDirectory directory = EntityDirectory.create();
 
@@ -755,7 +756,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
     if (gateways.opened(getContext(), opened.database()) && phase == Phase.OPENING) {
       phase = Phase.OPEN;
       getContext().getLog().info("workspace '{}' open in {}", workspaceId, dir);
-      owner.tell(new Opened(dir, shared, directory));
+      owner.tell(new Opened(dir, shared, directory, directReads()));
       if (!closeWaiters.isEmpty()) {
         beginClose();
       }
@@ -816,8 +817,18 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
     return this;
   }
 
+  /** What the façade may read without this supervisor: the readers, if there are any. */
+  private DirectReads directReads() {
+    if (settings.readConnections() == 0) {
+      return DirectReads.NONE;
+    }
+    return new DirectReads(gateways.readers(DatabaseGateways.File.DATA), gateways.readers(DatabaseGateways.File.CACHE),
+        cache, cipher, executor, getContext().getSystem().scheduler(), settings.askTimeout());
+  }
+
   /** INV-10: every entity flushes and stops, then both gateways commit and close. */
   private void beginClose() {
+    shared.failure().markClosing(); // calls come here from now on, and are answered as closed
     phase = Phase.CLOSING;
     owner.tell(new Closing(dir));
     waitingForSlot.values().forEach(commands -> commands.forEach(command -> Replies.error(command, closedError())));

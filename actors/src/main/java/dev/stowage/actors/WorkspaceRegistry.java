@@ -132,7 +132,7 @@ final class WorkspaceRegistry extends AbstractBehavior<WorkspaceRegistry.Command
     workspace.state = State.OPEN;
     workspace.storage = new ActorWorkspaceStorage(
         workspace.id, workspace.supervisor, getContext().getSystem().scheduler(), workspace.settings, opened.readPath(),
-        opened.directory());
+        opened.directory(), opened.reads());
     workspace.waiting.forEach(open -> open.replyTo().tell(StatusReply.success(workspace.storage)));
     workspace.waiting.clear();
     return this;

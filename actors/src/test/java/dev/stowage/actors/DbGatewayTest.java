@@ -40,7 +40,7 @@ class DbGatewayTest {
   private ActorRef<DbGateway.Command> gateway(Path dir, int maxBatch, Duration maxDelay, ActorRef<DbGateway.Event> events) {
     return testKit.spawn(
         DbGateway.create("test data", () -> DataStore.open(dir, Durability.NORMAL, cipher), maxBatch, maxDelay, events,
-            new WorkspaceFailure()),
+            new WorkspaceHealth()),
         DispatcherSelector.fromConfig("stowage.gateway-dispatcher"));
   }
 

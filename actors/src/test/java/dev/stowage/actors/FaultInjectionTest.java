@@ -103,6 +103,10 @@ class FaultInjectionTest {
       WorkspaceStorage storage = open(name);
       Map<EntryId, LocalManifest> cached = writeManifests(storage, 20, 1);
       cached.forEach((id, manifest) -> assertThat(result(storage.getManifest(id))).isEqualTo(manifest));
+      ChunkId chunk = ChunkId.random();
+      ChunkId block = ChunkId.random();
+      result(storage.setChunk(chunk, new byte[] {1}));
+      result(storage.setBlock(block, new byte[] {2}));
       deleteRecursively(base.resolve(name));
 
       EntryId id = EntryId.random();
@@ -114,6 +118,9 @@ class FaultInjectionTest {
       }
       assertThat(failure(storage.setManifest(id, folder(id, 2), true, Set.of())))
           .as("a cache-only write after the failure").isInstanceOf(StorageFailedException.class);
+      assertThat(failure(storage.getChunk(chunk))).as("a chunk read, which a reader could still serve")
+          .isInstanceOf(StorageFailedException.class);
+      assertThat(failure(storage.getBlock(block))).isInstanceOf(StorageFailedException.class);
       assertThat(failure(storage.close())).isInstanceOf(StorageFailedException.class);
     }
   }

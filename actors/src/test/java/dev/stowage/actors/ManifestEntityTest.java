@@ -62,7 +62,7 @@ class ManifestEntityTest {
     store = DataStore.open(dir.resolve(EntryId.random().toString()), Durability.NORMAL, cipher);
     gateway = testKit.createTestProbe();
     supervisor = testKit.createTestProbe();
-    workspace = new ManifestEntity.Workspace(PublishedManifests.create(), new WorkspaceFailure());
+    workspace = new ManifestEntity.Workspace(PublishedManifests.create(), new WorkspaceHealth());
   }
 
   @AfterEach

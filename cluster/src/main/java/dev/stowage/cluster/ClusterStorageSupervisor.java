@@ -6,7 +6,7 @@ import dev.stowage.actors.NeedSyncOverlay;
 import dev.stowage.actors.Replies;
 import dev.stowage.actors.RequestValidation;
 import dev.stowage.actors.StorageSettings;
-import dev.stowage.actors.WorkspaceFailure;
+import dev.stowage.actors.WorkspaceHealth;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.CorruptEntryException;
 import dev.stowage.protocol.DatabaseStats;
@@ -186,7 +186,7 @@ final class ClusterStorageSupervisor extends AbstractBehavior<StorageCommand> {
     this.cache = context.spawn(
         DbGateway.create("workspace '" + workspaceId + "' block cache",
             () -> CacheStore.open(settings.workspaceDir(workspaceId), settings.durability(), cipher, settings.blockLimit()),
-            settings.maxBatch(), settings.maxDelay(), context.getSelf().narrow(), new WorkspaceFailure()),
+            settings.maxBatch(), settings.maxDelay(), context.getSelf().narrow(), new WorkspaceHealth()),
         "cache", DispatcherSelector.fromConfig(settings.gatewayDispatcher()));
     context.pipeToSelf(node.schemaReady().thenCompose(ready -> lane.submit("opening workspace '" + workspaceId + "'",
             connection -> tables.openWorkspace(connection, cipher.seal(KEY_CHECK_ID, KEY_CHECK_PLAINTEXT))))

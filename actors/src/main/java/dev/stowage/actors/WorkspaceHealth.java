@@ -4,7 +4,9 @@ import dev.stowage.protocol.StorageException;
 import dev.stowage.protocol.StorageFailedException;
 
 /**
- * Whether a workspace has failed (INV-6), readable by any thread.
+ * Whether a workspace has failed (INV-6) or is closing (INV-10), readable by any thread: what every
+ * call checks before anything else, those that reach an entity or a reader without the supervisor
+ * included.
  *
  * <p>Whoever first learns of a failure, a gateway on its own thread, records it here <em>before</em>
  * it answers anybody with it. Every later call checks it before anything else, the façade's reads
@@ -12,8 +14,9 @@ import dev.stowage.protocol.StorageFailedException;
  * one call has completed with {@link StorageFailedException}, every call made after that fails the
  * same way, even one that would otherwise be answered from memory without reaching a database.
  */
-public final class WorkspaceFailure {
+public final class WorkspaceHealth {
   private volatile StorageException cause;
+  private volatile boolean closing;
 
   /** Records the first failure; later ones are ignored (the first is what broke the workspace). */
   public void record(StorageException failure) {
@@ -28,6 +31,16 @@ public final class WorkspaceFailure {
 
   public boolean failed() {
     return cause != null;
+  }
+
+  /** The supervisor began closing: from now on calls go to it, which answers them as closed. */
+  public void markClosing() {
+    closing = true;
+  }
+
+  /** Whether calls must not bypass the supervisor any more: the workspace failed or is closing. */
+  public boolean ending() {
+    return closing || cause != null;
   }
 
   /** The recorded failure, or null. */
