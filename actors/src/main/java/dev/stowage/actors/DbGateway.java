@@ -134,6 +134,17 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   public static <S extends Store> Behavior<Command> create(
       String database, Supplier<S> open, int maxBatch, Duration maxDelay, ActorRef<Event> owner,
       WorkspaceHealth failure) {
+    return opening(database, open, owner, failure, (context, store) -> Behaviors.withTimers(
+        timers -> new DbGateway<>(context, timers, database, store, maxBatch, maxDelay, owner, failure)));
+  }
+
+  /**
+   * A gateway's (or a reader's) start: opens the store on the actor's own thread, tells {@code
+   * owner} how it went, and goes on as {@code opened}, or answers everything with the failure,
+   * which is recorded in {@code failure} first.
+   */
+  static <S extends Store> Behavior<Command> opening(String database, Supplier<S> open, ActorRef<Event> owner,
+      WorkspaceHealth failure, java.util.function.BiFunction<ActorContext<Command>, S, Behavior<Command>> opened) {
     return Behaviors.setup(context -> {
       S store;
       try {
@@ -143,12 +154,11 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
         StorageFailedException cause = e instanceof StorageFailedException f ? f
             : new StorageFailedException(database + " could not be opened: " + e.getMessage(), e);
         failure.record(cause);
-        owner.tell(new Failed(database, e));
+        owner.tell(new Failed(database, e)); // as it is: a wrong key stays an InvalidRequestException for the opener
         return failed(cause);
       }
       owner.tell(new Opened(database));
-      return Behaviors.withTimers(
-          timers -> new DbGateway<>(context, timers, database, store, maxBatch, maxDelay, owner, failure));
+      return opened.apply(context, store);
     });
   }
 

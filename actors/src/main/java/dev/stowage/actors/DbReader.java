@@ -14,7 +14,6 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
-import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
@@ -59,24 +58,10 @@ public final class DbReader<S extends Store> extends AbstractBehavior<DbGateway.
   public static <S extends Store> Behavior<DbGateway.Command> create(
       String database, Supplier<S> open, Duration checkpointInterval, ActorRef<DbGateway.Event> owner,
       WorkspaceHealth failure) {
-    return Behaviors.setup(context -> {
-      S store;
-      try {
-        store = open.get();
-      } catch (StorageException e) {
-        context.getLog().error("cannot open a reader of {}: {}", database, e.getMessage());
-        StorageFailedException cause = e instanceof StorageFailedException f ? f
-            : new StorageFailedException(database + " could not be opened for reading: " + e.getMessage(), e);
-        failure.record(cause);
-        owner.tell(new DbGateway.Failed(database, cause));
-        return DbGateway.failed(cause);
-      }
-      owner.tell(new DbGateway.Opened(database));
-      return Behaviors.withTimers(timers -> {
-        timers.startTimerWithFixedDelay(CheckpointDue.INSTANCE, checkpointInterval);
-        return new DbReader<>(context, database, store, owner, failure);
-      });
-    });
+    return DbGateway.opening(database, open, owner, failure, (context, store) -> Behaviors.withTimers(timers -> {
+      timers.startTimerWithFixedDelay(CheckpointDue.INSTANCE, checkpointInterval);
+      return new DbReader<>(context, database, store, owner, failure);
+    }));
   }
 
   private final String database;

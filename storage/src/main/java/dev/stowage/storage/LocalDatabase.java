@@ -274,18 +274,7 @@ public final class LocalDatabase implements AutoCloseable {
             + ", this code's is " + Schema.latest(kind) + " (open the writer first: it migrates the file)");
       }
     }
-    connection.addCommitListener(
-        new SQLiteCommitListener() {
-          @Override
-          public void onCommit() {
-            noteTransactionEnd();
-          }
-
-          @Override
-          public void onRollback() {
-            noteTransactionEnd();
-          }
-        });
+    // No commit hook: a reader never begins a transaction, so none can end behind its back (INV-7).
   }
 
   /** Whether this is a reader ({@link #openReader}): it never begins a transaction. */
