@@ -326,4 +326,29 @@ class DbGatewayTest {
     assertThat(both.receiveMessage()).isInstanceOf(StatusReply.class);
     assertThat(both.receiveMessage()).isEqualTo("writer done");
   }
+
+  @Test
+  @DisplayName("INV-6: a reader that fails records the failure first, answers everything with it and tells its owner")
+  void aFailingReaderFailsClosed(@TempDir Path dir) {
+    TestProbe<DbGateway.Event> events = testKit.createTestProbe();
+    ActorRef<DbGateway.Command> writer = gateway(dir, 1000, Duration.ofMillis(2), events.ref());
+    events.expectMessageClass(DbGateway.Opened.class);
+    WorkspaceHealth health = new WorkspaceHealth();
+    ActorRef<DbGateway.Command> reader = testKit.spawn(
+        DbReader.create("test data reader", () -> DataStore.openReader(dir), Duration.ofMillis(50), events.ref(), health),
+        DispatcherSelector.fromConfig("stowage.gateway-dispatcher"));
+    events.expectMessageClass(DbGateway.Opened.class);
+    TestProbe<StatusReply<Object>> probe = testKit.createTestProbe();
+
+    reader.tell(execute(DbGateway.Mode.READ, store -> {
+      throw new IllegalStateException("a bug between two statements");
+    }, probe));
+
+    assertThat(probe.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
+    assertThat(events.expectMessageClass(DbGateway.Failed.class).cause()).isInstanceOf(StorageFailedException.class);
+    assertThat(health.failed()).isTrue();
+    reader.tell(execute(DbGateway.Mode.READ, store -> store.chunks().count(), probe));
+    assertThat(probe.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
+    writer.tell(new DbGateway.Close(testKit.<StatusReply<Done>>createTestProbe().ref()));
+  }
 }

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.FolderManifest;
+import dev.stowage.protocol.StorageClosedException;
+import dev.stowage.protocol.StorageCommand;
 import dev.stowage.protocol.StorageStats;
 import dev.stowage.storage.DataStore;
 import dev.stowage.storage.LocalKey;
@@ -20,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
@@ -170,5 +173,22 @@ class ReaderConnectionsTest {
     assertThat(result(storage.stats()).cache().commits()).as("each read's recency joins a batch")
         .isGreaterThan(before);
     result(storage.close());
+  }
+
+  @Test
+  @DisplayName("INV-10: once the supervisor closes the workspace, reads that could reach a reader are answered as closed, not timed out")
+  void readsAfterAnotherCloseAreClosedNotLost() {
+    // An ask timeout longer than Await's 20 s: a read sent to a stopped reader would fail the test, not time out.
+    WorkspaceStorage storage = open("closed-elsewhere", "stowage.ask-timeout = 60s");
+    ChunkId chunk = ChunkId.random();
+    result(storage.setChunk(chunk, new byte[] {1}));
+    // As CoordinatedShutdown does: the close reaches the supervisor, not this façade.
+    result(AskPattern.<StorageCommand, Done>askWithStatus(storage.supervisor(),
+        StorageCommand.Close::new, Duration.ofSeconds(30), testKit.system().scheduler()));
+
+    assertThat(Await.failure(storage.getChunk(chunk))).isInstanceOf(StorageClosedException.class);
+    assertThat(Await.failure(storage.getBlock(chunk))).isInstanceOf(StorageClosedException.class);
+    assertThat(Await.failure(storage.getLocalChunkIds(List.of(chunk))))
+        .isInstanceOf(StorageClosedException.class);
   }
 }
