@@ -75,12 +75,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
      * a block's recency after a read elsewhere. It runs in the open batch, or at the start of the
      * next one, before that batch's first write, or on its own after {@link #DEFERRED_AT_MOST}.
      */
-    DEFERRED,
-    /**
-     * Answered (its reply and its writer) once every write received before it is committed: at
-     * once when no batch is open, else with the open batch. Costs no write of its own.
-     */
-    BARRIER
+    DEFERRED
   }
 
   /** The longest deferred bookkeeping waits for a batch to join before it commits on its own. */
@@ -179,8 +174,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   private final List<Execute<S, Object>> deferred = new ArrayList<>();
 
   /** A write executed in the open batch, answered when the batch commits or fails. */
-  private record PendingWrite(
-      ActorRef<StatusReply<Object>> replyTo, Object result, ActorRef<StatusReply<Done>> writer, boolean isWrite) {}
+  private record PendingWrite(ActorRef<StatusReply<Object>> replyTo, Object result, ActorRef<StatusReply<Done>> writer) {}
 
   private final List<PendingWrite> batch = new ArrayList<>();
   private long batchStartNanos;
@@ -231,9 +225,6 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
       }
       return this;
     }
-    if (request.mode() == Mode.BARRIER) {
-      return barrier(request);
-    }
     try {
       if (request.mode() != Mode.READ && !db.inTransaction()) {
         begin();
@@ -248,12 +239,12 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
           // Join the batch and queue its commit before answering, so that whatever the reader
           // asks next (a stats request, say) is ordered after the commit of this bookkeeping.
           reads++;
-          batch.add(new PendingWrite(null, null, null, true));
+          batch.add(new PendingWrite(null, null, null));
           Behavior<Command> next = maybeCommit();
           request.replyTo().tell(StatusReply.success(result));
           return next;
         }
-        case WRITE -> batch.add(new PendingWrite(request.replyTo(), result, request.writer(), true));
+        case WRITE -> batch.add(new PendingWrite(request.replyTo(), result, request.writer()));
         case DEFERRED -> {
           // ran in the open batch: committed with it, answered to nobody
         }
@@ -270,16 +261,6 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
       answer(request, StatusReply.error(invalidated));
       return fail(invalidated);
     }
-    return maybeCommit();
-  }
-
-  private Behavior<Command> barrier(Execute<S, Object> request) {
-    Object passed = request.work().apply(store);
-    if (!db.inTransaction()) {
-      answer(request, StatusReply.success(passed)); // everything received before is committed
-      return this;
-    }
-    batch.add(new PendingWrite(request.replyTo(), passed, request.writer(), false));
     return maybeCommit();
   }
 
@@ -366,15 +347,14 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
     event.end();
     if (event.shouldCommit()) {
       event.database = database;
-      event.writes = writesInBatch();
+      event.writes = batch.size();
       event.batchOpen = batchOpen;
       event.sizeOnDisk = db.sizeOnDisk();
       event.commit();
     }
     commits++;
-    int written = writesInBatch();
-    writes += written;
-    maxBatchSeen = Math.max(maxBatchSeen, written);
+    writes += batch.size();
+    maxBatchSeen = Math.max(maxBatchSeen, batch.size());
     for (PendingWrite write : batch) {
       if (write.replyTo() != null) {
         write.replyTo().tell(StatusReply.success(write.result()));
@@ -400,17 +380,6 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
       request.replyTo().tell(StatusReply.error(e));
       return fail(e);
     }
-  }
-
-  /** The writes of the open batch, barriers not counted. */
-  private int writesInBatch() {
-    int written = 0;
-    for (PendingWrite pending : batch) {
-      if (pending.isWrite()) {
-        written++;
-      }
-    }
-    return written;
   }
 
   /** Commits the open batch, with any deferred bookkeeping in it. */

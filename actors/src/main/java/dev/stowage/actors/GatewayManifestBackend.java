@@ -3,7 +3,6 @@ package dev.stowage.actors;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.StorageCommand;
 import dev.stowage.storage.DataStore;
-import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
 
@@ -28,18 +27,6 @@ public final class GatewayManifestBackend implements ManifestBackend {
   public GatewayManifestBackend(ActorRef<DbGateway.Command> gateway, ActorRef<DbGateway.Command> loads) {
     this.gateway = gateway;
     this.loads = loads;
-  }
-
-  /** The gateway commits in the order it receives, so a barrier behind the flushes confirms them. */
-  @Override
-  public boolean confirmsByBarrier() {
-    return true;
-  }
-
-  @Override
-  public void barrier(EntryId id, ActorRef<StatusReply<StorageCommand>> replyTo, ActorRef<StatusReply<Done>> writer) {
-    gateway.tell(new DbGateway.Execute<DataStore, StorageCommand>(DbGateway.Mode.BARRIER, "confirm the flushes of " + id,
-        store -> BarrierPassed.INSTANCE, replyTo, writer));
   }
 
   /** The gateway answers a durable writer on the commit that holds its write. */

@@ -28,11 +28,6 @@ public interface ManifestBackend {
   /** The flush of {@code version} is committed. */
   record Flushed(long version) implements StorageCommand.Internal {}
 
-  /** Every flush sent before the {@link #barrier} that answers this is committed. */
-  enum BarrierPassed implements StorageCommand.Internal {
-    INSTANCE
-  }
-
   /**
    * One flush of an entity: its value sealed ({@code null} to delete the entry), the indexed fields
    * of that value, the chunk ids it no longer references (INV-2), and, for a backend that {@link
@@ -70,26 +65,6 @@ public interface ManifestBackend {
    */
   default boolean answersWriters() {
     return false;
-  }
-
-  /**
-   * Whether this backend confirms flushes by {@link #barrier}s instead of one {@link Flushed} per
-   * flush: it commits flushes in the order they were sent, answers their writers itself, and a
-   * barrier is answered once everything sent before it is committed. The entity then sends its
-   * flushes without asking for an answer, and waits for a barrier only where it must know they
-   * are committed: before it stops, and for an ensure.
-   */
-  default boolean confirmsByBarrier() {
-    return false;
-  }
-
-  /**
-   * Answers {@code replyTo} with {@link BarrierPassed} (if not null) and {@code writer} with Done
-   * (if not null) once every flush of {@code id} sent before is committed. Only where {@link
-   * #confirmsByBarrier()}.
-   */
-  default void barrier(EntryId id, ActorRef<StatusReply<StorageCommand>> replyTo, ActorRef<StatusReply<Done>> writer) {
-    throw new UnsupportedOperationException(getClass().getSimpleName() + " has no barriers");
   }
 
   /** Reads the stored form of {@code id}; answers {@link Loaded}. */

@@ -206,14 +206,6 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
    * then only unsent changes make the entry dirty, and a durable write is never reported at all.
    */
   private final boolean sentIsSettled;
-  /**
-   * The backend confirms flushes by barriers (local mode): flushes get no answer, and {@code
-   * persistedVersion} advances when a barrier sent behind them passes.
-   */
-  private final boolean barriers;
-  private boolean barrierInFlight;
-  /** The version sent when the barrier in flight was sent: persisted once it passes. */
-  private long barrierVersion;
   /** What this entity published last, removed only if still its own. */
   private PublishedManifests.Entry publishedEntry;
 
@@ -254,7 +246,6 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
     this.published = workspace.published();
     this.workspaceFailure = workspace.failure();
     this.sentIsSettled = backend.ordersLaterReadsAfterFlushes();
-    this.barriers = backend.confirmsByBarrier();
     this.stash = stash;
     this.id = id;
     this.backend = backend;
@@ -275,7 +266,6 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
         .onMessage(ClearManifest.class, this::onClear)
         .onMessage(ManifestBackend.Loaded.class, this::onLoaded)
         .onMessage(ManifestBackend.Flushed.class, this::onFlushed)
-        .onMessageEquals(ManifestBackend.BarrierPassed.INSTANCE, this::onBarrierPassed)
         .onMessageEquals(Control.FLUSH, this::onFlush)
         .onMessageEquals(Control.FLUSH_AND_STOP, () -> onStop(Stopping.FLUSH))
         .onMessageEquals(Control.DISCARD_AND_STOP, () -> onStop(Stopping.DISCARD))
@@ -361,14 +351,6 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
     if (refusedAfterFailure(command)) {
       return this;
     }
-    if (barriers) {
-      if (version > sentVersion) {
-        flush(command.replyTo()); // answered by the commit that holds it
-      } else {
-        backend.barrier(id, null, command.replyTo()); // answered once what was sent is committed
-      }
-      return this;
-    }
     flush();
     await(version, command.replyTo());
     return this;
@@ -410,12 +392,6 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
     } else {
       flush();
     }
-    return stopIfDone();
-  }
-
-  private Behavior<StorageCommand> onBarrierPassed() {
-    barrierInFlight = false;
-    persistedVersion = Math.max(persistedVersion, barrierVersion);
     return stopIfDone();
   }
 
@@ -549,7 +525,7 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
         ? new ManifestBackend.Flush(version, cipher.seal(id, ManifestCodec.encode(value)), value.baseVersion(),
             value.needSync(), removed, writer)
         : new ManifestBackend.Flush(version, null, 0, false, removed, writer);
-    backend.flush(id, flush, barriers ? null : backendReplies);
+    backend.flush(id, flush, backendReplies);
     sentVersion = version;
     reportDirtyState();
     EntityFlushEvent event = new EntityFlushEvent();
@@ -560,11 +536,7 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
       event.sealedBytes = flush.deletes() ? 0 : flush.sealed().length;
       event.removedChunks = removed.size();
       event.deletes = flush.deletes();
-      if (barriers) {
-        event.commit(); // no answer per flush here: the event marks the send (GatewayCommit times the commit)
-      } else {
-        flushEvents.add(event);
-      }
+      flushEvents.add(event);
     }
   }
 
@@ -631,13 +603,6 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
   }
 
   private Behavior<StorageCommand> stopIfDone() {
-    if (stopping != Stopping.NO && barriers && persistedVersion < sentVersion && !barrierInFlight) {
-      // A successor loads what is committed: stop only once every flush sent is. Sent again if
-      // a stashed command flushes after the barrier went (a clear waiting for its load, say).
-      barrierInFlight = true;
-      barrierVersion = sentVersion;
-      backend.barrier(id, backendReplies, null);
-    }
     boolean nothingInFlight = persistedVersion == sentVersion && !loading;
     if (stopping != Stopping.NO && nothingInFlight && version == persistedVersion) {
       return Behaviors.stopped();

@@ -101,19 +101,10 @@ class ManifestEntityTest {
     if (write) {
       store.database().commit();
     }
-    if (request.replyTo() != null) {
-      request.replyTo().tell(StatusReply.success(result));
-    }
+    request.replyTo().tell(StatusReply.success(result));
     if (request.writer() != null) {
       request.writer().tell(StatusReply.ack()); // a durable writer, answered by the gateway on its commit
     }
-  }
-
-  /** The barrier a stopping entity sends after its flushes (local mode: no answer per flush); passes it. */
-  private void passTheStopBarrier() {
-    DbGateway.Execute<DataStore, StorageCommand> barrier = nextRequest();
-    assertThat(barrier.mode()).isEqualTo(DbGateway.Mode.BARRIER);
-    complete(barrier);
   }
 
   private void storeRow(LocalManifest manifest) {
@@ -312,8 +303,6 @@ class ManifestEntityTest {
     DbGateway.Execute<DataStore, StorageCommand> flush = nextRequest();
     watcher.expectNoMessage(Duration.ofMillis(50));
     complete(flush);
-    watcher.expectNoMessage(Duration.ofMillis(50)); // not before it knows the flush is committed
-    passTheStopBarrier();
 
     watcher.expectTerminated(entity);
     assertThat(storedManifest()).isEqualTo(folder(1, "dirty"));
@@ -347,11 +336,9 @@ class ManifestEntityTest {
     entity.tell(new SetManifest(id, folder(1, "lost"), false, Set.of(), writer.ref()));
     DbGateway.Execute<DataStore, StorageCommand> flush = nextRequest();
 
-    // What the gateway does with a failed batch: it records the failure for the workspace first,
-    // then its durable writer hears of it (the entity sent the flush without asking for an answer).
+    // What the gateway does with a failed batch: its entity and its durable writer hear of it.
     StorageFailedException diskFull = new StorageFailedException("disk full");
-    workspace.failure().record(diskFull);
-    assertThat(flush.replyTo()).isNull();
+    flush.replyTo().tell(StatusReply.error(diskFull));
     assertThat(flush.writer()).isEqualTo(writer.ref());
     flush.writer().tell(StatusReply.error(diskFull));
 
@@ -454,11 +441,8 @@ class ManifestEntityTest {
     assertThat(workspace.published().read(id)).isEqualTo(folder(2, "dropped"));
     TestProbe<Object> watcher = testKit.createTestProbe();
     entity.tell(ManifestEntity.Control.DISCARD_AND_STOP);
-    DbGateway.Execute<DataStore, StorageCommand> barrier = nextRequest(); // the clear was sent: it must be committed
-    assertThat(workspace.published().read(id)).as("INV-11: a discarded value is never served").isNull();
-    assertThat(barrier.mode()).isEqualTo(DbGateway.Mode.BARRIER);
-    complete(barrier);
     watcher.expectTerminated(entity);
+    assertThat(workspace.published().read(id)).as("INV-11: a discarded value is never served").isNull();
     assertThat(workspace.published().size()).isZero();
   }
 
@@ -476,7 +460,6 @@ class ManifestEntityTest {
     assertThat(workspace.published().read(id)).as("still the accepted value while its flush runs")
         .isEqualTo(folder(1, "a"));
     complete(flush);
-    passTheStopBarrier();
     watcher.expectTerminated(entity); // Terminated is delivered after PostStop, which unpublished
     assertThat(workspace.published().read(id)).isNull();
   }
@@ -530,27 +513,5 @@ class ManifestEntityTest {
     writer.expectMessage(StatusReply.ack());
 
     supervisor.expectNoMessage(Duration.ofMillis(100));
-  }
-
-  @Test
-  @DisplayName("INV-18: a clear that waited for a load while its entity was told to stop is committed before the entity stops")
-  void aStashedClearIsConfirmedBeforeTheStop() {
-    storeRow(folder(1, "stored"));
-    ActorRef<StorageCommand> entity = entity();
-    TestProbe<StatusReply<Done>> clearer = testKit.createTestProbe();
-    TestProbe<Object> watcher = testKit.createTestProbe();
-
-    entity.tell(new ClearManifest(id, clearer.ref())); // unknown: stashed behind a load
-    DbGateway.Execute<DataStore, StorageCommand> load = nextRequest();
-    entity.tell(ManifestEntity.Control.FLUSH_AND_STOP); // nothing sent yet: no barrier
-    complete(load); // the clear runs now, while stopping
-    DbGateway.Execute<DataStore, StorageCommand> delete = nextRequest();
-    complete(delete);
-    clearer.expectMessage(StatusReply.ack());
-    watcher.expectNoMessage(Duration.ofMillis(50));
-    passTheStopBarrier();
-
-    watcher.expectTerminated(entity);
-    assertThat(store.vlobs().get(id)).isEmpty();
   }
 }
