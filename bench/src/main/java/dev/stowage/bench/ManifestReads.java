@@ -10,8 +10,8 @@ import java.util.function.UnaryOperator;
 /**
  * W2 and W3 on one target: {@code hotKeys} manifests are stored and read once (so every cache holds
  * them), then W2 reads random ones with 1 and 8 readers; W3 then repeatedly empties the cache
- * ({@code clearMemoryCache}, not measured) and reads every key once with 8 readers, until the
- * measurement time is used up.
+ * ({@code clearMemoryCache}, not measured) and reads every key once with 8 readers: rounds during
+ * the warm-up are not counted, the rounds after it until the measurement time is used up are.
  */
 final class ManifestReads implements Workload {
   private static final int LOADERS = 8;
@@ -43,18 +43,27 @@ final class ManifestReads implements Workload {
         results.add(Result.latency(readers == 1 ? Scenarios.W2_1 : Scenarios.W2_8, system, hot, 0, ""));
       }
 
+      // Rounds in the warm-up, as every other timed phase has, are run and not counted.
+      long warmupDeadline = System.nanoTime() + profile.warmup().toNanos();
+      while (System.nanoTime() < warmupDeadline) {
+        coldRound(target, keys).requireNoErrors("the cold reads' warm-up");
+      }
       Measurement cold = null;
       long deadline = System.nanoTime() + profile.measure().toNanos();
       int rounds = 0;
       do {
-        target.clearMemoryCache().toCompletableFuture().join();
-        Measurement round = Driver.run(target, Phase.counted(COLD_READERS, keys.size()), (client, seq) -> read(target, keys, seq));
-        cold = round.plus(cold);
+        cold = coldRound(target, keys).plus(cold);
         rounds++;
       } while (System.nanoTime() < deadline);
       results.add(Result.latency(Scenarios.W3_8, system, cold, 0, rounds + " rounds of " + keys.size() + " keys"));
     }
     return results;
+  }
+
+  /** Empties the cache, then reads every manifest once. */
+  private static Measurement coldRound(BenchTarget target, List<Manifests.Keyed> keys) throws InterruptedException {
+    target.clearMemoryCache().toCompletableFuture().join();
+    return Driver.run(target, Phase.counted(COLD_READERS, keys.size()), (client, seq) -> read(target, keys, seq));
   }
 
   private static CompletionStage<?> read(BenchTarget target, List<Manifests.Keyed> keys, long index) {
