@@ -1,9 +1,11 @@
 package dev.stowage.actors;
 
 import dev.stowage.protocol.DatabaseStats;
+import dev.stowage.protocol.StorageClosedException;
 import dev.stowage.protocol.StorageCommand;
 import dev.stowage.protocol.StorageException;
 import dev.stowage.protocol.StorageFailedException;
+import dev.stowage.storage.IncrementalVacuum;
 import dev.stowage.storage.LocalDatabase;
 import dev.stowage.storage.Store;
 import java.time.Duration;
@@ -63,7 +65,7 @@ import org.apache.pekko.pattern.StatusReply;
 public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway.Command> {
 
   public sealed interface Command permits Execute, Vacuum, GetStats, Close, CommitMarker, DeferredDue,
-      DbReader.CheckpointDue {}
+      VacuumStepDue, DbReader.CheckpointDue {}
 
   /** How an {@link Execute} is scheduled and answered. */
   public enum Mode {
@@ -102,8 +104,24 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
     }
   }
 
-  /** Commits the open batch, then vacuums if the files take more than {@code threshold} bytes. */
+  /**
+   * Commits the open batch, then vacuums if the files take more than {@code threshold} bytes: in
+   * steps of {@link #VACUUM_STEP_PAGES}, each a transaction of its own with the requests received
+   * meanwhile run between them, where the file vacuums incrementally (data files since issue 13);
+   * else as one {@code VACUUM}, which also converts the file. Answered once it is done.
+   */
   public record Vacuum(long threshold, ActorRef<StatusReply<Boolean>> replyTo) implements Command {}
+
+  /**
+   * Free pages handed back per step of an incremental vacuum: 2,000 pages of 4 KiB, 8 MiB, which
+   * takes some milliseconds; a write received during a vacuum waits at most for one step.
+   */
+  static final int VACUUM_STEP_PAGES = 2_000;
+
+  /** The next step of the vacuum in progress: queued behind whatever arrived during the last one. */
+  private enum VacuumStepDue implements Command {
+    INSTANCE
+  }
 
   public record GetStats(ActorRef<StatusReply<DatabaseStats>> replyTo) implements Command {}
 
@@ -178,6 +196,10 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
 
   private final List<PendingWrite> batch = new ArrayList<>();
   private long batchStartNanos;
+  /** The incremental vacuum in progress, or null. */
+  private IncrementalVacuum vacuum;
+  /** Who asked for the vacuum in progress (a request during one waits for that one). */
+  private final List<ActorRef<StatusReply<Boolean>>> vacuumWaiters = new ArrayList<>();
   private boolean markerQueued;
 
   private long commits;
@@ -206,6 +228,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
         .onMessageEquals(CommitMarker.INSTANCE, this::onCommitMarker)
         .onMessageEquals(DeferredDue.INSTANCE, this::onDeferredDue)
         .onMessage(Vacuum.class, this::onVacuum)
+        .onMessageEquals(VacuumStepDue.INSTANCE, this::onVacuumStepDue)
         .onMessage(GetStats.class, this::onGetStats)
         .onMessage(Close.class, this::onClose)
         .onSignal(PostStop.class, signal -> onPostStop())
@@ -367,8 +390,22 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   }
 
   private Behavior<Command> onVacuum(Vacuum request) {
+    if (vacuum != null) {
+      vacuumWaiters.add(request.replyTo()); // answered with the one in progress
+      return this;
+    }
     try {
       commitWithDeferred();
+      if (db.vacuumsIncrementally()) {
+        vacuum = db.startVacuum(request.threshold());
+        if (vacuum == null) {
+          request.replyTo().tell(StatusReply.success(false));
+        } else {
+          vacuumWaiters.add(request.replyTo());
+          getContext().getSelf().tell(VacuumStepDue.INSTANCE);
+        }
+        return this;
+      }
       boolean vacuumed = db.vacuumIfLargerThan(request.threshold());
       if (vacuumed) {
         getContext().getLog().info("vacuumed {}: {} bytes on disk now", database, db.sizeOnDisk());
@@ -380,6 +417,31 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
       request.replyTo().tell(StatusReply.error(e));
       return fail(e);
     }
+  }
+
+  /** Commits what ran since the last step, runs the next one, and queues another or answers. */
+  private Behavior<Command> onVacuumStepDue() {
+    if (vacuum == null) {
+      return this;
+    }
+    try {
+      commitWithDeferred();
+      if (!vacuum.step(VACUUM_STEP_PAGES)) {
+        getContext().getSelf().tell(VacuumStepDue.INSTANCE);
+        return this;
+      }
+      getContext().getLog().info("vacuumed {} in {} steps: {} bytes on disk now", database, vacuum.steps(), db.sizeOnDisk());
+      answerVacuumWaiters(StatusReply.success(true));
+      return this;
+    } catch (StorageFailedException e) {
+      return fail(e);
+    }
+  }
+
+  private void answerVacuumWaiters(StatusReply<Boolean> reply) {
+    vacuumWaiters.forEach(waiter -> waiter.tell(reply));
+    vacuumWaiters.clear();
+    vacuum = null;
   }
 
   /** Commits the open batch, with any deferred bookkeeping in it. */
@@ -406,6 +468,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
     }
     store.close();
     getContext().getLog().debug("closed {}", database);
+    cutVacuumShort();
     request.replyTo().tell(StatusReply.ack());
     return Behaviors.stopped();
   }
@@ -421,7 +484,16 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
         failPendingWrites(e);
       }
     }
+    cutVacuumShort();
     return this;
+  }
+
+  /** Answers the waiters of a vacuum the close came before: what its steps freed stays freed. */
+  private void cutVacuumShort() {
+    if (!vacuumWaiters.isEmpty()) {
+      answerVacuumWaiters(StatusReply.error(new StorageClosedException(
+          database + " was closed before its vacuum finished (the pages freed so far stay freed)")));
+    }
   }
 
   /** The database was invalidated: answer the failed batch, tell the owner, answer all with the failure. */
@@ -429,6 +501,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
     failure.record(cause);
     getContext().getLog().error("{} failed: {}", database, cause.getMessage());
     failPendingWrites(cause);
+    answerVacuumWaiters(StatusReply.error(cause));
     owner.tell(new Failed(database, cause));
     return failed(cause);
   }

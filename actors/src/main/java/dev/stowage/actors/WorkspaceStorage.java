@@ -118,7 +118,12 @@ public interface WorkspaceStorage {
    */
   CompletionStage<Done> clearMemoryCache(boolean flush);
 
-  /** Rebuilds the data database if it takes more than {@code stowage.vacuum-threshold} on disk. */
+  /**
+   * Vacuums the data database if it takes more than {@code stowage.vacuum-threshold} on disk: hands
+   * its free pages back in steps, with the writes that arrive meanwhile committed between them,
+   * then truncates the WAL. A data file created before incremental vacuuming is rebuilt (and
+   * converted) instead, once.
+   */
   CompletionStage<Done> runVacuum();
 
   /** Entities, dirty entries, database sizes, commits, batch sizes, block cache counters. */

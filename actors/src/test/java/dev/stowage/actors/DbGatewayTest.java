@@ -4,12 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.DatabaseStats;
+import dev.stowage.protocol.StorageClosedException;
 import dev.stowage.protocol.StorageFailedException;
 import dev.stowage.storage.BlobCipher;
 import dev.stowage.storage.DataStore;
+import dev.stowage.storage.DatabaseKind;
 import dev.stowage.storage.Durability;
 import dev.stowage.storage.LocalKey;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -231,6 +236,100 @@ class DbGatewayTest {
     List<String> names = threads.receiveSeveralMessages(20).stream().map(StatusReply::getValue).distinct().toList();
     assertThat(names).hasSize(1);
     assertThat(names.get(0)).contains("stowage.gateway-dispatcher");
+  }
+
+  /**
+   * Stores and deletes enough chunks that an incremental vacuum takes more than two steps of
+   * {@link DbGateway#VACUUM_STEP_PAGES}; answers once they are deleted.
+   */
+  private void leaveFreePages(ActorRef<DbGateway.Command> gateway) {
+    TestProbe<StatusReply<Object>> done = testKit.createTestProbe();
+    int chunks = 3 * DbGateway.VACUUM_STEP_PAGES / 4; // 16 KiB each: about four pages, plus the index
+    gateway.tell(execute(DbGateway.Mode.WRITE, store -> {
+      List<ChunkId> ids = new ArrayList<>();
+      for (int i = 0; i < chunks; i++) {
+        ChunkId id = ChunkId.random();
+        store.chunks().put(id, 16 * 1024, new byte[16 * 1024], 0);
+        ids.add(id);
+      }
+      return ids;
+    }, done));
+    @SuppressWarnings("unchecked")
+    List<ChunkId> ids = (List<ChunkId>) done.receiveMessage(Duration.ofSeconds(30)).getValue();
+    gateway.tell(execute(DbGateway.Mode.WRITE, store -> {
+      store.chunks().deleteAll(ids);
+      return store.database().freePages();
+    }, done));
+    assertThat((Long) done.receiveMessage(Duration.ofSeconds(30)).getValue()).isGreaterThan(2L * DbGateway.VACUUM_STEP_PAGES);
+  }
+
+  @Test
+  void aWriteReceivedDuringAVacuumIsCommittedBetweenItsStepsNotAfterIt(@TempDir Path dir) {
+    ActorRef<DbGateway.Command> gateway = gateway(dir, 1000, Duration.ofSeconds(10), testKit.<DbGateway.Event>createTestProbe().ref());
+    leaveFreePages(gateway);
+    TestProbe<StatusReply<Boolean>> answers = testKit.createTestProbe(); // the write's and the vacuum's, in order
+    ChunkId written = ChunkId.random();
+    CountDownLatch release = hold(gateway);
+    gateway.tell(new DbGateway.Vacuum(0, answers.ref()));
+    gateway.tell(execute(DbGateway.Mode.WRITE, store -> {
+      store.chunks().put(written, 1, new byte[] {7}, 0);
+      return false;
+    }, answers));
+    release.countDown();
+
+    assertThat(answers.receiveMessage(Duration.ofSeconds(30)).getValue()).as("the write, committed first").isFalse();
+    assertThat(answers.receiveMessage(Duration.ofSeconds(30)).getValue()).as("then the vacuum").isTrue();
+    TestProbe<StatusReply<Object>> after = testKit.createTestProbe();
+    gateway.tell(execute(DbGateway.Mode.READ, store -> store.database().freePages(), after));
+    assertThat(after.receiveMessage().getValue()).isEqualTo(0L);
+    gateway.tell(execute(DbGateway.Mode.READ, store -> store.chunks().get(written).isPresent(), after));
+    assertThat(after.receiveMessage().getValue()).isEqualTo(true);
+  }
+
+  @Test
+  void aVacuumAskedForDuringAnotherIsAnsweredWithItAndACloseCutsItShort(@TempDir Path dir) {
+    ActorRef<DbGateway.Command> gateway = gateway(dir, 1000, Duration.ofSeconds(10), testKit.<DbGateway.Event>createTestProbe().ref());
+    leaveFreePages(gateway);
+    TestProbe<StatusReply<Boolean>> first = testKit.createTestProbe();
+    TestProbe<StatusReply<Boolean>> second = testKit.createTestProbe();
+    TestProbe<StatusReply<Done>> closed = testKit.createTestProbe();
+    CountDownLatch release = hold(gateway);
+    gateway.tell(new DbGateway.Vacuum(0, first.ref()));
+    gateway.tell(new DbGateway.Vacuum(0, second.ref()));
+    gateway.tell(new DbGateway.Close(closed.ref())); // before the first step: the vacuum has started, not finished
+    release.countDown();
+
+    assertThat(closed.receiveMessage().isSuccess()).isTrue();
+    for (TestProbe<StatusReply<Boolean>> waiter : List.of(first, second)) {
+      StatusReply<Boolean> reply = waiter.receiveMessage();
+      assertThat(reply.isError()).isTrue();
+      assertThat(reply.getError()).isInstanceOf(StorageClosedException.class).hasMessageContaining("before its vacuum finished");
+    }
+  }
+
+  @Test
+  @DisplayName("INV-6: a vacuum step that fails answers the vacuum and every later request with StorageFailedException; the owner is told")
+  void aFailingVacuumStepFailsTheDatabase(@TempDir Path dir) throws Exception {
+    TestProbe<DbGateway.Event> events = testKit.createTestProbe();
+    ActorRef<DbGateway.Command> gateway = gateway(dir, 1000, Duration.ofSeconds(10), events.ref());
+    assertThat(events.receiveMessage()).isInstanceOf(DbGateway.Opened.class);
+    leaveFreePages(gateway);
+    TestProbe<StatusReply<Boolean>> vacuum = testKit.createTestProbe();
+    // Another program takes the write lock: the step's write transaction gets SQLITE_BUSY.
+    try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(DatabaseKind.DATA.fileName()));
+        Statement s = other.createStatement()) {
+      s.execute("BEGIN IMMEDIATE");
+      gateway.tell(new DbGateway.Vacuum(0, vacuum.ref()));
+
+      StatusReply<Boolean> reply = vacuum.receiveMessage(Duration.ofSeconds(30));
+      assertThat(reply.isError()).isTrue();
+      assertThat(reply.getError()).isInstanceOf(StorageFailedException.class);
+      assertThat(events.receiveMessage()).isInstanceOf(DbGateway.Failed.class);
+      s.execute("ROLLBACK");
+    }
+    TestProbe<StatusReply<ChunkId>> later = testKit.createTestProbe();
+    gateway.tell(execute(DbGateway.Mode.WRITE, putChunk(ChunkId.random(), 1), later));
+    assertThat(later.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
   }
 
   @Test

@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
 import org.sqlite.SQLiteCommitListener;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteConnection;
+import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteOpenMode;
 
 /**
@@ -215,10 +216,9 @@ public final class LocalDatabase implements AutoCloseable {
 
   private void configure(Durability durability, int autoCheckpointPages) throws SQLException {
     try (Statement s = connection.createStatement()) {
-      if (kind.autoVacuum()) {
-        // Takes effect only before the first table exists, outside a transaction; a no-op later.
-        s.execute("PRAGMA auto_vacuum = FULL");
-      }
+      // Takes effect only before the first table exists, outside a transaction; a no-op later (a
+      // data file from before incremental vacuuming is converted by its next full VACUUM).
+      s.execute("PRAGMA auto_vacuum = " + kind.autoVacuum());
       String mode = queryString(s, "PRAGMA journal_mode = WAL");
       if (!"wal".equalsIgnoreCase(mode)) {
         throw new StorageFailedException("cannot open " + file + ": WAL mode is unavailable (got " + mode + ")");
@@ -476,6 +476,8 @@ public final class LocalDatabase implements AutoCloseable {
     event.begin();
     run("vacuum", () -> {
       try (Statement s = connection.createStatement()) {
+        // A file created before incremental vacuuming takes the mode with this rebuild.
+        s.execute("PRAGMA auto_vacuum = " + kind.autoVacuum());
         s.execute("VACUUM");
         s.execute("PRAGMA wal_checkpoint(TRUNCATE)");
       }
@@ -489,6 +491,95 @@ public final class LocalDatabase implements AutoCloseable {
       event.commit();
     }
     return true;
+  }
+
+  /**
+   * Whether this file hands its free pages back in steps ({@code auto_vacuum = INCREMENTAL}), so that
+   * a vacuum is {@link #vacuumStep}s and a {@link #finishVacuum} rather than one {@link
+   * #vacuumIfLargerThan} that rebuilds the whole file in one transaction.
+   */
+  public boolean vacuumsIncrementally() {
+    return run("auto_vacuum mode", () -> {
+      try (Statement s = connection.createStatement()) {
+        return queryInt(s, "PRAGMA auto_vacuum") == 2;
+      }
+    });
+  }
+
+  /**
+   * Starts an incremental vacuum when the files take more than {@code threshold} bytes on disk
+   * (database + WAL + shared memory): its owner runs its steps, with writes between them. Only
+   * where {@link #vacuumsIncrementally()}; needs no open transaction.
+   *
+   * @return the vacuum to step through, or null if the files are not larger than {@code threshold}
+   */
+  public IncrementalVacuum startVacuum(long threshold) {
+    checkUsable();
+    checkWriter();
+    if (inTransaction) {
+      throw new IllegalStateException(file + ": commit before vacuum");
+    }
+    if (!vacuumsIncrementally()) {
+      throw new IllegalStateException(file + " does not vacuum incrementally: vacuumIfLargerThan converts it");
+    }
+    long before = sizeOnDisk();
+    return before > threshold ? new IncrementalVacuum(this, before) : null;
+  }
+
+  /** Pages on the free list: what a vacuum can hand back ({@code PRAGMA freelist_count}). */
+  public long freePages() {
+    return run("free page count", () -> {
+      try (Statement s = connection.createStatement()) {
+        return (long) queryInt(s, "PRAGMA freelist_count");
+      }
+    });
+  }
+
+  /**
+   * One step of an incremental vacuum: moves up to {@code pages} pages off the end of the file into
+   * free ones and truncates the file by as many ({@code PRAGMA incremental_vacuum}), in a transaction
+   * of its own, so that writes can run between steps. Needs no open transaction: commit first.
+   *
+   * @return the free pages left
+   */
+  long vacuumStep(int pages) {
+    checkUsable();
+    checkWriter();
+    if (inTransaction) {
+      throw new IllegalStateException(file + ": commit before a vacuum step");
+    }
+    if (pages <= 0) {
+      throw new IllegalArgumentException("a vacuum step frees at least one page, got " + pages);
+    }
+    return run("vacuum step", () -> {
+      // SQLite frees one page per step of this statement, and JDBC's execute steps it once (its
+      // rows have no columns, so there is no result set to read on): sqlite3_exec runs it to its end.
+      int rc = connection.getDatabase()._exec("PRAGMA incremental_vacuum(" + pages + ")");
+      if (rc != SQLiteErrorCode.SQLITE_OK.code) {
+        throw new SQLException("incremental_vacuum failed with result code " + rc, null, rc);
+      }
+      try (Statement s = connection.createStatement()) {
+        return (long) queryInt(s, "PRAGMA freelist_count");
+      }
+    });
+  }
+
+  /**
+   * Ends an incremental vacuum: checkpoints and truncates the WAL, so that the files are as small
+   * as the steps left them. Needs no open transaction.
+   */
+  void finishVacuum() {
+    checkUsable();
+    checkWriter();
+    if (inTransaction) {
+      throw new IllegalStateException(file + ": commit before finishing a vacuum");
+    }
+    run("vacuum checkpoint", () -> {
+      try (Statement s = connection.createStatement()) {
+        s.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+      }
+      return null;
+    });
   }
 
   /**

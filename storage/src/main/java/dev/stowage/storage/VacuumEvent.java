@@ -8,8 +8,9 @@ import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
 
 /**
- * JFR: a {@code VACUUM} and WAL truncation of a database file ({@code runVacuum}). Costs nothing
- * unless a recording is running.
+ * JFR: a vacuum and WAL truncation of a database file ({@code runVacuum}): a {@code VACUUM} that
+ * rebuilds the file (steps 0), or an {@link IncrementalVacuum} from its start to its last step.
+ * Costs nothing unless a recording is running.
  */
 @Name("dev.stowage.Vacuum")
 @Label("Vacuum")
@@ -27,4 +28,8 @@ final class VacuumEvent extends jdk.jfr.Event {
   @Label("Size After")
   @DataAmount
   long bytesAfter;
+
+  @Label("Steps")
+  @Description("Steps of an incremental vacuum, each a transaction of its own; 0 for a VACUUM")
+  int steps;
 }

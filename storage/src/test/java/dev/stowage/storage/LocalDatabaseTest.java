@@ -53,7 +53,7 @@ class LocalDatabaseTest {
     assertThat(pragma(full, "PRAGMA synchronous")).isEqualTo("2"); // FULL
     assertThat(pragma(normal, "PRAGMA locking_mode")).as("normal, so that readers can share the file").isEqualTo("normal");
     assertThat(pragma(normal, "PRAGMA wal_autocheckpoint")).isEqualTo("1000");
-    assertThat(pragma(normal, "PRAGMA auto_vacuum")).isEqualTo("0");
+    assertThat(pragma(normal, "PRAGMA auto_vacuum")).as("INCREMENTAL").isEqualTo("2");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwx------");
     assertThat(normal.file()).isEqualTo(dir.resolve("data_v1.sqlite"));
     assertThat(normal.schemaVersion()).isEqualTo(Schema.latest(DatabaseKind.DATA));
@@ -399,6 +399,83 @@ class LocalDatabaseTest {
     assertThat(db.vacuumIfLargerThan(before / 2)).isTrue();
     assertThat(db.sizeOnDisk()).isLessThan(before / 4);
     assertThat(db.integrityCheck()).isEqualTo("ok");
+  }
+
+  /** Stores 200 chunks of 16 KiB and deletes them: some 800 free pages for a vacuum. */
+  private static void leaveFreePages(LocalDatabase db) {
+    ChunkTable chunks = new ChunkTable(db);
+    List<ChunkId> ids = new ArrayList<>();
+    db.begin();
+    for (int i = 0; i < 200; i++) {
+      ChunkId id = ChunkId.random();
+      chunks.put(id, 16 * 1024, new byte[16 * 1024], 0);
+      ids.add(id);
+    }
+    db.commit();
+    db.begin();
+    chunks.deleteAll(ids);
+    db.commit();
+  }
+
+  @Test
+  void anIncrementalVacuumFreesPagesInStepsAndWritesRunBetweenThem() {
+    LocalDatabase db = data(root);
+    leaveFreePages(db);
+    long before = db.sizeOnDisk();
+    long free = db.freePages();
+    assertThat(db.vacuumsIncrementally()).isTrue();
+    assertThat(free).isGreaterThan(500);
+
+    assertThat(db.startVacuum(before)).as("not above the threshold").isNull();
+    IncrementalVacuum vacuum = db.startVacuum(before / 2);
+    assertThat(vacuum.step(100)).isFalse();
+    assertThat(db.freePages()).isEqualTo(free - 100);
+    ChunkId between = ChunkId.random();
+    db.begin(); // a write between two steps
+    new ChunkTable(db).put(between, 3, new byte[] {1, 2, 3}, 0);
+    db.commit();
+    while (!vacuum.step(100)) {
+      assertThat(vacuum.steps()).isLessThan(50);
+    }
+
+    assertThat(vacuum.steps()).isGreaterThan(5);
+    assertThat(db.freePages()).isZero();
+    assertThat(db.sizeOnDisk()).isLessThan(before / 4);
+    assertThat(db.integrityCheck()).isEqualTo("ok");
+    assertThat(new ChunkTable(db).get(between)).isPresent();
+    assertThatThrownBy(() -> vacuum.step(100)).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void aDataFileFromBeforeIncrementalVacuumingIsConvertedByItsNextVacuum() throws Exception {
+    Path dir = root.resolve("old");
+    Files.createDirectories(dir);
+    try (Connection old = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(DatabaseKind.DATA.fileName()))) {
+      old.createStatement().execute("CREATE TABLE made_before (x INTEGER)"); // auto_vacuum = NONE from now on
+    }
+    LocalDatabase db = data(dir);
+    leaveFreePages(db);
+    assertThat(db.vacuumsIncrementally()).isFalse();
+    assertThatThrownBy(() -> db.startVacuum(0)).isInstanceOf(IllegalStateException.class);
+
+    assertThat(db.vacuumIfLargerThan(0)).isTrue();
+
+    assertThat(db.vacuumsIncrementally()).isTrue();
+    assertThat(db.startVacuum(0).step(1_000)).as("nothing left to free").isTrue();
+    assertThat(db.integrityCheck()).isEqualTo("ok");
+  }
+
+  @Test
+  void aVacuumStepNeedsTheBatchCommittedFirst() {
+    LocalDatabase db = data(root);
+    leaveFreePages(db);
+    IncrementalVacuum vacuum = db.startVacuum(0);
+    db.begin();
+
+    assertThatThrownBy(() -> vacuum.step(10)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> db.startVacuum(0)).isInstanceOf(IllegalStateException.class);
+    db.commit();
+    assertThat(vacuum.step(10)).isFalse();
   }
 
   @Test
