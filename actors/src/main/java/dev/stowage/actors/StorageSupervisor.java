@@ -83,10 +83,10 @@ import org.apache.pekko.pattern.StatusReply;
  *       for a new id beyond that waits until the least recently used entity has been passivated
  *       (one reached or read without this supervisor since it was last considered gets a second
  *       chance).
- *   <li><b>Max-dirty.</b> Entities report becoming dirty (changed and not yet sent to be written)
- *       and clean. Past {@code cache.max-dirty} dirty entries, the oldest are asked to flush.
- *   <li><b>Need-sync (INV-5).</b> The dirty entries' reported need-sync overrides the database's
- *       answer: the snapshot of it taken when the query is sent is merged into the rows read.
+ *   <li><b>Max-dirty and need-sync (INV-5).</b> Entities report becoming dirty (changed and not
+ *       yet sent to be written) and clean; the {@link DirtyTracker} holds both rules: past {@code
+ *       cache.max-dirty} the oldest live ones are asked to flush, and their reported need-sync is
+ *       laid over the database's answer to a need-sync query.
  * </ul>
  *
  * <h2>Lifecycle</h2>
@@ -151,13 +151,6 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   /** The database rows behind a need-sync query. */
   private record NeedSyncRows(Set<EntryId> local, Set<EntryId> remote) {}
 
-  /** The cached state of a dirty entry, as its entity last reported it. */
-  private static final class DirtyEntry {
-    boolean needSync;
-    boolean deleted;
-    boolean flushRequested;
-  }
-
   private static final class EntitySlot {
     final ActorRef<StorageCommand> ref;
     /** How callers reach the entity without this supervisor (see {@link EntityDirectory}). */
@@ -218,9 +211,8 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   private int stoppingEntities;
   /** Commands for ids that wait for an entity slot (max-active reached), oldest id first. */
   private final LinkedHashMap<EntryId, List<ManifestCommand>> waitingForSlot = new LinkedHashMap<>();
-  /** Dirty entries, in the order they became dirty. */
-  private final LinkedHashMap<EntryId, DirtyEntry> dirty = new LinkedHashMap<>();
-  private int flushesRequested;
+  /** Max-dirty and the need-sync overlay (INV-5). */
+  private final DirtyTracker dirty;
   private final List<ClearWaiter> clearWaiters = new ArrayList<>();
 
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -239,6 +231,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
     this.cipher = new BlobCipher(key);
     this.owner = owner;
     this.executor = context.getExecutionContext();
+    this.dirty = new DirtyTracker(settings.maxDirty());
     this.entityDispatcher = DispatcherSelector.fromConfig(settings.dispatcher());
     this.gatewayCloseReplies = (ActorRef) context.messageAdapter(StatusReply.class,
         reply -> new GatewayClosed(reply.isError() ? reply.getError() : null));
@@ -284,7 +277,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
         })
         .onMessage(ManifestEntity.Dirty.class, this::onDirty)
         .onMessage(ManifestEntity.Clean.class, clean -> {
-          forgetDirty(clean.id());
+          dirty.forget(clean.id());
           return this;
         })
         .onMessage(ManifestEntity.Idle.class, this::onIdle)
@@ -441,14 +434,11 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   }
 
   private Behavior<StorageCommand> onDirty(ManifestEntity.Dirty reported) {
-    DirtyEntry entry = dirty.computeIfAbsent(reported.id(), id -> new DirtyEntry());
-    entry.needSync = reported.needSync();
-    entry.deleted = reported.deleted();
-    if (entry.flushRequested) {
-      entry.flushRequested = false; // a newer version than the one asked to flush
-      flushesRequested--;
+    dirty.reported(reported.id(), reported.needSync(), reported.deleted());
+    // Past max-dirty the oldest are asked to flush: those with a live entity to ask.
+    for (EntryId id : dirty.overMax(entities::containsKey)) {
+      entities.get(id).ref.tell(ManifestEntity.Control.FLUSH);
     }
-    enforceMaxDirty();
     return this;
   }
 
@@ -458,32 +448,6 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
       stop(slot, ManifestEntity.Control.FLUSH_AND_STOP);
     }
     return this;
-  }
-
-  private void forgetDirty(EntryId id) {
-    DirtyEntry entry = dirty.remove(id);
-    if (entry != null && entry.flushRequested) {
-      flushesRequested--;
-    }
-  }
-
-  /** Asks the oldest dirty entries to flush while more than {@code cache.max-dirty} are dirty. */
-  private void enforceMaxDirty() {
-    int excess = dirty.size() - flushesRequested - settings.maxDirty();
-    for (Iterator<Map.Entry<EntryId, DirtyEntry>> oldest = dirty.entrySet().iterator();
-        excess > 0 && oldest.hasNext(); ) {
-      Map.Entry<EntryId, DirtyEntry> next = oldest.next();
-      if (next.getValue().flushRequested) {
-        continue;
-      }
-      EntitySlot slot = entities.get(next.getKey());
-      if (slot != null) {
-        next.getValue().flushRequested = true;
-        flushesRequested++;
-        slot.ref.tell(ManifestEntity.Control.FLUSH);
-        excess--;
-      }
-    }
   }
 
   private Behavior<StorageCommand> onEntityStopped(EntityStopped stopped) {
@@ -497,7 +461,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
     if (slot.stopping) {
       stoppingEntities--;
     }
-    forgetDirty(id);
+    dirty.forget(id);
     for (Iterator<ClearWaiter> waiters = clearWaiters.iterator(); waiters.hasNext(); ) {
       ClearWaiter waiter = waiters.next();
       if (waiter.remaining().remove(id) && waiter.remaining().isEmpty()) {
@@ -646,8 +610,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   // The workspace
 
   private Behavior<StorageCommand> onGetNeedSyncEntries(GetNeedSyncEntries request) {
-    NeedSyncOverlay cached = new NeedSyncOverlay(); // INV-5: the cache is authoritative for the local part
-    dirty.forEach((id, entry) -> cached.add(id, entry.needSync, entry.deleted));
+    NeedSyncOverlay cached = dirty.needSyncOverlay(); // INV-5: the cache is authoritative for the local part
     CompletionStage<NeedSyncRows> rows = gateways.ask(data, DbGateway.Mode.READ, "need-sync",
         (DataStore store) -> new NeedSyncRows(store.vlobs().localNeedSync(), store.vlobs().remoteNeedSync()));
     reply(rows.thenApplyAsync(stored -> cached.over(stored.local(), stored.remote()), executor), request.replyTo());
@@ -716,7 +679,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
       }
     }
     if (!request.flush()) {
-      affected.forEach(this::forgetDirty); // INV-11: their dirty values are dropped, unwritten
+      affected.forEach(dirty::forget); // INV-11: their dirty values are dropped, unwritten
     }
     if (affected.isEmpty()) {
       request.replyTo().tell(StatusReply.ack());

@@ -1,6 +1,7 @@
 package dev.stowage.cluster;
 
 import dev.stowage.actors.DbGateway;
+import dev.stowage.actors.DirtyTracker;
 import dev.stowage.actors.ManifestEntity;
 import dev.stowage.actors.NeedSyncOverlay;
 import dev.stowage.actors.Replies;
@@ -46,8 +47,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -132,8 +131,6 @@ final class ClusterStorageSupervisor extends AbstractBehavior<StorageCommand> {
     CLOSED
   }
 
-  private record DirtyEntry(boolean needSync, boolean deleted) {}
-
   static Behavior<StorageCommand> create(
       String workspaceId, LocalKey key, StorageSettings settings, ClusterNode node, CompletableFuture<Done> opened) {
     return Behaviors.setup(context -> Behaviors.withTimers(
@@ -157,9 +154,8 @@ final class ClusterStorageSupervisor extends AbstractBehavior<StorageCommand> {
   private boolean keyChecked;
   private boolean cacheOpen;
   private final List<ActorRef<StatusReply<Done>>> closeWaiters = new ArrayList<>();
-  /** Dirty entries hosted on this node, in the order they became dirty. */
-  private final LinkedHashMap<EntryId, DirtyEntry> dirty = new LinkedHashMap<>();
-  private final Set<EntryId> flushRequested = new HashSet<>();
+  /** Max-dirty and the need-sync overlay (INV-5), for the entities hosted on this node. */
+  private final DirtyTracker dirty;
   private final AtomicLong writes = new AtomicLong();
   private final AtomicLong reads = new AtomicLong();
 
@@ -175,6 +171,7 @@ final class ClusterStorageSupervisor extends AbstractBehavior<StorageCommand> {
     this.timers = timers;
     this.workspaceId = workspaceId;
     this.settings = settings;
+    this.dirty = new DirtyTracker(settings.maxDirty());
     this.node = node;
     this.opened = opened;
     this.cipher = new BlobCipher(key);
@@ -227,7 +224,7 @@ final class ClusterStorageSupervisor extends AbstractBehavior<StorageCommand> {
         .onMessage(GetStats.class, this::onGetStats)
         .onMessage(ManifestEntity.Dirty.class, this::onDirty)
         .onMessage(ManifestEntity.Clean.class, clean -> {
-          forgetDirty(clean.id());
+          dirty.forget(clean.id());
           return this;
         })
         .onMessage(ManifestEntity.Idle.class, idle -> this) // the shard passivates entities here
@@ -319,22 +316,11 @@ final class ClusterStorageSupervisor extends AbstractBehavior<StorageCommand> {
   }
 
   private Behavior<StorageCommand> onDirty(ManifestEntity.Dirty reported) {
-    dirty.put(reported.id(), new DirtyEntry(reported.needSync(), reported.deleted()));
-    flushRequested.remove(reported.id());
-    int excess = dirty.size() - flushRequested.size() - settings.maxDirty();
-    for (Iterator<EntryId> oldest = dirty.keySet().iterator(); excess > 0 && oldest.hasNext(); ) {
-      EntryId id = oldest.next();
-      if (flushRequested.add(id)) {
-        toEntity(id, ManifestEntity.Control.FLUSH);
-        excess--;
-      }
+    dirty.reported(reported.id(), reported.needSync(), reported.deleted());
+    for (EntryId id : dirty.overMax(id -> true)) { // the shard reaches every entity
+      toEntity(id, ManifestEntity.Control.FLUSH);
     }
     return this;
-  }
-
-  private void forgetDirty(EntryId id) {
-    dirty.remove(id);
-    flushRequested.remove(id);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -425,8 +411,7 @@ final class ClusterStorageSupervisor extends AbstractBehavior<StorageCommand> {
   // The workspace
 
   private Behavior<StorageCommand> onGetNeedSyncEntries(GetNeedSyncEntries request) {
-    NeedSyncOverlay cached = new NeedSyncOverlay(); // INV-5, for the entries this node caches
-    dirty.forEach((id, entry) -> cached.add(id, entry.needSync(), entry.deleted()));
+    NeedSyncOverlay cached = dirty.needSyncOverlay(); // INV-5, for the entries this node caches
     reply(read("need-sync", tables::needSync).thenApply(stored -> cached.over(stored.local(), stored.remote())),
         request.replyTo());
     return this;
@@ -519,7 +504,7 @@ final class ClusterStorageSupervisor extends AbstractBehavior<StorageCommand> {
   private Behavior<StorageCommand> onStopEntities(StopEntities stop) {
     for (EntryId id : stop.ids()) {
       if (stop.how() == ManifestEntity.Control.DISCARD_AND_PASSIVATE) {
-        forgetDirty(id); // INV-11: dropped unwritten
+        dirty.forget(id); // INV-11: dropped unwritten
       }
       toEntity(id, stop.how());
     }

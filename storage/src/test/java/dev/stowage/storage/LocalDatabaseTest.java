@@ -380,18 +380,7 @@ class LocalDatabaseTest {
   @Test
   void vacuumRunsOnlyAboveTheThresholdAndLeavesTheFilesSmaller() {
     LocalDatabase db = data(root);
-    ChunkTable chunks = new ChunkTable(db);
-    List<ChunkId> ids = new ArrayList<>();
-    db.begin();
-    for (int i = 0; i < 200; i++) {
-      ChunkId id = ChunkId.random();
-      chunks.put(id, 16 * 1024, new byte[16 * 1024], 0);
-      ids.add(id);
-    }
-    db.commit();
-    db.begin();
-    chunks.deleteAll(ids);
-    db.commit();
+    leaveFreePages(db);
     long before = db.sizeOnDisk();
 
     assertThat(db.vacuumIfLargerThan(before)).isFalse();
