@@ -25,7 +25,19 @@ public interface EntityHost {
    */
   void backendFailed(ActorRef<StorageCommand> entity, EntryId id);
 
-  /** The host of local mode: a supervisor, which receives the events as its own messages. */
+  /**
+   * The entity runs: told once, from its start. A host that must know which entities it hosts
+   * without watching them (cluster mode, where the shard is their parent) counts them this way.
+   */
+  default void started(ActorRef<StorageCommand> entity, EntryId id) {}
+
+  /**
+   * The entity has stopped, for whatever reason (told from its {@code PostStop}, after its
+   * published value is withdrawn). Told once, after {@link #started}.
+   */
+  default void stopped(ActorRef<StorageCommand> entity, EntryId id) {}
+
+  /** The host of local mode: a supervisor, which receives the events as its own messages and watches its entities. */
   static EntityHost supervisor(ActorRef<ManifestEntity.Event> supervisor) {
     return new EntityHost() {
       @Override

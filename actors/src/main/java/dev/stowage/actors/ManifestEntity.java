@@ -114,7 +114,7 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
   public record Fail(StorageException cause) implements StorageCommand.Internal {}
 
   /** What an entity tells its supervisor (which receives them as its own messages). */
-  public sealed interface Event extends StorageCommand.Internal permits Dirty, Clean, Idle {}
+  public sealed interface Event extends StorageCommand.Internal permits Dirty, Clean, Idle, Started, Stopped {}
 
   /** The entry is dirty; the cache says {@code needSync} (or {@code deleted}: a clear not yet committed). */
   public record Dirty(EntryId id, boolean needSync, boolean deleted) implements Event {}
@@ -123,6 +123,12 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
 
   /** The entity has been idle for {@code passivate-after}: please stop me. */
   public record Idle(EntryId id) implements Event {}
+
+  /** The entity of {@code id} runs (for a host that counts its entities: {@link EntityHost#started}). */
+  public record Started(EntryId id, ActorRef<StorageCommand> entity) implements Event {}
+
+  /** The entity of {@code id} has stopped ({@link EntityHost#stopped}). */
+  public record Stopped(EntryId id, ActorRef<StorageCommand> entity) implements Event {}
 
   private record GatewayFailed(Throwable cause) implements StorageCommand.Internal {}
 
@@ -255,6 +261,7 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
     this.backendReplies = (ActorRef) context.messageAdapter(StatusReply.class, reply -> reply.isSuccess()
         ? (StorageCommand) reply.getValue()
         : new GatewayFailed(reply.getError()));
+    host.started(context.getSelf(), id);
   }
 
   @Override
@@ -276,6 +283,7 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
         .onMessage(Fail.class, failure -> fail(failure.cause(), true))
         .onSignal(PostStop.class, signal -> {
           unpublish(); // before the host learns that this entity stopped
+          host.stopped(getContext().getSelf(), id);
           return this;
         })
         .build();

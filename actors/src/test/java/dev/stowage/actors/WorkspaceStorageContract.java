@@ -333,19 +333,25 @@ public abstract class WorkspaceStorageContract {
   }
 
   @Test
-  @DisplayName("INV-11: clearMemoryCache(true) flushes then drops every entity")
+  @DisplayName("INV-11: clearMemoryCache(true) flushes then drops every entity, and completes only once all have stopped")
   public void clearMemoryCacheWithFlush() {
     WorkspaceStorage storage = open();
-    EntryId id = EntryId.random();
-    result(storage.setManifest(id, folder(id, true, 1), true, Set.of()));
+    List<EntryId> ids = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      EntryId id = EntryId.random();
+      ids.add(id);
+      result(storage.setManifest(id, folder(id, true, 1), true, Set.of()));
+    }
 
     result(storage.clearMemoryCache(true));
 
     StorageStats stats = result(storage.stats());
     assertThat(stats.liveEntities()).isZero();
     assertThat(stats.dirtyEntries()).isZero();
-    assertStored(storage, id, true);
-    assertThat(result(storage.getManifest(id))).isInstanceOf(FolderManifest.class).extracting(LocalManifest::baseVersion).isEqualTo(1L);
+    for (EntryId id : ids) {
+      assertStored(storage, id, true);
+      assertThat(result(storage.getManifest(id))).isInstanceOf(FolderManifest.class).extracting(LocalManifest::baseVersion).isEqualTo(1L);
+    }
   }
 
   @Test

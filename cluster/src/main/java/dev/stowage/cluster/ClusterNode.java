@@ -11,6 +11,7 @@ import dev.stowage.protocol.StorageCommand;
 import dev.stowage.storage.BlobCipher;
 import dev.stowage.storage.LocalKey;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -55,8 +56,13 @@ final class ClusterNode implements Extension {
   private final ClusterDatabase database;
   private final CompletableFuture<Void> schema;
   private final DurableStateUpdateStore<byte[]> store;
-  /** The workspaces open on this node; their supervisor is where their entities report. */
+  /** The workspaces open on this node. */
   private final Map<String, OpenWorkspace> open = new ConcurrentHashMap<>();
+  /**
+   * Per workspace, the supervisors on this node its entities report to: the open one, and one
+   * that is still closing (it waits for its entities' stops after a later open has begun).
+   */
+  private final Map<String, Set<ActorRef<StorageCommand>>> listeners = new ConcurrentHashMap<>();
   private final AtomicLong spawned = new AtomicLong();
 
   private record OpenWorkspace(LocalKey key, ActorRef<StorageCommand> supervisor, CompletableFuture<WorkspaceStorage> storage) {}
@@ -130,9 +136,9 @@ final class ClusterNode implements Extension {
           EntryId id = ManifestIds.entryOfEntityId(context.getEntityId());
           ManifestBackend backend = new DurableStateManifestBackend(store, workspaceId, removeChunks);
           ShardHost host = new ShardHost(context.getShard(), event -> {
-            OpenWorkspace workspace = open.get(workspaceId);
-            if (workspace != null) {
-              workspace.supervisor().tell(event);
+            Set<ActorRef<StorageCommand>> supervisors = listeners.get(workspaceId);
+            if (supervisors != null) {
+              supervisors.forEach(supervisor -> supervisor.tell(event));
             }
           });
           return ManifestEntity.create(id, backend, cipher, host, storageSettings.passivateAfter(),
@@ -148,6 +154,19 @@ final class ClusterNode implements Extension {
   /** The workspace's supervisor on this node is closing: a later open starts afresh. */
   void unregister(String workspaceId, ActorRef<StorageCommand> supervisor) {
     open.computeIfPresent(workspaceId, (id, current) -> current.supervisor().equals(supervisor) ? null : current);
+  }
+
+  /** From now on {@code supervisor} hears what the entities of {@code workspaceId} on this node report. */
+  void listen(String workspaceId, ActorRef<StorageCommand> supervisor) {
+    listeners.computeIfAbsent(workspaceId, id -> ConcurrentHashMap.newKeySet()).add(supervisor);
+  }
+
+  /** {@code supervisor} has closed (or failed to open): it hears no more reports. */
+  void stopListening(String workspaceId, ActorRef<StorageCommand> supervisor) {
+    listeners.computeIfPresent(workspaceId, (id, supervisors) -> {
+      supervisors.remove(supervisor);
+      return supervisors.isEmpty() ? null : supervisors;
+    });
   }
 
   /** After a manifest's flush committed: delete its removed chunks (and a cleared entry's remote version). */

@@ -2,6 +2,7 @@ package dev.stowage.cluster;
 
 import dev.stowage.actors.DbGateway;
 import dev.stowage.actors.DirtyTracker;
+import dev.stowage.actors.EntityHost;
 import dev.stowage.actors.ManifestEntity;
 import dev.stowage.actors.NeedSyncOverlay;
 import dev.stowage.actors.Replies;
@@ -44,9 +45,10 @@ import dev.stowage.storage.BlobCipher;
 import dev.stowage.storage.CacheStore;
 import dev.stowage.storage.LocalKey;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -55,12 +57,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -68,10 +70,7 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.apache.pekko.cluster.sharding.ShardRegion;
-import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
 import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
@@ -96,8 +95,10 @@ import org.apache.pekko.pattern.StatusReply;
  *
  * The entities this node hosts report their dirty state here: need-sync lays it over the stored
  * rows (INV-5, for the entries cached on this node), and past {@code cache.max-dirty} the oldest
- * are asked to flush. {@code clearMemoryCache} and {@code close} ask the entities hosted here to
- * passivate (flushing, or discarding first) and wait until the shard has stopped them.
+ * are asked to flush. The entities also report their start and stop ({@link ShardHost}), so this
+ * supervisor knows which it hosts without asking the shard: {@code clearMemoryCache} and {@code
+ * close} ask each of them to passivate (flushing, or discarding first) and are done once each has
+ * reported its stop, not before, and with no deadline of their own.
  *
  * <h2>Lifecycle</h2>
  *
@@ -110,15 +111,20 @@ final class ClusterStorageSupervisor extends AbstractBehavior<StorageCommand> {
   /** The entry id whose AAD seals the workspace's key check. */
   private static final EntryId KEY_CHECK_ID = new EntryId(new UUID(0, 0));
   private static final byte[] KEY_CHECK_PLAINTEXT = "stowage key check".getBytes(StandardCharsets.UTF_8);
-  private static final Duration REGION_POLL = Duration.ofMillis(20);
 
   private record KeyChecked(Throwable error) implements StorageCommand.Internal {}
 
   private record CacheClosed(Throwable error) implements StorageCommand.Internal {}
 
-  private record Drained(ActorRef<StatusReply<Done>> replyTo) implements StorageCommand.Internal {}
-
-  private record StopEntities(Set<EntryId> ids, ManifestEntity.Control how) implements StorageCommand.Internal {}
+  /**
+   * A clearMemoryCache, or the close ({@code replyTo} null), waiting for the entities hosted here
+   * when it began to report their stop.
+   */
+  private record DrainWaiter(Set<ActorRef<StorageCommand>> remaining, ActorRef<StatusReply<Done>> replyTo) {
+    boolean forClose() {
+      return replyTo == null;
+    }
+  }
 
   private enum Linger implements StorageCommand.Internal {
     OVER
@@ -156,6 +162,9 @@ final class ClusterStorageSupervisor extends AbstractBehavior<StorageCommand> {
   private final List<ActorRef<StatusReply<Done>>> closeWaiters = new ArrayList<>();
   /** Max-dirty and the need-sync overlay (INV-5), for the entities hosted on this node. */
   private final DirtyTracker dirty;
+  /** The entities of this workspace that run on this node, as they report their start and stop. */
+  private final Map<EntryId, ActorRef<StorageCommand>> hosted = new HashMap<>();
+  private final List<DrainWaiter> drains = new ArrayList<>();
   private final AtomicLong writes = new AtomicLong();
   private final AtomicLong reads = new AtomicLong();
 
@@ -179,6 +188,7 @@ final class ClusterStorageSupervisor extends AbstractBehavior<StorageCommand> {
     this.lane = node.database().lane();
     this.executor = context.getExecutionContext();
     this.cacheCloseReplies = adaptCacheClose(context);
+    node.listen(workspaceId, context.getSelf()); // before any entity can start and report
     this.region = node.startEntities(workspaceId, cipher, settings);
     this.cache = context.spawn(
         DbGateway.create("workspace '" + workspaceId + "' block cache",
@@ -228,10 +238,17 @@ final class ClusterStorageSupervisor extends AbstractBehavior<StorageCommand> {
           return this;
         })
         .onMessage(ManifestEntity.Idle.class, idle -> this) // the shard passivates entities here
-        .onMessage(StopEntities.class, this::onStopEntities)
-        .onMessage(Drained.class, this::onDrained)
+        .onMessage(ManifestEntity.Started.class, started -> {
+          hosted.put(started.id(), started.entity());
+          return this;
+        })
+        .onMessage(ManifestEntity.Stopped.class, this::onEntityStopped)
         .onMessage(CacheClosed.class, this::onCacheClosed)
         .onMessageEquals(Linger.OVER, Behaviors::stopped)
+        .onSignal(PostStop.class, signal -> {
+          node.stopListening(workspaceId, getContext().getSelf()); // however it stopped
+          return this;
+        })
         .build();
   }
 
@@ -284,6 +301,7 @@ final class ClusterStorageSupervisor extends AbstractBehavior<StorageCommand> {
     closeWaiters.forEach(replyTo -> replyTo.tell(StatusReply.error(error)));
     closeWaiters.clear();
     node.unregister(workspaceId, getContext().getSelf());
+    node.stopListening(workspaceId, getContext().getSelf());
     return Behaviors.stopped(); // the gateway, a child, closes its file as it stops
   }
 
@@ -464,16 +482,16 @@ final class ClusterStorageSupervisor extends AbstractBehavior<StorageCommand> {
   private Behavior<StorageCommand> onGetStats(GetStats request) {
     int dirtyCount = dirty.size();
     DatabaseStats data = new DatabaseStats(0, writes.get(), writes.get(), reads.get(), writes.get() > 0 ? 1 : 0, 0);
-    CompletableFuture<Set<EntryId>> live = hostedEntities().toCompletableFuture();
+    int live = hosted.size();
     CompletableFuture<DatabaseStats> cacheStats = AskPattern.<DbGateway.Command, DatabaseStats>askWithStatus(
         cache, DbGateway.GetStats::new, settings.askTimeout(), getContext().getSystem().scheduler()).toCompletableFuture();
     CompletableFuture<CacheStore.BlockCounters> blocks = AskPattern.<DbGateway.Command, CacheStore.BlockCounters>askWithStatus(
         cache, replyTo -> new DbGateway.Execute<CacheStore, CacheStore.BlockCounters>(
             DbGateway.Mode.READ, "block counters", CacheStore::counters, replyTo),
         settings.askTimeout(), getContext().getSystem().scheduler()).toCompletableFuture();
-    reply(CompletableFuture.allOf(live, cacheStats, blocks).thenApply(all -> {
+    reply(CompletableFuture.allOf(cacheStats, blocks).thenApply(all -> {
       CacheStore.BlockCounters counters = blocks.join();
-      return new StorageStats(workspaceId, live.join().size(), dirtyCount, data, cacheStats.join(),
+      return new StorageStats(workspaceId, live, dirtyCount, data, cacheStats.join(),
           counters.blocks(), counters.limit(), counters.hits(), counters.misses(), counters.evictions());
     }), request.replyTo());
     return this;
@@ -489,59 +507,43 @@ final class ClusterStorageSupervisor extends AbstractBehavior<StorageCommand> {
 
   /**
    * Asks every entity of this workspace hosted on this node to passivate (flushing, or discarding
-   * first), then sends {@link Drained} to self once the shard has stopped them all.
+   * first); the drain is over once each has reported its stop ({@link EntityHost#stopped}).
    */
   private void drainHostedEntities(boolean flush, ActorRef<StatusReply<Done>> replyTo) {
     ManifestEntity.Control how = flush ? ManifestEntity.Control.PASSIVATE : ManifestEntity.Control.DISCARD_AND_PASSIVATE;
-    long deadline = System.nanoTime() + settings.askTimeout().toNanos();
-    ActorRef<StorageCommand> self = getContext().getSelf();
-    getContext().pipeToSelf(hostedEntities().thenCompose(ids -> {
-      self.tell(new StopEntities(ids, how));
-      return awaitStopped(ids, deadline);
-    }), (done, error) -> new Drained(replyTo));
-  }
-
-  private Behavior<StorageCommand> onStopEntities(StopEntities stop) {
-    for (EntryId id : stop.ids()) {
-      if (stop.how() == ManifestEntity.Control.DISCARD_AND_PASSIVATE) {
+    DrainWaiter waiter = new DrainWaiter(new HashSet<>(hosted.values()), replyTo);
+    hosted.forEach((id, entity) -> {
+      if (!flush) {
         dirty.forget(id); // INV-11: dropped unwritten
       }
-      toEntity(id, stop.how());
+      entity.tell(how);
+    });
+    if (waiter.remaining().isEmpty()) {
+      drained(waiter);
+    } else {
+      drains.add(waiter);
+    }
+  }
+
+  private Behavior<StorageCommand> onEntityStopped(ManifestEntity.Stopped stopped) {
+    hosted.remove(stopped.id(), stopped.entity());
+    dirty.forget(stopped.id()); // a stopped entity holds nothing dirty any more (it flushed, or dropped it)
+    for (Iterator<DrainWaiter> waiting = drains.iterator(); waiting.hasNext(); ) {
+      DrainWaiter waiter = waiting.next();
+      if (waiter.remaining().remove(stopped.entity()) && waiter.remaining().isEmpty()) {
+        waiting.remove();
+        drained(waiter);
+      }
     }
     return this;
   }
 
-  private CompletionStage<Done> awaitStopped(Set<EntryId> ids, long deadline) {
-    return hostedEntities().thenCompose(live -> {
-      if (live.stream().noneMatch(ids::contains) || System.nanoTime() > deadline) {
-        return CompletableFuture.completedFuture(Done.getInstance());
-      }
-      Executor later = CompletableFuture.delayedExecutor(REGION_POLL.toMillis(), TimeUnit.MILLISECONDS, executor);
-      return CompletableFuture.supplyAsync(() -> ids, later).thenCompose(same -> awaitStopped(ids, deadline));
-    });
-  }
-
-  private Behavior<StorageCommand> onDrained(Drained drained) {
-    if (phase == Phase.CLOSING) {
+  private void drained(DrainWaiter waiter) {
+    if (waiter.forClose()) {
       cache.tell(new DbGateway.Close(cacheCloseReplies));
     } else {
-      drained.replyTo().tell(StatusReply.ack());
+      waiter.replyTo().tell(StatusReply.ack());
     }
-    return this;
-  }
-
-  /** The entity ids of this workspace that this node hosts now. */
-  private CompletionStage<Set<EntryId>> hostedEntities() {
-    CompletionStage<ShardRegion.CurrentShardRegionState> state = AskPattern.ask(
-        ClusterSharding.get(getContext().getSystem()).shardState(),
-        replyTo -> new GetShardRegionState(ClusterNode.typeKey(workspaceId), replyTo),
-        settings.askTimeout(), getContext().getSystem().scheduler());
-    return state.thenApply(current -> {
-      Set<EntryId> ids = new HashSet<>();
-      current.getShards().forEach(shard -> shard.getEntityIds().forEach(
-          entityId -> ids.add(ManifestIds.entryOfEntityId(entityId))));
-      return ids;
-    });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -568,6 +570,7 @@ final class ClusterStorageSupervisor extends AbstractBehavior<StorageCommand> {
 
   private Behavior<StorageCommand> onCacheClosed(CacheClosed closed) {
     phase = Phase.CLOSED;
+    node.stopListening(workspaceId, getContext().getSelf());
     getContext().getLog().info("workspace '{}' closed on this node", workspaceId);
     closeWaiters.forEach(replyTo -> replyTo.tell(closed.error() == null
         ? StatusReply.ack()

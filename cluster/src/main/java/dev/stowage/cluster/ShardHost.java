@@ -11,7 +11,8 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 /**
  * The host of a manifest entity in cluster mode: the shard that runs it stops it (the shard
  * buffers commands meanwhile and hands them to a successor, as the local supervisor does), and the
- * node's workspace supervisor hears its dirty state.
+ * node's workspace supervisor hears its dirty state, its start and its stop: that is how the
+ * supervisor knows which entities this node hosts, without asking the shard.
  */
 final class ShardHost implements EntityHost {
   private final ActorRef<ClusterSharding.ShardCommand> shard;
@@ -30,6 +31,16 @@ final class ShardHost implements EntityHost {
   @Override
   public void passivate(ActorRef<StorageCommand> entity, EntryId id) {
     shard.tell(new ClusterSharding.Passivate<>(entity));
+  }
+
+  @Override
+  public void started(ActorRef<StorageCommand> entity, EntryId id) {
+    events.accept(new ManifestEntity.Started(id, entity));
+  }
+
+  @Override
+  public void stopped(ActorRef<StorageCommand> entity, EntryId id) {
+    events.accept(new ManifestEntity.Stopped(id, entity));
   }
 
   @Override
