@@ -23,6 +23,7 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
 import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
@@ -144,7 +145,22 @@ final class ClusterNode implements Extension {
           return ManifestEntity.create(id, backend, cipher, host, storageSettings.passivateAfter(),
               ManifestEntity.Workspace.unshared());
         })
-        .withStopMessage(ManifestEntity.Control.FLUSH_AND_STOP));
+        .withStopMessage(ManifestEntity.Control.FLUSH_AND_STOP)
+        .withSettings(entitySettings(storageSettings)));
+  }
+
+  /**
+   * {@code entity.max-active} is Cluster Sharding's active entity limit of this workspace's region:
+   * past it the shard passivates the least recently used entity of this node (with the stop
+   * message, so it flushes first), as local mode's supervisor does. It bounds the entities of one
+   * workspace on one node, as local mode bounds those of one workspace. The region keeps the limit
+   * of the first open of the workspace on this node.
+   */
+  private ClusterShardingSettings entitySettings(StorageSettings storageSettings) {
+    ClusterShardingSettings sharding = ClusterShardingSettings.create(system);
+    return sharding.withPassivationStrategy(sharding.passivationStrategySettings()
+        .withActiveEntityLimit(storageSettings.maxActive())
+        .withLeastRecentlyUsedReplacement());
   }
 
   static EntityTypeKey<StorageCommand> typeKey(String workspaceId) {
