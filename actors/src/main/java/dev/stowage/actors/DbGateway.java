@@ -1,11 +1,9 @@
 package dev.stowage.actors;
 
 import dev.stowage.protocol.DatabaseStats;
-import dev.stowage.protocol.StorageClosedException;
 import dev.stowage.protocol.StorageCommand;
 import dev.stowage.protocol.StorageException;
 import dev.stowage.protocol.StorageFailedException;
-import dev.stowage.storage.IncrementalVacuum;
 import dev.stowage.storage.LocalDatabase;
 import dev.stowage.storage.Store;
 import java.time.Duration;
@@ -152,32 +150,8 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   public static <S extends Store> Behavior<Command> create(
       String database, Supplier<S> open, int maxBatch, Duration maxDelay, ActorRef<Event> owner,
       WorkspaceHealth failure) {
-    return opening(database, open, owner, failure, (context, store) -> Behaviors.withTimers(
+    return GatewayLifecycle.opening(database, open, owner, failure, (context, store) -> Behaviors.withTimers(
         timers -> new DbGateway<>(context, timers, database, store, maxBatch, maxDelay, owner, failure)));
-  }
-
-  /**
-   * A gateway's (or a reader's) start: opens the store on the actor's own thread, tells {@code
-   * owner} how it went, and goes on as {@code opened}, or answers everything with the failure,
-   * which is recorded in {@code failure} first.
-   */
-  static <S extends Store> Behavior<Command> opening(String database, Supplier<S> open, ActorRef<Event> owner,
-      WorkspaceHealth failure, java.util.function.BiFunction<ActorContext<Command>, S, Behavior<Command>> opened) {
-    return Behaviors.setup(context -> {
-      S store;
-      try {
-        store = open.get();
-      } catch (StorageException e) {
-        context.getLog().error("cannot open {}: {}", database, e.getMessage());
-        StorageFailedException cause = e instanceof StorageFailedException f ? f
-            : new StorageFailedException(database + " could not be opened: " + e.getMessage(), e);
-        failure.record(cause);
-        owner.tell(new Failed(database, e)); // as it is: a wrong key stays an InvalidRequestException for the opener
-        return failed(cause);
-      }
-      owner.tell(new Opened(database));
-      return opened.apply(context, store);
-    });
   }
 
   private final String database;
@@ -196,10 +170,8 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
 
   private final List<PendingWrite> batch = new ArrayList<>();
   private long batchStartNanos;
-  /** The incremental vacuum in progress, or null. */
-  private IncrementalVacuum vacuum;
-  /** Who asked for the vacuum in progress (a request during one waits for that one). */
-  private final List<ActorRef<StatusReply<Boolean>>> vacuumWaiters = new ArrayList<>();
+  /** The incremental vacuum in progress, if any, and who waits for it. */
+  private final GatewayVacuum vacuum;
   private boolean markerQueued;
 
   private long commits;
@@ -217,6 +189,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
     this.store = store;
     this.db = store.database();
     this.maxBatch = maxBatch;
+    this.vacuum = new GatewayVacuum(database);
     this.maxDelayNanos = maxDelay.toNanos();
     this.owner = owner;
   }
@@ -288,7 +261,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   }
 
   /** Answers a request that is not joining a batch: its reply, and its writer with the same outcome. */
-  private static void answer(Execute<?, Object> request, StatusReply<Object> reply) {
+  static void answer(Execute<?, Object> request, StatusReply<Object> reply) {
     if (request.replyTo() != null) {
       request.replyTo().tell(reply);
     }
@@ -390,18 +363,14 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   }
 
   private Behavior<Command> onVacuum(Vacuum request) {
-    if (vacuum != null) {
-      vacuumWaiters.add(request.replyTo()); // answered with the one in progress
+    if (vacuum.inProgress()) {
+      vacuum.join(request.replyTo());
       return this;
     }
     try {
       commitWithDeferred();
       if (db.vacuumsIncrementally()) {
-        vacuum = db.startVacuum(request.threshold());
-        if (vacuum == null) {
-          request.replyTo().tell(StatusReply.success(false));
-        } else {
-          vacuumWaiters.add(request.replyTo());
+        if (vacuum.start(db, request.threshold(), request.replyTo())) {
           getContext().getSelf().tell(VacuumStepDue.INSTANCE);
         }
         return this;
@@ -421,27 +390,21 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
 
   /** Commits what ran since the last step, runs the next one, and queues another or answers. */
   private Behavior<Command> onVacuumStepDue() {
-    if (vacuum == null) {
+    if (!vacuum.inProgress()) {
       return this;
     }
     try {
       commitWithDeferred();
-      if (!vacuum.step(VACUUM_STEP_PAGES)) {
+      int steps = vacuum.step(VACUUM_STEP_PAGES);
+      if (steps == 0) {
         getContext().getSelf().tell(VacuumStepDue.INSTANCE);
-        return this;
+      } else {
+        getContext().getLog().info("vacuumed {} in {} steps: {} bytes on disk now", database, steps, db.sizeOnDisk());
       }
-      getContext().getLog().info("vacuumed {} in {} steps: {} bytes on disk now", database, vacuum.steps(), db.sizeOnDisk());
-      answerVacuumWaiters(StatusReply.success(true));
       return this;
     } catch (StorageFailedException e) {
       return fail(e);
     }
-  }
-
-  private void answerVacuumWaiters(StatusReply<Boolean> reply) {
-    vacuumWaiters.forEach(waiter -> waiter.tell(reply));
-    vacuumWaiters.clear();
-    vacuum = null;
   }
 
   /** Commits the open batch, with any deferred bookkeeping in it. */
@@ -468,7 +431,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
     }
     store.close();
     getContext().getLog().debug("closed {}", database);
-    cutVacuumShort();
+    vacuum.cutShort();
     request.replyTo().tell(StatusReply.ack());
     return Behaviors.stopped();
   }
@@ -484,26 +447,19 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
         failPendingWrites(e);
       }
     }
-    cutVacuumShort();
+    vacuum.cutShort();
     return this;
   }
 
-  /** Answers the waiters of a vacuum the close came before: what its steps freed stays freed. */
-  private void cutVacuumShort() {
-    if (!vacuumWaiters.isEmpty()) {
-      answerVacuumWaiters(StatusReply.error(new StorageClosedException(
-          database + " was closed before its vacuum finished (the pages freed so far stay freed)")));
-    }
-  }
 
   /** The database was invalidated: answer the failed batch, tell the owner, answer all with the failure. */
   private Behavior<Command> fail(StorageFailedException cause) {
     failure.record(cause);
     getContext().getLog().error("{} failed: {}", database, cause.getMessage());
     failPendingWrites(cause);
-    answerVacuumWaiters(StatusReply.error(cause));
+    vacuum.fail(cause);
     owner.tell(new Failed(database, cause));
-    return failed(cause);
+    return GatewayLifecycle.failed(cause);
   }
 
   /** Every writer of a failed batch learns that its write was rolled back. */
@@ -517,28 +473,5 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
       }
     }
     batch.clear();
-  }
-
-  /** Answers everything with the failure; closes on Close, stops with its owner. */
-  static Behavior<Command> failed(StorageFailedException cause) {
-    return Behaviors.receive(Command.class)
-        .onMessage(Execute.class, request -> {
-          answer(request, StatusReply.error(cause));
-          return Behaviors.same();
-        })
-        .onMessage(Vacuum.class, request -> {
-          request.replyTo().tell(StatusReply.error(cause));
-          return Behaviors.same();
-        })
-        .onMessage(GetStats.class, request -> {
-          request.replyTo().tell(StatusReply.error(cause));
-          return Behaviors.same();
-        })
-        .onMessage(Close.class, request -> {
-          request.replyTo().tell(StatusReply.ack());
-          return Behaviors.stopped();
-        })
-        .onAnyMessage(tick -> Behaviors.same()) // commit markers and timers: nothing to do any more
-        .build();
   }
 }

@@ -58,7 +58,7 @@ public final class DbReader<S extends Store> extends AbstractBehavior<DbGateway.
   public static <S extends Store> Behavior<DbGateway.Command> create(
       String database, Supplier<S> open, Duration checkpointInterval, ActorRef<DbGateway.Event> owner,
       WorkspaceHealth failure) {
-    return DbGateway.opening(database, open, owner, failure, (context, store) -> Behaviors.withTimers(timers -> {
+    return GatewayLifecycle.opening(database, open, owner, failure, (context, store) -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(CheckpointDue.INSTANCE, checkpointInterval);
       return new DbReader<>(context, database, store, owner, failure);
     }));
@@ -153,6 +153,6 @@ public final class DbReader<S extends Store> extends AbstractBehavior<DbGateway.
     failure.record(cause);
     getContext().getLog().error("the reader of {} failed: {}", database, cause.getMessage());
     owner.tell(new DbGateway.Failed(database, cause));
-    return DbGateway.failed(cause);
+    return GatewayLifecycle.failed(cause);
   }
 }

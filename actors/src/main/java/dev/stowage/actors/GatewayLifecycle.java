@@ -1,0 +1,68 @@
+package dev.stowage.actors;
+
+import dev.stowage.protocol.StorageException;
+import dev.stowage.protocol.StorageFailedException;
+import dev.stowage.storage.Store;
+import java.util.function.BiFunction;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * How a database actor ({@link DbGateway}, {@link DbReader}) begins and ends: opening its store on
+ * its own thread and telling its owner, and, once its database failed, answering everything with
+ * the failure (INV-6).
+ */
+final class GatewayLifecycle {
+  private GatewayLifecycle() {}
+
+  /**
+   * A gateway's (or a reader's) start: opens the store on the actor's own thread, tells {@code
+   * owner} how it went, and goes on as {@code opened}, or answers everything with the failure,
+   * which is recorded in {@code failure} first.
+   */
+  static <S extends Store> Behavior<DbGateway.Command> opening(String database, Supplier<S> open, ActorRef<DbGateway.Event> owner,
+      WorkspaceHealth failure, BiFunction<ActorContext<DbGateway.Command>, S, Behavior<DbGateway.Command>> opened) {
+    return Behaviors.setup(context -> {
+      S store;
+      try {
+        store = open.get();
+      } catch (StorageException e) {
+        context.getLog().error("cannot open {}: {}", database, e.getMessage());
+        StorageFailedException cause = e instanceof StorageFailedException f ? f
+            : new StorageFailedException(database + " could not be opened: " + e.getMessage(), e);
+        failure.record(cause);
+        owner.tell(new DbGateway.Failed(database, e)); // as it is: a wrong key stays an InvalidRequestException for the opener
+        return failed(cause);
+      }
+      owner.tell(new DbGateway.Opened(database));
+      return opened.apply(context, store);
+    });
+  }
+
+  /** Answers everything with the failure; closes on Close, stops with its owner. */
+  static Behavior<DbGateway.Command> failed(StorageFailedException cause) {
+    return Behaviors.receive(DbGateway.Command.class)
+        .onMessage(DbGateway.Execute.class, request -> {
+          DbGateway.answer(request, StatusReply.error(cause));
+          return Behaviors.same();
+        })
+        .onMessage(DbGateway.Vacuum.class, request -> {
+          request.replyTo().tell(StatusReply.error(cause));
+          return Behaviors.same();
+        })
+        .onMessage(DbGateway.GetStats.class, request -> {
+          request.replyTo().tell(StatusReply.error(cause));
+          return Behaviors.same();
+        })
+        .onMessage(DbGateway.Close.class, request -> {
+          request.replyTo().tell(StatusReply.ack());
+          return Behaviors.stopped();
+        })
+        .onAnyMessage(tick -> Behaviors.same()) // commit markers and timers: nothing to do any more
+        .build();
+  }
+}
