@@ -16,13 +16,9 @@ import dev.stowage.protocol.StorageException;
 import dev.stowage.protocol.StorageFailedException;
 import dev.stowage.storage.BlobCipher;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -225,11 +221,9 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
   private long persistedVersion;
   private final Set<ChunkId> pendingRemoved = new LinkedHashSet<>();
   /** Durable writers and ensures, by the version that answers them. */
-  private final TreeMap<Long, List<ActorRef<StatusReply<Done>>>> waiters = new TreeMap<>();
-
+  private final VersionWaiters waiters = new VersionWaiters();
   /** JFR events of the load and the flushes in flight, while a recording wants them. */
-  private EntityLoadEvent loadEvent;
-  private final ArrayDeque<EntityFlushEvent> flushEvents = new ArrayDeque<>(0);
+  private final EntityRecording recording;
 
   private boolean reportedDirty;
   private boolean reportedNeedSync;
@@ -254,6 +248,7 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
     this.sentIsSettled = backend.ordersLaterReadsAfterFlushes();
     this.stash = stash;
     this.id = id;
+    this.recording = new EntityRecording(id);
     this.backend = backend;
     this.cipher = cipher;
     this.host = host;
@@ -360,7 +355,7 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
       return this;
     }
     flush();
-    await(version, command.replyTo());
+    waiters.await(version, persistedVersion, command.replyTo());
     return this;
   }
 
@@ -445,8 +440,7 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
       return;
     }
     loading = true;
-    loadEvent = new EntityLoadEvent();
-    loadEvent.begin();
+    recording.loadSent();
     backend.load(id, backendReplies);
   }
 
@@ -470,23 +464,9 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
         }
       }
     }
-    recordLoad(loaded.sealed().isPresent(), used);
+    recording.loaded(loaded.sealed().isPresent(), used);
     Behavior<StorageCommand> next = stash.unstashAll(this);
     return next == this ? stopIfDone() : next;
-  }
-
-  private void recordLoad(boolean found, boolean used) {
-    EntityLoadEvent event = loadEvent;
-    loadEvent = null;
-    if (event != null) {
-      event.end();
-      if (event.shouldCommit()) {
-        event.manifest = id.toString();
-        event.found = found;
-        event.used = used;
-        event.commit();
-      }
-    }
   }
 
   private LocalManifest decode(byte[] sealed) {
@@ -513,7 +493,7 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
     if (backend.answersWriters()) {
       flush(writer);
     } else {
-      await(version, writer);
+      waiters.await(version, persistedVersion, writer);
       flush(null);
     }
   }
@@ -536,51 +516,20 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
     backend.flush(id, flush, backendReplies);
     sentVersion = version;
     reportDirtyState();
-    EntityFlushEvent event = new EntityFlushEvent();
-    if (event.isEnabled()) {
-      event.begin();
-      event.manifest = id.toString();
-      event.version = version;
-      event.sealedBytes = flush.deletes() ? 0 : flush.sealed().length;
-      event.removedChunks = removed.size();
-      event.deletes = flush.deletes();
-      flushEvents.add(event);
-    }
-  }
-
-  private void recordFlushed(long persisted) {
-    while (!flushEvents.isEmpty() && flushEvents.peek().version <= persisted) {
-      EntityFlushEvent event = flushEvents.poll();
-      event.end();
-      event.commit();
-    }
+    recording.flushSent(version, flush.deletes() ? 0 : flush.sealed().length, removed.size(), flush.deletes());
   }
 
   private Behavior<StorageCommand> onFlushed(ManifestBackend.Flushed flushed) {
     persistedVersion = Math.max(persistedVersion, flushed.version());
-    recordFlushed(persistedVersion);
+    recording.persisted(persistedVersion);
     if (!sentIsSettled && version > persistedVersion) {
       reportedDirty = false; // still dirty after a flush: tell the supervisor again, it may flush it again
     }
     // The host hears "clean" before the writers hear "done": whatever a writer asks the host next
     // (stats, need-sync) is ordered after it.
     reportDirtyState();
-    answerWaiters();
+    waiters.persisted(persistedVersion);
     return stopIfDone();
-  }
-
-  private void await(long awaited, ActorRef<StatusReply<Done>> replyTo) {
-    if (awaited <= persistedVersion) {
-      replyTo.tell(StatusReply.ack());
-    } else {
-      waiters.computeIfAbsent(awaited, v -> new ArrayList<>(1)).add(replyTo);
-    }
-  }
-
-  private void answerWaiters() {
-    Map<Long, List<ActorRef<StatusReply<Done>>>> persisted = waiters.headMap(persistedVersion, true);
-    persisted.values().forEach(replies -> replies.forEach(replyTo -> replyTo.tell(StatusReply.ack())));
-    persisted.clear();
   }
 
   /**
@@ -637,24 +586,10 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
    */
   private Behavior<StorageCommand> fail(StorageException cause, boolean stopNow) {
     unpublish();
-    waiters.values().forEach(replies -> replies.forEach(replyTo -> replyTo.tell(StatusReply.error(cause))));
-    waiters.clear();
-    Behavior<StorageCommand> failing = failing(cause);
+    waiters.fail(cause);
+    Behavior<StorageCommand> failing = FailedEntity.create(cause);
     stash.unstashAll(failing);
     return stopNow ? Behaviors.stopped() : failing;
-  }
-
-  private static Behavior<StorageCommand> failing(StorageException cause) {
-    return Behaviors.receive(StorageCommand.class)
-        .onMessage(ManifestCommand.class, command -> {
-          Replies.error(command, cause);
-          return Behaviors.same();
-        })
-        .onMessage(Fail.class, failure -> Behaviors.stopped())
-        .onMessageEquals(Control.FLUSH_AND_STOP, Behaviors::stopped)
-        .onMessageEquals(Control.DISCARD_AND_STOP, Behaviors::stopped)
-        .onAnyMessage(other -> Behaviors.same())
-        .build();
   }
 
   private static StorageException asStorageFailure(Throwable cause) {

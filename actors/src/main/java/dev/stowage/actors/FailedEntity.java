@@ -1,0 +1,28 @@
+package dev.stowage.actors;
+
+import dev.stowage.protocol.StorageCommand;
+import dev.stowage.protocol.StorageCommand.ManifestCommand;
+import dev.stowage.protocol.StorageException;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * A {@link ManifestEntity} after its workspace or its backend failed (INV-6): every manifest
+ * command is answered with the failure, nothing is written, and it stops when its host stops it.
+ */
+final class FailedEntity {
+  private FailedEntity() {}
+
+  static Behavior<StorageCommand> create(StorageException cause) {
+    return Behaviors.receive(StorageCommand.class)
+        .onMessage(ManifestCommand.class, command -> {
+          Replies.error(command, cause);
+          return Behaviors.same();
+        })
+        .onMessage(ManifestEntity.Fail.class, failure -> Behaviors.stopped())
+        .onMessageEquals(ManifestEntity.Control.FLUSH_AND_STOP, Behaviors::stopped)
+        .onMessageEquals(ManifestEntity.Control.DISCARD_AND_STOP, Behaviors::stopped)
+        .onAnyMessage(other -> Behaviors.same())
+        .build();
+  }
+}
