@@ -106,11 +106,12 @@ final class ClusterNode implements Extension {
         return current;
       }
       CompletableFuture<Done> opened = new CompletableFuture<>();
+      ManifestEntity.Workspace view = ManifestEntity.Workspace.unshared(); // its health: this node's view
       ActorRef<StorageCommand> supervisor = system.systemActorOf(
-          ClusterStorageSupervisor.create(workspaceId, key, storageSettings, this, opened),
+          ClusterStorageSupervisor.create(workspaceId, key, storageSettings, this, view.failure(), opened),
           "stowage-cluster-" + spawned.incrementAndGet(), Props.empty());
       CompletableFuture<WorkspaceStorage> storage = opened.thenApply(done -> new ActorWorkspaceStorage(
-          workspaceId, supervisor, system.scheduler(), storageSettings, ManifestEntity.Workspace.unshared()));
+          workspaceId, supervisor, system.scheduler(), storageSettings, view));
       storage.whenComplete((ok, error) -> {
         if (error != null) {
           open.remove(workspaceId);

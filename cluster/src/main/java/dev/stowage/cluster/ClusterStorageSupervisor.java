@@ -133,17 +133,24 @@ final class ClusterStorageSupervisor extends AbstractBehavior<StorageCommand> {
   private enum Phase {
     OPENING,
     OPEN,
+    /** The block cache failed after open (INV-6): calls on this node are refused until close. */
+    FAILED,
     CLOSING,
     CLOSED
   }
 
-  static Behavior<StorageCommand> create(
-      String workspaceId, LocalKey key, StorageSettings settings, ClusterNode node, CompletableFuture<Done> opened) {
+  /**
+   * @param health this node's view of the workspace, shared with its façade: a failure recorded
+   *     there refuses every later call on this node before it is sent (INV-6)
+   */
+  static Behavior<StorageCommand> create(String workspaceId, LocalKey key, StorageSettings settings, ClusterNode node,
+      WorkspaceHealth health, CompletableFuture<Done> opened) {
     return Behaviors.setup(context -> Behaviors.withTimers(
-        timers -> new ClusterStorageSupervisor(context, timers, workspaceId, key, settings, node, opened)));
+        timers -> new ClusterStorageSupervisor(context, timers, workspaceId, key, settings, node, health, opened)));
   }
 
   private final TimerScheduler<StorageCommand> timers;
+  private final WorkspaceHealth health;
   private final String workspaceId;
   private final StorageSettings settings;
   private final ClusterNode node;
@@ -175,8 +182,10 @@ final class ClusterStorageSupervisor extends AbstractBehavior<StorageCommand> {
       LocalKey key,
       StorageSettings settings,
       ClusterNode node,
+      WorkspaceHealth health,
       CompletableFuture<Done> opened) {
     super(context);
+    this.health = health;
     this.timers = timers;
     this.workspaceId = workspaceId;
     this.settings = settings;
@@ -193,7 +202,7 @@ final class ClusterStorageSupervisor extends AbstractBehavior<StorageCommand> {
     this.cache = context.spawn(
         DbGateway.create("workspace '" + workspaceId + "' block cache",
             () -> CacheStore.open(settings.workspaceDir(workspaceId), settings.durability(), cipher, settings.blockLimit()),
-            settings.maxBatch(), settings.maxDelay(), context.getSelf().narrow(), new WorkspaceHealth()),
+            settings.maxBatch(), settings.maxDelay(), context.getSelf().narrow(), health),
         "cache", DispatcherSelector.fromConfig(settings.gatewayDispatcher()));
     context.pipeToSelf(node.schemaReady().thenCompose(ready -> lane.submit("opening workspace '" + workspaceId + "'",
             connection -> tables.openWorkspace(connection, cipher.seal(KEY_CHECK_ID, KEY_CHECK_PLAINTEXT))))
@@ -208,7 +217,7 @@ final class ClusterStorageSupervisor extends AbstractBehavior<StorageCommand> {
           cacheOpen = true;
           return maybeOpen();
         })
-        .onMessage(DbGateway.Failed.class, failed -> failOpen(failed.cause()))
+        .onMessage(DbGateway.Failed.class, failed -> phase == Phase.OPENING ? failOpen(failed.cause()) : fail(failed.cause()))
         .onMessage(Close.class, this::onClose)
         .onMessage(Request.class, request -> phase != Phase.OPEN, this::onRequestWhenNotOpen)
         .onMessage(SetManifest.class, this::onSetManifest)
@@ -306,9 +315,27 @@ final class ClusterStorageSupervisor extends AbstractBehavior<StorageCommand> {
   }
 
   private Behavior<StorageCommand> onRequestWhenNotOpen(Request request) {
-    Replies.error(request, phase == Phase.OPENING
-        ? new StorageClosedException("workspace '" + workspaceId + "' is not open yet")
-        : closedError());
+    Replies.error(request, switch (phase) {
+      case OPENING -> new StorageClosedException("workspace '" + workspaceId + "' is not open yet");
+      case FAILED -> health.forNextCall();
+      default -> closedError();
+    });
+    return this;
+  }
+
+  /**
+   * INV-6 for this node: the block cache failed after open. The gateway recorded the failure in
+   * {@link #health} before it answered anyone, so this node's façade refuses every later call; this
+   * supervisor refuses what was already on its way. The entities hosted here keep their values in
+   * PostgreSQL and serve the other nodes; they are flushed and stopped at close, which releases the
+   * cache file and answers with the failure.
+   */
+  private Behavior<StorageCommand> fail(StorageException cause) {
+    if (phase == Phase.OPEN) {
+      phase = Phase.FAILED;
+      health.record(cause);
+      getContext().getLog().error("workspace '{}' failed on this node: {}", workspaceId, cause.getMessage());
+    }
     return this;
   }
 
@@ -552,11 +579,11 @@ final class ClusterStorageSupervisor extends AbstractBehavior<StorageCommand> {
   private Behavior<StorageCommand> onClose(Close request) {
     switch (phase) {
       case OPENING, CLOSING -> closeWaiters.add(request.replyTo());
-      case OPEN -> {
+      case OPEN, FAILED -> {
         closeWaiters.add(request.replyTo());
         beginClose();
       }
-      case CLOSED -> request.replyTo().tell(StatusReply.ack());
+      case CLOSED -> request.replyTo().tell(health.failed() ? StatusReply.error(health.forNextCall()) : StatusReply.ack());
     }
     return this;
   }
@@ -572,9 +599,9 @@ final class ClusterStorageSupervisor extends AbstractBehavior<StorageCommand> {
     phase = Phase.CLOSED;
     node.stopListening(workspaceId, getContext().getSelf());
     getContext().getLog().info("workspace '{}' closed on this node", workspaceId);
-    closeWaiters.forEach(replyTo -> replyTo.tell(closed.error() == null
-        ? StatusReply.ack()
-        : StatusReply.error(unwrap(closed.error()))));
+    // After a failure the close says so, so that it is not mistaken for a clean shutdown.
+    Throwable error = closed.error() != null ? unwrap(closed.error()) : health.forNextCall();
+    closeWaiters.forEach(replyTo -> replyTo.tell(error == null ? StatusReply.ack() : StatusReply.error(error)));
     closeWaiters.clear();
     timers.startSingleTimer(Linger.OVER, settings.askTimeout());
     return this;

@@ -3,6 +3,21 @@ package dev.stowage.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stowage.actors.WorkspaceStorage;
+import java.util.stream.Stream;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletionStage;
+import java.util.UUID;
+import java.util.Map;
+import java.util.Comparator;
+import java.time.Instant;
+import java.nio.file.Files;
+import java.io.IOException;
+import dev.stowage.storage.LocalKey;
+import dev.stowage.protocol.StorageFailedException;
+import dev.stowage.protocol.StorageClosedException;
+import dev.stowage.protocol.FolderManifest;
+import dev.stowage.protocol.ChunkId;
+import dev.stowage.actors.Stowage;
 import dev.stowage.actors.WorkspaceStorageContract;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.LocalManifest;
@@ -53,7 +68,7 @@ class ClusterModeContractTest extends WorkspaceStorageContract {
     for (int i = 0; i < 30; i++) {
       EntryId id = EntryId.random();
       ids.add(id);
-      storage.setManifest(id, folder(id, true, i), true, Set.of()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+      awaited(storage.setManifest(id, folder(id, true, i), true, Set.of()));
     }
 
     // The shard passivates past the limit as entities start; their stops reach the supervisor after.
@@ -62,10 +77,10 @@ class ClusterModeContractTest extends WorkspaceStorageContract {
       return null;
     });
     for (int i = 0; i < ids.size(); i++) { // the passivated ones flushed their cache-only values first
-      LocalManifest read = storage.getManifest(ids.get(i)).toCompletableFuture().get(10, TimeUnit.SECONDS);
+      LocalManifest read = awaited(storage.getManifest(ids.get(i)));
       assertThat(read.baseVersion()).isEqualTo(i);
     }
-    storage.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    awaited(storage.close());
   }
 
   private static StorageStats stats(WorkspaceStorage storage) {
@@ -76,6 +91,60 @@ class ClusterModeContractTest extends WorkspaceStorageContract {
     }
   }
 
+  @Test
+  @DisplayName("INV-6: the block cache removed while open fails the workspace on this node: every later call, close included, gets StorageFailedException; reopening finds what PostgreSQL holds")
+  void aFailedBlockCacheFailsTheWorkspaceOnItsNode() throws Exception {
+    String workspace = "failing-" + UUID.randomUUID();
+    LocalKey key = LocalKey.generate();
+    WorkspaceStorage storage = awaited(Stowage.open(cluster.node(0), workspace, key));
+    EntryId id = EntryId.random();
+    FolderManifest written = new FolderManifest(id, EntryId.random(), 1, false, Instant.parse("2026-01-01T00:00:00Z"), Map.of());
+    awaited(storage.setManifest(id, written));
+    ChunkId chunk = ChunkId.random();
+    awaited(storage.setChunk(chunk, new byte[] {1}));
+    awaited(storage.setBlock(ChunkId.random(), new byte[] {2}));
+    deleteRecursively(base.resolve("node0").resolve(workspace));
+
+    Throwable first = failureOf(storage.setBlock(ChunkId.random(), new byte[] {3}));
+
+    assertThat(first).isInstanceOf(StorageFailedException.class).hasMessageContaining("removed or replaced while open");
+    assertThat(failureOf(storage.getManifest(id))).as("a manifest, which PostgreSQL still holds").isInstanceOf(StorageFailedException.class);
+    assertThat(failureOf(storage.setManifest(id, written))).isInstanceOf(StorageFailedException.class);
+    assertThat(failureOf(storage.getChunk(chunk))).isInstanceOf(StorageFailedException.class);
+    assertThat(failureOf(storage.setChunk(ChunkId.random(), new byte[] {4}))).isInstanceOf(StorageFailedException.class);
+    assertThat(failureOf(storage.clearMemoryCache(true))).isInstanceOf(StorageFailedException.class);
+    assertThat(failureOf(storage.stats())).isInstanceOf(StorageFailedException.class);
+    assertThat(failureOf(storage.close())).as("close of a failed workspace reports the failure")
+        .isInstanceOf(StorageFailedException.class);
+    assertThat(failureOf(storage.getManifest(id))).isInstanceOf(StorageClosedException.class);
+
+    WorkspaceStorage reopened = awaited(Stowage.open(cluster.node(0), workspace, key));
+    assertThat(awaited(reopened.getManifest(id))).isEqualTo(written);
+    assertThat(awaited(reopened.getChunk(chunk))).containsExactly(1);
+    awaited(reopened.close());
+  }
+
+  private static <T> T awaited(CompletionStage<T> stage) throws Exception {
+    return stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  /** The failure of {@code stage}, which must fail (not hang: a timeout fails the test). */
+  private static Throwable failureOf(CompletionStage<?> stage) throws Exception {
+    try {
+      Object value = stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
+      throw new AssertionError("expected a failure, got " + value);
+    } catch (ExecutionException e) {
+      return e.getCause();
+    }
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(path);
+      }
+    }
+  }
   @Override
   protected ActorSystem<?> system() {
     return cluster.node(0);
