@@ -9,13 +9,13 @@ import java.util.ArrayDeque;
  * them. Confined to its entity.
  */
 final class EntityRecording {
-  private final String manifest;
+  private final EntryId id;
   private EntityLoadEvent load;
   /** Flushes sent and not yet persisted, oldest first. */
   private final ArrayDeque<EntityFlushEvent> flushes = new ArrayDeque<>(0);
 
   EntityRecording(EntryId id) {
-    this.manifest = id.toString();
+    this.id = id;
   }
 
   void loadSent() {
@@ -30,7 +30,7 @@ final class EntityRecording {
     if (event != null) {
       event.end();
       if (event.shouldCommit()) {
-        event.manifest = manifest;
+        event.manifest = id.toString();
         event.found = found;
         event.used = used;
         event.commit();
@@ -43,7 +43,7 @@ final class EntityRecording {
     EntityFlushEvent event = new EntityFlushEvent();
     if (event.isEnabled()) {
       event.begin();
-      event.manifest = manifest;
+      event.manifest = id.toString();
       event.version = version;
       event.sealedBytes = sealedBytes;
       event.removedChunks = removedChunks;
