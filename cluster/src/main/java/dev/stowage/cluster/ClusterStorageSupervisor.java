@@ -62,8 +62,8 @@ import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -104,7 +104,9 @@ import org.apache.pekko.pattern.StatusReply;
  *
  * OPENING (schema ready, the workspace's key checked against its row, block cache open) → OPEN →
  * CLOSING (entities hosted here flush and stop, the block cache closes) → CLOSED (calls answered
- * with {@link StorageClosedException} for {@code ask-timeout}, then the actor stops).
+ * with {@link StorageClosedException} for {@code ask-timeout}, then the actor stops). A failure of
+ * the block cache after open moves OPEN to FAILED (INV-6, on this node): every call is refused with
+ * the failure until close, which releases the cache file and answers with the failure too.
  */
 final class ClusterStorageSupervisor extends AbstractBehavior<StorageCommand> {
 
