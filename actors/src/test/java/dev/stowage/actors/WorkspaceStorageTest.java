@@ -55,68 +55,7 @@ import org.junit.jupiter.api.io.TempDir;
 @DisplayName("WorkspaceStorage in local mode")
 @ExtendWith(TestKitJUnit5Extension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class WorkspaceStorageTest extends WorkspaceStorageContract {
-  @JUnit5TestKit ActorTestKit testKit = new JUnit5TestKitBuilder().build();
-
-  @TempDir Path base;
-
-  @Override
-  protected ActorSystem<?> system() {
-    return testKit.system();
-  }
-
-  @Override
-  protected Path baseDir() {
-    return base;
-  }
-
-  @Override
-  protected void assertStored(WorkspaceStorage storage, EntryId id, boolean stored) {
-    assertThat(isStored(storage, id)).isEqualTo(stored);
-  }
-
-  @Override
-  protected void assertStoredLocalNeedSync(WorkspaceStorage storage, Set<EntryId> expected) {
-    Set<EntryId> storedLocal = onDataStore(storage, store -> store.vlobs().localNeedSync());
-    assertThat(storedLocal).containsExactlyInAnyOrderElementsOf(expected);
-  }
-
-  @Override
-  protected void assertStoredRemoteVersion(WorkspaceStorage storage, EntryId id, Long expected) {
-    dev.stowage.storage.VlobTable.Versions versions = storedVersions(storage, id);
-    if (expected == null) {
-      assertThat(versions).isNull();
-    } else {
-      assertThat(versions.remoteVersion()).isEqualTo(expected);
-    }
-  }
-
-  @Override
-  protected void assertReleased(StorageSettings settings, String workspaceId) {
-    Path dir = settings.workspaceDir(workspaceId);
-    assertThat(LocalDatabase.isOpen(dir.resolve("data_v1.sqlite"))).isFalse();
-    assertThat(LocalDatabase.isOpen(dir.resolve("cache_v1.sqlite"))).isFalse();
-  }
-
-  /** Runs work on a workspace's data store, on its gateway thread. */
-  private <R> R onDataStore(WorkspaceStorage storage, dev.stowage.actors.DbGateway.Work<DataStore, R> work) {
-    return result(AskPattern.<dev.stowage.protocol.StorageCommand, R>askWithStatus(storage.supervisor(),
-        replyTo -> new StorageSupervisor.OnDataStore<>(work, replyTo), Duration.ofSeconds(10),
-        testKit.system().scheduler()));
-  }
-
-  private boolean isStored(WorkspaceStorage storage, EntryId id) {
-    return this.<Boolean>onDataStore(storage, store -> store.vlobs().get(id).isPresent());
-  }
-
-  private long storedCount(WorkspaceStorage storage) {
-    return this.<Long>onDataStore(storage, store -> store.vlobs().count());
-  }
-
-  private dev.stowage.storage.VlobTable.Versions storedVersions(WorkspaceStorage storage, EntryId id) {
-    return this.<dev.stowage.storage.VlobTable.Versions>onDataStore(storage, store -> store.vlobs().versions(id).orElse(null));
-  }
-
+class WorkspaceStorageTest extends LocalModeContract {
   // ---- Manifests ---------------------------------------------------------------------------------
 
   // ---- ChunksAndBlocks ---------------------------------------------------------------------------
