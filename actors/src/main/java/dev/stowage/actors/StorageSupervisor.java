@@ -172,7 +172,6 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
     }
   }
 
-  private record ClearWaiter(Set<EntryId> remaining, ActorRef<StatusReply<Done>> replyTo) {}
 
   public static Behavior<StorageCommand> create(
       String workspaceId, LocalKey key, StorageSettings settings, ActorRef<Lifecycle> owner) {
@@ -213,7 +212,8 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
   private final LinkedHashMap<EntryId, List<ManifestCommand>> waitingForSlot = new LinkedHashMap<>();
   /** Max-dirty and the need-sync overlay (INV-5). */
   private final DirtyTracker dirty;
-  private final List<ClearWaiter> clearWaiters = new ArrayList<>();
+  /** clearMemoryCache calls waiting for the entities they stop. */
+  private final StopWaiters<EntryId, ActorRef<StatusReply<Done>>> clearWaiters = new StopWaiters<>();
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   private StorageSupervisor(
@@ -462,13 +462,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
       stoppingEntities--;
     }
     dirty.forget(id);
-    for (Iterator<ClearWaiter> waiters = clearWaiters.iterator(); waiters.hasNext(); ) {
-      ClearWaiter waiter = waiters.next();
-      if (waiter.remaining().remove(id) && waiter.remaining().isEmpty()) {
-        waiter.replyTo().tell(StatusReply.ack());
-        waiters.remove();
-      }
-    }
+    clearWaiters.stopped(id).forEach(replyTo -> replyTo.tell(StatusReply.ack()));
     switch (phase) {
       case OPEN -> {
         if (!slot.buffer.isEmpty()) { // INV-18: what arrived while it stopped goes to its successor
@@ -681,10 +675,8 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
     if (!request.flush()) {
       affected.forEach(dirty::forget); // INV-11: their dirty values are dropped, unwritten
     }
-    if (affected.isEmpty()) {
+    if (!clearWaiters.await(affected, request.replyTo())) {
       request.replyTo().tell(StatusReply.ack());
-    } else {
-      clearWaiters.add(new ClearWaiter(affected, request.replyTo()));
     }
     return this;
   }
@@ -753,8 +745,7 @@ public final class StorageSupervisor extends AbstractBehavior<StorageCommand> {
     }
     waitingForSlot.values().forEach(commands -> commands.forEach(command -> Replies.error(command, cause)));
     waitingForSlot.clear();
-    clearWaiters.forEach(waiter -> waiter.replyTo().tell(StatusReply.error(cause)));
-    clearWaiters.clear();
+    clearWaiters.takeAll().forEach(replyTo -> replyTo.tell(StatusReply.error(cause)));
     closeWaiters.forEach(replyTo -> replyTo.tell(StatusReply.error(cause)));
     closeWaiters.clear();
     closeGateways();

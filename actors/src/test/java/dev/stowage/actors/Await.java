@@ -6,10 +6,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /** Waits for a stage in a test, and unwraps a failure to the exception Stowage put in it. */
-final class Await {
+public final class Await {
   private Await() {}
 
-  static <T> T result(CompletionStage<T> stage) {
+  public static <T> T result(CompletionStage<T> stage) {
     try {
       return stage.toCompletableFuture().get(20, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
@@ -20,7 +20,7 @@ final class Await {
   }
 
   /** The cause the stage failed with; an AssertionError if it completed normally. */
-  static Throwable failure(CompletionStage<?> stage) {
+  public static Throwable failure(CompletionStage<?> stage) {
     try {
       Object value = stage.toCompletableFuture().get(20, TimeUnit.SECONDS);
       throw new AssertionError("expected a failure, the stage completed with " + value);

@@ -7,6 +7,7 @@ import dev.stowage.actors.ManifestEntity;
 import dev.stowage.actors.NeedSyncOverlay;
 import dev.stowage.actors.Replies;
 import dev.stowage.actors.RequestValidation;
+import dev.stowage.actors.StopWaiters;
 import dev.stowage.actors.StorageSettings;
 import dev.stowage.actors.WorkspaceHealth;
 import dev.stowage.protocol.ChunkId;
@@ -48,7 +49,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -118,16 +118,6 @@ final class ClusterStorageSupervisor extends AbstractBehavior<StorageCommand> {
 
   private record CacheClosed(Throwable error) implements StorageCommand.Internal {}
 
-  /**
-   * A clearMemoryCache, or the close ({@code replyTo} null), waiting for the entities hosted here
-   * when it began to report their stop.
-   */
-  private record DrainWaiter(Set<ActorRef<StorageCommand>> remaining, ActorRef<StatusReply<Done>> replyTo) {
-    boolean forClose() {
-      return replyTo == null;
-    }
-  }
-
   private enum Linger implements StorageCommand.Internal {
     OVER
   }
@@ -173,7 +163,11 @@ final class ClusterStorageSupervisor extends AbstractBehavior<StorageCommand> {
   private final DirtyTracker dirty;
   /** The entities of this workspace that run on this node, as they report their start and stop. */
   private final Map<EntryId, ActorRef<StorageCommand>> hosted = new HashMap<>();
-  private final List<DrainWaiter> drains = new ArrayList<>();
+  /**
+   * clearMemoryCache calls and the close, each waiting for the entities hosted here when it began
+   * to report their stop: what to do then.
+   */
+  private final StopWaiters<ActorRef<StorageCommand>, Runnable> drains = new StopWaiters<>();
   private final AtomicLong writes = new AtomicLong();
   private final AtomicLong reads = new AtomicLong();
 
@@ -530,49 +524,33 @@ final class ClusterStorageSupervisor extends AbstractBehavior<StorageCommand> {
   // Dropping the entities hosted here: clearMemoryCache and close
 
   private Behavior<StorageCommand> onClearMemoryCache(ClearMemoryCache request) {
-    drainHostedEntities(request.flush(), request.replyTo());
+    drainHostedEntities(request.flush(), () -> request.replyTo().tell(StatusReply.ack()));
     return this;
   }
 
   /**
    * Asks every entity of this workspace hosted on this node to passivate (flushing, or discarding
-   * first); the drain is over once each has reported its stop ({@link EntityHost#stopped}).
+   * first); {@code drained} runs once each has reported its stop ({@link EntityHost#stopped}).
    */
-  private void drainHostedEntities(boolean flush, ActorRef<StatusReply<Done>> replyTo) {
+  private void drainHostedEntities(boolean flush, Runnable drained) {
     ManifestEntity.Control how = flush ? ManifestEntity.Control.PASSIVATE : ManifestEntity.Control.DISCARD_AND_PASSIVATE;
-    DrainWaiter waiter = new DrainWaiter(new HashSet<>(hosted.values()), replyTo);
+    Set<ActorRef<StorageCommand>> remaining = new HashSet<>(hosted.values());
     hosted.forEach((id, entity) -> {
       if (!flush) {
         dirty.forget(id); // INV-11: dropped unwritten
       }
       entity.tell(how);
     });
-    if (waiter.remaining().isEmpty()) {
-      drained(waiter);
-    } else {
-      drains.add(waiter);
+    if (!drains.await(remaining, drained)) {
+      drained.run();
     }
   }
 
   private Behavior<StorageCommand> onEntityStopped(ManifestEntity.Stopped stopped) {
     hosted.remove(stopped.id(), stopped.entity());
     dirty.forget(stopped.id()); // a stopped entity holds nothing dirty any more (it flushed, or dropped it)
-    for (Iterator<DrainWaiter> waiting = drains.iterator(); waiting.hasNext(); ) {
-      DrainWaiter waiter = waiting.next();
-      if (waiter.remaining().remove(stopped.entity()) && waiter.remaining().isEmpty()) {
-        waiting.remove();
-        drained(waiter);
-      }
-    }
+    drains.stopped(stopped.entity()).forEach(Runnable::run);
     return this;
-  }
-
-  private void drained(DrainWaiter waiter) {
-    if (waiter.forClose()) {
-      cache.tell(new DbGateway.Close(cacheCloseReplies));
-    } else {
-      waiter.replyTo().tell(StatusReply.ack());
-    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -594,7 +572,7 @@ final class ClusterStorageSupervisor extends AbstractBehavior<StorageCommand> {
   private void beginClose() {
     phase = Phase.CLOSING;
     node.unregister(workspaceId, getContext().getSelf());
-    drainHostedEntities(true, null);
+    drainHostedEntities(true, () -> cache.tell(new DbGateway.Close(cacheCloseReplies))); // the block cache goes last
   }
 
   private Behavior<StorageCommand> onCacheClosed(CacheClosed closed) {

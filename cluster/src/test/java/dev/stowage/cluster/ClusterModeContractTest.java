@@ -1,11 +1,11 @@
 package dev.stowage.cluster;
 
+import static dev.stowage.actors.Await.failure;
+import static dev.stowage.actors.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stowage.actors.WorkspaceStorage;
 import java.util.stream.Stream;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.CompletionStage;
 import java.util.UUID;
 import java.util.Map;
 import java.util.Comparator;
@@ -21,12 +21,10 @@ import dev.stowage.actors.Stowage;
 import dev.stowage.actors.WorkspaceStorageContract;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.LocalManifest;
-import dev.stowage.protocol.StorageStats;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import java.nio.file.Path;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -62,33 +60,25 @@ class ClusterModeContractTest extends WorkspaceStorageContract {
 
   @Test
   @DisplayName("entity.max-active bounds a workspace's entities on a node: Cluster Sharding's active entity limit, least recently used passivated (flushing)")
-  void maxActiveIsTheShardsActiveEntityLimit() throws Exception {
+  void maxActiveIsTheShardsActiveEntityLimit() {
     WorkspaceStorage storage = open("stowage.entity.max-active = 5");
     List<EntryId> ids = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
       EntryId id = EntryId.random();
       ids.add(id);
-      awaited(storage.setManifest(id, folder(id, true, i), true, Set.of()));
+      result(storage.setManifest(id, folder(id, true, i), true, Set.of()));
     }
 
     // The shard passivates past the limit as entities start; their stops reach the supervisor after.
     TestProbe.create(system()).awaitAssert(Duration.ofSeconds(10), () -> {
-      assertThat(stats(storage).liveEntities()).isLessThanOrEqualTo(5);
+      assertThat(result(storage.stats()).liveEntities()).isLessThanOrEqualTo(5);
       return null;
     });
     for (int i = 0; i < ids.size(); i++) { // the passivated ones flushed their cache-only values first
-      LocalManifest read = awaited(storage.getManifest(ids.get(i)));
+      LocalManifest read = result(storage.getManifest(ids.get(i)));
       assertThat(read.baseVersion()).isEqualTo(i);
     }
-    awaited(storage.close());
-  }
-
-  private static StorageStats stats(WorkspaceStorage storage) {
-    try {
-      return storage.stats().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("stats failed", e);
-    }
+    result(storage.close());
   }
 
   @Test
@@ -96,46 +86,32 @@ class ClusterModeContractTest extends WorkspaceStorageContract {
   void aFailedBlockCacheFailsTheWorkspaceOnItsNode() throws Exception {
     String workspace = "failing-" + UUID.randomUUID();
     LocalKey key = LocalKey.generate();
-    WorkspaceStorage storage = awaited(Stowage.open(cluster.node(0), workspace, key));
+    WorkspaceStorage storage = result(Stowage.open(cluster.node(0), workspace, key));
     EntryId id = EntryId.random();
     FolderManifest written = new FolderManifest(id, EntryId.random(), 1, false, Instant.parse("2026-01-01T00:00:00Z"), Map.of());
-    awaited(storage.setManifest(id, written));
+    result(storage.setManifest(id, written));
     ChunkId chunk = ChunkId.random();
-    awaited(storage.setChunk(chunk, new byte[] {1}));
-    awaited(storage.setBlock(ChunkId.random(), new byte[] {2}));
+    result(storage.setChunk(chunk, new byte[] {1}));
+    result(storage.setBlock(ChunkId.random(), new byte[] {2}));
     deleteRecursively(base.resolve("node0").resolve(workspace));
 
-    Throwable first = failureOf(storage.setBlock(ChunkId.random(), new byte[] {3}));
+    Throwable first = failure(storage.setBlock(ChunkId.random(), new byte[] {3}));
 
     assertThat(first).isInstanceOf(StorageFailedException.class).hasMessageContaining("removed or replaced while open");
-    assertThat(failureOf(storage.getManifest(id))).as("a manifest, which PostgreSQL still holds").isInstanceOf(StorageFailedException.class);
-    assertThat(failureOf(storage.setManifest(id, written))).isInstanceOf(StorageFailedException.class);
-    assertThat(failureOf(storage.getChunk(chunk))).isInstanceOf(StorageFailedException.class);
-    assertThat(failureOf(storage.setChunk(ChunkId.random(), new byte[] {4}))).isInstanceOf(StorageFailedException.class);
-    assertThat(failureOf(storage.clearMemoryCache(true))).isInstanceOf(StorageFailedException.class);
-    assertThat(failureOf(storage.stats())).isInstanceOf(StorageFailedException.class);
-    assertThat(failureOf(storage.close())).as("close of a failed workspace reports the failure")
+    assertThat(failure(storage.getManifest(id))).as("a manifest, which PostgreSQL still holds").isInstanceOf(StorageFailedException.class);
+    assertThat(failure(storage.setManifest(id, written))).isInstanceOf(StorageFailedException.class);
+    assertThat(failure(storage.getChunk(chunk))).isInstanceOf(StorageFailedException.class);
+    assertThat(failure(storage.setChunk(ChunkId.random(), new byte[] {4}))).isInstanceOf(StorageFailedException.class);
+    assertThat(failure(storage.clearMemoryCache(true))).isInstanceOf(StorageFailedException.class);
+    assertThat(failure(storage.stats())).isInstanceOf(StorageFailedException.class);
+    assertThat(failure(storage.close())).as("close of a failed workspace reports the failure")
         .isInstanceOf(StorageFailedException.class);
-    assertThat(failureOf(storage.getManifest(id))).isInstanceOf(StorageClosedException.class);
+    assertThat(failure(storage.getManifest(id))).isInstanceOf(StorageClosedException.class);
 
-    WorkspaceStorage reopened = awaited(Stowage.open(cluster.node(0), workspace, key));
-    assertThat(awaited(reopened.getManifest(id))).isEqualTo(written);
-    assertThat(awaited(reopened.getChunk(chunk))).containsExactly(1);
-    awaited(reopened.close());
-  }
-
-  private static <T> T awaited(CompletionStage<T> stage) throws Exception {
-    return stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
-  }
-
-  /** The failure of {@code stage}, which must fail (not hang: a timeout fails the test). */
-  private static Throwable failureOf(CompletionStage<?> stage) throws Exception {
-    try {
-      Object value = stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
-      throw new AssertionError("expected a failure, got " + value);
-    } catch (ExecutionException e) {
-      return e.getCause();
-    }
+    WorkspaceStorage reopened = result(Stowage.open(cluster.node(0), workspace, key));
+    assertThat(result(reopened.getManifest(id))).isEqualTo(written);
+    assertThat(result(reopened.getChunk(chunk))).containsExactly(1);
+    result(reopened.close());
   }
 
   private static void deleteRecursively(Path dir) throws IOException {

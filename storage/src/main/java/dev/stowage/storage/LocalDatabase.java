@@ -463,11 +463,7 @@ public final class LocalDatabase implements AutoCloseable {
    * @return whether it vacuumed
    */
   public boolean vacuumIfLargerThan(long threshold) {
-    checkUsable();
-    checkWriter();
-    if (inTransaction) {
-      throw new IllegalStateException(file + ": commit before vacuum");
-    }
+    checkWriterOutsideTransaction("vacuum");
     long before = sizeOnDisk();
     if (before <= threshold) {
       return false;
@@ -514,11 +510,7 @@ public final class LocalDatabase implements AutoCloseable {
    * @return the vacuum to step through, or null if the files are not larger than {@code threshold}
    */
   public IncrementalVacuum startVacuum(long threshold) {
-    checkUsable();
-    checkWriter();
-    if (inTransaction) {
-      throw new IllegalStateException(file + ": commit before vacuum");
-    }
+    checkWriterOutsideTransaction("vacuum");
     if (!vacuumsIncrementally()) {
       throw new IllegalStateException(file + " does not vacuum incrementally: vacuumIfLargerThan converts it");
     }
@@ -543,11 +535,7 @@ public final class LocalDatabase implements AutoCloseable {
    * @return the free pages left
    */
   long vacuumStep(int pages) {
-    checkUsable();
-    checkWriter();
-    if (inTransaction) {
-      throw new IllegalStateException(file + ": commit before a vacuum step");
-    }
+    checkWriterOutsideTransaction("a vacuum step");
     if (pages <= 0) {
       throw new IllegalArgumentException("a vacuum step frees at least one page, got " + pages);
     }
@@ -569,11 +557,7 @@ public final class LocalDatabase implements AutoCloseable {
    * as the steps left them. Needs no open transaction.
    */
   void finishVacuum() {
-    checkUsable();
-    checkWriter();
-    if (inTransaction) {
-      throw new IllegalStateException(file + ": commit before finishing a vacuum");
-    }
+    checkWriterOutsideTransaction("finishing a vacuum");
     run("vacuum checkpoint", () -> {
       try (Statement s = connection.createStatement()) {
         s.execute("PRAGMA wal_checkpoint(TRUNCATE)");
@@ -769,6 +753,15 @@ public final class LocalDatabase implements AutoCloseable {
   private void checkWriter() {
     if (isReader()) {
       throw new IllegalStateException(file + ": a reader connection does not write");
+    }
+  }
+
+  /** Maintenance runs on the writer, between transactions: {@code what} needs the batch committed. */
+  private void checkWriterOutsideTransaction(String what) {
+    checkUsable();
+    checkWriter();
+    if (inTransaction) {
+      throw new IllegalStateException(file + ": commit before " + what);
     }
   }
 
