@@ -56,8 +56,8 @@ import org.apache.pekko.pattern.StatusReply;
 /**
  * {@link WorkspaceStorage} over the supervisor's protocol: each method checks its arguments (a
  * failed stage with {@link dev.stowage.protocol.InvalidRequestException}, nothing sent), copies
- * the collections it was given, and asks. It never blocks and never throws. Both modes use it: the
- * supervisor is a {@link StorageSupervisor} in local mode, the node's workspace actor in cluster mode.
+ * the collections it was given, and asks. It never blocks and never throws. Both modes use it: it
+ * asks a {@link WorkspaceSupervisor}, over local mode's backend or cluster mode's.
  *
  * <p>Two things are read without asking (local mode): the workspace's {@link WorkspaceHealth},
  * before every call, so that nothing succeeds after a call has failed with it; and the {@link

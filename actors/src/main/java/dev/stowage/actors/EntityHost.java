@@ -8,7 +8,8 @@ import org.apache.pekko.actor.typed.ActorRef;
  * Whoever hosts a {@link ManifestEntity}: it hears the entity's dirty state ({@link
  * ManifestEntity.Dirty}, {@link ManifestEntity.Clean}) and stops it on request, buffering the
  * commands that arrive meanwhile for a successor (INV-18). Local mode: the workspace's {@link
- * StorageSupervisor}. Cluster mode: the shard that runs the entity, plus the node's workspace actor.
+ * LocalEntityPool}, in its supervisor. Cluster mode: the shard that runs the entity, plus the
+ * node's workspace supervisor.
  */
 public interface EntityHost {
 

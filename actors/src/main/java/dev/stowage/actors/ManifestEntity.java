@@ -35,7 +35,7 @@ import org.apache.pekko.pattern.StatusReply;
  * per-key lock. Every command on its id passes through it in order.
  *
  * <p>Where the value is loaded from and flushed to is a {@link ManifestBackend}, and who runs and
- * stops the entity an {@link EntityHost}: local mode (a {@link StorageSupervisor} and the data
+ * stops the entity an {@link EntityHost}: local mode (a {@link LocalEntityPool} and the data
  * {@link DbGateway}) and cluster mode (a shard of Cluster Sharding and a durable-state store) run
  * this same state machine.
  *

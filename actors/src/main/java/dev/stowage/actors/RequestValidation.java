@@ -5,6 +5,18 @@ import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.InvalidRequestException;
 import dev.stowage.protocol.LocalManifest;
 import dev.stowage.protocol.Require;
+import dev.stowage.protocol.StorageCommand;
+import dev.stowage.protocol.StorageCommand.ClearBlock;
+import dev.stowage.protocol.StorageCommand.ClearChunk;
+import dev.stowage.protocol.StorageCommand.GetBlock;
+import dev.stowage.protocol.StorageCommand.GetChunk;
+import dev.stowage.protocol.StorageCommand.GetLocalChunkIds;
+import dev.stowage.protocol.StorageCommand.MarkPreventSyncPatternFullyApplied;
+import dev.stowage.protocol.StorageCommand.SetBlock;
+import dev.stowage.protocol.StorageCommand.SetChunk;
+import dev.stowage.protocol.StorageCommand.SetManifest;
+import dev.stowage.protocol.StorageCommand.SetPreventSyncPattern;
+import dev.stowage.protocol.StorageCommand.UpdateRealmCheckpoint;
 import java.util.Collection;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -18,6 +30,35 @@ import java.util.regex.PatternSyntaxException;
  */
 public final class RequestValidation {
   private RequestValidation() {}
+
+  /** Every check a request of the actor protocol needs, by its kind: what the supervisor runs before serving it. */
+  public static void check(StorageCommand.Request request, StorageSettings settings) {
+    if (request instanceof SetManifest set) {
+      manifest(set.id(), set.manifest(), set.removedChunkIds());
+    } else if (request instanceof StorageCommand.ManifestCommand command) {
+      Require.nonNull(command.id(), "entry id");
+    } else if (request instanceof SetChunk set) {
+      payload(set.id(), set.data(), settings.maxChunkSize(), "chunk");
+    } else if (request instanceof SetBlock set) {
+      payload(set.id(), set.data(), settings.maxChunkSize(), "block");
+    } else if (request instanceof GetChunk get) {
+      Require.nonNull(get.id(), "chunk id");
+    } else if (request instanceof ClearChunk clear) {
+      Require.nonNull(clear.id(), "chunk id");
+    } else if (request instanceof GetBlock get) {
+      Require.nonNull(get.id(), "block id");
+    } else if (request instanceof ClearBlock clear) {
+      Require.nonNull(clear.id(), "block id");
+    } else if (request instanceof GetLocalChunkIds get) {
+      chunkIds(get.ids(), "chunk ids");
+    } else if (request instanceof UpdateRealmCheckpoint update) {
+      realmCheckpoint(update.checkpoint(), update.changedVlobs());
+    } else if (request instanceof SetPreventSyncPattern set) {
+      regex(set.regex());
+    } else if (request instanceof MarkPreventSyncPatternFullyApplied mark) {
+      regex(mark.regex());
+    } // the rest carry nothing to check
+  }
 
   public static void manifest(EntryId id, LocalManifest manifest, Collection<ChunkId> removedChunkIds) {
     Require.nonNull(id, "entry id");

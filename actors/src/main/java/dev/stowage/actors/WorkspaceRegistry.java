@@ -31,7 +31,7 @@ import org.apache.pekko.pattern.StatusReply;
  */
 final class WorkspaceRegistry extends AbstractBehavior<WorkspaceRegistry.Command> {
 
-  /** Implemented by the registry's requests and by {@link StorageSupervisor.Lifecycle} events. */
+  /** The registry's requests, and what its workspaces' supervisors tell it ({@link WorkspaceOwner}). */
   interface Command {}
 
   record Open(String workspaceId, LocalKey key, StorageSettings settings,
@@ -39,6 +39,39 @@ final class WorkspaceRegistry extends AbstractBehavior<WorkspaceRegistry.Command
 
   /** Closes every open workspace (CoordinatedShutdown); refuses opens from now on. */
   record CloseAll(ActorRef<Done> replyTo) implements Command {}
+
+  private record Opened(Path dir, WorkspaceStorage storage) implements Command {}
+
+  private record OpenFailed(Path dir, StorageException cause) implements Command {}
+
+  private record Closing(Path dir) implements Command {}
+
+  private record Released(Path dir) implements Command {}
+
+  /** A supervisor's owner: what it tells arrives here as the registry's own messages. */
+  private static WorkspaceOwner owner(ActorRef<Command> registry, Path dir) {
+    return new WorkspaceOwner() {
+      @Override
+      public void opened(WorkspaceStorage storage) {
+        registry.tell(new Opened(dir, storage));
+      }
+
+      @Override
+      public void openFailed(StorageException cause) {
+        registry.tell(new OpenFailed(dir, cause));
+      }
+
+      @Override
+      public void closing() {
+        registry.tell(new Closing(dir));
+      }
+
+      @Override
+      public void released() {
+        registry.tell(new Released(dir));
+      }
+    };
+  }
 
   private enum State {
     OPENING,
@@ -81,10 +114,10 @@ final class WorkspaceRegistry extends AbstractBehavior<WorkspaceRegistry.Command
     return newReceiveBuilder()
         .onMessage(Open.class, this::onOpen)
         .onMessage(CloseAll.class, this::onCloseAll)
-        .onMessage(StorageSupervisor.Opened.class, this::onOpened)
-        .onMessage(StorageSupervisor.OpenFailed.class, this::onOpenFailed)
-        .onMessage(StorageSupervisor.Closing.class, this::onClosing)
-        .onMessage(StorageSupervisor.Released.class, this::onReleased)
+        .onMessage(Opened.class, this::onOpened)
+        .onMessage(OpenFailed.class, this::onOpenFailed)
+        .onMessage(Closing.class, this::onClosing)
+        .onMessage(Released.class, this::onReleased)
         .build();
   }
 
@@ -118,34 +151,34 @@ final class WorkspaceRegistry extends AbstractBehavior<WorkspaceRegistry.Command
   }
 
   private void start(Path dir, Open open) {
+    StorageSettings settings = open.settings().withBaseDir(dir.getParent());
+    WorkspaceHealth health = new WorkspaceHealth();
     ActorRef<StorageCommand> supervisor = getContext().spawn(
-        StorageSupervisor.create(open.workspaceId(), open.key(), open.settings().withBaseDir(dir.getParent()),
-            getContext().getSelf().narrow()),
+        WorkspaceSupervisor.create(open.workspaceId(), settings, health, owner(getContext().getSelf(), dir),
+            LocalWorkspace.factory(open.workspaceId(), open.key(), settings, health)),
         "workspace-" + (++spawned), DispatcherSelector.fromConfig(open.settings().dispatcher()));
     Workspace workspace = new Workspace(open.workspaceId(), open.key(), open.settings(), supervisor);
     workspace.waiting.add(open);
     workspaces.put(dir, workspace);
   }
 
-  private Behavior<Command> onOpened(StorageSupervisor.Opened opened) {
+  private Behavior<Command> onOpened(Opened opened) {
     Workspace workspace = workspaces.get(opened.dir());
     workspace.state = State.OPEN;
-    workspace.storage = new ActorWorkspaceStorage(
-        workspace.id, workspace.supervisor, getContext().getSystem().scheduler(), workspace.settings, opened.readPath(),
-        opened.directory(), opened.reads());
+    workspace.storage = opened.storage();
     workspace.waiting.forEach(open -> open.replyTo().tell(StatusReply.success(workspace.storage)));
     workspace.waiting.clear();
     return this;
   }
 
-  private Behavior<Command> onOpenFailed(StorageSupervisor.OpenFailed failed) {
+  private Behavior<Command> onOpenFailed(OpenFailed failed) {
     Workspace workspace = workspaces.remove(failed.dir());
     workspace.waiting.forEach(open -> open.replyTo().tell(StatusReply.error(failed.cause())));
     workspace.reopen.forEach(this::onOpen);
     return this;
   }
 
-  private Behavior<Command> onClosing(StorageSupervisor.Closing closing) {
+  private Behavior<Command> onClosing(Closing closing) {
     Workspace workspace = workspaces.get(closing.dir());
     if (workspace != null) {
       workspace.state = State.CLOSING;
@@ -153,7 +186,7 @@ final class WorkspaceRegistry extends AbstractBehavior<WorkspaceRegistry.Command
     return this;
   }
 
-  private Behavior<Command> onReleased(StorageSupervisor.Released released) {
+  private Behavior<Command> onReleased(Released released) {
     Workspace workspace = workspaces.remove(released.dir());
     if (workspace != null) {
       workspace.reopen.forEach(this::onOpen);

@@ -74,7 +74,7 @@ abstract class LocalModeContract extends WorkspaceStorageContract {
   /** Runs work on a workspace's data store, on its gateway thread. */
   <R> R onDataStore(WorkspaceStorage storage, dev.stowage.actors.DbGateway.Work<DataStore, R> work) {
     return result(AskPattern.<dev.stowage.protocol.StorageCommand, R>askWithStatus(storage.supervisor(),
-        replyTo -> new StorageSupervisor.OnDataStore<>(work, replyTo), Duration.ofSeconds(10),
+        replyTo -> new LocalWorkspace.OnDataStore<>(work, replyTo), Duration.ofSeconds(10),
         testKit.system().scheduler()));
   }
 

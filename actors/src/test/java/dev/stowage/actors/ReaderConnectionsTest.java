@@ -54,7 +54,7 @@ class ReaderConnectionsTest {
   private CompletionStage<Integer> holdTheDataWriter(WorkspaceStorage storage, CountDownLatch holding,
       CountDownLatch release) {
     return AskPattern.askWithStatus(storage.supervisor(),
-        replyTo -> new StorageSupervisor.OnDataStore<Integer>((DataStore store) -> {
+        replyTo -> new LocalWorkspace.OnDataStore<Integer>((DataStore store) -> {
           holding.countDown();
           try {
             return release.await(30, TimeUnit.SECONDS) ? 1 : 0;

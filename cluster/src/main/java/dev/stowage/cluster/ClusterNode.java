@@ -1,13 +1,16 @@
 package dev.stowage.cluster;
 
-import dev.stowage.actors.ActorWorkspaceStorage;
 import dev.stowage.actors.ManifestBackend;
 import dev.stowage.actors.ManifestEntity;
 import dev.stowage.actors.StorageSettings;
+import dev.stowage.actors.WorkspaceHealth;
+import dev.stowage.actors.WorkspaceOwner;
 import dev.stowage.actors.WorkspaceStorage;
+import dev.stowage.actors.WorkspaceSupervisor;
 import dev.stowage.protocol.InvalidRequestException;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.StorageCommand;
+import dev.stowage.protocol.StorageException;
 import dev.stowage.storage.BlobCipher;
 import dev.stowage.storage.LocalKey;
 import java.util.Map;
@@ -16,7 +19,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -37,7 +39,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Cluster mode's per-node resources, one set per ActorSystem: the chunk gateway's {@link
  * ClusterDatabase}, the durable-state store, and for every workspace opened on this node the
- * sharded manifest entities and the node's {@link ClusterStorageSupervisor}.
+ * sharded manifest entities and the node's {@link WorkspaceSupervisor} over a {@link ClusterWorkspace}.
  *
  * <p>Entities of a workspace run only on nodes that opened it (one sharding entity type per
  * workspace): a node needs the workspace's key to host its entities.
@@ -66,7 +68,7 @@ final class ClusterNode implements Extension {
   private final Map<String, Set<ActorRef<StorageCommand>>> listeners = new ConcurrentHashMap<>();
   private final AtomicLong spawned = new AtomicLong();
 
-  private record OpenWorkspace(LocalKey key, ActorRef<StorageCommand> supervisor, CompletableFuture<WorkspaceStorage> storage) {}
+  private record OpenWorkspace(LocalKey key, CompletableFuture<WorkspaceStorage> storage) {}
 
   @SuppressWarnings("unchecked")
   private ClusterNode(ActorSystem<?> system) {
@@ -105,25 +107,48 @@ final class ClusterNode implements Extension {
       if (current != null) {
         return current;
       }
-      CompletableFuture<Done> opened = new CompletableFuture<>();
-      ManifestEntity.Workspace view = ManifestEntity.Workspace.unshared(); // its health: this node's view
-      ActorRef<StorageCommand> supervisor = system.systemActorOf(
-          ClusterStorageSupervisor.create(workspaceId, key, storageSettings, this, view.failure(), opened),
+      CompletableFuture<WorkspaceStorage> storage = new CompletableFuture<>();
+      WorkspaceHealth health = new WorkspaceHealth(); // this node's view of the workspace
+      system.systemActorOf(
+          WorkspaceSupervisor.create(workspaceId, storageSettings, health, owner(workspaceId, storage),
+              ClusterWorkspace.factory(workspaceId, key, storageSettings, this, health)),
           "stowage-cluster-" + spawned.incrementAndGet(), Props.empty());
-      CompletableFuture<WorkspaceStorage> storage = opened.thenApply(done -> new ActorWorkspaceStorage(
-          workspaceId, supervisor, system.scheduler(), storageSettings, view));
-      storage.whenComplete((ok, error) -> {
-        if (error != null) {
-          open.remove(workspaceId);
-        }
-      });
-      return new OpenWorkspace(key, supervisor, storage);
+      return new OpenWorkspace(key, storage);
     });
     if (!workspace.key().equals(key)) {
       return CompletableFuture.failedFuture(new InvalidRequestException(
           "workspace '" + workspaceId + "' is already open on this node with another key"));
     }
     return workspace.storage();
+  }
+
+  /**
+   * What the node learns of a workspace's supervisor: its storage once open; and, once it failed to
+   * open, began closing or released its files after a failure, that a later open starts afresh.
+   */
+  private WorkspaceOwner owner(String workspaceId, CompletableFuture<WorkspaceStorage> storage) {
+    return new WorkspaceOwner() {
+      @Override
+      public void opened(WorkspaceStorage opened) {
+        storage.complete(opened);
+      }
+
+      @Override
+      public void openFailed(StorageException cause) {
+        unregister(workspaceId, storage);
+        storage.completeExceptionally(cause);
+      }
+
+      @Override
+      public void closing() {
+        unregister(workspaceId, storage);
+      }
+
+      @Override
+      public void released() {
+        unregister(workspaceId, storage);
+      }
+    };
   }
 
   /**
@@ -168,9 +193,9 @@ final class ClusterNode implements Extension {
     return EntityTypeKey.create(StorageCommand.class, "stowage-manifest-" + workspaceId);
   }
 
-  /** The workspace's supervisor on this node is closing: a later open starts afresh. */
-  void unregister(String workspaceId, ActorRef<StorageCommand> supervisor) {
-    open.computeIfPresent(workspaceId, (id, current) -> current.supervisor().equals(supervisor) ? null : current);
+  /** The workspace's supervisor on this node is closing (or gone): a later open starts afresh. */
+  private void unregister(String workspaceId, CompletableFuture<WorkspaceStorage> storage) {
+    open.computeIfPresent(workspaceId, (id, current) -> current.storage() == storage ? null : current);
   }
 
   /** From now on {@code supervisor} hears what the entities of {@code workspaceId} on this node report. */

@@ -1,0 +1,271 @@
+package dev.stowage.actors;
+
+import dev.stowage.protocol.EntryId;
+import dev.stowage.protocol.PreventSyncPattern;
+import dev.stowage.protocol.StorageCommand;
+import dev.stowage.protocol.StorageCommand.ClearBlock;
+import dev.stowage.protocol.StorageCommand.ClearChunk;
+import dev.stowage.protocol.StorageCommand.GetBlock;
+import dev.stowage.protocol.StorageCommand.GetChunk;
+import dev.stowage.protocol.StorageCommand.GetLocalChunkIds;
+import dev.stowage.protocol.StorageCommand.GetNeedSyncEntries;
+import dev.stowage.protocol.StorageCommand.GetPreventSyncPattern;
+import dev.stowage.protocol.StorageCommand.GetRealmCheckpoint;
+import dev.stowage.protocol.StorageCommand.GetStats;
+import dev.stowage.protocol.StorageCommand.ManifestCommand;
+import dev.stowage.protocol.StorageCommand.MarkPreventSyncPatternFullyApplied;
+import dev.stowage.protocol.StorageCommand.RunVacuum;
+import dev.stowage.protocol.StorageCommand.SetBlock;
+import dev.stowage.protocol.StorageCommand.SetChunk;
+import dev.stowage.protocol.StorageCommand.SetPreventSyncPattern;
+import dev.stowage.protocol.StorageCommand.UpdateRealmCheckpoint;
+import dev.stowage.protocol.StorageException;
+import dev.stowage.storage.BlobCipher;
+import dev.stowage.storage.CacheStore;
+import dev.stowage.storage.DataStore;
+import dev.stowage.storage.LocalKey;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * Local mode's {@link WorkspaceBackend}: a workspace in two SQLite files of its directory, its
+ * manifest entities children of its supervisor.
+ *
+ * <ul>
+ *   <li>{@link DatabaseGateways}: a writer per file, readers beside them.
+ *   <li>{@link LocalEntityPool}: the live entities, passivation, max-active, max-dirty.
+ *   <li>{@link PayloadWrites} and {@link PayloadReads}: chunks and blocks, sealed and opened on
+ *       the dispatcher, written in arrival order, read from the readers.
+ *   <li>Here: the workspace-wide queries (need-sync, realm checkpoint, prevent-sync pattern,
+ *       vacuum, stats) and the façade's fast paths: hot manifests ({@link PublishedManifests}),
+ *       live entities ({@link EntityDirectory}), readers ({@link DirectReads}).
+ * </ul>
+ *
+ * An ask completes on the gateway's thread, so every continuation here is {@code *Async} on the
+ * supervisor's dispatcher.
+ */
+final class LocalWorkspace implements WorkspaceBackend {
+
+  /** Runs work on the data store (tests, tools): answered like a read. */
+  record OnDataStore<R>(DbGateway.Work<DataStore, R> work, ActorRef<StatusReply<R>> replyTo)
+      implements StorageCommand.Internal {}
+
+  /** Runs work on the cache store (tests, tools): answered like a read. */
+  record OnCacheStore<R>(DbGateway.Work<CacheStore, R> work, ActorRef<StatusReply<R>> replyTo)
+      implements StorageCommand.Internal {}
+
+  private record GatewayClosed(Throwable error) implements StorageCommand.Internal {}
+
+  /** The database rows behind a need-sync query. */
+  private record NeedSyncRows(Set<EntryId> local, Set<EntryId> remote) {}
+
+  /** Local mode's workspaces: this backend under a {@link WorkspaceSupervisor}. */
+  static WorkspaceBackend.Factory factory(String workspaceId, LocalKey key, StorageSettings settings,
+      WorkspaceHealth health) {
+    return (context, events) -> new LocalWorkspace(context, events, workspaceId, key, settings, health);
+  }
+
+  private final ActorContext<StorageCommand> context;
+  private final Events events;
+  private final String workspaceId;
+  private final StorageSettings settings;
+  private final BlobCipher cipher;
+  private final Executor executor;
+  /** Shared with the entities, the gateways and the façade: hot values, and whether the workspace failed. */
+  private final ManifestEntity.Workspace shared;
+  private final DatabaseGateways gateways;
+  private final LocalEntityPool entities;
+  private final PayloadReads reads;
+  private final PayloadWrites writes;
+  private final WorkspaceStatsQuery statsQuery;
+  private final ActorRef<DbGateway.Command> data;
+  private final ActorRef<StatusReply<Done>> gatewayCloseReplies;
+  private boolean releasing;
+  private Throwable releaseError;
+  private StorageException failure;
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private LocalWorkspace(ActorContext<StorageCommand> context, Events events, String workspaceId, LocalKey key,
+      StorageSettings settings, WorkspaceHealth health) {
+    this.context = context;
+    this.events = events;
+    this.workspaceId = workspaceId;
+    this.settings = settings;
+    this.cipher = new BlobCipher(key);
+    this.executor = context.getExecutionContext();
+    this.shared = new ManifestEntity.Workspace(PublishedManifests.create(), health);
+    Path dir = settings.workspaceDir(workspaceId);
+    this.gatewayCloseReplies = (ActorRef) context.messageAdapter(StatusReply.class,
+        reply -> new GatewayClosed(reply.isError() ? reply.getError() : null));
+    this.gateways = new DatabaseGateways(context, workspaceId, dir, settings, cipher, health, context.getSelf().narrow());
+    this.data = gateways.writer(DatabaseGateways.File.DATA);
+    this.entities = new LocalEntityPool(context, settings, cipher, shared, gateways);
+    this.reads = new PayloadReads(gateways, cipher, executor);
+    this.writes = new PayloadWrites(context, gateways, cipher);
+    this.statsQuery = new WorkspaceStatsQuery(workspaceId, gateways, executor);
+  }
+
+  @Override
+  public void open() {
+    // The gateways open their files as they start, and each reports it (DbGateway.Opened).
+  }
+
+  @Override
+  public WorkspaceStorage storage(ActorRef<StorageCommand> supervisor) {
+    return new ActorWorkspaceStorage(workspaceId, supervisor, context.getSystem().scheduler(), settings, shared,
+        entities.directory(), directReads());
+  }
+
+  /** What the façade may read without the supervisor: the readers, if there are any. */
+  private DirectReads directReads() {
+    if (settings.readConnections() == 0) {
+      return DirectReads.NONE;
+    }
+    return new DirectReads(gateways.readers(DatabaseGateways.File.DATA), gateways.readers(DatabaseGateways.File.CACHE),
+        gateways.writer(DatabaseGateways.File.CACHE), cipher, executor, context.getSystem().scheduler(),
+        settings.askTimeout());
+  }
+
+  @Override
+  public void serve(StorageCommand.Request request) {
+    if (request instanceof ManifestCommand command) {
+      entities.route(command);
+    } else if (request instanceof GetChunk get) {
+      reads.getChunk(get);
+    } else if (request instanceof SetChunk set) {
+      writes.setChunk(set);
+    } else if (request instanceof ClearChunk clear) {
+      writes.clearChunk(clear);
+    } else if (request instanceof GetLocalChunkIds get) {
+      reads.getLocalChunkIds(get);
+    } else if (request instanceof GetBlock get) {
+      reads.getBlock(get);
+    } else if (request instanceof SetBlock set) {
+      writes.setBlock(set);
+    } else if (request instanceof ClearBlock clear) {
+      writes.clearBlock(clear);
+    } else if (request instanceof GetNeedSyncEntries get) {
+      needSync(get);
+    } else if (request instanceof GetRealmCheckpoint get) {
+      gateways.execute(data, DbGateway.Mode.READ, "get realm checkpoint",
+          (DataStore store) -> store.realmCheckpoint().get(), get.replyTo());
+    } else if (request instanceof UpdateRealmCheckpoint update) {
+      write("update realm checkpoint", store -> store.updateRealmCheckpoint(update.checkpoint(), update.changedVlobs()),
+          update.replyTo());
+    } else if (request instanceof GetPreventSyncPattern get) {
+      gateways.execute(data, DbGateway.Mode.READ, "get prevent-sync pattern", (DataStore store) -> {
+        var state = store.preventSyncPattern().get();
+        return new PreventSyncPattern(state.pattern(), state.fullyApplied());
+      }, get.replyTo());
+    } else if (request instanceof SetPreventSyncPattern set) {
+      write("set prevent-sync pattern", store -> store.preventSyncPattern().set(set.regex()), set.replyTo());
+    } else if (request instanceof MarkPreventSyncPatternFullyApplied mark) {
+      write("mark prevent-sync pattern applied", store -> store.preventSyncPattern().markFullyApplied(mark.regex()),
+          mark.replyTo());
+    } else if (request instanceof RunVacuum vacuum) {
+      CompletionStage<Boolean> vacuumed = gateways.ask(data,
+          replyTo -> new DbGateway.Vacuum(settings.vacuumThreshold(), replyTo));
+      Replies.when(vacuumed.thenApplyAsync(ignored -> Done.getInstance(), executor), vacuum.replyTo(), executor);
+    } else if (request instanceof GetStats stats) {
+      statsQuery.answer(stats, entities.live(), entities.dirty().size());
+    } else {
+      Replies.error(request, new IllegalStateException("the supervisor serves " + request.getClass().getSimpleName()));
+    }
+  }
+
+  private void needSync(GetNeedSyncEntries request) {
+    NeedSyncOverlay cached = entities.dirty().needSyncOverlay(); // INV-5: the cache is authoritative for the local part
+    CompletionStage<NeedSyncRows> rows = gateways.ask(data, DbGateway.Mode.READ, "need-sync",
+        (DataStore store) -> new NeedSyncRows(store.vlobs().localNeedSync(), store.vlobs().remoteNeedSync()));
+    Replies.when(rows.thenApplyAsync(stored -> cached.over(stored.local(), stored.remote()), executor),
+        request.replyTo(), executor);
+  }
+
+  /** A write to the data store, in arrival order, answered with Done once committed. */
+  private void write(String what, Consumer<DataStore> work, ActorRef<StatusReply<Done>> replyTo) {
+    gateways.execute(data, DbGateway.Mode.WRITE, what, (DataStore store) -> {
+      work.accept(store);
+      return Done.getInstance();
+    }, replyTo);
+  }
+
+  @Override
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public void onMessage(StorageCommand.Internal message, StorageException refusal) {
+    if (entities.onMessage(message, refusal)) {
+      return;
+    }
+    if (message instanceof PayloadWrites.Sealed sealed) {
+      writes.onSealed(sealed, failure);
+    } else if (message instanceof DbGateway.Opened opened) {
+      if (gateways.opened(context, opened.database()) && !releasing) {
+        events.opened();
+      }
+    } else if (message instanceof GatewayClosed closed) {
+      onGatewayClosed(closed);
+    } else if (refusal != null && message instanceof PayloadReads.BehindWrites behind) {
+      Replies.error(behind.read(), refusal);
+    } else if (message instanceof PayloadReads.BehindWrites behind) {
+      reads.behindWrites(behind);
+    } else if (message instanceof OnDataStore work) {
+      toolWork(data, work.work(), work.replyTo(), refusal);
+    } else if (message instanceof OnCacheStore work) {
+      toolWork(gateways.writer(DatabaseGateways.File.CACHE), work.work(), work.replyTo(), refusal);
+    }
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private void toolWork(ActorRef<DbGateway.Command> gateway, DbGateway.Work work, ActorRef replyTo,
+      StorageException refusal) {
+    if (refusal != null) {
+      replyTo.tell(StatusReply.error(refusal));
+    } else {
+      gateways.execute(gateway, DbGateway.Mode.READ, "tool work", work, replyTo);
+    }
+  }
+
+  @Override
+  public void clearMemoryCache(boolean flush, Consumer<StatusReply<Done>> done) {
+    entities.clear(flush, done);
+  }
+
+  @Override
+  public void stopEntities(StorageException refusal, Consumer<StatusReply<Done>> done) {
+    entities.stopAll(refusal, done);
+  }
+
+  @Override
+  public void failEntities(StorageException cause) {
+    failure = cause;
+    entities.failAll(cause);
+  }
+
+  @Override
+  public void release() {
+    if (!releasing) {
+      releasing = true;
+      gateways.closeAll(gatewayCloseReplies);
+    }
+  }
+
+  private void onGatewayClosed(GatewayClosed closed) {
+    if (closed.error() != null && releaseError == null) {
+      releaseError = closed.error();
+    }
+    if (gateways.closed()) {
+      events.released(releaseError);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "in " + settings.workspaceDir(workspaceId);
+  }
+}

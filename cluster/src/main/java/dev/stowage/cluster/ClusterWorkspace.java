@@ -1,0 +1,353 @@
+package dev.stowage.cluster;
+
+import dev.stowage.actors.ActorWorkspaceStorage;
+import dev.stowage.actors.DbGateway;
+import dev.stowage.actors.ManifestEntity;
+import dev.stowage.actors.NeedSyncOverlay;
+import dev.stowage.actors.PublishedManifests;
+import dev.stowage.actors.Replies;
+import dev.stowage.actors.StorageSettings;
+import dev.stowage.actors.WorkspaceBackend;
+import dev.stowage.actors.WorkspaceHealth;
+import dev.stowage.actors.WorkspaceStorage;
+import dev.stowage.protocol.ChunkId;
+import dev.stowage.protocol.CorruptEntryException;
+import dev.stowage.protocol.DatabaseStats;
+import dev.stowage.protocol.EntryId;
+import dev.stowage.protocol.EntryMissingException;
+import dev.stowage.protocol.InvalidRequestException;
+import dev.stowage.protocol.StorageCommand;
+import dev.stowage.protocol.StorageCommand.ClearBlock;
+import dev.stowage.protocol.StorageCommand.ClearChunk;
+import dev.stowage.protocol.StorageCommand.GetBlock;
+import dev.stowage.protocol.StorageCommand.GetChunk;
+import dev.stowage.protocol.StorageCommand.GetLocalChunkIds;
+import dev.stowage.protocol.StorageCommand.GetNeedSyncEntries;
+import dev.stowage.protocol.StorageCommand.GetPreventSyncPattern;
+import dev.stowage.protocol.StorageCommand.GetRealmCheckpoint;
+import dev.stowage.protocol.StorageCommand.GetStats;
+import dev.stowage.protocol.StorageCommand.ManifestCommand;
+import dev.stowage.protocol.StorageCommand.MarkPreventSyncPatternFullyApplied;
+import dev.stowage.protocol.StorageCommand.RunVacuum;
+import dev.stowage.protocol.StorageCommand.SetBlock;
+import dev.stowage.protocol.StorageCommand.SetChunk;
+import dev.stowage.protocol.StorageCommand.SetPreventSyncPattern;
+import dev.stowage.protocol.StorageCommand.UpdateRealmCheckpoint;
+import dev.stowage.protocol.StorageException;
+import dev.stowage.protocol.StorageFailedException;
+import dev.stowage.protocol.StorageStats;
+import dev.stowage.storage.BlobCipher;
+import dev.stowage.storage.CacheStore;
+import dev.stowage.storage.LocalKey;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * Cluster mode's {@link WorkspaceBackend}: one workspace on one node of a cluster, under the same
+ * {@link dev.stowage.actors.WorkspaceSupervisor} as local mode.
+ *
+ * <ul>
+ *   <li>Manifest commands go to the workspace's sharded {@link ManifestEntity}s, wherever Cluster
+ *       Sharding placed them (entity id = workspace + manifest id); those this node runs are
+ *       {@link HostedEntities}.
+ *   <li>Chunk and workspace commands (checkpoint, prevent-sync pattern, need-sync) go to
+ *       PostgreSQL through the node's chunk gateway ({@link ClusterDatabase}), one transaction
+ *       each, in one lane per workspace and node: a caller's calls reach the database in the order
+ *       it made them. Chunks are sealed and opened on the gateway's threads.
+ *   <li>Block commands go to a node-local SQLite block cache ({@link DbGateway} over {@link
+ *       CacheStore}, as in local mode).
+ * </ul>
+ *
+ * Opening: the schema is ready, the workspace's key is checked against its row, and the block cache
+ * is open. A failure of the block cache fails the workspace on this node (INV-6); the entities
+ * hosted here keep their values in PostgreSQL and serve the other nodes, so on failure they are
+ * flushed and passivated, not dropped.
+ */
+final class ClusterWorkspace implements WorkspaceBackend {
+
+  /** The entry id whose AAD seals the workspace's key check. */
+  private static final EntryId KEY_CHECK_ID = new EntryId(new UUID(0, 0));
+  private static final byte[] KEY_CHECK_PLAINTEXT = "stowage key check".getBytes(StandardCharsets.UTF_8);
+
+  private record KeyChecked(Throwable error) implements StorageCommand.Internal {}
+
+  private record CacheClosed(Throwable error) implements StorageCommand.Internal {}
+
+  static WorkspaceBackend.Factory factory(String workspaceId, LocalKey key, StorageSettings settings, ClusterNode node,
+      WorkspaceHealth health) {
+    return (context, events) -> new ClusterWorkspace(context, events, workspaceId, key, settings, node, health);
+  }
+
+  private final ActorContext<StorageCommand> context;
+  private final Events events;
+  private final String workspaceId;
+  private final StorageSettings settings;
+  private final ClusterNode node;
+  private final WorkspaceHealth health;
+  private final BlobCipher cipher;
+  private final ClusterTables tables;
+  private final ClusterDatabase.SqlLane lane;
+  private final Executor executor;
+  private final ActorRef<ShardingEnvelope<StorageCommand>> region;
+  private final ActorRef<DbGateway.Command> cache;
+  private final HostedEntities hosted;
+  private final AtomicLong writes = new AtomicLong();
+  private final AtomicLong reads = new AtomicLong();
+  private boolean keyChecked;
+  private boolean cacheOpen;
+  private boolean releasing;
+
+  private ClusterWorkspace(ActorContext<StorageCommand> context, Events events, String workspaceId, LocalKey key,
+      StorageSettings settings, ClusterNode node, WorkspaceHealth health) {
+    this.context = context;
+    this.events = events;
+    this.workspaceId = workspaceId;
+    this.settings = settings;
+    this.node = node;
+    this.health = health;
+    this.cipher = new BlobCipher(key);
+    this.tables = new ClusterTables(workspaceId);
+    this.lane = node.database().lane();
+    this.executor = context.getExecutionContext();
+    this.hosted = new HostedEntities(settings.maxDirty(), id -> toEntity(id, ManifestEntity.Control.FLUSH));
+    node.listen(workspaceId, context.getSelf()); // before any entity can start and report
+    this.region = node.startEntities(workspaceId, cipher, settings);
+    this.cache = context.spawn(
+        DbGateway.create("workspace '" + workspaceId + "' block cache",
+            () -> CacheStore.open(settings.workspaceDir(workspaceId), settings.durability(), cipher, settings.blockLimit()),
+            settings.maxBatch(), settings.maxDelay(), context.getSelf().narrow(), health),
+        "cache", DispatcherSelector.fromConfig(settings.gatewayDispatcher()));
+  }
+
+  @Override
+  public void open() {
+    context.pipeToSelf(node.schemaReady().thenCompose(ready -> lane.submit("opening workspace '" + workspaceId + "'",
+            connection -> tables.openWorkspace(connection, cipher.seal(KEY_CHECK_ID, KEY_CHECK_PLAINTEXT))))
+        .thenAccept(this::verifyKey), (ok, error) -> new KeyChecked(error));
+  }
+
+  private void verifyKey(byte[] storedCheck) {
+    try {
+      cipher.open(KEY_CHECK_ID, storedCheck);
+    } catch (CorruptEntryException e) {
+      throw new InvalidRequestException("workspace '" + workspaceId + "' is stored in the cluster's database under"
+          + " another key: this is not the key it was created with", e);
+    }
+  }
+
+  @Override
+  public WorkspaceStorage storage(ActorRef<StorageCommand> supervisor) {
+    return new ActorWorkspaceStorage(workspaceId, supervisor, context.getSystem().scheduler(), settings,
+        new ManifestEntity.Workspace(PublishedManifests.NONE, health));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Serving
+
+  @Override
+  public void serve(StorageCommand.Request request) {
+    if (request instanceof ManifestCommand command) {
+      toEntity(command.id(), command);
+    } else if (request instanceof GetChunk get) {
+      ChunkId id = get.id();
+      reply(read("get chunk", connection -> cipher.open(BlobCipher.Kind.CHUNK, id,
+          tables.getChunk(connection, id).orElseThrow(() -> EntryMissingException.chunk(id)))), get.replyTo());
+    } else if (request instanceof SetChunk set) {
+      ChunkId id = set.id();
+      byte[] data = set.data();
+      reply(write("set chunk", connection ->
+          tables.putChunk(connection, id, data.length, cipher.seal(BlobCipher.Kind.CHUNK, id, data))), set.replyTo());
+    } else if (request instanceof ClearChunk clear) {
+      ChunkId id = clear.id();
+      reply(write("clear chunk", connection -> {
+        if (!tables.deleteChunk(connection, id)) {
+          throw EntryMissingException.chunk(id);
+        }
+      }), clear.replyTo());
+    } else if (request instanceof GetLocalChunkIds get) {
+      reply(read("get local chunk ids", connection -> tables.presentChunks(connection, get.ids())), get.replyTo());
+    } else if (request instanceof GetBlock get) {
+      getBlock(get);
+    } else if (request instanceof SetBlock set) {
+      setBlock(set);
+    } else if (request instanceof ClearBlock clear) {
+      ChunkId id = clear.id();
+      cache.tell(new DbGateway.Execute<CacheStore, Done>(DbGateway.Mode.WRITE, "clear block", store -> {
+        store.deleteBlock(id);
+        return Done.getInstance();
+      }, clear.replyTo()));
+    } else if (request instanceof GetNeedSyncEntries get) {
+      NeedSyncOverlay cached = hosted.dirty().needSyncOverlay(); // INV-5, for the entries this node caches
+      reply(read("need-sync", tables::needSync).thenApply(stored -> cached.over(stored.local(), stored.remote())),
+          get.replyTo());
+    } else if (request instanceof GetRealmCheckpoint get) {
+      reply(read("get realm checkpoint", tables::realmCheckpoint), get.replyTo());
+    } else if (request instanceof UpdateRealmCheckpoint update) {
+      reply(write("update realm checkpoint",
+          connection -> tables.updateRealmCheckpoint(connection, update.checkpoint(), update.changedVlobs())),
+          update.replyTo());
+    } else if (request instanceof GetPreventSyncPattern get) {
+      reply(read("get prevent-sync pattern", tables::preventSyncPattern), get.replyTo());
+    } else if (request instanceof SetPreventSyncPattern set) {
+      reply(write("set prevent-sync pattern", connection -> tables.setPreventSyncPattern(connection, set.regex())),
+          set.replyTo());
+    } else if (request instanceof MarkPreventSyncPatternFullyApplied mark) {
+      reply(write("mark prevent-sync pattern applied",
+          connection -> tables.markPreventSyncPatternFullyApplied(connection, mark.regex())), mark.replyTo());
+    } else if (request instanceof RunVacuum vacuum) {
+      vacuum.replyTo().tell(StatusReply.ack()); // PostgreSQL's autovacuum keeps the shared tables
+    } else if (request instanceof GetStats stats) {
+      stats(stats);
+    } else {
+      Replies.error(request, new IllegalStateException("the supervisor serves " + request.getClass().getSimpleName()));
+    }
+  }
+
+  private void toEntity(EntryId id, StorageCommand command) {
+    region.tell(new ShardingEnvelope<>(ManifestIds.entityId(workspaceId, id), command));
+  }
+
+  private void getBlock(GetBlock request) {
+    ChunkId id = request.id();
+    CompletionStage<byte[]> sealed = AskPattern.askWithStatus(cache,
+        replyTo -> new DbGateway.Execute<CacheStore, byte[]>(DbGateway.Mode.READ_WRITE, "get block",
+            store -> store.getBlock(id).orElseThrow(() -> EntryMissingException.block(id)), replyTo),
+        settings.askTimeout(), context.getSystem().scheduler());
+    reply(sealed.thenApplyAsync(bytes -> cipher.open(BlobCipher.Kind.BLOCK, id, bytes), executor), request.replyTo());
+  }
+
+  private void setBlock(SetBlock request) {
+    ChunkId id = request.id();
+    byte[] data = request.data();
+    byte[] sealed = cipher.seal(BlobCipher.Kind.BLOCK, id, data);
+    cache.tell(new DbGateway.Execute<CacheStore, Done>(DbGateway.Mode.WRITE, "set block", store -> {
+      store.putBlock(id, data.length, sealed);
+      return Done.getInstance();
+    }, request.replyTo()));
+  }
+
+  private void stats(GetStats request) {
+    int live = hosted.live();
+    int dirtyCount = hosted.dirty().size();
+    DatabaseStats data = new DatabaseStats(0, writes.get(), writes.get(), reads.get(), writes.get() > 0 ? 1 : 0, 0);
+    CompletableFuture<DatabaseStats> cacheStats = AskPattern.<DbGateway.Command, DatabaseStats>askWithStatus(
+        cache, DbGateway.GetStats::new, settings.askTimeout(), context.getSystem().scheduler()).toCompletableFuture();
+    CompletableFuture<CacheStore.BlockCounters> blocks = AskPattern.<DbGateway.Command, CacheStore.BlockCounters>askWithStatus(
+        cache, replyTo -> new DbGateway.Execute<CacheStore, CacheStore.BlockCounters>(
+            DbGateway.Mode.READ, "block counters", CacheStore::counters, replyTo),
+        settings.askTimeout(), context.getSystem().scheduler()).toCompletableFuture();
+    reply(CompletableFuture.allOf(cacheStats, blocks).thenApply(all -> {
+      CacheStore.BlockCounters counters = blocks.join();
+      return new StorageStats(workspaceId, live, dirtyCount, data, cacheStats.join(),
+          counters.blocks(), counters.limit(), counters.hits(), counters.misses(), counters.evictions());
+    }), request.replyTo());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Messages, entities, release
+
+  @Override
+  public void onMessage(StorageCommand.Internal message, StorageException refusal) {
+    if (hosted.onMessage(message)) {
+      return;
+    }
+    if (message instanceof KeyChecked checked) {
+      if (checked.error() != null) {
+        Throwable cause = Replies.unwrap(checked.error());
+        events.failed(cause instanceof StorageException e ? e
+            : new StorageFailedException("workspace '" + workspaceId + "' could not be opened: " + cause, cause));
+      } else {
+        keyChecked = true;
+        maybeOpened();
+      }
+    } else if (message instanceof DbGateway.Opened) {
+      cacheOpen = true;
+      maybeOpened();
+    } else if (message instanceof CacheClosed closed) {
+      node.stopListening(workspaceId, context.getSelf());
+      events.released(closed.error());
+    }
+  }
+
+  private void maybeOpened() {
+    if (keyChecked && cacheOpen && !releasing) {
+      events.opened();
+    }
+  }
+
+  @Override
+  public void clearMemoryCache(boolean flush, Consumer<StatusReply<Done>> done) {
+    hosted.drain(flush, done);
+  }
+
+  @Override
+  public void stopEntities(StorageException refusal, Consumer<StatusReply<Done>> done) {
+    hosted.drain(true, done); // the shard answers what arrives meanwhile: they are this node's no longer
+  }
+
+  /** Their values are in PostgreSQL, which did not fail with this node: they flush and passivate. */
+  @Override
+  public void failEntities(StorageException cause) {
+    hosted.failWaiters(cause);
+    hosted.drain(true, ignored -> {});
+  }
+
+  @Override
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public void release() {
+    if (!releasing) {
+      releasing = true;
+      ActorRef<StatusReply<Done>> replies = (ActorRef) context.messageAdapter(StatusReply.class,
+          reply -> new CacheClosed(reply.isError() ? reply.getError() : null));
+      cache.tell(new DbGateway.Close(replies));
+    }
+  }
+
+  @Override
+  public void stopped() {
+    node.stopListening(workspaceId, context.getSelf()); // however it stopped
+  }
+
+  @Override
+  public String toString() {
+    return "in cluster mode";
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // PostgreSQL
+
+  @FunctionalInterface
+  private interface SqlWrite {
+    void run(java.sql.Connection connection) throws java.sql.SQLException;
+  }
+
+  private <T> CompletionStage<T> read(String what, ClusterDatabase.Sql<T> work) {
+    reads.incrementAndGet();
+    return lane.submit(what + " in workspace '" + workspaceId + "'", work);
+  }
+
+  private CompletionStage<Done> write(String what, SqlWrite work) {
+    writes.incrementAndGet();
+    return lane.submit(what + " in workspace '" + workspaceId + "'", connection -> {
+      work.run(connection);
+      return Done.getInstance();
+    });
+  }
+
+  /** Answers {@code replyTo} when {@code result} completes, on the dispatcher (never a JDBC thread). */
+  private <T> void reply(CompletionStage<T> result, ActorRef<StatusReply<T>> replyTo) {
+    Replies.when(result, replyTo, executor);
+  }
+}
