@@ -71,9 +71,11 @@ import org.apache.pekko.pattern.StatusReply;
  * </ul>
  *
  * Opening: the schema is ready, the workspace's key is checked against its row, and the block cache
- * is open. A failure of the block cache fails the workspace on this node (INV-6); the entities
- * hosted here keep their values in PostgreSQL and serve the other nodes, so on failure they are
- * flushed and passivated, not dropped.
+ * is open. A failure of the block cache or of PostgreSQL (a chunk or workspace request that fails
+ * with {@link StorageFailedException}) fails the workspace on this node (INV-6). A manifest
+ * entity's own store failure fails that entity's pending commands and passivates it (its successor
+ * reloads), without failing the workspace: the entity serves every node, and a revision conflict
+ * of one entity says nothing about the others.
  */
 final class ClusterWorkspace implements WorkspaceBackend {
 
@@ -297,11 +299,15 @@ final class ClusterWorkspace implements WorkspaceBackend {
     hosted.drain(true, done); // the shard answers what arrives meanwhile: they are this node's no longer
   }
 
-  /** Their values are in PostgreSQL, which did not fail with this node: they flush and passivate. */
+  /**
+   * INV-6, as in local mode: what they hold dirty is dropped, never written after a failure (a
+   * manifest flushed now could reference a chunk whose write just failed). What they flushed
+   * before is in PostgreSQL; their successors, on this node once reopened or on another, reload it.
+   */
   @Override
   public void failEntities(StorageException cause) {
     hosted.failWaiters(cause);
-    hosted.drain(true, ignored -> {});
+    hosted.drain(false, ignored -> {});
   }
 
   @Override
@@ -346,8 +352,18 @@ final class ClusterWorkspace implements WorkspaceBackend {
     });
   }
 
-  /** Answers {@code replyTo} when {@code result} completes, on the dispatcher (never a JDBC thread). */
+  /**
+   * Answers {@code replyTo} when {@code result} completes, on the dispatcher (never a JDBC thread).
+   * A {@link StorageFailedException} (PostgreSQL unreachable, or a statement it refused) fails the
+   * workspace on this node (INV-6): recorded in its health before the caller hears of it, so that
+   * every call made after this answer fails the same way.
+   */
   private <T> void reply(CompletionStage<T> result, ActorRef<StatusReply<T>> replyTo) {
-    Replies.when(result, replyTo, executor);
+    Replies.when(result.whenComplete((value, error) -> {
+      if (error != null && Replies.unwrap(error) instanceof StorageFailedException failure) {
+        health.record(failure);
+        events.failed(failure);
+      }
+    }), replyTo, executor);
   }
 }

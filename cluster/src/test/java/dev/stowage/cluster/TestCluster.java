@@ -43,15 +43,15 @@ final class TestCluster implements AutoCloseable {
   }
 
   private static Config nodeConfig(Path baseDir, String extraConfig) {
-    return ConfigFactory.parseString(extraConfig + "\n"
-            + TestPostgres.config()
+    return ConfigFactory.parseString(extraConfig) // overrides what follows, the database included
+        .withFallback(ConfigFactory.parseString(TestPostgres.config()
             + "stowage.base-dir = \"" + baseDir.toString().replace("\\", "/") + "\"\n"
             // a crash is a crash: terminate() must not leave the cluster or hand shards off
             + "pekko.coordinated-shutdown.run-by-actor-system-terminate = off\n"
             + "pekko.cluster.sharding.rebalance-interval = 1h\n"
             + "pekko.loglevel = WARNING\n"
             + "pekko.loggers = [\"org.apache.pekko.event.slf4j.Slf4jLogger\"]\n"
-            + "pekko.logging-filter = \"org.apache.pekko.event.slf4j.Slf4jLoggingFilter\"\n")
+            + "pekko.logging-filter = \"org.apache.pekko.event.slf4j.Slf4jLoggingFilter\"\n"))
         .withFallback(ConfigFactory.load());
   }
 

@@ -1,6 +1,8 @@
 package dev.stowage.cluster;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -78,6 +80,20 @@ final class TestPostgres {
   /** Configuration of a cluster-mode node using this database. */
   static String config() {
     return "jdbc-durable-state-store.slick.db { url = \"" + URL + "\", user = \"" + USER + "\", password = \""
+        + PASSWORD + "\" }\n";
+  }
+
+  /** The host and port of {@link #URL}. */
+  static InetSocketAddress address() {
+    URI uri = URI.create(URL.substring("jdbc:".length()));
+    return InetSocketAddress.createUnresolved(uri.getHost(), uri.getPort() < 0 ? 5432 : uri.getPort());
+  }
+
+  /** {@link #config()} through another port on 127.0.0.1 (a {@link CuttableLink} to the database). */
+  static String configVia(int port) {
+    InetSocketAddress address = address();
+    String url = URL.replace("//" + address.getHostString() + ":" + address.getPort(), "//127.0.0.1:" + port);
+    return "jdbc-durable-state-store.slick.db { url = \"" + url + "\", user = \"" + USER + "\", password = \""
         + PASSWORD + "\" }\n";
   }
 
