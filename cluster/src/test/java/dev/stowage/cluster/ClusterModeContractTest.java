@@ -4,59 +4,39 @@ import static dev.stowage.actors.Await.failure;
 import static dev.stowage.actors.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.stowage.actors.WorkspaceStorage;
-import java.util.stream.Stream;
-import java.util.UUID;
-import java.util.Map;
-import java.util.Comparator;
-import java.time.Instant;
-import java.nio.file.Files;
-import java.io.IOException;
-import dev.stowage.storage.LocalKey;
-import dev.stowage.protocol.StorageFailedException;
-import dev.stowage.protocol.StorageClosedException;
-import dev.stowage.protocol.FolderManifest;
-import dev.stowage.protocol.ChunkId;
 import dev.stowage.actors.Stowage;
+import dev.stowage.actors.WorkspaceStorage;
 import dev.stowage.actors.WorkspaceStorageContract;
+import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.EntryId;
+import dev.stowage.protocol.FolderManifest;
 import dev.stowage.protocol.LocalManifest;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Set;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import dev.stowage.protocol.StorageClosedException;
+import dev.stowage.protocol.StorageFailedException;
+import dev.stowage.storage.LocalKey;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The façade contract of SPEC section 6 ({@link WorkspaceStorageContract}, the same tests local
- * mode runs) in cluster mode: a one-node cluster on 127.0.0.1 over the test PostgreSQL.
+ * mode runs) in cluster mode in its default configuration, with cluster mode's own tests of it;
+ * {@link ClusterContractMatrixTest} runs the contract over another point of the matrix.
  */
 @DisplayName("WorkspaceStorage in cluster mode (PostgreSQL)")
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ClusterModeContractTest extends WorkspaceStorageContract {
-  @TempDir static Path base;
-  private TestCluster cluster;
-
-  @BeforeAll
-  void startCluster() {
-    TestPostgres.requireReachable();
-    cluster = new TestCluster(1, base, "");
-  }
-
-  @AfterAll
-  void stopCluster() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
+class ClusterModeContractTest extends ClusterModeContract {
 
   @Test
   @DisplayName("entity.max-active bounds a workspace's entities on a node: Cluster Sharding's active entity limit, least recently used passivated (flushing)")
@@ -86,14 +66,14 @@ class ClusterModeContractTest extends WorkspaceStorageContract {
   void aFailedBlockCacheFailsTheWorkspaceOnItsNode() throws Exception {
     String workspace = "failing-" + UUID.randomUUID();
     LocalKey key = LocalKey.generate();
-    WorkspaceStorage storage = result(Stowage.open(cluster.node(0), workspace, key));
+    WorkspaceStorage storage = result(Stowage.open(system(), workspace, key));
     EntryId id = EntryId.random();
     FolderManifest written = new FolderManifest(id, EntryId.random(), 1, false, Instant.parse("2026-01-01T00:00:00Z"), Map.of());
     result(storage.setManifest(id, written));
     ChunkId chunk = ChunkId.random();
     result(storage.setChunk(chunk, new byte[] {1}));
     result(storage.setBlock(ChunkId.random(), new byte[] {2}));
-    deleteRecursively(base.resolve("node0").resolve(workspace));
+    deleteRecursively(baseDir().resolve(workspace));
 
     Throwable first = failure(storage.setBlock(ChunkId.random(), new byte[] {3}));
 
@@ -108,7 +88,7 @@ class ClusterModeContractTest extends WorkspaceStorageContract {
         .isInstanceOf(StorageFailedException.class);
     assertThat(failure(storage.getManifest(id))).isInstanceOf(StorageClosedException.class);
 
-    WorkspaceStorage reopened = result(Stowage.open(cluster.node(0), workspace, key));
+    WorkspaceStorage reopened = result(Stowage.open(system(), workspace, key));
     assertThat(result(reopened.getManifest(id))).isEqualTo(written);
     assertThat(result(reopened.getChunk(chunk))).containsExactly(1);
     result(reopened.close());
@@ -120,14 +100,5 @@ class ClusterModeContractTest extends WorkspaceStorageContract {
         Files.delete(path);
       }
     }
-  }
-  @Override
-  protected ActorSystem<?> system() {
-    return cluster.node(0);
-  }
-
-  @Override
-  protected Path baseDir() {
-    return base.resolve("node0");
   }
 }
