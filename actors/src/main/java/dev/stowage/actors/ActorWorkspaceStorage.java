@@ -69,7 +69,10 @@ import org.apache.pekko.pattern.StatusReply;
  */
 public final class ActorWorkspaceStorage implements WorkspaceStorage {
   private final String workspaceId;
+  /** The supervisor, as hosts see it: the public protocol only. */
   private final ActorRef<StorageCommand> supervisor;
+  /** The same actor as this façade sends to it: the protocol, and the messages only the façade may send. */
+  private final ActorRef<Object> mailbox;
   private final Scheduler scheduler;
   private final Duration timeout;
   private final int maxChunkSize;
@@ -84,21 +87,23 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
   private volatile boolean closed;
 
   /**
+   * @param supervisor the supervisor's own ref ({@link WorkspaceBackend#storage})
    * @param readPath what may be read without asking; {@link ManifestEntity.Workspace#unshared()}
    *     where the actors are elsewhere (cluster mode)
    */
-  public ActorWorkspaceStorage(String workspaceId, ActorRef<StorageCommand> supervisor, Scheduler scheduler,
+  public ActorWorkspaceStorage(String workspaceId, ActorRef<Object> supervisor, Scheduler scheduler,
       StorageSettings settings, ManifestEntity.Workspace readPath) {
     this(workspaceId, supervisor, scheduler, settings, readPath, EntityDirectory.NONE, DirectReads.NONE);
   }
 
   /** Local mode's façade: it also reaches live entities through {@code directory}, readers through {@code reads}. */
-  ActorWorkspaceStorage(String workspaceId, ActorRef<StorageCommand> supervisor, Scheduler scheduler,
+  ActorWorkspaceStorage(String workspaceId, ActorRef<Object> supervisor, Scheduler scheduler,
       StorageSettings settings, ManifestEntity.Workspace readPath, EntityDirectory directory, DirectReads reads) {
     this.directory = directory;
     this.directReads = reads;
     this.workspaceId = workspaceId;
-    this.supervisor = supervisor;
+    this.supervisor = supervisor.narrow();
+    this.mailbox = supervisor;
     this.scheduler = scheduler;
     this.timeout = settings.askTimeout();
     this.maxChunkSize = settings.maxChunkSize();
@@ -168,15 +173,15 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
       try {
         return plain(AskPattern.askWithStatus(handle.ref, request::apply, timeout, scheduler));
       } finally {
-        directory.leave(id, handle, supervisor);
+        directory.leave(id, handle, mailbox.narrow());
       }
     }
     if (readsBehindWrites) {
       directory.routing(id);
-      return plain(AskPattern.<StorageCommand, T>askWithStatus(supervisor,
+      return plain(AskPattern.<Object, T>askWithStatus(mailbox,
           replyTo -> new EntityDirectory.ViaSupervisor(request.apply(replyTo)), timeout, scheduler));
     }
-    return plain(AskPattern.askWithStatus(supervisor, request::apply, timeout, scheduler));
+    return plain(AskPattern.askWithStatus(mailbox, request::apply, timeout, scheduler));
   }
 
   /** Sends a mutation of {@code id}, counted in {@link #mutations} until it is answered. */
@@ -296,7 +301,7 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
   }
 
   /** {@code read}, sent behind the unanswered writes of its ids if there are any (local mode). */
-  private StorageCommand maybeBehindWrites(boolean behind, StorageCommand.Request read) {
+  private Object maybeBehindWrites(boolean behind, StorageCommand.Request read) {
     return behind && readsBehindWrites ? new PayloadReads.BehindWrites(read) : read;
   }
 
@@ -346,12 +351,12 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
   }
 
   /** Asks, unless closed or failed. */
-  private <T> CompletionStage<T> ask(Function<ActorRef<StatusReply<T>>, StorageCommand> request) {
+  private <T> CompletionStage<T> ask(Function<ActorRef<StatusReply<T>>, Object> request) {
     CompletableFuture<T> refused = refusal();
     if (refused != null) {
       return refused;
     }
-    return plain(AskPattern.askWithStatus(supervisor, request::apply, timeout, scheduler));
+    return plain(AskPattern.askWithStatus(mailbox, request::apply, timeout, scheduler));
   }
 
   /** A failed stage if the workspace is closed or failed (INV-6, INV-10); null if a call may go on. */
@@ -386,7 +391,7 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
 
   /** Checks (and copies) the arguments with {@code check}, then asks with what it returned. */
   private <A, T> CompletionStage<T> askWith(
-      Supplier<A> check, Function<A, Function<ActorRef<StatusReply<T>>, StorageCommand>> request) {
+      Supplier<A> check, Function<A, Function<ActorRef<StatusReply<T>>, Object>> request) {
     return askWith(check, request, checked -> null);
   }
 
@@ -395,7 +400,7 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
    * the supervisor (null if it may not), and otherwise it asks with what {@code check} returned.
    */
   private <A, T> CompletionStage<T> askWith(Supplier<A> check,
-      Function<A, Function<ActorRef<StatusReply<T>>, StorageCommand>> request,
+      Function<A, Function<ActorRef<StatusReply<T>>, Object>> request,
       Function<A, CompletionStage<T>> direct) {
     A checked;
     try {
@@ -408,7 +413,7 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
   }
 
   /** Checks the arguments with {@code check}, then asks. */
-  private <T> CompletionStage<T> ask(Runnable check, Function<ActorRef<StatusReply<T>>, StorageCommand> request) {
+  private <T> CompletionStage<T> ask(Runnable check, Function<ActorRef<StatusReply<T>>, Object> request) {
     return askWith(() -> {
       check.run();
       return null;

@@ -1,7 +1,6 @@
 package dev.stowage.actors;
 
 import dev.stowage.protocol.DatabaseStats;
-import dev.stowage.protocol.StorageCommand;
 import dev.stowage.protocol.StorageException;
 import dev.stowage.protocol.StorageFailedException;
 import dev.stowage.storage.LocalDatabase;
@@ -136,7 +135,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   }
 
   /** What a gateway tells its owner (a supervisor, which receives them as its own messages). */
-  public sealed interface Event extends StorageCommand.Internal permits Opened, Failed {}
+  public sealed interface Event extends WorkspaceBackend.Message permits Opened, Failed {}
 
   public record Opened(String database) implements Event {}
 

@@ -34,20 +34,20 @@ public final class EntityDirectory {
   private static final int STRIPES = 4096; // a power of two
 
   /** Sent by the last caller to leave a closed handle: the supervisor may stop the entity now. */
-  record Drained(EntryId id, Handle handle) implements StorageCommand.Internal {}
+  record Drained(EntryId id, Handle handle) implements WorkspaceBackend.Message {}
 
   /** A command the façade sent through the supervisor while counting it ({@link #routing}). */
-  record ViaSupervisor(StorageCommand.ManifestCommand command) implements StorageCommand.Internal {}
+  record ViaSupervisor(StorageCommand.ManifestCommand command) implements WorkspaceBackend.Message {}
 
   /** The way to one incarnation of an entity, and who is sending through it right now. */
   static final class Handle {
     private static final int CLOSED = 1 << 30;
-    final ActorRef<StorageCommand> ref;
+    final ActorRef<StorageCommand.ManifestCommand> ref;
     /** Callers inside the handle, plus {@link #CLOSED} once the supervisor closed it. */
     private final AtomicInteger state = new AtomicInteger();
     private volatile boolean used;
 
-    Handle(ActorRef<StorageCommand> ref) {
+    Handle(ActorRef<StorageCommand.ManifestCommand> ref) {
       this.ref = ref;
     }
 
@@ -111,7 +111,7 @@ public final class EntityDirectory {
   }
 
   /** Leaves {@code handle} after sending; tells {@code supervisor} if it was the last out of a closed one. */
-  void leave(EntryId id, Handle handle, ActorRef<StorageCommand> supervisor) {
+  void leave(EntryId id, Handle handle, ActorRef<WorkspaceBackend.Message> supervisor) {
     if (handle.exit()) {
       supervisor.tell(new Drained(id, handle));
     }
@@ -128,7 +128,7 @@ public final class EntityDirectory {
   }
 
   /** The supervisor started {@code ref} for {@code id} and sent it what it had for it. */
-  Handle publish(EntryId id, ActorRef<StorageCommand> ref) {
+  Handle publish(EntryId id, ActorRef<StorageCommand.ManifestCommand> ref) {
     Handle handle = new Handle(ref);
     if (enabled) {
       handles.put(id, handle);

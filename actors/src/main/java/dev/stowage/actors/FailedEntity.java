@@ -1,6 +1,5 @@
 package dev.stowage.actors;
 
-import dev.stowage.protocol.StorageCommand;
 import dev.stowage.protocol.StorageCommand.ManifestCommand;
 import dev.stowage.protocol.StorageException;
 import org.apache.pekko.actor.typed.Behavior;
@@ -13,8 +12,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 final class FailedEntity {
   private FailedEntity() {}
 
-  static Behavior<StorageCommand> create(StorageException cause) {
-    return Behaviors.receive(StorageCommand.class)
+  static Behavior<Object> create(StorageException cause) {
+    return Behaviors.receive(Object.class)
         .onMessage(ManifestCommand.class, command -> {
           Replies.error(command, cause);
           return Behaviors.same();

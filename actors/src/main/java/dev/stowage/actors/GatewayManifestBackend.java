@@ -1,7 +1,6 @@
 package dev.stowage.actors;
 
 import dev.stowage.protocol.EntryId;
-import dev.stowage.protocol.StorageCommand;
 import dev.stowage.storage.DataStore;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
@@ -42,14 +41,14 @@ public final class GatewayManifestBackend implements ManifestBackend {
   }
 
   @Override
-  public void load(EntryId id, ActorRef<StatusReply<StorageCommand>> replyTo) {
-    loads.tell(new DbGateway.Execute<DataStore, StorageCommand>(
+  public void load(EntryId id, ActorRef<StatusReply<ManifestBackend.Reply>> replyTo) {
+    loads.tell(new DbGateway.Execute<DataStore, ManifestBackend.Reply>(
         DbGateway.Mode.READ, "load manifest " + id, store -> new Loaded(store.vlobs().get(id)), replyTo));
   }
 
   @Override
-  public void flush(EntryId id, Flush flush, ActorRef<StatusReply<StorageCommand>> replyTo) {
-    DbGateway.Work<DataStore, StorageCommand> work = flush.deletes()
+  public void flush(EntryId id, Flush flush, ActorRef<StatusReply<ManifestBackend.Reply>> replyTo) {
+    DbGateway.Work<DataStore, ManifestBackend.Reply> work = flush.deletes()
         ? store -> {
           store.deleteManifest(id, flush.removedChunkIds());
           return new Flushed(flush.version());

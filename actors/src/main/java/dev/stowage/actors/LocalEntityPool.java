@@ -44,18 +44,18 @@ import org.apache.pekko.pattern.StatusReply;
 final class LocalEntityPool {
 
   /** A watched entity terminated. */
-  private record EntityStopped(EntryId id) implements StorageCommand.Internal {}
+  private record EntityStopped(EntryId id) implements WorkspaceBackend.Message {}
 
   private static final class EntitySlot {
-    final ActorRef<StorageCommand> ref;
+    final ActorRef<Object> ref;
     /** How callers reach the entity without the supervisor (see {@link EntityDirectory}). */
     EntityDirectory.Handle handle;
     boolean stopping;
     /** The stop (or Fail) to send once the last caller inside the closed handle has left. */
-    StorageCommand pendingStop;
+    Object pendingStop;
     List<ManifestCommand> buffer = List.of();
 
-    EntitySlot(ActorRef<StorageCommand> ref) {
+    EntitySlot(ActorRef<Object> ref) {
       this.ref = ref;
     }
 
@@ -67,7 +67,7 @@ final class LocalEntityPool {
     }
   }
 
-  private final ActorContext<StorageCommand> context;
+  private final ActorContext<Object> context;
   private final StorageSettings settings;
   private final BlobCipher cipher;
   private final ManifestEntity.Workspace shared;
@@ -92,7 +92,7 @@ final class LocalEntityPool {
   private Consumer<StatusReply<Done>> allStopped;
   private StorageException failure;
 
-  LocalEntityPool(ActorContext<StorageCommand> context, StorageSettings settings, BlobCipher cipher,
+  LocalEntityPool(ActorContext<Object> context, StorageSettings settings, BlobCipher cipher,
       ManifestEntity.Workspace shared, DatabaseGateways gateways) {
     this.context = context;
     this.settings = settings;
@@ -116,7 +116,7 @@ final class LocalEntityPool {
   }
 
   /** Handles one of the pool's messages; {@code refusal} answers a command the façade sent here while not open. */
-  boolean onMessage(StorageCommand.Internal message, StorageException refusal) {
+  boolean onMessage(WorkspaceBackend.Message message, StorageException refusal) {
     if (message instanceof ManifestEntity.Dirty reported) {
       onDirty(reported);
     } else if (message instanceof ManifestEntity.Clean clean) {
@@ -186,7 +186,7 @@ final class LocalEntityPool {
    */
   private void start(EntryId id, List<ManifestCommand> first) {
     ActorRef<DbGateway.Command> data = gateways.writer(DatabaseGateways.File.DATA);
-    ActorRef<StorageCommand> ref = context.spawn(
+    ActorRef<Object> ref = context.spawn(
         ManifestEntity.create(id, new GatewayManifestBackend(data, gateways.reader(DatabaseGateways.File.DATA)),
             cipher, context.getSelf().narrow(), settings.passivateAfter(), shared),
         "m-" + id, entityDispatcher);
@@ -195,7 +195,7 @@ final class LocalEntityPool {
     entities.put(id, slot);
     leastRecentlyUsed.add(id);
     first.forEach(ref::tell);
-    slot.handle = directory.publish(id, ref);
+    slot.handle = directory.publish(id, ref.narrow());
   }
 
   /**
@@ -265,7 +265,7 @@ final class LocalEntityPool {
    * Closes the entity's handle and sends {@code how} once no caller is inside it (INV-18): every
    * command a caller sent it directly is then in its mailbox ahead of the stop.
    */
-  private void stopWhenDrained(EntitySlot slot, StorageCommand how) {
+  private void stopWhenDrained(EntitySlot slot, Object how) {
     if (slot.handle.close()) {
       slot.ref.tell(how);
     } else {

@@ -55,13 +55,13 @@ final class LocalWorkspace implements WorkspaceBackend {
 
   /** Runs work on the data store (tests, tools): answered like a read. */
   record OnDataStore<R>(DbGateway.Work<DataStore, R> work, ActorRef<StatusReply<R>> replyTo)
-      implements StorageCommand.Internal {}
+      implements WorkspaceBackend.Message {}
 
   /** Runs work on the cache store (tests, tools): answered like a read. */
   record OnCacheStore<R>(DbGateway.Work<CacheStore, R> work, ActorRef<StatusReply<R>> replyTo)
-      implements StorageCommand.Internal {}
+      implements WorkspaceBackend.Message {}
 
-  private record GatewayClosed(Throwable error) implements StorageCommand.Internal {}
+  private record GatewayClosed(Throwable error) implements WorkspaceBackend.Message {}
 
   /** The database rows behind a need-sync query. */
   private record NeedSyncRows(Set<EntryId> local, Set<EntryId> remote) {}
@@ -72,7 +72,7 @@ final class LocalWorkspace implements WorkspaceBackend {
     return (context, events) -> new LocalWorkspace(context, events, workspaceId, key, settings, health);
   }
 
-  private final ActorContext<StorageCommand> context;
+  private final ActorContext<Object> context;
   private final Events events;
   private final String workspaceId;
   private final StorageSettings settings;
@@ -92,7 +92,7 @@ final class LocalWorkspace implements WorkspaceBackend {
   private StorageException failure;
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private LocalWorkspace(ActorContext<StorageCommand> context, Events events, String workspaceId, LocalKey key,
+  private LocalWorkspace(ActorContext<Object> context, Events events, String workspaceId, LocalKey key,
       StorageSettings settings, WorkspaceHealth health) {
     this.context = context;
     this.events = events;
@@ -118,7 +118,7 @@ final class LocalWorkspace implements WorkspaceBackend {
   }
 
   @Override
-  public WorkspaceStorage storage(ActorRef<StorageCommand> supervisor) {
+  public WorkspaceStorage storage(ActorRef<Object> supervisor) {
     return new ActorWorkspaceStorage(workspaceId, supervisor, context.getSystem().scheduler(), settings, shared,
         entities.directory(), directReads());
   }
@@ -198,7 +198,7 @@ final class LocalWorkspace implements WorkspaceBackend {
 
   @Override
   @SuppressWarnings({"unchecked", "rawtypes"})
-  public void onMessage(StorageCommand.Internal message, StorageException refusal) {
+  public void onMessage(WorkspaceBackend.Message message, StorageException refusal) {
     if (entities.onMessage(message, refusal)) {
       return;
     }

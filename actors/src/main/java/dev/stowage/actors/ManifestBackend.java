@@ -2,7 +2,6 @@ package dev.stowage.actors;
 
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.EntryId;
-import dev.stowage.protocol.StorageCommand;
 import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.Done;
@@ -22,11 +21,14 @@ import org.apache.pekko.pattern.StatusReply;
  */
 public interface ManifestBackend {
 
+  /** What a backend answers an entity with on success (the entity's own messages, never serialized). */
+  sealed interface Reply permits Loaded, Flushed {}
+
   /** The stored, sealed (encrypted CBOR) form of a manifest; empty if none is stored. */
-  record Loaded(Optional<byte[]> sealed) implements StorageCommand.Internal {}
+  record Loaded(Optional<byte[]> sealed) implements Reply {}
 
   /** The flush of {@code version} is committed. */
-  record Flushed(long version) implements StorageCommand.Internal {}
+  record Flushed(long version) implements Reply {}
 
   /**
    * One flush of an entity: its value sealed ({@code null} to delete the entry), the indexed fields
@@ -68,8 +70,8 @@ public interface ManifestBackend {
   }
 
   /** Reads the stored form of {@code id}; answers {@link Loaded}. */
-  void load(EntryId id, ActorRef<StatusReply<StorageCommand>> replyTo);
+  void load(EntryId id, ActorRef<StatusReply<Reply>> replyTo);
 
   /** Writes (or deletes) {@code id} and removes {@code flush.removedChunkIds()}; answers {@link Flushed}. */
-  void flush(EntryId id, Flush flush, ActorRef<StatusReply<StorageCommand>> replyTo);
+  void flush(EntryId id, Flush flush, ActorRef<StatusReply<Reply>> replyTo);
 }

@@ -6,7 +6,7 @@ import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.EntryMissingException;
 import dev.stowage.protocol.LocalManifest;
 import dev.stowage.protocol.ManifestCodec;
-import dev.stowage.protocol.StorageCommand;
+import dev.stowage.protocol.CborSerializable;
 import dev.stowage.protocol.StorageCommand.ClearManifest;
 import dev.stowage.protocol.StorageCommand.EnsureManifestPersistent;
 import dev.stowage.protocol.StorageCommand.GetManifest;
@@ -87,10 +87,10 @@ import org.apache.pekko.pattern.StatusReply;
  * a backend failure it answers everything with {@link StorageFailedException} and never writes
  * again (INV-6); the host decides whether it stops.
  */
-public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
+public final class ManifestEntity extends AbstractBehavior<Object> {
 
   /** What the supervisor tells an entity. */
-  public enum Control implements StorageCommand.Internal {
+  public enum Control implements CborSerializable {
     /** Flush if dirty (max-dirty exceeded). */
     FLUSH,
     /** Flush if dirty, then stop (passivation, max-active, clearMemoryCache(true), close). */
@@ -107,10 +107,10 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
   }
 
   /** The workspace failed: answer everything pending with {@code cause} and stop, writing nothing. */
-  public record Fail(StorageException cause) implements StorageCommand.Internal {}
+  public record Fail(StorageException cause) {}
 
   /** What an entity tells its supervisor (which receives them as its own messages). */
-  public sealed interface Event extends StorageCommand.Internal permits Dirty, Clean, Idle, Started, Stopped {}
+  public sealed interface Event extends WorkspaceBackend.Message permits Dirty, Clean, Idle, Started, Stopped {}
 
   /** The entry is dirty; the cache says {@code needSync} (or {@code deleted}: a clear not yet committed). */
   public record Dirty(EntryId id, boolean needSync, boolean deleted) implements Event {}
@@ -121,14 +121,14 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
   public record Idle(EntryId id) implements Event {}
 
   /** The entity of {@code id} runs (for a host that counts its entities: {@link EntityHost#started}). */
-  public record Started(EntryId id, ActorRef<StorageCommand> entity) implements Event {}
+  public record Started(EntryId id, ActorRef<Object> entity) implements Event {}
 
   /** The entity of {@code id} has stopped ({@link EntityHost#stopped}). */
-  public record Stopped(EntryId id, ActorRef<StorageCommand> entity) implements Event {}
+  public record Stopped(EntryId id, ActorRef<Object> entity) implements Event {}
 
-  private record GatewayFailed(Throwable cause) implements StorageCommand.Internal {}
+  private record GatewayFailed(Throwable cause) {}
 
-  private enum IdleCheck implements StorageCommand.Internal {
+  private enum IdleCheck {
     INSTANCE
   }
 
@@ -152,7 +152,7 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
   }
 
   /** The entity of local mode: stored through the data {@code gateway}, hosted by {@code supervisor}. */
-  public static Behavior<StorageCommand> create(
+  public static Behavior<Object> create(
       EntryId id,
       ActorRef<DbGateway.Command> gateway,
       BlobCipher cipher,
@@ -164,7 +164,7 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
   }
 
   /** The entity of local mode, loading through a reader of the data database. */
-  public static Behavior<StorageCommand> create(
+  public static Behavior<Object> create(
       EntryId id,
       GatewayManifestBackend backend,
       BlobCipher cipher,
@@ -175,7 +175,7 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
   }
 
   /** The entity of {@code id}, stored through {@code backend} and run by {@code host}. */
-  public static Behavior<StorageCommand> create(
+  public static Behavior<Object> create(
       EntryId id,
       ManifestBackend backend,
       BlobCipher cipher,
@@ -193,13 +193,13 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
     return half.isZero() ? Duration.ofMillis(1) : half;
   }
 
-  private final StashBuffer<StorageCommand> stash;
+  private final StashBuffer<Object> stash;
   private final EntryId id;
   private final ManifestBackend backend;
   private final BlobCipher cipher;
   private final EntityHost host;
   private final long passivateAfterNanos;
-  private final ActorRef<StatusReply<StorageCommand>> backendReplies;
+  private final ActorRef<StatusReply<ManifestBackend.Reply>> backendReplies;
   private final PublishedManifests published;
   private final WorkspaceHealth workspaceFailure;
   /**
@@ -234,8 +234,8 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   private ManifestEntity(
-      ActorContext<StorageCommand> context,
-      StashBuffer<StorageCommand> stash,
+      ActorContext<Object> context,
+      StashBuffer<Object> stash,
       EntryId id,
       ManifestBackend backend,
       BlobCipher cipher,
@@ -254,13 +254,13 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
     this.host = host;
     this.passivateAfterNanos = passivateAfter.toNanos();
     this.backendReplies = (ActorRef) context.messageAdapter(StatusReply.class, reply -> reply.isSuccess()
-        ? (StorageCommand) reply.getValue()
+        ? reply.getValue()
         : new GatewayFailed(reply.getError()));
     host.started(context.getSelf(), id);
   }
 
   @Override
-  public Receive<StorageCommand> createReceive() {
+  public Receive<Object> createReceive() {
     return newReceiveBuilder()
         .onMessage(GetManifest.class, this::onGet)
         .onMessage(SetManifest.class, this::onSet)
@@ -311,7 +311,7 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
   // ---------------------------------------------------------------------------------------------
   // Commands
 
-  private Behavior<StorageCommand> onGet(GetManifest command) {
+  private Behavior<Object> onGet(GetManifest command) {
     touch();
     if (refusedAfterFailure(command)) {
       return this;
@@ -329,7 +329,7 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
     return this;
   }
 
-  private Behavior<StorageCommand> onSet(SetManifest command) {
+  private Behavior<Object> onSet(SetManifest command) {
     touch();
     if (refusedAfterFailure(command)) {
       return this;
@@ -349,7 +349,7 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
     return this;
   }
 
-  private Behavior<StorageCommand> onEnsure(EnsureManifestPersistent command) {
+  private Behavior<Object> onEnsure(EnsureManifestPersistent command) {
     touch();
     if (refusedAfterFailure(command)) {
       return this;
@@ -359,7 +359,7 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
     return this;
   }
 
-  private Behavior<StorageCommand> onClear(ClearManifest command) {
+  private Behavior<Object> onClear(ClearManifest command) {
     touch();
     if (refusedAfterFailure(command)) {
       return this;
@@ -383,12 +383,12 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
     return this;
   }
 
-  private Behavior<StorageCommand> onFlush() {
+  private Behavior<Object> onFlush() {
     flush();
     return this;
   }
 
-  private Behavior<StorageCommand> onStop(Stopping how) {
+  private Behavior<Object> onStop(Stopping how) {
     stopping = how;
     if (how == Stopping.DISCARD) {
       discardUnsent();
@@ -398,12 +398,12 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
     return stopIfDone();
   }
 
-  private Behavior<StorageCommand> onPassivate() {
+  private Behavior<Object> onPassivate() {
     host.passivate(getContext().getSelf(), id);
     return this;
   }
 
-  private Behavior<StorageCommand> onDiscardAndPassivate() {
+  private Behavior<Object> onDiscardAndPassivate() {
     discardUnsent();
     // Until the host stops it, reads see no discarded value: the successor loads the stored one.
     value = null;
@@ -421,7 +421,7 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
     reportedDirty = false; // the host forgot this entry's dirty state when it asked
   }
 
-  private Behavior<StorageCommand> onIdleCheck() {
+  private Behavior<Object> onIdleCheck() {
     if (published.takeReadMark(id, PublishedManifests.READ_SINCE_IDLE_CHECK)) {
       touch(); // reads served from the published value count as activity
     }
@@ -444,7 +444,7 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
     backend.load(id, backendReplies);
   }
 
-  private Behavior<StorageCommand> onLoaded(ManifestBackend.Loaded loaded) {
+  private Behavior<Object> onLoaded(ManifestBackend.Loaded loaded) {
     loading = false;
     boolean used = false;
     if (!known) { // INV-4: a value written while the load was in flight is newer than the row
@@ -465,7 +465,7 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
       }
     }
     recording.loaded(loaded.sealed().isPresent(), used);
-    Behavior<StorageCommand> next = stash.unstashAll(this);
+    Behavior<Object> next = stash.unstashAll(this);
     return next == this ? stopIfDone() : next;
   }
 
@@ -519,7 +519,7 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
     recording.flushSent(version, flush.deletes() ? 0 : flush.sealed().length, removed.size(), flush.deletes());
   }
 
-  private Behavior<StorageCommand> onFlushed(ManifestBackend.Flushed flushed) {
+  private Behavior<Object> onFlushed(ManifestBackend.Flushed flushed) {
     persistedVersion = Math.max(persistedVersion, flushed.version());
     recording.persisted(persistedVersion);
     if (!sentIsSettled && version > persistedVersion) {
@@ -559,7 +559,7 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
     }
   }
 
-  private Behavior<StorageCommand> stopIfDone() {
+  private Behavior<Object> stopIfDone() {
     boolean nothingInFlight = persistedVersion == sentVersion && !loading;
     if (stopping != Stopping.NO && nothingInFlight && version == persistedVersion) {
       return Behaviors.stopped();
@@ -574,8 +574,8 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
   // ---------------------------------------------------------------------------------------------
   // Failure
 
-  private Behavior<StorageCommand> onBackendFailed(GatewayFailed failed) {
-    Behavior<StorageCommand> failing = fail(asStorageFailure(failed.cause()), false);
+  private Behavior<Object> onBackendFailed(GatewayFailed failed) {
+    Behavior<Object> failing = fail(asStorageFailure(failed.cause()), false);
     host.backendFailed(getContext().getSelf(), id);
     return failing;
   }
@@ -584,10 +584,10 @@ public final class ManifestEntity extends AbstractBehavior<StorageCommand> {
    * The database failed: answer every waiter and stashed command, and from now on answer every
    * command with the failure. Nothing is ever written again (INV-6).
    */
-  private Behavior<StorageCommand> fail(StorageException cause, boolean stopNow) {
+  private Behavior<Object> fail(StorageException cause, boolean stopNow) {
     unpublish();
     waiters.fail(cause);
-    Behavior<StorageCommand> failing = FailedEntity.create(cause);
+    Behavior<Object> failing = FailedEntity.create(cause);
     stash.unstashAll(failing);
     return stopNow ? Behaviors.stopped() : failing;
   }

@@ -35,7 +35,7 @@ final class PayloadReads {
    * A read the façade sends behind a write of the same id that has not been answered yet: it goes
    * to the writer, behind that write, instead of a reader that would not see it.
    */
-  record BehindWrites(StorageCommand.Request read) implements StorageCommand.Internal {}
+  record BehindWrites(StorageCommand.Request read) implements WorkspaceBackend.Message {}
 
   private final DatabaseGateways gateways;
   private final BlobCipher cipher;

@@ -29,14 +29,14 @@ final class PayloadWrites {
   record Sealed(
       BlobCipher.Kind kind, ChunkId id, int size, byte[] sealed, Throwable error, ActorRef<StatusReply<Done>> replyTo,
       InOrder.Slot slot)
-      implements StorageCommand.Internal {}
+      implements WorkspaceBackend.Message {}
 
-  private final ActorContext<StorageCommand> context;
+  private final ActorContext<Object> context;
   private final DatabaseGateways gateways;
   private final BlobCipher cipher;
   private final Executor executor;
 
-  PayloadWrites(ActorContext<StorageCommand> context, DatabaseGateways gateways, BlobCipher cipher) {
+  PayloadWrites(ActorContext<Object> context, DatabaseGateways gateways, BlobCipher cipher) {
     this.context = context;
     this.gateways = gateways;
     this.cipher = cipher;

@@ -20,6 +20,13 @@ import org.apache.pekko.pattern.StatusReply;
  */
 public interface WorkspaceBackend {
 
+  /**
+   * What the supervisor hands its backend: the messages of the backend's own actors and futures
+   * (gateway events, entity reports, sealed payloads...), sent to the supervisor's ref. Never part
+   * of the public protocol, never bound to a serializer.
+   */
+  interface Message {}
+
   /** How a backend reports to its supervisor. */
   interface Events {
     /** Every store is open: the workspace may serve. */
@@ -38,14 +45,17 @@ public interface WorkspaceBackend {
   /** Makes the backend of one workspace, in its supervisor's setup. */
   @FunctionalInterface
   interface Factory {
-    WorkspaceBackend create(ActorContext<StorageCommand> context, Events events);
+    WorkspaceBackend create(ActorContext<Object> context, Events events);
   }
 
   /** Starts opening the stores; the backend reports {@link Events#opened} or {@link Events#failed}. */
   void open();
 
-  /** The façade callers use once the workspace is open. */
-  WorkspaceStorage storage(ActorRef<StorageCommand> supervisor);
+  /**
+   * The façade callers use once the workspace is open; {@code supervisor} is the supervisor's own
+   * ref, which takes the public protocol and the backend's {@link Message}s.
+   */
+  WorkspaceStorage storage(ActorRef<Object> supervisor);
 
   /** Serves a checked request ({@link RequestValidation#check}) while the workspace is open. */
   void serve(StorageCommand.Request request);
@@ -55,7 +65,7 @@ public interface WorkspaceBackend {
    * refusal} is null while the workspace is open; otherwise what to answer any request the message
    * carries with (the workspace is closing, has failed or is closed).
    */
-  void onMessage(StorageCommand.Internal message, StorageException refusal);
+  void onMessage(Message message, StorageException refusal);
 
   /**
    * {@code clearMemoryCache}: every live entity stops, flushing first or dropping what is dirty

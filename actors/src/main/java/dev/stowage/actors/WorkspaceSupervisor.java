@@ -54,16 +54,19 @@ public final class WorkspaceSupervisor {
   /** How many requests may wait for the workspace to open; more are refused as not open yet. */
   static final int OPENING_STASH = 10_000;
 
-  /** What the backend reports, as this actor's own messages (no other actor has these types). */
-  private enum Signal implements StorageCommand.Internal {
+  /** This actor's own messages: private, so only it can send them (Pekko's PrivateCommand pattern). */
+  private interface PrivateCommand {}
+
+  /** What the backend reports, as this actor's own messages. */
+  private enum Signal implements PrivateCommand {
     OPENED,
     ENTITIES_STOPPED,
     LINGER_OVER
   }
 
-  private record BackendFailed(StorageException cause) implements StorageCommand.Internal {}
+  private record BackendFailed(StorageException cause) implements PrivateCommand {}
 
-  private record BackendReleased(Throwable error) implements StorageCommand.Internal {}
+  private record BackendReleased(Throwable error) implements PrivateCommand {}
 
   /**
    * @param health the workspace's health, shared with its façade, gateways and entities: a failure
@@ -71,19 +74,21 @@ public final class WorkspaceSupervisor {
    */
   public static Behavior<StorageCommand> create(String workspaceId, StorageSettings settings, WorkspaceHealth health,
       WorkspaceOwner owner, WorkspaceBackend.Factory backend) {
-    return Behaviors.setup(context -> Behaviors.withTimers(timers -> Behaviors.withStash(OPENING_STASH,
+    Behavior<Object> supervisor = Behaviors.setup(context -> Behaviors.withTimers(timers -> Behaviors.withStash(
+        OPENING_STASH,
         stash -> new WorkspaceSupervisor(context, timers, workspaceId, settings, health, owner, backend).opening(stash))));
+    return supervisor.narrow(); // outside, only the public protocol can be sent
   }
 
-  private final ActorContext<StorageCommand> context;
-  private final TimerScheduler<StorageCommand> timers;
+  private final ActorContext<Object> context;
+  private final TimerScheduler<Object> timers;
   private final String workspaceId;
   private final StorageSettings settings;
   private final WorkspaceHealth health;
   private final WorkspaceOwner owner;
   private final WorkspaceBackend backend;
 
-  private WorkspaceSupervisor(ActorContext<StorageCommand> context, TimerScheduler<StorageCommand> timers,
+  private WorkspaceSupervisor(ActorContext<Object> context, TimerScheduler<Object> timers,
       String workspaceId, StorageSettings settings, WorkspaceHealth health, WorkspaceOwner owner,
       WorkspaceBackend.Factory backend) {
     this.context = context;
@@ -92,7 +97,7 @@ public final class WorkspaceSupervisor {
     this.settings = settings;
     this.health = health;
     this.owner = owner;
-    ActorRef<StorageCommand> self = context.getSelf();
+    ActorRef<Object> self = context.getSelf();
     this.backend = backend.create(context, new WorkspaceBackend.Events() {
       @Override
       public void opened() {
@@ -115,8 +120,8 @@ public final class WorkspaceSupervisor {
   // ---------------------------------------------------------------------------------------------
   // Opening
 
-  private Behavior<StorageCommand> opening(StashBuffer<StorageCommand> stash) {
-    return Behaviors.receive(StorageCommand.class)
+  private Behavior<Object> opening(StashBuffer<Object> stash) {
+    return Behaviors.receive(Object.class)
         .onMessageEquals(Signal.OPENED, () -> {
           context.getLog().info("workspace '{}' open {}", workspaceId, backend);
           owner.opened(backend.storage(context.getSelf()));
@@ -124,7 +129,7 @@ public final class WorkspaceSupervisor {
         })
         .onMessage(BackendFailed.class, failed -> openFailed(stash, failed.cause()))
         .onMessage(DbGateway.Failed.class, failed -> openFailed(stash, failed.cause()))
-        .onMessage(StorageCommand.Internal.class, message -> toBackend(message, notOpenYet()))
+        .onMessage(WorkspaceBackend.Message.class, message -> toBackend(message, notOpenYet()))
         .onMessage(Request.class, request -> {
           if (stash.isFull()) {
             Replies.error(request, notOpenYet());
@@ -138,17 +143,17 @@ public final class WorkspaceSupervisor {
   }
 
   /** A store failed to open: the others are released, then the owner and the stashed requests learn why. */
-  private Behavior<StorageCommand> openFailed(StashBuffer<StorageCommand> stash, StorageException cause) {
+  private Behavior<Object> openFailed(StashBuffer<Object> stash, StorageException cause) {
     health.record(cause);
     backend.failEntities(cause);
     backend.release();
-    return Behaviors.receive(StorageCommand.class)
+    return Behaviors.receive(Object.class)
         .onMessage(BackendReleased.class, released -> {
           owner.openFailed(cause);
           stash.forEach(request -> Replies.error((Request) request, cause));
           return Behaviors.stopped();
         })
-        .onMessage(StorageCommand.Internal.class, message -> toBackend(message, cause))
+        .onMessage(WorkspaceBackend.Message.class, message -> toBackend(message, cause))
         .onMessage(Request.class, request -> refuse(request, cause))
         .onSignal(PostStop.class, this::stopped)
         .build();
@@ -157,8 +162,8 @@ public final class WorkspaceSupervisor {
   // ---------------------------------------------------------------------------------------------
   // Open
 
-  private Behavior<StorageCommand> open() {
-    return Behaviors.receive(StorageCommand.class)
+  private Behavior<Object> open() {
+    return Behaviors.receive(Object.class)
         .onMessage(Close.class, close -> closing(close.replyTo()))
         .onMessage(ClearMemoryCache.class, clear -> {
           backend.clearMemoryCache(clear.flush(), clear.replyTo()::tell);
@@ -172,7 +177,7 @@ public final class WorkspaceSupervisor {
         })
         .onMessage(BackendFailed.class, failed -> failed(failed.cause(), new ArrayList<>(), true))
         .onMessage(DbGateway.Failed.class, failed -> failed(failed.cause(), new ArrayList<>(), true))
-        .onMessage(StorageCommand.Internal.class, message -> toBackend(message, null))
+        .onMessage(WorkspaceBackend.Message.class, message -> toBackend(message, null))
         .onSignal(PostStop.class, this::stopped)
         .build();
   }
@@ -180,18 +185,18 @@ public final class WorkspaceSupervisor {
   // ---------------------------------------------------------------------------------------------
   // Closing (INV-10): the entities flush and stop, then the files are released
 
-  private Behavior<StorageCommand> closing(ActorRef<StatusReply<Done>> firstWaiter) {
+  private Behavior<Object> closing(ActorRef<StatusReply<Done>> firstWaiter) {
     health.markClosing(); // the façade's direct paths close: calls come here and are answered as closed
     owner.closing();
     List<ActorRef<StatusReply<Done>>> waiters = new ArrayList<>();
     waiters.add(firstWaiter);
-    ActorRef<StorageCommand> self = context.getSelf();
+    ActorRef<Object> self = context.getSelf();
     backend.stopEntities(closedError(), stopped -> {
       if (stopped.isSuccess()) {
         self.tell(Signal.ENTITIES_STOPPED);
       }
     });
-    return Behaviors.receive(StorageCommand.class)
+    return Behaviors.receive(Object.class)
         .onMessageEquals(Signal.ENTITIES_STOPPED, () -> {
           backend.release();
           return Behaviors.same();
@@ -216,7 +221,7 @@ public final class WorkspaceSupervisor {
           waiters.add(close.replyTo());
           return Behaviors.same();
         })
-        .onMessage(StorageCommand.Internal.class, message -> toBackend(message, closedError()))
+        .onMessage(WorkspaceBackend.Message.class, message -> toBackend(message, closedError()))
         .onMessage(Request.class, request -> refuse(request, closedError()))
         .onSignal(PostStop.class, this::stopped)
         .build();
@@ -230,7 +235,7 @@ public final class WorkspaceSupervisor {
    *     is released
    * @param releasing whether the files are still to be released (false: they are already)
    */
-  private Behavior<StorageCommand> failed(
+  private Behavior<Object> failed(
       StorageException cause, List<ActorRef<StatusReply<Done>>> waiters, boolean releasing) {
     if (releasing) {
       health.record(cause); // first: no call made from now on succeeds
@@ -238,7 +243,7 @@ public final class WorkspaceSupervisor {
       backend.failEntities(cause);
       backend.release();
     }
-    return Behaviors.receive(StorageCommand.class)
+    return Behaviors.receive(Object.class)
         .onMessage(BackendReleased.class, released -> {
           owner.released();
           if (waiters.isEmpty()) {
@@ -257,7 +262,7 @@ public final class WorkspaceSupervisor {
         })
         .onMessage(BackendFailed.class, failed -> Behaviors.same()) // the first failure is the one that counts
         .onMessage(DbGateway.Failed.class, failed -> Behaviors.same())
-        .onMessage(StorageCommand.Internal.class, message -> toBackend(message, health.forNextCall()))
+        .onMessage(WorkspaceBackend.Message.class, message -> toBackend(message, health.forNextCall()))
         .onMessage(Request.class, request -> refuse(request, health.forNextCall()))
         .onSignal(PostStop.class, this::stopped)
         .build();
@@ -266,16 +271,16 @@ public final class WorkspaceSupervisor {
   // ---------------------------------------------------------------------------------------------
   // Closed: answers calls already on their way for a while, then stops
 
-  private Behavior<StorageCommand> closed() {
+  private Behavior<Object> closed() {
     timers.startSingleTimer(Signal.LINGER_OVER, settings.askTimeout());
-    return Behaviors.receive(StorageCommand.class)
+    return Behaviors.receive(Object.class)
         .onMessageEquals(Signal.LINGER_OVER, Behaviors::stopped)
         .onMessage(Close.class, close -> {
           StorageException failure = health.forNextCall();
           close.replyTo().tell(failure == null ? StatusReply.ack() : StatusReply.error(failure));
           return Behaviors.same();
         })
-        .onMessage(StorageCommand.Internal.class, message -> toBackend(message, closedOrFailed()))
+        .onMessage(WorkspaceBackend.Message.class, message -> toBackend(message, closedOrFailed()))
         .onMessage(Request.class, request -> refuse(request, closedOrFailed()))
         .onSignal(PostStop.class, this::stopped)
         .build();
@@ -283,17 +288,17 @@ public final class WorkspaceSupervisor {
 
   // ---------------------------------------------------------------------------------------------
 
-  private Behavior<StorageCommand> toBackend(StorageCommand.Internal message, StorageException refusal) {
+  private Behavior<Object> toBackend(WorkspaceBackend.Message message, StorageException refusal) {
     backend.onMessage(message, refusal);
     return Behaviors.same();
   }
 
-  private static Behavior<StorageCommand> refuse(Request request, StorageException error) {
+  private static Behavior<Object> refuse(Request request, StorageException error) {
     Replies.error(request, error);
     return Behaviors.same();
   }
 
-  private Behavior<StorageCommand> stopped(PostStop signal) {
+  private Behavior<Object> stopped(PostStop signal) {
     backend.stopped();
     return Behaviors.same();
   }

@@ -26,8 +26,8 @@ class EntityDirectoryTest {
   @DisplayName("INV-18: a closed handle lets nobody in; the last caller out of it tells the supervisor")
   void theLastCallerOutOfAClosedHandleSaysItIsDrained() {
     EntityDirectory directory = EntityDirectory.create();
-    TestProbe<StorageCommand> entity = testKit.createTestProbe();
-    TestProbe<StorageCommand> supervisor = testKit.createTestProbe();
+    TestProbe<StorageCommand.ManifestCommand> entity = testKit.createTestProbe();
+    TestProbe<WorkspaceBackend.Message> supervisor = testKit.createTestProbe();
     EntityDirectory.Handle handle = directory.publish(id, entity.ref());
 
     EntityDirectory.Handle first = directory.enterFor(id);
@@ -45,8 +45,8 @@ class EntityDirectoryTest {
   @Test
   void closingAnEmptyHandleIsDrainedAtOnce() {
     EntityDirectory directory = EntityDirectory.create();
-    EntityDirectory.Handle handle = directory.publish(id, testKit.<StorageCommand>createTestProbe().ref());
-    TestProbe<StorageCommand> supervisor = testKit.createTestProbe();
+    EntityDirectory.Handle handle = directory.publish(id, testKit.<StorageCommand.ManifestCommand>createTestProbe().ref());
+    TestProbe<WorkspaceBackend.Message> supervisor = testKit.createTestProbe();
     EntityDirectory.Handle entered = directory.enterFor(id);
     directory.leave(id, entered, supervisor.ref());
 
@@ -60,7 +60,7 @@ class EntityDirectoryTest {
   @DisplayName("INV-17: while a command for an id is on its way through the supervisor, none goes straight to the entity")
   void nothingOvertakesACommandOnItsWayThroughTheSupervisor() {
     EntityDirectory directory = EntityDirectory.create();
-    directory.publish(id, testKit.<StorageCommand>createTestProbe().ref());
+    directory.publish(id, testKit.<StorageCommand.ManifestCommand>createTestProbe().ref());
 
     directory.routing(id);
     assertThat(directory.enterFor(id)).isNull();
@@ -70,7 +70,7 @@ class EntityDirectoryTest {
 
   @Test
   void theDisabledDirectoryNeverLetsAnyoneThrough() {
-    EntityDirectory.NONE.publish(id, testKit.<StorageCommand>createTestProbe().ref());
+    EntityDirectory.NONE.publish(id, testKit.<StorageCommand.ManifestCommand>createTestProbe().ref());
     assertThat(EntityDirectory.NONE.enterFor(id)).isNull();
     assertThat(EntityDirectory.NONE.size()).isZero();
   }

@@ -73,7 +73,7 @@ abstract class LocalModeContract extends WorkspaceStorageContract {
 
   /** Runs work on a workspace's data store, on its gateway thread. */
   <R> R onDataStore(WorkspaceStorage storage, dev.stowage.actors.DbGateway.Work<DataStore, R> work) {
-    return result(AskPattern.<dev.stowage.protocol.StorageCommand, R>askWithStatus(storage.supervisor(),
+    return result(AskPattern.<Object, R>askWithStatus(storage.supervisor().unsafeUpcast(),
         replyTo -> new LocalWorkspace.OnDataStore<>(work, replyTo), Duration.ofSeconds(10),
         testKit.system().scheduler()));
   }

@@ -70,11 +70,11 @@ class ManifestEntityTest {
     store.close();
   }
 
-  private ActorRef<StorageCommand> entity(Duration passivateAfter) {
+  private ActorRef<Object> entity(Duration passivateAfter) {
     return testKit.spawn(ManifestEntity.create(id, gateway.ref(), cipher, supervisor.ref(), passivateAfter, workspace));
   }
 
-  private ActorRef<StorageCommand> entity() {
+  private ActorRef<Object> entity() {
     return entity(Duration.ofMinutes(10));
   }
 
@@ -87,17 +87,17 @@ class ManifestEntityTest {
   }
 
   @SuppressWarnings("unchecked")
-  private DbGateway.Execute<DataStore, StorageCommand> nextRequest() {
+  private DbGateway.Execute<DataStore, ManifestBackend.Reply> nextRequest() {
     return gateway.expectMessageClass(DbGateway.Execute.class);
   }
 
   /** Executes a request on the real store, as the gateway would, and answers it. */
-  private void complete(DbGateway.Execute<DataStore, StorageCommand> request) {
+  private void complete(DbGateway.Execute<DataStore, ManifestBackend.Reply> request) {
     boolean write = request.mode() != DbGateway.Mode.READ;
     if (write) {
       store.database().begin();
     }
-    StorageCommand result = request.work().apply(store);
+    ManifestBackend.Reply result = request.work().apply(store);
     if (write) {
       store.database().commit();
     }
@@ -131,7 +131,7 @@ class ManifestEntityTest {
     ChunkId first = ChunkId.random();
     ChunkId second = ChunkId.random();
     storeChunks(first, second);
-    ActorRef<StorageCommand> entity = entity();
+    ActorRef<Object> entity = entity();
     TestProbe<StatusReply<Done>> client = testKit.createTestProbe();
     FolderManifest value = folder(1, "a");
 
@@ -139,7 +139,7 @@ class ManifestEntityTest {
     client.expectMessage(StatusReply.ack());
     supervisor.expectMessage(new ManifestEntity.Dirty(id, true, false));
     entity.tell(new EnsureManifestPersistent(id, client.ref()));
-    DbGateway.Execute<DataStore, StorageCommand> firstFlush = nextRequest(); // held: the flush is in flight
+    DbGateway.Execute<DataStore, ManifestBackend.Reply> firstFlush = nextRequest(); // held: the flush is in flight
     // Sent to the gateway, which runs every later query after it: settled for the supervisor.
     supervisor.expectMessage(new ManifestEntity.Clean(id));
 
@@ -165,14 +165,14 @@ class ManifestEntityTest {
   @Test
   @DisplayName("INV-3: with a durable write queued behind a flush, the final row is the last write")
   void theLastWriteWinsWhenFlushesOverlap() {
-    ActorRef<StorageCommand> entity = entity();
+    ActorRef<Object> entity = entity();
     TestProbe<StatusReply<Done>> first = testKit.createTestProbe();
     TestProbe<StatusReply<Done>> second = testKit.createTestProbe();
 
     entity.tell(new SetManifest(id, folder(1, "first"), false, Set.of(), first.ref()));
-    DbGateway.Execute<DataStore, StorageCommand> flushOne = nextRequest();
+    DbGateway.Execute<DataStore, ManifestBackend.Reply> flushOne = nextRequest();
     entity.tell(new SetManifest(id, folder(2, "second"), false, Set.of(), second.ref()));
-    DbGateway.Execute<DataStore, StorageCommand> flushTwo = nextRequest();
+    DbGateway.Execute<DataStore, ManifestBackend.Reply> flushTwo = nextRequest();
     complete(flushOne);
     first.expectMessage(StatusReply.ack());
     second.expectNoMessage(Duration.ofMillis(50)); // its version is not persisted yet
@@ -188,12 +188,12 @@ class ManifestEntityTest {
     FolderManifest old = folder(1, "old");
     FolderManifest newer = folder(2, "newer");
     storeRow(old);
-    ActorRef<StorageCommand> entity = entity();
+    ActorRef<Object> entity = entity();
     TestProbe<StatusReply<LocalManifest>> reader = testKit.createTestProbe();
     TestProbe<StatusReply<Done>> writer = testKit.createTestProbe();
 
     entity.tell(new GetManifest(id, reader.ref()));
-    DbGateway.Execute<DataStore, StorageCommand> load = nextRequest(); // held: the load is slow
+    DbGateway.Execute<DataStore, ManifestBackend.Reply> load = nextRequest(); // held: the load is slow
     entity.tell(new SetManifest(id, newer, true, Set.of(), writer.ref()));
     writer.expectMessage(StatusReply.ack()); // a blind write does not wait for the load
     complete(load); // the database still has the old row
@@ -208,7 +208,7 @@ class ManifestEntityTest {
   void readsWaitForTheLoadAndThenComeFromTheCache() {
     FolderManifest stored = folder(3, "x");
     storeRow(stored);
-    ActorRef<StorageCommand> entity = entity();
+    ActorRef<Object> entity = entity();
     TestProbe<StatusReply<LocalManifest>> reader = testKit.createTestProbe();
 
     entity.tell(new GetManifest(id, reader.ref()));
@@ -225,7 +225,7 @@ class ManifestEntityTest {
   @Test
   @DisplayName("INV-14: a manifest in neither cache nor database is missing, for get and clear")
   void anUnknownManifestIsMissing() {
-    ActorRef<StorageCommand> entity = entity();
+    ActorRef<Object> entity = entity();
     TestProbe<StatusReply<LocalManifest>> reader = testKit.createTestProbe();
     TestProbe<StatusReply<Done>> clearer = testKit.createTestProbe();
 
@@ -243,13 +243,13 @@ class ManifestEntityTest {
     ChunkId removed = ChunkId.random();
     storeChunks(removed);
     storeRow(folder(1, "stored"));
-    ActorRef<StorageCommand> entity = entity();
+    ActorRef<Object> entity = entity();
     TestProbe<StatusReply<Done>> client = testKit.createTestProbe();
     entity.tell(new SetManifest(id, folder(2, "cached"), true, Set.of(removed), client.ref()));
     client.expectMessage(StatusReply.ack());
 
     entity.tell(new ClearManifest(id, client.ref()));
-    DbGateway.Execute<DataStore, StorageCommand> delete = nextRequest();
+    DbGateway.Execute<DataStore, ManifestBackend.Reply> delete = nextRequest();
     assertThat(delete.mode()).isEqualTo(DbGateway.Mode.WRITE);
     complete(delete);
 
@@ -267,7 +267,7 @@ class ManifestEntityTest {
     store.database().begin();
     store.vlobs().put(id, 0, false, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30});
     store.database().commit();
-    ActorRef<StorageCommand> entity = entity();
+    ActorRef<Object> entity = entity();
     TestProbe<StatusReply<LocalManifest>> reader = testKit.createTestProbe();
     TestProbe<StatusReply<Done>> clearer = testKit.createTestProbe();
 
@@ -293,14 +293,14 @@ class ManifestEntityTest {
   @Test
   @DisplayName("INV-18: FLUSH_AND_STOP writes a dirty value, waits for its commit, then stops")
   void stoppingFlushesFirst() {
-    ActorRef<StorageCommand> entity = entity();
+    ActorRef<Object> entity = entity();
     TestProbe<StatusReply<Done>> client = testKit.createTestProbe();
     TestProbe<Object> watcher = testKit.createTestProbe();
     entity.tell(new SetManifest(id, folder(1, "dirty"), true, Set.of(), client.ref()));
     client.expectMessage(StatusReply.ack());
 
     entity.tell(ManifestEntity.Control.FLUSH_AND_STOP);
-    DbGateway.Execute<DataStore, StorageCommand> flush = nextRequest();
+    DbGateway.Execute<DataStore, ManifestBackend.Reply> flush = nextRequest();
     watcher.expectNoMessage(Duration.ofMillis(50));
     complete(flush);
 
@@ -313,7 +313,7 @@ class ManifestEntityTest {
   void discardingStopsWithoutWriting() {
     ChunkId removed = ChunkId.random();
     storeChunks(removed);
-    ActorRef<StorageCommand> entity = entity();
+    ActorRef<Object> entity = entity();
     TestProbe<StatusReply<Done>> client = testKit.createTestProbe();
     TestProbe<Object> watcher = testKit.createTestProbe();
     entity.tell(new SetManifest(id, folder(1, "dropped"), true, Set.of(removed), client.ref()));
@@ -330,11 +330,11 @@ class ManifestEntityTest {
   @Test
   @DisplayName("INV-6: after a failed flush the writer gets StorageFailedException and nothing is written again")
   void aFailedFlushFailsItsWritersAndEverythingAfter() {
-    ActorRef<StorageCommand> entity = entity();
+    ActorRef<Object> entity = entity();
     TestProbe<StatusReply<Done>> writer = testKit.createTestProbe();
     TestProbe<StatusReply<LocalManifest>> reader = testKit.createTestProbe();
     entity.tell(new SetManifest(id, folder(1, "lost"), false, Set.of(), writer.ref()));
-    DbGateway.Execute<DataStore, StorageCommand> flush = nextRequest();
+    DbGateway.Execute<DataStore, ManifestBackend.Reply> flush = nextRequest();
 
     // What the gateway does with a failed batch: its entity and its durable writer hear of it.
     StorageFailedException diskFull = new StorageFailedException("disk full");
@@ -354,7 +354,7 @@ class ManifestEntityTest {
   @Test
   @DisplayName("INV-6: Fail answers pending writers and stashed reads, then stops without writing")
   void failAnswersEverythingPendingAndStops() {
-    ActorRef<StorageCommand> entity = entity();
+    ActorRef<Object> entity = entity();
     TestProbe<StatusReply<Done>> writer = testKit.createTestProbe();
     TestProbe<StatusReply<LocalManifest>> reader = testKit.createTestProbe();
     TestProbe<Object> watcher = testKit.createTestProbe();
@@ -377,7 +377,7 @@ class ManifestEntityTest {
   @Test
   @DisplayName("INV-17: a write is published before it is answered, durable or cache-only")
   void aWriteIsPublishedBeforeItIsAnswered() {
-    ActorRef<StorageCommand> entity = entity();
+    ActorRef<Object> entity = entity();
     TestProbe<StatusReply<Done>> writer = testKit.createTestProbe();
 
     entity.tell(new SetManifest(id, folder(1, "cached"), true, Set.of(), writer.ref()));
@@ -385,7 +385,7 @@ class ManifestEntityTest {
     assertThat(workspace.published().read(id)).isEqualTo(folder(1, "cached"));
 
     entity.tell(new SetManifest(id, folder(2, "durable"), false, Set.of(), writer.ref()));
-    DbGateway.Execute<DataStore, StorageCommand> flush = nextRequest(); // accepted, not yet committed
+    DbGateway.Execute<DataStore, ManifestBackend.Reply> flush = nextRequest(); // accepted, not yet committed
     assertThat(workspace.published().read(id)).isEqualTo(folder(2, "durable"));
     complete(flush);
     writer.expectMessage(StatusReply.ack());
@@ -395,12 +395,12 @@ class ManifestEntityTest {
   @DisplayName("INV-4: a load that lost its race to a write publishes nothing; one that won publishes the row")
   void onlyALoadThatWonItsRaceIsPublished() {
     storeRow(folder(1, "old"));
-    ActorRef<StorageCommand> entity = entity();
+    ActorRef<Object> entity = entity();
     TestProbe<StatusReply<LocalManifest>> reader = testKit.createTestProbe();
     TestProbe<StatusReply<Done>> writer = testKit.createTestProbe();
 
     entity.tell(new GetManifest(id, reader.ref()));
-    DbGateway.Execute<DataStore, StorageCommand> load = nextRequest();
+    DbGateway.Execute<DataStore, ManifestBackend.Reply> load = nextRequest();
     assertThat(workspace.published().read(id)).as("nothing accepted while loading").isNull();
     entity.tell(new SetManifest(id, folder(2, "newer"), true, Set.of(), writer.ref()));
     writer.expectMessage(StatusReply.ack());
@@ -414,7 +414,7 @@ class ManifestEntityTest {
     store.database().begin();
     store.vlobs().put(other, 7, false, cipher.seal(other, ManifestCodec.encode(stored)));
     store.database().commit();
-    ActorRef<StorageCommand> second = testKit.spawn(
+    ActorRef<Object> second = testKit.spawn(
         ManifestEntity.create(other, gateway.ref(), cipher, supervisor.ref(), Duration.ofMinutes(10), workspace));
     second.tell(new GetManifest(other, reader.ref()));
     complete(nextRequest());
@@ -425,13 +425,13 @@ class ManifestEntityTest {
   @Test
   @DisplayName("INV-14: a clear unpublishes before it is answered; a discard before the stop")
   void clearAndDiscardUnpublish() {
-    ActorRef<StorageCommand> entity = entity();
+    ActorRef<Object> entity = entity();
     TestProbe<StatusReply<Done>> client = testKit.createTestProbe();
     entity.tell(new SetManifest(id, folder(1, "a"), true, Set.of(), client.ref()));
     client.expectMessage(StatusReply.ack());
 
     entity.tell(new ClearManifest(id, client.ref()));
-    DbGateway.Execute<DataStore, StorageCommand> delete = nextRequest(); // in flight
+    DbGateway.Execute<DataStore, ManifestBackend.Reply> delete = nextRequest(); // in flight
     assertThat(workspace.published().read(id)).isNull();
     complete(delete);
     client.expectMessage(StatusReply.ack());
@@ -449,14 +449,14 @@ class ManifestEntityTest {
   @Test
   @DisplayName("INV-18: a stopping entity serves its value until it stops, and unpublishes before its host hears of the stop")
   void aStoppedEntityHasNothingPublished() {
-    ActorRef<StorageCommand> entity = entity();
+    ActorRef<Object> entity = entity();
     TestProbe<StatusReply<Done>> client = testKit.createTestProbe();
     entity.tell(new SetManifest(id, folder(1, "a"), true, Set.of(), client.ref()));
     client.expectMessage(StatusReply.ack());
     TestProbe<Object> watcher = testKit.createTestProbe();
 
     entity.tell(ManifestEntity.Control.FLUSH_AND_STOP);
-    DbGateway.Execute<DataStore, StorageCommand> flush = nextRequest();
+    DbGateway.Execute<DataStore, ManifestBackend.Reply> flush = nextRequest();
     assertThat(workspace.published().read(id)).as("still the accepted value while its flush runs")
         .isEqualTo(folder(1, "a"));
     complete(flush);
@@ -467,7 +467,7 @@ class ManifestEntityTest {
   @Test
   @DisplayName("INV-6: once the workspace failed, a cached value is not served, and nothing is accepted")
   void aFailedWorkspaceRefusesCachedReads() {
-    ActorRef<StorageCommand> entity = entity();
+    ActorRef<Object> entity = entity();
     TestProbe<StatusReply<Done>> writer = testKit.createTestProbe();
     TestProbe<StatusReply<LocalManifest>> reader = testKit.createTestProbe();
     entity.tell(new SetManifest(id, folder(1, "cached"), true, Set.of(), writer.ref()));
@@ -484,7 +484,7 @@ class ManifestEntityTest {
 
   @Test
   void readsServedFromThePublishedValueKeepTheEntityFromPassivating() {
-    ActorRef<StorageCommand> entity = entity(Duration.ofMillis(200));
+    ActorRef<Object> entity = entity(Duration.ofMillis(200));
     TestProbe<StatusReply<Done>> writer = testKit.createTestProbe();
     entity.tell(new SetManifest(id, folder(1, "hot"), true, Set.of(), writer.ref()));
     writer.expectMessage(StatusReply.ack());
@@ -502,7 +502,7 @@ class ManifestEntityTest {
   @Test
   @DisplayName("INV-5: a durable write, sent at once to the gateway that runs every later query after it, is never reported dirty")
   void aDurableWriteIsNotReportedDirty() {
-    ActorRef<StorageCommand> entity = entity();
+    ActorRef<Object> entity = entity();
     TestProbe<StatusReply<Done>> writer = testKit.createTestProbe();
 
     entity.tell(new SetManifest(id, folder(1, "durable"), false, Set.of(), writer.ref()));

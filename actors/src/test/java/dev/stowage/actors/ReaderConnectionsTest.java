@@ -53,7 +53,7 @@ class ReaderConnectionsTest {
   /** Holds the data writer's thread inside a work until {@code release} counts down. */
   private CompletionStage<Integer> holdTheDataWriter(WorkspaceStorage storage, CountDownLatch holding,
       CountDownLatch release) {
-    return AskPattern.askWithStatus(storage.supervisor(),
+    return AskPattern.<Object, Integer>askWithStatus(storage.supervisor().unsafeUpcast(),
         replyTo -> new LocalWorkspace.OnDataStore<Integer>((DataStore store) -> {
           holding.countDown();
           try {

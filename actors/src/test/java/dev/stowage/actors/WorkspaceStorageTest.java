@@ -123,7 +123,7 @@ class WorkspaceStorageTest extends LocalModeContract {
     EntryId id = EntryId.random();
     result(storage.setManifest(id, folder(id, true, 1), true, Set.of()));
 
-    storage.supervisor().tell(new ManifestEntity.Idle(id)); // the entity now stops, flushing first
+    storage.supervisor().<Object>unsafeUpcast().tell(new ManifestEntity.Idle(id)); // the entity now stops, flushing first
     CompletionStage<Done> write = storage.setManifest(id, folder(id, true, 2), true, Set.of());
     CompletionStage<LocalManifest> read = storage.getManifest(id);
     CompletionStage<Done> ensure = storage.ensureManifestPersistent(id);

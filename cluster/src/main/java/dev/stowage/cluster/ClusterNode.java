@@ -65,7 +65,7 @@ final class ClusterNode implements Extension {
    * Per workspace, the supervisors on this node its entities report to: the open one, and one
    * that is still closing (it waits for its entities' stops after a later open has begun).
    */
-  private final Map<String, Set<ActorRef<StorageCommand>>> listeners = new ConcurrentHashMap<>();
+  private final Map<String, Set<ActorRef<ManifestEntity.Event>>> listeners = new ConcurrentHashMap<>();
   private final AtomicLong spawned = new AtomicLong();
 
   private record OpenWorkspace(LocalKey key, CompletableFuture<WorkspaceStorage> storage) {}
@@ -155,7 +155,7 @@ final class ClusterNode implements Extension {
    * Starts (or finds) the sharded manifest entities of {@code workspaceId} on this node; returns
    * the region that routes envelopes to them.
    */
-  ActorRef<ShardingEnvelope<StorageCommand>> startEntities(
+  ActorRef<ShardingEnvelope<Object>> startEntities(
       String workspaceId, BlobCipher cipher, StorageSettings storageSettings) {
     ClusterTables tables = new ClusterTables(workspaceId);
     DurableStateManifestBackend.AfterCommit removeChunks = (id, flush) -> removeChunks(tables, id, flush);
@@ -163,7 +163,7 @@ final class ClusterNode implements Extension {
           EntryId id = ManifestIds.entryOfEntityId(context.getEntityId());
           ManifestBackend backend = new DurableStateManifestBackend(store, workspaceId, removeChunks);
           ShardHost host = new ShardHost(context.getShard(), event -> {
-            Set<ActorRef<StorageCommand>> supervisors = listeners.get(workspaceId);
+            Set<ActorRef<ManifestEntity.Event>> supervisors = listeners.get(workspaceId);
             if (supervisors != null) {
               supervisors.forEach(supervisor -> supervisor.tell(event));
             }
@@ -189,8 +189,8 @@ final class ClusterNode implements Extension {
         .withLeastRecentlyUsedReplacement());
   }
 
-  static EntityTypeKey<StorageCommand> typeKey(String workspaceId) {
-    return EntityTypeKey.create(StorageCommand.class, "stowage-manifest-" + workspaceId);
+  static EntityTypeKey<Object> typeKey(String workspaceId) {
+    return EntityTypeKey.create(Object.class, "stowage-manifest-" + workspaceId);
   }
 
   /** The workspace's supervisor on this node is closing (or gone): a later open starts afresh. */
@@ -199,12 +199,12 @@ final class ClusterNode implements Extension {
   }
 
   /** From now on {@code supervisor} hears what the entities of {@code workspaceId} on this node report. */
-  void listen(String workspaceId, ActorRef<StorageCommand> supervisor) {
+  void listen(String workspaceId, ActorRef<ManifestEntity.Event> supervisor) {
     listeners.computeIfAbsent(workspaceId, id -> ConcurrentHashMap.newKeySet()).add(supervisor);
   }
 
   /** {@code supervisor} has closed (or failed to open): it hears no more reports. */
-  void stopListening(String workspaceId, ActorRef<StorageCommand> supervisor) {
+  void stopListening(String workspaceId, ActorRef<ManifestEntity.Event> supervisor) {
     listeners.computeIfPresent(workspaceId, (id, supervisors) -> {
       supervisors.remove(supervisor);
       return supervisors.isEmpty() ? null : supervisors;

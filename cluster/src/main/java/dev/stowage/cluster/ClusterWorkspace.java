@@ -83,16 +83,16 @@ final class ClusterWorkspace implements WorkspaceBackend {
   private static final EntryId KEY_CHECK_ID = new EntryId(new UUID(0, 0));
   private static final byte[] KEY_CHECK_PLAINTEXT = "stowage key check".getBytes(StandardCharsets.UTF_8);
 
-  private record KeyChecked(Throwable error) implements StorageCommand.Internal {}
+  private record KeyChecked(Throwable error) implements WorkspaceBackend.Message {}
 
-  private record CacheClosed(Throwable error) implements StorageCommand.Internal {}
+  private record CacheClosed(Throwable error) implements WorkspaceBackend.Message {}
 
   static WorkspaceBackend.Factory factory(String workspaceId, LocalKey key, StorageSettings settings, ClusterNode node,
       WorkspaceHealth health) {
     return (context, events) -> new ClusterWorkspace(context, events, workspaceId, key, settings, node, health);
   }
 
-  private final ActorContext<StorageCommand> context;
+  private final ActorContext<Object> context;
   private final Events events;
   private final String workspaceId;
   private final StorageSettings settings;
@@ -102,7 +102,7 @@ final class ClusterWorkspace implements WorkspaceBackend {
   private final ClusterTables tables;
   private final ClusterDatabase.SqlLane lane;
   private final Executor executor;
-  private final ActorRef<ShardingEnvelope<StorageCommand>> region;
+  private final ActorRef<ShardingEnvelope<Object>> region;
   private final ActorRef<DbGateway.Command> cache;
   private final HostedEntities hosted;
   private final AtomicLong writes = new AtomicLong();
@@ -111,7 +111,7 @@ final class ClusterWorkspace implements WorkspaceBackend {
   private boolean cacheOpen;
   private boolean releasing;
 
-  private ClusterWorkspace(ActorContext<StorageCommand> context, Events events, String workspaceId, LocalKey key,
+  private ClusterWorkspace(ActorContext<Object> context, Events events, String workspaceId, LocalKey key,
       StorageSettings settings, ClusterNode node, WorkspaceHealth health) {
     this.context = context;
     this.events = events;
@@ -124,7 +124,7 @@ final class ClusterWorkspace implements WorkspaceBackend {
     this.lane = node.database().lane();
     this.executor = context.getExecutionContext();
     this.hosted = new HostedEntities(settings.maxDirty(), id -> toEntity(id, ManifestEntity.Control.FLUSH));
-    node.listen(workspaceId, context.getSelf()); // before any entity can start and report
+    node.listen(workspaceId, context.getSelf().narrow()); // before any entity can start and report
     this.region = node.startEntities(workspaceId, cipher, settings);
     this.cache = context.spawn(
         DbGateway.create("workspace '" + workspaceId + "' block cache",
@@ -150,7 +150,7 @@ final class ClusterWorkspace implements WorkspaceBackend {
   }
 
   @Override
-  public WorkspaceStorage storage(ActorRef<StorageCommand> supervisor) {
+  public WorkspaceStorage storage(ActorRef<Object> supervisor) {
     return new ActorWorkspaceStorage(workspaceId, supervisor, context.getSystem().scheduler(), settings,
         new ManifestEntity.Workspace(PublishedManifests.NONE, health));
   }
@@ -217,7 +217,7 @@ final class ClusterWorkspace implements WorkspaceBackend {
     }
   }
 
-  private void toEntity(EntryId id, StorageCommand command) {
+  private void toEntity(EntryId id, Object command) {
     region.tell(new ShardingEnvelope<>(ManifestIds.entityId(workspaceId, id), command));
   }
 
@@ -261,7 +261,7 @@ final class ClusterWorkspace implements WorkspaceBackend {
   // Messages, entities, release
 
   @Override
-  public void onMessage(StorageCommand.Internal message, StorageException refusal) {
+  public void onMessage(WorkspaceBackend.Message message, StorageException refusal) {
     if (hosted.onMessage(message)) {
       return;
     }
@@ -278,7 +278,7 @@ final class ClusterWorkspace implements WorkspaceBackend {
       cacheOpen = true;
       maybeOpened();
     } else if (message instanceof CacheClosed closed) {
-      node.stopListening(workspaceId, context.getSelf());
+      node.stopListening(workspaceId, context.getSelf().narrow());
       events.released(closed.error());
     }
   }
@@ -323,7 +323,7 @@ final class ClusterWorkspace implements WorkspaceBackend {
 
   @Override
   public void stopped() {
-    node.stopListening(workspaceId, context.getSelf()); // however it stopped
+    node.stopListening(workspaceId, context.getSelf().narrow()); // however it stopped
   }
 
   @Override

@@ -2,7 +2,6 @@ package dev.stowage.cluster;
 
 import dev.stowage.actors.ManifestBackend;
 import dev.stowage.protocol.EntryId;
-import dev.stowage.protocol.StorageCommand;
 import dev.stowage.protocol.StorageFailedException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -63,7 +62,7 @@ final class DurableStateManifestBackend implements ManifestBackend {
   }
 
   @Override
-  public void load(EntryId id, ActorRef<StatusReply<StorageCommand>> replyTo) {
+  public void load(EntryId id, ActorRef<StatusReply<Reply>> replyTo) {
     String persistenceId = ManifestIds.persistenceId(workspaceId, id);
     CompletableFuture<GetObjectResult<byte[]>> read = afterPrevious()
         .thenCompose(ignored -> store.getObject(persistenceId)).toCompletableFuture();
@@ -74,7 +73,7 @@ final class DurableStateManifestBackend implements ManifestBackend {
   }
 
   @Override
-  public void flush(EntryId id, Flush flush, ActorRef<StatusReply<StorageCommand>> replyTo) {
+  public void flush(EntryId id, Flush flush, ActorRef<StatusReply<Reply>> replyTo) {
     String persistenceId = ManifestIds.persistenceId(workspaceId, id);
     byte[] payload = flush.deletes() ? TOMBSTONE : flush.sealed();
     String tag = SyncTag.of(flush).text();

@@ -4,8 +4,8 @@ import dev.stowage.actors.DirtyTracker;
 import dev.stowage.actors.EntityHost;
 import dev.stowage.actors.ManifestEntity;
 import dev.stowage.actors.StopWaiters;
+import dev.stowage.actors.WorkspaceBackend;
 import dev.stowage.protocol.EntryId;
-import dev.stowage.protocol.StorageCommand;
 import dev.stowage.protocol.StorageException;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -34,9 +34,9 @@ final class HostedEntities {
   private final DirtyTracker dirty;
   /** Asks the entity of an id to flush, wherever the shard runs it. */
   private final Consumer<EntryId> flush;
-  private final Map<EntryId, ActorRef<StorageCommand>> hosted = new HashMap<>();
+  private final Map<EntryId, ActorRef<Object>> hosted = new HashMap<>();
   /** clearMemoryCache calls and the close, each waiting for the entities hosted here when it began. */
-  private final StopWaiters<ActorRef<StorageCommand>, Consumer<StatusReply<Done>>> drains = new StopWaiters<>();
+  private final StopWaiters<ActorRef<Object>, Consumer<StatusReply<Done>>> drains = new StopWaiters<>();
 
   HostedEntities(int maxDirty, Consumer<EntryId> flush) {
     this.dirty = new DirtyTracker(maxDirty);
@@ -52,7 +52,7 @@ final class HostedEntities {
   }
 
   /** Handles an entity's report; returns whether {@code message} was one. */
-  boolean onMessage(StorageCommand.Internal message) {
+  boolean onMessage(WorkspaceBackend.Message message) {
     if (message instanceof ManifestEntity.Dirty reported) {
       dirty.reported(reported.id(), reported.needSync(), reported.deleted());
       dirty.overMax(id -> true).forEach(flush); // the shard reaches every entity
@@ -76,7 +76,7 @@ final class HostedEntities {
    */
   void drain(boolean flush, Consumer<StatusReply<Done>> done) {
     ManifestEntity.Control how = flush ? ManifestEntity.Control.PASSIVATE : ManifestEntity.Control.DISCARD_AND_PASSIVATE;
-    Set<ActorRef<StorageCommand>> remaining = new HashSet<>(hosted.values());
+    Set<ActorRef<Object>> remaining = new HashSet<>(hosted.values());
     hosted.forEach((id, entity) -> {
       if (!flush) {
         dirty.forget(id); // INV-11: dropped unwritten

@@ -3,7 +3,6 @@ package dev.stowage.cluster;
 import dev.stowage.actors.EntityHost;
 import dev.stowage.actors.ManifestEntity;
 import dev.stowage.protocol.EntryId;
-import dev.stowage.protocol.StorageCommand;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -29,22 +28,22 @@ final class ShardHost implements EntityHost {
   }
 
   @Override
-  public void passivate(ActorRef<StorageCommand> entity, EntryId id) {
+  public void passivate(ActorRef<Object> entity, EntryId id) {
     shard.tell(new ClusterSharding.Passivate<>(entity));
   }
 
   @Override
-  public void started(ActorRef<StorageCommand> entity, EntryId id) {
+  public void started(ActorRef<Object> entity, EntryId id) {
     events.accept(new ManifestEntity.Started(id, entity));
   }
 
   @Override
-  public void stopped(ActorRef<StorageCommand> entity, EntryId id) {
+  public void stopped(ActorRef<Object> entity, EntryId id) {
     events.accept(new ManifestEntity.Stopped(id, entity));
   }
 
   @Override
-  public void backendFailed(ActorRef<StorageCommand> entity, EntryId id) {
+  public void backendFailed(ActorRef<Object> entity, EntryId id) {
     passivate(entity, id); // its successor reloads from the shared store
   }
 }

@@ -6,7 +6,6 @@ import com.typesafe.config.ConfigFactory;
 import dev.stowage.actors.ManifestBackend;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.EntryId;
-import dev.stowage.protocol.StorageCommand;
 import dev.stowage.protocol.StorageFailedException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -74,15 +73,15 @@ class DurableStateManifestBackendTest {
     return new ManifestBackend.Flush(version, sealed, 3, true, removed);
   }
 
-  private StorageCommand answer(TestProbe<StatusReply<StorageCommand>> probe) {
-    StatusReply<StorageCommand> reply = probe.receiveMessage();
+  private ManifestBackend.Reply answer(TestProbe<StatusReply<ManifestBackend.Reply>> probe) {
+    StatusReply<ManifestBackend.Reply> reply = probe.receiveMessage();
     assertThat(reply.isSuccess()).as("reply %s", reply).isTrue();
     return reply.getValue();
   }
 
   @Test
   void aFlushedManifestLoadsInTheNextIncarnationAndAClearedOneIsGone() {
-    TestProbe<StatusReply<StorageCommand>> probe = testKit.createTestProbe();
+    TestProbe<StatusReply<ManifestBackend.Reply>> probe = testKit.createTestProbe();
     EntryId id = EntryId.random();
     ChunkId removed = ChunkId.random();
     DurableStateManifestBackend first = incarnation();
@@ -109,7 +108,7 @@ class DurableStateManifestBackendTest {
   @Test
   @DisplayName("Split brain: of two incarnations writing one entity, the stale one fails instead of overwriting")
   void twoIncarnationsWritingOneEntityDoNotOverwriteEachOther() {
-    TestProbe<StatusReply<StorageCommand>> probe = testKit.createTestProbe();
+    TestProbe<StatusReply<ManifestBackend.Reply>> probe = testKit.createTestProbe();
     EntryId id = EntryId.random();
     DurableStateManifestBackend stale = incarnation();
     DurableStateManifestBackend current = incarnation();
@@ -120,7 +119,7 @@ class DurableStateManifestBackendTest {
     assertThat(answer(probe)).isEqualTo(new ManifestBackend.Flushed(1));
     stale.flush(id, write(1, new byte[] {8}, List.of()), probe.getRef());
 
-    StatusReply<StorageCommand> refused = probe.receiveMessage();
+    StatusReply<ManifestBackend.Reply> refused = probe.receiveMessage();
     assertThat(refused.isError()).isTrue();
     assertThat(refused.getError()).isInstanceOf(StorageFailedException.class);
     incarnation().load(id, probe.getRef());

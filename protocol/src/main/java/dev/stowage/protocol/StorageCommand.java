@@ -8,17 +8,19 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * The messages a workspace's {@code StorageSupervisor} answers: one record per method of the
- * {@code WorkspaceStorage} façade, for hosts that prefer {@code ask} on the supervisor's {@code
- * ActorRef}. Every request carries its {@code replyTo}; the reply is a {@link StatusReply} whose
+ * The messages a workspace's supervisor ({@code WorkspaceSupervisor}) answers: one record per
+ * method of the {@code WorkspaceStorage} façade, for hosts that prefer {@code ask} on the
+ * supervisor's {@code ActorRef}. Every request carries its {@code replyTo}; the reply is a {@link StatusReply} whose
  * error is one of the {@link StorageException}s.
  *
  * <p>Byte arrays passed in ({@link SetChunk#data()}, {@link SetBlock#data()}) belong to Stowage
  * until the reply arrives: do not modify them meanwhile. Arrays in replies belong to the receiver.
  *
- * <p>All records are CBOR-serializable by Pekko's Jackson serializer, so the same protocol can
- * cross nodes. {@link Internal} is where the actors keep the messages they send themselves; those
- * never leave the process.
+ * <p>This is the whole public protocol: only what a client may send. All records are
+ * CBOR-serializable by Pekko's Jackson serializer, so the same protocol can cross nodes. The
+ * messages Stowage's actors send themselves and each other are private to them, are not part of
+ * this type, and are not bound to a serializer (except the one command an entity may receive from
+ * another node, {@code ManifestEntity.Control}).
  */
 public sealed interface StorageCommand extends CborSerializable {
 
@@ -101,6 +103,4 @@ public sealed interface StorageCommand extends CborSerializable {
 
   record Close(ActorRef<StatusReply<Done>> replyTo) implements WorkspaceCommand {}
 
-  /** Messages Stowage's actors send themselves and each other inside one process. */
-  non-sealed interface Internal extends StorageCommand {}
 }
