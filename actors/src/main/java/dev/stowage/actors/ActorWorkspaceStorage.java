@@ -38,7 +38,6 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -88,17 +87,17 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
 
   /**
    * @param supervisor the supervisor's own ref ({@link WorkspaceBackend#storage})
-   * @param readPath what may be read without asking; {@link ManifestEntity.Workspace#unshared()}
+   * @param readPath what may be read without asking; {@link EntityWorkspace#unshared()}
    *     where the actors are elsewhere (cluster mode)
    */
   public ActorWorkspaceStorage(String workspaceId, ActorRef<Object> supervisor, Scheduler scheduler,
-      StorageSettings settings, ManifestEntity.Workspace readPath) {
+      StorageSettings settings, EntityWorkspace readPath) {
     this(workspaceId, supervisor, scheduler, settings, readPath, EntityDirectory.NONE, DirectReads.NONE);
   }
 
   /** Local mode's façade: it also reaches live entities through {@code directory}, readers through {@code reads}. */
   ActorWorkspaceStorage(String workspaceId, ActorRef<Object> supervisor, Scheduler scheduler,
-      StorageSettings settings, ManifestEntity.Workspace readPath, EntityDirectory directory, DirectReads reads) {
+      StorageSettings settings, EntityWorkspace readPath, EntityDirectory directory, DirectReads reads) {
     this.directory = directory;
     this.directReads = reads;
     this.workspaceId = workspaceId;
@@ -302,7 +301,7 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
 
   /** {@code read}, sent behind the unanswered writes of its ids if there are any (local mode). */
   private Object maybeBehindWrites(boolean behind, StorageCommand.Request read) {
-    return behind && readsBehindWrites ? new PayloadReads.BehindWrites(read) : read;
+    return behind && readsBehindWrites ? new Payloads.BehindWrites(read) : read;
   }
 
   @Override

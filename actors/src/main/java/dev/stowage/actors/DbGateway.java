@@ -59,9 +59,15 @@ import org.apache.pekko.pattern.StatusReply;
  * until its owner closes or stops it. A {@link StorageException} other than that, thrown by a work
  * before it changed anything (an entry missing, a request refused), answers that request alone.
  */
-public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway.Command> {
+public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway.Command<S>> {
 
-  public sealed interface Command permits Execute, Vacuum, GetStats, Close, CommitMarker, DeferredDue,
+  /**
+   * What a gateway (or a {@link DbReader}) of a store of type {@code S} is sent. Refs are typed by
+   * store ({@code ActorRef<Command<DataStore>>}, {@code ActorRef<Command<CacheStore>>}): work for one
+   * store cannot be sent to the other's gateway. The operations themselves are listed per store in
+   * {@link DataOperations} and {@link CacheOperations}.
+   */
+  public sealed interface Command<S> permits Execute, Vacuum, GetStats, Close, CommitMarker, DeferredDue,
       VacuumStepDue, DbReader.CheckpointDue {}
 
   /** How an {@link Execute} is scheduled and answered. */
@@ -95,9 +101,19 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
    *     write's caller, answered here instead of through its entity. Null for none.
    */
   public record Execute<S, R>(Mode mode, String what, Work<S, R> work, ActorRef<StatusReply<R>> replyTo,
-      ActorRef<StatusReply<Done>> writer) implements Command {
+      ActorRef<StatusReply<Done>> writer) implements Command<S> {
     public Execute(Mode mode, String what, Work<S, R> work, ActorRef<StatusReply<R>> replyTo) {
       this(mode, what, work, replyTo, null);
+    }
+
+    /** Answers a request that is not joining a batch with {@code error}: its reply, and its writer. */
+    void fail(Throwable error) {
+      if (replyTo != null) {
+        replyTo.tell(StatusReply.error(error));
+      }
+      if (writer != null) {
+        writer.tell(StatusReply.error(error));
+      }
     }
   }
 
@@ -107,7 +123,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
    * meanwhile run between them, where the file vacuums incrementally (data files since issue 13);
    * else as one {@code VACUUM}, which also converts the file. Answered once it is done.
    */
-  public record Vacuum(long threshold, ActorRef<StatusReply<Boolean>> replyTo) implements Command {}
+  public record Vacuum<S>(long threshold, ActorRef<StatusReply<Boolean>> replyTo) implements Command<S> {}
 
   /**
    * Free pages handed back per step of an incremental vacuum: 2,000 pages of 4 KiB, 8 MiB, which
@@ -116,23 +132,17 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   static final int VACUUM_STEP_PAGES = 2_000;
 
   /** The next step of the vacuum in progress: queued behind whatever arrived during the last one. */
-  private enum VacuumStepDue implements Command {
-    INSTANCE
-  }
+  private record VacuumStepDue<S>() implements Command<S> {}
 
-  public record GetStats(ActorRef<StatusReply<DatabaseStats>> replyTo) implements Command {}
+  public record GetStats<S>(ActorRef<StatusReply<DatabaseStats>> replyTo) implements Command<S> {}
 
   /** Commits the open batch, closes the database and stops. */
-  public record Close(ActorRef<StatusReply<Done>> replyTo) implements Command {}
+  public record Close<S>(ActorRef<StatusReply<Done>> replyTo) implements Command<S> {}
 
-  private enum CommitMarker implements Command {
-    INSTANCE
-  }
+  private record CommitMarker<S>() implements Command<S> {}
 
   /** Deferred bookkeeping has waited {@link #DEFERRED_AT_MOST}: commit it. */
-  private enum DeferredDue implements Command {
-    INSTANCE
-  }
+  private record DeferredDue<S>() implements Command<S> {}
 
   /** What a gateway tells its owner (a supervisor, which receives them as its own messages). */
   public sealed interface Event extends WorkspaceBackend.Message permits Opened, Failed {}
@@ -146,7 +156,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
    * A gateway that opens its store with {@code open} on its own thread, then tells {@code owner}.
    * Spawn it on the pinned dispatcher of {@link StorageSettings#gatewayDispatcher()}.
    */
-  public static <S extends Store> Behavior<Command> create(
+  public static <S extends Store> Behavior<Command<S>> create(
       String database, Supplier<S> open, int maxBatch, Duration maxDelay, ActorRef<Event> owner,
       WorkspaceHealth failure) {
     return GatewayLifecycle.opening(database, open, owner, failure, (context, store) -> Behaviors.withTimers(
@@ -160,14 +170,35 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   private final long maxDelayNanos;
   private final ActorRef<Event> owner;
   private final WorkspaceHealth failure;
-  private final TimerScheduler<Command> timers;
+  private final TimerScheduler<Command<S>> timers;
+  private final CommitMarker<S> commitMarker = new CommitMarker<>();
+  private final DeferredDue<S> deferredDue = new DeferredDue<>();
+  private final VacuumStepDue<S> vacuumStepDue = new VacuumStepDue<>();
   /** Bookkeeping waiting for the next batch (see {@link Mode#DEFERRED}). */
-  private final List<Execute<S, Object>> deferred = new ArrayList<>();
+  private final List<Execute<S, ?>> deferred = new ArrayList<>();
 
   /** A write executed in the open batch, answered when the batch commits or fails. */
-  private record PendingWrite(ActorRef<StatusReply<Object>> replyTo, Object result, ActorRef<StatusReply<Done>> writer) {}
+  private record PendingWrite<R>(ActorRef<StatusReply<R>> replyTo, R result, ActorRef<StatusReply<Done>> writer) {
+    void succeed() {
+      if (replyTo != null) {
+        replyTo.tell(StatusReply.success(result));
+      }
+      if (writer != null) {
+        writer.tell(StatusReply.ack()); // after its entity's answer: what the writer asks next comes later
+      }
+    }
 
-  private final List<PendingWrite> batch = new ArrayList<>();
+    void fail(StorageFailedException cause) {
+      if (replyTo != null) {
+        replyTo.tell(StatusReply.error(cause));
+      }
+      if (writer != null) {
+        writer.tell(StatusReply.error(cause));
+      }
+    }
+  }
+
+  private final List<PendingWrite<?>> batch = new ArrayList<>();
   private long batchStartNanos;
   /** The incremental vacuum in progress, if any, and who waits for it. */
   private final GatewayVacuum vacuum;
@@ -179,7 +210,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   private int maxBatchSeen;
 
   private DbGateway(
-      ActorContext<Command> context, TimerScheduler<Command> timers, String database, S store, int maxBatch,
+      ActorContext<Command<S>> context, TimerScheduler<Command<S>> timers, String database, S store, int maxBatch,
       Duration maxDelay, ActorRef<Event> owner, WorkspaceHealth failure) {
     super(context);
     this.timers = timers;
@@ -194,29 +225,38 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   }
 
   @Override
-  public Receive<Command> createReceive() {
+  public Receive<Command<S>> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Execute.class, this::onExecute)
-        .onMessageEquals(CommitMarker.INSTANCE, this::onCommitMarker)
-        .onMessageEquals(DeferredDue.INSTANCE, this::onDeferredDue)
-        .onMessage(Vacuum.class, this::onVacuum)
-        .onMessageEquals(VacuumStepDue.INSTANCE, this::onVacuumStepDue)
-        .onMessage(GetStats.class, this::onGetStats)
-        .onMessage(Close.class, this::onClose)
+        .onAnyMessage(this::onCommand)
         .onSignal(PostStop.class, signal -> onPostStop())
         .build();
   }
 
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private Behavior<Command> onExecute(Execute request) {
-    return execute((Execute<S, Object>) request);
+  /** Typed by the ref's store: each pattern below is checked, none is a cast. */
+  private Behavior<Command<S>> onCommand(Command<S> command) {
+    if (command instanceof Execute<S, ?> request) {
+      return execute(request);
+    } else if (command instanceof CommitMarker<S>) {
+      return onCommitMarker();
+    } else if (command instanceof DeferredDue<S>) {
+      return onDeferredDue();
+    } else if (command instanceof Vacuum<S> request) {
+      return onVacuum(request);
+    } else if (command instanceof VacuumStepDue<S>) {
+      return onVacuumStepDue();
+    } else if (command instanceof GetStats<S> request) {
+      return onGetStats(request);
+    } else if (command instanceof Close<S> request) {
+      return onClose(request);
+    }
+    return this; // a reader's checkpoint timer: not a writer's business
   }
 
-  private Behavior<Command> execute(Execute<S, Object> request) {
+  private <R> Behavior<Command<S>> execute(Execute<S, R> request) {
     if (request.mode() == Mode.DEFERRED && !db.inTransaction()) {
       deferred.add(request);
       if (deferred.size() == 1) {
-        timers.startSingleTimer(DeferredDue.INSTANCE, DEFERRED_AT_MOST);
+        timers.startSingleTimer(deferredDue, DEFERRED_AT_MOST);
       }
       return this;
     }
@@ -224,7 +264,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
       if (request.mode() != Mode.READ && !db.inTransaction()) {
         begin();
       }
-      Object result = request.work().apply(store);
+      R result = request.work().apply(store);
       switch (request.mode()) {
         case READ -> {
           reads++;
@@ -234,39 +274,29 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
           // Join the batch and queue its commit before answering, so that whatever the reader
           // asks next (a stats request, say) is ordered after the commit of this bookkeeping.
           reads++;
-          batch.add(new PendingWrite(null, null, null));
-          Behavior<Command> next = maybeCommit();
+          batch.add(new PendingWrite<>(null, null, null));
+          Behavior<Command<S>> next = maybeCommit();
           request.replyTo().tell(StatusReply.success(result));
           return next;
         }
-        case WRITE -> batch.add(new PendingWrite(request.replyTo(), result, request.writer()));
+        case WRITE -> batch.add(new PendingWrite<>(request.replyTo(), result, request.writer()));
         case DEFERRED -> {
           // ran in the open batch: committed with it, answered to nobody
         }
       }
     } catch (StorageFailedException e) {
       failure.record(e);
-      answer(request, StatusReply.error(e));
+      request.fail(e);
       return fail(e);
     } catch (StorageException e) {
-      answer(request, StatusReply.error(e)); // refused before it changed anything
+      request.fail(e); // refused before it changed anything
     } catch (RuntimeException e) {
       StorageFailedException invalidated = db.invalidate(request.what(), e);
       failure.record(invalidated);
-      answer(request, StatusReply.error(invalidated));
+      request.fail(invalidated);
       return fail(invalidated);
     }
     return maybeCommit();
-  }
-
-  /** Answers a request that is not joining a batch: its reply, and its writer with the same outcome. */
-  static void answer(Execute<?, Object> request, StatusReply<Object> reply) {
-    if (request.replyTo() != null) {
-      request.replyTo().tell(reply);
-    }
-    if (request.writer() != null) {
-      request.writer().tell(reply.isSuccess() ? StatusReply.ack() : StatusReply.error(reply.getError()));
-    }
   }
 
   /** Begins the write transaction of a batch; the deferred bookkeeping runs first in it. */
@@ -274,8 +304,8 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
     db.begin();
     batchStartNanos = System.nanoTime();
     if (!deferred.isEmpty()) {
-      timers.cancel(DeferredDue.INSTANCE);
-      for (Execute<S, Object> bookkeeping : deferred) {
+      timers.cancel(deferredDue);
+      for (Execute<S, ?> bookkeeping : deferred) {
         bookkeeping.work().apply(store);
       }
       deferred.clear();
@@ -283,7 +313,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   }
 
   /** Deferred bookkeeping waited long enough for a batch: commit it on its own. */
-  private Behavior<Command> onDeferredDue() {
+  private Behavior<Command<S>> onDeferredDue() {
     if (deferred.isEmpty() || db.inTransaction()) {
       return this;
     }
@@ -291,7 +321,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   }
 
   /** Begins a batch (which runs the deferred bookkeeping) and commits it. */
-  private Behavior<Command> runDeferredNow() {
+  private Behavior<Command<S>> runDeferredNow() {
     try {
       begin();
       return commitOrFail();
@@ -302,7 +332,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
     }
   }
 
-  private Behavior<Command> maybeCommit() {
+  private Behavior<Command<S>> maybeCommit() {
     if (batch.isEmpty()) {
       return this;
     }
@@ -311,17 +341,17 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
     }
     if (!markerQueued) {
       markerQueued = true;
-      getContext().getSelf().tell(CommitMarker.INSTANCE);
+      getContext().getSelf().tell(commitMarker);
     }
     return this;
   }
 
-  private Behavior<Command> onCommitMarker() {
+  private Behavior<Command<S>> onCommitMarker() {
     markerQueued = false;
     return commitOrFail();
   }
 
-  private Behavior<Command> commitOrFail() {
+  private Behavior<Command<S>> commitOrFail() {
     try {
       commit();
       return this;
@@ -350,18 +380,13 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
     commits++;
     writes += batch.size();
     maxBatchSeen = Math.max(maxBatchSeen, batch.size());
-    for (PendingWrite write : batch) {
-      if (write.replyTo() != null) {
-        write.replyTo().tell(StatusReply.success(write.result()));
-      }
-      if (write.writer() != null) {
-        write.writer().tell(StatusReply.ack()); // after its entity's answer: what the writer asks next comes later
-      }
+    for (PendingWrite<?> write : batch) {
+      write.succeed();
     }
     batch.clear();
   }
 
-  private Behavior<Command> onVacuum(Vacuum request) {
+  private Behavior<Command<S>> onVacuum(Vacuum<S> request) {
     if (vacuum.inProgress()) {
       vacuum.join(request.replyTo());
       return this;
@@ -370,7 +395,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
       commitWithDeferred();
       if (db.vacuumsIncrementally()) {
         if (vacuum.start(db, request.threshold(), request.replyTo())) {
-          getContext().getSelf().tell(VacuumStepDue.INSTANCE);
+          getContext().getSelf().tell(vacuumStepDue);
         }
         return this;
       }
@@ -388,7 +413,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   }
 
   /** Commits what ran since the last step, runs the next one, and queues another or answers. */
-  private Behavior<Command> onVacuumStepDue() {
+  private Behavior<Command<S>> onVacuumStepDue() {
     if (!vacuum.inProgress()) {
       return this;
     }
@@ -396,7 +421,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
       commitWithDeferred();
       int steps = vacuum.step(VACUUM_STEP_PAGES);
       if (steps == 0) {
-        getContext().getSelf().tell(VacuumStepDue.INSTANCE);
+        getContext().getSelf().tell(vacuumStepDue);
       } else {
         getContext().getLog().info("vacuumed {} in {} steps: {} bytes on disk now", database, steps, db.sizeOnDisk());
       }
@@ -414,13 +439,13 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
     commit();
   }
 
-  private Behavior<Command> onGetStats(GetStats request) {
+  private Behavior<Command<S>> onGetStats(GetStats<S> request) {
     request.replyTo().tell(StatusReply.success(
         new DatabaseStats(db.sizeOnDisk(), commits, writes, reads, maxBatchSeen, db.nanosInSqlite())));
     return this;
   }
 
-  private Behavior<Command> onClose(Close request) {
+  private Behavior<Command<S>> onClose(Close<S> request) {
     try {
       commitWithDeferred();
     } catch (StorageFailedException e) {
@@ -436,7 +461,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   }
 
   /** Stopped without Close (its owner stopped, or the system is going down): commit what ran. */
-  private Behavior<Command> onPostStop() {
+  private Behavior<Command<S>> onPostStop() {
     if (!db.isClosed()) {
       try {
         commitWithDeferred();
@@ -452,7 +477,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
 
 
   /** The database was invalidated: answer the failed batch, tell the owner, answer all with the failure. */
-  private Behavior<Command> fail(StorageFailedException cause) {
+  private Behavior<Command<S>> fail(StorageFailedException cause) {
     failure.record(cause);
     getContext().getLog().error("{} failed: {}", database, cause.getMessage());
     failPendingWrites(cause);
@@ -463,13 +488,8 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
 
   /** Every writer of a failed batch learns that its write was rolled back. */
   private void failPendingWrites(StorageFailedException cause) {
-    for (PendingWrite write : batch) {
-      if (write.replyTo() != null) {
-        write.replyTo().tell(StatusReply.error(cause));
-      }
-      if (write.writer() != null) {
-        write.writer().tell(StatusReply.error(cause));
-      }
+    for (PendingWrite<?> write : batch) {
+      write.fail(cause);
     }
     batch.clear();
   }

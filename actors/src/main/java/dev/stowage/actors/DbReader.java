@@ -44,22 +44,20 @@ import org.apache.pekko.pattern.StatusReply;
  * one with {@link StorageFailedException}, records it in the {@link WorkspaceHealth} first, and
  * tells the owner with {@link DbGateway.Failed} (INV-6).
  */
-public final class DbReader<S extends Store> extends AbstractBehavior<DbGateway.Command> {
+public final class DbReader<S extends Store> extends AbstractBehavior<DbGateway.Command<S>> {
 
   /** The timer message of a reader: time to checkpoint. */
-  enum CheckpointDue implements DbGateway.Command {
-    INSTANCE
-  }
+  record CheckpointDue<S>() implements DbGateway.Command<S> {}
 
   /**
    * A reader that opens its store with {@code open} on its own thread (after the writer opened and
    * migrated the file), then tells {@code owner}. Spawn it on the pinned gateway dispatcher.
    */
-  public static <S extends Store> Behavior<DbGateway.Command> create(
+  public static <S extends Store> Behavior<DbGateway.Command<S>> create(
       String database, Supplier<S> open, Duration checkpointInterval, ActorRef<DbGateway.Event> owner,
       WorkspaceHealth failure) {
     return GatewayLifecycle.opening(database, open, owner, failure, (context, store) -> Behaviors.withTimers(timers -> {
-      timers.startTimerWithFixedDelay(CheckpointDue.INSTANCE, checkpointInterval);
+      timers.startTimerWithFixedDelay(new CheckpointDue<>(), checkpointInterval);
       return new DbReader<>(context, database, store, owner, failure);
     }));
   }
@@ -72,7 +70,7 @@ public final class DbReader<S extends Store> extends AbstractBehavior<DbGateway.
   private long reads;
 
   private DbReader(
-      ActorContext<DbGateway.Command> context, String database, S store, ActorRef<DbGateway.Event> owner,
+      ActorContext<DbGateway.Command<S>> context, String database, S store, ActorRef<DbGateway.Event> owner,
       WorkspaceHealth failure) {
     super(context);
     this.database = database;
@@ -83,16 +81,9 @@ public final class DbReader<S extends Store> extends AbstractBehavior<DbGateway.
   }
 
   @Override
-  public Receive<DbGateway.Command> createReceive() {
+  public Receive<DbGateway.Command<S>> createReceive() {
     return newReceiveBuilder()
-        .onMessage(DbGateway.Execute.class, this::onExecute)
-        .onMessageEquals(CheckpointDue.INSTANCE, this::onCheckpointDue)
-        .onMessage(DbGateway.GetStats.class, this::onGetStats)
-        .onMessage(DbGateway.Close.class, this::onClose)
-        .onMessage(DbGateway.Vacuum.class, request -> {
-          request.replyTo().tell(StatusReply.error(new IllegalStateException(database + ": a reader does not vacuum")));
-          return this;
-        })
+        .onAnyMessage(this::onCommand)
         .onSignal(PostStop.class, signal -> {
           if (!db.isClosed()) {
             store.close();
@@ -102,14 +93,25 @@ public final class DbReader<S extends Store> extends AbstractBehavior<DbGateway.
         .build();
   }
 
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private Behavior<DbGateway.Command> onExecute(DbGateway.Execute request) {
-    return read((DbGateway.Execute<S, Object>) request);
+  /** Typed by the ref's store: each pattern below is checked, none is a cast. */
+  private Behavior<DbGateway.Command<S>> onCommand(DbGateway.Command<S> command) {
+    if (command instanceof DbGateway.Execute<S, ?> request) {
+      return read(request);
+    } else if (command instanceof CheckpointDue<S>) {
+      return onCheckpointDue();
+    } else if (command instanceof DbGateway.GetStats<S> request) {
+      return onGetStats(request);
+    } else if (command instanceof DbGateway.Close<S> request) {
+      return onClose(request);
+    } else if (command instanceof DbGateway.Vacuum<S> request) {
+      request.replyTo().tell(StatusReply.error(new IllegalStateException(database + ": a reader does not vacuum")));
+    }
+    return this; // a writer's own timers never reach a reader
   }
 
-  private Behavior<DbGateway.Command> read(DbGateway.Execute<S, Object> request) {
+  private <R> Behavior<DbGateway.Command<S>> read(DbGateway.Execute<S, R> request) {
     try {
-      Object result = request.work().apply(store);
+      R result = request.work().apply(store);
       reads++;
       request.replyTo().tell(StatusReply.success(result));
       return this;
@@ -128,7 +130,7 @@ public final class DbReader<S extends Store> extends AbstractBehavior<DbGateway.
     }
   }
 
-  private Behavior<DbGateway.Command> onCheckpointDue() {
+  private Behavior<DbGateway.Command<S>> onCheckpointDue() {
     try {
       db.checkpointPassive();
       return this;
@@ -137,19 +139,19 @@ public final class DbReader<S extends Store> extends AbstractBehavior<DbGateway.
     }
   }
 
-  private Behavior<DbGateway.Command> onGetStats(DbGateway.GetStats request) {
+  private Behavior<DbGateway.Command<S>> onGetStats(DbGateway.GetStats<S> request) {
     request.replyTo().tell(StatusReply.success(new DatabaseStats(0, 0, 0, reads, 0, db.nanosInSqlite())));
     return this;
   }
 
-  private Behavior<DbGateway.Command> onClose(DbGateway.Close request) {
+  private Behavior<DbGateway.Command<S>> onClose(DbGateway.Close<S> request) {
     store.close();
     getContext().getLog().debug("closed the reader of {}", database);
     request.replyTo().tell(StatusReply.ack());
     return Behaviors.stopped();
   }
 
-  private Behavior<DbGateway.Command> fail(StorageFailedException cause) {
+  private Behavior<DbGateway.Command<S>> fail(StorageFailedException cause) {
     failure.record(cause);
     getContext().getLog().error("the reader of {} failed: {}", database, cause.getMessage());
     owner.tell(new DbGateway.Failed(database, cause));

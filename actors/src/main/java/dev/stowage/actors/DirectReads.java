@@ -1,7 +1,6 @@
 package dev.stowage.actors;
 
 import dev.stowage.protocol.ChunkId;
-import dev.stowage.protocol.EntryMissingException;
 import dev.stowage.storage.BlobCipher;
 import dev.stowage.storage.CacheStore;
 import dev.stowage.storage.DataStore;
@@ -32,17 +31,17 @@ final class DirectReads {
   /** No readers (cluster mode, or {@code read-connections = 0}): every read goes to the supervisor. */
   static final DirectReads NONE = new DirectReads(List.of(), List.of(), null, null, Runnable::run, null, Duration.ZERO);
 
-  private final List<ActorRef<DbGateway.Command>> dataReaders;
-  private final List<ActorRef<DbGateway.Command>> cacheReaders;
-  private final ActorRef<DbGateway.Command> cacheWriter;
+  private final List<ActorRef<DbGateway.Command<DataStore>>> dataReaders;
+  private final List<ActorRef<DbGateway.Command<CacheStore>>> cacheReaders;
+  private final ActorRef<DbGateway.Command<CacheStore>> cacheWriter;
   private final BlobCipher cipher;
   private final Executor executor;
   private final Scheduler scheduler;
   private final Duration timeout;
   private final AtomicInteger turn = new AtomicInteger();
 
-  DirectReads(List<ActorRef<DbGateway.Command>> dataReaders, List<ActorRef<DbGateway.Command>> cacheReaders,
-      ActorRef<DbGateway.Command> cacheWriter, BlobCipher cipher, Executor executor, Scheduler scheduler,
+  DirectReads(List<ActorRef<DbGateway.Command<DataStore>>> dataReaders, List<ActorRef<DbGateway.Command<CacheStore>>> cacheReaders,
+      ActorRef<DbGateway.Command<CacheStore>> cacheWriter, BlobCipher cipher, Executor executor, Scheduler scheduler,
       Duration timeout) {
     this.dataReaders = List.copyOf(dataReaders);
     this.cacheReaders = List.copyOf(cacheReaders);
@@ -58,32 +57,28 @@ final class DirectReads {
   }
 
   CompletableFuture<byte[]> chunk(ChunkId id) {
-    CompletionStage<byte[]> sealed = ask(next(dataReaders), "get chunk",
-        (DataStore store) -> store.chunks().get(id).orElseThrow(() -> EntryMissingException.chunk(id)));
+    CompletionStage<byte[]> sealed = ask(next(dataReaders), DataOperations.getChunk(id));
     return onDispatcher(sealed, bytes -> cipher.open(BlobCipher.Kind.CHUNK, id, bytes));
   }
 
   CompletableFuture<byte[]> block(ChunkId id) {
-    CompletionStage<byte[]> sealed = ask(next(cacheReaders), "get block",
-        (CacheStore store) -> store.peekBlock(id).orElseThrow(() -> EntryMissingException.block(id)));
+    CompletionStage<byte[]> sealed = ask(next(cacheReaders), CacheOperations.peekBlock(id));
     return onDispatcher(sealed, bytes -> {
-      cacheWriter.tell(DatabaseGateways.touch(id)); // before the caller hears of its block
+      cacheWriter.tell(CacheOperations.touch(id)); // before the caller hears of its block
       return cipher.open(BlobCipher.Kind.BLOCK, id, bytes);
     });
   }
 
   CompletableFuture<Set<ChunkId>> localChunkIds(List<ChunkId> ids) {
-    return onDispatcher(ask(next(dataReaders), "get local chunk ids",
-        (DataStore store) -> store.chunks().presentAmong(ids)), present -> present);
+    return onDispatcher(ask(next(dataReaders), DataOperations.presentChunks(ids)), present -> present);
   }
 
-  private ActorRef<DbGateway.Command> next(List<ActorRef<DbGateway.Command>> readers) {
+  private <S> ActorRef<DbGateway.Command<S>> next(List<ActorRef<DbGateway.Command<S>>> readers) {
     return readers.get(Math.floorMod(turn.getAndIncrement(), readers.size()));
   }
 
-  private <S, R> CompletionStage<R> ask(ActorRef<DbGateway.Command> reader, String what, DbGateway.Work<S, R> work) {
-    return AskPattern.askWithStatus(reader,
-        replyTo -> new DbGateway.Execute<>(DbGateway.Mode.READ, what, work, replyTo), timeout, scheduler);
+  private <S, R> CompletionStage<R> ask(ActorRef<DbGateway.Command<S>> reader, StoreOperation<S, R> operation) {
+    return AskPattern.askWithStatus(reader, operation::replyingTo, timeout, scheduler);
   }
 
   /** Finishes on the dispatcher: the reader's thread completes the ask and must go back to reading. */

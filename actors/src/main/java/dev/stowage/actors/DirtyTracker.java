@@ -10,7 +10,7 @@ import java.util.function.Predicate;
 
 /**
  * The entries whose entity holds a value not yet sent to be written, as the entities report them
- * ({@link ManifestEntity.Dirty}, {@link ManifestEntity.Clean}), in the order they became dirty. It
+ * ({@link EntityHost.Dirty}, {@link EntityHost.Clean}), in the order they became dirty. It
  * holds two rules, for both modes:
  *
  * <ul>

@@ -5,15 +5,32 @@ import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * Whoever hosts a {@link ManifestEntity}: it hears the entity's dirty state ({@link
- * ManifestEntity.Dirty}, {@link ManifestEntity.Clean}) and stops it on request, buffering the
+ * EntityHost.Dirty}, {@link EntityHost.Clean}) and stops it on request, buffering the
  * commands that arrive meanwhile for a successor (INV-18). Local mode: the workspace's {@link
  * LocalEntityPool}, in its supervisor. Cluster mode: the shard that runs the entity, plus the
  * node's workspace supervisor.
  */
 public interface EntityHost {
 
+  /** What an entity tells its host (local mode's supervisor receives them as its own messages). */
+  public sealed interface Event extends WorkspaceBackend.Message permits Dirty, Clean, Idle, Started, Stopped {}
+
+  /** The entry is dirty; the cache says {@code needSync} (or {@code deleted}: a clear not yet committed). */
+  public record Dirty(EntryId id, boolean needSync, boolean deleted) implements Event {}
+
+  public record Clean(EntryId id) implements Event {}
+
+  /** The entity has been idle for {@code passivate-after}: please stop me. */
+  public record Idle(EntryId id) implements Event {}
+
+  /** The entity of {@code id} runs (for a host that counts its entities: {@link EntityHost#started}). */
+  public record Started(EntryId id, ActorRef<Object> entity) implements Event {}
+
+  /** The entity of {@code id} has stopped ({@link EntityHost#stopped}). */
+  public record Stopped(EntryId id, ActorRef<Object> entity) implements Event {}
+
   /** The entity became dirty or clean, or its need-sync changed. */
-  void report(ManifestEntity.Event event);
+  void report(Event event);
 
   /** The entity has been idle for {@code passivate-after}: stop it (with its stop message). */
   void passivate(ActorRef<Object> entity, EntryId id);
@@ -38,16 +55,16 @@ public interface EntityHost {
   default void stopped(ActorRef<Object> entity, EntryId id) {}
 
   /** The host of local mode: a supervisor, which receives the events as its own messages and watches its entities. */
-  static EntityHost supervisor(ActorRef<ManifestEntity.Event> supervisor) {
+  static EntityHost supervisor(ActorRef<Event> supervisor) {
     return new EntityHost() {
       @Override
-      public void report(ManifestEntity.Event event) {
+      public void report(Event event) {
         supervisor.tell(event);
       }
 
       @Override
       public void passivate(ActorRef<Object> entity, EntryId id) {
-        supervisor.tell(new ManifestEntity.Idle(id));
+        supervisor.tell(new EntityHost.Idle(id));
       }
 
       @Override

@@ -2,6 +2,7 @@ package dev.stowage.actors;
 
 import dev.stowage.protocol.StorageCommand.ManifestCommand;
 import dev.stowage.protocol.StorageException;
+import dev.stowage.protocol.StorageFailedException;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
@@ -11,6 +12,13 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  */
 final class FailedEntity {
   private FailedEntity() {}
+
+  /** A backend's error as the failure the entity answers with from now on. */
+  static StorageException asStorageFailure(Throwable cause) {
+    return cause instanceof StorageException storage
+        ? storage
+        : new StorageFailedException("the data database failed: " + cause, cause);
+  }
 
   static Behavior<Object> create(StorageException cause) {
     return Behaviors.receive(Object.class)

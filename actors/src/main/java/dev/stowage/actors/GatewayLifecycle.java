@@ -24,8 +24,9 @@ final class GatewayLifecycle {
    * owner} how it went, and goes on as {@code opened}, or answers everything with the failure,
    * which is recorded in {@code failure} first.
    */
-  static <S extends Store> Behavior<DbGateway.Command> opening(String database, Supplier<S> open, ActorRef<DbGateway.Event> owner,
-      WorkspaceHealth failure, BiFunction<ActorContext<DbGateway.Command>, S, Behavior<DbGateway.Command>> opened) {
+  static <S extends Store> Behavior<DbGateway.Command<S>> opening(String database, Supplier<S> open,
+      ActorRef<DbGateway.Event> owner, WorkspaceHealth failure,
+      BiFunction<ActorContext<DbGateway.Command<S>>, S, Behavior<DbGateway.Command<S>>> opened) {
     return Behaviors.setup(context -> {
       S store;
       try {
@@ -44,25 +45,19 @@ final class GatewayLifecycle {
   }
 
   /** Answers everything with the failure; closes on Close, stops with its owner. */
-  static Behavior<DbGateway.Command> failed(StorageFailedException cause) {
-    return Behaviors.receive(DbGateway.Command.class)
-        .onMessage(DbGateway.Execute.class, request -> {
-          DbGateway.answer(request, StatusReply.error(cause));
-          return Behaviors.same();
-        })
-        .onMessage(DbGateway.Vacuum.class, request -> {
-          request.replyTo().tell(StatusReply.error(cause));
-          return Behaviors.same();
-        })
-        .onMessage(DbGateway.GetStats.class, request -> {
-          request.replyTo().tell(StatusReply.error(cause));
-          return Behaviors.same();
-        })
-        .onMessage(DbGateway.Close.class, request -> {
-          request.replyTo().tell(StatusReply.ack());
-          return Behaviors.stopped();
-        })
-        .onAnyMessage(tick -> Behaviors.same()) // commit markers and timers: nothing to do any more
-        .build();
+  static <S> Behavior<DbGateway.Command<S>> failed(StorageFailedException cause) {
+    return Behaviors.receiveMessage(command -> {
+      if (command instanceof DbGateway.Execute<S, ?> request) {
+        request.fail(cause);
+      } else if (command instanceof DbGateway.Vacuum<S> request) {
+        request.replyTo().tell(StatusReply.error(cause));
+      } else if (command instanceof DbGateway.GetStats<S> request) {
+        request.replyTo().tell(StatusReply.error(cause));
+      } else if (command instanceof DbGateway.Close<S> request) {
+        request.replyTo().tell(StatusReply.ack());
+        return Behaviors.stopped();
+      } // commit markers and timers: nothing to do any more
+      return Behaviors.same();
+    });
   }
 }

@@ -14,16 +14,16 @@ import org.apache.pekko.pattern.StatusReply;
  * loads once, when it starts, and its predecessor stopped only after its last flush committed.
  */
 public final class GatewayManifestBackend implements ManifestBackend {
-  private final ActorRef<DbGateway.Command> gateway;
-  private final ActorRef<DbGateway.Command> loads;
+  private final ActorRef<DbGateway.Command<DataStore>> gateway;
+  private final ActorRef<DbGateway.Command<DataStore>> loads;
 
   /** Loads and flushes through the one {@code gateway}. */
-  public GatewayManifestBackend(ActorRef<DbGateway.Command> gateway) {
+  public GatewayManifestBackend(ActorRef<DbGateway.Command<DataStore>> gateway) {
     this(gateway, gateway);
   }
 
   /** Flushes through {@code gateway}, loads through {@code loads} (a reader of the same file). */
-  public GatewayManifestBackend(ActorRef<DbGateway.Command> gateway, ActorRef<DbGateway.Command> loads) {
+  public GatewayManifestBackend(ActorRef<DbGateway.Command<DataStore>> gateway, ActorRef<DbGateway.Command<DataStore>> loads) {
     this.gateway = gateway;
     this.loads = loads;
   }

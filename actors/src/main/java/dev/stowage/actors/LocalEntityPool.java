@@ -1,10 +1,10 @@
 package dev.stowage.actors;
 
 import dev.stowage.protocol.EntryId;
-import dev.stowage.protocol.StorageCommand;
 import dev.stowage.protocol.StorageCommand.ManifestCommand;
 import dev.stowage.protocol.StorageException;
 import dev.stowage.storage.BlobCipher;
+import dev.stowage.storage.DataStore;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -70,7 +70,7 @@ final class LocalEntityPool {
   private final ActorContext<Object> context;
   private final StorageSettings settings;
   private final BlobCipher cipher;
-  private final ManifestEntity.Workspace shared;
+  private final EntityWorkspace shared;
   private final DatabaseGateways gateways;
   private final DispatcherSelector entityDispatcher;
   /** Shared with the façade: the live entities it may reach without the supervisor. */
@@ -93,7 +93,7 @@ final class LocalEntityPool {
   private StorageException failure;
 
   LocalEntityPool(ActorContext<Object> context, StorageSettings settings, BlobCipher cipher,
-      ManifestEntity.Workspace shared, DatabaseGateways gateways) {
+      EntityWorkspace shared, DatabaseGateways gateways) {
     this.context = context;
     this.settings = settings;
     this.cipher = cipher;
@@ -117,11 +117,11 @@ final class LocalEntityPool {
 
   /** Handles one of the pool's messages; {@code refusal} answers a command the façade sent here while not open. */
   boolean onMessage(WorkspaceBackend.Message message, StorageException refusal) {
-    if (message instanceof ManifestEntity.Dirty reported) {
+    if (message instanceof EntityHost.Dirty reported) {
       onDirty(reported);
-    } else if (message instanceof ManifestEntity.Clean clean) {
+    } else if (message instanceof EntityHost.Clean clean) {
       dirty.forget(clean.id());
-    } else if (message instanceof ManifestEntity.Idle idle) {
+    } else if (message instanceof EntityHost.Idle idle) {
       EntitySlot slot = entities.get(idle.id());
       if (slot != null && !slot.stopping && failure == null && closedRefusal == null) {
         stop(slot, ManifestEntity.Control.FLUSH_AND_STOP);
@@ -185,10 +185,10 @@ final class LocalEntityPool {
    * directly: whatever they send comes after those commands.
    */
   private void start(EntryId id, List<ManifestCommand> first) {
-    ActorRef<DbGateway.Command> data = gateways.writer(DatabaseGateways.File.DATA);
+    FileGateways<DataStore> data = gateways.data();
     ActorRef<Object> ref = context.spawn(
-        ManifestEntity.create(id, new GatewayManifestBackend(data, gateways.reader(DatabaseGateways.File.DATA)),
-            cipher, context.getSelf().narrow(), settings.passivateAfter(), shared),
+        ManifestEntity.create(id, new GatewayManifestBackend(data.writer(), data.reader()), cipher,
+            EntityHost.supervisor(context.getSelf().narrow()), settings.passivateAfter(), shared),
         "m-" + id, entityDispatcher);
     context.watchWith(ref, new EntityStopped(id));
     EntitySlot slot = new EntitySlot(ref);
@@ -244,7 +244,7 @@ final class LocalEntityPool {
     }
   }
 
-  private void onDirty(ManifestEntity.Dirty reported) {
+  private void onDirty(EntityHost.Dirty reported) {
     dirty.reported(reported.id(), reported.needSync(), reported.deleted());
     // Past max-dirty the oldest are asked to flush: those with a live entity to ask.
     for (EntryId id : dirty.overMax(entities::containsKey)) {

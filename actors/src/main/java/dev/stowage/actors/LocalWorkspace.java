@@ -1,7 +1,5 @@
 package dev.stowage.actors;
 
-import dev.stowage.protocol.EntryId;
-import dev.stowage.protocol.PreventSyncPattern;
 import dev.stowage.protocol.StorageCommand;
 import dev.stowage.protocol.StorageCommand.ClearBlock;
 import dev.stowage.protocol.StorageCommand.ClearChunk;
@@ -25,7 +23,6 @@ import dev.stowage.storage.CacheStore;
 import dev.stowage.storage.DataStore;
 import dev.stowage.storage.LocalKey;
 import java.nio.file.Path;
-import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
@@ -63,9 +60,6 @@ final class LocalWorkspace implements WorkspaceBackend {
 
   private record GatewayClosed(Throwable error) implements WorkspaceBackend.Message {}
 
-  /** The database rows behind a need-sync query. */
-  private record NeedSyncRows(Set<EntryId> local, Set<EntryId> remote) {}
-
   /** Local mode's workspaces: this backend under a {@link WorkspaceSupervisor}. */
   static WorkspaceBackend.Factory factory(String workspaceId, LocalKey key, StorageSettings settings,
       WorkspaceHealth health) {
@@ -79,19 +73,18 @@ final class LocalWorkspace implements WorkspaceBackend {
   private final BlobCipher cipher;
   private final Executor executor;
   /** Shared with the entities, the gateways and the façade: hot values, and whether the workspace failed. */
-  private final ManifestEntity.Workspace shared;
+  private final EntityWorkspace shared;
   private final DatabaseGateways gateways;
+  private final FileGateways<DataStore> data;
   private final LocalEntityPool entities;
-  private final PayloadReads reads;
-  private final PayloadWrites writes;
+  private final Payloads<DataStore> chunks;
+  private final Payloads<CacheStore> blocks;
   private final WorkspaceStatsQuery statsQuery;
-  private final ActorRef<DbGateway.Command> data;
   private final ActorRef<StatusReply<Done>> gatewayCloseReplies;
   private boolean releasing;
   private Throwable releaseError;
   private StorageException failure;
 
-  @SuppressWarnings({"unchecked", "rawtypes"})
   private LocalWorkspace(ActorContext<Object> context, Events events, String workspaceId, LocalKey key,
       StorageSettings settings, WorkspaceHealth health) {
     this.context = context;
@@ -100,15 +93,15 @@ final class LocalWorkspace implements WorkspaceBackend {
     this.settings = settings;
     this.cipher = new BlobCipher(key);
     this.executor = context.getExecutionContext();
-    this.shared = new ManifestEntity.Workspace(PublishedManifests.create(), health);
+    this.shared = new EntityWorkspace(PublishedManifests.create(), health);
     Path dir = settings.workspaceDir(workspaceId);
-    this.gatewayCloseReplies = (ActorRef) context.messageAdapter(StatusReply.class,
+    this.gatewayCloseReplies = Replies.adapter(context,
         reply -> new GatewayClosed(reply.isError() ? reply.getError() : null));
     this.gateways = new DatabaseGateways(context, workspaceId, dir, settings, cipher, health, context.getSelf().narrow());
-    this.data = gateways.writer(DatabaseGateways.File.DATA);
+    this.data = gateways.data();
     this.entities = new LocalEntityPool(context, settings, cipher, shared, gateways);
-    this.reads = new PayloadReads(gateways, cipher, executor);
-    this.writes = new PayloadWrites(context, gateways, cipher);
+    this.chunks = Payloads.chunks(context, gateways.data(), cipher);
+    this.blocks = Payloads.blocks(context, gateways.cache(), cipher);
     this.statsQuery = new WorkspaceStatsQuery(workspaceId, gateways, executor);
   }
 
@@ -128,50 +121,50 @@ final class LocalWorkspace implements WorkspaceBackend {
     if (settings.readConnections() == 0) {
       return DirectReads.NONE;
     }
-    return new DirectReads(gateways.readers(DatabaseGateways.File.DATA), gateways.readers(DatabaseGateways.File.CACHE),
-        gateways.writer(DatabaseGateways.File.CACHE), cipher, executor, context.getSystem().scheduler(),
-        settings.askTimeout());
+    return new DirectReads(gateways.data().readers(), gateways.cache().readers(), gateways.cache().writer(), cipher,
+        executor, context.getSystem().scheduler(), settings.askTimeout());
   }
 
   @Override
   public void serve(StorageCommand.Request request) {
+    serve(request, false);
+  }
+
+  /** {@code behindWrites}: a read the façade sent behind the caller's own writes, for the writer. */
+  private void serve(StorageCommand.Request request, boolean behindWrites) {
     if (request instanceof ManifestCommand command) {
       entities.route(command);
     } else if (request instanceof GetChunk get) {
-      reads.getChunk(get);
+      chunks.get(get.id(), behindWrites, get.replyTo());
     } else if (request instanceof SetChunk set) {
-      writes.setChunk(set);
+      chunks.set(set.id(), set.data(), set.replyTo());
     } else if (request instanceof ClearChunk clear) {
-      writes.clearChunk(clear);
+      chunks.clear(clear.id(), clear.replyTo());
     } else if (request instanceof GetLocalChunkIds get) {
-      reads.getLocalChunkIds(get);
+      data.execute(behindWrites ? data.writer() : data.reader(), DataOperations.presentChunks(get.ids()), get.replyTo());
     } else if (request instanceof GetBlock get) {
-      reads.getBlock(get);
+      blocks.get(get.id(), behindWrites, get.replyTo());
     } else if (request instanceof SetBlock set) {
-      writes.setBlock(set);
+      blocks.set(set.id(), set.data(), set.replyTo());
     } else if (request instanceof ClearBlock clear) {
-      writes.clearBlock(clear);
+      blocks.clear(clear.id(), clear.replyTo());
     } else if (request instanceof GetNeedSyncEntries get) {
-      needSync(get);
+      NeedSyncOverlay cached = entities.dirty().needSyncOverlay(); // INV-5: the cache is authoritative for the local part
+      Replies.when(data.ask(data.writer(), DataOperations.needSync())
+          .thenApplyAsync(stored -> cached.over(stored.local(), stored.remote()), executor), get.replyTo(), executor);
     } else if (request instanceof GetRealmCheckpoint get) {
-      gateways.execute(data, DbGateway.Mode.READ, "get realm checkpoint",
-          (DataStore store) -> store.realmCheckpoint().get(), get.replyTo());
+      data.toWriter(DataOperations.realmCheckpoint(), get.replyTo());
     } else if (request instanceof UpdateRealmCheckpoint update) {
-      write("update realm checkpoint", store -> store.updateRealmCheckpoint(update.checkpoint(), update.changedVlobs()),
-          update.replyTo());
+      data.toWriter(DataOperations.updateRealmCheckpoint(update.checkpoint(), update.changedVlobs()), update.replyTo());
     } else if (request instanceof GetPreventSyncPattern get) {
-      gateways.execute(data, DbGateway.Mode.READ, "get prevent-sync pattern", (DataStore store) -> {
-        var state = store.preventSyncPattern().get();
-        return new PreventSyncPattern(state.pattern(), state.fullyApplied());
-      }, get.replyTo());
+      data.toWriter(DataOperations.preventSyncPattern(), get.replyTo());
     } else if (request instanceof SetPreventSyncPattern set) {
-      write("set prevent-sync pattern", store -> store.preventSyncPattern().set(set.regex()), set.replyTo());
+      data.toWriter(DataOperations.setPreventSyncPattern(set.regex()), set.replyTo());
     } else if (request instanceof MarkPreventSyncPatternFullyApplied mark) {
-      write("mark prevent-sync pattern applied", store -> store.preventSyncPattern().markFullyApplied(mark.regex()),
-          mark.replyTo());
+      data.toWriter(DataOperations.markPreventSyncPatternFullyApplied(mark.regex()), mark.replyTo());
     } else if (request instanceof RunVacuum vacuum) {
-      CompletionStage<Boolean> vacuumed = gateways.ask(data,
-          replyTo -> new DbGateway.Vacuum(settings.vacuumThreshold(), replyTo));
+      CompletionStage<Boolean> vacuumed = data.ask(data.writer(),
+          replyTo -> new DbGateway.Vacuum<>(settings.vacuumThreshold(), replyTo));
       Replies.when(vacuumed.thenApplyAsync(ignored -> Done.getInstance(), executor), vacuum.replyTo(), executor);
     } else if (request instanceof GetStats stats) {
       statsQuery.answer(stats, entities.live(), entities.dirty().size());
@@ -180,54 +173,45 @@ final class LocalWorkspace implements WorkspaceBackend {
     }
   }
 
-  private void needSync(GetNeedSyncEntries request) {
-    NeedSyncOverlay cached = entities.dirty().needSyncOverlay(); // INV-5: the cache is authoritative for the local part
-    CompletionStage<NeedSyncRows> rows = gateways.ask(data, DbGateway.Mode.READ, "need-sync",
-        (DataStore store) -> new NeedSyncRows(store.vlobs().localNeedSync(), store.vlobs().remoteNeedSync()));
-    Replies.when(rows.thenApplyAsync(stored -> cached.over(stored.local(), stored.remote()), executor),
-        request.replyTo(), executor);
-  }
-
-  /** A write to the data store, in arrival order, answered with Done once committed. */
-  private void write(String what, Consumer<DataStore> work, ActorRef<StatusReply<Done>> replyTo) {
-    gateways.execute(data, DbGateway.Mode.WRITE, what, (DataStore store) -> {
-      work.accept(store);
-      return Done.getInstance();
-    }, replyTo);
-  }
-
   @Override
-  @SuppressWarnings({"unchecked", "rawtypes"})
   public void onMessage(WorkspaceBackend.Message message, StorageException refusal) {
-    if (entities.onMessage(message, refusal)) {
+    if (entities.onMessage(message, refusal) || Payloads.onMessage(message, failure)) {
       return;
     }
-    if (message instanceof PayloadWrites.Sealed sealed) {
-      writes.onSealed(sealed, failure);
-    } else if (message instanceof DbGateway.Opened opened) {
+    if (message instanceof DbGateway.Opened opened) {
       if (gateways.opened(context, opened.database()) && !releasing) {
         events.opened();
       }
     } else if (message instanceof GatewayClosed closed) {
       onGatewayClosed(closed);
-    } else if (refusal != null && message instanceof PayloadReads.BehindWrites behind) {
-      Replies.error(behind.read(), refusal);
-    } else if (message instanceof PayloadReads.BehindWrites behind) {
-      reads.behindWrites(behind);
-    } else if (message instanceof OnDataStore work) {
-      toolWork(data, work.work(), work.replyTo(), refusal);
-    } else if (message instanceof OnCacheStore work) {
-      toolWork(gateways.writer(DatabaseGateways.File.CACHE), work.work(), work.replyTo(), refusal);
+    } else if (message instanceof Payloads.BehindWrites behind) {
+      StorageCommand.Request read = behind.read();
+      if (refusal != null) {
+        Replies.error(read, refusal);
+      } else if (!Replies.refused(read, () -> RequestValidation.check(read, settings))) {
+        serve(read, true);
+      }
+    } else if (message instanceof OnDataStore<?> work) {
+      onDataStore(work, refusal);
+    } else if (message instanceof OnCacheStore<?> work) {
+      onCacheStore(work, refusal);
     }
   }
 
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private void toolWork(ActorRef<DbGateway.Command> gateway, DbGateway.Work work, ActorRef replyTo,
+  private <R> void onDataStore(OnDataStore<R> request, StorageException refusal) {
+    toolWork(data, request.work(), request.replyTo(), refusal);
+  }
+
+  private <R> void onCacheStore(OnCacheStore<R> request, StorageException refusal) {
+    toolWork(gateways.cache(), request.work(), request.replyTo(), refusal);
+  }
+
+  private static <S, R> void toolWork(FileGateways<S> file, DbGateway.Work<S, R> work, ActorRef<StatusReply<R>> replyTo,
       StorageException refusal) {
     if (refusal != null) {
       replyTo.tell(StatusReply.error(refusal));
     } else {
-      gateways.execute(gateway, DbGateway.Mode.READ, "tool work", work, replyTo);
+      file.toWriter(new StoreOperation<>(DbGateway.Mode.READ, "tool work", work), replyTo);
     }
   }
 

@@ -5,7 +5,6 @@ import dev.stowage.protocol.CorruptEntryException;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.EntryMissingException;
 import dev.stowage.protocol.LocalManifest;
-import dev.stowage.protocol.ManifestCodec;
 import dev.stowage.protocol.CborSerializable;
 import dev.stowage.protocol.StorageCommand.ClearManifest;
 import dev.stowage.protocol.StorageCommand.EnsureManifestPersistent;
@@ -109,23 +108,6 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
   /** The workspace failed: answer everything pending with {@code cause} and stop, writing nothing. */
   public record Fail(StorageException cause) {}
 
-  /** What an entity tells its supervisor (which receives them as its own messages). */
-  public sealed interface Event extends WorkspaceBackend.Message permits Dirty, Clean, Idle, Started, Stopped {}
-
-  /** The entry is dirty; the cache says {@code needSync} (or {@code deleted}: a clear not yet committed). */
-  public record Dirty(EntryId id, boolean needSync, boolean deleted) implements Event {}
-
-  public record Clean(EntryId id) implements Event {}
-
-  /** The entity has been idle for {@code passivate-after}: please stop me. */
-  public record Idle(EntryId id) implements Event {}
-
-  /** The entity of {@code id} runs (for a host that counts its entities: {@link EntityHost#started}). */
-  public record Started(EntryId id, ActorRef<Object> entity) implements Event {}
-
-  /** The entity of {@code id} has stopped ({@link EntityHost#stopped}). */
-  public record Stopped(EntryId id, ActorRef<Object> entity) implements Event {}
-
   private record GatewayFailed(Throwable cause) {}
 
   private enum IdleCheck {
@@ -138,42 +120,6 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
     DISCARD
   }
 
-  /** What an entity shares with the rest of its workspace: where it publishes, how it learns of failure. */
-  public record Workspace(PublishedManifests published, WorkspaceHealth failure) {
-    /** A workspace without hot reads, whose failures reach its entities as backend errors (cluster mode). */
-    public static Workspace unshared() {
-      return new Workspace(PublishedManifests.NONE, new WorkspaceHealth());
-    }
-
-    /** Whether this workspace's supervisor is local mode's, with its fast paths (hot reads, readers). */
-    public boolean local() {
-      return published != PublishedManifests.NONE;
-    }
-  }
-
-  /** The entity of local mode: stored through the data {@code gateway}, hosted by {@code supervisor}. */
-  public static Behavior<Object> create(
-      EntryId id,
-      ActorRef<DbGateway.Command> gateway,
-      BlobCipher cipher,
-      ActorRef<Event> supervisor,
-      Duration passivateAfter,
-      Workspace workspace) {
-    return create(id, new GatewayManifestBackend(gateway), cipher, EntityHost.supervisor(supervisor), passivateAfter,
-        workspace);
-  }
-
-  /** The entity of local mode, loading through a reader of the data database. */
-  public static Behavior<Object> create(
-      EntryId id,
-      GatewayManifestBackend backend,
-      BlobCipher cipher,
-      ActorRef<Event> supervisor,
-      Duration passivateAfter,
-      Workspace workspace) {
-    return create(id, backend, cipher, EntityHost.supervisor(supervisor), passivateAfter, workspace);
-  }
-
   /** The entity of {@code id}, stored through {@code backend} and run by {@code host}. */
   public static Behavior<Object> create(
       EntryId id,
@@ -181,7 +127,7 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
       BlobCipher cipher,
       EntityHost host,
       Duration passivateAfter,
-      Workspace workspace) {
+      EntityWorkspace workspace) {
     return Behaviors.setup(context -> Behaviors.withStash(Integer.MAX_VALUE, stash -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(IdleCheck.INSTANCE, idleCheckInterval(passivateAfter));
       return new ManifestEntity(context, stash, id, backend, cipher, host, passivateAfter, workspace);
@@ -196,11 +142,13 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
   private final StashBuffer<Object> stash;
   private final EntryId id;
   private final ManifestBackend backend;
-  private final BlobCipher cipher;
+  private final ManifestSealing sealing;
   private final EntityHost host;
   private final long passivateAfterNanos;
   private final ActorRef<StatusReply<ManifestBackend.Reply>> backendReplies;
   private final PublishedManifests published;
+  /** This entity's value in {@link #published}, withdrawn only if still its own. */
+  private final PublishedManifests.Publication publication;
   private final WorkspaceHealth workspaceFailure;
   /**
    * Whether a sent flush is as good as stored for what the host asks the database next (the
@@ -208,8 +156,6 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
    * then only unsent changes make the entry dirty, and a durable write is never reported at all.
    */
   private final boolean sentIsSettled;
-  /** What this entity published last, removed only if still its own. */
-  private PublishedManifests.Entry publishedEntry;
 
   private LocalManifest value;
   private boolean known;
@@ -225,14 +171,11 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
   /** JFR events of the load and the flushes in flight, while a recording wants them. */
   private final EntityRecording recording;
 
-  private boolean reportedDirty;
-  private boolean reportedNeedSync;
-  private boolean reportedDeleted;
+  private final EntityDirtyReport dirtyReport;
   private long lastActivityNanos = System.nanoTime();
   private boolean idleReported;
   private Stopping stopping = Stopping.NO;
 
-  @SuppressWarnings({"unchecked", "rawtypes"})
   private ManifestEntity(
       ActorContext<Object> context,
       StashBuffer<Object> stash,
@@ -241,19 +184,21 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
       BlobCipher cipher,
       EntityHost host,
       Duration passivateAfter,
-      Workspace workspace) {
+      EntityWorkspace workspace) {
     super(context);
     this.published = workspace.published();
+    this.publication = published.publication(id);
     this.workspaceFailure = workspace.failure();
     this.sentIsSettled = backend.ordersLaterReadsAfterFlushes();
     this.stash = stash;
     this.id = id;
     this.recording = new EntityRecording(id);
+    this.dirtyReport = new EntityDirtyReport(id, host);
     this.backend = backend;
-    this.cipher = cipher;
+    this.sealing = new ManifestSealing(id, cipher);
     this.host = host;
     this.passivateAfterNanos = passivateAfter.toNanos();
-    this.backendReplies = (ActorRef) context.messageAdapter(StatusReply.class, reply -> reply.isSuccess()
+    this.backendReplies = Replies.adapter(context, reply -> reply.isSuccess()
         ? reply.getValue()
         : new GatewayFailed(reply.getError()));
     host.started(context.getSelf(), id);
@@ -277,25 +222,11 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
         .onMessage(GatewayFailed.class, this::onBackendFailed)
         .onMessage(Fail.class, failure -> fail(failure.cause(), true))
         .onSignal(PostStop.class, signal -> {
-          unpublish(); // before the host learns that this entity stopped
+          publication.withdraw(); // before the host learns that this entity stopped
           host.stopped(getContext().getSelf(), id);
           return this;
         })
         .build();
-  }
-
-  /** {@code accepted} is the entry's value now: reads may be served it without asking. */
-  private void publish(LocalManifest accepted) {
-    if (accepted == null) {
-      unpublish();
-    } else {
-      publishedEntry = published.publish(id, accepted);
-    }
-  }
-
-  private void unpublish() {
-    published.unpublish(id, publishedEntry);
-    publishedEntry = null;
   }
 
   /** Answers {@code command} with the workspace's failure, if it failed; whether it did. */
@@ -338,7 +269,7 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
     known = true;
     corrupt = null;
     version++;
-    publish(value);
+    publication.publish(value);
     pendingRemoved.addAll(command.removedChunkIds());
     if (command.cacheOnly()) {
       reportDirtyState();
@@ -375,7 +306,7 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
     }
     // Cached, or stored but unreadable: delete it, with its pending removed chunks, in one write.
     value = null;
-    unpublish();
+    publication.withdraw();
     known = true;
     corrupt = null;
     version++;
@@ -415,10 +346,10 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
     // Writes not yet sent are dropped with their removed ids. Durable writes and ensures were
     // sent when they arrived, so no waiter depends on what is dropped. Reads must not be served
     // a dropped value: from now on they ask (and the host buffers them for a successor).
-    unpublish();
+    publication.withdraw();
     pendingRemoved.clear();
     version = sentVersion;
-    reportedDirty = false; // the host forgot this entry's dirty state when it asked
+    dirtyReport.forget(); // the host forgot this entry's dirty state when it asked
   }
 
   private Behavior<Object> onIdleCheck() {
@@ -454,9 +385,9 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
         used = true;
       } else {
         try {
-          value = decode(loaded.sealed().get());
+          value = sealing.open(loaded.sealed().get());
           known = true;
-          publish(value);
+          publication.publish(value);
           used = true;
         } catch (CorruptEntryException e) {
           getContext().getLog().warn("manifest {} is corrupt: {}", id, e.getMessage());
@@ -467,19 +398,6 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
     recording.loaded(loaded.sealed().isPresent(), used);
     Behavior<Object> next = stash.unstashAll(this);
     return next == this ? stopIfDone() : next;
-  }
-
-  private LocalManifest decode(byte[] sealed) {
-    LocalManifest manifest;
-    try {
-      manifest = ManifestCodec.decode(cipher.open(id, sealed));
-    } catch (CorruptEntryException e) {
-      throw new CorruptEntryException("manifest " + id + " is corrupt: " + e.getMessage(), e);
-    }
-    if (!manifest.id().equals(id)) {
-      throw new CorruptEntryException("manifest " + id + " is corrupt: it holds the manifest of " + manifest.id());
-    }
-    return manifest;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -510,7 +428,7 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
     List<ChunkId> removed = List.copyOf(pendingRemoved);
     pendingRemoved.clear();
     ManifestBackend.Flush flush = value != null
-        ? new ManifestBackend.Flush(version, cipher.seal(id, ManifestCodec.encode(value)), value.baseVersion(),
+        ? new ManifestBackend.Flush(version, sealing.seal(value), value.baseVersion(),
             value.needSync(), removed, writer)
         : new ManifestBackend.Flush(version, null, 0, false, removed, writer);
     backend.flush(id, flush, backendReplies);
@@ -523,7 +441,7 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
     persistedVersion = Math.max(persistedVersion, flushed.version());
     recording.persisted(persistedVersion);
     if (!sentIsSettled && version > persistedVersion) {
-      reportedDirty = false; // still dirty after a flush: tell the supervisor again, it may flush it again
+      dirtyReport.forget(); // still dirty after a flush: tell the host again, it may flush it again
     }
     // The host hears "clean" before the writers hear "done": whatever a writer asks the host next
     // (stats, need-sync) is ordered after it.
@@ -541,22 +459,7 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
     if (stopping == Stopping.DISCARD) {
       return;
     }
-    boolean dirty = version > (sentIsSettled ? sentVersion : persistedVersion);
-    if (!dirty) {
-      if (reportedDirty) {
-        reportedDirty = false;
-        host.report(new Clean(id));
-      }
-      return;
-    }
-    boolean needSync = value != null && value.needSync();
-    boolean deleted = value == null;
-    if (!reportedDirty || needSync != reportedNeedSync || deleted != reportedDeleted) {
-      reportedDirty = true;
-      reportedNeedSync = needSync;
-      reportedDeleted = deleted;
-      host.report(new Dirty(id, needSync, deleted));
-    }
+    dirtyReport.update(version > (sentIsSettled ? sentVersion : persistedVersion), value);
   }
 
   private Behavior<Object> stopIfDone() {
@@ -575,7 +478,7 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
   // Failure
 
   private Behavior<Object> onBackendFailed(GatewayFailed failed) {
-    Behavior<Object> failing = fail(asStorageFailure(failed.cause()), false);
+    Behavior<Object> failing = fail(FailedEntity.asStorageFailure(failed.cause()), false);
     host.backendFailed(getContext().getSelf(), id);
     return failing;
   }
@@ -585,16 +488,11 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
    * command with the failure. Nothing is ever written again (INV-6).
    */
   private Behavior<Object> fail(StorageException cause, boolean stopNow) {
-    unpublish();
+    publication.withdraw();
     waiters.fail(cause);
     Behavior<Object> failing = FailedEntity.create(cause);
     stash.unstashAll(failing);
     return stopNow ? Behaviors.stopped() : failing;
   }
 
-  private static StorageException asStorageFailure(Throwable cause) {
-    return cause instanceof StorageException storage
-        ? storage
-        : new StorageFailedException("the data database failed: " + cause, cause);
-  }
 }

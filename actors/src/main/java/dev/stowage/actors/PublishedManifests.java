@@ -102,6 +102,36 @@ public final class PublishedManifests {
     }
   }
 
+  /** The way the entity of {@code id} publishes its value (one per incarnation). */
+  Publication publication(EntryId id) {
+    return new Publication(id);
+  }
+
+  /** One entity's value here: it withdraws only what it published itself, never its successor's. */
+  final class Publication {
+    private final EntryId id;
+    private Entry entry;
+
+    private Publication(EntryId id) {
+      this.id = id;
+    }
+
+    /** {@code accepted} is the entry's value now ({@code null}: none): reads may be served it without asking. */
+    void publish(LocalManifest accepted) {
+      if (accepted == null) {
+        withdraw();
+      } else {
+        entry = PublishedManifests.this.publish(id, accepted);
+      }
+    }
+
+    /** Reads must ask the entity (or its successor) again. */
+    void withdraw() {
+      unpublish(id, entry);
+      entry = null;
+    }
+  }
+
   /** Whether a read served here marked {@code id} since the last check with {@code bit}. */
   boolean takeReadMark(EntryId id, int bit) {
     Entry entry = entries.get(id);

@@ -5,7 +5,9 @@ import dev.stowage.protocol.StorageException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.pattern.StatusReply;
 
 /** Answers requests: with an error whatever their success type, or when a result completes. Public for stowage-cluster. */
@@ -35,6 +37,16 @@ public final class Replies {
   /** The cause of a completion exception; the error itself otherwise. */
   public static Throwable unwrap(Throwable error) {
     return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+  }
+
+  /**
+   * A message adapter for a {@code StatusReply<R>} (a close's answer, a backend's): Pekko's adapters
+   * take a class, which cannot say {@code StatusReply<R>}; this is the one place that says so. The
+   * ref it returns is handed only to those who answer it with an {@code R}.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public static <R, T> ActorRef<StatusReply<R>> adapter(ActorContext<T> context, Function<StatusReply<R>, T> adapt) {
+    return (ActorRef) context.messageAdapter(StatusReply.class, reply -> adapt.apply((StatusReply<R>) reply));
   }
 
   @SuppressWarnings("unchecked")

@@ -27,11 +27,12 @@ final class WorkspaceStatsQuery {
   }
 
   void answer(GetStats request, int liveEntities, int dirtyEntries) {
-    CompletableFuture<DatabaseStats> data = fileStats(DatabaseGateways.File.DATA);
-    CompletableFuture<DatabaseStats> cache = fileStats(DatabaseGateways.File.CACHE);
+    CompletableFuture<DatabaseStats> data = fileStats(gateways.data());
+    CompletableFuture<DatabaseStats> cache = fileStats(gateways.cache());
+    FileGateways<CacheStore> cacheFile = gateways.cache();
     List<CompletableFuture<CacheStore.BlockCounters>> counters = new ArrayList<>();
-    counters.add(blockCounters(gateways.writer(DatabaseGateways.File.CACHE)));
-    gateways.readers(DatabaseGateways.File.CACHE).forEach(reader -> counters.add(blockCounters(reader)));
+    counters.add(cacheFile.ask(cacheFile.writer(), CacheOperations.counters()).toCompletableFuture());
+    cacheFile.readers().forEach(reader -> counters.add(cacheFile.ask(reader, CacheOperations.counters()).toCompletableFuture()));
     List<CompletableFuture<?>> all = new ArrayList<>(counters);
     all.add(data);
     all.add(cache);
@@ -44,15 +45,11 @@ final class WorkspaceStatsQuery {
     }, executor), request.replyTo(), executor);
   }
 
-  private CompletableFuture<CacheStore.BlockCounters> blockCounters(ActorRef<DbGateway.Command> gateway) {
-    return gateways.ask(gateway, DbGateway.Mode.READ, "block counters", CacheStore::counters).toCompletableFuture();
-  }
-
   /** The statistics of a file's writer, with its readers' reads and time in SQLite added. */
-  private CompletableFuture<DatabaseStats> fileStats(DatabaseGateways.File file) {
+  private static <S> CompletableFuture<DatabaseStats> fileStats(FileGateways<S> file) {
     List<CompletableFuture<DatabaseStats>> parts = new ArrayList<>();
-    parts.add(this.stats(gateways.writer(file)));
-    gateways.readers(file).forEach(reader -> parts.add(stats(reader)));
+    parts.add(stats(file, file.writer()));
+    file.readers().forEach(reader -> parts.add(stats(file, reader)));
     return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(done -> {
       DatabaseStats writer = parts.get(0).join();
       long reads = parts.stream().mapToLong(part -> part.join().reads()).sum();
@@ -61,7 +58,7 @@ final class WorkspaceStatsQuery {
     });
   }
 
-  private CompletableFuture<DatabaseStats> stats(ActorRef<DbGateway.Command> gateway) {
-    return gateways.<DatabaseStats>ask(gateway, DbGateway.GetStats::new).toCompletableFuture();
+  private static <S> CompletableFuture<DatabaseStats> stats(FileGateways<S> file, ActorRef<DbGateway.Command<S>> gateway) {
+    return file.<DatabaseStats>ask(gateway, DbGateway.GetStats::new).toCompletableFuture();
   }
 }

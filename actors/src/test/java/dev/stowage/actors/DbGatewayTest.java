@@ -42,7 +42,7 @@ class DbGatewayTest {
 
   private final BlobCipher cipher = new BlobCipher(LocalKey.generate());
 
-  private ActorRef<DbGateway.Command> gateway(Path dir, int maxBatch, Duration maxDelay, ActorRef<DbGateway.Event> events) {
+  private ActorRef<DbGateway.Command<DataStore>> gateway(Path dir, int maxBatch, Duration maxDelay, ActorRef<DbGateway.Event> events) {
     return testKit.spawn(
         DbGateway.create("test data", () -> DataStore.open(dir, Durability.NORMAL, cipher), maxBatch, maxDelay, events,
             new WorkspaceHealth()),
@@ -55,7 +55,7 @@ class DbGatewayTest {
   }
 
   /** Occupies the gateway thread until the returned latch is released, so requests queue up behind it. */
-  private CountDownLatch hold(ActorRef<DbGateway.Command> gateway) {
+  private CountDownLatch hold(ActorRef<DbGateway.Command<DataStore>> gateway) {
     CountDownLatch release = new CountDownLatch(1);
     TestProbe<StatusReply<Object>> ignored = testKit.createTestProbe();
     gateway.tell(execute(DbGateway.Mode.READ, store -> {
@@ -75,16 +75,16 @@ class DbGatewayTest {
     };
   }
 
-  private DatabaseStats stats(ActorRef<DbGateway.Command> gateway) {
+  private DatabaseStats stats(ActorRef<DbGateway.Command<DataStore>> gateway) {
     TestProbe<StatusReply<DatabaseStats>> probe = testKit.createTestProbe();
-    gateway.tell(new DbGateway.GetStats(probe.ref()));
+    gateway.tell(new DbGateway.GetStats<>(probe.ref()));
     return probe.receiveMessage().getValue();
   }
 
   @Test
   void writesQueuedTogetherShareOneCommitAndAreAllAnswered(@TempDir Path dir) {
     TestProbe<DbGateway.Event> events = testKit.createTestProbe();
-    ActorRef<DbGateway.Command> gateway = gateway(dir, 1000, Duration.ofSeconds(10), events.ref());
+    ActorRef<DbGateway.Command<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), events.ref());
     events.expectMessageClass(DbGateway.Opened.class);
     TestProbe<StatusReply<ChunkId>> writers = testKit.createTestProbe();
     CountDownLatch release = hold(gateway);
@@ -110,7 +110,7 @@ class DbGatewayTest {
 
   @Test
   void maxBatchBoundsTheWritesInOneCommit(@TempDir Path dir) {
-    ActorRef<DbGateway.Command> gateway = gateway(dir, 10, Duration.ofSeconds(10), testKit.<DbGateway.Event>createTestProbe().ref());
+    ActorRef<DbGateway.Command<DataStore>> gateway = gateway(dir, 10, Duration.ofSeconds(10), testKit.<DbGateway.Event>createTestProbe().ref());
     TestProbe<StatusReply<ChunkId>> writers = testKit.createTestProbe();
     CountDownLatch release = hold(gateway);
     for (int i = 0; i < 95; i++) {
@@ -126,7 +126,7 @@ class DbGatewayTest {
 
   @Test
   void aZeroMaxDelayCommitsEveryWriteAlone(@TempDir Path dir) {
-    ActorRef<DbGateway.Command> gateway = gateway(dir, 1000, Duration.ZERO, testKit.<DbGateway.Event>createTestProbe().ref());
+    ActorRef<DbGateway.Command<DataStore>> gateway = gateway(dir, 1000, Duration.ZERO, testKit.<DbGateway.Event>createTestProbe().ref());
     TestProbe<StatusReply<ChunkId>> writers = testKit.createTestProbe();
     CountDownLatch release = hold(gateway);
     for (int i = 0; i < 20; i++) {
@@ -140,7 +140,7 @@ class DbGatewayTest {
 
   @Test
   void readsAreAnsweredAtOnceAndSeeTheOpenBatch(@TempDir Path dir) {
-    ActorRef<DbGateway.Command> gateway = gateway(dir, 1000, Duration.ofSeconds(10), testKit.<DbGateway.Event>createTestProbe().ref());
+    ActorRef<DbGateway.Command<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), testKit.<DbGateway.Event>createTestProbe().ref());
     TestProbe<StatusReply<ChunkId>> writers = testKit.createTestProbe();
     TestProbe<StatusReply<Boolean>> readers = testKit.createTestProbe();
     ChunkId id = ChunkId.random();
@@ -160,7 +160,7 @@ class DbGatewayTest {
   @DisplayName("INV-6: every writer of a failed batch and every later request get StorageFailedException; the owner is told")
   void aFailedBatchFailsAllItsWriters(@TempDir Path dir) {
     TestProbe<DbGateway.Event> events = testKit.createTestProbe();
-    ActorRef<DbGateway.Command> gateway = gateway(dir, 1000, Duration.ofSeconds(10), events.ref());
+    ActorRef<DbGateway.Command<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), events.ref());
     events.expectMessageClass(DbGateway.Opened.class);
     TestProbe<StatusReply<ChunkId>> writers = testKit.createTestProbe();
     TestProbe<StatusReply<Object>> failing = testKit.createTestProbe();
@@ -179,7 +179,7 @@ class DbGatewayTest {
     gateway.tell(execute(DbGateway.Mode.READ, store -> store.chunks().count(), failing));
     assertThat(failing.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
     TestProbe<StatusReply<Done>> closer = testKit.createTestProbe();
-    gateway.tell(new DbGateway.Close(closer.ref()));
+    gateway.tell(new DbGateway.Close<>(closer.ref()));
     closer.expectMessage(StatusReply.ack());
 
     try (DataStore reopened = DataStore.open(dir, Durability.NORMAL, cipher)) {
@@ -190,7 +190,7 @@ class DbGatewayTest {
   @Test
   @DisplayName("INV-6: a real SQLITE_FULL in a group-committed batch fails every writer of it; reopening gives the last commit")
   void diskFullInTheMiddleOfABatch(@TempDir Path dir) {
-    ActorRef<DbGateway.Command> gateway = gateway(dir, 1000, Duration.ofSeconds(10), testKit.<DbGateway.Event>createTestProbe().ref());
+    ActorRef<DbGateway.Command<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), testKit.<DbGateway.Event>createTestProbe().ref());
     TestProbe<StatusReply<ChunkId>> writers = testKit.createTestProbe();
     ChunkId committed = ChunkId.random();
     gateway.tell(execute(DbGateway.Mode.WRITE, putChunk(committed, 100), writers));
@@ -212,7 +212,7 @@ class DbGatewayTest {
     assertThat(replies).allSatisfy(reply -> assertThat(reply.getError())
         .isInstanceOf(StorageFailedException.class).hasMessageContaining("is full"));
     TestProbe<StatusReply<Done>> closer = testKit.createTestProbe();
-    gateway.tell(new DbGateway.Close(closer.ref()));
+    gateway.tell(new DbGateway.Close<>(closer.ref()));
     closer.receiveMessage();
     try (DataStore reopened = DataStore.open(dir, Durability.NORMAL, cipher)) {
       assertThat(reopened.chunks().allIds()).containsExactly(committed);
@@ -223,7 +223,7 @@ class DbGatewayTest {
   @Test
   @DisplayName("INV-12: every statement runs on the gateway's one pinned thread, which owns the connection")
   void allWorkRunsOnOnePinnedThread(@TempDir Path dir) {
-    ActorRef<DbGateway.Command> gateway = gateway(dir, 1000, Duration.ofSeconds(10), testKit.<DbGateway.Event>createTestProbe().ref());
+    ActorRef<DbGateway.Command<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), testKit.<DbGateway.Event>createTestProbe().ref());
     TestProbe<StatusReply<String>> threads = testKit.createTestProbe();
     for (int i = 0; i < 20; i++) {
       gateway.tell(execute(i % 2 == 0 ? DbGateway.Mode.READ : DbGateway.Mode.WRITE, store -> {
@@ -242,7 +242,7 @@ class DbGatewayTest {
    * Stores and deletes enough chunks that an incremental vacuum takes more than two steps of
    * {@link DbGateway#VACUUM_STEP_PAGES}; answers once they are deleted.
    */
-  private void leaveFreePages(ActorRef<DbGateway.Command> gateway) {
+  private void leaveFreePages(ActorRef<DbGateway.Command<DataStore>> gateway) {
     TestProbe<StatusReply<Object>> done = testKit.createTestProbe();
     int chunks = 3 * DbGateway.VACUUM_STEP_PAGES / 4; // 16 KiB each: about four pages, plus the index
     gateway.tell(execute(DbGateway.Mode.WRITE, store -> {
@@ -265,12 +265,12 @@ class DbGatewayTest {
 
   @Test
   void aWriteReceivedDuringAVacuumIsCommittedBetweenItsStepsNotAfterIt(@TempDir Path dir) {
-    ActorRef<DbGateway.Command> gateway = gateway(dir, 1000, Duration.ofSeconds(10), testKit.<DbGateway.Event>createTestProbe().ref());
+    ActorRef<DbGateway.Command<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), testKit.<DbGateway.Event>createTestProbe().ref());
     leaveFreePages(gateway);
     TestProbe<StatusReply<Boolean>> answers = testKit.createTestProbe(); // the write's and the vacuum's, in order
     ChunkId written = ChunkId.random();
     CountDownLatch release = hold(gateway);
-    gateway.tell(new DbGateway.Vacuum(0, answers.ref()));
+    gateway.tell(new DbGateway.Vacuum<>(0, answers.ref()));
     gateway.tell(execute(DbGateway.Mode.WRITE, store -> {
       store.chunks().put(written, 1, new byte[] {7}, 0);
       return false;
@@ -288,15 +288,15 @@ class DbGatewayTest {
 
   @Test
   void aVacuumAskedForDuringAnotherIsAnsweredWithItAndACloseCutsItShort(@TempDir Path dir) {
-    ActorRef<DbGateway.Command> gateway = gateway(dir, 1000, Duration.ofSeconds(10), testKit.<DbGateway.Event>createTestProbe().ref());
+    ActorRef<DbGateway.Command<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), testKit.<DbGateway.Event>createTestProbe().ref());
     leaveFreePages(gateway);
     TestProbe<StatusReply<Boolean>> first = testKit.createTestProbe();
     TestProbe<StatusReply<Boolean>> second = testKit.createTestProbe();
     TestProbe<StatusReply<Done>> closed = testKit.createTestProbe();
     CountDownLatch release = hold(gateway);
-    gateway.tell(new DbGateway.Vacuum(0, first.ref()));
-    gateway.tell(new DbGateway.Vacuum(0, second.ref()));
-    gateway.tell(new DbGateway.Close(closed.ref())); // before the first step: the vacuum has started, not finished
+    gateway.tell(new DbGateway.Vacuum<>(0, first.ref()));
+    gateway.tell(new DbGateway.Vacuum<>(0, second.ref()));
+    gateway.tell(new DbGateway.Close<>(closed.ref())); // before the first step: the vacuum has started, not finished
     release.countDown();
 
     assertThat(closed.receiveMessage().isSuccess()).isTrue();
@@ -311,7 +311,7 @@ class DbGatewayTest {
   @DisplayName("INV-6: a vacuum step that fails answers the vacuum and every later request with StorageFailedException; the owner is told")
   void aFailingVacuumStepFailsTheDatabase(@TempDir Path dir) throws Exception {
     TestProbe<DbGateway.Event> events = testKit.createTestProbe();
-    ActorRef<DbGateway.Command> gateway = gateway(dir, 1000, Duration.ofSeconds(10), events.ref());
+    ActorRef<DbGateway.Command<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), events.ref());
     assertThat(events.receiveMessage()).isInstanceOf(DbGateway.Opened.class);
     leaveFreePages(gateway);
     TestProbe<StatusReply<Boolean>> vacuum = testKit.createTestProbe();
@@ -319,7 +319,7 @@ class DbGatewayTest {
     try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(DatabaseKind.DATA.fileName()));
         Statement s = other.createStatement()) {
       s.execute("BEGIN IMMEDIATE");
-      gateway.tell(new DbGateway.Vacuum(0, vacuum.ref()));
+      gateway.tell(new DbGateway.Vacuum<>(0, vacuum.ref()));
 
       StatusReply<Boolean> reply = vacuum.receiveMessage(Duration.ofSeconds(30));
       assertThat(reply.isError()).isTrue();
@@ -334,12 +334,12 @@ class DbGatewayTest {
 
   @Test
   void vacuumCommitsTheOpenBatchFirst(@TempDir Path dir) {
-    ActorRef<DbGateway.Command> gateway = gateway(dir, 1000, Duration.ofSeconds(10), testKit.<DbGateway.Event>createTestProbe().ref());
+    ActorRef<DbGateway.Command<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), testKit.<DbGateway.Event>createTestProbe().ref());
     TestProbe<StatusReply<ChunkId>> writers = testKit.createTestProbe();
     TestProbe<StatusReply<Boolean>> vacuum = testKit.createTestProbe();
     CountDownLatch release = hold(gateway);
     gateway.tell(execute(DbGateway.Mode.WRITE, putChunk(ChunkId.random(), 1), writers));
-    gateway.tell(new DbGateway.Vacuum(0, vacuum.ref()));
+    gateway.tell(new DbGateway.Vacuum<>(0, vacuum.ref()));
     release.countDown();
 
     assertThat(writers.receiveMessage().isSuccess()).isTrue();
@@ -350,7 +350,7 @@ class DbGatewayTest {
   void anOpenFailureIsReportedAndEveryRequestAnsweredWithIt(@TempDir Path dir) throws Exception {
     java.nio.file.Files.writeString(dir.resolve("data_v1.sqlite"), "not a database".repeat(100));
     TestProbe<DbGateway.Event> events = testKit.createTestProbe();
-    ActorRef<DbGateway.Command> gateway = gateway(dir, 1000, Duration.ofSeconds(10), events.ref());
+    ActorRef<DbGateway.Command<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), events.ref());
 
     assertThat(events.expectMessageClass(DbGateway.Failed.class).cause())
         .isInstanceOf(StorageFailedException.class).hasMessageContaining("not a SQLite database");
@@ -371,7 +371,7 @@ class DbGatewayTest {
 
   @Test
   void deferredBookkeepingRunsFirstInTheNextBatchAndCostsNoCommit(@TempDir Path dir) {
-    ActorRef<DbGateway.Command> gateway = gateway(dir, 1000, Duration.ofMillis(2), testKit.<DbGateway.Event>createTestProbe().ref());
+    ActorRef<DbGateway.Command<DataStore>> gateway = gateway(dir, 1000, Duration.ofMillis(2), testKit.<DbGateway.Event>createTestProbe().ref());
     List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
     TestProbe<StatusReply<Object>> writer = testKit.createTestProbe();
 
@@ -388,14 +388,14 @@ class DbGatewayTest {
     assertThat(log).containsExactly("touch 1 in a transaction", "touch 2 in a transaction", "write");
     assertThat(stats(gateway).commits()).isEqualTo(1);
     gateway.tell(deferred(log, "touch 3"));
-    gateway.tell(new DbGateway.Close(testKit.<StatusReply<Done>>createTestProbe().ref()));
+    gateway.tell(new DbGateway.Close<>(testKit.<StatusReply<Done>>createTestProbe().ref()));
     testKit.createTestProbe().expectTerminated(gateway);
     assertThat(log).as("close commits what was deferred").endsWith("touch 3 in a transaction");
   }
 
   @Test
   void deferredBookkeepingCommitsOnItsOwnWhenNoWriteComes(@TempDir Path dir) {
-    ActorRef<DbGateway.Command> gateway = gateway(dir, 1000, Duration.ofMillis(2), testKit.<DbGateway.Event>createTestProbe().ref());
+    ActorRef<DbGateway.Command<DataStore>> gateway = gateway(dir, 1000, Duration.ofMillis(2), testKit.<DbGateway.Event>createTestProbe().ref());
     List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
 
     gateway.tell(deferred(log, "touch"));
@@ -409,7 +409,7 @@ class DbGatewayTest {
 
   @Test
   void aWritesWriterIsAnsweredOnItsCommitAfterItsReplyTo(@TempDir Path dir) {
-    ActorRef<DbGateway.Command> gateway = gateway(dir, 1000, Duration.ofMillis(2), testKit.<DbGateway.Event>createTestProbe().ref());
+    ActorRef<DbGateway.Command<DataStore>> gateway = gateway(dir, 1000, Duration.ofMillis(2), testKit.<DbGateway.Event>createTestProbe().ref());
     TestProbe<Object> both = testKit.createTestProbe();
     ActorRef<StatusReply<ChunkId>> replyTo = both.ref().unsafeUpcast();
     ActorRef<StatusReply<Done>> writer = testKit.spawn(org.apache.pekko.actor.typed.javadsl.Behaviors.<StatusReply<Done>>receiveMessage(
@@ -430,10 +430,10 @@ class DbGatewayTest {
   @DisplayName("INV-6: a reader that fails records the failure first, answers everything with it and tells its owner")
   void aFailingReaderFailsClosed(@TempDir Path dir) {
     TestProbe<DbGateway.Event> events = testKit.createTestProbe();
-    ActorRef<DbGateway.Command> writer = gateway(dir, 1000, Duration.ofMillis(2), events.ref());
+    ActorRef<DbGateway.Command<DataStore>> writer = gateway(dir, 1000, Duration.ofMillis(2), events.ref());
     events.expectMessageClass(DbGateway.Opened.class);
     WorkspaceHealth health = new WorkspaceHealth();
-    ActorRef<DbGateway.Command> reader = testKit.spawn(
+    ActorRef<DbGateway.Command<DataStore>> reader = testKit.spawn(
         DbReader.create("test data reader", () -> DataStore.openReader(dir), Duration.ofMillis(50), events.ref(), health),
         DispatcherSelector.fromConfig("stowage.gateway-dispatcher"));
     events.expectMessageClass(DbGateway.Opened.class);
@@ -448,6 +448,6 @@ class DbGatewayTest {
     assertThat(health.failed()).isTrue();
     reader.tell(execute(DbGateway.Mode.READ, store -> store.chunks().count(), probe));
     assertThat(probe.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
-    writer.tell(new DbGateway.Close(testKit.<StatusReply<Done>>createTestProbe().ref()));
+    writer.tell(new DbGateway.Close<>(testKit.<StatusReply<Done>>createTestProbe().ref()));
   }
 }

@@ -9,7 +9,6 @@ import dev.stowage.protocol.EntryMissingException;
 import dev.stowage.protocol.FolderManifest;
 import dev.stowage.protocol.LocalManifest;
 import dev.stowage.protocol.ManifestCodec;
-import dev.stowage.protocol.StorageCommand;
 import dev.stowage.protocol.StorageCommand.ClearManifest;
 import dev.stowage.protocol.StorageCommand.EnsureManifestPersistent;
 import dev.stowage.protocol.StorageCommand.GetManifest;
@@ -52,17 +51,17 @@ class ManifestEntityTest {
   @TempDir Path dir;
   private final BlobCipher cipher = new BlobCipher(LocalKey.generate());
   private DataStore store;
-  private TestProbe<DbGateway.Command> gateway;
-  private TestProbe<ManifestEntity.Event> supervisor;
+  private TestProbe<DbGateway.Command<DataStore>> gateway;
+  private TestProbe<EntityHost.Event> supervisor;
   private final EntryId id = EntryId.random();
-  private ManifestEntity.Workspace workspace;
+  private EntityWorkspace workspace;
 
   @BeforeEach
   void setUp() {
     store = DataStore.open(dir.resolve(EntryId.random().toString()), Durability.NORMAL, cipher);
     gateway = testKit.createTestProbe();
     supervisor = testKit.createTestProbe();
-    workspace = new ManifestEntity.Workspace(PublishedManifests.create(), new WorkspaceHealth());
+    workspace = new EntityWorkspace(PublishedManifests.create(), new WorkspaceHealth());
   }
 
   @AfterEach
@@ -71,7 +70,8 @@ class ManifestEntityTest {
   }
 
   private ActorRef<Object> entity(Duration passivateAfter) {
-    return testKit.spawn(ManifestEntity.create(id, gateway.ref(), cipher, supervisor.ref(), passivateAfter, workspace));
+    return testKit.spawn(ManifestEntity.create(id, new GatewayManifestBackend(gateway.ref()), cipher,
+        EntityHost.supervisor(supervisor.ref()), passivateAfter, workspace));
   }
 
   private ActorRef<Object> entity() {
@@ -137,15 +137,15 @@ class ManifestEntityTest {
 
     entity.tell(new SetManifest(id, value, true, Set.of(first), client.ref()));
     client.expectMessage(StatusReply.ack());
-    supervisor.expectMessage(new ManifestEntity.Dirty(id, true, false));
+    supervisor.expectMessage(new EntityHost.Dirty(id, true, false));
     entity.tell(new EnsureManifestPersistent(id, client.ref()));
     DbGateway.Execute<DataStore, ManifestBackend.Reply> firstFlush = nextRequest(); // held: the flush is in flight
     // Sent to the gateway, which runs every later query after it: settled for the supervisor.
-    supervisor.expectMessage(new ManifestEntity.Clean(id));
+    supervisor.expectMessage(new EntityHost.Clean(id));
 
     entity.tell(new SetManifest(id, value, true, Set.of(second), client.ref())); // equal value, new removed id
     client.expectMessage(StatusReply.ack());
-    supervisor.expectMessage(new ManifestEntity.Dirty(id, true, false)); // dirty again, before the flush ends
+    supervisor.expectMessage(new EntityHost.Dirty(id, true, false)); // dirty again, before the flush ends
     complete(firstFlush);
 
     client.expectMessage(StatusReply.ack()); // the ensure that asked for the first version
@@ -157,7 +157,7 @@ class ManifestEntityTest {
     entity.tell(new EnsureManifestPersistent(id, client.ref()));
     complete(nextRequest());
     client.expectMessage(StatusReply.ack());
-    supervisor.expectMessage(new ManifestEntity.Clean(id));
+    supervisor.expectMessage(new EntityHost.Clean(id));
     assertThat(store.chunks().presentAmong(Set.of(first, second))).isEmpty();
     assertThat(storedManifest()).isEqualTo(value);
   }
@@ -287,7 +287,7 @@ class ManifestEntityTest {
   void anIdleEntityAsksToBePassivated() {
     entity(Duration.ofMillis(50));
 
-    supervisor.expectMessage(Duration.ofSeconds(5), new ManifestEntity.Idle(id));
+    supervisor.expectMessage(Duration.ofSeconds(5), new EntityHost.Idle(id));
   }
 
   @Test
@@ -415,7 +415,8 @@ class ManifestEntityTest {
     store.vlobs().put(other, 7, false, cipher.seal(other, ManifestCodec.encode(stored)));
     store.database().commit();
     ActorRef<Object> second = testKit.spawn(
-        ManifestEntity.create(other, gateway.ref(), cipher, supervisor.ref(), Duration.ofMinutes(10), workspace));
+        ManifestEntity.create(other, new GatewayManifestBackend(gateway.ref()), cipher,
+            EntityHost.supervisor(supervisor.ref()), Duration.ofMinutes(10), workspace));
     second.tell(new GetManifest(other, reader.ref()));
     complete(nextRequest());
     assertThat(reader.receiveMessage().getValue()).isEqualTo(stored);
@@ -488,7 +489,7 @@ class ManifestEntityTest {
     TestProbe<StatusReply<Done>> writer = testKit.createTestProbe();
     entity.tell(new SetManifest(id, folder(1, "hot"), true, Set.of(), writer.ref()));
     writer.expectMessage(StatusReply.ack());
-    supervisor.expectMessageClass(ManifestEntity.Dirty.class);
+    supervisor.expectMessageClass(EntityHost.Dirty.class);
 
     long until = System.nanoTime() + Duration.ofMillis(600).toNanos();
     while (System.nanoTime() < until) {
@@ -496,7 +497,7 @@ class ManifestEntityTest {
       java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
     }
     supervisor.expectNoMessage(Duration.ofMillis(10)); // no Idle while read
-    supervisor.expectMessage(Duration.ofSeconds(2), new ManifestEntity.Idle(id)); // idle once the reads stop
+    supervisor.expectMessage(Duration.ofSeconds(2), new EntityHost.Idle(id)); // idle once the reads stop
   }
 
   @Test

@@ -32,10 +32,10 @@ class PublicProtocolTest {
 
   /** Messages the actors send themselves and each other, one of each kind a supervisor or entity receives. */
   private static final List<Class<?>> INTERNAL = List.of(
-      DbGateway.Opened.class, DbGateway.Failed.class, ManifestEntity.Dirty.class, ManifestEntity.Clean.class,
-      ManifestEntity.Idle.class, ManifestEntity.Started.class, ManifestEntity.Stopped.class, ManifestEntity.Fail.class,
-      EntityDirectory.Drained.class, EntityDirectory.ViaSupervisor.class, PayloadReads.BehindWrites.class,
-      PayloadWrites.Sealed.class, LocalWorkspace.OnDataStore.class, LocalWorkspace.OnCacheStore.class,
+      DbGateway.Opened.class, DbGateway.Failed.class, EntityHost.Dirty.class, EntityHost.Clean.class,
+      EntityHost.Idle.class, EntityHost.Started.class, EntityHost.Stopped.class, ManifestEntity.Fail.class,
+      EntityDirectory.Drained.class, EntityDirectory.ViaSupervisor.class, Payloads.BehindWrites.class,
+      Payloads.Sealed.class, LocalWorkspace.OnDataStore.class, LocalWorkspace.OnCacheStore.class,
       ManifestBackend.Loaded.class, ManifestBackend.Flushed.class);
 
   @Test

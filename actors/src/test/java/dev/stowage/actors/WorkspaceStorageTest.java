@@ -6,25 +6,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.ConfigFactory;
 import dev.stowage.protocol.ChunkId;
-import dev.stowage.protocol.ChunkRef;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.EntryMissingException;
-import dev.stowage.protocol.FileManifest;
-import dev.stowage.protocol.FolderManifest;
 import dev.stowage.protocol.InvalidRequestException;
 import dev.stowage.protocol.LocalManifest;
-import dev.stowage.protocol.NeedSync;
-import dev.stowage.protocol.PreventSyncPattern;
 import dev.stowage.protocol.StorageClosedException;
 import dev.stowage.protocol.StorageFailedException;
 import dev.stowage.protocol.StorageStats;
-import dev.stowage.protocol.WorkspaceManifest;
-import dev.stowage.storage.DataStore;
-import dev.stowage.storage.LocalDatabase;
 import dev.stowage.storage.LocalKey;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -32,21 +22,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
-import java.util.regex.Pattern;
 import org.apache.pekko.Done;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
-import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.pattern.StatusReply;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The façade end to end in local mode: the contract of SPEC section 6 ({@link
@@ -123,7 +106,7 @@ class WorkspaceStorageTest extends LocalModeContract {
     EntryId id = EntryId.random();
     result(storage.setManifest(id, folder(id, true, 1), true, Set.of()));
 
-    storage.supervisor().<Object>unsafeUpcast().tell(new ManifestEntity.Idle(id)); // the entity now stops, flushing first
+    storage.supervisor().<Object>unsafeUpcast().tell(new EntityHost.Idle(id)); // the entity now stops, flushing first
     CompletionStage<Done> write = storage.setManifest(id, folder(id, true, 2), true, Set.of());
     CompletionStage<LocalManifest> read = storage.getManifest(id);
     CompletionStage<Done> ensure = storage.ensureManifestPersistent(id);

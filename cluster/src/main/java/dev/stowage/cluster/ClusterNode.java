@@ -1,6 +1,8 @@
 package dev.stowage.cluster;
 
 import dev.stowage.actors.ManifestBackend;
+import dev.stowage.actors.EntityHost;
+import dev.stowage.actors.EntityWorkspace;
 import dev.stowage.actors.ManifestEntity;
 import dev.stowage.actors.StorageSettings;
 import dev.stowage.actors.WorkspaceHealth;
@@ -9,7 +11,6 @@ import dev.stowage.actors.WorkspaceStorage;
 import dev.stowage.actors.WorkspaceSupervisor;
 import dev.stowage.protocol.InvalidRequestException;
 import dev.stowage.protocol.EntryId;
-import dev.stowage.protocol.StorageCommand;
 import dev.stowage.protocol.StorageException;
 import dev.stowage.storage.BlobCipher;
 import dev.stowage.storage.LocalKey;
@@ -65,7 +66,7 @@ final class ClusterNode implements Extension {
    * Per workspace, the supervisors on this node its entities report to: the open one, and one
    * that is still closing (it waits for its entities' stops after a later open has begun).
    */
-  private final Map<String, Set<ActorRef<ManifestEntity.Event>>> listeners = new ConcurrentHashMap<>();
+  private final Map<String, Set<ActorRef<EntityHost.Event>>> listeners = new ConcurrentHashMap<>();
   private final AtomicLong spawned = new AtomicLong();
 
   private record OpenWorkspace(LocalKey key, CompletableFuture<WorkspaceStorage> storage) {}
@@ -163,13 +164,13 @@ final class ClusterNode implements Extension {
           EntryId id = ManifestIds.entryOfEntityId(context.getEntityId());
           ManifestBackend backend = new DurableStateManifestBackend(store, workspaceId, removeChunks);
           ShardHost host = new ShardHost(context.getShard(), event -> {
-            Set<ActorRef<ManifestEntity.Event>> supervisors = listeners.get(workspaceId);
+            Set<ActorRef<EntityHost.Event>> supervisors = listeners.get(workspaceId);
             if (supervisors != null) {
               supervisors.forEach(supervisor -> supervisor.tell(event));
             }
           });
           return ManifestEntity.create(id, backend, cipher, host, storageSettings.passivateAfter(),
-              ManifestEntity.Workspace.unshared());
+              EntityWorkspace.unshared());
         })
         .withStopMessage(ManifestEntity.Control.FLUSH_AND_STOP)
         .withSettings(entitySettings(storageSettings)));
@@ -199,12 +200,12 @@ final class ClusterNode implements Extension {
   }
 
   /** From now on {@code supervisor} hears what the entities of {@code workspaceId} on this node report. */
-  void listen(String workspaceId, ActorRef<ManifestEntity.Event> supervisor) {
+  void listen(String workspaceId, ActorRef<EntityHost.Event> supervisor) {
     listeners.computeIfAbsent(workspaceId, id -> ConcurrentHashMap.newKeySet()).add(supervisor);
   }
 
   /** {@code supervisor} has closed (or failed to open): it hears no more reports. */
-  void stopListening(String workspaceId, ActorRef<ManifestEntity.Event> supervisor) {
+  void stopListening(String workspaceId, ActorRef<EntityHost.Event> supervisor) {
     listeners.computeIfPresent(workspaceId, (id, supervisors) -> {
       supervisors.remove(supervisor);
       return supervisors.isEmpty() ? null : supervisors;

@@ -1,9 +1,13 @@
 package dev.stowage.cluster;
 
 import dev.stowage.actors.ActorWorkspaceStorage;
+import dev.stowage.actors.CacheOperations;
 import dev.stowage.actors.DbGateway;
+import dev.stowage.actors.FileGateways;
+import dev.stowage.actors.EntityWorkspace;
 import dev.stowage.actors.ManifestEntity;
 import dev.stowage.actors.NeedSyncOverlay;
+import dev.stowage.actors.Payloads;
 import dev.stowage.actors.PublishedManifests;
 import dev.stowage.actors.Replies;
 import dev.stowage.actors.StorageSettings;
@@ -50,7 +54,6 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.apache.pekko.pattern.StatusReply;
 
@@ -103,7 +106,9 @@ final class ClusterWorkspace implements WorkspaceBackend {
   private final ClusterDatabase.SqlLane lane;
   private final Executor executor;
   private final ActorRef<ShardingEnvelope<Object>> region;
-  private final ActorRef<DbGateway.Command> cache;
+  private final FileGateways<CacheStore> cache;
+  /** The block path of local mode, over this node's block cache. */
+  private final Payloads<CacheStore> blocks;
   private final HostedEntities hosted;
   private final AtomicLong writes = new AtomicLong();
   private final AtomicLong reads = new AtomicLong();
@@ -126,11 +131,14 @@ final class ClusterWorkspace implements WorkspaceBackend {
     this.hosted = new HostedEntities(settings.maxDirty(), id -> toEntity(id, ManifestEntity.Control.FLUSH));
     node.listen(workspaceId, context.getSelf().narrow()); // before any entity can start and report
     this.region = node.startEntities(workspaceId, cipher, settings);
-    this.cache = context.spawn(
-        DbGateway.create("workspace '" + workspaceId + "' block cache",
+    String cacheName = "workspace '" + workspaceId + "' block cache";
+    this.cache = new FileGateways<>(cacheName, context.spawn(
+        DbGateway.create(cacheName,
             () -> CacheStore.open(settings.workspaceDir(workspaceId), settings.durability(), cipher, settings.blockLimit()),
             settings.maxBatch(), settings.maxDelay(), context.getSelf().narrow(), health),
-        "cache", DispatcherSelector.fromConfig(settings.gatewayDispatcher()));
+        "cache", DispatcherSelector.fromConfig(settings.gatewayDispatcher())),
+        context.getSystem().scheduler(), settings.askTimeout());
+    this.blocks = Payloads.blocks(context, cache, cipher);
   }
 
   @Override
@@ -152,7 +160,7 @@ final class ClusterWorkspace implements WorkspaceBackend {
   @Override
   public WorkspaceStorage storage(ActorRef<Object> supervisor) {
     return new ActorWorkspaceStorage(workspaceId, supervisor, context.getSystem().scheduler(), settings,
-        new ManifestEntity.Workspace(PublishedManifests.NONE, health));
+        new EntityWorkspace(PublishedManifests.NONE, health));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -181,15 +189,11 @@ final class ClusterWorkspace implements WorkspaceBackend {
     } else if (request instanceof GetLocalChunkIds get) {
       reply(read("get local chunk ids", connection -> tables.presentChunks(connection, get.ids())), get.replyTo());
     } else if (request instanceof GetBlock get) {
-      getBlock(get);
+      blocks.get(get.id(), false, get.replyTo());
     } else if (request instanceof SetBlock set) {
-      setBlock(set);
+      blocks.set(set.id(), set.data(), set.replyTo());
     } else if (request instanceof ClearBlock clear) {
-      ChunkId id = clear.id();
-      cache.tell(new DbGateway.Execute<CacheStore, Done>(DbGateway.Mode.WRITE, "clear block", store -> {
-        store.deleteBlock(id);
-        return Done.getInstance();
-      }, clear.replyTo()));
+      blocks.clear(clear.id(), clear.replyTo());
     } else if (request instanceof GetNeedSyncEntries get) {
       NeedSyncOverlay cached = hosted.dirty().needSyncOverlay(); // INV-5, for the entries this node caches
       reply(read("need-sync", tables::needSync).thenApply(stored -> cached.over(stored.local(), stored.remote())),
@@ -221,37 +225,16 @@ final class ClusterWorkspace implements WorkspaceBackend {
     region.tell(new ShardingEnvelope<>(ManifestIds.entityId(workspaceId, id), command));
   }
 
-  private void getBlock(GetBlock request) {
-    ChunkId id = request.id();
-    CompletionStage<byte[]> sealed = AskPattern.askWithStatus(cache,
-        replyTo -> new DbGateway.Execute<CacheStore, byte[]>(DbGateway.Mode.READ_WRITE, "get block",
-            store -> store.getBlock(id).orElseThrow(() -> EntryMissingException.block(id)), replyTo),
-        settings.askTimeout(), context.getSystem().scheduler());
-    reply(sealed.thenApplyAsync(bytes -> cipher.open(BlobCipher.Kind.BLOCK, id, bytes), executor), request.replyTo());
-  }
-
-  private void setBlock(SetBlock request) {
-    ChunkId id = request.id();
-    byte[] data = request.data();
-    byte[] sealed = cipher.seal(BlobCipher.Kind.BLOCK, id, data);
-    cache.tell(new DbGateway.Execute<CacheStore, Done>(DbGateway.Mode.WRITE, "set block", store -> {
-      store.putBlock(id, data.length, sealed);
-      return Done.getInstance();
-    }, request.replyTo()));
-  }
-
   private void stats(GetStats request) {
     int live = hosted.live();
     int dirtyCount = hosted.dirty().size();
     DatabaseStats data = new DatabaseStats(0, writes.get(), writes.get(), reads.get(), writes.get() > 0 ? 1 : 0, 0);
-    CompletableFuture<DatabaseStats> cacheStats = AskPattern.<DbGateway.Command, DatabaseStats>askWithStatus(
-        cache, DbGateway.GetStats::new, settings.askTimeout(), context.getSystem().scheduler()).toCompletableFuture();
-    CompletableFuture<CacheStore.BlockCounters> blocks = AskPattern.<DbGateway.Command, CacheStore.BlockCounters>askWithStatus(
-        cache, replyTo -> new DbGateway.Execute<CacheStore, CacheStore.BlockCounters>(
-            DbGateway.Mode.READ, "block counters", CacheStore::counters, replyTo),
-        settings.askTimeout(), context.getSystem().scheduler()).toCompletableFuture();
-    reply(CompletableFuture.allOf(cacheStats, blocks).thenApply(all -> {
-      CacheStore.BlockCounters counters = blocks.join();
+    CompletableFuture<DatabaseStats> cacheStats = cache.<DatabaseStats>ask(cache.writer(), DbGateway.GetStats::new)
+        .toCompletableFuture();
+    CompletableFuture<CacheStore.BlockCounters> blockCounters = cache.ask(cache.writer(), CacheOperations.counters())
+        .toCompletableFuture();
+    reply(CompletableFuture.allOf(cacheStats, blockCounters).thenApply(all -> {
+      CacheStore.BlockCounters counters = blockCounters.join();
       return new StorageStats(workspaceId, live, dirtyCount, data, cacheStats.join(),
           counters.blocks(), counters.limit(), counters.hits(), counters.misses(), counters.evictions());
     }), request.replyTo());
@@ -262,7 +245,7 @@ final class ClusterWorkspace implements WorkspaceBackend {
 
   @Override
   public void onMessage(WorkspaceBackend.Message message, StorageException refusal) {
-    if (hosted.onMessage(message)) {
+    if (hosted.onMessage(message) || Payloads.onMessage(message, health.cause())) {
       return;
     }
     if (message instanceof KeyChecked checked) {
@@ -311,13 +294,10 @@ final class ClusterWorkspace implements WorkspaceBackend {
   }
 
   @Override
-  @SuppressWarnings({"unchecked", "rawtypes"})
   public void release() {
     if (!releasing) {
       releasing = true;
-      ActorRef<StatusReply<Done>> replies = (ActorRef) context.messageAdapter(StatusReply.class,
-          reply -> new CacheClosed(reply.isError() ? reply.getError() : null));
-      cache.tell(new DbGateway.Close(replies));
+      cache.closeAll(Replies.adapter(context, reply -> new CacheClosed(reply.isError() ? reply.getError() : null)));
     }
   }
 

@@ -53,19 +53,19 @@ final class HostedEntities {
 
   /** Handles an entity's report; returns whether {@code message} was one. */
   boolean onMessage(WorkspaceBackend.Message message) {
-    if (message instanceof ManifestEntity.Dirty reported) {
+    if (message instanceof EntityHost.Dirty reported) {
       dirty.reported(reported.id(), reported.needSync(), reported.deleted());
       dirty.overMax(id -> true).forEach(flush); // the shard reaches every entity
-    } else if (message instanceof ManifestEntity.Clean clean) {
+    } else if (message instanceof EntityHost.Clean clean) {
       dirty.forget(clean.id());
-    } else if (message instanceof ManifestEntity.Started started) {
+    } else if (message instanceof EntityHost.Started started) {
       hosted.put(started.id(), started.entity());
-    } else if (message instanceof ManifestEntity.Stopped stopped) {
+    } else if (message instanceof EntityHost.Stopped stopped) {
       hosted.remove(stopped.id(), stopped.entity());
       dirty.forget(stopped.id()); // a stopped entity holds nothing dirty any more (it flushed, or dropped it)
       drains.stopped(stopped.entity()).forEach(done -> done.accept(StatusReply.ack()));
     } else {
-      return message instanceof ManifestEntity.Idle; // the shard passivates idle entities itself
+      return message instanceof EntityHost.Idle; // the shard passivates idle entities itself
     }
     return true;
   }

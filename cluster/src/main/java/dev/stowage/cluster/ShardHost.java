@@ -1,7 +1,6 @@
 package dev.stowage.cluster;
 
 import dev.stowage.actors.EntityHost;
-import dev.stowage.actors.ManifestEntity;
 import dev.stowage.protocol.EntryId;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -15,15 +14,15 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  */
 final class ShardHost implements EntityHost {
   private final ActorRef<ClusterSharding.ShardCommand> shard;
-  private final Consumer<ManifestEntity.Event> events;
+  private final Consumer<EntityHost.Event> events;
 
-  ShardHost(ActorRef<ClusterSharding.ShardCommand> shard, Consumer<ManifestEntity.Event> events) {
+  ShardHost(ActorRef<ClusterSharding.ShardCommand> shard, Consumer<EntityHost.Event> events) {
     this.shard = shard;
     this.events = events;
   }
 
   @Override
-  public void report(ManifestEntity.Event event) {
+  public void report(EntityHost.Event event) {
     events.accept(event);
   }
 
@@ -34,12 +33,12 @@ final class ShardHost implements EntityHost {
 
   @Override
   public void started(ActorRef<Object> entity, EntryId id) {
-    events.accept(new ManifestEntity.Started(id, entity));
+    events.accept(new EntityHost.Started(id, entity));
   }
 
   @Override
   public void stopped(ActorRef<Object> entity, EntryId id) {
-    events.accept(new ManifestEntity.Stopped(id, entity));
+    events.accept(new EntityHost.Stopped(id, entity));
   }
 
   @Override

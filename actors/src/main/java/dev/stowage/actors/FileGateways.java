@@ -1,0 +1,123 @@
+package dev.stowage.actors;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * The actors of one database file holding a store of type {@code S}, for its owner (used on the
+ * owner's thread only): the file's one writing {@link DbGateway}, the {@link DbReader}s beside it,
+ * and the order in which requests reach the writer ({@link InOrder}). Readers take turns; with none
+ * (yet), reads go to the writer. Every ref is typed by the store, so work for another file's store
+ * cannot be sent here.
+ */
+public final class FileGateways<S> {
+  private final String name;
+  private final ActorRef<DbGateway.Command<S>> writer;
+  private final List<ActorRef<DbGateway.Command<S>>> readers = new ArrayList<>();
+  private final InOrder toWriter = new InOrder();
+  private final Scheduler scheduler;
+  private final Duration timeout;
+  private int nextReader;
+
+  public FileGateways(String name, ActorRef<DbGateway.Command<S>> writer, Scheduler scheduler, Duration timeout) {
+    this.name = name;
+    this.writer = writer;
+    this.scheduler = scheduler;
+    this.timeout = timeout;
+  }
+
+  /** How the file is named in messages and logs: "workspace 'w' data database". */
+  public String name() {
+    return name;
+  }
+
+  public ActorRef<DbGateway.Command<S>> writer() {
+    return writer;
+  }
+
+  void addReader(ActorRef<DbGateway.Command<S>> reader) {
+    readers.add(reader);
+  }
+
+  /** A reader, in turn; the writer if there is none. */
+  public ActorRef<DbGateway.Command<S>> reader() {
+    if (readers.isEmpty()) {
+      return writer;
+    }
+    return readers.get(Math.floorMod(nextReader++, readers.size()));
+  }
+
+  public List<ActorRef<DbGateway.Command<S>>> readers() {
+    return List.copyOf(readers);
+  }
+
+  /** Sends to the writer behind the requests that arrived before this one, or at once to a reader. */
+  public void send(ActorRef<DbGateway.Command<S>> gateway, Runnable request) {
+    if (gateway.equals(writer)) {
+      toWriter.send(request);
+    } else {
+      request.run();
+    }
+  }
+
+  /** Runs {@code operation} on {@code gateway} (in order, if the writer); it answers {@code replyTo}. */
+  public <R> void execute(ActorRef<DbGateway.Command<S>> gateway, StoreOperation<S, R> operation,
+      ActorRef<StatusReply<R>> replyTo) {
+    send(gateway, () -> gateway.tell(operation.replyingTo(replyTo)));
+  }
+
+  /** Runs {@code operation} on the writer, behind the requests that arrived before it. */
+  public <R> void toWriter(StoreOperation<S, R> operation, ActorRef<StatusReply<R>> replyTo) {
+    execute(writer, operation, replyTo);
+  }
+
+  public <R> CompletionStage<R> ask(ActorRef<DbGateway.Command<S>> gateway, StoreOperation<S, R> operation) {
+    return ask(gateway, operation::replyingTo);
+  }
+
+  /** Asks {@code gateway}, behind the requests that arrived before this one (see {@link #send}). */
+  public <R> CompletionStage<R> ask(
+      ActorRef<DbGateway.Command<S>> gateway, Function<ActorRef<StatusReply<R>>, DbGateway.Command<S>> request) {
+    CompletableFuture<R> answer = new CompletableFuture<>();
+    send(gateway, () -> AskPattern.askWithStatus(gateway, request::apply, timeout, scheduler)
+        .whenComplete((value, error) -> {
+          if (error != null) {
+            answer.completeExceptionally(error);
+          } else {
+            answer.complete(value);
+          }
+        }));
+    return answer;
+  }
+
+  /** Keeps the place of a write whose request is not ready yet (being sealed). */
+  InOrder.Slot reserve() {
+    return toWriter.reserve();
+  }
+
+  void fill(InOrder.Slot slot, Runnable request) {
+    toWriter.fill(slot, request);
+  }
+
+  /** Closes the readers, then the writer behind everything sent to it; each answers {@code replyTo}. */
+  public void closeAll(ActorRef<StatusReply<Done>> replyTo) {
+    for (ActorRef<DbGateway.Command<S>> reader : readers) {
+      reader.tell(new DbGateway.Close<>(replyTo));
+    }
+    toWriter.send(() -> writer.tell(new DbGateway.Close<>(replyTo)));
+  }
+
+  /** How many actors {@link #closeAll} closes. */
+  public int size() {
+    return 1 + readers.size();
+  }
+}
