@@ -38,8 +38,8 @@ import org.apache.pekko.pattern.StatusReply;
  * <ul>
  *   <li>{@link DatabaseGateways}: a writer per file, readers beside them.
  *   <li>{@link LocalEntityPool}: the live entities, passivation, max-active, max-dirty.
- *   <li>{@link PayloadWrites} and {@link PayloadReads}: chunks and blocks, sealed and opened on
- *       the dispatcher, written in arrival order, read from the readers.
+ *   <li>{@link Payloads}, twice: chunks and blocks, sealed and opened on the dispatcher, written
+ *       in arrival order, read from the readers.
  *   <li>Here: the workspace-wide queries (need-sync, realm checkpoint, prevent-sync pattern,
  *       vacuum, stats) and the façade's fast paths: hot manifests ({@link PublishedManifests}),
  *       live entities ({@link EntityDirectory}), readers ({@link DirectReads}).
