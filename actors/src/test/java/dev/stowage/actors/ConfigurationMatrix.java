@@ -33,6 +33,12 @@ public final class ConfigurationMatrix {
     return points;
   }
 
+  /** Every point but the first, the default configuration, which each mode's own contract test runs. */
+  public static List<String> beyondTheDefault() {
+    List<String> points = product(1);
+    return points.subList(1, points.size());
+  }
+
   /** The point as a configuration: each setting on a line of its own, under {@code stowage}. */
   public static String configuration(String point) {
     return "stowage { " + point.replace(", ", "\n") + " }\n";

@@ -20,8 +20,7 @@ class LocalContractMatrixTest extends LocalModeContract {
   @Parameter String point;
 
   static List<String> points() {
-    List<String> points = ConfigurationMatrix.product(1);
-    return points.subList(1, points.size()); // the first is the default configuration
+    return ConfigurationMatrix.beyondTheDefault();
   }
 
   @Override

@@ -23,8 +23,7 @@ class ClusterContractFullMatrixTest extends ClusterModeContract {
   @Parameter String point;
 
   static List<String> points() {
-    List<String> points = ConfigurationMatrix.product(1);
-    return points.subList(1, points.size()); // the first is the default configuration
+    return ConfigurationMatrix.beyondTheDefault();
   }
 
   @Override

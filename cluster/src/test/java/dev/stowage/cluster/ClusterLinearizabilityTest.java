@@ -1,14 +1,9 @@
 package dev.stowage.cluster;
 
 import dev.stowage.actors.LinearizabilityContract;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.stream.Stream;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.provider.Arguments;
 
 /**
@@ -17,31 +12,11 @@ import org.junit.jupiter.params.provider.Arguments;
  * too (every value of every setting runs in both modes).
  */
 class ClusterLinearizabilityTest extends LinearizabilityContract {
-  private Path base;
-  private TestCluster cluster;
-
-  @BeforeAll
-  void startCluster() throws IOException {
-    TestPostgres.requireReachable();
-    base = Files.createTempDirectory("stowage-cluster-lin");
-    cluster = new TestCluster(1, base, "");
-  }
-
-  @AfterAll
-  void stopCluster() throws IOException {
-    if (cluster != null) {
-      cluster.close();
-    }
-    try (Stream<Path> paths = Files.walk(base)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(path);
-      }
-    }
-  }
+  @RegisterExtension static final OneNodeCluster CLUSTER = new OneNodeCluster("stowage-cluster-lin");
 
   @Override
   protected ActorSystem<?> system() {
-    return cluster.node(0);
+    return CLUSTER.node();
   }
 
   @Override

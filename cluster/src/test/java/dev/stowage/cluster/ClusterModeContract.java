@@ -1,15 +1,10 @@
 package dev.stowage.cluster;
 
 import dev.stowage.actors.WorkspaceStorageContract;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The façade contract ({@link WorkspaceStorageContract}) in cluster mode: a one-node cluster on
@@ -19,36 +14,15 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class ClusterModeContract extends WorkspaceStorageContract {
-  /** The nodes' base directories: made here, as a {@code @TempDir} field is not yet set in {@code @BeforeAll}. */
-  private Path base;
-  private TestCluster cluster;
-
-  @BeforeAll
-  void startCluster() throws IOException {
-    TestPostgres.requireReachable();
-    base = Files.createTempDirectory("stowage-cluster-contract");
-    cluster = new TestCluster(1, base, "");
-  }
-
-  @AfterAll
-  void stopCluster() throws IOException {
-    if (cluster != null) {
-      cluster.close();
-    }
-    try (Stream<Path> paths = Files.walk(base)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(path);
-      }
-    }
-  }
+  @RegisterExtension static final OneNodeCluster CLUSTER = new OneNodeCluster("stowage-cluster-contract");
 
   @Override
   protected ActorSystem<?> system() {
-    return cluster.node(0);
+    return CLUSTER.node();
   }
 
   @Override
   protected Path baseDir() {
-    return base.resolve("node0");
+    return CLUSTER.nodeDir();
   }
 }

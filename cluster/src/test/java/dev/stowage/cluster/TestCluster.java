@@ -2,11 +2,16 @@ package dev.stowage.cluster;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.typed.Cluster;
 
@@ -20,6 +25,20 @@ final class TestCluster implements AutoCloseable {
   private static final Duration POLL = Duration.ofMillis(20);
 
   private final LoopbackCluster cluster;
+  /** A base directory this cluster made for itself, deleted on close; null if it was given one. */
+  private Path ownDir;
+
+  /**
+   * One node over the test PostgreSQL, in a temporary base directory of its own (a {@code @TempDir}
+   * field is not set yet in {@code @BeforeAll}); the directory goes with {@link #close}.
+   */
+  static TestCluster oneNodeInTemporaryDir(String prefix) throws IOException {
+    TestPostgres.requireReachable();
+    Path dir = Files.createTempDirectory(prefix);
+    TestCluster cluster = new TestCluster(1, dir, "");
+    cluster.ownDir = dir;
+    return cluster;
+  }
 
   /** Starts {@code size} nodes and waits until every one is Up. */
   TestCluster(int size, Path baseDir, String extraConfig) {
@@ -81,5 +100,19 @@ final class TestCluster implements AutoCloseable {
   @Override
   public void close() {
     cluster.close();
+    if (ownDir != null) {
+      try (Stream<Path> paths = Files.walk(ownDir)) {
+        for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+          Files.delete(path);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("could not delete " + ownDir, e);
+      }
+    }
+  }
+
+  /** Where node {@code i} keeps its files (its block cache), for a cluster in its own directory. */
+  Path nodeDir(int i) {
+    return ownDir.resolve("node" + i);
   }
 }
