@@ -33,6 +33,9 @@ final class DatabaseGateways {
   private int opened;
   private int closed;
   private boolean closing;
+  /** Who hears the closes, once {@link #closeAll} began; the writers close after every reader. */
+  private ActorRef<StatusReply<Done>> closeReplies;
+  private boolean writersClosing;
 
   DatabaseGateways(ActorContext<?> context, String workspaceId, Path dir, StorageSettings settings, BlobCipher cipher,
       WorkspaceHealth failure, ActorRef<DbGateway.Event> events) {
@@ -92,18 +95,35 @@ final class DatabaseGateways {
     return opened == 2 + 2 * settings.readConnections();
   }
 
-  /** Closes every gateway (once); each answers {@code replyTo}. Writers commit what they hold first. */
+  /**
+   * Closes every gateway (once), the readers first, then the writers, each file's last connection
+   * (which checkpoints its WAL and removes it); each answers {@code replyTo}. Writers commit what
+   * they hold first.
+   */
   void closeAll(ActorRef<StatusReply<Done>> replyTo) {
     if (closing) {
       return;
     }
     closing = true;
-    data.closeAll(replyTo);
-    cache.closeAll(replyTo);
+    closeReplies = replyTo;
+    data.closeReaders(replyTo);
+    cache.closeReaders(replyTo);
+    closeWritersOnceReadersClosed();
   }
 
   /** One gateway answered its Close. @return whether every gateway spawned is closed now */
   boolean closed() {
-    return ++closed >= spawned;
+    closed++;
+    closeWritersOnceReadersClosed();
+    return closed >= spawned;
+  }
+
+  private void closeWritersOnceReadersClosed() {
+    int readers = spawned - 2;
+    if (closing && !writersClosing && closed >= readers) {
+      writersClosing = true;
+      data.closeWriter(closeReplies);
+      cache.closeWriter(closeReplies);
+    }
   }
 }

@@ -108,16 +108,19 @@ public final class FileGateways<S> {
     toWriter.fill(slot, request);
   }
 
-  /** Closes the readers, then the writer behind everything sent to it; each answers {@code replyTo}. */
-  public void closeAll(ActorRef<StatusReply<Done>> replyTo) {
+  /** Closes the readers; each answers {@code replyTo}. */
+  public void closeReaders(ActorRef<StatusReply<Done>> replyTo) {
     for (ActorRef<DbGateway.Command<S>> reader : readers) {
       reader.tell(new DbGateway.Close<>(replyTo));
     }
-    toWriter.send(() -> writer.tell(new DbGateway.Close<>(replyTo)));
   }
 
-  /** How many actors {@link #closeAll} closes. */
-  public int size() {
-    return 1 + readers.size();
+  /**
+   * Closes the writer behind everything sent to it; it answers {@code replyTo}. Closed after its
+   * readers, it is the file's last connection: it checkpoints the WAL into the file and removes it,
+   * so a closed workspace is its database files alone.
+   */
+  public void closeWriter(ActorRef<StatusReply<Done>> replyTo) {
+    toWriter.send(() -> writer.tell(new DbGateway.Close<>(replyTo)));
   }
 }

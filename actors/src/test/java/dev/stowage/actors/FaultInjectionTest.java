@@ -10,8 +10,8 @@ import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.EntryMissingException;
 import dev.stowage.protocol.FolderManifest;
 import dev.stowage.protocol.LocalManifest;
-import dev.stowage.protocol.StorageException;
 import dev.stowage.protocol.StorageClosedException;
+import dev.stowage.protocol.StorageException;
 import dev.stowage.protocol.StorageFailedException;
 import dev.stowage.storage.BlobCipher;
 import dev.stowage.storage.CacheStore;
@@ -25,17 +25,19 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
-import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -258,27 +260,49 @@ class FaultInjectionTest {
   }
 
   @Test
-  @DisplayName("INV-19: a truncated database file is a StorageFailedException at open or at the first read, never a hang")
+  @DisplayName("INV-19: a truncated database file is a StorageFailedException at open or at a read of what was cut off, never a hang nor wrong data")
   void aTruncatedDatabaseFile() throws Exception {
     WorkspaceStorage storage = open("truncated");
+    Map<ChunkId, byte[]> chunks = new LinkedHashMap<>();
     for (int i = 0; i < 50; i++) {
-      result(storage.setChunk(ChunkId.random(), new byte[4000]));
+      ChunkId id = ChunkId.random();
+      byte[] bytes = new byte[4000];
+      Arrays.fill(bytes, (byte) i);
+      chunks.put(id, bytes);
+      result(storage.setChunk(id, bytes));
     }
     result(storage.close());
     Path file = base.resolve("truncated/data_v1.sqlite");
+    assertThat(base.resolve("truncated/data_v1.sqlite-wal")).as("a clean close leaves the file alone: no WAL")
+        .doesNotExist();
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
       channel.truncate(channel.size() / 2);
     }
 
     var opened = Stowage.open(testKit.system(), "truncated", key, TestSettings.in(base)).toCompletableFuture();
+    WorkspaceStorage broken;
     try {
-      WorkspaceStorage broken = opened.get(20, TimeUnit.SECONDS);
-      assertThat(failure(broken.getLocalChunkIds(List.of(ChunkId.random())))).isInstanceOf(StorageFailedException.class)
-          .hasMessageContaining("corrupt");
-      result(broken.close());
+      broken = opened.get(20, TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException e) {
       assertThat(e.getCause()).isInstanceOf(StorageFailedException.class).hasMessageContaining("corrupt");
+      return;
     }
+    // Half the chunks' pages are gone: reading them all reaches one; each read is its bytes or the failure.
+    Throwable firstFailure = null;
+    for (Map.Entry<ChunkId, byte[]> chunk : chunks.entrySet()) {
+      try {
+        assertThat(broken.getChunk(chunk.getKey()).toCompletableFuture().get(20, TimeUnit.SECONDS))
+            .isEqualTo(chunk.getValue());
+      } catch (java.util.concurrent.ExecutionException e) {
+        firstFailure = e.getCause();
+        break;
+      }
+    }
+    assertThat(firstFailure).as("a read of a page that was cut off").isInstanceOf(StorageFailedException.class)
+        .hasMessageContaining("corrupt");
+    assertThat(failure(broken.getLocalChunkIds(List.of(ChunkId.random())))).as("every later call fails too (INV-6)")
+        .isInstanceOf(StorageFailedException.class);
+    assertThat(failure(broken.close())).isInstanceOf(StorageFailedException.class);
   }
 
   @Test

@@ -297,7 +297,7 @@ final class ClusterWorkspace implements WorkspaceBackend {
   public void release() {
     if (!releasing) {
       releasing = true;
-      cache.closeAll(Replies.adapter(context, reply -> new CacheClosed(reply.isError() ? reply.getError() : null)));
+      cache.closeWriter(Replies.adapter(context, reply -> new CacheClosed(reply.isError() ? reply.getError() : null)));
     }
   }
 
