@@ -42,12 +42,13 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--systems", split = ",", paramLabel = "ID",
       description = "Only these systems: stowage, lock-commit, thread-lock, caffeine-jdbc, raw-sqlite, raw-same-work "
-          + "(and, with PostgreSQL, stowage-cluster-1, stowage-cluster-3).")
+          + "(and, with PostgreSQL, stowage-cluster-1, stowage-cluster-3, raw-postgres).")
   List<String> systems;
 
   @Option(names = "--cluster",
-      description = "Add the cluster-mode rows for W1: Stowage on 1 and on 3 cluster nodes in this JVM, over the "
-          + "local PostgreSQL (`bash .ci/postgres.sh`; another: -Dstowage.bench.pg.url/user/password).")
+      description = "Add the cluster-mode rows for W1: Stowage on 1 and on 3 cluster nodes in this JVM, and their "
+          + "anchor raw-postgres (JDBC upserts, one per transaction), over the local PostgreSQL "
+          + "(`bash .ci/postgres.sh`; another: -Dstowage.bench.pg.url/user/password).")
   boolean cluster;
 
   @Option(names = "--workloads", split = ",", paramLabel = "W",

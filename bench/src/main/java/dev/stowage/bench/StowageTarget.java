@@ -76,10 +76,9 @@ final class StowageTarget implements BenchTarget {
    */
   static StowageTarget openCluster(TargetOptions options, int size) throws Exception {
     Map<String, Object> map = settings(options);
-    map.put("jdbc-durable-state-store.slick.db.url",
-        System.getProperty("stowage.bench.pg.url", "jdbc:postgresql://127.0.0.1:5432/stowage_test"));
-    map.put("jdbc-durable-state-store.slick.db.user", System.getProperty("stowage.bench.pg.user", "stowage"));
-    map.put("jdbc-durable-state-store.slick.db.password", System.getProperty("stowage.bench.pg.password", "stowage"));
+    map.put("jdbc-durable-state-store.slick.db.url", BenchPostgres.url());
+    map.put("jdbc-durable-state-store.slick.db.user", BenchPostgres.user());
+    map.put("jdbc-durable-state-store.slick.db.password", BenchPostgres.password());
     Config config = ConfigFactory.parseMap(map).withFallback(ConfigFactory.load());
     LoopbackCluster cluster = LoopbackCluster.start("stowage-bench", size, config, FORMING);
     try {

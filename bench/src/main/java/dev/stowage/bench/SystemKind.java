@@ -14,7 +14,9 @@ public enum SystemKind {
   /** Opt-in (needs PostgreSQL): Stowage in cluster mode on one node, W1 only. */
   STOWAGE_CLUSTER_1("stowage-cluster-1", "Stowage cluster mode, 1 node"),
   /** Opt-in (needs PostgreSQL): Stowage in cluster mode on three nodes in this JVM, W1 only. */
-  STOWAGE_CLUSTER_3("stowage-cluster-3", "Stowage cluster mode, 3 nodes");
+  STOWAGE_CLUSTER_3("stowage-cluster-3", "Stowage cluster mode, 3 nodes"),
+  /** Opt-in, the cluster rows' anchor: JDBC upserts of the sealed bytes, one per transaction, W1 only. */
+  RAW_POSTGRES("raw-postgres", "Raw PostgreSQL, one upsert per transaction");
 
   private final String id;
   private final String label;
@@ -45,6 +47,7 @@ public enum SystemKind {
       case RAW_SAME_WORK -> RawSqliteTarget.sameWork(options);
       case STOWAGE_CLUSTER_1 -> StowageTarget.openCluster(options, 1);
       case STOWAGE_CLUSTER_3 -> StowageTarget.openCluster(options, 3);
+      case RAW_POSTGRES -> RawPostgresTarget.open(options);
     };
   }
 
@@ -58,9 +61,12 @@ public enum SystemKind {
     return List.of(LOCK_COMMIT, THREAD_LOCK, CAFFEINE_JDBC);
   }
 
-  /** The cluster-mode rows ({@code --cluster}): W1 through one node and through three. */
+  /**
+   * The cluster-mode rows ({@code --cluster}): W1 through one node and through three, and their
+   * physical anchor on the same PostgreSQL.
+   */
   public static List<SystemKind> cluster() {
-    return List.of(STOWAGE_CLUSTER_1, STOWAGE_CLUSTER_3);
+    return List.of(STOWAGE_CLUSTER_1, STOWAGE_CLUSTER_3, RAW_POSTGRES);
   }
 
   /** Whether this system runs {@code workload}: the cluster rows run W1 only. */

@@ -44,6 +44,9 @@ public final class Targets {
         evictingP99 / fillingP99, 5));
     checks.add(atMost("W6 caller time p99.9 (ms)", "Stowage p99.9 time a caller spends inside a façade call, in ms",
         value(results, Scenarios.W6_8, stowage, Result::p999Us) / 1000, 1));
+    if (results.stream().anyMatch(r -> r.system().equals(SystemKind.RAW_POSTGRES.id()))) {
+      checks.addAll(clusterGoals(results));
+    }
     if (memory != null) {
       boolean bounded = memory.maxLiveEntities() <= memory.maxActive() && memory.retainedGrowth() <= BOUNDED_GROWTH
           && memory.errors() == 0;
@@ -54,6 +57,22 @@ public final class Targets {
           memory.retainedGrowth(), "<= " + BOUNDED_GROWTH + " and live <= max-active", bounded));
     }
     return checks;
+  }
+
+  /**
+   * The goals of issue 15, when the cluster rows and their anchor ran ({@code --cluster}): cluster
+   * mode on one node against the same PostgreSQL's own upserts, and three nodes against one.
+   */
+  static List<TargetCheck> clusterGoals(List<Result> results) {
+    String one = SystemKind.STOWAGE_CLUSTER_1.id();
+    String raw = SystemKind.RAW_POSTGRES.id();
+    return List.of(
+        atLeast("W1-64 cluster-1 vs raw PostgreSQL", "Stowage cluster mode (1 node) ops/s / raw-postgres ops/s "
+            + "(one upsert per transaction), W1 64 writers", ratio(results, Scenarios.W1_64, one, raw, Result::opsPerSec), 1.0),
+        atLeast("W1-1 cluster-1 vs raw PostgreSQL", "Stowage cluster mode (1 node) ops/s / raw-postgres ops/s, W1 1 writer",
+            ratio(results, Scenarios.W1_1, one, raw, Result::opsPerSec), 0.5),
+        atLeast("W1-64 cluster-3 vs cluster-1", "Stowage cluster mode ops/s on 3 nodes / on 1 node, W1 64 writers",
+            ratio(results, Scenarios.W1_64, SystemKind.STOWAGE_CLUSTER_3.id(), one, Result::opsPerSec), 0.5));
   }
 
   /** Stowage's ops/s on {@code scenario} divided by the best of the alternatives there. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -13,7 +14,8 @@ import picocli.CommandLine;
 /**
  * The opt-in cluster rows ({@code bench --cluster}) at tiny sizes, on the local PostgreSQL of the
  * cluster tests (the cluster module's tests start it; or {@code bash .ci/postgres.sh}): W1 through
- * one node and through three, results present and sane ({@link SaneReport}). No timing threshold.
+ * one node and through three and their anchor raw-postgres, results present and sane ({@link
+ * SaneReport}), the cluster goals computed. No timing threshold.
  */
 class ClusterBenchSmokeTest {
 
@@ -32,5 +34,15 @@ class ClusterBenchSmokeTest {
           .doesNotContain(Scenarios.W1_FULL_64 + " on " + system.id());
     }
     assertThat(seen).contains(Scenarios.W1_FULL_64 + " on " + SystemKind.STOWAGE.id());
+    // The cluster rows are measured against their anchor, the same PostgreSQL's own upserts.
+    Set<String> targets = new HashSet<>();
+    report.get("targets").forEach(target -> {
+      targets.add(target.get("name").asText());
+      if (target.get("name").asText().contains("raw PostgreSQL")) {
+        assertThat(target.get("value").asDouble()).as(target.get("name").asText()).isPositive();
+      }
+    });
+    assertThat(targets).contains("W1-64 cluster-1 vs raw PostgreSQL", "W1-1 cluster-1 vs raw PostgreSQL",
+        "W1-64 cluster-3 vs cluster-1");
   }
 }
