@@ -68,9 +68,10 @@ import org.apache.pekko.pattern.StatusReply;
  */
 public final class ActorWorkspaceStorage implements WorkspaceStorage {
   private final String workspaceId;
-  /** The supervisor, as hosts see it: the public protocol only. */
-  private final ActorRef<StorageCommand> supervisor;
-  /** The same actor as this façade sends to it: the protocol, and the messages only the façade may send. */
+  /**
+   * The supervisor as this façade sends to it: the protocol, and the messages only the façade may
+   * send. Hosts see it narrowed to the protocol ({@link #supervisor()}).
+   */
   private final ActorRef<Object> mailbox;
   private final Scheduler scheduler;
   private final Duration timeout;
@@ -101,7 +102,6 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     this.directory = directory;
     this.directReads = reads;
     this.workspaceId = workspaceId;
-    this.supervisor = supervisor.narrow();
     this.mailbox = supervisor;
     this.scheduler = scheduler;
     this.timeout = settings.askTimeout();
@@ -325,7 +325,7 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
       return CompletableFuture.completedFuture(Done.getInstance());
     }
     CompletableFuture<Done> closing = plain(
-        AskPattern.<StorageCommand, Done>askWithStatus(supervisor, Close::new, timeout, scheduler));
+        AskPattern.<Object, Done>askWithStatus(mailbox, Close::new, timeout, scheduler));
     // Closed once the supervisor answered: cleanly, or with the failure that had closed it already.
     return closing.whenComplete((done, error) -> {
       if (error == null || error instanceof StorageFailedException) {
@@ -341,7 +341,7 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
 
   @Override
   public ActorRef<StorageCommand> supervisor() {
-    return supervisor;
+    return mailbox.narrow();
   }
 
   @Override

@@ -83,7 +83,6 @@ final class LocalWorkspace implements WorkspaceBackend {
   private final ActorRef<StatusReply<Done>> gatewayCloseReplies;
   private boolean releasing;
   private Throwable releaseError;
-  private StorageException failure;
 
   private LocalWorkspace(ActorContext<Object> context, Events events, String workspaceId, LocalKey key,
       StorageSettings settings, WorkspaceHealth health) {
@@ -175,7 +174,7 @@ final class LocalWorkspace implements WorkspaceBackend {
 
   @Override
   public void onMessage(WorkspaceBackend.Message message, StorageException refusal) {
-    if (entities.onMessage(message, refusal) || Payloads.onMessage(message, failure)) {
+    if (entities.onMessage(message, refusal) || Payloads.onMessage(message, shared.failure().cause())) {
       return;
     }
     if (message instanceof DbGateway.Opened opened) {
@@ -227,7 +226,6 @@ final class LocalWorkspace implements WorkspaceBackend {
 
   @Override
   public void failEntities(StorageException cause) {
-    failure = cause;
     entities.failAll(cause);
   }
 

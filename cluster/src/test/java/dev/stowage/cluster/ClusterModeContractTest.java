@@ -14,18 +14,13 @@ import dev.stowage.protocol.LocalManifest;
 import dev.stowage.protocol.StorageClosedException;
 import dev.stowage.protocol.StorageFailedException;
 import dev.stowage.storage.LocalKey;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -73,7 +68,7 @@ class ClusterModeContractTest extends ClusterModeContract {
     ChunkId chunk = ChunkId.random();
     result(storage.setChunk(chunk, new byte[] {1}));
     result(storage.setBlock(ChunkId.random(), new byte[] {2}));
-    deleteRecursively(baseDir().resolve(workspace));
+    TestCluster.deleteRecursively(baseDir().resolve(workspace));
 
     Throwable first = failure(storage.setBlock(ChunkId.random(), new byte[] {3}));
 
@@ -92,13 +87,5 @@ class ClusterModeContractTest extends ClusterModeContract {
     assertThat(result(reopened.getManifest(id))).isEqualTo(written);
     assertThat(result(reopened.getChunk(chunk))).containsExactly(1);
     result(reopened.close());
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(path);
-      }
-    }
   }
 }

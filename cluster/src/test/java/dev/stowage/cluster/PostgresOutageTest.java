@@ -32,6 +32,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -158,17 +160,12 @@ class PostgresOutageTest {
   }
 
   /** Opens the workspace again once the node reaches PostgreSQL again (its pools reconnect). */
-  private static WorkspaceStorage reopen(ActorSystem<Void> node, String workspace, LocalKey key) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (true) {
-      try {
-        return Stowage.open(node, workspace, key).toCompletableFuture().get(20, TimeUnit.SECONDS);
-      } catch (ExecutionException e) {
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError("the workspace did not reopen once PostgreSQL was back", e.getCause());
-        }
-        Thread.sleep(500);
-      }
-    }
+  private static WorkspaceStorage reopen(ActorSystem<Void> node, String workspace, LocalKey key) {
+    AtomicReference<WorkspaceStorage> reopened = new AtomicReference<>();
+    TestProbe.create(node).awaitAssert(Duration.ofSeconds(60), Duration.ofMillis(500), () -> {
+      reopened.set(Stowage.open(node, workspace, key).toCompletableFuture().get(20, TimeUnit.SECONDS));
+      return null;
+    });
+    return reopened.get();
   }
 }

@@ -101,12 +101,19 @@ final class TestCluster implements AutoCloseable {
   public void close() {
     cluster.close();
     if (ownDir != null) {
-      try (Stream<Path> paths = Files.walk(ownDir)) {
-        for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-          Files.delete(path);
-        }
+      try {
+        deleteRecursively(ownDir);
       } catch (IOException e) {
         throw new UncheckedIOException("could not delete " + ownDir, e);
+      }
+    }
+  }
+
+  /** Deletes {@code dir} and everything under it. */
+  static void deleteRecursively(Path dir) throws IOException {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(path);
       }
     }
   }

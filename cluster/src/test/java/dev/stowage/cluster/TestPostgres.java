@@ -79,7 +79,11 @@ final class TestPostgres {
 
   /** Configuration of a cluster-mode node using this database. */
   static String config() {
-    return "jdbc-durable-state-store.slick.db { url = \"" + URL + "\", user = \"" + USER + "\", password = \""
+    return config(URL);
+  }
+
+  private static String config(String url) {
+    return "jdbc-durable-state-store.slick.db { url = \"" + url + "\", user = \"" + USER + "\", password = \""
         + PASSWORD + "\" }\n";
   }
 
@@ -92,9 +96,7 @@ final class TestPostgres {
   /** {@link #config()} through another port on 127.0.0.1 (a {@link CuttableLink} to the database). */
   static String configVia(int port) {
     InetSocketAddress address = address();
-    String url = URL.replace("//" + address.getHostString() + ":" + address.getPort(), "//127.0.0.1:" + port);
-    return "jdbc-durable-state-store.slick.db { url = \"" + url + "\", user = \"" + USER + "\", password = \""
-        + PASSWORD + "\" }\n";
+    return config(URL.replace("//" + address.getHostString() + ":" + address.getPort(), "//127.0.0.1:" + port));
   }
 
   private static String setting(String property, String env, String fallback) {
