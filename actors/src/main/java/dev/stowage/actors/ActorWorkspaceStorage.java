@@ -41,7 +41,6 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -170,17 +169,17 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     EntityDirectory.Handle handle = directory.enterFor(id);
     if (handle != null) {
       try {
-        return plain(AskPattern.askWithStatus(handle.ref, request::apply, timeout, scheduler));
+        return PlainFutures.of(AskPattern.askWithStatus(handle.ref, request::apply, timeout, scheduler));
       } finally {
         directory.leave(id, handle, mailbox.narrow());
       }
     }
     if (readsBehindWrites) {
       directory.routing(id);
-      return plain(AskPattern.<Object, T>askWithStatus(mailbox,
+      return PlainFutures.of(AskPattern.<Object, T>askWithStatus(mailbox,
           replyTo -> new EntityDirectory.ViaSupervisor(request.apply(replyTo)), timeout, scheduler));
     }
-    return plain(AskPattern.askWithStatus(mailbox, request::apply, timeout, scheduler));
+    return PlainFutures.of(AskPattern.askWithStatus(mailbox, request::apply, timeout, scheduler));
   }
 
   /** Sends a mutation of {@code id}, counted in {@link #mutations} until it is answered. */
@@ -324,7 +323,7 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     if (closed) {
       return CompletableFuture.completedFuture(Done.getInstance());
     }
-    CompletableFuture<Done> closing = plain(
+    CompletableFuture<Done> closing = PlainFutures.of(
         AskPattern.<Object, Done>askWithStatus(mailbox, Close::new, timeout, scheduler));
     // Closed once the supervisor answered: cleanly, or with the failure that had closed it already.
     return closing.whenComplete((done, error) -> {
@@ -355,7 +354,7 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     if (refused != null) {
       return refused;
     }
-    return plain(AskPattern.askWithStatus(mailbox, request::apply, timeout, scheduler));
+    return PlainFutures.of(AskPattern.askWithStatus(mailbox, request::apply, timeout, scheduler));
   }
 
   /** A failed stage if the workspace is closed or failed (INV-6, INV-10); null if a call may go on. */
@@ -365,27 +364,6 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     }
     StorageException failed = failure.forNextCall();
     return failed == null ? null : CompletableFuture.failedFuture(failed);
-  }
-
-  /**
-   * The answer as a plain {@link CompletableFuture}, completed on the thread that completes the
-   * ask. Pekko's ask returns a Scala-backed stage that runs every dependent callback ({@code
-   * thenApply}, {@code handle}...) asynchronously on the common pool, which on a machine with 2
-   * cores means a new thread per callback. Like any {@code CompletableFuture}, non-async callbacks
-   * now run on the completing thread (one of the actor system's): slow work belongs in the
-   * {@code *Async} variants with the caller's own executor.
-   */
-  private static <T> CompletableFuture<T> plain(CompletionStage<T> answer) {
-    CompletableFuture<T> result = new CompletableFuture<>();
-    answer.whenCompleteAsync((value, error) -> {
-      if (error != null) {
-        result.completeExceptionally(error instanceof CompletionException && error.getCause() != null
-            ? error.getCause() : error);
-      } else {
-        result.complete(value);
-      }
-    }, Runnable::run);
-    return result;
   }
 
   /** Checks (and copies) the arguments with {@code check}, then asks with what it returned. */
