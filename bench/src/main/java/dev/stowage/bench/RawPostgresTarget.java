@@ -47,6 +47,10 @@ final class RawPostgresTarget implements BenchTarget {
     try (Connection connection = pool.getConnection(); Statement statement = connection.createStatement()) {
       statement.execute("CREATE TABLE IF NOT EXISTS " + TABLE
           + " (id uuid PRIMARY KEY, revision bigint NOT NULL, payload bytea NOT NULL)");
+      // The row format of Stowage's durable_state table (schema-postgres.sql): the sealed bytes in
+      // the row, uncompressed, so that both do the same physical work per row.
+      statement.execute("ALTER TABLE " + TABLE + " ALTER COLUMN payload SET STORAGE EXTERNAL");
+      statement.execute("ALTER TABLE " + TABLE + " SET (toast_tuple_target = 8160)");
       statement.execute("TRUNCATE " + TABLE);
     } catch (SQLException | RuntimeException e) {
       pool.close();

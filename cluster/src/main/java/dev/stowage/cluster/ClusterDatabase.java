@@ -38,18 +38,26 @@ final class ClusterDatabase implements AutoCloseable {
   private final Executor executor;
 
   ClusterDatabase(ClusterSettings settings, Executor executor) {
+    this.pool = pool(settings, "stowage-chunks", settings.chunkPoolSize());
+    this.executor = executor;
+  }
+
+  /**
+   * A pool of at most {@code size} connections to the configured database, in manual-commit mode.
+   * It starts even if the database is down (requests fail meanwhile, and it reconnects after).
+   */
+  static HikariDataSource pool(ClusterSettings settings, String name, int size) {
     HikariConfig config = new HikariConfig();
-    config.setPoolName("stowage-chunks");
+    config.setPoolName(name);
     config.setJdbcUrl(settings.jdbcUrl());
     config.setUsername(settings.user());
     config.setPassword(settings.password());
-    config.setMaximumPoolSize(settings.chunkPoolSize());
+    config.setMaximumPoolSize(size);
     config.setMinimumIdle(1);
     config.setConnectionTimeout(settings.connectionTimeout().toMillis());
     config.setAutoCommit(false);
-    config.setInitializationFailTimeout(-1); // start even if the database is down; requests fail meanwhile
-    this.pool = new HikariDataSource(config);
-    this.executor = executor;
+    config.setInitializationFailTimeout(-1);
+    return new HikariDataSource(config);
   }
 
   /** Runs {@code work} in a transaction on the gateway's threads; the stage completes after the commit. */

@@ -1,5 +1,6 @@
 package dev.stowage.cluster;
 
+import com.zaxxer.hikari.HikariDataSource;
 import dev.stowage.actors.ManifestBackend;
 import dev.stowage.actors.EntityHost;
 import dev.stowage.actors.EntityWorkspace;
@@ -14,6 +15,8 @@ import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.StorageException;
 import dev.stowage.storage.BlobCipher;
 import dev.stowage.storage.LocalKey;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -33,9 +36,8 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.jdbc.state.javadsl.JdbcDurableStateStore;
 import org.apache.pekko.persistence.state.DurableStateStoreRegistry;
-import org.apache.pekko.persistence.state.javadsl.DurableStateUpdateStore;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.apache.pekko.persistence.state.javadsl.DurableStateStore;
+import org.apache.pekko.serialization.SerializationExtension;
 
 /**
  * Cluster mode's per-node resources, one set per ActorSystem: the chunk gateway's {@link
@@ -46,8 +48,6 @@ import org.slf4j.LoggerFactory;
  * workspace): a node needs the workspace's key to host its entities.
  */
 final class ClusterNode implements Extension {
-  private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
-
   static final ExtensionId<ClusterNode> ID = new ExtensionId<>() {
     @Override
     public ClusterNode createExtension(ActorSystem<?> system) {
@@ -59,7 +59,9 @@ final class ClusterNode implements Extension {
   private final ClusterSettings settings;
   private final ClusterDatabase database;
   private final CompletableFuture<Void> schema;
-  private final DurableStateUpdateStore<byte[]> store;
+  private final DurableStateStore<byte[]> store;
+  /** The group commit of this node's manifest writes: writers with a connection each; a row always takes the same. */
+  private final List<ActorRef<DurableStateWriter.Command>> writers = new ArrayList<>();
   /** The workspaces open on this node. */
   private final Map<String, OpenWorkspace> open = new ConcurrentHashMap<>();
   /**
@@ -83,7 +85,16 @@ final class ClusterNode implements Extension {
         : CompletableFuture.completedFuture(null);
     this.store = DurableStateStoreRegistry.get(system)
         .getDurableStateStoreFor(JdbcDurableStateStore.class, JdbcDurableStateStore.Identifier());
-    system.getWhenTerminated().thenRun(database::close);
+    HikariDataSource manifests = ClusterDatabase.pool(settings, "stowage-manifests", settings.manifestWriters());
+    DurableStateRows rows = new DurableStateRows(SerializationExtension.get(system));
+    for (int i = 0; i < settings.manifestWriters(); i++) {
+      writers.add(system.systemActorOf(DurableStateWriter.create(manifests, rows, settings.manifestMaxBatch()),
+          "stowage-manifest-writer-" + i, DispatcherSelector.fromConfig(ClusterSettings.MANIFEST_WRITER_DISPATCHER)));
+    }
+    system.getWhenTerminated().thenRun(() -> {
+      database.close();
+      manifests.close();
+    });
   }
 
   ClusterSettings settings() {
@@ -158,11 +169,11 @@ final class ClusterNode implements Extension {
    */
   ActorRef<ShardingEnvelope<Object>> startEntities(
       String workspaceId, BlobCipher cipher, StorageSettings storageSettings) {
-    ClusterTables tables = new ClusterTables(workspaceId);
-    DurableStateManifestBackend.AfterCommit removeChunks = (id, flush) -> removeChunks(tables, id, flush);
     return ClusterSharding.get(system).init(Entity.of(typeKey(workspaceId), context -> {
           EntryId id = ManifestIds.entryOfEntityId(context.getEntityId());
-          ManifestBackend backend = new DurableStateManifestBackend(store, workspaceId, removeChunks);
+          String persistenceId = ManifestIds.persistenceId(workspaceId, id);
+          ManifestBackend backend = new DurableStateManifestBackend(store,
+              writers.get(Math.floorMod(persistenceId.hashCode(), writers.size())), workspaceId);
           ShardHost host = new ShardHost(context.getShard(), event -> {
             Set<ActorRef<EntityHost.Event>> supervisors = listeners.get(workspaceId);
             if (supervisors != null) {
@@ -210,24 +221,5 @@ final class ClusterNode implements Extension {
       supervisors.remove(supervisor);
       return supervisors.isEmpty() ? null : supervisors;
     });
-  }
-
-  /** After a manifest's flush committed: delete its removed chunks (and a cleared entry's remote version). */
-  private CompletionStage<Void> removeChunks(ClusterTables tables, EntryId id, ManifestBackend.Flush flush) {
-    if (flush.removedChunkIds().isEmpty() && !flush.deletes()) {
-      return CompletableFuture.completedFuture(null);
-    }
-    return database.transaction("deleting the removed chunks of manifest " + id, connection -> {
-          tables.deleteChunks(connection, flush.removedChunkIds());
-          if (flush.deletes()) {
-            tables.deleteRemoteVersion(connection, id);
-          }
-          return (Void) null;
-        })
-        .exceptionally(error -> {
-          LOG.warn("manifest {} is committed, but its removed chunks were not deleted (orphans for `stowage gc`): {}",
-              id, error.toString());
-          return null;
-        });
   }
 }

@@ -18,6 +18,8 @@ import java.time.Duration;
  * @param chunkPoolSize connections of the chunk gateway ({@code stowage.cluster.chunk-pool-size})
  * @param connectionTimeout longest wait for a connection ({@code stowage.cluster.connection-timeout})
  * @param orphanGrace youngest age of a chunk that gc may collect ({@code stowage.cluster.orphan-grace})
+ * @param manifestMaxBatch most manifest writes in one transaction ({@code stowage.cluster.manifest-writer.max-batch})
+ * @param manifestWriters group-committing writers per node, a connection each ({@code stowage.cluster.manifest-writer.connections})
  */
 public record ClusterSettings(
     String jdbcUrl,
@@ -26,10 +28,15 @@ public record ClusterSettings(
     boolean applySchema,
     int chunkPoolSize,
     Duration connectionTimeout,
-    Duration orphanGrace) {
+    Duration orphanGrace,
+    int manifestMaxBatch,
+    int manifestWriters) {
 
   /** The config path of the dispatcher that runs the chunk gateway's JDBC calls. */
   public static final String JDBC_DISPATCHER = "stowage.cluster.jdbc-dispatcher";
+
+  /** The config path of the pinned dispatcher of each node's manifest writer. */
+  public static final String MANIFEST_WRITER_DISPATCHER = "stowage.cluster.manifest-writer.dispatcher";
 
   private static final String DB = "jdbc-durable-state-store.slick.db.";
 
@@ -42,9 +49,19 @@ public record ClusterSettings(
           config.getBoolean("stowage.cluster.apply-schema"),
           config.getInt("stowage.cluster.chunk-pool-size"),
           config.getDuration("stowage.cluster.connection-timeout"),
-          config.getDuration("stowage.cluster.orphan-grace"));
+          config.getDuration("stowage.cluster.orphan-grace"),
+          config.getInt("stowage.cluster.manifest-writer.max-batch"),
+          config.getInt("stowage.cluster.manifest-writer.connections"));
       if (settings.chunkPoolSize() < 1) {
         throw new InvalidRequestException("stowage.cluster.chunk-pool-size must be positive, got " + settings.chunkPoolSize());
+      }
+      if (settings.manifestMaxBatch() < 1) {
+        throw new InvalidRequestException(
+            "stowage.cluster.manifest-writer.max-batch must be positive, got " + settings.manifestMaxBatch());
+      }
+      if (settings.manifestWriters() < 1) {
+        throw new InvalidRequestException(
+            "stowage.cluster.manifest-writer.connections must be positive, got " + settings.manifestWriters());
       }
       if (!settings.jdbcUrl().startsWith("jdbc:")) {
         throw new InvalidRequestException(DB + "url must be a JDBC URL, got '" + settings.jdbcUrl() + "'");

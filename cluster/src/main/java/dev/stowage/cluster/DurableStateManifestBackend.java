@@ -1,6 +1,7 @@
 package dev.stowage.cluster;
 
 import dev.stowage.actors.ManifestBackend;
+import dev.stowage.actors.PlainFutures;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.StorageFailedException;
 import java.util.Optional;
@@ -9,63 +10,67 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
-import org.apache.pekko.persistence.state.javadsl.DurableStateUpdateStore;
+import org.apache.pekko.persistence.state.javadsl.DurableStateStore;
 import org.apache.pekko.persistence.state.javadsl.GetObjectResult;
 
 /**
- * Cluster mode's {@link ManifestBackend} for one entity: pekko-persistence-jdbc's durable-state
- * store ({@link DurableStateUpdateStore}: {@code getObject}, {@code upsertObject} with revisions).
+ * Cluster mode's {@link ManifestBackend} for one entity: a row of pekko-persistence-jdbc's
+ * durable-state table per manifest, read with the plugin's {@code getObject} and written through
+ * the node's {@link DurableStateWriter}, which commits the flushes of all the node's entities that
+ * arrive together in one transaction, in the plugin's row format.
  *
- * <h2>Why the store, not DurableStateBehavior</h2>
+ * <h2>Why not DurableStateBehavior, nor the plugin's upsertObject</h2>
  *
  * A {@code DurableStateBehavior} persists on every state change before it handles the next
  * command. The entity's contract is write-behind: a cache-only write is answered at once and
- * written later, many writes may share one flush, and a flush must not block reads. The store API
- * lets the same {@code ManifestEntity} state machine decide when to write, exactly as in local mode.
+ * written later, many writes may share one flush, and a flush must not block reads. The plugin's
+ * {@code upsertObject} writes one row per transaction (two round trips, a commit each): at 64
+ * writers the commits, not the rows, are what PostgreSQL spends its time on.
  *
  * <h2>Revisions</h2>
  *
- * Each upsert names the next revision of the row ({@code upsertObject} fails unless the stored
- * revision is the one before). Operations of this entity run one after another; the first learns
- * the stored revision with {@code getObject} (a blind write needs it too). If two nodes ever wrote
- * one entity (a split brain), the second upsert fails instead of overwriting: the entity fails and
- * is passivated, and its successor reloads. A cleared entry is a tombstone (empty payload, tag
- * {@code deleted}), so revisions never restart.
+ * Operations of this entity run one after another. Once it has read or written its row, each write
+ * names the next revision (applied only if the stored revision is the one before). Its first write,
+ * if it has not read the row (a blind write), stores whatever revision is there plus one, in the
+ * same statement, so there is no window between reading the revision and writing it, and no extra
+ * round trip. If two nodes ever wrote one entity (a split brain), the stale one's next write is
+ * refused instead of overwriting: the entity fails and is passivated, and its successor reloads. A
+ * cleared entry is a tombstone (empty payload, tag {@code deleted}), so revisions never restart.
  *
- * <h2>Removed chunks (INV-1, weaker INV-2)</h2>
+ * <h2>Removed chunks (INV-1, INV-2)</h2>
  *
- * Chunks live in another table, outside the store's transaction. They are deleted after the
- * manifest's upsert committed and before the flush is acknowledged: a crash in between leaves
- * orphan chunks (collected by {@code stowage gc}), never a manifest referencing a deleted chunk.
+ * The chunks a flush no longer references are deleted in the transaction that writes its row: a
+ * manifest never references a deleted chunk, and no chunk a committed manifest dropped survives.
  */
 final class DurableStateManifestBackend implements ManifestBackend {
-
-  /** What happens after a flush committed: removing its chunks, best effort. */
-  @FunctionalInterface
-  interface AfterCommit {
-    CompletionStage<Void> committed(EntryId id, Flush flush);
-  }
 
   /** The payload of a cleared entry. A sealed manifest is never empty. */
   static final byte[] TOMBSTONE = new byte[0];
 
-  private final DurableStateUpdateStore<byte[]> store;
+  private final DurableStateStore<byte[]> store;
+  private final ActorRef<DurableStateWriter.Command> writer;
   private final String workspaceId;
-  private final AfterCommit afterCommit;
   /** The stored revision after the last operation sent; null before the first. Entity-thread only. */
   private CompletableFuture<Long> revision;
 
-  DurableStateManifestBackend(DurableStateUpdateStore<byte[]> store, String workspaceId, AfterCommit afterCommit) {
+  DurableStateManifestBackend(DurableStateStore<byte[]> store, ActorRef<DurableStateWriter.Command> writer,
+      String workspaceId) {
     this.store = store;
+    this.writer = writer;
     this.workspaceId = workspaceId;
-    this.afterCommit = afterCommit;
+  }
+
+  /** The node's writer answers a durable writer on the commit that holds its write. */
+  @Override
+  public boolean answersWriters() {
+    return true;
   }
 
   @Override
   public void load(EntryId id, ActorRef<StatusReply<Reply>> replyTo) {
     String persistenceId = ManifestIds.persistenceId(workspaceId, id);
     CompletableFuture<GetObjectResult<byte[]>> read = afterPrevious()
-        .thenCompose(ignored -> store.getObject(persistenceId)).toCompletableFuture();
+        .thenCompose(ignored -> PlainFutures.of(store.getObject(persistenceId)));
     revision = read.thenApply(GetObjectResult::revision);
     read.whenComplete((result, error) -> replyTo.tell(error == null
         ? StatusReply.success(new Loaded(stored(result.value())))
@@ -77,14 +82,27 @@ final class DurableStateManifestBackend implements ManifestBackend {
     String persistenceId = ManifestIds.persistenceId(workspaceId, id);
     byte[] payload = flush.deletes() ? TOMBSTONE : flush.sealed();
     String tag = SyncTag.of(flush).text();
-    CompletableFuture<Long> written = knownRevision(persistenceId)
-        .thenCompose(stored -> store.upsertObject(persistenceId, stored + 1, payload, tag).thenApply(done -> stored + 1))
-        .toCompletableFuture();
+    CompletableFuture<Long> written = nextRevision().thenCompose(next -> {
+      CompletableFuture<Long> committed = new CompletableFuture<>();
+      writer.tell(new DurableStateWriter.Upsert(new DurableStateRows.Write(workspaceId, persistenceId, next,
+          payload, tag, flush.removedChunkIds(), flush.deletes()), committed));
+      return committed;
+    });
     revision = written;
-    written.thenCompose(ignored -> afterCommit.committed(id, flush))
-        .whenComplete((ignored, error) -> replyTo.tell(error == null
-            ? StatusReply.success(new Flushed(flush.version()))
-            : StatusReply.error(failure("flushing", id, error))));
+    written.whenComplete((ignored, error) -> {
+      if (error == null) {
+        if (flush.writer() != null) {
+          flush.writer().tell(StatusReply.ack());
+        }
+        replyTo.tell(StatusReply.success(new Flushed(flush.version())));
+      } else {
+        StorageFailedException failure = failure("flushing", id, error);
+        if (flush.writer() != null) {
+          flush.writer().tell(StatusReply.error(failure));
+        }
+        replyTo.tell(StatusReply.error(failure));
+      }
+    });
   }
 
   /** Completes when the previous operation did, whether it succeeded or not. */
@@ -94,15 +112,15 @@ final class DurableStateManifestBackend implements ManifestBackend {
         : revision.handle((stored, error) -> null);
   }
 
-  /** The stored revision: known from the previous operation, or read now. */
-  private CompletableFuture<Long> knownRevision(String persistenceId) {
-    if (revision == null) {
-      return store.getObject(persistenceId).thenApply(GetObjectResult::revision).toCompletableFuture();
-    }
-    return revision.handle((stored, error) -> error == null
-            ? CompletableFuture.completedFuture(stored)
-            : store.getObject(persistenceId).thenApply(GetObjectResult::revision).toCompletableFuture())
-        .thenCompose(stage -> stage);
+  /**
+   * The revision the next write stores, once the previous operation is done: the one after the
+   * revision it read or wrote; or, before the first operation and after a failed one, whatever is
+   * stored then plus one ({@link DurableStateRows.Write#NEXT_REVISION}).
+   */
+  private CompletableFuture<Long> nextRevision() {
+    return revision == null
+        ? CompletableFuture.completedFuture(DurableStateRows.Write.NEXT_REVISION)
+        : revision.handle((stored, error) -> error == null ? stored + 1 : DurableStateRows.Write.NEXT_REVISION);
   }
 
   private static Optional<byte[]> stored(Optional<byte[]> payload) {
@@ -111,7 +129,7 @@ final class DurableStateManifestBackend implements ManifestBackend {
 
   private StorageFailedException failure(String what, EntryId id, Throwable error) {
     Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-    return new StorageFailedException(
+    return cause instanceof StorageFailedException storage ? storage : new StorageFailedException(
         what + " manifest " + id + " of workspace '" + workspaceId + "' failed in the durable-state store: " + cause,
         cause);
   }

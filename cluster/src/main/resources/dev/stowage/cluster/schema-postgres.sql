@@ -18,6 +18,23 @@ CREATE TABLE IF NOT EXISTS durable_state (
     PRIMARY KEY(persistence_id)
 )
 ;
+-- The payloads are sealed (encrypted), so they never compress, and a manifest is a few KB: store it
+-- in the row, uncompressed, unless the row passes 8 KB. PostgreSQL's default would try to compress
+-- every payload above 2 KB and then move it to the TOAST table (an extra insert, and an extra
+-- delete on each update): on a 3 KB manifest that doubled the cost of a write. Storage settings
+-- only, so pekko-persistence-jdbc reads and writes the table as before; set once, and only if
+-- needed (ALTER TABLE takes a lock other nodes would wait for).
+DO $$
+BEGIN
+  IF (SELECT attstorage FROM pg_attribute WHERE attrelid = 'durable_state'::regclass AND attname = 'state_payload') <> 'e' THEN
+    ALTER TABLE durable_state ALTER COLUMN state_payload SET STORAGE EXTERNAL;
+  END IF;
+  IF NOT coalesce((SELECT 'toast_tuple_target=8160' = ANY(reloptions) FROM pg_class WHERE oid = 'durable_state'::regclass), false) THEN
+    ALTER TABLE durable_state SET (toast_tuple_target = 8160);
+  END IF;
+END
+$$
+;
 CREATE INDEX IF NOT EXISTS state_tag_idx ON durable_state (tag)
 ;
 CREATE INDEX IF NOT EXISTS state_global_offset_idx ON durable_state (global_offset)
@@ -31,6 +48,15 @@ CREATE TABLE IF NOT EXISTS stowage_chunks (
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     PRIMARY KEY(workspace_id, chunk_id)
 )
+;
+-- Chunks are encrypted too: never try to compress them (large ones still go to TOAST).
+DO $$
+BEGIN
+  IF (SELECT attstorage FROM pg_attribute WHERE attrelid = 'stowage_chunks'::regclass AND attname = 'data') <> 'e' THEN
+    ALTER TABLE stowage_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+  END IF;
+END
+$$
 ;
 -- One row per workspace: realm checkpoint, prevent-sync pattern, and a key check (a known value
 -- sealed with the workspace key, so that a node opening it with another key is refused).

@@ -2,57 +2,72 @@ package dev.stowage.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.stowage.actors.ManifestBackend;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.StorageFailedException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.jdbc.state.javadsl.JdbcDurableStateStore;
+import org.apache.pekko.persistence.query.DurableStateChange;
+import org.apache.pekko.persistence.query.NoOffset;
+import org.apache.pekko.persistence.query.UpdatedDurableState;
 import org.apache.pekko.persistence.state.DurableStateStoreRegistry;
-import org.apache.pekko.persistence.state.javadsl.DurableStateUpdateStore;
+import org.apache.pekko.persistence.state.javadsl.GetObjectResult;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.stream.javadsl.Sink;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-/** The durable-state path of a manifest entity, on H2 (the cluster tests use PostgreSQL). */
+/**
+ * The durable-state path of a manifest entity on PostgreSQL: the backend, the node's group commit
+ * ({@link DurableStateWriter}, {@link DurableStateRows}), and what pekko-persistence-jdbc reads
+ * back of the rows it wrote.
+ */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DurableStateManifestBackendTest {
-  private static final String URL = "jdbc:h2:mem:stowage-backend;DB_CLOSE_DELAY=-1;DATABASE_TO_UPPER=false";
+  private static final Duration WAIT = Duration.ofSeconds(20);
 
   private ActorTestKit testKit;
-  private DurableStateUpdateStore<byte[]> store;
-  private final List<List<ChunkId>> removedAfterCommit = new CopyOnWriteArrayList<>();
+  private JdbcDurableStateStore<byte[]> store;
+  private ClusterDatabase database;
+  private HikariDataSource manifests;
+  private ActorRef<DurableStateWriter.Command> writer;
+  /** A workspace id of this run, so that the rows of earlier runs are not in the way. */
+  private final String workspaceId = "backend-" + EntryId.random();
 
   @BeforeAll
   @SuppressWarnings("unchecked")
-  void start() throws Exception {
-    try (Connection connection = DriverManager.getConnection(URL);
-        Statement statement = connection.createStatement();
-        InputStream schema = JdbcDurableStateStore.class.getResourceAsStream("/schema/h2/h2-create-schema.sql")) {
-      for (String sql : new String(schema.readAllBytes(), StandardCharsets.UTF_8).split(";")) {
-        if (!sql.isBlank()) {
-          statement.execute(sql);
-        }
-      }
-    }
-    testKit = ActorTestKit.create(ConfigFactory.parseString(
-            "jdbc-durable-state-store.slick { profile = \"slick.jdbc.H2Profile$\"\n"
-                + " db { url = \"" + URL + "\", user = \"\", password = \"\", driver = \"org.h2.Driver\" } }\n"
-                + "pekko.loglevel = WARNING")
-        .withFallback(ConfigFactory.load()).resolve());
+  void start() {
+    TestPostgres.requireReachable();
+    Config config = ConfigFactory.parseString(TestPostgres.config() + "pekko.loglevel = WARNING")
+        .withFallback(ConfigFactory.load()).resolve();
+    testKit = ActorTestKit.create(config);
+    ClusterSettings settings = ClusterSettings.fromConfig(config);
+    database = new ClusterDatabase(settings, Runnable::run);
+    database.applySchema();
+    manifests = ClusterDatabase.pool(settings, "test-manifests", 1);
+    writer = testKit.spawn(DurableStateWriter.create(manifests,
+            new DurableStateRows(SerializationExtension.get(testKit.system())), settings.manifestMaxBatch()),
+        "writer", DispatcherSelector.fromConfig(ClusterSettings.MANIFEST_WRITER_DISPATCHER));
     store = DurableStateStoreRegistry.get(testKit.system())
         .getDurableStateStoreFor(JdbcDurableStateStore.class, JdbcDurableStateStore.Identifier());
   }
@@ -60,13 +75,12 @@ class DurableStateManifestBackendTest {
   @AfterAll
   void stop() {
     testKit.shutdownTestKit();
+    manifests.close();
+    database.close();
   }
 
   private DurableStateManifestBackend incarnation() {
-    return new DurableStateManifestBackend(store, "ws", (id, flush) -> {
-      removedAfterCommit.add(flush.removedChunkIds());
-      return CompletableFuture.completedFuture(null);
-    });
+    return new DurableStateManifestBackend(store, writer, workspaceId);
   }
 
   private static ManifestBackend.Flush write(long version, byte[] sealed, List<ChunkId> removed) {
@@ -74,16 +88,28 @@ class DurableStateManifestBackendTest {
   }
 
   private ManifestBackend.Reply answer(TestProbe<StatusReply<ManifestBackend.Reply>> probe) {
-    StatusReply<ManifestBackend.Reply> reply = probe.receiveMessage();
+    StatusReply<ManifestBackend.Reply> reply = probe.receiveMessage(WAIT);
     assertThat(reply.isSuccess()).as("reply %s", reply).isTrue();
     return reply.getValue();
   }
 
+  private Set<ChunkId> storedChunks(List<ChunkId> ids) {
+    return database.runNow("reading chunks", c -> new ClusterTables(workspaceId).presentChunks(c, ids));
+  }
+
   @Test
+  @DisplayName("INV-2: a flush deletes the chunks it no longer references in the transaction of its row; the next incarnation loads the flush, and a cleared entry loads as absent")
   void aFlushedManifestLoadsInTheNextIncarnationAndAClearedOneIsGone() {
     TestProbe<StatusReply<ManifestBackend.Reply>> probe = testKit.createTestProbe();
     EntryId id = EntryId.random();
     ChunkId removed = ChunkId.random();
+    ChunkId kept = ChunkId.random();
+    database.runNow("writing chunks", c -> {
+      ClusterTables tables = new ClusterTables(workspaceId);
+      tables.putChunk(c, removed, 1, new byte[] {1});
+      tables.putChunk(c, kept, 1, new byte[] {2});
+      return null;
+    });
     DurableStateManifestBackend first = incarnation();
 
     first.load(id, probe.getRef());
@@ -92,7 +118,7 @@ class DurableStateManifestBackendTest {
     first.flush(id, write(2, new byte[] {4, 5}, List.of(removed)), probe.getRef()); // without waiting: kept in order
     assertThat(answer(probe)).isEqualTo(new ManifestBackend.Flushed(1));
     assertThat(answer(probe)).isEqualTo(new ManifestBackend.Flushed(2));
-    assertThat(removedAfterCommit).contains(List.of(removed));
+    assertThat(storedChunks(List.of(removed, kept))).containsExactly(kept);
 
     DurableStateManifestBackend second = incarnation();
     second.load(id, probe.getRef());
@@ -106,10 +132,13 @@ class DurableStateManifestBackendTest {
   }
 
   @Test
-  @DisplayName("Split brain: of two incarnations writing one entity, the stale one fails instead of overwriting")
+  @DisplayName("Split brain: of two incarnations writing one entity, the stale one fails and keeps its chunks; the stored row is the first one's")
   void twoIncarnationsWritingOneEntityDoNotOverwriteEachOther() {
     TestProbe<StatusReply<ManifestBackend.Reply>> probe = testKit.createTestProbe();
     EntryId id = EntryId.random();
+    ChunkId referencedByTheWinner = ChunkId.random();
+    database.runNow("writing a chunk",
+        c -> { new ClusterTables(workspaceId).putChunk(c, referencedByTheWinner, 1, new byte[] {1}); return null; });
     DurableStateManifestBackend stale = incarnation();
     DurableStateManifestBackend current = incarnation();
     stale.load(id, probe.getRef());
@@ -117,13 +146,164 @@ class DurableStateManifestBackendTest {
 
     current.flush(id, write(1, new byte[] {7}, List.of()), probe.getRef());
     assertThat(answer(probe)).isEqualTo(new ManifestBackend.Flushed(1));
-    stale.flush(id, write(1, new byte[] {8}, List.of()), probe.getRef());
+    stale.flush(id, write(1, new byte[] {8}, List.of(referencedByTheWinner)), probe.getRef());
 
-    StatusReply<ManifestBackend.Reply> refused = probe.receiveMessage();
+    StatusReply<ManifestBackend.Reply> refused = probe.receiveMessage(WAIT);
     assertThat(refused.isError()).isTrue();
-    assertThat(refused.getError()).isInstanceOf(StorageFailedException.class);
+    assertThat(refused.getError()).isInstanceOf(StorageFailedException.class).hasMessageContaining("stale");
+    assertThat(storedChunks(List.of(referencedByTheWinner))).as("a refused flush deletes nothing")
+        .containsExactly(referencedByTheWinner);
     incarnation().load(id, probe.getRef());
     assertThat(((ManifestBackend.Loaded) answer(probe)).sealed()).hasValueSatisfying(
         sealed -> assertThat(sealed).containsExactly(7));
+  }
+
+  @Test
+  @DisplayName("A durable writer is answered by the backend once the commit holding its flush is done, and hears the failure of a refused one")
+  void theDurableWriterIsAnsweredOnTheCommit() {
+    TestProbe<StatusReply<ManifestBackend.Reply>> probe = testKit.createTestProbe();
+    TestProbe<StatusReply<Done>> durable = testKit.createTestProbe();
+    EntryId id = EntryId.random();
+    DurableStateManifestBackend backend = incarnation();
+    assertThat(backend.answersWriters()).isTrue();
+
+    backend.flush(id, new ManifestBackend.Flush(1, new byte[] {1}, 0, true, List.of(), durable.getRef()), probe.getRef());
+    assertThat(durable.receiveMessage(WAIT).isSuccess()).isTrue();
+    assertThat(answer(probe)).isEqualTo(new ManifestBackend.Flushed(1));
+
+    incarnation().flush(id, write(1, new byte[] {2}, List.of()), probe.getRef()); // moves the row on
+    answer(probe);
+    backend.flush(id, new ManifestBackend.Flush(2, new byte[] {3}, 0, true, List.of(), durable.getRef()), probe.getRef());
+    assertThat(durable.receiveMessage(WAIT).isError()).as("revision 2 is taken: refused").isTrue();
+    assertThat(probe.receiveMessage(WAIT).isError()).isTrue();
+  }
+
+  @Test
+  @DisplayName("The plugin reads back what the group commit wrote (a known and a blind revision): getObject gives revision and payload, changes by tag give revision, payload and the commit's order")
+  void pekkoPersistenceJdbcReadsTheRowsBack() throws Exception {
+    String tag = "test-tag-" + EntryId.random();
+    List<String> ids = new ArrayList<>();
+    List<CompletableFuture<Long>> commits = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      String persistenceId = ManifestIds.persistenceId(workspaceId, EntryId.random());
+      ids.add(persistenceId);
+      commits.add(upsert(persistenceId, 1, new byte[] {(byte) i}, tag));
+    }
+    CompletableFuture.allOf(commits.toArray(CompletableFuture[]::new)).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    assertThat(upsert(ids.get(0), DurableStateRows.Write.NEXT_REVISION, new byte[] {99, 98}, tag)
+        .get(WAIT.toSeconds(), TimeUnit.SECONDS)).as("a blind write stores the revision after the stored one").isEqualTo(2);
+
+    GetObjectResult<byte[]> first = store.getObject(ids.get(0)).toCompletableFuture().get(20, TimeUnit.SECONDS);
+    assertThat(first.revision()).isEqualTo(2);
+    assertThat(first.value()).hasValueSatisfying(value -> assertThat(value).containsExactly(99, 98));
+    GetObjectResult<byte[]> other = store.getObject(ids.get(5)).toCompletableFuture().get(20, TimeUnit.SECONDS);
+    assertThat(other.revision()).isEqualTo(1);
+    assertThat(other.value()).hasValueSatisfying(value -> assertThat(value).containsExactly(5));
+
+    List<DurableStateChange<byte[]>> changes = store.currentChanges(tag, NoOffset.getInstance())
+        .runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(20, TimeUnit.SECONDS);
+    assertThat(changes).hasSize(20);
+    UpdatedDurableState<byte[]> last = (UpdatedDurableState<byte[]>) changes.get(changes.size() - 1);
+    assertThat(last.persistenceId()).as("the rewritten row has the newest offset").isEqualTo(ids.get(0));
+    assertThat(last.revision()).isEqualTo(2);
+    assertThat(last.value()).containsExactly(99, 98);
+    assertThat(changes).extracting(change -> ((UpdatedDurableState<byte[]>) change).persistenceId())
+        .containsExactlyInAnyOrderElementsOf(ids);
+  }
+
+  @Test
+  @DisplayName("INV-6: in one burst of writes, one that PostgreSQL rejects and one with a stale revision fail alone; the others commit")
+  void aBadWriteFailsAlone() throws Exception {
+    String tooLong = ManifestIds.persistenceId(workspaceId, EntryId.random()) + "x".repeat(300); // varchar(255)
+    String taken = ManifestIds.persistenceId(workspaceId, EntryId.random());
+    upsert(taken, 1, new byte[] {1}, "clean:0").get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+    List<String> good = new ArrayList<>();
+    List<CompletableFuture<Long>> goodCommits = new ArrayList<>();
+    CompletableFuture<Long> rejected = null;
+    CompletableFuture<Long> stale = null;
+    for (int i = 0; i < 30; i++) {
+      if (i == 10) {
+        rejected = upsert(tooLong, 1, new byte[] {1}, "clean:0");
+      } else if (i == 20) {
+        stale = upsert(taken, 1, new byte[] {2}, "clean:0");
+      } else {
+        String persistenceId = ManifestIds.persistenceId(workspaceId, EntryId.random());
+        good.add(persistenceId);
+        goodCommits.add(upsert(persistenceId, 1, new byte[] {3}, "clean:0"));
+      }
+    }
+    CompletableFuture.allOf(goodCommits.toArray(CompletableFuture[]::new)).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    assertThat(rejected).failsWithin(WAIT).withThrowableThat().havingRootCause().isInstanceOf(SQLException.class);
+    assertThat(stale).failsWithin(WAIT).withThrowableThat().withMessageContaining("stale");
+    for (String persistenceId : good) {
+      assertThat(store.getObject(persistenceId).toCompletableFuture().get(20, TimeUnit.SECONDS).revision()).isEqualTo(1);
+    }
+    assertThat(store.getObject(taken).toCompletableFuture().get(20, TimeUnit.SECONDS).value())
+        .hasValueSatisfying(value -> assertThat(value).containsExactly(1));
+  }
+
+  @Test
+  @DisplayName("INV-6: with PostgreSQL unreachable, every write fails with StorageFailedException (none hangs, none is acknowledged)")
+  void writesFailWhenTheDatabaseIsUnreachable() {
+    Config unreachable = ConfigFactory.parseString(
+            "jdbc-durable-state-store.slick.db.url = \"jdbc:postgresql://127.0.0.1:1/none\"\n"
+                + "stowage.cluster.connection-timeout = 1s")
+        .withFallback(testKit.system().settings().config());
+    try (HikariDataSource nowhere = ClusterDatabase.pool(ClusterSettings.fromConfig(unreachable), "nowhere", 1)) {
+      ActorRef<DurableStateWriter.Command> lost = testKit.spawn(DurableStateWriter.create(nowhere,
+          new DurableStateRows(SerializationExtension.get(testKit.system())), 8));
+      List<CompletableFuture<Long>> commits = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        CompletableFuture<Long> committed = new CompletableFuture<>();
+        lost.tell(new DurableStateWriter.Upsert(new DurableStateRows.Write(workspaceId,
+            ManifestIds.persistenceId(workspaceId, EntryId.random()), 1, new byte[] {1}, "clean:0", List.of(), false),
+            committed));
+        commits.add(committed);
+      }
+      for (CompletableFuture<Long> committed : commits) {
+        assertThat(committed).failsWithin(WAIT).withThrowableThat().havingCause()
+            .isInstanceOf(StorageFailedException.class);
+      }
+      testKit.stop(lost);
+    }
+  }
+
+  @Test
+  @DisplayName("The schema keeps a sealed payload in its row, uncompressed (it never compresses), and applying it again changes nothing")
+  void payloadsAreStoredInTheRowUncompressed() throws Exception {
+    database.applySchema(); // a second time: idempotent
+    String persistenceId = ManifestIds.persistenceId(workspaceId, EntryId.random());
+    byte[] sealed = new byte[3_000];
+    new java.util.Random(7).nextBytes(sealed);
+    upsert(persistenceId, 1, sealed, "clean:0").get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    database.runNow("reading the storage", c -> {
+      try (var s = c.createStatement();
+          var rows = s.executeQuery("SELECT a.attstorage, c.reloptions::text FROM pg_attribute a JOIN pg_class c"
+              + " ON c.oid = a.attrelid WHERE a.attrelid = 'durable_state'::regclass AND a.attname = 'state_payload'")) {
+        rows.next();
+        assertThat(rows.getString(1)).as("storage EXTERNAL: never compressed").isEqualTo("e");
+        assertThat(rows.getString(2)).contains("toast_tuple_target=8160");
+      }
+      try (var s = c.prepareStatement("SELECT pg_column_size(state_payload), pg_column_compression(state_payload)"
+          + " FROM durable_state WHERE persistence_id = ?")) {
+        s.setString(1, persistenceId);
+        try (var rows = s.executeQuery()) {
+          rows.next();
+          assertThat(rows.getInt(1)).as("stored whole, uncompressed: its size plus a short header").isBetween(3_000, 3_010);
+          assertThat(rows.getString(2)).as("not compressed").isNull();
+        }
+      }
+      return null;
+    });
+    assertThat(store.getObject(persistenceId).toCompletableFuture().get(20, TimeUnit.SECONDS).value())
+        .hasValueSatisfying(value -> assertThat(value).isEqualTo(sealed));
+  }
+
+  private CompletableFuture<Long> upsert(String persistenceId, long revision, byte[] payload, String tag) {
+    CompletableFuture<Long> committed = new CompletableFuture<>();
+    writer.tell(new DurableStateWriter.Upsert(
+        new DurableStateRows.Write(workspaceId, persistenceId, revision, payload, tag, List.of(), false), committed));
+    return committed;
   }
 }

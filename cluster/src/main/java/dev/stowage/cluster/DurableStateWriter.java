@@ -1,0 +1,179 @@
+package dev.stowage.cluster;
+
+import dev.stowage.protocol.StorageFailedException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import javax.sql.DataSource;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * A group commit of a node's manifest writes: the manifest entities on the node, of every
+ * workspace, send their flushes to one of the node's writers ({@code
+ * stowage.cluster.manifest-writer.connections}, a row always to the same), and a writer puts all
+ * the flushes that arrived while its previous transaction was committing into the next one ({@link
+ * DurableStateRows}), on a connection of its own, on a thread of its own (a pinned dispatcher: the
+ * JDBC calls block).
+ *
+ * <p>As local mode's gateway does, it commits when no further write is queued: a write queues a
+ * marker behind itself, and the marker's turn commits everything before it. It commits earlier when
+ * the batch holds {@code stowage.cluster.manifest-writer.max-batch} writes.
+ *
+ * <p>Each write completes only after the commit that holds it; a stale revision (a split brain, see
+ * {@link DurableStateManifestBackend}) fails that write only. If a statement fails, the transaction
+ * rolls back and its writes are retried one transaction each, so a bad write fails alone; if the
+ * connection or the commit fails, every write of the batch fails (a failed commit's outcome is
+ * unknown to the caller, as with any database).
+ */
+final class DurableStateWriter extends AbstractBehavior<DurableStateWriter.Command> {
+
+  sealed interface Command {}
+
+  /**
+   * Writes {@code write}; {@code committed} completes with the revision stored after the commit
+   * that holds it, or fails.
+   */
+  record Upsert(DurableStateRows.Write write, CompletableFuture<Long> committed) implements Command {}
+
+  private enum CommitMarker implements Command { INSTANCE }
+
+  static Behavior<Command> create(DataSource database, DurableStateRows rows, int maxBatch) {
+    return Behaviors.setup(context -> new DurableStateWriter(context, database, rows, maxBatch));
+  }
+
+  private final DataSource database;
+  private final DurableStateRows rows;
+  private final int maxBatch;
+  private final List<Upsert> batch = new ArrayList<>();
+  private boolean markerQueued;
+
+  private DurableStateWriter(ActorContext<Command> context, DataSource database, DurableStateRows rows, int maxBatch) {
+    super(context);
+    this.database = database;
+    this.rows = rows;
+    this.maxBatch = maxBatch;
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Upsert.class, this::onUpsert)
+        .onMessageEquals(CommitMarker.INSTANCE, this::onCommitMarker)
+        .onSignal(PostStop.class, signal -> onPostStop())
+        .build();
+  }
+
+  private Behavior<Command> onUpsert(Upsert upsert) {
+    batch.add(upsert);
+    if (batch.size() >= maxBatch) {
+      commit();
+    } else if (!markerQueued) {
+      markerQueued = true;
+      getContext().getSelf().tell(CommitMarker.INSTANCE);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onCommitMarker() {
+    markerQueued = false;
+    commit();
+    return this;
+  }
+
+  private void commit() {
+    if (batch.isEmpty()) {
+      return;
+    }
+    List<Upsert> writes = List.copyOf(batch);
+    batch.clear();
+    try {
+      write(writes);
+    } catch (StatementFailed e) {
+      if (writes.size() == 1) {
+        fail(writes, e.getCause());
+      } else {
+        for (Upsert alone : writes) { // so that one bad write does not fail the others
+          try {
+            write(List.of(alone));
+          } catch (StatementFailed | StorageFailedException again) {
+            fail(List.of(alone), again instanceof StatementFailed ? again.getCause() : again);
+          }
+        }
+      }
+    } catch (StorageFailedException e) {
+      fail(writes, e);
+    }
+  }
+
+  /** A statement failed and its transaction rolled back: the connection is sound, a write was not. */
+  private static final class StatementFailed extends Exception {
+    StatementFailed(Exception cause) {
+      super(cause);
+    }
+  }
+
+  /** One transaction; completes each write after the commit. */
+  private void write(List<Upsert> writes) throws StatementFailed {
+    long[] stored;
+    ManifestGroupCommitEvent event = new ManifestGroupCommitEvent();
+    event.begin();
+    try (Connection connection = database.getConnection()) {
+      try {
+        stored = rows.write(connection, writes.stream().map(Upsert::write).toList());
+      } catch (SQLException | RuntimeException e) {
+        connection.rollback();
+        if (e instanceof SQLException sql && isConnectionLost(sql)) {
+          throw sql;
+        }
+        throw new StatementFailed(e);
+      }
+      connection.commit();
+      if (event.shouldCommit()) {
+        event.writes = writes.size();
+        for (long revision : stored) {
+          event.applied += revision > 0 ? 1 : 0;
+        }
+        event.commit();
+      }
+    } catch (SQLException e) {
+      throw new StorageFailedException("writing " + writes.size() + " manifests failed in PostgreSQL: " + e.getMessage(), e);
+    }
+    for (int i = 0; i < writes.size(); i++) {
+      Upsert upsert = writes.get(i);
+      if (stored[i] > 0) {
+        upsert.committed().complete(stored[i]);
+      } else {
+        upsert.committed().completeExceptionally(new IllegalStateException("revision " + upsert.write().revision()
+            + " of " + upsert.write().persistenceId() + " is stale: another writer stored that revision first"));
+      }
+    }
+  }
+
+  /** SQLSTATE class 08 (connection exception) or 57 (operator intervention: the server shuts down). */
+  private static boolean isConnectionLost(SQLException e) {
+    String state = e.getSQLState();
+    return state == null || state.startsWith("08") || state.startsWith("57");
+  }
+
+  private static void fail(List<Upsert> writes, Throwable cause) {
+    StorageFailedException failure = cause instanceof StorageFailedException storage
+        ? storage
+        : new StorageFailedException("writing a manifest failed in PostgreSQL: " + cause.getMessage(), cause);
+    for (Upsert upsert : writes) {
+      upsert.committed().completeExceptionally(failure);
+    }
+  }
+
+  private Behavior<Command> onPostStop() {
+    fail(batch, new StorageFailedException("the node's manifest writer stopped before this write was committed"));
+    batch.clear();
+    return this;
+  }
+}
