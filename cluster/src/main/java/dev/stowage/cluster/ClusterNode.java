@@ -28,7 +28,6 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
-import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -124,7 +123,7 @@ final class ClusterNode implements Extension {
       system.systemActorOf(
           WorkspaceSupervisor.create(workspaceId, storageSettings, health, owner(workspaceId, storage),
               ClusterWorkspace.factory(workspaceId, key, storageSettings, this, health)),
-          "stowage-cluster-" + spawned.incrementAndGet(), Props.empty());
+          "stowage-cluster-" + spawned.incrementAndGet(), DispatcherSelector.fromConfig(storageSettings.dispatcher()));
       return new OpenWorkspace(key, storage);
     });
     if (!workspace.key().equals(key)) {
@@ -184,6 +183,8 @@ final class ClusterNode implements Extension {
               EntityWorkspace.unshared());
         })
         .withStopMessage(ManifestEntity.Control.FLUSH_AND_STOP)
+        // Stowage's own threads, sized to the machine, as in local mode (stowage.dispatcher)
+        .withEntityProps(DispatcherSelector.fromConfig(storageSettings.dispatcher()))
         .withSettings(entitySettings(storageSettings)));
   }
 
