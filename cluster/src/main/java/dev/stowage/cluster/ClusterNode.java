@@ -29,6 +29,7 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
+import org.apache.pekko.cluster.sharding.typed.HashCodeMessageExtractor;
 import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
@@ -183,6 +184,7 @@ final class ClusterNode implements Extension {
               EntityWorkspace.unshared());
         })
         .withStopMessage(ManifestEntity.Control.FLUSH_AND_STOP)
+        .withMessageExtractor(new HashCodeMessageExtractor<>(settings.numberOfShards()))
         // Stowage's own threads, sized to the machine, as in local mode (stowage.dispatcher)
         .withEntityProps(DispatcherSelector.fromConfig(storageSettings.dispatcher()))
         .withSettings(entitySettings(storageSettings)));

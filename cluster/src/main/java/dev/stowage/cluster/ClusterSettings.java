@@ -20,6 +20,7 @@ import java.time.Duration;
  * @param orphanGrace youngest age of a chunk that gc may collect ({@code stowage.cluster.orphan-grace})
  * @param manifestMaxBatch most manifest writes in one transaction ({@code stowage.cluster.manifest-writer.max-batch})
  * @param manifestWriters group-committing writers per node, a connection each ({@code stowage.cluster.manifest-writer.connections})
+ * @param numberOfShards shards of each workspace's manifest entities ({@code stowage.cluster.number-of-shards})
  */
 public record ClusterSettings(
     String jdbcUrl,
@@ -30,7 +31,8 @@ public record ClusterSettings(
     Duration connectionTimeout,
     Duration orphanGrace,
     int manifestMaxBatch,
-    int manifestWriters) {
+    int manifestWriters,
+    int numberOfShards) {
 
   /** The config path of the dispatcher that runs the chunk gateway's JDBC calls. */
   public static final String JDBC_DISPATCHER = "stowage.cluster.jdbc-dispatcher";
@@ -51,7 +53,8 @@ public record ClusterSettings(
           config.getDuration("stowage.cluster.connection-timeout"),
           config.getDuration("stowage.cluster.orphan-grace"),
           config.getInt("stowage.cluster.manifest-writer.max-batch"),
-          config.getInt("stowage.cluster.manifest-writer.connections"));
+          config.getInt("stowage.cluster.manifest-writer.connections"),
+          config.getInt("stowage.cluster.number-of-shards"));
       if (settings.chunkPoolSize() < 1) {
         throw new InvalidRequestException("stowage.cluster.chunk-pool-size must be positive, got " + settings.chunkPoolSize());
       }
@@ -62,6 +65,10 @@ public record ClusterSettings(
       if (settings.manifestWriters() < 1) {
         throw new InvalidRequestException(
             "stowage.cluster.manifest-writer.connections must be positive, got " + settings.manifestWriters());
+      }
+      if (settings.numberOfShards() < 1) {
+        throw new InvalidRequestException(
+            "stowage.cluster.number-of-shards must be positive, got " + settings.numberOfShards());
       }
       if (!settings.jdbcUrl().startsWith("jdbc:")) {
         throw new InvalidRequestException(DB + "url must be a JDBC URL, got '" + settings.jdbcUrl() + "'");
