@@ -9,9 +9,14 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The chunk gateway's side of PostgreSQL on one node: a bounded connection pool ({@code
@@ -82,21 +87,89 @@ final class ClusterDatabase implements AutoCloseable {
   }
 
   /**
-   * A queue of transactions that run one after another, in the order they were submitted: what one
-   * caller sends in order reaches the database in order. Used from one actor only.
+   * A queue of work that runs in the order it was submitted, with group commit: what one caller
+   * sends in order reaches the database in order, and the work queued while a transaction runs
+   * shares the next one (at most {@link #LANE_MAX_BATCH}). Each piece is answered after the commit
+   * that holds it. If a piece fails, the transaction rolls back and its pieces run again one
+   * transaction each, so that a failing piece fails alone. Used from one actor only.
    */
   SqlLane lane() {
     return new SqlLane();
   }
 
+  /** The most pieces of work in one transaction of a lane. */
+  static final int LANE_MAX_BATCH = 256;
+
   final class SqlLane {
-    private CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
+    private record Piece<T>(String what, Sql<T> work, CompletableFuture<T> result) {
+      void succeed(Object value) {
+        @SuppressWarnings("unchecked") T typed = (T) value; // the value work returned
+        result.complete(typed);
+      }
+    }
+
+    private final Queue<Piece<?>> queue = new ConcurrentLinkedQueue<>();
+    /** Whether a drain is scheduled or running on the executor: at most one at a time, so pieces stay in order. */
+    private final AtomicBoolean draining = new AtomicBoolean();
 
     <T> CompletionStage<T> submit(String what, Sql<T> work) {
-      CompletableFuture<T> next = tail.handle((ignored, error) -> null)
-          .thenApplyAsync(ignored -> runNow(what, work), executor);
-      tail = next;
-      return next;
+      Piece<T> piece = new Piece<>(what, work, new CompletableFuture<>());
+      queue.add(piece);
+      if (draining.compareAndSet(false, true)) {
+        executor.execute(this::drain);
+      }
+      return piece.result();
+    }
+
+    private void drain() {
+      while (true) {
+        List<Piece<?>> batch = new ArrayList<>();
+        for (Piece<?> piece = queue.poll(); piece != null; piece = batch.size() < LANE_MAX_BATCH ? queue.poll() : null) {
+          batch.add(piece);
+        }
+        if (!batch.isEmpty()) {
+          runTogether(batch);
+        }
+        if (!queue.isEmpty()) {
+          continue;
+        }
+        draining.set(false);
+        // a piece queued since the check: take it, unless its submitter has scheduled a drain for it
+        if (queue.isEmpty() || !draining.compareAndSet(false, true)) {
+          return;
+        }
+      }
+    }
+
+    private <T> void runAlone(Piece<T> piece) {
+      try {
+        piece.result().complete(runNow(piece.what(), piece.work()));
+      } catch (RuntimeException e) {
+        piece.result().completeExceptionally(e);
+      }
+    }
+
+    private void runTogether(List<Piece<?>> batch) {
+      if (batch.size() == 1) {
+        runAlone(batch.get(0));
+        return;
+      }
+      List<Object> results;
+      try {
+        results = runNow(batch.size() + " lane requests", connection -> {
+          List<Object> values = new ArrayList<>(batch.size());
+          for (Piece<?> piece : batch) {
+            values.add(piece.work().run(connection));
+          }
+          return values;
+        });
+      } catch (RuntimeException e) {
+        batch.forEach(this::runAlone); // so that the failing one fails alone
+        return;
+      }
+      for (int i = 0; i < batch.size(); i++) {
+        batch.get(i).succeed(results.get(i));
+      }
     }
   }
 

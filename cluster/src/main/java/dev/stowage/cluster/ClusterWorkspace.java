@@ -66,9 +66,10 @@ import org.apache.pekko.pattern.StatusReply;
  *       Sharding placed them (entity id = workspace + manifest id); those this node runs are
  *       {@link HostedEntities}.
  *   <li>Chunk and workspace commands (checkpoint, prevent-sync pattern, need-sync) go to
- *       PostgreSQL through the node's chunk gateway ({@link ClusterDatabase}), one transaction
- *       each, in one lane per workspace and node: a caller's calls reach the database in the order
- *       it made them. Chunks are sealed and opened on the gateway's threads.
+ *       PostgreSQL through the node's chunk gateway ({@link ClusterDatabase}), in one lane per
+ *       workspace and node: a caller's calls reach the database in the order it made them, and
+ *       those queued while a transaction runs share the next one (group commit). Chunks are sealed
+ *       and opened on the gateway's threads.
  *   <li>Block commands go to a node-local SQLite block cache ({@link DbGateway} over {@link
  *       CacheStore}, as in local mode).
  * </ul>

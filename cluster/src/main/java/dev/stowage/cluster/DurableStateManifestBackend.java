@@ -60,12 +60,6 @@ final class DurableStateManifestBackend implements ManifestBackend {
     this.workspaceId = workspaceId;
   }
 
-  /** The node's writer answers a durable writer on the commit that holds its write. */
-  @Override
-  public boolean answersWriters() {
-    return true;
-  }
-
   @Override
   public void load(EntryId id, ActorRef<StatusReply<Reply>> replyTo) {
     String persistenceId = ManifestIds.persistenceId(workspaceId, id);
@@ -89,20 +83,11 @@ final class DurableStateManifestBackend implements ManifestBackend {
       return committed;
     });
     revision = written;
-    written.whenComplete((ignored, error) -> {
-      if (error == null) {
-        if (flush.writer() != null) {
-          flush.writer().tell(StatusReply.ack());
-        }
-        replyTo.tell(StatusReply.success(new Flushed(flush.version())));
-      } else {
-        StorageFailedException failure = failure("flushing", id, error);
-        if (flush.writer() != null) {
-          flush.writer().tell(StatusReply.error(failure));
-        }
-        replyTo.tell(StatusReply.error(failure));
-      }
-    });
+    // The entity answers the durable writer (answersWriters() is false): it reports the entry clean
+    // to its node first, so that a caller who then asks for the workspace's stats sees it clean.
+    written.whenComplete((ignored, error) -> replyTo.tell(error == null
+        ? StatusReply.success(new Flushed(flush.version()))
+        : StatusReply.error(failure("flushing", id, error))));
   }
 
   /** Completes when the previous operation did, whether it succeeded or not. */

@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -159,23 +158,21 @@ class DurableStateManifestBackendTest {
   }
 
   @Test
-  @DisplayName("A durable writer is answered by the backend once the commit holding its flush is done, and hears the failure of a refused one")
-  void theDurableWriterIsAnsweredOnTheCommit() {
+  @DisplayName("A blind first write stores the revision after the stored one; an incarnation that knew the older revision is then refused")
+  void aBlindWriteTakesTheNextRevision() {
     TestProbe<StatusReply<ManifestBackend.Reply>> probe = testKit.createTestProbe();
-    TestProbe<StatusReply<Done>> durable = testKit.createTestProbe();
     EntryId id = EntryId.random();
     DurableStateManifestBackend backend = incarnation();
-    assertThat(backend.answersWriters()).isTrue();
-
-    backend.flush(id, new ManifestBackend.Flush(1, new byte[] {1}, 0, true, List.of(), durable.getRef()), probe.getRef());
-    assertThat(durable.receiveMessage(WAIT).isSuccess()).isTrue();
+    backend.flush(id, write(1, new byte[] {1}, List.of()), probe.getRef());
     assertThat(answer(probe)).isEqualTo(new ManifestBackend.Flushed(1));
 
-    incarnation().flush(id, write(1, new byte[] {2}, List.of()), probe.getRef()); // moves the row on
-    answer(probe);
-    backend.flush(id, new ManifestBackend.Flush(2, new byte[] {3}, 0, true, List.of(), durable.getRef()), probe.getRef());
-    assertThat(durable.receiveMessage(WAIT).isError()).as("revision 2 is taken: refused").isTrue();
-    assertThat(probe.receiveMessage(WAIT).isError()).isTrue();
+    incarnation().flush(id, write(1, new byte[] {2}, List.of()), probe.getRef()); // blind: revision 2
+    assertThat(answer(probe)).isEqualTo(new ManifestBackend.Flushed(1));
+    backend.flush(id, write(2, new byte[] {3}, List.of()), probe.getRef()); // knows revision 1: writes 2
+    assertThat(probe.receiveMessage(WAIT).isError()).as("revision 2 is taken: refused").isTrue();
+    incarnation().load(id, probe.getRef());
+    assertThat(((ManifestBackend.Loaded) answer(probe)).sealed()).hasValueSatisfying(
+        sealed -> assertThat(sealed).containsExactly(2));
   }
 
   @Test
