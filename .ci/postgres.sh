@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Local PostgreSQL for the cluster-mode tests (cluster/): installs Debian's server if it is missing,
-# starts it listening on 127.0.0.1 only, and creates the role and database the tests use.
+# The system's PostgreSQL for `bin/stowage bench --cluster` (its default: 127.0.0.1:5432,
+# database stowage_test, role stowage): installs Debian's server if it is missing, starts it
+# listening on 127.0.0.1 only, and creates the role and database. The tests and the demo do not
+# need it (they start an embedded PostgreSQL unless one is configured); it can serve them too,
+# with -Dstowage.test.pg.url/user/password or STOWAGE_PG_URL/USER/PASSWORD.
 # Idempotent: run it as often as you like. Needs root (or sudo) for the install and to become
-# the postgres user. Override the names with STOWAGE_PG_USER, STOWAGE_PG_PASSWORD, STOWAGE_PG_DB
-# (the tests read the same variables, or -Dstowage.test.pg.url/user/password).
+# the postgres user. Override the names with STOWAGE_PG_USER, STOWAGE_PG_PASSWORD, STOWAGE_PG_DB.
 set -euo pipefail
 
 user="${STOWAGE_PG_USER:-stowage}"

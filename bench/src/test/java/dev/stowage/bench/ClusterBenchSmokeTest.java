@@ -4,20 +4,36 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stowage.cluster.TestPostgres;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * The opt-in cluster rows ({@code bench --cluster}) at tiny sizes, on the local PostgreSQL of the
- * cluster tests (the cluster module's tests start it; or {@code bash .ci/postgres.sh}): W1 through
+ * The opt-in cluster rows ({@code bench --cluster}) at tiny sizes, on the PostgreSQL of the cluster
+ * tests ({@link TestPostgres}, handed to the bench as its {@code -Dstowage.bench.pg.*}): W1 through
  * one node and through three and their anchor raw-postgres, results present and sane ({@link
  * SaneReport}), the cluster goals computed. No timing threshold.
  */
 class ClusterBenchSmokeTest {
+  @BeforeAll
+  static void onTheTestsDatabase() {
+    System.setProperty("stowage.bench.pg.url", TestPostgres.url());
+    System.setProperty("stowage.bench.pg.user", TestPostgres.user());
+    System.setProperty("stowage.bench.pg.password", TestPostgres.password());
+  }
+
+  @AfterAll
+  static void offTheTestsDatabase() {
+    for (String key : new String[] {"url", "user", "password"}) {
+      System.clearProperty("stowage.bench.pg." + key);
+    }
+  }
 
   @Test
   void theClusterRowsRunW1OnOneAndThreeNodes(@TempDir Path dir) throws Exception {

@@ -69,8 +69,9 @@ public final class DemoCommand implements Callable<Integer> {
   long seed;
 
   @Option(names = "--cluster", paramLabel = "N",
-      description = "Run N cluster nodes (N ActorSystems on 127.0.0.1) in cluster mode on the local PostgreSQL "
-          + "(jdbc-durable-state-store.slick.db; `bash .ci/postgres.sh` starts one), spreading the workload over them.")
+      description = "Run N cluster nodes (N ActorSystems on 127.0.0.1) in cluster mode, spreading the workload over "
+          + "them, on the PostgreSQL of jdbc-durable-state-store.slick.db (url, user, password; e.g. in --config) or, "
+          + "if none is configured, on an embedded one started for the run and removed after it.")
   Integer cluster;
 
   @Option(names = "--no-progress", description = "Do not draw the progress bar.")
@@ -100,8 +101,13 @@ public final class DemoCommand implements Callable<Integer> {
         system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
       }
     }
-    try (LoopbackCluster nodes = DemoCluster.start(cluster, config)) {
-      return run(nodes.nodes(), settings, key, demo, out);
+    // The database outlives the nodes: they stop first.
+    try (DemoDatabase database = DemoDatabase.open(config)) {
+      out.printf("database: %s%n", database);
+      out.flush();
+      try (LoopbackCluster nodes = DemoCluster.start(cluster, database.config())) {
+        return run(nodes.nodes(), settings, key, demo, out);
+      }
     }
   }
 
@@ -170,8 +176,8 @@ public final class DemoCommand implements Callable<Integer> {
         nodes.add(Stowage.open(systems.get(i), workspace, key, node).toCompletableFuture().join());
       } catch (CompletionException e) {
         if (cluster != null && e.getCause() instanceof StorageFailedException failed) {
-          throw new CliError(failed.getMessage() + " (the cluster demo needs the local PostgreSQL of "
-              + "jdbc-durable-state-store.slick.db: run `bash .ci/postgres.sh`)", failed);
+          throw new CliError(failed.getMessage() + " (the cluster demo's database, jdbc-durable-state-store.slick.db"
+              + " in the configuration)", failed);
         }
         throw e;
       }

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code stowage demo --cluster 3} on the local PostgreSQL of the cluster tests (started by the
- * cluster module's tests, or {@code bash .ci/postgres.sh}): three nodes form on 127.0.0.1, the
+ * {@code stowage demo --cluster 3} as it runs on a machine with no database configured or
+ * installed: the demo starts an embedded PostgreSQL for the run, three nodes form on 127.0.0.1, the
  * workload runs through all of them, entities spread over them, and the final check passes.
  */
 class ClusterDemoTest {
@@ -32,7 +32,7 @@ class ClusterDemoTest {
         "--edits", "15", "--readers", "3", "--reads", "15", "--block-fill", "1.5");
 
     assertThat(run.exitCode()).as("%s", run).isEqualTo(ExitCodes.OK);
-    assertThat(run.out()).contains("through 3 cluster nodes")
+    assertThat(run.out()).contains("database: an embedded PostgreSQL on 127.0.0.1:", "through 3 cluster nodes")
         .containsPattern("shards: +manifest entities hosted per node after the run: \\[\\d+, \\d+, \\d+\\]")
         .contains("final check:    PASSED");
   }
