@@ -164,13 +164,32 @@ final class ClusterDatabase implements AutoCloseable {
           return values;
         });
       } catch (RuntimeException e) {
-        batch.forEach(this::runAlone); // so that the failing one fails alone
+        if (connectionLost(e)) { // each alone would wait for a connection again, one after another
+          batch.forEach(piece -> piece.result().completeExceptionally(e));
+        } else {
+          batch.forEach(this::runAlone); // so that the failing one fails alone
+        }
         return;
       }
       for (int i = 0; i < batch.size(); i++) {
         batch.get(i).succeed(results.get(i));
       }
     }
+  }
+
+  /**
+   * Whether {@code error} says the database could not be reached rather than that a statement
+   * failed: no connection (SQLSTATE class 08, or none, as a pool's timeout has), or the server
+   * shutting down (class 57). Then retrying the work piece by piece would only wait again.
+   */
+  static boolean connectionLost(Throwable error) {
+    for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+      if (cause instanceof SQLException sql) {
+        String state = sql.getSQLState();
+        return state == null || state.startsWith("08") || state.startsWith("57");
+      }
+    }
+    return false;
   }
 
   /** Creates the missing tables (idempotent; one node at a time). */

@@ -129,7 +129,7 @@ final class DurableStateWriter extends AbstractBehavior<DurableStateWriter.Comma
         stored = rows.write(connection, writes.stream().map(Upsert::write).toList());
       } catch (SQLException | RuntimeException e) {
         connection.rollback();
-        if (e instanceof SQLException sql && isConnectionLost(sql)) {
+        if (e instanceof SQLException sql && ClusterDatabase.connectionLost(sql)) {
           throw sql;
         }
         throw new StatementFailed(e);
@@ -154,12 +154,6 @@ final class DurableStateWriter extends AbstractBehavior<DurableStateWriter.Comma
             + " of " + upsert.write().persistenceId() + " is stale: another writer stored that revision first"));
       }
     }
-  }
-
-  /** SQLSTATE class 08 (connection exception) or 57 (operator intervention: the server shuts down). */
-  private static boolean isConnectionLost(SQLException e) {
-    String state = e.getSQLState();
-    return state == null || state.startsWith("08") || state.startsWith("57");
   }
 
   private static void fail(List<Upsert> writes, Throwable cause) {

@@ -7,6 +7,8 @@ import com.typesafe.config.ConfigFactory;
 import dev.stowage.protocol.StorageFailedException;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,6 +79,18 @@ class SqlLaneTest {
       }
     });
     assertThat(count).isEqualTo(200);
+  }
+
+  @Test
+  @DisplayName("A lost connection is told from a refused statement: only a refused statement's batch is retried piece by piece")
+  void aLostConnectionIsToldFromARefusedStatement() {
+    assertThat(ClusterDatabase.connectionLost(new StorageFailedException("x", new SQLException("refused", "08001"))))
+        .isTrue();
+    assertThat(ClusterDatabase.connectionLost(new SQLTransientConnectionException("pool timed out"))).isTrue();
+    assertThat(ClusterDatabase.connectionLost(new SQLException("shutting down", "57P01"))).isTrue();
+    assertThat(ClusterDatabase.connectionLost(new StorageFailedException("x", new SQLException("duplicate", "23505"))))
+        .isFalse();
+    assertThat(ClusterDatabase.connectionLost(new IllegalStateException("no SQL"))).isFalse();
   }
 
   /** Inserts {@code n} with the number of rows before it; returns that number. */
