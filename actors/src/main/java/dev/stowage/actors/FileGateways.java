@@ -88,14 +88,7 @@ public final class FileGateways<S> {
   public <R> CompletionStage<R> ask(
       ActorRef<DbGateway.Command<S>> gateway, Function<ActorRef<StatusReply<R>>, DbGateway.Command<S>> request) {
     CompletableFuture<R> answer = new CompletableFuture<>();
-    send(gateway, () -> PlainFutures.of(AskPattern.askWithStatus(gateway, request::apply, timeout, scheduler))
-        .whenComplete((value, error) -> {
-          if (error != null) {
-            answer.completeExceptionally(error);
-          } else {
-            answer.complete(value);
-          }
-        }));
+    send(gateway, () -> PlainFutures.relay(AskPattern.askWithStatus(gateway, request::apply, timeout, scheduler), answer));
     return answer;
   }
 

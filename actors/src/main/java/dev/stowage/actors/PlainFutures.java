@@ -23,13 +23,18 @@ public final class PlainFutures {
    */
   public static <T> CompletableFuture<T> of(CompletionStage<T> stage) {
     CompletableFuture<T> result = new CompletableFuture<>();
+    relay(stage, result);
+    return result;
+  }
+
+  /** Completes {@code target} as {@code stage} completes, in the same way as {@link #of}. */
+  public static <T> void relay(CompletionStage<T> stage, CompletableFuture<T> target) {
     stage.whenCompleteAsync((value, error) -> {
       if (error != null) {
-        result.completeExceptionally(Replies.unwrap(error));
+        target.completeExceptionally(Replies.unwrap(error));
       } else {
-        result.complete(value);
+        target.complete(value);
       }
     }, Runnable::run);
-    return result;
   }
 }

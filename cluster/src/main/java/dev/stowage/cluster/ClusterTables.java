@@ -25,6 +25,14 @@ import java.util.UUID;
  * method runs on the connection it is given, inside the caller's transaction.
  */
 final class ClusterTables {
+  /** Deletes chunks of one workspace: parameters workspace id and an array of chunk ids ({@link #uuids}). */
+  static final String DELETE_CHUNKS = "DELETE FROM stowage_chunks WHERE workspace_id = ? AND chunk_id = ANY(?)";
+  /**
+   * Forgets the remote version of a manifest (parameter: its persistence id), as local mode does
+   * with the row when the manifest is cleared.
+   */
+  static final String DELETE_REMOTE_VERSION = "DELETE FROM stowage_remote_versions WHERE persistence_id = ?";
+
   private final String workspaceId;
   private final String prefix;
 
@@ -67,8 +75,7 @@ final class ClusterTables {
     if (ids.isEmpty()) {
       return 0;
     }
-    try (PreparedStatement s = c.prepareStatement(
-        "DELETE FROM stowage_chunks WHERE workspace_id = ? AND chunk_id = ANY(?)")) {
+    try (PreparedStatement s = c.prepareStatement(DELETE_CHUNKS)) {
       s.setString(1, workspaceId);
       s.setArray(2, uuids(c, ids));
       return s.executeUpdate();
@@ -163,14 +170,6 @@ final class ClusterTables {
     }
   }
 
-  /** Forgets the remote version of a cleared manifest, as local mode does with the row. */
-  void deleteRemoteVersion(Connection c, EntryId id) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("DELETE FROM stowage_remote_versions WHERE persistence_id = ?")) {
-      s.setString(1, ManifestIds.persistenceId(workspaceId, id));
-      s.executeUpdate();
-    }
-  }
-
   PreventSyncPattern preventSyncPattern(Connection c) throws SQLException {
     try (PreparedStatement s = c.prepareStatement(
         "SELECT prevent_sync_pattern, pattern_fully_applied FROM stowage_workspaces WHERE workspace_id = ?")) {
@@ -253,7 +252,8 @@ final class ClusterTables {
     void visit(EntryId id, byte[] serializedPayload);
   }
 
-  private static Array uuids(Connection c, Collection<ChunkId> ids) throws SQLException {
+  /** {@code ids} as a PostgreSQL {@code uuid[]} parameter. */
+  static Array uuids(Connection c, Collection<ChunkId> ids) throws SQLException {
     return c.createArrayOf("uuid", ids.stream().map(ChunkId::value).toArray());
   }
 }

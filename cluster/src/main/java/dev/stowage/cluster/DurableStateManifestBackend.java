@@ -2,11 +2,11 @@ package dev.stowage.cluster;
 
 import dev.stowage.actors.ManifestBackend;
 import dev.stowage.actors.PlainFutures;
+import dev.stowage.actors.Replies;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.StorageFailedException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
@@ -113,7 +113,7 @@ final class DurableStateManifestBackend implements ManifestBackend {
   }
 
   private StorageFailedException failure(String what, EntryId id, Throwable error) {
-    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    Throwable cause = Replies.unwrap(error);
     return cause instanceof StorageFailedException storage ? storage : new StorageFailedException(
         what + " manifest " + id + " of workspace '" + workspaceId + "' failed in the durable-state store: " + cause,
         cause);

@@ -68,9 +68,6 @@ final class DurableStateRows {
       "UPDATE durable_state SET global_offset = " + NEXT_OFFSET + ", revision = ?, state_payload = ?,"
           + " state_serial_id = ?, state_serial_manifest = ?, tag = ?, state_timestamp = ?"
           + " WHERE persistence_id = ? AND revision = ?";
-  private static final String DELETE_CHUNKS =
-      "DELETE FROM stowage_chunks WHERE workspace_id = ? AND chunk_id = ANY(?)";
-  private static final String FORGET_REMOTE_VERSION = "DELETE FROM stowage_remote_versions WHERE persistence_id = ?";
 
   private final Serialization serialization;
 
@@ -170,8 +167,8 @@ final class DurableStateRows {
       throws SQLException {
     boolean chunks = false;
     boolean remoteVersions = false;
-    try (PreparedStatement deleteChunks = c.prepareStatement(DELETE_CHUNKS);
-        PreparedStatement forget = c.prepareStatement(FORGET_REMOTE_VERSION)) {
+    try (PreparedStatement deleteChunks = c.prepareStatement(ClusterTables.DELETE_CHUNKS);
+        PreparedStatement forget = c.prepareStatement(ClusterTables.DELETE_REMOTE_VERSION)) {
       for (int i = 0; i < writes.size(); i++) {
         Write write = writes.get(i);
         if (stored[i] == 0) {
@@ -179,7 +176,7 @@ final class DurableStateRows {
         }
         if (!write.removedChunkIds().isEmpty()) {
           deleteChunks.setString(1, write.workspaceId());
-          deleteChunks.setArray(2, c.createArrayOf("uuid", write.removedChunkIds().stream().map(ChunkId::value).toArray()));
+          deleteChunks.setArray(2, ClusterTables.uuids(c, write.removedChunkIds()));
           deleteChunks.addBatch();
           chunks = true;
         }
