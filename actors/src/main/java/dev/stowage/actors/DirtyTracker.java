@@ -81,8 +81,19 @@ public final class DirtyTracker {
   /** INV-5: the dirty entries' need-sync now, to lay over the rows a query is about to read. */
   public NeedSyncOverlay needSyncOverlay() {
     NeedSyncOverlay overlay = new NeedSyncOverlay();
-    dirty.forEach((id, entry) -> overlay.add(id, entry.needSync, entry.deleted));
+    forEachReported(overlay::add);
     return overlay;
+  }
+
+  /** What an entity reported of its dirty entry. */
+  @FunctionalInterface
+  public interface Report {
+    void accept(EntryId id, boolean needSync, boolean deleted);
+  }
+
+  /** Every dirty entry with what its entity last reported, oldest first. */
+  public void forEachReported(Report action) {
+    dirty.forEach((id, entry) -> action.accept(id, entry.needSync, entry.deleted));
   }
 
   /** How many entries are dirty. */

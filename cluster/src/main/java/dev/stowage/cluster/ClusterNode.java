@@ -2,11 +2,11 @@ package dev.stowage.cluster;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.stowage.actors.ManifestBackend;
-import dev.stowage.actors.EntityHost;
 import dev.stowage.actors.EntityWorkspace;
 import dev.stowage.actors.ManifestEntity;
 import dev.stowage.actors.StorageSettings;
 import dev.stowage.actors.WorkspaceHealth;
+import dev.stowage.actors.WorkspaceBackend;
 import dev.stowage.actors.WorkspaceOwner;
 import dev.stowage.actors.WorkspaceStorage;
 import dev.stowage.actors.WorkspaceSupervisor;
@@ -68,7 +68,7 @@ final class ClusterNode implements Extension {
    * Per workspace, the supervisors on this node its entities report to: the open one, and one
    * that is still closing (it waits for its entities' stops after a later open has begun).
    */
-  private final Map<String, Set<ActorRef<EntityHost.Event>>> listeners = new ConcurrentHashMap<>();
+  private final Map<String, Set<ActorRef<WorkspaceBackend.Message>>> listeners = new ConcurrentHashMap<>();
   private final AtomicLong spawned = new AtomicLong();
 
   private record OpenWorkspace(LocalKey key, CompletableFuture<WorkspaceStorage> storage) {}
@@ -91,6 +91,9 @@ final class ClusterNode implements Extension {
       writers.add(system.systemActorOf(DurableStateWriter.create(manifests, rows, settings.manifestMaxBatch()),
           "stowage-manifest-writer-" + i, DispatcherSelector.fromConfig(ClusterSettings.MANIFEST_WRITER_DISPATCHER)));
     }
+    StorageSettings defaults = StorageSettings.fromConfig(system.settings().config());
+    system.systemActorOf(WorkspacePeers.create(this::supervisorsOf, defaults.askTimeout()), WorkspacePeers.NAME,
+        DispatcherSelector.fromConfig(defaults.dispatcher()));
     system.getWhenTerminated().thenRun(() -> {
       database.close();
       manifests.close();
@@ -175,7 +178,7 @@ final class ClusterNode implements Extension {
           ManifestBackend backend = new DurableStateManifestBackend(store,
               writers.get(Math.floorMod(persistenceId.hashCode(), writers.size())), workspaceId);
           ShardHost host = new ShardHost(context.getShard(), event -> {
-            Set<ActorRef<EntityHost.Event>> supervisors = listeners.get(workspaceId);
+            Set<ActorRef<WorkspaceBackend.Message>> supervisors = listeners.get(workspaceId);
             if (supervisors != null) {
               supervisors.forEach(supervisor -> supervisor.tell(event));
             }
@@ -214,12 +217,18 @@ final class ClusterNode implements Extension {
   }
 
   /** From now on {@code supervisor} hears what the entities of {@code workspaceId} on this node report. */
-  void listen(String workspaceId, ActorRef<EntityHost.Event> supervisor) {
+  void listen(String workspaceId, ActorRef<WorkspaceBackend.Message> supervisor) {
     listeners.computeIfAbsent(workspaceId, id -> ConcurrentHashMap.newKeySet()).add(supervisor);
   }
 
+  /** The supervisors of {@code workspaceId} on this node (a snapshot; empty if it is not open here). */
+  private Set<ActorRef<WorkspaceBackend.Message>> supervisorsOf(String workspaceId) {
+    Set<ActorRef<WorkspaceBackend.Message>> supervisors = listeners.get(workspaceId);
+    return supervisors == null ? Set.of() : Set.copyOf(supervisors);
+  }
+
   /** {@code supervisor} has closed (or failed to open): it hears no more reports. */
-  void stopListening(String workspaceId, ActorRef<EntityHost.Event> supervisor) {
+  void stopListening(String workspaceId, ActorRef<WorkspaceBackend.Message> supervisor) {
     listeners.computeIfPresent(workspaceId, (id, supervisors) -> {
       supervisors.remove(supervisor);
       return supervisors.isEmpty() ? null : supervisors;

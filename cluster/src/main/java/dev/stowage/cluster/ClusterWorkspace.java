@@ -44,6 +44,8 @@ import dev.stowage.storage.BlobCipher;
 import dev.stowage.storage.CacheStore;
 import dev.stowage.storage.LocalKey;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -74,8 +76,12 @@ import org.apache.pekko.pattern.StatusReply;
  *       CacheStore}, as in local mode).
  * </ul>
  *
- * Opening: the schema is ready, the workspace's key is checked against its row, and the block cache
- * is open. A failure of the block cache or of PostgreSQL (a chunk or workspace request that fails
+ * <p>Need-sync and {@code clearMemoryCache} are workspace-wide: {@link WorkspacePeers} reaches the
+ * entities of every node that hosts some.
+ *
+ * <p>Opening: the schema is ready, the workspace's key is checked against its row, the block cache
+ * is open, and the shard coordinator knows this node's region of the workspace's entities (or
+ * {@code ask-timeout} has passed: the cluster is still forming). A failure of the block cache or of PostgreSQL (a chunk or workspace request that fails
  * with {@link StorageFailedException}) fails the workspace on this node (INV-6). A manifest
  * entity's own store failure fails that entity's pending commands and passivates it (its successor
  * reloads), without failing the workspace: the entity serves every node, and a revision conflict
@@ -90,6 +96,8 @@ final class ClusterWorkspace implements WorkspaceBackend {
   private record KeyChecked(Throwable error) implements WorkspaceBackend.Message {}
 
   private record CacheClosed(Throwable error) implements WorkspaceBackend.Message {}
+
+  private record RegionRegistered() implements WorkspaceBackend.Message {}
 
   static WorkspaceBackend.Factory factory(String workspaceId, LocalKey key, StorageSettings settings, ClusterNode node,
       WorkspaceHealth health) {
@@ -113,7 +121,10 @@ final class ClusterWorkspace implements WorkspaceBackend {
   private final HostedEntities hosted;
   private final AtomicLong writes = new AtomicLong();
   private final AtomicLong reads = new AtomicLong();
+  /** Asks the workspace's other nodes, for need-sync and clearMemoryCache. */
+  private final WorkspacePeers peers;
   private boolean keyChecked;
+  private boolean regionRegistered;
   private boolean cacheOpen;
   private boolean releasing;
 
@@ -140,6 +151,7 @@ final class ClusterWorkspace implements WorkspaceBackend {
         "cache", DispatcherSelector.fromConfig(settings.gatewayDispatcher())),
         context.getSystem().scheduler(), settings.askTimeout());
     this.blocks = Payloads.blocks(context, cache, cipher);
+    this.peers = new WorkspacePeers(context.getSystem(), workspaceId, settings.askTimeout());
   }
 
   @Override
@@ -147,6 +159,8 @@ final class ClusterWorkspace implements WorkspaceBackend {
     context.pipeToSelf(node.schemaReady().thenCompose(ready -> lane.submit("opening workspace '" + workspaceId + "'",
             connection -> tables.openWorkspace(connection, cipher.seal(KEY_CHECK_ID, KEY_CHECK_PLAINTEXT))))
         .thenAccept(this::verifyKey), (ok, error) -> new KeyChecked(error));
+    // the coordinator knows this node's region, so the workspace-wide calls reach it from the start
+    context.pipeToSelf(peers.registered(), (ok, error) -> new RegionRegistered());
   }
 
   private void verifyKey(byte[] storedCheck) {
@@ -196,9 +210,11 @@ final class ClusterWorkspace implements WorkspaceBackend {
     } else if (request instanceof ClearBlock clear) {
       blocks.clear(clear.id(), clear.replyTo());
     } else if (request instanceof GetNeedSyncEntries get) {
-      NeedSyncOverlay cached = hosted.dirty().needSyncOverlay(); // INV-5, for the entries this node caches
-      reply(read("need-sync", tables::needSync).thenApply(stored -> cached.over(stored.local(), stored.remote())),
-          get.replyTo());
+      // INV-5 across nodes: every node's dirty entries, gathered before the rows are read (an entry
+      // flushed meanwhile is in the rows, one still dirty is in the overlay)
+      NeedSyncOverlay cached = hosted.dirty().needSyncOverlay();
+      reply(peers.dirtyElsewhere(cached).thenCompose(overlay -> read("need-sync", tables::needSync)
+          .thenApply(stored -> overlay.over(stored.local(), stored.remote()))), get.replyTo());
     } else if (request instanceof GetRealmCheckpoint get) {
       reply(read("get realm checkpoint", tables::realmCheckpoint), get.replyTo());
     } else if (request instanceof UpdateRealmCheckpoint update) {
@@ -249,7 +265,16 @@ final class ClusterWorkspace implements WorkspaceBackend {
     if (hosted.onMessage(message) || Payloads.onMessage(message, health.cause())) {
       return;
     }
-    if (message instanceof KeyChecked checked) {
+    if (message instanceof WorkspacePeers.LocalCollectDirty collect) { // from another node: its need-sync
+      List<WorkspacePeers.DirtyEntry> entries = new ArrayList<>();
+      hosted.dirty().forEachReported((id, needSync, deleted) -> entries.add(new WorkspacePeers.DirtyEntry(id, needSync, deleted)));
+      collect.replyTo().tell(new WorkspacePeers.DirtyEntries(entries));
+    } else if (message instanceof WorkspacePeers.LocalDrain drain) { // from another node: its clearMemoryCache
+      hosted.drain(drain.flush(), drain.replyTo()::tell);
+    } else if (message instanceof RegionRegistered) {
+      regionRegistered = true;
+      maybeOpened();
+    } else if (message instanceof KeyChecked checked) {
       if (checked.error() != null) {
         Throwable cause = Replies.unwrap(checked.error());
         events.failed(cause instanceof StorageException e ? e
@@ -268,14 +293,24 @@ final class ClusterWorkspace implements WorkspaceBackend {
   }
 
   private void maybeOpened() {
-    if (keyChecked && cacheOpen && !releasing) {
+    if (keyChecked && cacheOpen && regionRegistered && !releasing) {
       events.opened();
     }
   }
 
+  /** Workspace-wide: this node's entities and, through {@link WorkspacePeers}, every other node's. */
   @Override
   public void clearMemoryCache(boolean flush, Consumer<StatusReply<Done>> done) {
-    hosted.drain(flush, done);
+    CompletableFuture<Done> here = new CompletableFuture<>();
+    hosted.drain(flush, reply -> {
+      if (reply.isSuccess()) {
+        here.complete(Done.getInstance());
+      } else {
+        here.completeExceptionally(reply.getError());
+      }
+    });
+    here.thenCombine(peers.drainElsewhere(flush), (a, b) -> a).whenComplete((ok, error) ->
+        done.accept(error == null ? StatusReply.ack() : StatusReply.error(Replies.unwrap(error))));
   }
 
   @Override
