@@ -79,9 +79,8 @@ import org.apache.pekko.pattern.StatusReply;
  * <p>Need-sync and {@code clearMemoryCache} are workspace-wide: {@link WorkspacePeers} reaches the
  * entities of every node that hosts some.
  *
- * <p>Opening: the schema is ready, the workspace's key is checked against its row, the block cache
- * is open, and the shard coordinator knows this node's region of the workspace's entities (or
- * {@code ask-timeout} has passed: the cluster is still forming). A failure of the block cache or of PostgreSQL (a chunk or workspace request that fails
+ * <p>Opening: the schema is ready, the workspace's key is checked against its row, and the block
+ * cache is open. A failure of the block cache or of PostgreSQL (a chunk or workspace request that fails
  * with {@link StorageFailedException}) fails the workspace on this node (INV-6). A manifest
  * entity's own store failure fails that entity's pending commands and passivates it (its successor
  * reloads), without failing the workspace: the entity serves every node, and a revision conflict
@@ -96,8 +95,6 @@ final class ClusterWorkspace implements WorkspaceBackend {
   private record KeyChecked(Throwable error) implements WorkspaceBackend.Message {}
 
   private record CacheClosed(Throwable error) implements WorkspaceBackend.Message {}
-
-  private record RegionRegistered() implements WorkspaceBackend.Message {}
 
   static WorkspaceBackend.Factory factory(String workspaceId, LocalKey key, StorageSettings settings, ClusterNode node,
       WorkspaceHealth health) {
@@ -124,7 +121,6 @@ final class ClusterWorkspace implements WorkspaceBackend {
   /** Asks the workspace's other nodes, for need-sync and clearMemoryCache. */
   private final WorkspacePeers peers;
   private boolean keyChecked;
-  private boolean regionRegistered;
   private boolean cacheOpen;
   private boolean releasing;
 
@@ -159,8 +155,6 @@ final class ClusterWorkspace implements WorkspaceBackend {
     context.pipeToSelf(node.schemaReady().thenCompose(ready -> lane.submit("opening workspace '" + workspaceId + "'",
             connection -> tables.openWorkspace(connection, cipher.seal(KEY_CHECK_ID, KEY_CHECK_PLAINTEXT))))
         .thenAccept(this::verifyKey), (ok, error) -> new KeyChecked(error));
-    // the coordinator knows this node's region, so the workspace-wide calls reach it from the start
-    context.pipeToSelf(peers.registered(), (ok, error) -> new RegionRegistered());
   }
 
   private void verifyKey(byte[] storedCheck) {
@@ -271,9 +265,6 @@ final class ClusterWorkspace implements WorkspaceBackend {
       collect.replyTo().tell(new WorkspacePeers.DirtyEntries(entries));
     } else if (message instanceof WorkspacePeers.LocalDrain drain) { // from another node: its clearMemoryCache
       hosted.drain(drain.flush(), drain.replyTo()::tell);
-    } else if (message instanceof RegionRegistered) {
-      regionRegistered = true;
-      maybeOpened();
     } else if (message instanceof KeyChecked checked) {
       if (checked.error() != null) {
         Throwable cause = Replies.unwrap(checked.error());
@@ -293,7 +284,7 @@ final class ClusterWorkspace implements WorkspaceBackend {
   }
 
   private void maybeOpened() {
-    if (keyChecked && cacheOpen && regionRegistered && !releasing) {
+    if (keyChecked && cacheOpen && !releasing) {
       events.opened();
     }
   }

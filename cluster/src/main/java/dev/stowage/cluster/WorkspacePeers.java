@@ -56,7 +56,6 @@ import org.apache.pekko.pattern.StatusReply;
  */
 final class WorkspacePeers {
   static final String NAME = "stowage-workspace-peers";
-  private static final Duration REGISTRATION_POLL = Duration.ofMillis(50);
 
   /** What one node's peer actor serves to the others; crosses nodes (CBOR). */
   sealed interface Command extends CborSerializable permits CollectDirty, Drain {
@@ -159,30 +158,6 @@ final class WorkspacePeers {
     });
   }
 
-  /**
-   * Completes once the shard coordinator lists this node's region of the workspace's entities
-   * (asked every 50 ms), or after {@code ask-timeout} if it never does (a cluster still forming):
-   * from then on the other nodes' workspace-wide calls reach this node.
-   */
-  CompletionStage<Done> registered() {
-    Address self = Cluster.get(system).selfMember().address();
-    long deadline = System.nanoTime() + timeout.multipliedBy(4).dividedBy(3).toNanos();
-    CompletableFuture<Done> registered = new CompletableFuture<>();
-    pollRegistration(self, deadline, registered);
-    return registered;
-  }
-
-  private void pollRegistration(Address self, long deadline, CompletableFuture<Done> registered) {
-    regions().whenComplete((regions, error) -> {
-      if ((error == null && regions.contains(self)) || System.nanoTime() > deadline) {
-        registered.complete(Done.getInstance());
-      } else {
-        system.scheduler().scheduleOnce(REGISTRATION_POLL, () -> pollRegistration(self, deadline, registered),
-            system.executionContext());
-      }
-    });
-  }
-
   /** The addresses of the regions the coordinator knows; empty while this node's region knows no coordinator. */
   private CompletableFuture<Set<Address>> regions() {
     return PlainFutures.of(Patterns.ask(ClusterSharding.get(Adapter.toClassic(system)).shardRegion(typeName),
@@ -190,13 +165,16 @@ final class WorkspacePeers {
         .thenApply(answer -> ((ShardRegion.CurrentRegions) answer).getRegions());
   }
 
-  /** The nodes other than this one whose region of the workspace's entities the coordinator knows. */
+  /**
+   * The nodes other than this one whose region of the workspace's entities the coordinator knows.
+   * None known means no coordinator known to this node's region right now (it moves, or this
+   * region has not reached it yet): then another node may host entities this one cannot name.
+   */
   private CompletionStage<List<Address>> otherNodes() {
     Address self = Cluster.get(system).selfMember().address();
     return regions()
-        .handle((answer, error) -> {
-          Set<Address> regions = error == null ? answer : Set.of();
-          if (!regions.contains(self)) { // no coordinator known right now (it moves, or this node just started)
+        .handle((regions, error) -> {
+          if (error != null || regions.isEmpty()) {
             throw new StorageUnavailableException("workspace '" + workspaceId + "': the shard coordinator, which knows"
                 + " the nodes that host its entities, did not answer; retry once the cluster has settled"
                 + (error == null ? "" : " (" + error + ")"));
