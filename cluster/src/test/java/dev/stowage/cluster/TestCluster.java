@@ -25,6 +25,8 @@ final class TestCluster implements AutoCloseable {
   private static final Duration POLL = Duration.ofMillis(20);
 
   private final LoopbackCluster cluster;
+  private final Path baseDir;
+  private final String extraConfig;
   /** A base directory this cluster made for itself, deleted on close; null if it was given one. */
   private Path ownDir;
 
@@ -42,6 +44,8 @@ final class TestCluster implements AutoCloseable {
 
   /** Starts {@code size} nodes and waits until every one is Up. */
   TestCluster(int size, Path baseDir, String extraConfig) {
+    this.baseDir = baseDir;
+    this.extraConfig = extraConfig;
     try {
       cluster = LoopbackCluster.start(SYSTEM_NAME, size,
           node -> nodeConfig(baseDir.resolve("node" + node), extraConfig), Duration.ofSeconds(60));
@@ -53,10 +57,28 @@ final class TestCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts one more node, as the others in a base-dir of its own, joining the nodes still running
+   * (a crashed one must be downed first); waits until it is Up and returns its index.
+   */
+  int startNode() {
+    int index = size();
+    try {
+      cluster.startNode(nodeConfig(baseDir.resolve("node" + index), extraConfig), Duration.ofSeconds(60));
+    } catch (TimeoutException e) {
+      throw new AssertionError("node " + index + " did not join the test cluster: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+    return index;
+  }
+
   ActorSystem<Void> node(int i) {
     return cluster.nodes().get(i);
   }
 
+  /** Nodes started, crashed ones included. */
   int size() {
     return cluster.nodes().size();
   }
