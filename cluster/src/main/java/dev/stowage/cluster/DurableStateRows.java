@@ -136,6 +136,18 @@ final class DurableStateRows {
     return stored;
   }
 
+  /**
+   * Whether {@link #write} runs {@code writes} as one statement: a single row, with no removed
+   * chunks nor remote version to delete after it.
+   */
+  static boolean isOneStatement(List<Write> writes) {
+    if (writes.size() != 1) {
+      return false;
+    }
+    Write write = writes.get(0);
+    return write.removedChunkIds().isEmpty() && !write.forgetsRemoteVersion();
+  }
+
   /** Binds payload, serializer id, manifest, tag and timestamp from parameter {@code first} on. */
   private void bindState(PreparedStatement s, int first, Write write, long now) throws SQLException {
     Serializer serializer = serialization.findSerializerFor(write.payload());
@@ -165,6 +177,9 @@ final class DurableStateRows {
 
   private static void removeWhatTheAppliedReleased(Connection c, List<Write> writes, long[] stored)
       throws SQLException {
+    if (isOneStatement(writes)) {
+      return; // nothing to remove (and nothing to prepare)
+    }
     boolean chunks = false;
     boolean remoteVersions = false;
     try (PreparedStatement deleteChunks = c.prepareStatement(ClusterTables.DELETE_CHUNKS);

@@ -26,6 +26,9 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * marker behind itself, and the marker's turn commits everything before it. It commits earlier when
  * the batch holds {@code stowage.cluster.manifest-writer.max-batch} writes.
  *
+ * <p>A batch of one write that is one statement (no removed chunks to delete with it) runs in
+ * autocommit: PostgreSQL commits it in the round trip that runs it, as durably as a COMMIT.
+ *
  * <p>Each write completes only after the commit that holds it; a stale revision (a split brain, see
  * {@link DurableStateManifestBackend}) fails that write only. If a statement fails, the transaction
  * rolls back and its writes are retried one transaction each, so a bad write fails alone; if the
@@ -124,17 +127,26 @@ final class DurableStateWriter extends AbstractBehavior<DurableStateWriter.Comma
     long[] stored;
     ManifestGroupCommitEvent event = new ManifestGroupCommitEvent();
     event.begin();
+    List<DurableStateRows.Write> rowWrites = writes.stream().map(Upsert::write).toList();
+    // One statement is a transaction by itself: in autocommit it commits in the round trip that
+    // runs it, instead of a second one for COMMIT (a lone writer's whole latency is round trips)
+    boolean oneStatement = DurableStateRows.isOneStatement(rowWrites);
     try (Connection connection = database.getConnection()) {
+      connection.setAutoCommit(oneStatement); // the pool gives it back as configured (no autocommit)
       try {
-        stored = rows.write(connection, writes.stream().map(Upsert::write).toList());
+        stored = rows.write(connection, rowWrites);
       } catch (SQLException | RuntimeException e) {
-        connection.rollback();
+        if (!oneStatement) {
+          connection.rollback();
+        } // else PostgreSQL rolled the statement back itself
         if (e instanceof SQLException sql && ClusterDatabase.connectionLost(sql)) {
           throw sql;
         }
         throw new StatementFailed(e);
       }
-      connection.commit();
+      if (!oneStatement) {
+        connection.commit();
+      }
       if (event.shouldCommit()) {
         event.writes = writes.size();
         for (long revision : stored) {
