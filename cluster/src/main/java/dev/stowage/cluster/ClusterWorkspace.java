@@ -6,6 +6,7 @@ import dev.stowage.actors.DbGateway;
 import dev.stowage.actors.FileGateways;
 import dev.stowage.actors.EntityWorkspace;
 import dev.stowage.actors.ManifestEntity;
+import dev.stowage.actors.ManifestRoute;
 import dev.stowage.actors.NeedSyncOverlay;
 import dev.stowage.actors.Payloads;
 import dev.stowage.actors.PublishedManifests;
@@ -168,8 +169,10 @@ final class ClusterWorkspace implements WorkspaceBackend {
 
   @Override
   public WorkspaceStorage storage(ActorRef<Object> supervisor) {
+    // manifest commands straight to the region: the supervisor would only forward them there
     return new ActorWorkspaceStorage(workspaceId, supervisor, context.getSystem().scheduler(), settings,
-        new EntityWorkspace(PublishedManifests.NONE, health));
+        new EntityWorkspace(PublishedManifests.NONE, health), new ManifestRoute(region.unsafeUpcast(),
+            command -> new ShardingEnvelope<>(ManifestIds.entityId(workspaceId, command.id()), command)));
   }
 
   // ---------------------------------------------------------------------------------------------
