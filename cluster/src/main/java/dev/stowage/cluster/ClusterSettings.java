@@ -21,6 +21,7 @@ import java.time.Duration;
  * @param manifestMaxBatch most manifest writes in one transaction ({@code stowage.cluster.manifest-writer.max-batch})
  * @param manifestWriters group-committing writers per node, a connection each ({@code stowage.cluster.manifest-writer.connections})
  * @param numberOfShards shards of each workspace's manifest entities ({@code stowage.cluster.number-of-shards})
+ * @param preallocateShards whether opening a workspace allocates all its shards ({@code stowage.cluster.preallocate-shards})
  */
 public record ClusterSettings(
     String jdbcUrl,
@@ -32,7 +33,8 @@ public record ClusterSettings(
     Duration orphanGrace,
     int manifestMaxBatch,
     int manifestWriters,
-    int numberOfShards) {
+    int numberOfShards,
+    boolean preallocateShards) {
 
   /** The config path of the dispatcher that runs the chunk gateway's JDBC calls. */
   public static final String JDBC_DISPATCHER = "stowage.cluster.jdbc-dispatcher";
@@ -54,7 +56,8 @@ public record ClusterSettings(
           config.getDuration("stowage.cluster.orphan-grace"),
           config.getInt("stowage.cluster.manifest-writer.max-batch"),
           config.getInt("stowage.cluster.manifest-writer.connections"),
-          config.getInt("stowage.cluster.number-of-shards"));
+          config.getInt("stowage.cluster.number-of-shards"),
+          config.getBoolean("stowage.cluster.preallocate-shards"));
       if (settings.chunkPoolSize() < 1) {
         throw new InvalidRequestException("stowage.cluster.chunk-pool-size must be positive, got " + settings.chunkPoolSize());
       }

@@ -288,6 +288,9 @@ final class ClusterWorkspace implements WorkspaceBackend {
 
   private void maybeOpened() {
     if (keyChecked && cacheOpen && !releasing) {
+      if (ShardPreallocation.worthIt(node.settings(), settings)) {
+        ShardPreallocation.allocateAll(region, workspaceId, node.settings().numberOfShards());
+      }
       events.opened();
     }
   }

@@ -21,6 +21,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -54,6 +59,36 @@ class ClusterModeContractTest extends ClusterModeContract {
       assertThat(read.baseVersion()).isEqualTo(i);
     }
     result(storage.close());
+  }
+
+  @Test
+  @DisplayName("Opening a workspace has every shard of its entities allocated before any command needs one, and leaves no entity running")
+  void openingAllocatesEveryShard() throws Exception {
+    String workspaceId = workspaceName();
+    WorkspaceStorage storage = result(Stowage.open(system(), workspaceId, LocalKey.generate(), settings("")));
+    int shards = ClusterSettings.fromConfig(system().settings().config()).numberOfShards();
+    TestProbe.create(system()).awaitAssert(Duration.ofSeconds(20), () -> {
+      ShardRegion.CurrentShardRegionState state = AskPattern.<GetShardRegionState, ShardRegion.CurrentShardRegionState>ask(
+              ClusterSharding.get(system()).shardState().narrow(),
+              replyTo -> new GetShardRegionState(ClusterNode.typeKey(workspaceId), replyTo),
+              Duration.ofSeconds(5), system().scheduler())
+          .toCompletableFuture().get(10, TimeUnit.SECONDS);
+      assertThat(state.getShards()).as("shards allocated to the one node").hasSize(shards);
+      assertThat(state.getShards()).as("the allocating entities stopped").allMatch(shard -> shard.getEntityIds().isEmpty());
+      assertThat(result(storage.stats()).liveEntities()).isZero();
+      return null;
+    });
+    result(storage.close());
+  }
+
+  @Test
+  @DisplayName("ShardPreallocation names one entry of each shard, none twice")
+  void oneEntryPerShard() {
+    int shards = 100;
+    List<EntryId> ids = ShardPreallocation.oneEntryPerShard("ws", shards);
+    var extractor = new org.apache.pekko.cluster.sharding.typed.HashCodeMessageExtractor<Object>(shards);
+    assertThat(ids.stream().map(id -> extractor.shardId(ManifestIds.entityId("ws", id))).distinct().count())
+        .isEqualTo(shards);
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.stowage.actors.StorageSettings;
 import dev.stowage.protocol.InvalidRequestException;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -25,6 +26,24 @@ class ClusterSettingsTest {
     assertThat(settings.manifestMaxBatch()).isEqualTo(256);
     assertThat(settings.numberOfShards()).isEqualTo(100);
     assertThat(settings.chunkPoolSize()).isEqualTo(4);
+    assertThat(settings.preallocateShards()).isTrue();
+  }
+
+  @Test
+  @DisplayName("Shards are preallocated unless turned off or entity.max-active is below twice number-of-shards")
+  void preallocationNeedsRoomForItsEntities() {
+    ClusterSettings cluster = ClusterSettings.fromConfig(with(""));
+    assertThat(ShardPreallocation.worthIt(cluster, StorageSettings.fromConfig(with("")))).isTrue();
+    assertThat(ShardPreallocation.worthIt(cluster, StorageSettings.fromConfig(with("stowage.entity.max-active = 199"))))
+        .isFalse();
+    assertThat(ShardPreallocation.worthIt(ClusterSettings.fromConfig(with("stowage.cluster.preallocate-shards = off")),
+        StorageSettings.fromConfig(with("")))).isFalse();
+  }
+
+  @Test
+  void aFlagOfTheWrongTypeNamesItsKey() {
+    assertThatThrownBy(() -> ClusterSettings.fromConfig(with("stowage.cluster.preallocate-shards = sometimes")))
+        .isInstanceOf(InvalidRequestException.class).hasMessageContaining("preallocate-shards");
   }
 
   @ParameterizedTest
