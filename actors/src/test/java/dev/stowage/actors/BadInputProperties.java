@@ -1,13 +1,8 @@
 package dev.stowage.actors;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import static dev.stowage.actors.BadInputContract.examples;
+import static dev.stowage.actors.BadInputContract.negatives;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.quicktheories.QuickTheory.qt;
-import static org.quicktheories.generators.SourceDSL.booleans;
-import static org.quicktheories.generators.SourceDSL.integers;
-import static org.quicktheories.generators.SourceDSL.lists;
-import static org.quicktheories.generators.SourceDSL.longs;
-import static org.quicktheories.generators.SourceDSL.strings;
 
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.ChunkRef;
@@ -15,133 +10,36 @@ import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.FileManifest;
 import dev.stowage.protocol.FolderManifest;
 import dev.stowage.protocol.InvalidRequestException;
-import dev.stowage.protocol.LocalManifest;
-import dev.stowage.protocol.NeedSync;
-import dev.stowage.protocol.PreventSyncPattern;
-import dev.stowage.protocol.StorageClosedException;
-import dev.stowage.protocol.StorageCommand;
-import dev.stowage.protocol.StorageStats;
 import dev.stowage.protocol.WorkspaceManifest;
-import dev.stowage.storage.LocalKey;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.UUID;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.quicktheories.QuickTheory;
-import org.quicktheories.core.Gen;
-import org.quicktheories.generators.Generate;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * INV-19 over the whole public API, property-based: random bad arguments (nulls, ids that do not
- * match, payloads past {@code max-chunk-size}, negative versions and checkpoints, patterns with
- * flags their text does not carry or that are not regular expressions), sent through the façade
- * and as raw protocol messages, and any call on a closed workspace. Every one must complete —
- * never hang — with the typed exception, and leave the store exactly as it was: the seeded
- * entries, chunks, blocks, checkpoint, pattern and need-sync read back unchanged and neither
- * database counted a write.
- *
- * <p>Property-based with QuickTheories, from a fixed seed: the calls run one after the other against
- * one seeded store, so a failure must come back, in the same order, on the next run. A failing call
- * is shrunk to a simple one and reported with the seed. {@code -Dstowage.test.iterations=N}
- * multiplies the examples.
+ * {@link BadInputContract} in local mode, in the default configuration (with max-chunk-size 1024):
+ * one ActorSystem. Also what needs no store: manifests refuse negative numbers when they are built.
  */
 @DisplayName("INV-19: bad input anywhere in the API is a typed error that changes nothing")
-class BadInputProperties {
-  private static final int MAX_CHUNK = 1024;
-  private static final Duration TIMEOUT = Duration.ofSeconds(10);
-  private static final long SEED = 19;
-  private static final int ITERATIONS = Integer.getInteger("stowage.test.iterations", 1);
+@ExtendWith(TestKitJUnit5Extension.class)
+class BadInputProperties extends BadInputContract {
+  @JUnit5TestKit ActorTestKit testKit = new JUnit5TestKitBuilder().build();
 
-  private static ActorTestKit testKit;
-  private static Path dir;
-  private static WorkspaceStorage storage;
-  private static WorkspaceStorage closed;
-  private static final List<EntryId> manifests = new ArrayList<>();
-  private static final List<ChunkId> chunks = new ArrayList<>();
-  private static final List<ChunkId> blocks = new ArrayList<>();
-  private static Snapshot seeded;
-
-  private static QuickTheory examples(int count) {
-    return qt().withFixedSeed(SEED).withExamples(count * ITERATIONS).withShrinkCycles(200);
+  @Override
+  protected WorkspaceNodes nodes() {
+    return WorkspaceNodes.single(testKit.system());
   }
 
-  @BeforeAll
-  static void seed() throws Exception {
-    testKit = ActorTestKit.create();
-    dir = Files.createTempDirectory("stowage-bad-input-");
-    StorageSettings settings = TestSettings.in(dir, "stowage.max-chunk-size = " + MAX_CHUNK);
-    LocalKey key = LocalKey.generate();
-    storage = Await.result(Stowage.open(testKit.system(), "bad-input", key, settings));
-    for (int i = 0; i < 4; i++) {
-      ChunkId chunk = ChunkId.random();
-      Await.result(storage.setChunk(chunk, new byte[] {(byte) i, 1, 2}));
-      chunks.add(chunk);
-      ChunkId block = ChunkId.random();
-      Await.result(storage.setBlock(block, new byte[] {(byte) i, 3}));
-      blocks.add(block);
-      EntryId id = EntryId.random();
-      manifests.add(id);
-      Await.result(storage.setManifest(id, file(id, i, chunk), i % 2 == 0, Set.of())); // some stay dirty
-    }
-    Await.result(storage.updateRealmCheckpoint(7, Map.of(manifests.get(1), 3L)));
-    Await.result(storage.setPreventSyncPattern(Pattern.compile("(?i).*\\.tmp")));
-    seeded = Snapshot.of(storage);
-    closed = Await.result(Stowage.open(testKit.system(), "closed", key, settings));
-    Await.result(closed.close());
-  }
-
-  @AfterAll
-  static void shutDown() throws Exception {
-    Await.result(storage.close());
-    ActorTestKit.shutdown(testKit.system());
-    try (var paths = Files.walk(dir)) {
-      paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-    }
-  }
-
-  @Test
-  @DisplayName("INV-19: a bad call fails with InvalidRequestException and changes nothing")
-  void badCallsChangeNothing() {
-    examples(300).forAll(badCalls()).checkAssert(call -> {
-      StorageStats before = Await.result(storage.stats());
-
-      assertThat(outcome(call, storage)).as(call.description()).isInstanceOf(InvalidRequestException.class);
-
-      StorageStats after = Await.result(storage.stats());
-      assertThat(after.data().writes()).as("data writes after %s", call.description()).isEqualTo(before.data().writes());
-      assertThat(after.cache().writes()).as("cache writes after %s", call.description()).isEqualTo(before.cache().writes());
-      assertThat(after.dirtyEntries()).isEqualTo(before.dirtyEntries());
-      assertThat(Snapshot.of(storage)).as("the store after %s", call.description()).isEqualTo(seeded);
-    });
-  }
-
-  @Test
-  @DisplayName("INV-19: any call on a closed workspace fails with StorageClosedException")
-  void callsAfterCloseAreRefused() {
-    examples(100).forAll(anyCalls()).checkAssert(call ->
-        assertThat(outcome(call, closed)).as(call.description()).isInstanceOf(StorageClosedException.class));
+  @Override
+  protected Stream<String> matrix() {
+    return Stream.of("");
   }
 
   @Test
@@ -161,246 +59,5 @@ class BadInputProperties {
           () -> new ChunkRef(chunk, 0, negativeInt));
       builds.forEach(build -> assertThatThrownBy(build::run).isInstanceOf(InvalidRequestException.class));
     });
-  }
-
-  /** The cause a call failed with; an AssertionError if it succeeded or did not answer (a hang). */
-  private static Throwable outcome(BadCall call, WorkspaceStorage target) {
-    CompletionStage<?> stage;
-    try {
-      stage = call.invoke(target);
-    } catch (RuntimeException thrown) {
-      throw new AssertionError(call.description() + " threw instead of failing its stage", thrown);
-    }
-    try {
-      Object value = stage.toCompletableFuture().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-      throw new AssertionError(call.description() + " succeeded with " + value);
-    } catch (ExecutionException e) {
-      return e.getCause();
-    } catch (TimeoutException e) {
-      throw new AssertionError(call.description() + " did not answer within " + TIMEOUT, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
-  }
-
-  // ---- Generators ------------------------------------------------------------------------------
-
-  /** One call, through the façade or as a raw protocol message to the supervisor. */
-  record BadCall(String description, Function<WorkspaceStorage, CompletionStage<?>> invoke) {
-    CompletionStage<?> invoke(WorkspaceStorage target) {
-      return invoke.apply(target);
-    }
-
-    @Override
-    public String toString() {
-      return description;
-    }
-  }
-
-  /** One bad call of each kind, through the façade or as a raw message: a kind is picked, then a route. */
-  private static Gen<BadCall> badCalls() {
-    Gen<EntryId> entryIds = Generate.oneOf(Generate.pick(manifests), uuids().map(EntryId::new));
-    Gen<ChunkId> chunkIds = Generate.oneOf(Generate.pick(chunks), Generate.pick(blocks), uuids().map(ChunkId::new));
-    Gen<byte[]> huge = integers().between(MAX_CHUNK + 1, MAX_CHUNK * 64).map(byte[]::new);
-    Gen<Long> negative = negatives();
-    Gen<String> notRegex = lists().of(Generate.pick(chars("()[]{}*+?\\|^$.a1,-<=!"))).ofSizeBetween(1, 8)
-        .map(text -> text.stream().map(String::valueOf).collect(Collectors.joining()))
-        .assuming(BadInputProperties::notARegex);
-    Gen<Pattern> flagged = strings().betweenCodePoints('a', 'z').ofLengthBetween(1, 6)
-        .zip(Generate.pick(List.of(Pattern.CASE_INSENSITIVE, Pattern.DOTALL, Pattern.MULTILINE, Pattern.LITERAL)),
-            Pattern::compile);
-
-    List<Gen<List<BadCall>>> kinds = List.of(
-        Generate.pick(nullArgumentCalls()),
-        entryIds.zip(entryIds, booleans().all(), ManifestOfAnother::new).assuming(m -> !m.key().equals(m.other()))
-            .map(m -> call("setManifest(" + m.key() + ", manifest of " + m.other() + ")",
-                s -> s.setManifest(m.key(), file(m.other(), 9, chunks.get(0)), m.cacheOnly(), Set.of()),
-                r -> new StorageCommand.SetManifest(m.key(), file(m.other(), 9, chunks.get(0)), m.cacheOnly(), Set.of(), r))),
-        chunkIds.zip(huge, (id, data) -> call("setChunk(" + id + ", " + data.length + " bytes)",
-            s -> s.setChunk(id, data), r -> new StorageCommand.SetChunk(id, data, r))),
-        chunkIds.zip(huge, (id, data) -> call("setBlock(" + id + ", " + data.length + " bytes)",
-            s -> s.setBlock(id, data), r -> new StorageCommand.SetBlock(id, data, r))),
-        negative.map(checkpoint -> call("updateRealmCheckpoint(" + checkpoint + ", {})",
-            s -> s.updateRealmCheckpoint(checkpoint, Map.of()),
-            r -> new StorageCommand.UpdateRealmCheckpoint(checkpoint, Map.of(), r))),
-        entryIds.zip(negative, (id, version) -> call("updateRealmCheckpoint(8, {" + id + "=" + version + "})",
-            s -> s.updateRealmCheckpoint(8, Map.of(id, version)),
-            r -> new StorageCommand.UpdateRealmCheckpoint(8, Map.of(id, version), r))),
-        notRegex.map(regex -> call("setPreventSyncPattern(\"" + regex + "\")", null,
-            r -> new StorageCommand.SetPreventSyncPattern(regex, r))),
-        notRegex.map(regex -> call("markPreventSyncPatternFullyApplied(\"" + regex + "\")", null,
-            r -> new StorageCommand.MarkPreventSyncPatternFullyApplied(regex, r))),
-        flagged.map(pattern -> call("setPreventSyncPattern(" + pattern + " with flags " + pattern.flags() + ")",
-            s -> s.setPreventSyncPattern(pattern), null)),
-        flagged.map(pattern -> call("markPreventSyncPatternFullyApplied(" + pattern + " with flags " + pattern.flags() + ")",
-            s -> s.markPreventSyncPatternFullyApplied(pattern), null)));
-    return Generate.pick(kinds).flatMap(kind -> kind).flatMap(Generate::pick);
-  }
-
-  /** A setManifest whose manifest carries another id than the key it is written under. */
-  private record ManifestOfAnother(EntryId key, EntryId other, boolean cacheOnly) {}
-
-  /** Ids from the randomness source, so that a fixed seed gives the same ones. */
-  private static Gen<UUID> uuids() {
-    return longs().all().zip(longs().all(), UUID::new);
-  }
-
-  private static List<Character> chars(String text) {
-    return text.chars().mapToObj(c -> (char) c).toList();
-  }
-
-  private static boolean notARegex(String text) {
-    try {
-      Pattern.compile(text);
-      return false;
-    } catch (java.util.regex.PatternSyntaxException e) {
-      return true;
-    }
-  }
-
-  /** Every null a caller can pass, to every method, through both routes. */
-  private static List<List<BadCall>> nullArgumentCalls() {
-    Set<ChunkId> withNull = new HashSet<>(Arrays.asList(chunks.get(1), null));
-    Map<EntryId, Long> nullVersion = new HashMap<>();
-    nullVersion.put(manifests.get(0), null);
-    Map<EntryId, Long> nullId = new HashMap<>();
-    nullId.put(null, 1L);
-    EntryId id = manifests.get(0);
-    LocalManifest valid = file(id, 10, chunks.get(0));
-    return List.of(
-        call("getManifest(null)", s -> s.getManifest(null), r -> new StorageCommand.GetManifest(null, r)),
-        call("setManifest(null, m)", s -> s.setManifest(null, valid),
-            r -> new StorageCommand.SetManifest(null, valid, false, Set.of(), r)),
-        call("setManifest(id, null)", s -> s.setManifest(id, null),
-            r -> new StorageCommand.SetManifest(id, null, false, Set.of(), r)),
-        call("setManifest(id, m, true, null)", s -> s.setManifest(id, valid, true, null),
-            r -> new StorageCommand.SetManifest(id, valid, true, null, r)),
-        call("setManifest(id, m, true, {null})", s -> s.setManifest(id, valid, true, withNull),
-            r -> new StorageCommand.SetManifest(id, valid, true, withNull, r)),
-        call("ensureManifestPersistent(null)", s -> s.ensureManifestPersistent(null),
-            r -> new StorageCommand.EnsureManifestPersistent(null, r)),
-        call("clearManifest(null)", s -> s.clearManifest(null), r -> new StorageCommand.ClearManifest(null, r)),
-        call("getChunk(null)", s -> s.getChunk(null), r -> new StorageCommand.GetChunk(null, r)),
-        call("setChunk(null, data)", s -> s.setChunk(null, new byte[1]),
-            r -> new StorageCommand.SetChunk(null, new byte[1], r)),
-        call("setChunk(id, null)", s -> s.setChunk(chunks.get(0), null),
-            r -> new StorageCommand.SetChunk(chunks.get(0), null, r)),
-        call("clearChunk(null)", s -> s.clearChunk(null), r -> new StorageCommand.ClearChunk(null, r)),
-        call("getLocalChunkIds(null)", s -> s.getLocalChunkIds(null), r -> new StorageCommand.GetLocalChunkIds(null, r)),
-        call("getLocalChunkIds({null})", s -> s.getLocalChunkIds(withNull),
-            r -> new StorageCommand.GetLocalChunkIds(new ArrayList<>(withNull), r)),
-        call("getBlock(null)", s -> s.getBlock(null), r -> new StorageCommand.GetBlock(null, r)),
-        call("setBlock(null, data)", s -> s.setBlock(null, new byte[1]),
-            r -> new StorageCommand.SetBlock(null, new byte[1], r)),
-        call("setBlock(id, null)", s -> s.setBlock(blocks.get(0), null),
-            r -> new StorageCommand.SetBlock(blocks.get(0), null, r)),
-        call("clearBlock(null)", s -> s.clearBlock(null), r -> new StorageCommand.ClearBlock(null, r)),
-        call("updateRealmCheckpoint(8, null)", s -> s.updateRealmCheckpoint(8, null),
-            r -> new StorageCommand.UpdateRealmCheckpoint(8, null, r)),
-        call("updateRealmCheckpoint(8, {id=null})", s -> s.updateRealmCheckpoint(8, nullVersion),
-            r -> new StorageCommand.UpdateRealmCheckpoint(8, nullVersion, r)),
-        call("updateRealmCheckpoint(8, {null=1})", s -> s.updateRealmCheckpoint(8, nullId),
-            r -> new StorageCommand.UpdateRealmCheckpoint(8, nullId, r)),
-        call("setPreventSyncPattern(null)", s -> s.setPreventSyncPattern(null),
-            r -> new StorageCommand.SetPreventSyncPattern(null, r)),
-        call("markPreventSyncPatternFullyApplied(null)", s -> s.markPreventSyncPatternFullyApplied(null),
-            r -> new StorageCommand.MarkPreventSyncPatternFullyApplied(null, r)));
-  }
-
-  /** Every call there is, with valid arguments: on a closed workspace each must be refused. */
-  private static Gen<BadCall> anyCalls() {
-    EntryId id = EntryId.random();
-    ChunkId chunk = ChunkId.random();
-    LocalManifest manifest = file(id, 1, chunk);
-    return Generate.pick(List.of(
-        call("getManifest", s -> s.getManifest(id), r -> new StorageCommand.GetManifest(id, r)),
-        call("setManifest", s -> s.setManifest(id, manifest),
-            r -> new StorageCommand.SetManifest(id, manifest, false, Set.of(), r)),
-        call("setManifest cache-only", s -> s.setManifest(id, manifest, true, Set.of(chunk)),
-            r -> new StorageCommand.SetManifest(id, manifest, true, Set.of(chunk), r)),
-        call("ensureManifestPersistent", s -> s.ensureManifestPersistent(id),
-            r -> new StorageCommand.EnsureManifestPersistent(id, r)),
-        call("clearManifest", s -> s.clearManifest(id), r -> new StorageCommand.ClearManifest(id, r)),
-        call("getNeedSyncEntries", WorkspaceStorage::getNeedSyncEntries, StorageCommand.GetNeedSyncEntries::new),
-        call("getRealmCheckpoint", WorkspaceStorage::getRealmCheckpoint, StorageCommand.GetRealmCheckpoint::new),
-        call("updateRealmCheckpoint", s -> s.updateRealmCheckpoint(1, Map.of(id, 1L)),
-            r -> new StorageCommand.UpdateRealmCheckpoint(1, Map.of(id, 1L), r)),
-        call("getPreventSyncPattern", WorkspaceStorage::getPreventSyncPattern, StorageCommand.GetPreventSyncPattern::new),
-        call("getPreventSyncPatternState", WorkspaceStorage::getPreventSyncPatternState, null),
-        call("setPreventSyncPattern", s -> s.setPreventSyncPattern(Pattern.compile("x")),
-            r -> new StorageCommand.SetPreventSyncPattern("x", r)),
-        call("markPreventSyncPatternFullyApplied", s -> s.markPreventSyncPatternFullyApplied(Pattern.compile("x")),
-            r -> new StorageCommand.MarkPreventSyncPatternFullyApplied("x", r)),
-        call("getChunk", s -> s.getChunk(chunk), r -> new StorageCommand.GetChunk(chunk, r)),
-        call("setChunk", s -> s.setChunk(chunk, new byte[1]), r -> new StorageCommand.SetChunk(chunk, new byte[1], r)),
-        call("clearChunk", s -> s.clearChunk(chunk), r -> new StorageCommand.ClearChunk(chunk, r)),
-        call("getLocalChunkIds", s -> s.getLocalChunkIds(List.of(chunk)),
-            r -> new StorageCommand.GetLocalChunkIds(List.of(chunk), r)),
-        call("getBlock", s -> s.getBlock(chunk), r -> new StorageCommand.GetBlock(chunk, r)),
-        call("setBlock", s -> s.setBlock(chunk, new byte[1]), r -> new StorageCommand.SetBlock(chunk, new byte[1], r)),
-        call("clearBlock", s -> s.clearBlock(chunk), r -> new StorageCommand.ClearBlock(chunk, r)),
-        call("clearMemoryCache(true)", s -> s.clearMemoryCache(true), r -> new StorageCommand.ClearMemoryCache(true, r)),
-        call("clearMemoryCache(false)", s -> s.clearMemoryCache(false), r -> new StorageCommand.ClearMemoryCache(false, r)),
-        call("runVacuum", WorkspaceStorage::runVacuum, StorageCommand.RunVacuum::new),
-        call("stats", WorkspaceStorage::stats, StorageCommand.GetStats::new)))
-        .flatMap(Generate::pick);
-  }
-
-  /** Negative longs, with -1 and Long.MIN_VALUE often. */
-  private static Gen<Long> negatives() {
-    return Generate.oneOf(longs().between(Long.MIN_VALUE, -1), Generate.pick(List.of(-1L, Long.MIN_VALUE)));
-  }
-
-  /** The call through the façade and as a raw protocol message, whichever of the two exist. */
-  private static List<BadCall> call(String description, Function<WorkspaceStorage, CompletionStage<?>> facade,
-      RawMessage raw) {
-    List<BadCall> calls = new ArrayList<>(2);
-    if (facade != null) {
-      calls.add(new BadCall(description, facade));
-    }
-    if (raw != null) {
-      calls.add(new BadCall(description + " as a protocol message", target -> ask(target, raw)));
-    }
-    return calls;
-  }
-
-  /** A protocol message around the reply-to the ask creates; raw, so one type fits every message. */
-  @FunctionalInterface
-  @SuppressWarnings("rawtypes")
-  private interface RawMessage {
-    StorageCommand make(ActorRef replyTo);
-  }
-
-  private static CompletionStage<Object> ask(WorkspaceStorage target, RawMessage raw) {
-    return AskPattern.<StorageCommand, Object>askWithStatus(target.supervisor(), raw::make, TIMEOUT,
-        testKit.system().scheduler());
-  }
-
-  private static FileManifest file(EntryId id, long version, ChunkId chunk) {
-    return new FileManifest(id, EntryId.random(), version, true, Instant.EPOCH, 3, 512, List.of(new ChunkRef(chunk, 0, 3)));
-  }
-
-  /** What a client can read of the seeded store. */
-  private record Snapshot(Map<EntryId, LocalManifest> manifests, Map<ChunkId, List<Byte>> chunks,
-      Map<ChunkId, List<Byte>> blocks, long checkpoint, PreventSyncPattern pattern, NeedSync needSync) {
-    static Snapshot of(WorkspaceStorage storage) {
-      Map<EntryId, LocalManifest> manifests = new HashMap<>();
-      BadInputProperties.manifests.forEach(id -> manifests.put(id, Await.result(storage.getManifest(id))));
-      Map<ChunkId, List<Byte>> chunks = new HashMap<>();
-      BadInputProperties.chunks.forEach(id -> chunks.put(id, bytes(Await.result(storage.getChunk(id)))));
-      Map<ChunkId, List<Byte>> blocks = new HashMap<>();
-      BadInputProperties.blocks.forEach(id -> blocks.put(id, bytes(Await.result(storage.getBlock(id)))));
-      return new Snapshot(manifests, chunks, blocks, Await.result(storage.getRealmCheckpoint()),
-          Await.result(storage.getPreventSyncPatternState()), Await.result(storage.getNeedSyncEntries()));
-    }
-
-    private static List<Byte> bytes(byte[] data) {
-      List<Byte> list = new ArrayList<>(data.length);
-      for (byte b : data) {
-        list.add(b);
-      }
-      return list;
-    }
   }
 }

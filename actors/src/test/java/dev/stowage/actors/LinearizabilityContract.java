@@ -27,11 +27,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-import org.apache.pekko.actor.typed.ActorSystem;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +45,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  * flushes on its own (tiny passivate-after, max-active and max-dirty); every key's recorded history
  * must be linearizable against the model of {@link LinearizabilityChecker}. Each mode runs it over
  * its points of the configuration matrix ({@link #matrix()}): local mode in {@link
- * LinearizabilityTest}, cluster mode in {@code ClusterLinearizabilityTest}.
+ * LinearizabilityTest}, cluster mode on three nodes in {@code ClusterLinearizabilityTest}.
+ *
+ * <p>The clients are spread over the nodes of {@link #nodes()}, each calling the workspace through
+ * its node's storage, and every client picks its keys among all of them: in cluster mode a key's
+ * history crosses nodes, served by the one entity that owns it wherever it lives. The cache clearer
+ * calls a random node each time; {@link CacheClears} records what that call is to each key.
  *
  * <p>Fixed seeds; {@code -Dstowage.test.iterations=N} (the {@code reliability} profile) runs each
  * seed N times with more operations.
@@ -59,8 +64,8 @@ public abstract class LinearizabilityContract {
 
   private final EntryId parent = EntryId.random();
 
-  /** The system the workspaces open in. */
-  protected abstract ActorSystem<?> system();
+  /** The nodes the workspaces open on, one storage each: the clients are spread over them. */
+  protected abstract WorkspaceNodes nodes();
 
   /**
    * The runs: a seed, and the settings under {@code stowage} it runs with (durability, group
@@ -90,8 +95,8 @@ public abstract class LinearizabilityContract {
   @MethodSource("matrix")
   @DisplayName("INV-17: per key, the history of completed operations is linearizable")
   void historiesAreLinearizable(long seed, String settings, @TempDir Path dir) throws Exception {
-    WorkspaceStorage storage = Await.result(Stowage.open(system(), workspaceName("lin"), LocalKey.generate(),
-        TestSettings.in(dir, "stowage { " + settings + " }")));
+    String workspace = workspaceName("lin");
+    List<WorkspaceStorage> storages = nodes().open(workspace, LocalKey.generate(), dir, "stowage { " + settings + " }");
     List<EntryId> keys = new ArrayList<>();
     Map<EntryId, List<Op>> histories = new java.util.HashMap<>();
     for (int i = 0; i < KEYS; i++) {
@@ -104,6 +109,7 @@ public abstract class LinearizabilityContract {
     List<Future<?>> running = new ArrayList<>();
     for (int c = 0; c < CLIENTS; c++) {
       Random random = new Random(seed * 1_000 + c);
+      WorkspaceStorage storage = storages.get(c % storages.size());
       running.add(clients.submit(() -> {
         for (int n = 0; n < OPS_PER_CLIENT; n++) {
           EntryId key = keys.get(random.nextInt(KEYS));
@@ -116,13 +122,15 @@ public abstract class LinearizabilityContract {
       }));
     }
     Random cacheClearer = new Random(seed);
+    CacheClears clears = new CacheClears();
     Future<?> clearing = clients.submit(() -> {
       while (running.stream().anyMatch(f -> !f.isDone())) {
         boolean flush = cacheClearer.nextBoolean();
-        Kind kind = flush ? Kind.CLEAR_CACHE_FLUSH : Kind.CLEAR_CACHE_DISCARD;
+        int node = storages.size() == 1 ? 0 : cacheClearer.nextInt(storages.size());
         long invoke = System.nanoTime();
-        long response = timed(storage.clearMemoryCache(flush)).join().response;
-        histories.values().forEach(history -> history.add(new Op(kind, invoke, response, 0, false)));
+        Timed<?> clear = timed(storages.get(node).clearMemoryCache(flush)).join();
+        failOnUnexpected(clear, null);
+        clears.add(node, flush, invoke, clear.response);
         LockSupport.parkNanos((5 + cacheClearer.nextInt(20)) * 1_000_000L);
       }
       return null;
@@ -132,67 +140,110 @@ public abstract class LinearizabilityContract {
     }
     clearing.get(1, TimeUnit.MINUTES);
     clients.shutdown();
-    Await.result(storage.close());
+    Map<EntryId, Integer> cachingNodes = nodes().cachingNodes(workspace, keys);
+    storages.forEach(storage -> Await.result(storage.close()));
 
     for (EntryId key : keys) {
-      List<Op> history = histories.get(key);
+      List<Op> history = new ArrayList<>(histories.get(key));
+      history.addAll(clears.forKey(cachingNodes.get(key)));
       assertThat(LinearizabilityChecker.linearizable(history))
-          .as("history of %s is not linearizable:%n%s", key, describe(history))
+          .as("history of %s (cached on node %d of %d) is not linearizable:%n%s", key, cachingNodes.get(key),
+              storages.size(), describe(history))
           .isTrue();
     }
     long operations = histories.values().stream().mapToLong(List::size).sum();
-    assertThat(operations).isGreaterThan((long) CLIENTS * OPS_PER_CLIENT);
+    assertThat(operations).isEqualTo((long) CLIENTS * OPS_PER_CLIENT);
   }
 
   @ParameterizedTest(name = "seed {0}")
   @ValueSource(longs = {5, 77})
-  @DisplayName("INV-10, INV-17: reads racing close return the last write or StorageClosedException, and only the latter once close completed")
+  @DisplayName("INV-10, INV-17: reads racing close return the last write, or StorageClosedException once their node's close began, and only the latter once it completed")
   void readsRacingCloseNeverSeeAnythingElse(long seed, @TempDir Path dir) throws Exception {
-    WorkspaceStorage storage = Await.result(Stowage.open(system(), workspaceName("lin-close"), LocalKey.generate(),
-        TestSettings.in(dir, "stowage { entity.max-active = 8 }")));
+    List<WorkspaceStorage> storages = nodes().open(workspaceName("lin-close"), LocalKey.generate(), dir,
+        "stowage { entity.max-active = 8 }");
+    int nodeCount = storages.size();
     List<EntryId> keys = new ArrayList<>();
     for (int i = 0; i < 16; i++) {
       EntryId key = EntryId.random();
       keys.add(key);
+      WorkspaceStorage storage = storages.get(i % nodeCount);
       Await.result(storage.setManifest(key, manifest(key, 100 + i), i % 2 == 0, Set.of()));
       Await.result(storage.getManifest(key));
     }
-    long[] closedAt = {Long.MAX_VALUE};
-    ExecutorService readers = Executors.newFixedThreadPool(4);
+    // Per node: when its close was called, and when it had completed (the test thread saw it).
+    AtomicLongArray closeBegan = new AtomicLongArray(nodeCount);
+    AtomicLongArray closedAt = new AtomicLongArray(nodeCount);
+    for (int node = 0; node < nodeCount; node++) {
+      closeBegan.set(node, Long.MAX_VALUE);
+      closedAt.set(node, Long.MAX_VALUE);
+    }
+    int readerCount = Math.max(4, nodeCount);
+    // Per reader: when it invoked the last read it was answered a value for.
+    AtomicLongArray lastValueRead = new AtomicLongArray(readerCount);
+    for (int r = 0; r < readerCount; r++) {
+      lastValueRead.set(r, Long.MIN_VALUE);
+    }
+    ExecutorService readers = Executors.newFixedThreadPool(readerCount);
     List<Future<Integer>> reading = new ArrayList<>();
-    for (int r = 0; r < 4; r++) {
+    for (int r = 0; r < readerCount; r++) {
       Random random = new Random(seed * 31 + r);
+      int reader = r;
+      int node = r % nodeCount;
+      WorkspaceStorage storage = storages.get(node);
       reading.add(readers.submit(() -> {
         int afterClose = 0;
         while (afterClose < 200) {
           int index = random.nextInt(keys.size());
           long invoke = System.nanoTime();
           Timed<LocalManifest> read = timed(storage.getManifest(keys.get(index))).join();
-          boolean closedBefore;
-          synchronized (closedAt) {
-            closedBefore = invoke > closedAt[0];
-          }
-          if (closedBefore) {
+          if (invoke > closedAt.get(node)) {
             afterClose++;
-            assertThat(read.error).as("a read invoked after close completed").isInstanceOf(StorageClosedException.class);
+            assertThat(read.error).as("a read invoked after its node's close completed").isInstanceOf(StorageClosedException.class);
           } else if (read.error == null) {
             assertThat(read.value().baseVersion()).isEqualTo(100 + index);
+            lastValueRead.set(reader, invoke);
           } else {
             assertThat(read.error).isInstanceOf(StorageClosedException.class);
+            assertThat(closeBegan.get(node)).as("a read refused as closed: its node's close had begun")
+                .isLessThan(read.response);
           }
         }
         return afterClose;
       }));
     }
-    LockSupport.parkNanos(20_000_000L); // the readers are reading
-    Await.result(storage.close());
-    synchronized (closedAt) {
-      closedAt[0] = System.nanoTime();
+    for (int node = 0; node < nodeCount; node++) { // one node after the other: the others go on reading
+      long readsSince = node == 0 ? System.nanoTime() : closedAt.get(node - 1);
+      int closing = node;
+      // Every reader of a node still open has read a value since the last close: through its node,
+      // of keys whose entities live on the closed ones too.
+      awaitReaders("a value read by every reader of nodes " + closing + ".." + (nodeCount - 1), reading, () ->
+          IntStream.range(0, readerCount).filter(r -> r % nodeCount >= closing)
+              .allMatch(r -> lastValueRead.get(r) > readsSince));
+      closeBegan.set(node, System.nanoTime());
+      Await.result(storages.get(node).close());
+      closedAt.set(node, System.nanoTime());
     }
     for (Future<Integer> reader : reading) {
       assertThat(reader.get(1, TimeUnit.MINUTES)).isEqualTo(200);
     }
     readers.shutdown();
+  }
+
+  /** Waits until {@code condition} holds, or fails naming {@code what} (or with a reader's failure). */
+  private static void awaitReaders(String what, List<Future<Integer>> readers, java.util.function.BooleanSupplier condition)
+      throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!condition.getAsBoolean()) {
+      for (Future<Integer> reader : readers) {
+        if (reader.isDone()) {
+          reader.get(); // a failed reader fails the test with its own assertion
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not within 30 s: " + what);
+      }
+      LockSupport.parkNanos(1_000_000L);
+    }
   }
 
   private void runOne(WorkspaceStorage storage, EntryId key, Random random, AtomicLong writeIds, List<Op> history) {

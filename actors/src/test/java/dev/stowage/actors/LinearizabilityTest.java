@@ -5,7 +5,6 @@ import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
-import org.apache.pekko.actor.typed.ActorSystem;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.provider.Arguments;
 
@@ -21,8 +20,8 @@ class LinearizabilityTest extends LinearizabilityContract {
   @JUnit5TestKit ActorTestKit testKit = new JUnit5TestKitBuilder().build();
 
   @Override
-  protected ActorSystem<?> system() {
-    return testKit.system();
+  protected WorkspaceNodes nodes() {
+    return WorkspaceNodes.single(testKit.system());
   }
 
   @Override

@@ -1,22 +1,28 @@
 package dev.stowage.cluster;
 
 import dev.stowage.actors.LinearizabilityContract;
+import dev.stowage.actors.WorkspaceNodes;
 import java.util.stream.Stream;
-import org.apache.pekko.actor.typed.ActorSystem;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.provider.Arguments;
 
 /**
- * {@link LinearizabilityContract} in cluster mode, on a one-node cluster over the test PostgreSQL:
- * with local mode's rows ({@code LinearizabilityTest}) these two make the set pairwise over mode
- * too (every value of every setting runs in both modes).
+ * {@link LinearizabilityContract} in cluster mode, on a three-node cluster over the test
+ * PostgreSQL (one cluster for the class): the clients are spread over the three nodes and share
+ * every key, so each key's history crosses nodes, served by its one entity wherever its shard
+ * lives. With local mode's rows ({@code LinearizabilityTest}) these two make the set pairwise over
+ * mode too (every value of every setting runs in both modes); {@code -Dstowage.test.matrix=full}
+ * adds the full product.
+ *
+ * <p>It replaces the one-node run: on three nodes the calls a key's own node makes take the path
+ * a one-node cluster takes (the region delivers locally), and the others cross nodes.
  */
 class ClusterLinearizabilityTest extends LinearizabilityContract {
-  @RegisterExtension static final OneNodeCluster CLUSTER = new OneNodeCluster("stowage-cluster-lin");
+  @RegisterExtension static final ThreeNodeCluster CLUSTER = new ThreeNodeCluster("stowage-cluster-lin");
 
   @Override
-  protected ActorSystem<?> system() {
-    return CLUSTER.node();
+  protected WorkspaceNodes nodes() {
+    return CLUSTER;
   }
 
   @Override

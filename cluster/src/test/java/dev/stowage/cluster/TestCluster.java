@@ -35,9 +35,14 @@ final class TestCluster implements AutoCloseable {
    * field is not set yet in {@code @BeforeAll}); the directory goes with {@link #close}.
    */
   static TestCluster oneNodeInTemporaryDir(String prefix) throws IOException {
+    return inTemporaryDir(prefix, 1);
+  }
+
+  /** {@code size} nodes over the test PostgreSQL, in a temporary base directory that goes with {@link #close}. */
+  static TestCluster inTemporaryDir(String prefix, int size) throws IOException {
     TestPostgres.requireReachable();
     Path dir = Files.createTempDirectory(prefix);
-    TestCluster cluster = new TestCluster(1, dir, "");
+    TestCluster cluster = new TestCluster(size, dir, "");
     cluster.ownDir = dir;
     return cluster;
   }

@@ -1,0 +1,101 @@
+package dev.stowage.cluster;
+
+import dev.stowage.actors.WorkspaceNodes;
+import dev.stowage.protocol.EntryId;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
+import org.apache.pekko.cluster.sharding.typed.HashCodeMessageExtractor;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * A three-node test cluster over the test PostgreSQL for each test class that registers it (started
+ * before the class's tests, stopped with its temporary directory after them), as the {@link
+ * WorkspaceNodes} of the mode-independent contracts: they open each workspace on all three nodes
+ * and spread their clients over them. An entry is cached by the node its shard lives on, which
+ * this asks each node's shard region ({@code GetShardRegionState}); shards do not move while the
+ * cluster runs (no node leaves, and {@link TestCluster} rebalances once an hour).
+ */
+final class ThreeNodeCluster implements BeforeAllCallback, AfterAllCallback, WorkspaceNodes {
+  static final int NODES = 3;
+  private static final Duration ASK = Duration.ofSeconds(10);
+
+  private final String prefix;
+  private TestCluster cluster;
+
+  ThreeNodeCluster(String prefix) {
+    this.prefix = prefix;
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws IOException {
+    cluster = TestCluster.inTemporaryDir(prefix, NODES);
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    if (cluster != null) {
+      cluster.close();
+      cluster = null;
+    }
+  }
+
+  @Override
+  public List<ActorSystem<?>> systems() {
+    List<ActorSystem<?>> systems = new ArrayList<>();
+    for (int i = 0; i < cluster.size(); i++) {
+      systems.add(cluster.node(i));
+    }
+    return systems;
+  }
+
+  @Override
+  public Map<EntryId, Integer> cachingNodes(String workspaceId, Collection<EntryId> ids) {
+    Map<String, Integer> shardNodes = new HashMap<>();
+    for (int node = 0; node < cluster.size(); node++) {
+      for (ShardRegion.ShardState shard : regionState(node, workspaceId).getShards()) {
+        Integer other = shardNodes.put(shard.shardId(), node);
+        if (other != null) {
+          throw new AssertionError("shard " + shard.shardId() + " of '" + workspaceId + "' runs on nodes " + other
+              + " and " + node);
+        }
+      }
+    }
+    HashCodeMessageExtractor<Object> extractor =
+        new HashCodeMessageExtractor<>(ClusterNode.ID.apply(cluster.node(0)).settings().numberOfShards());
+    Map<EntryId, Integer> nodes = new HashMap<>();
+    for (EntryId id : ids) {
+      String shard = extractor.shardId(ManifestIds.entityId(workspaceId, id));
+      Integer node = shardNodes.get(shard);
+      if (node == null) {
+        throw new AssertionError("no node runs shard " + shard + " of '" + workspaceId + "', the shard of " + id);
+      }
+      nodes.put(id, node);
+    }
+    return nodes;
+  }
+
+  private ShardRegion.CurrentShardRegionState regionState(int node, String workspaceId) {
+    try {
+      return AskPattern.<GetShardRegionState, ShardRegion.CurrentShardRegionState>ask(
+              ClusterSharding.get(cluster.node(node)).shardState().narrow(),
+              replyTo -> new GetShardRegionState(ClusterNode.typeKey(workspaceId), replyTo),
+              ASK, cluster.node(node).scheduler())
+          .toCompletableFuture().get(ASK.toSeconds() * 2, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("the shard region state of '" + workspaceId + "' on node " + node, e);
+    }
+  }
+}
