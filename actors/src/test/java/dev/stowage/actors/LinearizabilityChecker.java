@@ -17,11 +17,6 @@ import java.util.Set;
  * its own (passivation, max-dirty) are allowed before any operation: the search may copy the cache
  * into the store at any point.
  *
- * <p>With several nodes (cluster mode), a {@code clearMemoryCache} is recorded for a key by the
- * node it was called on ({@link CacheClears}): called on the node that caches the key it has its
- * full effect; called on another node it may reach the key's cache or not ({@link
- * Kind#CLEAR_CACHE_DISCARD_ELSEWHERE}: the cache is dropped or left as it is).
- *
  * <p>Values are write ids: every write of a history writes a distinct positive id; {@link #ABSENT}
  * is "no manifest".
  */
@@ -36,9 +31,7 @@ final class LinearizabilityChecker {
     ENSURE,
     CLEAR,
     CLEAR_CACHE_FLUSH,
-    CLEAR_CACHE_DISCARD,
-    /** {@code clearMemoryCache(false)} that may or may not reach the entry's cache: drops it, or leaves it. */
-    CLEAR_CACHE_DISCARD_ELSEWHERE
+    CLEAR_CACHE_DISCARD
   }
 
   /**
@@ -82,7 +75,8 @@ final class LinearizabilityChecker {
     for (int i = next; i < ops.size() && ops.get(i).invoke() <= firstResponse; i = done.nextClearBit(i + 1)) {
       Op op = ops.get(i);
       for (State before : beforeOp(state)) {
-        for (State after : apply(before, op)) {
+        State after = apply(before, op);
+        if (after != null) {
           done.set(i);
           boolean found = search(after, done);
           done.clear(i);
@@ -103,18 +97,8 @@ final class LinearizabilityChecker {
     return List.of(state);
   }
 
-  /** The states {@code op} may leave; none if its observed result is impossible in {@code s}. */
-  private static List<State> apply(State s, Op op) {
-    if (op.kind() == Kind.CLEAR_CACHE_DISCARD_ELSEWHERE) {
-      State dropped = new State(NOT_CACHED, s.stored());
-      return dropped.equals(s) ? List.of(s) : List.of(s, dropped);
-    }
-    State after = applyOne(s, op);
-    return after == null ? List.of() : List.of(after);
-  }
-
-  /** The state after {@code op}, or null if {@code op}'s observed result is impossible in {@code s}. */
-  private static State applyOne(State s, Op op) {
+  /** The state after {@code op}, or null if {@code op}'s observed result is impossible in {@code state}. */
+  private static State apply(State s, Op op) {
     long visible = s.cache() != NOT_CACHED ? s.cache() : s.stored();
     return switch (op.kind()) {
       case GET -> op.value() == visible ? new State(visible, s.stored()) : null;
@@ -129,7 +113,6 @@ final class LinearizabilityChecker {
       }
       case CLEAR_CACHE_FLUSH -> new State(NOT_CACHED, s.cache() == NOT_CACHED ? s.stored() : s.cache());
       case CLEAR_CACHE_DISCARD -> new State(NOT_CACHED, s.stored());
-      case CLEAR_CACHE_DISCARD_ELSEWHERE -> throw new IllegalArgumentException("more than one outcome: apply");
     };
   }
 }

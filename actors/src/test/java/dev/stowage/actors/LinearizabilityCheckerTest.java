@@ -64,25 +64,6 @@ class LinearizabilityCheckerTest {
   }
 
   @Test
-  void aDiscardOnAnotherNodeMayOrMayNotDropTheCache() {
-    // Cluster mode: clearMemoryCache(false) on a node that does not cache the key (CacheClears).
-    List<Op> base = List.of(
-        op(Kind.SET_DURABLE, 0, 10, 1),
-        op(Kind.SET_CACHE_ONLY, 20, 30, 2),
-        op(Kind.CLEAR_CACHE_DISCARD_ELSEWHERE, 40, 50, 0));
-    assertThat(LinearizabilityChecker.linearizable(concat(base, op(Kind.GET, 60, 70, 2)))).isTrue();
-    assertThat(LinearizabilityChecker.linearizable(concat(base, op(Kind.GET, 60, 70, 1)))).isTrue();
-    assertThat(LinearizabilityChecker.linearizable(concat(base, op(Kind.GET, 60, 70, ABSENT)))).isFalse();
-    // Once the cache was seen dropped, the cache-only value cannot come back.
-    assertThat(LinearizabilityChecker.linearizable(List.of(
-        op(Kind.SET_DURABLE, 0, 10, 1),
-        op(Kind.SET_CACHE_ONLY, 20, 30, 2),
-        op(Kind.CLEAR_CACHE_DISCARD_ELSEWHERE, 40, 50, 0),
-        op(Kind.GET, 60, 70, 1),
-        op(Kind.GET, 80, 90, 2)))).isFalse();
-  }
-
-  @Test
   void clearFailsOnlyWhenNothingIsThere() {
     assertThat(LinearizabilityChecker.linearizable(List.of(
         new Op(Kind.CLEAR, 0, 10, 0, true),

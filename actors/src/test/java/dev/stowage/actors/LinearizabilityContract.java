@@ -130,7 +130,7 @@ public abstract class LinearizabilityContract {
         long invoke = System.nanoTime();
         Timed<?> clear = timed(storages.get(node).clearMemoryCache(flush)).join();
         failOnUnexpected(clear, null);
-        clears.add(node, flush, invoke, clear.response);
+        clears.clear(node, flush, invoke, clear.response);
         LockSupport.parkNanos((5 + cacheClearer.nextInt(20)) * 1_000_000L);
       }
       return null;

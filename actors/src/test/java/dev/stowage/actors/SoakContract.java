@@ -191,7 +191,7 @@ public abstract class SoakContract {
     for (int node = 0; node < storages.size(); node++) {
       long invoke = System.nanoTime();
       watch(storages.get(node).close());
-      clears.add(node, true, invoke, System.nanoTime());
+      clears.close(node, invoke, System.nanoTime());
     }
   }
 
@@ -217,7 +217,7 @@ public abstract class SoakContract {
         int node = storages.size() == 1 ? 0 : clearer.nextInt(storages.size());
         long invoke = System.nanoTime();
         watch(storages.get(node).clearMemoryCache(flush));
-        clears.add(node, flush, invoke, System.nanoTime());
+        clears.clear(node, flush, invoke, System.nanoTime());
         LockSupport.parkNanos((10 + clearer.nextInt(40)) * 1_000_000L);
       }
       return null;

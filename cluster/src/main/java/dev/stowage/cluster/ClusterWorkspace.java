@@ -289,7 +289,7 @@ final class ClusterWorkspace implements WorkspaceBackend {
   private void maybeOpened() {
     if (keyChecked && cacheOpen && !releasing) {
       if (ShardPreallocation.worthIt(node.settings(), settings)) {
-        ShardPreallocation.allocateAll(region, workspaceId, node.settings().numberOfShards());
+        ShardPreallocation.allocateAll(context.getSystem(), region, workspaceId, node.settings().numberOfShards());
       }
       events.opened();
     }

@@ -59,7 +59,9 @@ final class HostedEntities {
     } else if (message instanceof EntityHost.Clean clean) {
       dirty.forget(clean.id());
     } else if (message instanceof EntityHost.Started started) {
-      hosted.put(started.id(), started.entity());
+      if (!ShardPreallocation.isOwn(started.id())) { // those stop at once, holding nothing
+        hosted.put(started.id(), started.entity());
+      }
     } else if (message instanceof EntityHost.Stopped stopped) {
       hosted.remove(stopped.id(), stopped.entity());
       dirty.forget(stopped.id()); // a stopped entity holds nothing dirty any more (it flushed, or dropped it)

@@ -3,27 +3,44 @@ package dev.stowage.cluster;
 import dev.stowage.actors.ManifestEntity;
 import dev.stowage.actors.StorageSettings;
 import dev.stowage.protocol.EntryId;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.sharding.typed.HashCodeMessageExtractor;
 import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 
 /**
- * Has Cluster Sharding allocate every shard of a workspace's entities as soon as the workspace
+ * Has Cluster Sharding allocate every shard of a workspace's entities soon after the workspace
  * opens, instead of when the first command for each arrives: the coordinator allocates one shard
  * at a time, each a write to the cluster's nodes, so a hundred of them at the first commands made
  * those wait for seconds (the 3-node demo's first durable writes, issue 15).
  *
- * <p>It sends one message per shard, to an entity of its own in that shard (an id no manifest is
- * given: {@code 53544f57-...}, "STOW" and the shard's index): {@link ManifestEntity.Control#PASSIVATE},
+ * <p><b>When.</b> Once the coordinator knows a region of the workspace on every Up member (asked
+ * every 200 ms), or after {@value #WAIT_FOR_REGIONS_SECONDS} s: the coordinator gives each shard to
+ * the region with the fewest, so shards allocated while only the first node to open had its region
+ * would all go there, and the rebalancing that follows hands shards off while commands arrive
+ * (Pekko's region drops a command it buffered for a shard being handed off, to keep their order:
+ * the caller's ask times out).
+ *
+ * <p><b>How.</b> One message per shard, to an entity of its own in that shard (an id no manifest is
+ * given: {@code 53544f57-...}, "STOW" and a counter): {@link ManifestEntity.Control#PASSIVATE},
  * which starts the entity (no load: an entity reads its row only when asked for it) and has it ask
- * its shard to stop it at once. Nothing waits for it: the commands that arrive meanwhile queue at
- * the coordinator as they would have.
+ * its shard to stop it at once. Nothing waits for it: commands that arrive meanwhile queue at the
+ * coordinator as they would have.
  */
 final class ShardPreallocation {
   private static final long MARKER = 0x5354_4f57_0000_0000L; // "STOW"
+  static final int WAIT_FOR_REGIONS_SECONDS = 30;
+  private static final Duration POLL = Duration.ofMillis(200);
 
   private ShardPreallocation() {}
 
@@ -37,11 +54,41 @@ final class ShardPreallocation {
     return cluster.preallocateShards() && storage.maxActive() >= 2L * cluster.numberOfShards();
   }
 
-  /** Sends the message that allocates each of the {@code shards} shards of {@code workspaceId}. */
-  static void allocateAll(ActorRef<ShardingEnvelope<Object>> region, String workspaceId, int shards) {
-    for (EntryId id : oneEntryPerShard(workspaceId, shards)) {
-      region.tell(new ShardingEnvelope<>(ManifestIds.entityId(workspaceId, id), ManifestEntity.Control.PASSIVATE));
-    }
+  /**
+   * Once every Up member has a region of {@code workspaceId} (or the wait is over), sends the
+   * message that allocates each of its {@code shards} shards.
+   */
+  static void allocateAll(ActorSystem<?> system, ActorRef<ShardingEnvelope<Object>> region, String workspaceId,
+      int shards) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_FOR_REGIONS_SECONDS);
+    whenEveryMemberHasARegion(system, workspaceId, deadline, () -> {
+      for (EntryId id : oneEntryPerShard(workspaceId, shards)) {
+        region.tell(new ShardingEnvelope<>(ManifestIds.entityId(workspaceId, id), ManifestEntity.Control.PASSIVATE));
+      }
+    });
+  }
+
+  private static void whenEveryMemberHasARegion(ActorSystem<?> system, String workspaceId, long deadline,
+      Runnable then) {
+    Set<Address> members = new HashSet<>();
+    Cluster.get(system).state().getMembers().forEach(member -> {
+      if (member.status().equals(MemberStatus.up())) {
+        members.add(member.address());
+      }
+    });
+    WorkspacePeers.regions(system, workspaceId, POLL).whenComplete((regions, error) -> {
+      if ((error == null && regions.containsAll(members)) || System.nanoTime() > deadline) {
+        then.run();
+      } else {
+        system.scheduler().scheduleOnce(POLL, () -> whenEveryMemberHasARegion(system, workspaceId, deadline, then),
+            system.executionContext());
+      }
+    });
+  }
+
+  /** Whether {@code id} names one of this class's entities (never a manifest's). */
+  static boolean isOwn(EntryId id) {
+    return id.value().getMostSignificantBits() == MARKER;
   }
 
   /** An entry id of each shard, in shard order: the first of {@code STOW-0000-...-k} that falls in it. */

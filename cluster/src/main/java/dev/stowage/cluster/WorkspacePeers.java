@@ -122,14 +122,12 @@ final class WorkspacePeers {
 
   private final ActorSystem<?> system;
   private final String workspaceId;
-  private final String typeName;
   private final Duration timeout;
 
   /** The asking side, for {@code workspaceId} on this node; its calls may be made from any thread. */
   WorkspacePeers(ActorSystem<?> system, String workspaceId, Duration askTimeout) {
     this.system = system;
     this.workspaceId = workspaceId;
-    this.typeName = ClusterNode.typeKey(workspaceId).name();
     this.timeout = askTimeout.multipliedBy(3).dividedBy(4);
   }
 
@@ -160,7 +158,16 @@ final class WorkspacePeers {
 
   /** The addresses of the regions the coordinator knows; empty while this node's region knows no coordinator. */
   private CompletableFuture<Set<Address>> regions() {
-    return PlainFutures.of(Patterns.ask(ClusterSharding.get(Adapter.toClassic(system)).shardRegion(typeName),
+    return regions(system, workspaceId, timeout);
+  }
+
+  /**
+   * The addresses of the regions of {@code workspaceId}'s entities that the coordinator knows; empty
+   * while this node's region knows no coordinator.
+   */
+  static CompletableFuture<Set<Address>> regions(ActorSystem<?> system, String workspaceId, Duration timeout) {
+    return PlainFutures.of(Patterns.ask(
+            ClusterSharding.get(Adapter.toClassic(system)).shardRegion(ClusterNode.typeKey(workspaceId).name()),
             ShardRegion.getCurrentRegionsInstance(), timeout))
         .thenApply(answer -> ((ShardRegion.CurrentRegions) answer).getRegions());
   }
