@@ -41,6 +41,14 @@ class ClusterSettingsTest {
   }
 
   @Test
+  @DisplayName("Cluster mode's reference.conf wins over Pekko's for the keys it tunes")
+  void theTunedPekkoKeysTakeEffect() {
+    Config config = ConfigFactory.load();
+    assertThat(config.getDuration("pekko.remote.artery.advanced.shutdown-flush-timeout")).hasSeconds(5);
+    assertThat(config.getString("pekko.cluster.sharding.passivation.strategy")).isEqualTo("none");
+  }
+
+  @Test
   void aFlagOfTheWrongTypeNamesItsKey() {
     assertThatThrownBy(() -> ClusterSettings.fromConfig(with("stowage.cluster.preallocate-shards = sometimes")))
         .isInstanceOf(InvalidRequestException.class).hasMessageContaining("preallocate-shards");
