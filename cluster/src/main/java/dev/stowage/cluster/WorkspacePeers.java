@@ -51,11 +51,12 @@ import org.apache.pekko.pattern.StatusReply;
  * </ul>
  *
  * A node that does not answer within three quarters of {@code ask-timeout} (unreachable, not yet
- * downed), or a coordinator that is moving, fails the call with {@link
+ * downed), or no coordinator known to this node's region within a quarter of it, fails the call with {@link
  * StorageUnavailableException}, before the caller's own ask times out; the workspace stays open.
  */
 final class WorkspacePeers {
   static final String NAME = "stowage-workspace-peers";
+  private static final Duration REGIONS_POLL = Duration.ofMillis(50);
 
   /** What one node's peer actor serves to the others; crosses nodes (CBOR). */
   sealed interface Command extends CborSerializable permits CollectDirty, Drain {
@@ -158,7 +159,7 @@ final class WorkspacePeers {
 
   /** The addresses of the regions the coordinator knows; empty while this node's region knows no coordinator. */
   private CompletableFuture<Set<Address>> regions() {
-    return regions(system, workspaceId, timeout);
+    return regions(system, workspaceId, timeout.dividedBy(3));
   }
 
   /**
@@ -174,20 +175,30 @@ final class WorkspacePeers {
 
   /**
    * The nodes other than this one whose region of the workspace's entities the coordinator knows.
-   * None known means no coordinator known to this node's region right now (it moves, or this
-   * region has not reached it yet): then another node may host entities this one cannot name.
+   * None known means no coordinator known to this node's region yet (the workspace just opened
+   * here, or the coordinator moves): another node may then host entities this one cannot name, so
+   * it asks again every 50 ms, for a third of the call's budget, before it gives up.
    */
   private CompletionStage<List<Address>> otherNodes() {
+    CompletableFuture<List<Address>> nodes = new CompletableFuture<>();
+    // a third of the call's budget, the nodes' answers have the rest: the caller hears a typed error in time
+    pollRegions(System.nanoTime() + timeout.dividedBy(3).toNanos(), nodes);
+    return nodes;
+  }
+
+  private void pollRegions(long deadline, CompletableFuture<List<Address>> nodes) {
     Address self = Cluster.get(system).selfMember().address();
-    return regions()
-        .handle((regions, error) -> {
-          if (error != null || regions.isEmpty()) {
-            throw new StorageUnavailableException("workspace '" + workspaceId + "': the shard coordinator, which knows"
-                + " the nodes that host its entities, did not answer; retry once the cluster has settled"
-                + (error == null ? "" : " (" + error + ")"));
-          }
-          return regions.stream().filter(node -> !node.equals(self)).toList();
-        });
+    regions().whenComplete((regions, error) -> {
+      if (error == null && !regions.isEmpty()) {
+        nodes.complete(regions.stream().filter(node -> !node.equals(self)).toList());
+      } else if (System.nanoTime() + REGIONS_POLL.toNanos() < deadline) {
+        system.scheduler().scheduleOnce(REGIONS_POLL, () -> pollRegions(deadline, nodes), system.executionContext());
+      } else {
+        nodes.completeExceptionally(new StorageUnavailableException("workspace '" + workspaceId + "': the shard"
+            + " coordinator, which knows the nodes that host its entities, did not answer; retry once the cluster"
+            + " has settled" + (error == null ? "" : " (" + error + ")")));
+      }
+    });
   }
 
   private <T> CompletableFuture<T> ask(Address node, String what, Function<ActorRef<Command>, CompletionStage<T>> ask) {

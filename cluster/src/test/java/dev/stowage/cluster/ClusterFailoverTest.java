@@ -27,10 +27,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -210,7 +207,7 @@ class ClusterFailoverTest {
           if (node == OLDEST) {
             continue;
           }
-          Set<EntryId> hosted = hostedEntities(cluster, node, workspace);
+          Set<EntryId> hosted = TestCluster.hostedEntities(cluster.node(node), workspace);
           if (victim < 0 || hosted.size() > onVictim.size()) {
             victim = node;
             onVictim = hosted;
@@ -274,7 +271,7 @@ class ClusterFailoverTest {
         }
         Set<EntryId> hostedBySurvivors = new HashSet<>();
         for (int survivor : running) {
-          hostedBySurvivors.addAll(hostedEntities(cluster, survivor, workspace));
+          hostedBySurvivors.addAll(TestCluster.hostedEntities(cluster.node(survivor), workspace));
         }
         long moved = onVictim.stream().filter(hostedBySurvivors::contains).count();
         System.out.printf("failover kill %d/%d: victim node %d (%s), entities moved %d of %d, writes acknowledged %d"
@@ -392,17 +389,6 @@ class ClusterFailoverTest {
         }
       }
     }
-  }
-
-  private static Set<EntryId> hostedEntities(TestCluster cluster, int node, String workspace) throws Exception {
-    ShardRegion.CurrentShardRegionState state = AskPattern.<GetShardRegionState, ShardRegion.CurrentShardRegionState>ask(
-            ClusterSharding.get(cluster.node(node)).shardState().narrow(),
-            replyTo -> new GetShardRegionState(ClusterNode.typeKey(workspace), replyTo),
-            Duration.ofSeconds(10), cluster.node(node).scheduler())
-        .toCompletableFuture().get(20, TimeUnit.SECONDS);
-    Set<EntryId> ids = new HashSet<>();
-    state.getShards().forEach(shard -> shard.getEntityIds().forEach(id -> ids.add(ManifestIds.entryOfEntityId(id))));
-    return ids;
   }
 
   private static FolderManifest manifest(EntryId id, long seq) {

@@ -21,11 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.sharding.ShardRegion;
-import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -68,11 +64,7 @@ class ClusterModeContractTest extends ClusterModeContract {
     WorkspaceStorage storage = result(Stowage.open(system(), workspaceId, LocalKey.generate(), settings("")));
     int shards = ClusterSettings.fromConfig(system().settings().config()).numberOfShards();
     TestProbe.create(system()).awaitAssert(Duration.ofSeconds(20), () -> {
-      ShardRegion.CurrentShardRegionState state = AskPattern.<GetShardRegionState, ShardRegion.CurrentShardRegionState>ask(
-              ClusterSharding.get(system()).shardState().narrow(),
-              replyTo -> new GetShardRegionState(ClusterNode.typeKey(workspaceId), replyTo),
-              Duration.ofSeconds(5), system().scheduler())
-          .toCompletableFuture().get(10, TimeUnit.SECONDS);
+      ShardRegion.CurrentShardRegionState state = TestCluster.regionState(system(), workspaceId);
       assertThat(state.getShards()).as("shards allocated to the one node").hasSize(shards);
       assertThat(state.getShards()).as("the allocating entities stopped").allMatch(shard -> shard.getEntityIds().isEmpty());
       assertThat(result(storage.stats()).liveEntities()).isZero();

@@ -7,12 +7,19 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import dev.stowage.protocol.EntryId;
 import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.typed.Cluster;
 
 /**
@@ -111,6 +118,27 @@ final class TestCluster implements AutoCloseable {
     victim.terminate();
     victim.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
     Cluster.get(node(survivor)).manager().tell(new org.apache.pekko.cluster.typed.Down(address));
+  }
+
+  /** What {@code node}'s shard region of {@code workspaceId}'s entities runs: its shards and their entities. */
+  static ShardRegion.CurrentShardRegionState regionState(ActorSystem<?> node, String workspaceId) {
+    try {
+      return AskPattern.<GetShardRegionState, ShardRegion.CurrentShardRegionState>ask(
+              ClusterSharding.get(node).shardState().narrow(),
+              replyTo -> new GetShardRegionState(ClusterNode.typeKey(workspaceId), replyTo),
+              Duration.ofSeconds(10), node.scheduler())
+          .toCompletableFuture().get(20, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("the shard region state of '" + workspaceId + "' on " + node.address(), e);
+    }
+  }
+
+  /** The entries whose entity {@code node} hosts in {@code workspaceId}. */
+  static Set<EntryId> hostedEntities(ActorSystem<?> node, String workspaceId) {
+    Set<EntryId> ids = new HashSet<>();
+    regionState(node, workspaceId).getShards()
+        .forEach(shard -> shard.getEntityIds().forEach(id -> ids.add(ManifestIds.entryOfEntityId(id))));
+    return ids;
   }
 
   /** Waits until {@code condition} holds (checked every 20 ms), or fails naming {@code what}. */

@@ -3,19 +3,14 @@ package dev.stowage.cluster;
 import dev.stowage.actors.WorkspaceNodes;
 import dev.stowage.protocol.EntryId;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.sharding.ShardRegion;
-import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
 import org.apache.pekko.cluster.sharding.typed.HashCodeMessageExtractor;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -30,7 +25,6 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 final class ThreeNodeCluster implements BeforeAllCallback, AfterAllCallback, WorkspaceNodes {
   static final int NODES = 3;
-  private static final Duration ASK = Duration.ofSeconds(10);
 
   private final String prefix;
   private TestCluster cluster;
@@ -88,14 +82,6 @@ final class ThreeNodeCluster implements BeforeAllCallback, AfterAllCallback, Wor
   }
 
   private ShardRegion.CurrentShardRegionState regionState(int node, String workspaceId) {
-    try {
-      return AskPattern.<GetShardRegionState, ShardRegion.CurrentShardRegionState>ask(
-              ClusterSharding.get(cluster.node(node)).shardState().narrow(),
-              replyTo -> new GetShardRegionState(ClusterNode.typeKey(workspaceId), replyTo),
-              ASK, cluster.node(node).scheduler())
-          .toCompletableFuture().get(ASK.toSeconds() * 2, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("the shard region state of '" + workspaceId + "' on node " + node, e);
-    }
+    return TestCluster.regionState(cluster.node(node), workspaceId);
   }
 }

@@ -23,10 +23,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.cluster.sharding.ShardRegion;
-import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Down;
 import org.junit.jupiter.api.AfterAll;
@@ -59,7 +55,8 @@ class WorkspaceWideCallsTest {
   void start() throws Exception {
     TestPostgres.requireReachable();
     base = Files.createTempDirectory("stowage-workspace-wide");
-    cluster = new TestCluster(NODES, base, "stowage.ask-timeout = 4s\n");
+    // the default ask-timeout: a fresh cluster's first writes wait for its shards' allocation
+    cluster = new TestCluster(NODES, base, "");
   }
 
   @AfterAll
@@ -212,15 +209,8 @@ class WorkspaceWideCallsTest {
     result(workspace.nodes.get(1).close());
   }
 
-  private Set<EntryId> hosted(int node, String workspaceId) throws Exception {
-    ShardRegion.CurrentShardRegionState state = AskPattern.<GetShardRegionState, ShardRegion.CurrentShardRegionState>ask(
-            ClusterSharding.get(cluster.node(node)).shardState().narrow(),
-            replyTo -> new GetShardRegionState(ClusterNode.typeKey(workspaceId), replyTo),
-            Duration.ofSeconds(10), cluster.node(node).scheduler())
-        .toCompletableFuture().get(20, TimeUnit.SECONDS);
-    Set<EntryId> ids = new HashSet<>();
-    state.getShards().forEach(shard -> shard.getEntityIds().forEach(id -> ids.add(ManifestIds.entryOfEntityId(id))));
-    return ids;
+  private Set<EntryId> hosted(int node, String workspaceId) {
+    return TestCluster.hostedEntities(cluster.node(node), workspaceId);
   }
 
   private static FolderManifest folder(EntryId id, long version, boolean needSync) {
