@@ -264,7 +264,8 @@ final class ClusterWorkspace implements WorkspaceBackend {
     }
     if (message instanceof WorkspacePeers.LocalCollectDirty collect) { // from another node: its need-sync
       List<WorkspacePeers.DirtyEntry> entries = new ArrayList<>();
-      hosted.dirty().forEachReported((id, needSync, deleted) -> entries.add(new WorkspacePeers.DirtyEntry(id, needSync, deleted)));
+      hosted.dirty().forEachReported((id, needSync, deleted) ->
+          entries.add(new WorkspacePeers.DirtyEntry(id, needSync, deleted)));
       collect.replyTo().tell(new WorkspacePeers.DirtyEntries(entries));
     } else if (message instanceof WorkspacePeers.LocalDrain drain) { // from another node: its clearMemoryCache
       hosted.drain(drain.flush(), drain.replyTo()::tell);
