@@ -1,18 +1,27 @@
 package dev.stowage.cluster;
 
 import dev.stowage.actors.ManifestEntity;
+import dev.stowage.actors.PlainFutures;
 import dev.stowage.actors.StorageSettings;
 import dev.stowage.protocol.EntryId;
+import dev.stowage.protocol.StorageUnavailableException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.cluster.sharding.ClusterSharding;
+import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.pattern.Patterns;
+import scala.concurrent.duration.FiniteDuration;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.sharding.typed.HashCodeMessageExtractor;
@@ -37,10 +46,11 @@ import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
  * its shard to stop it at once. Nothing waits for it: commands that arrive meanwhile queue at the
  * coordinator as they would have.
  */
-final class ShardPreallocation {
+public final class ShardPreallocation {
   private static final long MARKER = 0x5354_4f57_0000_0000L; // "STOW"
   static final int WAIT_FOR_REGIONS_SECONDS = 30;
   private static final Duration POLL = Duration.ofMillis(200);
+  private static final Duration ALLOCATION_POLL = Duration.ofMillis(100);
 
   private ShardPreallocation() {}
 
@@ -84,6 +94,45 @@ final class ShardPreallocation {
             system.executionContext());
       }
     });
+  }
+
+  /**
+   * Completes with the number of shards once every one of the workspace's {@code
+   * stowage.cluster.number-of-shards} shards has a home (asked of the cluster's regions every 100
+   * ms), so that a host can start its load after the start-up allocations rather than behind them;
+   * fails with {@link StorageUnavailableException} if they are not all allocated within {@code
+   * timeout}. Call it on a node where {@code workspaceId} is open.
+   */
+  public static CompletionStage<Integer> awaitAllocated(ActorSystem<?> system, String workspaceId, Duration timeout) {
+    int shards = ClusterSettings.fromConfig(system.settings().config()).numberOfShards();
+    CompletableFuture<Integer> allocated = new CompletableFuture<>();
+    pollAllocated(system, workspaceId, shards, System.nanoTime() + timeout.toNanos(), allocated);
+    return allocated;
+  }
+
+  private static void pollAllocated(ActorSystem<?> system, String workspaceId, int shards, long deadline,
+      CompletableFuture<Integer> allocated) {
+    FiniteDuration ask = FiniteDuration.create(ALLOCATION_POLL.toMillis() * 10, TimeUnit.MILLISECONDS);
+    PlainFutures.of(Patterns.ask(
+            ClusterSharding.get(Adapter.toClassic(system)).shardRegion(ClusterNode.typeKey(workspaceId).name()),
+            new ShardRegion.GetClusterShardingStats(ask), Duration.ofMillis(ask.toMillis() * 2)))
+        .whenComplete((answer, error) -> {
+          int homed = 0;
+          if (error == null) {
+            for (ShardRegion.ShardRegionStats region : ((ShardRegion.ClusterShardingStats) answer).getRegions().values()) {
+              homed += region.getStats().size();
+            }
+          }
+          if (homed >= shards) {
+            allocated.complete(homed);
+          } else if (System.nanoTime() > deadline) {
+            allocated.completeExceptionally(new StorageUnavailableException("workspace '" + workspaceId + "': "
+                + homed + " of its " + shards + " shards allocated when the wait ended"));
+          } else {
+            system.scheduler().scheduleOnce(ALLOCATION_POLL,
+                () -> pollAllocated(system, workspaceId, shards, deadline, allocated), system.executionContext());
+          }
+        });
   }
 
   /** Whether {@code id} names one of this class's entities (never a manifest's). */

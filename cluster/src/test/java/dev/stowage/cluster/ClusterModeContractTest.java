@@ -63,6 +63,8 @@ class ClusterModeContractTest extends ClusterModeContract {
     String workspaceId = workspaceName();
     WorkspaceStorage storage = result(Stowage.open(system(), workspaceId, LocalKey.generate(), settings("")));
     int shards = ClusterSettings.fromConfig(system().settings().config()).numberOfShards();
+    assertThat(result(ShardPreallocation.awaitAllocated(system(), workspaceId, Duration.ofSeconds(20))))
+        .as("what awaitAllocated reports once they are").isEqualTo(shards);
     TestProbe.create(system()).awaitAssert(Duration.ofSeconds(20), () -> {
       ShardRegion.CurrentShardRegionState state = TestCluster.regionState(system(), workspaceId);
       assertThat(state.getShards()).as("shards allocated to the one node").hasSize(shards);
@@ -70,6 +72,18 @@ class ClusterModeContractTest extends ClusterModeContract {
       assertThat(result(storage.stats()).liveEntities()).isZero();
       return null;
     });
+    result(storage.close());
+  }
+
+  @Test
+  @DisplayName("awaitAllocated fails typed, in time, when the shards are not allocated (preallocation off)")
+  void awaitAllocatedGivesUpTyped() {
+    String workspaceId = workspaceName();
+    // max-active below twice the shards: no preallocation, and no command has allocated any shard
+    WorkspaceStorage storage = result(Stowage.open(system(), workspaceId, LocalKey.generate(),
+        settings("stowage.entity.max-active = 10")));
+    assertThat(failure(ShardPreallocation.awaitAllocated(system(), workspaceId, Duration.ofMillis(500))))
+        .isInstanceOf(dev.stowage.protocol.StorageUnavailableException.class).hasMessageContaining("of its");
     result(storage.close());
   }
 
