@@ -67,8 +67,8 @@ import org.quicktheories.generators.Generate;
  * <p>The seeded workspace is open on every node of {@link #nodes()}; each bad call goes through a
  * node the property picks. After each, every node must count no write and hold as many dirty
  * entries as before, and the node called must read back what it read after seeding; after the
- * last call every node must read back what it read, each its own view (its block cache and, while
- * need-sync is node-local in cluster mode, the need-sync of the entries it caches). The closed
+ * last call every node must read back what it read, each its own view (its block cache, and its
+ * need-sync as it read it). The closed
  * workspace was opened on every node and closed on all of them but the last when there are
  * several: a storage closed on its node refuses every call while the workspace is still open
  * elsewhere.

@@ -92,7 +92,7 @@ public abstract class SoakContract {
   /** The run's keys and histories (one instance runs every point: each run starts them afresh). */
   private final List<EntryId> keys = new ArrayList<>();
   private final Map<EntryId, List<Op>> histories = new HashMap<>();
-  /** clearMemoryCache and close: calls on every key of a node at once, merged into each history at the end. */
+  /** clearMemoryCache (every key) and close (the keys of its node): merged into each history at the end. */
   private CacheClears clears;
 
   /** The nodes the workspace opens on, one storage each: the clients are spread over them. */

@@ -22,8 +22,8 @@ public interface WorkspaceNodes {
 
   /**
    * For each of {@code ids}, the index in {@link #systems()} of the node whose memory caches its
-   * entry of {@code workspaceId}: the node whose {@code clearMemoryCache} and {@code close} reach
-   * it (cluster mode: the node its shard lives on). Asked at the end of a run, of the keys it used.
+   * entry of {@code workspaceId}: the node whose {@code close} flushes it (cluster mode: the node
+   * its shard lives on). Asked at the end of a run, of the keys it used.
    */
   Map<EntryId, Integer> cachingNodes(String workspaceId, Collection<EntryId> ids);
 
