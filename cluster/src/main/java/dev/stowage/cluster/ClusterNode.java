@@ -27,6 +27,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Extension;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.ExtensionId;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.HashCodeMessageExtractor;
@@ -209,6 +210,12 @@ final class ClusterNode implements Extension {
 
   static EntityTypeKey<Object> typeKey(String workspaceId) {
     return EntityTypeKey.create(Object.class, "stowage-manifest-" + workspaceId);
+  }
+
+  /** The classic ref of this node's shard region of {@code workspaceId}'s entities, for its queries. */
+  static org.apache.pekko.actor.ActorRef classicRegion(ActorSystem<?> system, String workspaceId) {
+    return org.apache.pekko.cluster.sharding.ClusterSharding.get(Adapter.toClassic(system))
+        .shardRegion(typeKey(workspaceId).name());
   }
 
   /** The workspace's supervisor on this node is closing (or gone): a later open starts afresh. */

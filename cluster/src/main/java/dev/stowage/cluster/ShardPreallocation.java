@@ -11,14 +11,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Adapter;
-import org.apache.pekko.cluster.sharding.ClusterSharding;
 import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.pattern.Patterns;
 import scala.concurrent.duration.FiniteDuration;
@@ -70,30 +67,24 @@ public final class ShardPreallocation {
    */
   static void allocateAll(ActorSystem<?> system, ActorRef<ShardingEnvelope<Object>> region, String workspaceId,
       int shards) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_FOR_REGIONS_SECONDS);
-    whenEveryMemberHasARegion(system, workspaceId, deadline, () -> {
-      for (EntryId id : oneEntryPerShard(workspaceId, shards)) {
-        region.tell(new ShardingEnvelope<>(ManifestIds.entityId(workspaceId, id), ManifestEntity.Control.PASSIVATE));
-      }
-    });
+    Polling.until(system, Duration.ofSeconds(WAIT_FOR_REGIONS_SECONDS), POLL,
+            () -> WorkspacePeers.regions(system, workspaceId, POLL),
+            (regions, error) -> error != null || !regions.containsAll(upMembers(system)))
+        .whenComplete((regions, error) -> {
+          for (EntryId id : oneEntryPerShard(workspaceId, shards)) {
+            region.tell(new ShardingEnvelope<>(ManifestIds.entityId(workspaceId, id), ManifestEntity.Control.PASSIVATE));
+          }
+        });
   }
 
-  private static void whenEveryMemberHasARegion(ActorSystem<?> system, String workspaceId, long deadline,
-      Runnable then) {
+  private static Set<Address> upMembers(ActorSystem<?> system) {
     Set<Address> members = new HashSet<>();
     Cluster.get(system).state().getMembers().forEach(member -> {
       if (member.status().equals(MemberStatus.up())) {
         members.add(member.address());
       }
     });
-    WorkspacePeers.regions(system, workspaceId, POLL).whenComplete((regions, error) -> {
-      if ((error == null && regions.containsAll(members)) || System.nanoTime() > deadline) {
-        then.run();
-      } else {
-        system.scheduler().scheduleOnce(POLL, () -> whenEveryMemberHasARegion(system, workspaceId, deadline, then),
-            system.executionContext());
-      }
-    });
+    return members;
   }
 
   /**
@@ -105,33 +96,30 @@ public final class ShardPreallocation {
    */
   public static CompletionStage<Integer> awaitAllocated(ActorSystem<?> system, String workspaceId, Duration timeout) {
     int shards = ClusterSettings.fromConfig(system.settings().config()).numberOfShards();
-    CompletableFuture<Integer> allocated = new CompletableFuture<>();
-    pollAllocated(system, workspaceId, shards, System.nanoTime() + timeout.toNanos(), allocated);
-    return allocated;
+    return Polling.until(system, timeout, ALLOCATION_POLL, () -> allocatedShards(system, workspaceId),
+            (homed, error) -> homed < shards)
+        .thenApply(homed -> {
+          if (homed < shards) {
+            throw new StorageUnavailableException("workspace '" + workspaceId + "': " + homed + " of its " + shards
+                + " shards allocated when the wait ended");
+          }
+          return homed;
+        });
   }
 
-  private static void pollAllocated(ActorSystem<?> system, String workspaceId, int shards, long deadline,
-      CompletableFuture<Integer> allocated) {
+  /** How many shards of the workspace the cluster's regions run; 0 if they did not all answer. */
+  private static CompletionStage<Integer> allocatedShards(ActorSystem<?> system, String workspaceId) {
     FiniteDuration ask = FiniteDuration.create(ALLOCATION_POLL.toMillis() * 10, TimeUnit.MILLISECONDS);
-    PlainFutures.of(Patterns.ask(
-            ClusterSharding.get(Adapter.toClassic(system)).shardRegion(ClusterNode.typeKey(workspaceId).name()),
+    return PlainFutures.of(Patterns.ask(ClusterNode.classicRegion(system, workspaceId),
             new ShardRegion.GetClusterShardingStats(ask), Duration.ofMillis(ask.toMillis() * 2)))
-        .whenComplete((answer, error) -> {
+        .handle((answer, error) -> {
           int homed = 0;
           if (error == null) {
             for (ShardRegion.ShardRegionStats region : ((ShardRegion.ClusterShardingStats) answer).getRegions().values()) {
               homed += region.getStats().size();
             }
           }
-          if (homed >= shards) {
-            allocated.complete(homed);
-          } else if (System.nanoTime() > deadline) {
-            allocated.completeExceptionally(new StorageUnavailableException("workspace '" + workspaceId + "': "
-                + homed + " of its " + shards + " shards allocated when the wait ended"));
-          } else {
-            system.scheduler().scheduleOnce(ALLOCATION_POLL,
-                () -> pollAllocated(system, workspaceId, shards, deadline, allocated), system.executionContext());
-          }
+          return homed;
         });
   }
 

@@ -20,10 +20,8 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.sharding.ClusterSharding;
 import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.pattern.Patterns;
@@ -167,8 +165,7 @@ final class WorkspacePeers {
    * while this node's region knows no coordinator.
    */
   static CompletableFuture<Set<Address>> regions(ActorSystem<?> system, String workspaceId, Duration timeout) {
-    return PlainFutures.of(Patterns.ask(
-            ClusterSharding.get(Adapter.toClassic(system)).shardRegion(ClusterNode.typeKey(workspaceId).name()),
+    return PlainFutures.of(Patterns.ask(ClusterNode.classicRegion(system, workspaceId),
             ShardRegion.getCurrentRegionsInstance(), timeout))
         .thenApply(answer -> ((ShardRegion.CurrentRegions) answer).getRegions());
   }
@@ -180,25 +177,18 @@ final class WorkspacePeers {
    * it asks again every 50 ms, for a third of the call's budget, before it gives up.
    */
   private CompletionStage<List<Address>> otherNodes() {
-    CompletableFuture<List<Address>> nodes = new CompletableFuture<>();
-    // a third of the call's budget, the nodes' answers have the rest: the caller hears a typed error in time
-    pollRegions(System.nanoTime() + timeout.dividedBy(3).toNanos(), nodes);
-    return nodes;
-  }
-
-  private void pollRegions(long deadline, CompletableFuture<List<Address>> nodes) {
     Address self = Cluster.get(system).selfMember().address();
-    regions().whenComplete((regions, error) -> {
-      if (error == null && !regions.isEmpty()) {
-        nodes.complete(regions.stream().filter(node -> !node.equals(self)).toList());
-      } else if (System.nanoTime() + REGIONS_POLL.toNanos() < deadline) {
-        system.scheduler().scheduleOnce(REGIONS_POLL, () -> pollRegions(deadline, nodes), system.executionContext());
-      } else {
-        nodes.completeExceptionally(new StorageUnavailableException("workspace '" + workspaceId + "': the shard"
-            + " coordinator, which knows the nodes that host its entities, did not answer; retry once the cluster"
-            + " has settled" + (error == null ? "" : " (" + error + ")")));
-      }
-    });
+    // a third of the call's budget, the nodes' answers have the rest: the caller hears a typed error in time
+    return Polling.until(system, timeout.dividedBy(3), REGIONS_POLL, this::regions,
+            (regions, error) -> error != null || regions.isEmpty())
+        .handle((regions, error) -> {
+          if (error != null || regions.isEmpty()) {
+            throw new StorageUnavailableException("workspace '" + workspaceId + "': the shard coordinator, which"
+                + " knows the nodes that host its entities, did not answer; retry once the cluster has settled"
+                + (error == null ? "" : " (" + error + ")"));
+          }
+          return regions.stream().filter(node -> !node.equals(self)).toList();
+        });
   }
 
   private <T> CompletableFuture<T> ask(Address node, String what, Function<ActorRef<Command>, CompletionStage<T>> ask) {
