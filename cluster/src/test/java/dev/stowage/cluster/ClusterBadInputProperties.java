@@ -18,7 +18,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @DisplayName("INV-19 on three nodes: bad input anywhere in the API, through any node, is a typed error that changes nothing")
 class ClusterBadInputProperties extends BadInputContract {
-  @RegisterExtension static final ThreeNodeCluster CLUSTER = new ThreeNodeCluster("stowage-cluster-bad-input");
+  @RegisterExtension static final TestClusterExtension CLUSTER = new TestClusterExtension("stowage-cluster-bad-input", 3);
 
   @Override
   protected WorkspaceNodes nodes() {

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.Arguments;
  * a one-node cluster takes (the region delivers locally), and the others cross nodes.
  */
 class ClusterLinearizabilityTest extends LinearizabilityContract {
-  @RegisterExtension static final ThreeNodeCluster CLUSTER = new ThreeNodeCluster("stowage-cluster-lin");
+  @RegisterExtension static final TestClusterExtension CLUSTER = new TestClusterExtension("stowage-cluster-lin", 3);
 
   @Override
   protected WorkspaceNodes nodes() {

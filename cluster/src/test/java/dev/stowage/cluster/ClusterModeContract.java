@@ -14,15 +14,15 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class ClusterModeContract extends WorkspaceStorageContract {
-  @RegisterExtension static final OneNodeCluster CLUSTER = new OneNodeCluster("stowage-cluster-contract");
+  @RegisterExtension static final TestClusterExtension CLUSTER = new TestClusterExtension("stowage-cluster-contract", 1);
 
   @Override
   protected ActorSystem<?> system() {
-    return CLUSTER.node();
+    return CLUSTER.node(0);
   }
 
   @Override
   protected Path baseDir() {
-    return CLUSTER.nodeDir();
+    return CLUSTER.nodeDir(0);
   }
 }

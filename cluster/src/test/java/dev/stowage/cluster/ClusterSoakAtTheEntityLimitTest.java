@@ -23,7 +23,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
     + " of the three nodes (64 clients, 2,000 keys, durability normal, max-batch 1000, passivate-after 2 minutes);"
     + " every key's history was linearizable")
 class ClusterSoakAtTheEntityLimitTest extends SoakContract {
-  @RegisterExtension static final ThreeNodeCluster CLUSTER = new ThreeNodeCluster("stowage-cluster-soak-limit");
+  @RegisterExtension static final TestClusterExtension CLUSTER = new TestClusterExtension("stowage-cluster-soak-limit", 3);
 
   /** Whether a node's entities reach max-active at {@code point} and stay: 300 of them, and no passivation in minutes. */
   static boolean reachesTheLimit(String point) {

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * it as it scales local mode.
  */
 class ClusterSoakTest extends SoakContract {
-  @RegisterExtension static final ThreeNodeCluster CLUSTER = new ThreeNodeCluster("stowage-cluster-soak");
+  @RegisterExtension static final TestClusterExtension CLUSTER = new TestClusterExtension("stowage-cluster-soak", 3);
 
   @Override
   protected WorkspaceNodes nodes() {

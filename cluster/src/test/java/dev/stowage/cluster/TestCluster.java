@@ -38,14 +38,9 @@ final class TestCluster implements AutoCloseable {
   private Path ownDir;
 
   /**
-   * One node over the test PostgreSQL, in a temporary base directory of its own (a {@code @TempDir}
-   * field is not set yet in {@code @BeforeAll}); the directory goes with {@link #close}.
+   * {@code size} nodes over the test PostgreSQL, in a temporary base directory of their own (a
+   * {@code @TempDir} field is not set yet in {@code @BeforeAll}) that goes with {@link #close}.
    */
-  static TestCluster oneNodeInTemporaryDir(String prefix) throws IOException {
-    return inTemporaryDir(prefix, 1);
-  }
-
-  /** {@code size} nodes over the test PostgreSQL, in a temporary base directory that goes with {@link #close}. */
   static TestCluster inTemporaryDir(String prefix, int size) throws IOException {
     TestPostgres.requireReachable();
     Path dir = Files.createTempDirectory(prefix);

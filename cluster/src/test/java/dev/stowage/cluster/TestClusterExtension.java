@@ -3,6 +3,7 @@ package dev.stowage.cluster;
 import dev.stowage.actors.WorkspaceNodes;
 import dev.stowage.protocol.EntryId;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -16,26 +17,26 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A three-node test cluster over the test PostgreSQL for each test class that registers it (started
- * before the class's tests, stopped with its temporary directory after them), as the {@link
- * WorkspaceNodes} of the mode-independent contracts: they open each workspace on all three nodes
+ * A test cluster of a given size over the test PostgreSQL for each test class that registers it
+ * (started before the class's tests, stopped with its temporary directory after them). It is the
+ * {@link WorkspaceNodes} of the mode-independent contracts, which open each workspace on every node
  * and spread their clients over them. An entry is cached by the node its shard lives on, which
  * this asks each node's shard region ({@code GetShardRegionState}); shards do not move while the
  * cluster runs (no node leaves, and {@link TestCluster} rebalances once an hour).
  */
-final class ThreeNodeCluster implements BeforeAllCallback, AfterAllCallback, WorkspaceNodes {
-  static final int NODES = 3;
-
+final class TestClusterExtension implements BeforeAllCallback, AfterAllCallback, WorkspaceNodes {
   private final String prefix;
+  private final int size;
   private TestCluster cluster;
 
-  ThreeNodeCluster(String prefix) {
+  TestClusterExtension(String prefix, int size) {
     this.prefix = prefix;
+    this.size = size;
   }
 
   @Override
   public void beforeAll(ExtensionContext context) throws IOException {
-    cluster = TestCluster.inTemporaryDir(prefix, NODES);
+    cluster = TestCluster.inTemporaryDir(prefix, size);
   }
 
   @Override
@@ -44,6 +45,15 @@ final class ThreeNodeCluster implements BeforeAllCallback, AfterAllCallback, Wor
       cluster.close();
       cluster = null;
     }
+  }
+
+  ActorSystem<Void> node(int i) {
+    return cluster.node(i);
+  }
+
+  /** Node {@code i}'s base directory (its block cache). */
+  Path nodeDir(int i) {
+    return cluster.nodeDir(i);
   }
 
   @Override
