@@ -1,14 +1,20 @@
 package dev.stowage.actors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.ChunkRef;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.FileManifest;
+import dev.stowage.protocol.FolderManifest;
+import dev.stowage.protocol.LocalManifest;
+import dev.stowage.protocol.WorkspaceManifest;
 import dev.stowage.protocol.StorageCommand;
 import dev.stowage.protocol.StorageCommand.*;
+import java.io.NotSerializableException;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,12 +29,16 @@ import org.apache.pekko.serialization.Serialization;
 import org.apache.pekko.serialization.SerializationExtension;
 import org.apache.pekko.serialization.Serializer;
 import org.apache.pekko.serialization.Serializers;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Every public message of the protocol crosses Pekko's Jackson CBOR serializer unchanged. */
+/**
+ * Every public message of the protocol crosses Pekko serialization unchanged: the manifest
+ * commands and manifests through {@link ManifestCommandSerializer}, the rest through Jackson CBOR.
+ */
 @ExtendWith(TestKitJUnit5Extension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ProtocolSerializationTest {
@@ -66,14 +76,66 @@ class ProtocolSerializationTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("messages")
-  void roundTripsThroughJacksonCbor(StorageCommand message) {
-    Serialization serialization = SerializationExtension.get(Adapter.toClassic(testKit.system()));
-    Serializer serializer = serialization.findSerializerFor(message);
-    assertThat(serializer.identifier()).as("the jackson-cbor serializer").isEqualTo(33);
+  void roundTripsThroughItsSerializer(StorageCommand message) {
+    Serializer serializer = serialization().findSerializerFor(message);
+    assertThat(serializer.identifier())
+        .as(message instanceof ManifestCommand ? "the manifest-command serializer" : "the jackson-cbor serializer")
+        .isEqualTo(message instanceof ManifestCommand ? ManifestCommandSerializer.IDENTIFIER : 33);
 
-    byte[] bytes = serialization.serialize(message).get();
-    Object back = serialization.deserialize(bytes, serializer.identifier(), Serializers.manifestFor(serializer, message)).get();
+    assertThat(roundTrip(message)).isInstanceOf(message.getClass()).usingRecursiveComparison().isEqualTo(message);
+  }
 
-    assertThat(back).isInstanceOf(message.getClass()).usingRecursiveComparison().isEqualTo(message);
+  Stream<LocalManifest> manifests() {
+    EntryId parent = EntryId.random();
+    return Stream.of(
+        new FileManifest(EntryId.random(), parent, 3, true, Instant.parse("2026-11-25T10:00:00.123456789Z"), 12, 4,
+            List.of(new ChunkRef(ChunkId.random(), 0, 8), new ChunkRef(ChunkId.random(), 8, 4))),
+        new FolderManifest(EntryId.random(), parent, 0, false, Instant.EPOCH, Map.of("a.txt", EntryId.random())),
+        new WorkspaceManifest(EntryId.random(), 9, true, Instant.parse("2026-01-01T00:00:00Z"), Map.of()));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("manifests")
+  void manifestsAnsweredToAnotherNodeRoundTrip(LocalManifest manifest) {
+    assertThat(serialization().findSerializerFor(manifest).identifier()).isEqualTo(ManifestCommandSerializer.IDENTIFIER);
+    assertThat(roundTrip(manifest)).isEqualTo(manifest);
+  }
+
+  @Test
+  void damagedManifestCommandsAreRefusedNotMisread() {
+    ActorRef<Object> any = testKit.createTestProbe().ref();
+    EntryId id = EntryId.random();
+    SetManifest set = new SetManifest(id, manifests().findFirst().orElseThrow(), false, Set.of(ChunkId.random()),
+        any.narrow());
+    ManifestCommandSerializer serializer =
+        (ManifestCommandSerializer) serialization().findSerializerFor(set);
+    byte[] bytes = serializer.toBinary(set);
+
+    for (int length : new int[] {0, 1, 16, 22, bytes.length - 1}) {
+      byte[] truncated = Arrays.copyOf(bytes, length);
+      assertThatThrownBy(() -> serializer.fromBinary(truncated, serializer.manifest(set)))
+          .as("truncated to %d of %d bytes", length, bytes.length)
+          .isInstanceOf(NotSerializableException.class);
+    }
+    byte[] newer = bytes.clone();
+    newer[0] = 2;
+    assertThatThrownBy(() -> serializer.fromBinary(newer, serializer.manifest(set)))
+        .isInstanceOf(NotSerializableException.class).hasMessageContaining("layout version 2");
+    byte[] tooManyRemoved = bytes.clone();
+    tooManyRemoved[18] = 0x7f;
+    assertThatThrownBy(() -> serializer.fromBinary(tooManyRemoved, serializer.manifest(set)))
+        .isInstanceOf(NotSerializableException.class).hasMessageContaining("removed chunk ids");
+    assertThatThrownBy(() -> serializer.fromBinary(bytes, "XX"))
+        .isInstanceOf(NotSerializableException.class).hasMessageContaining("unknown manifest XX");
+  }
+
+  private Serialization serialization() {
+    return SerializationExtension.get(Adapter.toClassic(testKit.system()));
+  }
+
+  private Object roundTrip(Object message) {
+    Serializer serializer = serialization().findSerializerFor(message);
+    byte[] bytes = serialization().serialize(message).get();
+    return serialization().deserialize(bytes, serializer.identifier(), Serializers.manifestFor(serializer, message)).get();
   }
 }

@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 /**
  * {@code stowage bench}: runs every system on the same workloads (issue 7) and reports throughput
  * and latency percentiles, the target ratios, and optionally JSON, Markdown and PNG charts. With
- * {@code --jmh}, runs the JMH micro-benchmarks (codec, cipher) instead.
+ * {@code --jmh}, runs the JMH micro-benchmarks (codec, cipher, wire form) instead.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmark Stowage against lock-based, thread-based, Caffeine+JDBC and raw SQLite baselines.")
@@ -70,7 +70,7 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Where the systems' temporary directories go (default: the system temporary directory).")
   Path workDir;
 
-  @Option(names = "--jmh", description = "Run the JMH micro-benchmarks (codec, cipher) instead.")
+  @Option(names = "--jmh", description = "Run the JMH micro-benchmarks (codec, cipher, wire form) instead.")
   boolean jmh;
 
   /** A public no-arg constructor: the CLI registers this command as {@code stowage bench}. */

@@ -18,6 +18,7 @@ final class JmhLauncher {
     Options options = new OptionsBuilder()
         .include(CodecBenchmark.class.getName())
         .include(CipherBenchmark.class.getName())
+        .include(WireBenchmark.class.getName())
         .forks(quick ? 0 : 1)
         .warmupIterations(quick ? 1 : 3)
         .warmupTime(TimeValue.seconds(1))
