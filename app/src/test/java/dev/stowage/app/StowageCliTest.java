@@ -110,7 +110,8 @@ class StowageCliTest {
     // 3 editors x 3 files, 3 folders, 1 workspace manifest
     assertThat(run.out()).contains("manifests         13 (workspace 1, folder 3, file 9)")
         .contains("chunks            27,")
-        .contains("schema version    data 1")
+        .contains("schema version    data 2")
+        .contains("quarantine        empty")
         .contains("blocks            ");
   }
 
