@@ -288,7 +288,7 @@ class StowageCliTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"demo", "inspect", "fsck", "bench", "crash-test", "gc"})
+  @ValueSource(strings = {"demo", "inspect", "fsck", "backup", "restore", "bench", "crash-test", "gc"})
   void everyCommandHasHelp(String command) {
     CliRun run = CliRun.of(command, "--help");
 

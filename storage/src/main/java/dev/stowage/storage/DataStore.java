@@ -31,6 +31,11 @@ public final class DataStore implements Store {
     this.quarantine = new QuarantineTable(db);
   }
 
+  /** The schema version of the data database this code writes (and migrates older files to). */
+  public static int schemaVersion() {
+    return Schema.latest(DatabaseKind.DATA);
+  }
+
   /**
    * Opens the data database of {@code workspaceDir} on the calling thread and checks {@code
    * cipher}'s key against it.
