@@ -7,6 +7,7 @@ import dev.stowage.protocol.StorageFailedException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -207,7 +208,7 @@ public final class WorkspaceBackup {
     try {
       Files.createLink(target, partial);
       Files.delete(partial);
-    } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
+    } catch (UnsupportedOperationException | FileSystemException e) {
       if (e instanceof FileAlreadyExistsException exists) {
         throw exists;
       }

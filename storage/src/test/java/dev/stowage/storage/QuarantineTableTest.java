@@ -10,6 +10,7 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -45,7 +46,7 @@ class QuarantineTableTest {
     byte[] sealed = {1, 2, 3, 4, 5};
     inTransaction(() -> {
       data.vlobs().put(id, 3, true, sealed);
-      data.vlobs().raiseRemoteVersions(java.util.Map.of(id, 5L));
+      data.vlobs().raiseRemoteVersions(Map.of(id, 5L));
     });
 
     inTransaction(() -> assertThat(data.quarantineManifest(id, "does not decrypt", true, AT)).isTrue());
