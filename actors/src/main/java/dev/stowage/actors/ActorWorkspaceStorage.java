@@ -1,5 +1,6 @@
 package dev.stowage.actors;
 
+import dev.stowage.protocol.BackupResult;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.LocalManifest;
@@ -32,6 +33,7 @@ import dev.stowage.protocol.StorageCommand.UpdateRealmCheckpoint;
 import dev.stowage.protocol.StorageException;
 import dev.stowage.protocol.StorageFailedException;
 import dev.stowage.protocol.StorageStats;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -420,5 +422,19 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
       check.run();
       return null;
     }, ignored -> request);
+  }
+
+  /** Asks like the others, but waits for the copy however long it takes (up to {@link DataBackup#ANSWER_WITHIN}). */
+  @Override
+  public CompletionStage<BackupResult> backup(Path to) {
+    Path file;
+    try {
+      file = Require.nonNull(to, "backup file").toAbsolutePath();
+    } catch (StorageException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    CompletableFuture<BackupResult> refused = refusal();
+    return refused != null ? refused : PlainFutures.of(AskPattern.<Object, BackupResult>askWithStatus(mailbox,
+        replyTo -> new WorkspaceBackend.Backup(file, replyTo), DataBackup.ANSWER_WITHIN, scheduler));
   }
 }

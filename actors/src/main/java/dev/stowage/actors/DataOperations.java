@@ -45,7 +45,7 @@ public final class DataOperations {
 
   public static StoreOperation<DataStore, NeedSyncRows> needSync() {
     return new StoreOperation<>(DbGateway.Mode.READ, "need-sync",
-        store -> new NeedSyncRows(store.vlobs().localNeedSync(), store.vlobs().remoteNeedSync()));
+        store -> new NeedSyncRows(store.vlobs().localNeedSync(), store.remoteNeedSync()));
   }
 
   public static StoreOperation<DataStore, Long> realmCheckpoint() {

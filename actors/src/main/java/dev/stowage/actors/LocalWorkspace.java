@@ -1,5 +1,7 @@
 package dev.stowage.actors;
 
+import dev.stowage.protocol.BackupFailedException;
+import dev.stowage.protocol.BackupResult;
 import dev.stowage.protocol.StorageCommand;
 import dev.stowage.protocol.StorageCommand.ClearBlock;
 import dev.stowage.protocol.StorageCommand.ClearChunk;
@@ -28,6 +30,7 @@ import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.pattern.StatusReply;
 
@@ -60,6 +63,9 @@ final class LocalWorkspace implements WorkspaceBackend {
 
   private record GatewayClosed(Throwable error) implements WorkspaceBackend.Message {}
 
+  /** The {@link DataBackup} in progress has stopped (after its {@link DataBackup.Done}, unless it crashed). */
+  private record BackupEnded(int backup) implements WorkspaceBackend.Message {}
+
   /** Local mode's workspaces: this backend under a {@link WorkspaceSupervisor}. */
   static WorkspaceBackend.Factory factory(String workspaceId, LocalKey key, StorageSettings settings,
       WorkspaceHealth health) {
@@ -81,6 +87,14 @@ final class LocalWorkspace implements WorkspaceBackend {
   private final Payloads<CacheStore> blocks;
   private final WorkspaceStatsQuery statsQuery;
   private final ActorRef<StatusReply<Done>> gatewayCloseReplies;
+  private final Path dir;
+  /**
+   * Who waits for the {@link DataBackup} that runs, if one does: one at a time, each holding a
+   * pinned thread while it copies.
+   */
+  private ActorRef<StatusReply<BackupResult>> backupWaiting;
+  /** Backups started; the number of the last one. */
+  private int backups;
   private boolean releasing;
   private Throwable releaseError;
 
@@ -93,7 +107,7 @@ final class LocalWorkspace implements WorkspaceBackend {
     this.cipher = new BlobCipher(key);
     this.executor = context.getExecutionContext();
     this.shared = new EntityWorkspace(PublishedManifests.create(), health);
-    Path dir = settings.workspaceDir(workspaceId);
+    this.dir = settings.workspaceDir(workspaceId);
     this.gatewayCloseReplies = Replies.adapter(context,
         reply -> new GatewayClosed(reply.isError() ? reply.getError() : null));
     this.gateways = new DatabaseGateways(context, workspaceId, dir, settings, cipher, health, context.getSelf().narrow());
@@ -190,6 +204,15 @@ final class LocalWorkspace implements WorkspaceBackend {
       } else if (!Replies.refused(read, () -> RequestValidation.check(read, settings))) {
         serve(read, true);
       }
+    } else if (message instanceof DataBackup.Done done) {
+      if (backupWaiting != null) {
+        backupWaiting.tell(done.outcome());
+        backupWaiting = null;
+      }
+    } else if (message instanceof BackupEnded ended && ended.backup() == backups && backupWaiting != null) {
+      backupWaiting.tell(StatusReply.error(new BackupFailedException(
+          "the backup of workspace '" + workspaceId + "' stopped before it completed")));
+      backupWaiting = null;
     } else if (message instanceof OnDataStore<?> work) {
       onDataStore(work, refusal);
     } else if (message instanceof OnCacheStore<?> work) {
@@ -212,6 +235,25 @@ final class LocalWorkspace implements WorkspaceBackend {
     } else {
       file.toWriter(new StoreOperation<>(DbGateway.Mode.READ, "tool work", work), replyTo);
     }
+  }
+
+  /**
+   * Copies the data database as of its last commit, through a {@link DataBackup} of its own: the
+   * writer and the readers go on serving meanwhile. Dirty cache-only manifests are not flushed
+   * first: the backup holds what a crash at that moment would have left (see {@link
+   * WorkspaceStorage#backup}). One backup at a time; another asked for meanwhile is refused.
+   */
+  @Override
+  public void backup(WorkspaceBackend.Backup request) {
+    if (backupWaiting != null) {
+      request.replyTo().tell(StatusReply.error(new BackupFailedException(
+          "a backup of workspace '" + workspaceId + "' is running already: ask again once it completed")));
+      return;
+    }
+    backupWaiting = request.replyTo();
+    ActorRef<DataBackup.Run> backup = context.spawn(DataBackup.create(dir, request.to(), context.getSelf().narrow()),
+        "backup-" + ++backups, DispatcherSelector.fromConfig(settings.gatewayDispatcher()));
+    context.watchWith(backup, new BackupEnded(backups));
   }
 
   @Override

@@ -1,7 +1,10 @@
 package dev.stowage.actors;
 
+import dev.stowage.protocol.BackupResult;
+import dev.stowage.protocol.InvalidRequestException;
 import dev.stowage.protocol.StorageCommand;
 import dev.stowage.protocol.StorageException;
+import java.nio.file.Path;
 import java.util.function.Consumer;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -41,6 +44,13 @@ public interface WorkspaceBackend {
      */
     void released(Throwable error);
   }
+
+  /**
+   * {@link WorkspaceStorage#backup}: copy the workspace's data to {@code to}, answering {@code
+   * replyTo}. Sent by the façade; the supervisor hands it to {@link #backup} while the workspace is
+   * open, and answers it with its refusal otherwise.
+   */
+  record Backup(Path to, ActorRef<StatusReply<BackupResult>> replyTo) implements Message {}
 
   /** Makes the backend of one workspace, in its supervisor's setup. */
   @FunctionalInterface
@@ -93,6 +103,16 @@ public interface WorkspaceBackend {
    * Events#released}, once. Called again meanwhile (a failure while closing), it does nothing more.
    */
   void release();
+
+  /**
+   * Makes a backup of the open workspace; answers {@code request} when it is in place, or with why
+   * not. A backend that keeps its data elsewhere than in local files refuses (this default).
+   */
+  default void backup(Backup request) {
+    request.replyTo().tell(StatusReply.error(new InvalidRequestException(
+        "backup is local mode only: this workspace runs " + this + ", and its manifests and chunks are not in"
+            + " local files (back up the database that holds them instead)")));
+  }
 
   /** The supervisor has stopped, however it stopped: let go of what outlives it. */
   default void stopped() {}

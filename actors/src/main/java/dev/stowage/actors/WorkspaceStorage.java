@@ -1,5 +1,6 @@
 package dev.stowage.actors;
 
+import dev.stowage.protocol.BackupResult;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.EntryMissingException;
@@ -8,6 +9,7 @@ import dev.stowage.protocol.NeedSync;
 import dev.stowage.protocol.PreventSyncPattern;
 import dev.stowage.protocol.StorageCommand;
 import dev.stowage.protocol.StorageStats;
+import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Map;
 import java.util.Set;
@@ -125,6 +127,29 @@ public interface WorkspaceStorage {
    * converted) instead, once.
    */
   CompletionStage<Done> runVacuum();
+
+  /**
+   * Copies the workspace's data (manifests, chunks, realm checkpoint, prevent-sync pattern) as
+   * committed at one moment into the new file {@code to}, while the workspace goes on serving: the
+   * copy reads one snapshot through a WAL reader connection of its own, on a pinned thread, and
+   * stops neither writes nor reads. Completes once the file is whole, synced and in place (it is
+   * written beside {@code to} and renamed); not bounded by {@code ask-timeout}, since a large file
+   * takes longer to copy.
+   *
+   * <p>What it holds: every write that completed before the call, and writes that completed
+   * meanwhile or not, as of the one commit it copied; never a part of a commit. Rows stay
+   * encrypted under the workspace key, as at rest; the file has mode 0600. Not in it: cache-only
+   * writes not yet flushed (call {@link #ensureManifestPersistent} or {@code clearMemoryCache(true)}
+   * first to include them: a backup is what a crash at that moment would leave), and the block
+   * cache, which is downloaded content the host fetches again. {@code bin/stowage restore} puts a
+   * backup back.
+   *
+   * <p>Fails with {@link dev.stowage.protocol.BackupFailedException} if no backup was made ({@code
+   * to} exists or cannot be written, another backup runs), and the workspace keeps working; with
+   * {@link dev.stowage.protocol.InvalidRequestException} in cluster mode, which keeps its data in
+   * PostgreSQL: back that up instead.
+   */
+  CompletionStage<BackupResult> backup(Path to);
 
   /** Entities, dirty entries, database sizes, commits, batch sizes, block cache counters. */
   CompletionStage<StorageStats> stats();

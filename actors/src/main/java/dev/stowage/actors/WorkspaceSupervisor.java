@@ -289,7 +289,15 @@ public final class WorkspaceSupervisor {
   // ---------------------------------------------------------------------------------------------
 
   private Behavior<Object> toBackend(WorkspaceBackend.Message message, StorageException refusal) {
-    backend.onMessage(message, refusal);
+    if (message instanceof WorkspaceBackend.Backup backup) {
+      if (refusal != null) {
+        backup.replyTo().tell(StatusReply.error(refusal));
+      } else {
+        backend.backup(backup);
+      }
+    } else {
+      backend.onMessage(message, refusal);
+    }
     return Behaviors.same();
   }
 

@@ -36,7 +36,7 @@ class PublicProtocolTest {
       EntityHost.Idle.class, EntityHost.Started.class, EntityHost.Stopped.class, ManifestEntity.Fail.class,
       EntityDirectory.Drained.class, EntityDirectory.ViaSupervisor.class, Payloads.BehindWrites.class,
       Payloads.Sealed.class, LocalWorkspace.OnDataStore.class, LocalWorkspace.OnCacheStore.class,
-      ManifestBackend.Loaded.class, ManifestBackend.Flushed.class);
+      ManifestBackend.Loaded.class, ManifestBackend.Flushed.class, WorkspaceBackend.Backup.class, DataBackup.Done.class);
 
   @Test
   @DisplayName("every message of the public protocol is a client request, declared in dev.stowage.protocol")

@@ -2,6 +2,7 @@ package dev.stowage.actors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.stowage.protocol.BackupResult;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.InvalidRequestException;
 import dev.stowage.protocol.StorageClosedException;
@@ -284,6 +285,33 @@ class WorkspaceSupervisorTest {
     backend().events.released(null);
 
     assertThat(close.receiveMessage().getError()).isInstanceOf(StorageFailedException.class).hasMessage("I/O error");
+  }
+
+  @Test
+  @DisplayName("a backup asked of a backend that keeps no local files (cluster mode) is refused, typed, saying it is local mode only")
+  void aBackupOfABackendWithoutLocalFilesIsRefused() throws InterruptedException {
+    ActorRef<Object> supervisor = opened().unsafeUpcast();
+    TestProbe<StatusReply<BackupResult>> reply = testKit.createTestProbe();
+
+    supervisor.tell(new WorkspaceBackend.Backup(base.resolve("backup"), reply.ref()));
+
+    assertThat(reply.receiveMessage().getError()).isInstanceOf(InvalidRequestException.class)
+        .hasMessageContaining("backup is local mode only");
+    assertThat(backend().calls).as("not a message for the backend").doesNotContain("message");
+    assertThat(base.resolve("backup")).doesNotExist();
+  }
+
+  @Test
+  @DisplayName("INV-6: a backup asked of a failed workspace is answered with the failure")
+  void aBackupOfAFailedWorkspaceGetsTheFailure() throws InterruptedException {
+    ActorRef<Object> supervisor = opened().unsafeUpcast();
+    backend().events.failed(new StorageFailedException("disk full"));
+    awaitCall("release");
+    TestProbe<StatusReply<BackupResult>> reply = testKit.createTestProbe();
+
+    supervisor.tell(new WorkspaceBackend.Backup(base.resolve("backup"), reply.ref()));
+
+    assertThat(reply.receiveMessage().getError()).isInstanceOf(StorageFailedException.class).hasMessage("disk full");
   }
 
   @Test

@@ -1,6 +1,8 @@
 package dev.stowage.app;
 
 import com.typesafe.config.ConfigException;
+import dev.stowage.app.backup.BackupCommand;
+import dev.stowage.app.backup.RestoreCommand;
 import dev.stowage.app.check.FsckCommand;
 import dev.stowage.app.cluster.GcCommand;
 import dev.stowage.app.check.InspectCommand;
@@ -21,7 +23,8 @@ import picocli.CommandLine.ParseResult;
 /** {@code stowage}: the command line of the example host application. */
 @Command(name = "stowage", mixinStandardHelpOptions = true, version = "stowage 0.1.0",
     description = "Embedded, crash-safe local storage on SQLite behind Pekko actors: demo and tools.",
-    subcommands = {DemoCommand.class, InspectCommand.class, FsckCommand.class, BenchCommand.class,
+    subcommands = {DemoCommand.class, InspectCommand.class, FsckCommand.class, BackupCommand.class,
+        RestoreCommand.class, BenchCommand.class,
         CrashTestCommand.class, GcCommand.class, CommandLine.HelpCommand.class})
 public final class StowageCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -23,7 +23,7 @@ public final class WorkspaceOptions {
       description = "Directory holding the workspaces (default: stowage.base-dir of the configuration).")
   Path dir;
 
-  @Option(names = "--workspace", paramLabel = "ID", description = "Workspace id (demo: stowage.demo.workspace; inspect, fsck: every workspace in DIR).")
+  @Option(names = "--workspace", paramLabel = "ID", description = "Workspace id (demo: stowage.demo.workspace; inspect, fsck: every workspace in DIR; backup: the only one in DIR; restore: required).")
   String workspace;
 
   @Option(names = "--key-file", paramLabel = "FILE",

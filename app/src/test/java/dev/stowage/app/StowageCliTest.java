@@ -110,7 +110,8 @@ class StowageCliTest {
     // 3 editors x 3 files, 3 folders, 1 workspace manifest
     assertThat(run.out()).contains("manifests         13 (workspace 1, folder 3, file 9)")
         .contains("chunks            27,")
-        .contains("schema version    data 1")
+        .contains("schema version    data 2")
+        .contains("quarantine        empty")
         .contains("blocks            ");
   }
 
@@ -287,7 +288,7 @@ class StowageCliTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"demo", "inspect", "fsck", "bench", "crash-test", "gc"})
+  @ValueSource(strings = {"demo", "inspect", "fsck", "backup", "restore", "bench", "crash-test", "gc"})
   void everyCommandHasHelp(String command) {
     CliRun run = CliRun.of(command, "--help");
 

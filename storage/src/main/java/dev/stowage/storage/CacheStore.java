@@ -1,6 +1,9 @@
 package dev.stowage.storage;
 
 import dev.stowage.protocol.ChunkId;
+import dev.stowage.protocol.StorageFailedException;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -46,6 +49,34 @@ public final class CacheStore implements Store {
    */
   public static CacheStore openReader(Path workspaceDir, long blockLimit) {
     return new CacheStore(LocalDatabase.openReader(workspaceDir, DatabaseKind.CACHE), blockLimit);
+  }
+
+  /**
+   * Deletes the cache database of {@code workspaceDir} (with its WAL and shared-memory files)
+   * under its writer's lock, so that no program has it open meanwhile: blocks are downloaded
+   * content, fetched again on demand, and the next open creates an empty cache. For a cache file
+   * too damaged to open or repair ({@code fsck --repair}).
+   *
+   * @return whether there was a file to delete
+   * @throws StorageFailedException if a program has the cache open, or a file cannot be deleted
+   */
+  public static boolean discard(Path workspaceDir) {
+    Path file = workspaceDir.resolve(DatabaseKind.CACHE.fileName());
+    if (LocalDatabase.isOpen(file)) {
+      throw new StorageFailedException(file + " is open in this process: close the workspace first");
+    }
+    FileLockHolder lock = FileLockHolder.acquire(LocalDatabase.lockFile(file), file);
+    try {
+      boolean deleted = false;
+      for (String suffix : new String[] {"-wal", "-shm", ""}) {
+        deleted |= Files.deleteIfExists(file.resolveSibling(file.getFileName() + suffix)) && suffix.isEmpty();
+      }
+      return deleted;
+    } catch (IOException e) {
+      throw new StorageFailedException("cannot delete the block cache " + file + ": " + e, e);
+    } finally {
+      lock.release();
+    }
   }
 
   /** A block's sealed bytes, refreshing its recency; counts a hit or a miss. Call in a transaction. */

@@ -3,12 +3,15 @@ package dev.stowage.storage;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.EntryId;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The data database of a workspace ({@code data_v1.sqlite}) and its tables: manifests, realm
- * checkpoint, prevent-sync pattern, chunks. Owned by one thread, like its {@link LocalDatabase}.
+ * checkpoint, prevent-sync pattern, chunks, and the quarantine of {@code fsck --repair}. Owned by one thread, like its {@link LocalDatabase}.
  * The operations that must be atomic are single methods here, to be called inside one transaction.
  */
 public final class DataStore implements Store {
@@ -17,6 +20,7 @@ public final class DataStore implements Store {
   private final ChunkTable chunks;
   private final RealmCheckpointTable checkpoint;
   private final PreventSyncPatternTable preventSync;
+  private final QuarantineTable quarantine;
 
   private DataStore(LocalDatabase db) {
     this.db = db;
@@ -24,6 +28,12 @@ public final class DataStore implements Store {
     this.chunks = new ChunkTable(db);
     this.checkpoint = new RealmCheckpointTable(db);
     this.preventSync = new PreventSyncPatternTable(db);
+    this.quarantine = new QuarantineTable(db);
+  }
+
+  /** The schema version of the data database this code writes (and migrates older files to). */
+  public static int schemaVersion() {
+    return Schema.latest(DatabaseKind.DATA);
   }
 
   /**
@@ -74,7 +84,42 @@ public final class DataStore implements Store {
   public boolean deleteManifest(EntryId id, Collection<ChunkId> removedChunks) {
     boolean existed = vlobs.delete(id);
     chunks.deleteAll(removedChunks);
+    if (existed) {
+      quarantine.stopFetching(id); // a cleared entry is not fetched back (see QuarantineTable)
+    }
     return existed;
+  }
+
+  /**
+   * The remote part of need-sync: stored rows whose {@code base_version != remote_version}, and
+   * quarantined manifests to fetch again, while none is stored under their id ({@link
+   * QuarantineTable}).
+   */
+  public Set<EntryId> remoteNeedSync() {
+    Set<EntryId> remote = new HashSet<>(vlobs.remoteNeedSync());
+    remote.addAll(quarantine.toFetchAgain());
+    return remote;
+  }
+
+  /**
+   * Moves the manifest row of {@code id} into the quarantine, its bytes and columns unchanged, in
+   * the caller's transaction; with {@code fetchAgain}, it is reported in remote need-sync if its
+   * base version is on the server.
+   *
+   * @return whether there was a row to move
+   */
+  public boolean quarantineManifest(EntryId id, String reason, boolean fetchAgain, Instant at) {
+    return quarantine.copyManifest(id, reason, fetchAgain, at) && vlobs.delete(id);
+  }
+
+  /**
+   * Moves the chunk row of {@code id} into the quarantine, its bytes unchanged, in the caller's
+   * transaction.
+   *
+   * @return whether there was a row to move
+   */
+  public boolean quarantineChunk(ChunkId id, String reason, Instant at) {
+    return quarantine.copyChunk(id, reason, at) && chunks.delete(id);
   }
 
   /**
@@ -105,6 +150,10 @@ public final class DataStore implements Store {
 
   public PreventSyncPatternTable preventSyncPattern() {
     return preventSync;
+  }
+
+  public QuarantineTable quarantine() {
+    return quarantine;
   }
 
   @Override

@@ -27,11 +27,7 @@ public final class KeyCheck {
    * @throws InvalidRequestException if the key is not the one the database was created with
    */
   public static void verifyOrStore(LocalDatabase db, BlobCipher cipher) {
-    byte[] stored = db.run("read key check", () -> {
-      try (ResultSet row = db.statement(GET).executeQuery()) {
-        return row.next() ? row.getBytes(1) : null;
-      }
-    });
+    byte[] stored = stored(db);
     if (stored == null) {
       byte[] sealed = cipher.seal(BlobCipher.Kind.KEY_CHECK, ROW_ID, MARKER);
       db.begin();
@@ -43,6 +39,33 @@ public final class KeyCheck {
       db.commit();
       return;
     }
+    verifyStored(db, cipher, stored);
+  }
+
+  /**
+   * Verifies {@code cipher}'s key against the check value, which must be there (a restore checks a
+   * backup this way: a file without one was not written by Stowage). Stores nothing.
+   *
+   * @throws InvalidRequestException if there is no check value, or the key is not the one it was
+   *     made with
+   */
+  public static void verify(LocalDatabase db, BlobCipher cipher) {
+    byte[] stored = stored(db);
+    if (stored == null) {
+      throw new InvalidRequestException(db.file() + " holds no key check: it was not written by Stowage");
+    }
+    verifyStored(db, cipher, stored);
+  }
+
+  private static byte[] stored(LocalDatabase db) {
+    return db.run("read key check", () -> {
+      try (ResultSet row = db.statement(GET).executeQuery()) {
+        return row.next() ? row.getBytes(1) : null;
+      }
+    });
+  }
+
+  private static void verifyStored(LocalDatabase db, BlobCipher cipher, byte[] stored) {
     try {
       byte[] marker = cipher.open(BlobCipher.Kind.KEY_CHECK, ROW_ID, stored, "key check");
       if (!Arrays.equals(marker, MARKER)) {

@@ -1,5 +1,6 @@
 package dev.stowage.storage;
 
+import dev.stowage.protocol.BackupFailedException;
 import dev.stowage.protocol.StorageFailedException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,6 +23,7 @@ import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteConnection;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteOpenMode;
+import org.sqlite.core.DB;
 
 /**
  * One SQLite connection to one database file of a workspace, used by one thread.
@@ -170,6 +172,14 @@ public final class LocalDatabase implements AutoCloseable {
    *     or of another schema version than this code's
    */
   public static LocalDatabase openReader(Path workspaceDir, DatabaseKind kind) {
+    return openReader(workspaceDir, kind, false);
+  }
+
+  /**
+   * Opens a reader; with {@code anySupportedSchema}, of a file of any schema version this code can
+   * migrate (a backup copies an old file as it is), else only of the current one.
+   */
+  static LocalDatabase openReader(Path workspaceDir, DatabaseKind kind, boolean anySupportedSchema) {
     Path file = workspaceDir.resolve(kind.fileName());
     SQLiteConnection connection = null;
     try {
@@ -182,7 +192,7 @@ public final class LocalDatabase implements AutoCloseable {
       config.setOpenMode(SQLiteOpenMode.READWRITE); // never CREATE; read-write only so that it may checkpoint
       connection = (SQLiteConnection) config.createConnection("jdbc:sqlite:" + file);
       LocalDatabase db = new LocalDatabase(file, null, kind, connection, null);
-      db.configureReader();
+      db.configureReader(anySupportedSchema);
       return db;
     } catch (SQLException | RuntimeException e) {
       closeQuietly(connection);
@@ -260,7 +270,7 @@ public final class LocalDatabase implements AutoCloseable {
         });
   }
 
-  private void configureReader() throws SQLException {
+  private void configureReader(boolean anySupportedSchema) throws SQLException {
     try (Statement s = connection.createStatement()) {
       s.execute("PRAGMA query_only = 1");
       s.execute("PRAGMA temp_store = MEMORY");
@@ -269,6 +279,9 @@ public final class LocalDatabase implements AutoCloseable {
         throw new StorageFailedException("cannot open a reader of " + file + ": it is not in WAL mode (" + mode + ")");
       }
       int version = queryInt(s, "PRAGMA user_version");
+      if (anySupportedSchema && version >= 1 && version <= Schema.latest(kind)) {
+        return;
+      }
       if (version != Schema.latest(kind)) {
         throw new StorageFailedException("cannot open a reader of " + file + ": its schema version is " + version
             + ", this code's is " + Schema.latest(kind) + " (open the writer first: it migrates the file)");
@@ -590,6 +603,67 @@ public final class LocalDatabase implements AutoCloseable {
     /** Whether every committed page is in the database file: the writer may restart the WAL. */
     public boolean complete() {
       return checkpointed >= frames;
+    }
+  }
+
+  /** What {@link #backupTo} reports after each of its steps. */
+  @FunctionalInterface
+  public interface BackupProgress {
+    BackupProgress NONE = (copied, total) -> { };
+
+    void copied(int pagesCopied, int pagesTotal);
+  }
+
+  /** Pages a backup copies per step: 4 MiB at SQLite's default 4 KiB pages. */
+  static final int BACKUP_PAGES_PER_STEP = 1024;
+  /** How often, and how long apart, a backup step retries a busy destination before it gives up. */
+  private static final int BACKUP_BUSY_RETRIES = 50;
+  private static final int BACKUP_BUSY_SLEEP_MILLIS = 100;
+
+  /**
+   * Copies the database as of its last commit into {@code destination} (a new or empty file),
+   * page by page with SQLite's online backup API ({@code sqlite3_backup_step}, through
+   * sqlite-jdbc's {@code DB.backup}), on a reader only. The reader holds one read transaction
+   * over every step, so every page comes from the same snapshot, and the WAL lets the writer go
+   * on committing meanwhile (its commits are not in the copy). The pages are copied as they are
+   * stored: the rows stay encrypted.
+   *
+   * <p>A failure is a {@link BackupFailedException} and leaves this
+   * connection usable: nothing of the database changed.
+   *
+   * @return the pages copied
+   */
+  public int backupTo(Path destination, BackupProgress progress) {
+    checkUsable();
+    if (!isReader()) {
+      throw new IllegalStateException(file + ": a backup reads through a reader connection (openReader)");
+    }
+    int[] pages = {0};
+    DB.ProgressObserver observer = (remaining, total) -> {
+      pages[0] = total;
+      progress.copied(total - remaining, total);
+    };
+    long start = System.nanoTime();
+    try (Statement s = connection.createStatement()) {
+      s.execute("BEGIN");
+      int rc;
+      try {
+        queryInt(s, "SELECT count(*) FROM sqlite_schema"); // the read that starts the snapshot every step copies
+        rc = connection.getDatabase().backup("main", destination.toString(), observer,
+            BACKUP_BUSY_SLEEP_MILLIS, BACKUP_BUSY_RETRIES, BACKUP_PAGES_PER_STEP);
+      } finally {
+        s.execute("COMMIT"); // ends the read transaction
+      }
+      if (rc != SQLiteErrorCode.SQLITE_OK.code) {
+        throw new BackupFailedException("cannot back up " + file + " to " + destination
+            + ": the copy " + SqliteFailure.ofCode(rc).description() + " (SQLite result code " + rc + ")");
+      }
+      return pages[0];
+    } catch (SQLException e) {
+      throw new BackupFailedException("cannot back up " + file + " to " + destination + ": it "
+          + SqliteFailure.of(e).description() + " (" + e.getMessage() + ")", e);
+    } finally {
+      nanosInSqlite += System.nanoTime() - start;
     }
   }
 

@@ -35,7 +35,14 @@ final class Schema {
               "INSERT INTO prevent_sync_pattern (_id, pattern, fully_applied) VALUES (0, '"
                   + DEFAULT_PREVENT_SYNC_PATTERN + "', 0)",
               CHUNKS,
-              KEY_CHECK));
+              KEY_CHECK),
+          // 2 (issue 16): where fsck --repair moves what it cannot read, with the original bytes.
+          List.of(
+              "CREATE TABLE quarantine (_id INTEGER PRIMARY KEY NOT NULL, kind TEXT NOT NULL,"
+                  + " row_id BLOB NOT NULL, reason TEXT NOT NULL, quarantined_at INTEGER NOT NULL,"
+                  + " base_version INTEGER, remote_version INTEGER, need_sync INTEGER, size INTEGER,"
+                  + " fetch_again INTEGER NOT NULL, data BLOB NOT NULL)",
+              "CREATE INDEX quarantine_fetch_again ON quarantine (row_id) WHERE fetch_again = 1"));
 
   private static final List<List<String>> CACHE =
       List.of(List.of(CHUNKS, "CREATE INDEX chunks_accessed_on ON chunks (accessed_on)", KEY_CHECK));

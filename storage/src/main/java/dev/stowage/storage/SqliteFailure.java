@@ -41,6 +41,20 @@ public enum SqliteFailure {
     return this != OTHER;
   }
 
+  /** The failure a SQLite result code (primary or extended) stands for; {@link #OTHER} for an unknown one. */
+  public static SqliteFailure ofCode(int code) {
+    int primary = code & 0xff;
+    if (primary == 6) {
+      return LOCKED;
+    }
+    for (SqliteFailure failure : values()) {
+      if (failure.primaryCode == primary) {
+        return failure;
+      }
+    }
+    return OTHER;
+  }
+
   /** The failure behind {@code error}: its SQLite result code, or {@link #OTHER} if it has none. */
   public static SqliteFailure of(Throwable error) {
     if (error instanceof FileLockHolder.LockHeldException) {
@@ -50,15 +64,6 @@ public enum SqliteFailure {
       return OTHER;
     }
     int code = sql instanceof SQLiteException sqlite ? sqlite.getResultCode().code : sql.getErrorCode();
-    int primary = code & 0xff;
-    if (primary == 6) {
-      return LOCKED; // SQLITE_LOCKED reads the same to a user as SQLITE_BUSY
-    }
-    for (SqliteFailure failure : values()) {
-      if (failure.primaryCode == primary) {
-        return failure;
-      }
-    }
-    return OTHER;
+    return ofCode(code); // SQLITE_LOCKED reads the same to a user as SQLITE_BUSY
   }
 }

@@ -63,7 +63,11 @@ public final class InspectCommand implements Callable<Integer> {
       row(out, "manifests", String.format("%d (workspace %d, folder %d, file %d%s)",
           data.vlobs().count(), byType[0], byType[1], byType[2], byType[3] == 0 ? "" : ", unreadable " + byType[3]));
       row(out, "need sync", String.format("local %d, remote %d",
-          data.vlobs().localNeedSync().size(), data.vlobs().remoteNeedSync().size()));
+          data.vlobs().localNeedSync().size(), data.remoteNeedSync().size()));
+      long quarantined = data.quarantine().count();
+      row(out, "quarantine", quarantined == 0 ? "empty"
+          : String.format("%d rows (fsck --repair moved them there), %d manifests to fetch again",
+              quarantined, data.quarantine().toFetchAgain().size()));
       row(out, "chunks", String.format("%d, %s", data.chunks().count(), Sizes.human(data.chunks().totalSize())));
       row(out, "realm checkpoint", Long.toString(data.realmCheckpoint().get()));
       row(out, "prevent-sync", "\"" + pattern.pattern() + "\"" + (pattern.fullyApplied() ? ", fully applied" : ", not fully applied"));
