@@ -51,6 +51,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.pattern.StatusReply;
+import scala.concurrent.ExecutionContextExecutor;
 
 /**
  * {@link WorkspaceStorage} over the supervisor's protocol: each method checks its arguments (a
@@ -65,6 +66,14 @@ import org.apache.pekko.pattern.StatusReply;
  * the read). While a write, clear or ensure of that manifest made through this façade has not been
  * answered ({@link MutationsInFlight}), a read of it goes the slow way, behind the mutation, so a
  * caller who writes and reads without waiting in between still reads its own write.
+ *
+ * <p>Every call but {@code close}, {@code stats} and {@code clearMemoryCache} (what a host needs to
+ * shed load and to watch it), and but a {@code getManifest} answered from {@link
+ * PublishedManifests} (nothing is in flight then), is admitted by the workspace's {@link
+ * CallAdmission} after its arguments were checked and before anything is sent: past {@code
+ * stowage.overload}'s limits it waits or fails with {@link
+ * dev.stowage.protocol.StorageOverloadedException}. A mutation counts in {@link MutationsInFlight}
+ * from the call on, while it waits too, so that reads of its id made after it go behind it.
  */
 public final class ActorWorkspaceStorage implements WorkspaceStorage {
   private final String workspaceId;
@@ -74,6 +83,8 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
    */
   private final ActorRef<Object> mailbox;
   private final Scheduler scheduler;
+  /** The workspace's limits of calls and bytes in flight ({@code stowage.overload}). */
+  private final CallAdmission admission;
   private final Duration timeout;
   private final int maxChunkSize;
   private final PublishedManifests published;
@@ -90,12 +101,15 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
 
   /**
    * @param supervisor the supervisor's own ref ({@link WorkspaceBackend#storage})
+   * @param executor Stowage's dispatcher ({@code stowage.dispatcher}): where calls that waited for
+   *     admission are sent from
    * @param readPath what may be read without asking; {@link EntityWorkspace#unshared()}
    *     where the actors are elsewhere (cluster mode)
    */
   public ActorWorkspaceStorage(String workspaceId, ActorRef<Object> supervisor, Scheduler scheduler,
-      StorageSettings settings, EntityWorkspace readPath) {
-    this(workspaceId, supervisor, scheduler, settings, readPath, EntityDirectory.NONE, DirectReads.NONE, null);
+      ExecutionContextExecutor executor, StorageSettings settings, EntityWorkspace readPath) {
+    this(workspaceId, supervisor, scheduler, executor, settings, readPath, EntityDirectory.NONE, DirectReads.NONE,
+        null);
   }
 
   /**
@@ -104,20 +118,22 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
    * one thread handoff less per call. Everything else goes to {@code supervisor}.
    */
   public ActorWorkspaceStorage(String workspaceId, ActorRef<Object> supervisor, Scheduler scheduler,
-      StorageSettings settings, EntityWorkspace readPath, ManifestRoute manifestRoute) {
-    this(workspaceId, supervisor, scheduler, settings, readPath, EntityDirectory.NONE, DirectReads.NONE,
+      ExecutionContextExecutor executor, StorageSettings settings, EntityWorkspace readPath,
+      ManifestRoute manifestRoute) {
+    this(workspaceId, supervisor, scheduler, executor, settings, readPath, EntityDirectory.NONE, DirectReads.NONE,
         Objects.requireNonNull(manifestRoute, "manifestRoute"));
   }
 
   /** Local mode's façade: it also reaches live entities through {@code directory}, readers through {@code reads}. */
   ActorWorkspaceStorage(String workspaceId, ActorRef<Object> supervisor, Scheduler scheduler,
-      StorageSettings settings, EntityWorkspace readPath, EntityDirectory directory, DirectReads reads) {
-    this(workspaceId, supervisor, scheduler, settings, readPath, directory, reads, null);
+      ExecutionContextExecutor executor, StorageSettings settings, EntityWorkspace readPath,
+      EntityDirectory directory, DirectReads reads) {
+    this(workspaceId, supervisor, scheduler, executor, settings, readPath, directory, reads, null);
   }
 
   private ActorWorkspaceStorage(String workspaceId, ActorRef<Object> supervisor, Scheduler scheduler,
-      StorageSettings settings, EntityWorkspace readPath, EntityDirectory directory, DirectReads reads,
-      ManifestRoute manifestRoute) {
+      ExecutionContextExecutor executor, StorageSettings settings, EntityWorkspace readPath,
+      EntityDirectory directory, DirectReads reads, ManifestRoute manifestRoute) {
     this.manifestRoute = manifestRoute;
     this.directory = directory;
     this.directReads = reads;
@@ -129,6 +145,9 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     this.published = readPath.published();
     this.failure = readPath.failure();
     this.readsBehindWrites = readPath.local();
+    this.admission = new CallAdmission(workspaceId, settings.overload(), executor,
+        (delayNanos, task) -> scheduler.scheduleOnce(Duration.ofNanos(delayNanos), task, executor),
+        System::nanoTime, mutations::end);
   }
 
   @Override
@@ -139,7 +158,7 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
         return CompletableFuture.completedFuture(hot);
       }
     }
-    return askEntity(id, () -> Require.nonNull(id, "entry id"), replyTo -> new GetManifest(id, replyTo));
+    return askEntity(id, null, () -> Require.nonNull(id, "entry id"), replyTo -> new GetManifest(id, replyTo));
   }
 
   @Override
@@ -156,33 +175,38 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     } catch (StorageException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return mutation(id, () -> askEntity(id, () -> { }, replyTo -> new SetManifest(id, m, cacheOnly, removed, replyTo)));
+    return askEntity(id, id, () -> { }, replyTo -> new SetManifest(id, m, cacheOnly, removed, replyTo));
   }
 
   @Override
   public CompletionStage<Done> ensureManifestPersistent(EntryId id) {
-    return mutation(id,
-        () -> askEntity(id, () -> Require.nonNull(id, "entry id"), replyTo -> new EnsureManifestPersistent(id, replyTo)));
+    return askEntity(id, id, () -> Require.nonNull(id, "entry id"), replyTo -> new EnsureManifestPersistent(id, replyTo));
   }
 
   @Override
   public CompletionStage<Done> clearManifest(EntryId id) {
-    return mutation(id,
-        () -> askEntity(id, () -> Require.nonNull(id, "entry id"), replyTo -> new ClearManifest(id, replyTo)));
+    return askEntity(id, id, () -> Require.nonNull(id, "entry id"), replyTo -> new ClearManifest(id, replyTo));
   }
 
   /**
-   * Checks the arguments, then asks the entity of {@code id} straight through the {@link
-   * EntityDirectory} if it allows it, through the supervisor otherwise (counted there, so that no
-   * later command for {@code id} overtakes this one).
+   * Checks the arguments, then, once admitted, asks the entity of {@code id} straight through the
+   * {@link EntityDirectory} if it allows it, through the supervisor otherwise (counted there, so
+   * that no later command for {@code id} overtakes this one).
+   *
+   * @param mutated {@code id} if the call changes it (counted in {@link #mutations}), else null
    */
-  private <T> CompletionStage<T> askEntity(
-      EntryId id, Runnable check, Function<ActorRef<StatusReply<T>>, StorageCommand.ManifestCommand> request) {
+  private <T> CompletionStage<T> askEntity(EntryId id, EntryId mutated, Runnable check,
+      Function<ActorRef<StatusReply<T>>, StorageCommand.ManifestCommand> request) {
     try {
       check.run();
     } catch (StorageException e) {
       return CompletableFuture.failedFuture(e);
     }
+    return admitted(mutated, 0, () -> sendToEntity(id, request));
+  }
+
+  private <T> CompletionStage<T> sendToEntity(
+      EntryId id, Function<ActorRef<StatusReply<T>>, StorageCommand.ManifestCommand> request) {
     CompletableFuture<T> refused = refusal();
     if (refused != null) {
       return refused;
@@ -207,13 +231,22 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     return PlainFutures.of(AskPattern.askWithStatus(mailbox, request::apply, timeout, scheduler));
   }
 
-  /** Sends a mutation of {@code id}, counted in {@link #mutations} until it is answered. */
-  private <T> CompletionStage<T> mutation(Object id, Supplier<CompletionStage<T>> send) {
-    if (id == null) {
-      return send.get(); // refused before anything is sent
+  /**
+   * Sends the call with {@code send} once {@link #admission} admits it, unless the workspace is
+   * closed or failed (then that is the answer, not an overload). A call that mutates {@code
+   * mutated} counts in {@link #mutations} from now until it is answered or refused.
+   *
+   * @param bytes the chunk or block bytes the call carries
+   */
+  private <T> CompletionStage<T> admitted(Object mutated, long bytes, Supplier<CompletionStage<T>> send) {
+    CompletableFuture<T> refused = refusal();
+    if (refused != null) {
+      return refused;
     }
-    mutations.begin(id);
-    return send.get().whenComplete((value, error) -> mutations.end(id));
+    if (mutated != null) {
+      mutations.begin(mutated);
+    }
+    return admission.call(mutated, bytes, send);
   }
 
   @Override
@@ -256,27 +289,27 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
         regex -> replyTo -> new MarkPreventSyncPatternFullyApplied(regex, replyTo));
   }
 
+  /*
+   * Reads of chunks and blocks choose their way when they are sent, which is later than the call if
+   * it waited for admission: straight to a reader if the workspace is still open and healthy and no
+   * write of the id is on its way, behind the writes otherwise.
+   */
+
   @Override
   public CompletionStage<byte[]> getChunk(ChunkId id) {
-    if (id != null && readsDirectly() && mutations.noneFor(id)) {
-      return directReads.chunk(id);
-    }
-    boolean behind = id != null && !mutations.noneFor(id);
-    return ask(() -> Require.nonNull(id, "chunk id"), replyTo -> maybeBehindWrites(behind, new GetChunk(id, replyTo)));
+    return ask(null, 0, () -> Require.nonNull(id, "chunk id"), replyTo -> maybeBehindWrites(id, new GetChunk(id, replyTo)),
+        () -> readsDirectly() && mutations.noneFor(id) ? directReads.chunk(id) : null);
   }
 
   @Override
   public CompletionStage<Done> setChunk(ChunkId id, byte[] data) {
-    return mutation(id, () -> askWith(() -> {
-          RequestValidation.payload(id, data, maxChunkSize, "chunk");
-          return data;
-        },
-        bytes -> replyTo -> new SetChunk(id, bytes, replyTo)));
+    return ask(id, data == null ? 0 : data.length, () -> RequestValidation.payload(id, data, maxChunkSize, "chunk"),
+        replyTo -> new SetChunk(id, data, replyTo), ActorWorkspaceStorage::noDirectWay);
   }
 
   @Override
   public CompletionStage<Done> clearChunk(ChunkId id) {
-    return mutation(id, () -> ask(() -> Require.nonNull(id, "chunk id"), replyTo -> new ClearChunk(id, replyTo)));
+    return ask(id, 0, () -> Require.nonNull(id, "chunk id"), replyTo -> new ClearChunk(id, replyTo), ActorWorkspaceStorage::noDirectWay);
   }
 
   @Override
@@ -285,10 +318,7 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
           RequestValidation.chunkIds(ids, "chunk ids");
           return Collections.unmodifiableList(new ArrayList<>(ids));
         },
-        list -> {
-          boolean behind = !mutations.noneForAny(list);
-          return replyTo -> maybeBehindWrites(behind, new GetLocalChunkIds(list, replyTo));
-        },
+        list -> replyTo -> maybeBehindWrites(!mutations.noneForAny(list), new GetLocalChunkIds(list, replyTo)),
         list -> readsDirectly() && mutations.noneForAny(list) ? directReads.localChunkIds(list) : null);
   }
 
@@ -302,25 +332,29 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
 
   @Override
   public CompletionStage<byte[]> getBlock(ChunkId id) {
-    if (id != null && readsDirectly() && mutations.noneFor(id)) {
-      return directReads.block(id);
-    }
-    boolean behind = id != null && !mutations.noneFor(id);
-    return ask(() -> Require.nonNull(id, "block id"), replyTo -> maybeBehindWrites(behind, new GetBlock(id, replyTo)));
+    return ask(null, 0, () -> Require.nonNull(id, "block id"), replyTo -> maybeBehindWrites(id, new GetBlock(id, replyTo)),
+        () -> readsDirectly() && mutations.noneFor(id) ? directReads.block(id) : null);
   }
 
   @Override
   public CompletionStage<Done> setBlock(ChunkId id, byte[] data) {
-    return mutation(id, () -> askWith(() -> {
-          RequestValidation.payload(id, data, maxChunkSize, "block");
-          return data;
-        },
-        bytes -> replyTo -> new SetBlock(id, bytes, replyTo)));
+    return ask(id, data == null ? 0 : data.length, () -> RequestValidation.payload(id, data, maxChunkSize, "block"),
+        replyTo -> new SetBlock(id, data, replyTo), ActorWorkspaceStorage::noDirectWay);
   }
 
   @Override
   public CompletionStage<Done> clearBlock(ChunkId id) {
-    return mutation(id, () -> ask(() -> Require.nonNull(id, "block id"), replyTo -> new ClearBlock(id, replyTo)));
+    return ask(id, 0, () -> Require.nonNull(id, "block id"), replyTo -> new ClearBlock(id, replyTo), ActorWorkspaceStorage::noDirectWay);
+  }
+
+  /** For a call that only the supervisor answers: there is no direct way. */
+  private static <T> CompletionStage<T> noDirectWay() {
+    return null;
+  }
+
+  /** {@code read} of {@code id}, sent behind the unanswered writes of {@code id} if there are any (local mode). */
+  private Object maybeBehindWrites(ChunkId id, StorageCommand.Request read) {
+    return maybeBehindWrites(!mutations.noneFor(id), read);
   }
 
   /** {@code read}, sent behind the unanswered writes of its ids if there are any (local mode). */
@@ -328,9 +362,10 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     return behind && readsBehindWrites ? new Payloads.BehindWrites(read) : read;
   }
 
+  /** Exempt from admission: a host must be able to shed load (a flush, a discard) when it is overloaded. */
   @Override
   public CompletionStage<Done> clearMemoryCache(boolean flush) {
-    return ask(replyTo -> new ClearMemoryCache(flush, replyTo));
+    return askNow(replyTo -> new ClearMemoryCache(flush, replyTo));
   }
 
   @Override
@@ -338,9 +373,23 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     return ask(RunVacuum::new);
   }
 
+  /** Exempt from admission: a host must be able to watch an overload, refused calls included. */
   @Override
   public CompletionStage<StorageStats> stats() {
-    return ask(GetStats::new);
+    CompletableFuture<StorageStats> stats = new CompletableFuture<>();
+    this.<StorageStats>askNow(GetStats::new).whenComplete((snapshot, error) -> {
+      if (error != null) {
+        stats.completeExceptionally(Replies.unwrap(error));
+      } else {
+        stats.complete(snapshot.withAdmission(admission.refusedCalls(), admission.waitedCalls()));
+      }
+    });
+    return stats;
+  }
+
+  /** The workspace's admission (tests: what is in flight and waiting). */
+  CallAdmission admission() {
+    return admission;
   }
 
   @Override
@@ -373,8 +422,13 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     return "WorkspaceStorage[" + workspaceId + (closed ? ", closed" : "") + "]";
   }
 
-  /** Asks, unless closed or failed. */
+  /** Asks once admitted, unless closed or failed. */
   private <T> CompletionStage<T> ask(Function<ActorRef<StatusReply<T>>, Object> request) {
+    return admitted(null, 0, () -> askNow(request));
+  }
+
+  /** Asks now, unless closed or failed: not admitted. */
+  private <T> CompletionStage<T> askNow(Function<ActorRef<StatusReply<T>>, Object> request) {
     CompletableFuture<T> refused = refusal();
     if (refused != null) {
       return refused;
@@ -410,15 +464,29 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     } catch (StorageException e) {
       return CompletableFuture.failedFuture(e);
     }
-    CompletionStage<T> answered = direct.apply(checked);
-    return answered != null ? answered : ask(request.apply(checked));
+    return admitted(null, 0, () -> {
+      CompletionStage<T> answered = direct.apply(checked);
+      return answered != null ? answered : askNow(request.apply(checked));
+    });
   }
 
-  /** Checks the arguments with {@code check}, then asks. */
-  private <T> CompletionStage<T> ask(Runnable check, Function<ActorRef<StatusReply<T>>, Object> request) {
-    return askWith(() -> {
+  /**
+   * Checks the arguments with {@code check}; then, once admitted, {@code direct} may answer
+   * without the supervisor (null if it may not), and otherwise it asks.
+   *
+   * @param mutated the id the call changes (counted in {@link #mutations}), or null
+   * @param bytes the chunk or block bytes it carries
+   */
+  private <T> CompletionStage<T> ask(Object mutated, long bytes, Runnable check,
+      Function<ActorRef<StatusReply<T>>, Object> request, Supplier<CompletionStage<T>> direct) {
+    try {
       check.run();
-      return null;
-    }, ignored -> request);
+    } catch (StorageException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return admitted(mutated, bytes, () -> {
+      CompletionStage<T> answered = direct.get();
+      return answered != null ? answered : askNow(request);
+    });
   }
 }
