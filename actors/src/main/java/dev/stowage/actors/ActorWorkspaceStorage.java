@@ -73,7 +73,9 @@ import scala.concurrent.ExecutionContextExecutor;
  * CallAdmission} after its arguments were checked and before anything is sent: past {@code
  * stowage.overload}'s limits it waits or fails with {@link
  * dev.stowage.protocol.StorageOverloadedException}. A mutation counts in {@link MutationsInFlight}
- * from the call on, while it waits too, so that reads of its id made after it go behind it.
+ * from the call on, while it waits too, so that reads of its id made after it go behind it; and
+ * the reads of chunks and blocks choose their way (a reader, or behind the writes) when they are
+ * sent, which is later than the call if it waited.
  */
 public final class ActorWorkspaceStorage implements WorkspaceStorage {
   private final String workspaceId;
@@ -146,8 +148,7 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     this.failure = readPath.failure();
     this.readsBehindWrites = readPath.local();
     this.admission = new CallAdmission(workspaceId, settings.overload(), executor,
-        (delayNanos, task) -> scheduler.scheduleOnce(Duration.ofNanos(delayNanos), task, executor),
-        System::nanoTime, mutations::end);
+        (delayNanos, task) -> scheduler.scheduleOnce(Duration.ofNanos(delayNanos), task, executor), System::nanoTime);
   }
 
   @Override
@@ -158,7 +159,7 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
         return CompletableFuture.completedFuture(hot);
       }
     }
-    return askEntity(id, null, () -> Require.nonNull(id, "entry id"), replyTo -> new GetManifest(id, replyTo));
+    return askEntity(id, () -> Require.nonNull(id, "entry id"), replyTo -> new GetManifest(id, replyTo));
   }
 
   @Override
@@ -175,34 +176,34 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     } catch (StorageException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return askEntity(id, id, () -> { }, replyTo -> new SetManifest(id, m, cacheOnly, removed, replyTo));
+    return mutation(id, () -> askEntity(id, () -> { }, replyTo -> new SetManifest(id, m, cacheOnly, removed, replyTo)));
   }
 
   @Override
   public CompletionStage<Done> ensureManifestPersistent(EntryId id) {
-    return askEntity(id, id, () -> Require.nonNull(id, "entry id"), replyTo -> new EnsureManifestPersistent(id, replyTo));
+    return mutation(id,
+        () -> askEntity(id, () -> Require.nonNull(id, "entry id"), replyTo -> new EnsureManifestPersistent(id, replyTo)));
   }
 
   @Override
   public CompletionStage<Done> clearManifest(EntryId id) {
-    return askEntity(id, id, () -> Require.nonNull(id, "entry id"), replyTo -> new ClearManifest(id, replyTo));
+    return mutation(id,
+        () -> askEntity(id, () -> Require.nonNull(id, "entry id"), replyTo -> new ClearManifest(id, replyTo)));
   }
 
   /**
    * Checks the arguments, then, once admitted, asks the entity of {@code id} straight through the
    * {@link EntityDirectory} if it allows it, through the supervisor otherwise (counted there, so
    * that no later command for {@code id} overtakes this one).
-   *
-   * @param mutated {@code id} if the call changes it (counted in {@link #mutations}), else null
    */
-  private <T> CompletionStage<T> askEntity(EntryId id, EntryId mutated, Runnable check,
-      Function<ActorRef<StatusReply<T>>, StorageCommand.ManifestCommand> request) {
+  private <T> CompletionStage<T> askEntity(
+      EntryId id, Runnable check, Function<ActorRef<StatusReply<T>>, StorageCommand.ManifestCommand> request) {
     try {
       check.run();
     } catch (StorageException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return admitted(mutated, 0, () -> sendToEntity(id, request));
+    return admitted(0, () -> sendToEntity(id, request));
   }
 
   private <T> CompletionStage<T> sendToEntity(
@@ -231,22 +232,13 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     return PlainFutures.of(AskPattern.askWithStatus(mailbox, request::apply, timeout, scheduler));
   }
 
-  /**
-   * Sends the call with {@code send} once {@link #admission} admits it, unless the workspace is
-   * closed or failed (then that is the answer, not an overload). A call that mutates {@code
-   * mutated} counts in {@link #mutations} from now until it is answered or refused.
-   *
-   * @param bytes the chunk or block bytes the call carries
-   */
-  private <T> CompletionStage<T> admitted(Object mutated, long bytes, Supplier<CompletionStage<T>> send) {
-    CompletableFuture<T> refused = refusal();
-    if (refused != null) {
-      return refused;
+  /** Sends a mutation of {@code id}, counted in {@link #mutations} until it is answered. */
+  private <T> CompletionStage<T> mutation(Object id, Supplier<CompletionStage<T>> send) {
+    if (id == null) {
+      return send.get(); // refused before anything is sent
     }
-    if (mutated != null) {
-      mutations.begin(mutated);
-    }
-    return admission.call(mutated, bytes, send);
+    mutations.begin(id);
+    return send.get().whenComplete((value, error) -> mutations.end(id));
   }
 
   @Override
@@ -289,27 +281,25 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
         regex -> replyTo -> new MarkPreventSyncPatternFullyApplied(regex, replyTo));
   }
 
-  /*
-   * Reads of chunks and blocks choose their way when they are sent, which is later than the call if
-   * it waited for admission: straight to a reader if the workspace is still open and healthy and no
-   * write of the id is on its way, behind the writes otherwise.
-   */
-
   @Override
   public CompletionStage<byte[]> getChunk(ChunkId id) {
-    return ask(null, 0, () -> Require.nonNull(id, "chunk id"), replyTo -> maybeBehindWrites(id, new GetChunk(id, replyTo)),
-        () -> readsDirectly() && mutations.noneFor(id) ? directReads.chunk(id) : null);
+    return askWith(0, () -> Require.nonNull(id, "chunk id"),
+        checked -> replyTo -> maybeBehindWrites(!mutations.noneFor(id), new GetChunk(id, replyTo)),
+        checked -> readsDirectly() && mutations.noneFor(id) ? directReads.chunk(id) : null);
   }
 
   @Override
   public CompletionStage<Done> setChunk(ChunkId id, byte[] data) {
-    return ask(id, data == null ? 0 : data.length, () -> RequestValidation.payload(id, data, maxChunkSize, "chunk"),
-        replyTo -> new SetChunk(id, data, replyTo), ActorWorkspaceStorage::noDirectWay);
+    return mutation(id, () -> askWith(data == null ? 0 : data.length, () -> {
+          RequestValidation.payload(id, data, maxChunkSize, "chunk");
+          return data;
+        },
+        bytes -> replyTo -> new SetChunk(id, bytes, replyTo), checked -> null));
   }
 
   @Override
   public CompletionStage<Done> clearChunk(ChunkId id) {
-    return ask(id, 0, () -> Require.nonNull(id, "chunk id"), replyTo -> new ClearChunk(id, replyTo), ActorWorkspaceStorage::noDirectWay);
+    return mutation(id, () -> ask(() -> Require.nonNull(id, "chunk id"), replyTo -> new ClearChunk(id, replyTo)));
   }
 
   @Override
@@ -318,7 +308,10 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
           RequestValidation.chunkIds(ids, "chunk ids");
           return Collections.unmodifiableList(new ArrayList<>(ids));
         },
-        list -> replyTo -> maybeBehindWrites(!mutations.noneForAny(list), new GetLocalChunkIds(list, replyTo)),
+        list -> {
+          boolean behind = !mutations.noneForAny(list);
+          return replyTo -> maybeBehindWrites(behind, new GetLocalChunkIds(list, replyTo));
+        },
         list -> readsDirectly() && mutations.noneForAny(list) ? directReads.localChunkIds(list) : null);
   }
 
@@ -332,29 +325,23 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
 
   @Override
   public CompletionStage<byte[]> getBlock(ChunkId id) {
-    return ask(null, 0, () -> Require.nonNull(id, "block id"), replyTo -> maybeBehindWrites(id, new GetBlock(id, replyTo)),
-        () -> readsDirectly() && mutations.noneFor(id) ? directReads.block(id) : null);
+    return askWith(0, () -> Require.nonNull(id, "block id"),
+        checked -> replyTo -> maybeBehindWrites(!mutations.noneFor(id), new GetBlock(id, replyTo)),
+        checked -> readsDirectly() && mutations.noneFor(id) ? directReads.block(id) : null);
   }
 
   @Override
   public CompletionStage<Done> setBlock(ChunkId id, byte[] data) {
-    return ask(id, data == null ? 0 : data.length, () -> RequestValidation.payload(id, data, maxChunkSize, "block"),
-        replyTo -> new SetBlock(id, data, replyTo), ActorWorkspaceStorage::noDirectWay);
+    return mutation(id, () -> askWith(data == null ? 0 : data.length, () -> {
+          RequestValidation.payload(id, data, maxChunkSize, "block");
+          return data;
+        },
+        bytes -> replyTo -> new SetBlock(id, bytes, replyTo), checked -> null));
   }
 
   @Override
   public CompletionStage<Done> clearBlock(ChunkId id) {
-    return ask(id, 0, () -> Require.nonNull(id, "block id"), replyTo -> new ClearBlock(id, replyTo), ActorWorkspaceStorage::noDirectWay);
-  }
-
-  /** For a call that only the supervisor answers: there is no direct way. */
-  private static <T> CompletionStage<T> noDirectWay() {
-    return null;
-  }
-
-  /** {@code read} of {@code id}, sent behind the unanswered writes of {@code id} if there are any (local mode). */
-  private Object maybeBehindWrites(ChunkId id, StorageCommand.Request read) {
-    return maybeBehindWrites(!mutations.noneFor(id), read);
+    return mutation(id, () -> ask(() -> Require.nonNull(id, "block id"), replyTo -> new ClearBlock(id, replyTo)));
   }
 
   /** {@code read}, sent behind the unanswered writes of its ids if there are any (local mode). */
@@ -424,7 +411,7 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
 
   /** Asks once admitted, unless closed or failed. */
   private <T> CompletionStage<T> ask(Function<ActorRef<StatusReply<T>>, Object> request) {
-    return admitted(null, 0, () -> askNow(request));
+    return admitted(0, () -> askNow(request));
   }
 
   /** Asks now, unless closed or failed: not admitted. */
@@ -434,6 +421,17 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
       return refused;
     }
     return PlainFutures.of(AskPattern.askWithStatus(mailbox, request::apply, timeout, scheduler));
+  }
+
+  /**
+   * Sends the call with {@code send} once {@link #admission} admits it, unless the workspace is
+   * closed or failed: then that is the answer, not an overload.
+   *
+   * @param bytes the chunk or block bytes the call carries
+   */
+  private <T> CompletionStage<T> admitted(long bytes, Supplier<CompletionStage<T>> send) {
+    CompletableFuture<T> refused = refusal();
+    return refused != null ? refused : admission.call(bytes, send);
   }
 
   /** A failed stage if the workspace is closed or failed (INV-6, INV-10); null if a call may go on. */
@@ -452,10 +450,18 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
   }
 
   /**
-   * Checks (and copies) the arguments with {@code check}; then {@code direct} may answer without
-   * the supervisor (null if it may not), and otherwise it asks with what {@code check} returned.
+   * Checks (and copies) the arguments with {@code check}; then, once admitted, {@code direct} may
+   * answer without the supervisor (null if it may not), and otherwise it asks with what {@code
+   * check} returned.
    */
   private <A, T> CompletionStage<T> askWith(Supplier<A> check,
+      Function<A, Function<ActorRef<StatusReply<T>>, Object>> request,
+      Function<A, CompletionStage<T>> direct) {
+    return askWith(0, check, request, direct);
+  }
+
+  /** {@link #askWith(Supplier, Function, Function)} for a call that carries {@code bytes} of chunk or block. */
+  private <A, T> CompletionStage<T> askWith(long bytes, Supplier<A> check,
       Function<A, Function<ActorRef<StatusReply<T>>, Object>> request,
       Function<A, CompletionStage<T>> direct) {
     A checked;
@@ -464,29 +470,17 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     } catch (StorageException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return admitted(null, 0, () -> {
+    return admitted(bytes, () -> {
       CompletionStage<T> answered = direct.apply(checked);
       return answered != null ? answered : askNow(request.apply(checked));
     });
   }
 
-  /**
-   * Checks the arguments with {@code check}; then, once admitted, {@code direct} may answer
-   * without the supervisor (null if it may not), and otherwise it asks.
-   *
-   * @param mutated the id the call changes (counted in {@link #mutations}), or null
-   * @param bytes the chunk or block bytes it carries
-   */
-  private <T> CompletionStage<T> ask(Object mutated, long bytes, Runnable check,
-      Function<ActorRef<StatusReply<T>>, Object> request, Supplier<CompletionStage<T>> direct) {
-    try {
+  /** Checks the arguments with {@code check}, then asks. */
+  private <T> CompletionStage<T> ask(Runnable check, Function<ActorRef<StatusReply<T>>, Object> request) {
+    return askWith(() -> {
       check.run();
-    } catch (StorageException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return admitted(mutated, bytes, () -> {
-      CompletionStage<T> answered = direct.get();
-      return answered != null ? answered : askNow(request);
-    });
+      return null;
+    }, ignored -> request);
   }
 }

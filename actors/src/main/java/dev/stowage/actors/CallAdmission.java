@@ -10,7 +10,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -64,8 +63,6 @@ final class CallAdmission {
   private final Executor executor;
   private final Timer timer;
   private final LongSupplier clock;
-  /** Told the key of every call once it is answered or refused (the façade's {@link MutationsInFlight}). */
-  private final Consumer<Object> answered;
 
   /** Calls and bytes in flight, packed. */
   private final AtomicLong inFlight = new AtomicLong();
@@ -81,8 +78,7 @@ final class CallAdmission {
   private final LongAdder refused = new LongAdder();
   private final LongAdder waited = new LongAdder();
 
-  CallAdmission(String workspaceId, OverloadSettings settings, Executor executor, Timer timer, LongSupplier clock,
-      Consumer<Object> answered) {
+  CallAdmission(String workspaceId, OverloadSettings settings, Executor executor, Timer timer, LongSupplier clock) {
     this.workspaceId = workspaceId;
     this.settings = settings;
     this.waits = settings.whenFull() == OverloadSettings.WhenFull.WAIT;
@@ -90,7 +86,6 @@ final class CallAdmission {
     this.executor = executor;
     this.timer = timer;
     this.clock = clock;
-    this.answered = answered;
   }
 
   /**
@@ -98,22 +93,21 @@ final class CallAdmission {
    * refused; the stage returned completes as the sent one does (unwrapped, after the call's place
    * was freed), or fails with {@link StorageOverloadedException}.
    *
-   * @param key what the call mutates, told to {@code answered} once it is answered; null if nothing
    * @param bytes the chunk or block bytes it carries, at most the settings' byte limits
    * @param send sends the call; never throws (if it does, that is the call's failure)
    */
-  <T> CompletionStage<T> call(Object key, long bytes, Supplier<CompletionStage<T>> send) {
+  <T> CompletionStage<T> call(long bytes, Supplier<CompletionStage<T>> send) {
     if (waiting.get() == 0 && acquire(inFlight, bytes, settings.maxCallsInFlight(), settings.maxBytesInFlight())) {
-      return relay(key, bytes, send, new CompletableFuture<>());
+      return relay(bytes, send, new CompletableFuture<>());
     }
     if (!waits) {
-      return refuse(key, "calls in flight reached their limit");
+      return refuse("calls in flight reached their limit");
     }
     if (!acquire(waiting, bytes, settings.maxCallsWaiting(), settings.maxBytesWaiting())) {
-      return refuse(key, "calls in flight and calls waiting both reached their limits");
+      return refuse("calls in flight and calls waiting both reached their limits");
     }
     waited.increment();
-    Waiting<T> call = new Waiting<>(key, bytes, send, clock.getAsLong() + maxWaitNanos);
+    Waiting<T> call = new Waiting<>(bytes, send, clock.getAsLong() + maxWaitNanos);
     queue.offer(call);
     requestDrain();
     return call.result;
@@ -164,8 +158,7 @@ final class CallAdmission {
   // Sending, answering, refusing
 
   /** Sends an admitted call; its answer frees its place, then completes {@code result}. */
-  private <T> CompletableFuture<T> relay(Object key, long bytes, Supplier<CompletionStage<T>> send,
-      CompletableFuture<T> result) {
+  private <T> CompletableFuture<T> relay(long bytes, Supplier<CompletionStage<T>> send, CompletableFuture<T> result) {
     CompletionStage<T> sent;
     try {
       sent = send.get();
@@ -177,9 +170,6 @@ final class CallAdmission {
       if (waiting.get() != 0) {
         requestDrain();
       }
-      if (key != null) {
-        answered.accept(key);
-      }
       if (error != null) {
         result.completeExceptionally(Replies.unwrap(error));
       } else {
@@ -189,11 +179,8 @@ final class CallAdmission {
     return result;
   }
 
-  private <T> CompletableFuture<T> refuse(Object key, String why) {
+  private <T> CompletableFuture<T> refuse(String why) {
     refused.increment();
-    if (key != null) {
-      answered.accept(key);
-    }
     String message = "workspace '" + workspaceId + "' is overloaded: " + why + " (stowage.overload: "
         + callsInFlight() + " of max-calls-in-flight = " + settings.maxCallsInFlight() + ", "
         + bytesInFlight() + " of max-bytes-in-flight = " + settings.maxBytesInFlight() + " bytes"
@@ -205,15 +192,13 @@ final class CallAdmission {
 
   private void expire(Waiting<?> call, long now) {
     refused.increment();
-    if (call.key != null) {
-      answered.accept(call.key);
-    }
     Duration waitedFor = Duration.ofNanos(now - call.deadline + maxWaitNanos);
     CallRefusedEvent.record(workspaceId, "waited max-wait", callsInFlight(), bytesInFlight(), waitedFor.toNanos());
     call.result.completeExceptionally(new StorageOverloadedException("workspace '" + workspaceId + "' is overloaded:"
-        + " the call waited " + waitedFor.toMillis() + " ms (stowage.overload.max-wait = " + settings.maxWait().toMillis() + " ms"
-        + ") without a place in flight coming free (" + callsInFlight() + " of max-calls-in-flight = "
-        + settings.maxCallsInFlight() + "); nothing was sent, retry once fewer calls are in flight"));
+        + " the call waited " + waitedFor.toMillis() + " ms (stowage.overload.max-wait = "
+        + settings.maxWait().toMillis() + " ms) without a place in flight coming free (" + callsInFlight()
+        + " of max-calls-in-flight = " + settings.maxCallsInFlight() + "); nothing was sent, retry once fewer calls"
+        + " are in flight"));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -274,21 +259,19 @@ final class CallAdmission {
 
   /** A call waiting for admission. */
   private final class Waiting<T> {
-    final Object key;
     final long bytes;
     final Supplier<CompletionStage<T>> send;
     final long deadline;
     final CompletableFuture<T> result = new CompletableFuture<>();
 
-    Waiting(Object key, long bytes, Supplier<CompletionStage<T>> send, long deadline) {
-      this.key = key;
+    Waiting(long bytes, Supplier<CompletionStage<T>> send, long deadline) {
       this.bytes = bytes;
       this.send = send;
       this.deadline = deadline;
     }
 
     void send() {
-      relay(key, bytes, send, result);
+      relay(bytes, send, result);
     }
   }
 }

@@ -37,7 +37,6 @@ class CallAdmissionTest {
   private final Queue<Runnable> drains = new ArrayDeque<>();
   private final List<Runnable> timers = new ArrayList<>();
   private final AtomicLong now = new AtomicLong(1_000);
-  private final List<Object> answered = new ArrayList<>();
   private ExecutorService pool;
 
   @AfterEach
@@ -49,8 +48,7 @@ class CallAdmissionTest {
 
   private CallAdmission admission(WhenFull whenFull, int maxCalls, long maxBytes, int maxWaiting, long maxBytesWaiting) {
     OverloadSettings settings = new OverloadSettings(maxCalls, maxBytes, whenFull, MAX_WAIT, maxWaiting, maxBytesWaiting);
-    return new CallAdmission("ws", settings, drains::add, (delay, task) -> timers.add(task), now::get,
-        key -> answered.add(key));
+    return new CallAdmission("ws", settings, drains::add, (delay, task) -> timers.add(task), now::get);
   }
 
   private void runDrains() {
@@ -103,9 +101,9 @@ class CallAdmissionTest {
     Call second = call();
     Call third = call();
 
-    CompletionStage<String> a = admission.call(null, 0, first);
-    CompletionStage<String> b = admission.call(null, 0, second);
-    CompletionStage<String> c = admission.call("key", 0, third);
+    CompletionStage<String> a = admission.call(0, first);
+    CompletionStage<String> b = admission.call(0, second);
+    CompletionStage<String> c = admission.call(0, third);
 
     assertThat(first.sent).isTrue();
     assertThat(second.sent).isTrue();
@@ -114,7 +112,6 @@ class CallAdmissionTest {
     assertThat(b.toCompletableFuture()).isNotDone();
     assertThat(failure(c)).isInstanceOf(StorageOverloadedException.class)
         .hasMessageContaining("workspace 'ws'").hasMessageContaining("max-calls-in-flight = 2");
-    assertThat(answered).as("the refused call's key is told at once").containsExactly("key");
     assertThat(admission.callsInFlight()).isEqualTo(2);
     assertThat(admission.refusedCalls()).isEqualTo(1);
     assertThat(admission.waitedCalls()).isZero();
@@ -124,10 +121,10 @@ class CallAdmissionTest {
   void theByteLimitCountsPayloadsIndependentlyOfTheCallLimit() {
     CallAdmission admission = admission(WhenFull.FAIL, 10, 100, 1, 100);
 
-    CompletionStage<String> sixty = admission.call(null, 60, call());
-    CompletionStage<String> fifty = admission.call(null, 50, call());
-    CompletionStage<String> forty = admission.call(null, 40, call());
-    CompletionStage<String> none = admission.call(null, 0, call());
+    CompletionStage<String> sixty = admission.call(60, call());
+    CompletionStage<String> fifty = admission.call(50, call());
+    CompletionStage<String> forty = admission.call(40, call());
+    CompletionStage<String> none = admission.call(0, call());
 
     assertThat(sixty.toCompletableFuture()).isNotDone();
     assertThat(failure(fifty)).isInstanceOf(StorageOverloadedException.class).hasMessageContaining("max-bytes-in-flight = 100");
@@ -144,23 +141,22 @@ class CallAdmissionTest {
     EntryMissingException missing = EntryMissingException.chunk(dev.stowage.protocol.ChunkId.random());
     AtomicInteger inFlightWhenAnswered = new AtomicInteger(-1);
 
-    CompletionStage<String> stage = admission.call("k", 30, failing);
+    CompletionStage<String> stage = admission.call(30, failing);
     stage.whenComplete((value, error) -> inFlightWhenAnswered.set(admission.callsInFlight()));
     failing.answer.completeExceptionally(missing);
 
     assertThat(failure(stage)).as("the failure, unwrapped").isSameAs(missing);
     assertThat(inFlightWhenAnswered).hasValue(0);
     assertThat(admission.bytesInFlight()).isZero();
-    assertThat(answered).containsExactly("k");
 
-    CompletionStage<String> thrown = admission.call(null, 100, () -> {
+    CompletionStage<String> thrown = admission.call(100, () -> {
       throw new IllegalStateException("the send broke");
     });
     assertThat(failure(thrown)).isInstanceOf(IllegalStateException.class);
     assertThat(admission.callsInFlight()).isZero();
 
     Call next = call();
-    CompletionStage<String> admitted = admission.call(null, 100, next);
+    CompletionStage<String> admitted = admission.call(100, next);
     next.answer.complete("done");
     assertThat(admitted.toCompletableFuture().join()).isEqualTo("done");
     assertThat(admission.refusedCalls()).isZero();
@@ -174,10 +170,10 @@ class CallAdmissionTest {
     Call secondWaiting = call();
     Call pastTheQueue = call();
 
-    admission.call(null, 0, inFlight);
-    CompletionStage<String> one = admission.call(null, 0, firstWaiting);
-    CompletionStage<String> two = admission.call(null, 0, secondWaiting);
-    CompletionStage<String> three = admission.call(null, 0, pastTheQueue);
+    admission.call(0, inFlight);
+    CompletionStage<String> one = admission.call(0, firstWaiting);
+    CompletionStage<String> two = admission.call(0, secondWaiting);
+    CompletionStage<String> three = admission.call(0, pastTheQueue);
     runDrains();
 
     assertThat(one.toCompletableFuture()).isNotDone();
@@ -192,10 +188,10 @@ class CallAdmissionTest {
   @Test
   void waitingBytesAreBoundedToo() {
     CallAdmission admission = admission(WhenFull.WAIT, 1, 100, 10, 100);
-    admission.call(null, 100, call());
+    admission.call(100, call());
 
-    CompletionStage<String> seventy = admission.call(null, 70, call());
-    CompletionStage<String> forty = admission.call(null, 40, call());
+    CompletionStage<String> seventy = admission.call(70, call());
+    CompletionStage<String> forty = admission.call(40, call());
 
     assertThat(seventy.toCompletableFuture()).isNotDone();
     assertThat(failure(forty)).isInstanceOf(StorageOverloadedException.class);
@@ -209,10 +205,10 @@ class CallAdmissionTest {
     Call b = call();
     Call c = call();
     Call d = call();
-    admission.call(null, 0, a);
-    CompletionStage<String> stageB = admission.call(null, 0, b);
-    admission.call(null, 0, c);
-    admission.call(null, 0, d);
+    admission.call(0, a);
+    CompletionStage<String> stageB = admission.call(0, b);
+    admission.call(0, c);
+    admission.call(0, d);
     runDrains();
     assertThat(sent).containsExactly(a);
 
@@ -235,12 +231,12 @@ class CallAdmissionTest {
     Call first = call();
     Call waiting = call();
     Call later = call();
-    admission.call(null, 0, first);
-    admission.call(null, 0, waiting);
+    admission.call(0, first);
+    admission.call(0, waiting);
     runDrains();
 
     first.answer.complete("first"); // a place is free, the drain that fills it has not run yet
-    admission.call(null, 0, later);
+    admission.call(0, later);
     assertThat(sent).as("the later call did not take the free place").containsExactly(first);
 
     runDrains();
@@ -256,13 +252,13 @@ class CallAdmissionTest {
     Call inFlight = call();
     Call expiring = call();
     Call laterOne = call();
-    admission.call(null, 0, inFlight);
-    CompletionStage<String> waited = admission.call("k", 0, expiring);
+    admission.call(0, inFlight);
+    CompletionStage<String> waited = admission.call(0, expiring);
     runDrains();
     assertThat(timers).as("one timer, for the head's deadline").hasSize(1);
 
     now.addAndGet(MAX_WAIT.toNanos() / 2);
-    CompletionStage<String> later = admission.call(null, 0, laterOne);
+    CompletionStage<String> later = admission.call(0, laterOne);
     runDrains();
     assertThat(timers).as("still one timer").hasSize(1);
 
@@ -272,7 +268,6 @@ class CallAdmissionTest {
 
     assertThat(failure(waited)).isInstanceOf(StorageOverloadedException.class)
         .hasMessageContaining("max-wait = 5000 ms").hasMessageContaining("waited 5000 ms");
-    assertThat(answered).containsExactly("k");
     assertThat(later.toCompletableFuture()).as("its deadline is later").isNotDone();
     assertThat(timers).as("set again, for the new head").hasSize(1);
 
@@ -291,9 +286,7 @@ class CallAdmissionTest {
     int maxCalls = 8;
     for (WhenFull mode : WhenFull.values()) {
       OverloadSettings settings = new OverloadSettings(maxCalls, 1 << 20, mode, Duration.ofMinutes(1), 16, 1 << 20);
-      AtomicInteger keysAnswered = new AtomicInteger();
-      CallAdmission admission = new CallAdmission("ws", settings, pool, (delay, task) -> { }, System::nanoTime,
-          key -> keysAnswered.incrementAndGet());
+      CallAdmission admission = new CallAdmission("ws", settings, pool, (delay, task) -> { }, System::nanoTime);
       AtomicInteger outstanding = new AtomicInteger();
       AtomicInteger peak = new AtomicInteger();
       List<CompletableFuture<String>> stages = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -303,7 +296,7 @@ class CallAdmissionTest {
         callers.add(CompletableFuture.runAsync(() -> {
           Random random = new Random(seed);
           for (int i = 0; i < 5_000; i++) {
-            stages.add(admission.call("key", random.nextInt(1000), () -> {
+            stages.add(admission.call(random.nextInt(1000), () -> {
               peak.accumulateAndGet(outstanding.incrementAndGet(), Math::max);
               CompletableFuture<String> answer = new CompletableFuture<>();
               pool.execute(() -> {
@@ -322,7 +315,6 @@ class CallAdmissionTest {
       assertThat(peak.get()).as(mode + ": most calls sent and not yet answered").isLessThanOrEqualTo(maxCalls);
       assertThat(refused).as(mode + ": refused").isEqualTo(admission.refusedCalls());
       assertThat(stages).hasSize(20_000).allMatch(CompletableFuture::isDone);
-      assertThat(keysAnswered).as(mode + ": every key told once").hasValue(20_000);
       assertThat(admission.callsInFlight()).isZero();
       assertThat(admission.bytesInFlight()).isZero();
       assertThat(admission.callsWaiting()).isZero();
