@@ -37,8 +37,8 @@ class StorageSettingsTest {
     assertThat(settings.maxBatch()).isEqualTo(1000);
     assertThat(settings.maxDelay()).isEqualTo(Duration.ofMillis(2));
     assertThat(settings.gatewayDispatcher()).isEqualTo("stowage.gateway-dispatcher");
-    assertThat(settings.overload()).isEqualTo(new OverloadSettings(1000, 64L << 20, OverloadSettings.WhenFull.WAIT,
-        Duration.ofSeconds(5), 1000, 64L << 20));
+    assertThat(settings.overload()).isEqualTo(new OverloadSettings(1000, 8L << 20, OverloadSettings.WhenFull.WAIT,
+        Duration.ofSeconds(5), 1000, 8L << 20));
   }
 
   @Test
@@ -106,7 +106,7 @@ class StorageSettingsTest {
   @Test
   @DisplayName("INV-19: a byte limit of stowage.overload below stowage.max-chunk-size names both keys")
   void overloadByteLimitsHoldTheLargestChunk() {
-    Config config = with("stowage.max-chunk-size = 128 MiB");
+    Config config = with("stowage.max-chunk-size = 16 MiB");
 
     assertThatThrownBy(() -> StorageSettings.fromConfig(config))
         .isInstanceOf(InvalidRequestException.class)
