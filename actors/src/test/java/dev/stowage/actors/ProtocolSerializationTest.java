@@ -6,16 +6,8 @@ import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.ChunkRef;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.FileManifest;
-import dev.stowage.protocol.CorruptEntryException;
-import dev.stowage.protocol.EntryMissingException;
-import dev.stowage.protocol.InvalidRequestException;
-import dev.stowage.protocol.StorageClosedException;
 import dev.stowage.protocol.StorageCommand;
 import dev.stowage.protocol.StorageCommand.*;
-import dev.stowage.protocol.StorageException;
-import dev.stowage.protocol.StorageFailedException;
-import dev.stowage.protocol.StorageOverloadedException;
-import dev.stowage.protocol.StorageUnavailableException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -36,10 +28,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/**
- * Every public message of the protocol crosses Pekko's Jackson CBOR serializer unchanged, and every
- * error a reply can carry crosses {@link StorageExceptionSerializer} as its type and message.
- */
+/** Every public message of the protocol crosses Pekko's Jackson CBOR serializer unchanged. */
 @ExtendWith(TestKitJUnit5Extension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ProtocolSerializationTest {
@@ -86,29 +75,5 @@ class ProtocolSerializationTest {
     Object back = serialization.deserialize(bytes, serializer.identifier(), Serializers.manifestFor(serializer, message)).get();
 
     assertThat(back).isInstanceOf(message.getClass()).usingRecursiveComparison().isEqualTo(message);
-  }
-
-  Stream<StorageException> errors() {
-    return Stream.of(
-        new CorruptEntryException("corrupt"),
-        new EntryMissingException("missing"),
-        new InvalidRequestException("invalid"),
-        new StorageClosedException("closed"),
-        new StorageFailedException("failed"),
-        new StorageUnavailableException("unavailable"),
-        new StorageOverloadedException("workspace 'ws' is overloaded"));
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("errors")
-  void errorsRoundTripAsTheirTypeAndMessage(StorageException error) {
-    Serialization serialization = SerializationExtension.get(Adapter.toClassic(testKit.system()));
-    Serializer serializer = serialization.findSerializerFor(error);
-    assertThat(serializer.identifier()).as("StorageExceptionSerializer").isEqualTo(StorageExceptionSerializer.IDENTIFIER);
-
-    byte[] bytes = serialization.serialize(error).get();
-    Object back = serialization.deserialize(bytes, serializer.identifier(), Serializers.manifestFor(serializer, error)).get();
-
-    assertThat((Throwable) back).isExactlyInstanceOf(error.getClass()).hasMessage(error.getMessage());
   }
 }
