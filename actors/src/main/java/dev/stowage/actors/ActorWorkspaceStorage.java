@@ -53,6 +53,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.pattern.StatusReply;
+import scala.concurrent.ExecutionContextExecutor;
 
 /**
  * {@link WorkspaceStorage} over the supervisor's protocol: each method checks its arguments (a
@@ -67,6 +68,16 @@ import org.apache.pekko.pattern.StatusReply;
  * the read). While a write, clear or ensure of that manifest made through this façade has not been
  * answered ({@link MutationsInFlight}), a read of it goes the slow way, behind the mutation, so a
  * caller who writes and reads without waiting in between still reads its own write.
+ *
+ * <p>Every call but {@code close}, {@code stats} and {@code clearMemoryCache} (what a host needs to
+ * shed load and to watch it), and but a {@code getManifest} answered from {@link
+ * PublishedManifests} (nothing is in flight then), is admitted by the workspace's {@link
+ * CallAdmission} after its arguments were checked and before anything is sent: past {@code
+ * stowage.overload}'s limits it waits or fails with {@link
+ * dev.stowage.protocol.StorageOverloadedException}. A mutation counts in {@link MutationsInFlight}
+ * from the call on, while it waits too, so that reads of its id made after it go behind it; and
+ * the reads of chunks and blocks choose their way (a reader, or behind the writes) when they are
+ * sent, which is later than the call if it waited.
  */
 public final class ActorWorkspaceStorage implements WorkspaceStorage {
   private final String workspaceId;
@@ -76,6 +87,8 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
    */
   private final ActorRef<Object> mailbox;
   private final Scheduler scheduler;
+  /** The workspace's limits of calls and bytes in flight ({@code stowage.overload}). */
+  private final CallAdmission admission;
   private final Duration timeout;
   private final int maxChunkSize;
   private final PublishedManifests published;
@@ -92,12 +105,15 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
 
   /**
    * @param supervisor the supervisor's own ref ({@link WorkspaceBackend#storage})
+   * @param executor Stowage's dispatcher ({@code stowage.dispatcher}): where calls that waited for
+   *     admission are sent from
    * @param readPath what may be read without asking; {@link EntityWorkspace#unshared()}
    *     where the actors are elsewhere (cluster mode)
    */
   public ActorWorkspaceStorage(String workspaceId, ActorRef<Object> supervisor, Scheduler scheduler,
-      StorageSettings settings, EntityWorkspace readPath) {
-    this(workspaceId, supervisor, scheduler, settings, readPath, EntityDirectory.NONE, DirectReads.NONE, null);
+      ExecutionContextExecutor executor, StorageSettings settings, EntityWorkspace readPath) {
+    this(workspaceId, supervisor, scheduler, executor, settings, readPath, EntityDirectory.NONE, DirectReads.NONE,
+        null);
   }
 
   /**
@@ -106,20 +122,22 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
    * one thread handoff less per call. Everything else goes to {@code supervisor}.
    */
   public ActorWorkspaceStorage(String workspaceId, ActorRef<Object> supervisor, Scheduler scheduler,
-      StorageSettings settings, EntityWorkspace readPath, ManifestRoute manifestRoute) {
-    this(workspaceId, supervisor, scheduler, settings, readPath, EntityDirectory.NONE, DirectReads.NONE,
+      ExecutionContextExecutor executor, StorageSettings settings, EntityWorkspace readPath,
+      ManifestRoute manifestRoute) {
+    this(workspaceId, supervisor, scheduler, executor, settings, readPath, EntityDirectory.NONE, DirectReads.NONE,
         Objects.requireNonNull(manifestRoute, "manifestRoute"));
   }
 
   /** Local mode's façade: it also reaches live entities through {@code directory}, readers through {@code reads}. */
   ActorWorkspaceStorage(String workspaceId, ActorRef<Object> supervisor, Scheduler scheduler,
-      StorageSettings settings, EntityWorkspace readPath, EntityDirectory directory, DirectReads reads) {
-    this(workspaceId, supervisor, scheduler, settings, readPath, directory, reads, null);
+      ExecutionContextExecutor executor, StorageSettings settings, EntityWorkspace readPath,
+      EntityDirectory directory, DirectReads reads) {
+    this(workspaceId, supervisor, scheduler, executor, settings, readPath, directory, reads, null);
   }
 
   private ActorWorkspaceStorage(String workspaceId, ActorRef<Object> supervisor, Scheduler scheduler,
-      StorageSettings settings, EntityWorkspace readPath, EntityDirectory directory, DirectReads reads,
-      ManifestRoute manifestRoute) {
+      ExecutionContextExecutor executor, StorageSettings settings, EntityWorkspace readPath,
+      EntityDirectory directory, DirectReads reads, ManifestRoute manifestRoute) {
     this.manifestRoute = manifestRoute;
     this.directory = directory;
     this.directReads = reads;
@@ -131,6 +149,8 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     this.published = readPath.published();
     this.failure = readPath.failure();
     this.readsBehindWrites = readPath.local();
+    this.admission = new CallAdmission(workspaceId, settings.overload(), executor,
+        (delayNanos, task) -> scheduler.scheduleOnce(Duration.ofNanos(delayNanos), task, executor), System::nanoTime);
   }
 
   @Override
@@ -174,9 +194,9 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
   }
 
   /**
-   * Checks the arguments, then asks the entity of {@code id} straight through the {@link
-   * EntityDirectory} if it allows it, through the supervisor otherwise (counted there, so that no
-   * later command for {@code id} overtakes this one).
+   * Checks the arguments, then, once admitted, asks the entity of {@code id} straight through the
+   * {@link EntityDirectory} if it allows it, through the supervisor otherwise (counted there, so
+   * that no later command for {@code id} overtakes this one).
    */
   private <T> CompletionStage<T> askEntity(
       EntryId id, Runnable check, Function<ActorRef<StatusReply<T>>, StorageCommand.ManifestCommand> request) {
@@ -185,6 +205,11 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     } catch (StorageException e) {
       return CompletableFuture.failedFuture(e);
     }
+    return admitted(0, () -> sendToEntity(id, request));
+  }
+
+  private <T> CompletionStage<T> sendToEntity(
+      EntryId id, Function<ActorRef<StatusReply<T>>, StorageCommand.ManifestCommand> request) {
     CompletableFuture<T> refused = refusal();
     if (refused != null) {
       return refused;
@@ -260,20 +285,18 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
 
   @Override
   public CompletionStage<byte[]> getChunk(ChunkId id) {
-    if (id != null && readsDirectly() && mutations.noneFor(id)) {
-      return directReads.chunk(id);
-    }
-    boolean behind = id != null && !mutations.noneFor(id);
-    return ask(() -> Require.nonNull(id, "chunk id"), replyTo -> maybeBehindWrites(behind, new GetChunk(id, replyTo)));
+    return askWith(0, () -> Require.nonNull(id, "chunk id"),
+        checked -> replyTo -> maybeBehindWrites(!mutations.noneFor(id), new GetChunk(id, replyTo)),
+        checked -> readsDirectly() && mutations.noneFor(id) ? directReads.chunk(id) : null);
   }
 
   @Override
   public CompletionStage<Done> setChunk(ChunkId id, byte[] data) {
-    return mutation(id, () -> askWith(() -> {
+    return mutation(id, () -> askWith(data == null ? 0 : data.length, () -> {
           RequestValidation.payload(id, data, maxChunkSize, "chunk");
           return data;
         },
-        bytes -> replyTo -> new SetChunk(id, bytes, replyTo)));
+        bytes -> replyTo -> new SetChunk(id, bytes, replyTo), checked -> null));
   }
 
   @Override
@@ -304,20 +327,18 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
 
   @Override
   public CompletionStage<byte[]> getBlock(ChunkId id) {
-    if (id != null && readsDirectly() && mutations.noneFor(id)) {
-      return directReads.block(id);
-    }
-    boolean behind = id != null && !mutations.noneFor(id);
-    return ask(() -> Require.nonNull(id, "block id"), replyTo -> maybeBehindWrites(behind, new GetBlock(id, replyTo)));
+    return askWith(0, () -> Require.nonNull(id, "block id"),
+        checked -> replyTo -> maybeBehindWrites(!mutations.noneFor(id), new GetBlock(id, replyTo)),
+        checked -> readsDirectly() && mutations.noneFor(id) ? directReads.block(id) : null);
   }
 
   @Override
   public CompletionStage<Done> setBlock(ChunkId id, byte[] data) {
-    return mutation(id, () -> askWith(() -> {
+    return mutation(id, () -> askWith(data == null ? 0 : data.length, () -> {
           RequestValidation.payload(id, data, maxChunkSize, "block");
           return data;
         },
-        bytes -> replyTo -> new SetBlock(id, bytes, replyTo)));
+        bytes -> replyTo -> new SetBlock(id, bytes, replyTo), checked -> null));
   }
 
   @Override
@@ -330,9 +351,10 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     return behind && readsBehindWrites ? new Payloads.BehindWrites(read) : read;
   }
 
+  /** Exempt from admission: a host must be able to shed load (a flush, a discard) when it is overloaded. */
   @Override
   public CompletionStage<Done> clearMemoryCache(boolean flush) {
-    return ask(replyTo -> new ClearMemoryCache(flush, replyTo));
+    return askNow(replyTo -> new ClearMemoryCache(flush, replyTo));
   }
 
   @Override
@@ -340,9 +362,23 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     return ask(RunVacuum::new);
   }
 
+  /** Exempt from admission: a host must be able to watch an overload, refused calls included. */
   @Override
   public CompletionStage<StorageStats> stats() {
-    return ask(GetStats::new);
+    CompletableFuture<StorageStats> stats = new CompletableFuture<>();
+    this.<StorageStats>askNow(GetStats::new).whenComplete((snapshot, error) -> {
+      if (error != null) {
+        stats.completeExceptionally(Replies.unwrap(error));
+      } else {
+        stats.complete(snapshot.withAdmission(admission.refusedCalls(), admission.waitedCalls()));
+      }
+    });
+    return stats;
+  }
+
+  /** The workspace's admission (tests: what is in flight and waiting). */
+  CallAdmission admission() {
+    return admission;
   }
 
   @Override
@@ -375,13 +411,29 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     return "WorkspaceStorage[" + workspaceId + (closed ? ", closed" : "") + "]";
   }
 
-  /** Asks, unless closed or failed. */
+  /** Asks once admitted, unless closed or failed. */
   private <T> CompletionStage<T> ask(Function<ActorRef<StatusReply<T>>, Object> request) {
+    return admitted(0, () -> askNow(request));
+  }
+
+  /** Asks now, unless closed or failed: not admitted. */
+  private <T> CompletionStage<T> askNow(Function<ActorRef<StatusReply<T>>, Object> request) {
     CompletableFuture<T> refused = refusal();
     if (refused != null) {
       return refused;
     }
     return PlainFutures.of(AskPattern.askWithStatus(mailbox, request::apply, timeout, scheduler));
+  }
+
+  /**
+   * Sends the call with {@code send} once {@link #admission} admits it, unless the workspace is
+   * closed or failed: then that is the answer, not an overload.
+   *
+   * @param bytes the chunk or block bytes the call carries
+   */
+  private <T> CompletionStage<T> admitted(long bytes, Supplier<CompletionStage<T>> send) {
+    CompletableFuture<T> refused = refusal();
+    return refused != null ? refused : admission.call(bytes, send);
   }
 
   /** A failed stage if the workspace is closed or failed (INV-6, INV-10); null if a call may go on. */
@@ -400,10 +452,18 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
   }
 
   /**
-   * Checks (and copies) the arguments with {@code check}; then {@code direct} may answer without
-   * the supervisor (null if it may not), and otherwise it asks with what {@code check} returned.
+   * Checks (and copies) the arguments with {@code check}; then, once admitted, {@code direct} may
+   * answer without the supervisor (null if it may not), and otherwise it asks with what {@code
+   * check} returned.
    */
   private <A, T> CompletionStage<T> askWith(Supplier<A> check,
+      Function<A, Function<ActorRef<StatusReply<T>>, Object>> request,
+      Function<A, CompletionStage<T>> direct) {
+    return askWith(0, check, request, direct);
+  }
+
+  /** {@link #askWith(Supplier, Function, Function)} for a call that carries {@code bytes} of chunk or block. */
+  private <A, T> CompletionStage<T> askWith(long bytes, Supplier<A> check,
       Function<A, Function<ActorRef<StatusReply<T>>, Object>> request,
       Function<A, CompletionStage<T>> direct) {
     A checked;
@@ -412,8 +472,10 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     } catch (StorageException e) {
       return CompletableFuture.failedFuture(e);
     }
-    CompletionStage<T> answered = direct.apply(checked);
-    return answered != null ? answered : ask(request.apply(checked));
+    return admitted(bytes, () -> {
+      CompletionStage<T> answered = direct.apply(checked);
+      return answered != null ? answered : askNow(request.apply(checked));
+    });
   }
 
   /** Checks the arguments with {@code check}, then asks. */

@@ -125,8 +125,8 @@ final class LocalWorkspace implements WorkspaceBackend {
 
   @Override
   public WorkspaceStorage storage(ActorRef<Object> supervisor) {
-    return new ActorWorkspaceStorage(workspaceId, supervisor, context.getSystem().scheduler(), settings, shared,
-        entities.directory(), directReads());
+    return new ActorWorkspaceStorage(workspaceId, supervisor, context.getSystem().scheduler(),
+        context.getExecutionContext(), settings, shared, entities.directory(), directReads());
   }
 
   /** What the façade may read without the supervisor: the readers, if there are any. */

@@ -2,6 +2,7 @@ package dev.stowage.actors;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
 import dev.stowage.protocol.InvalidRequestException;
 import dev.stowage.storage.Durability;
 import java.nio.file.InvalidPathException;
@@ -31,6 +32,7 @@ import java.util.function.Function;
  * @param dispatcher config path of the dispatcher of the supervisors and manifest entities
  * @param readConnections reader connections beside each database's writer ({@code stowage.read-connections})
  * @param checkpointInterval how often a reader checkpoints the WAL ({@code stowage.checkpoint-interval})
+ * @param overload how much work the façade admits at once, and what a call meets past it ({@code stowage.overload})
  */
 public record StorageSettings(
     Path baseDir,
@@ -48,7 +50,8 @@ public record StorageSettings(
     String gatewayDispatcher,
     String dispatcher,
     int readConnections,
-    Duration checkpointInterval) {
+    Duration checkpointInterval,
+    OverloadSettings overload) {
 
   /** Largest payload SQLite stores comfortably in one row (its default limit is 1e9 bytes). */
   public static final int MAX_PAYLOAD = 512 << 20;
@@ -78,6 +81,24 @@ public record StorageSettings(
     require(readConnections >= 0 && readConnections <= 16, "stowage.read-connections",
         "must be between 0 and 16, got " + readConnections);
     require(positive(checkpointInterval), "stowage.checkpoint-interval", "must be positive, got " + checkpointInterval);
+    require(overload != null, "stowage.overload", "must be set");
+    // A chunk or block of the largest size accepted must be admissible, alone, in flight and waiting.
+    require(overload.maxBytesInFlight() >= maxChunkSize, "stowage.overload.max-bytes-in-flight",
+        "must be at least stowage.max-chunk-size (" + maxChunkSize + " bytes), got " + overload.maxBytesInFlight());
+    require(overload.maxBytesWaiting() >= maxChunkSize, "stowage.overload.max-bytes-waiting",
+        "must be at least stowage.max-chunk-size (" + maxChunkSize + " bytes), got " + overload.maxBytesWaiting());
+  }
+
+  /**
+   * Settings without an {@code overload} section, as before it existed: the reference defaults'
+   * (reference.conf) for it.
+   */
+  public StorageSettings(Path baseDir, long cacheSize, int blockSize, int maxChunkSize, long vacuumThreshold,
+      Durability durability, Duration askTimeout, int maxDirty, Duration passivateAfter, int maxActive, int maxBatch,
+      Duration maxDelay, String gatewayDispatcher, String dispatcher, int readConnections, Duration checkpointInterval) {
+    this(baseDir, cacheSize, blockSize, maxChunkSize, vacuumThreshold, durability, askTimeout, maxDirty, passivateAfter,
+        maxActive, maxBatch, maxDelay, gatewayDispatcher, dispatcher, readConnections, checkpointInterval,
+        overload(ConfigFactory.defaultReference()));
   }
 
   /**
@@ -106,19 +127,26 @@ public record StorageSettings(
         gatewayDispatcher(config),
         dispatcher(config),
         read(config, "stowage.read-connections", config::getInt),
-        read(config, "stowage.checkpoint-interval", config::getDuration));
+        read(config, "stowage.checkpoint-interval", config::getDuration),
+        overload(config));
   }
 
   public StorageSettings withBaseDir(Path baseDir) {
     return new StorageSettings(baseDir, cacheSize, blockSize, maxChunkSize, vacuumThreshold, durability,
         askTimeout, maxDirty, passivateAfter, maxActive, maxBatch, maxDelay, gatewayDispatcher, dispatcher,
-        readConnections, checkpointInterval);
+        readConnections, checkpointInterval, overload);
   }
 
   public StorageSettings withDurability(Durability durability) {
     return new StorageSettings(baseDir, cacheSize, blockSize, maxChunkSize, vacuumThreshold, durability,
         askTimeout, maxDirty, passivateAfter, maxActive, maxBatch, maxDelay, gatewayDispatcher, dispatcher,
-        readConnections, checkpointInterval);
+        readConnections, checkpointInterval, overload);
+  }
+
+  public StorageSettings withOverload(OverloadSettings overload) {
+    return new StorageSettings(baseDir, cacheSize, blockSize, maxChunkSize, vacuumThreshold, durability,
+        askTimeout, maxDirty, passivateAfter, maxActive, maxBatch, maxDelay, gatewayDispatcher, dispatcher,
+        readConnections, checkpointInterval, overload);
   }
 
   /** How many blocks the cache keeps: {@code cache-size / block-size}. */
@@ -136,6 +164,24 @@ public record StorageSettings(
       return Durability.valueOf(value.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw new ConfigException.BadValue("stowage.durability", "must be normal or full, got '" + value + "'");
+    }
+  }
+
+  private static OverloadSettings overload(Config config) {
+    return new OverloadSettings(
+        read(config, "stowage.overload.max-calls-in-flight", config::getInt),
+        read(config, "stowage.overload.max-bytes-in-flight", config::getBytes),
+        read(config, "stowage.overload.when-full", key -> whenFull(config.getString(key))),
+        read(config, "stowage.overload.max-wait", config::getDuration),
+        read(config, "stowage.overload.max-calls-waiting", config::getInt),
+        read(config, "stowage.overload.max-bytes-waiting", config::getBytes));
+  }
+
+  private static OverloadSettings.WhenFull whenFull(String value) {
+    try {
+      return OverloadSettings.WhenFull.valueOf(value.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException.BadValue("stowage.overload.when-full", "must be fail or wait, got '" + value + "'");
     }
   }
 
@@ -176,7 +222,7 @@ public record StorageSettings(
     return duration != null && !duration.isNegative() && !duration.isZero();
   }
 
-  private static void require(boolean valid, String key, String message) {
+  static void require(boolean valid, String key, String message) {
     if (!valid) {
       throw new InvalidRequestException(key + " " + message);
     }

@@ -37,6 +37,21 @@ class StorageSettingsTest {
     assertThat(settings.maxBatch()).isEqualTo(1000);
     assertThat(settings.maxDelay()).isEqualTo(Duration.ofMillis(2));
     assertThat(settings.gatewayDispatcher()).isEqualTo("stowage.gateway-dispatcher");
+    assertThat(settings.overload()).isEqualTo(new OverloadSettings(1000, 8L << 20, OverloadSettings.WhenFull.WAIT,
+        Duration.ofSeconds(5), 1000, 8L << 20));
+  }
+
+  @Test
+  void theOverloadSectionIsReadAndCopied() {
+    StorageSettings settings = StorageSettings.fromConfig(with(
+        "stowage.overload { max-calls-in-flight = 7, max-bytes-in-flight = 8 MiB, when-full = FAIL, max-wait = 250ms,"
+            + " max-calls-waiting = 3, max-bytes-waiting = 5 MiB }"));
+
+    assertThat(settings.overload()).isEqualTo(new OverloadSettings(7, 8L << 20, OverloadSettings.WhenFull.FAIL,
+        Duration.ofMillis(250), 3, 5L << 20));
+    assertThat(settings.withOverload(settings.overload().withWhenFull(OverloadSettings.WhenFull.WAIT)).overload().whenFull())
+        .isEqualTo(OverloadSettings.WhenFull.WAIT);
+    assertThat(settings.withBaseDir(Path.of("/x")).overload()).isEqualTo(settings.overload());
   }
 
   @Test
@@ -68,7 +83,17 @@ class StorageSettingsTest {
       "stowage.group-commit.max-batch|0",
       "stowage.group-commit.max-delay|-1ms",
       "stowage.group-commit.max-delay|later",
-      "stowage.gateway-dispatcher.type|Dispatcher"})
+      "stowage.gateway-dispatcher.type|Dispatcher",
+      "stowage.overload.max-calls-in-flight|0",
+      "stowage.overload.max-calls-in-flight|2000000",
+      "stowage.overload.max-calls-in-flight|many",
+      "stowage.overload.max-bytes-in-flight|1 MiB",
+      "stowage.overload.max-bytes-in-flight|2 TiB",
+      "stowage.overload.when-full|sometimes",
+      "stowage.overload.max-wait|0s",
+      "stowage.overload.max-wait|-1s",
+      "stowage.overload.max-calls-waiting|0",
+      "stowage.overload.max-bytes-waiting|1 KiB"})
   @DisplayName("INV-19: an invalid configuration value fails with an error naming its key")
   void invalidValuesNameTheirKey(String key, String value) {
     Config config = with(key + " = \"" + value + "\"");
@@ -76,6 +101,17 @@ class StorageSettingsTest {
     assertThatThrownBy(() -> StorageSettings.fromConfig(config))
         .isInstanceOf(InvalidRequestException.class)
         .hasMessageContaining(key);
+  }
+
+  @Test
+  @DisplayName("INV-19: a byte limit of stowage.overload below stowage.max-chunk-size names both keys")
+  void overloadByteLimitsHoldTheLargestChunk() {
+    Config config = with("stowage.max-chunk-size = 16 MiB");
+
+    assertThatThrownBy(() -> StorageSettings.fromConfig(config))
+        .isInstanceOf(InvalidRequestException.class)
+        .hasMessageContaining("stowage.overload.max-bytes-in-flight")
+        .hasMessageContaining("stowage.max-chunk-size");
   }
 
   @Test
@@ -87,5 +123,8 @@ class StorageSettingsTest {
         .isInstanceOf(InvalidRequestException.class)
         .hasMessageContaining("stowage.group-commit.max-batch is missing");
     assertThatThrownBy(() -> StorageSettings.fromConfig(null)).isInstanceOf(InvalidRequestException.class);
+    assertThatThrownBy(() -> StorageSettings.fromConfig(ConfigFactory.defaultReference().withoutPath("stowage.overload.max-wait")))
+        .isInstanceOf(InvalidRequestException.class)
+        .hasMessageContaining("stowage.overload.max-wait is missing");
   }
 }

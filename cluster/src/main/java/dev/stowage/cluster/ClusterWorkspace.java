@@ -170,8 +170,9 @@ final class ClusterWorkspace implements WorkspaceBackend {
   @Override
   public WorkspaceStorage storage(ActorRef<Object> supervisor) {
     // manifest commands straight to the region: the supervisor would only forward them there
-    return new ActorWorkspaceStorage(workspaceId, supervisor, context.getSystem().scheduler(), settings,
-        new EntityWorkspace(PublishedManifests.NONE, health), new ManifestRoute(region.unsafeUpcast(),
+    return new ActorWorkspaceStorage(workspaceId, supervisor, context.getSystem().scheduler(),
+        context.getExecutionContext(), settings, new EntityWorkspace(PublishedManifests.NONE, health),
+        new ManifestRoute(region.unsafeUpcast(),
             command -> new ShardingEnvelope<>(ManifestIds.entityId(workspaceId, command.id()), command)));
   }
 
