@@ -18,7 +18,13 @@ import java.util.List;
  * write is not checked.
  *
  * <p>Lines: {@code M <file id> <version>} (a manifest version stored durably: durable set or
- * ensure), {@code C <chunk id> <size>} (a chunk stored), {@code B <block id>} (a block stored).
+ * ensure), {@code C <chunk id> <size>} (a chunk stored), {@code B <block id>} (a block stored),
+ * each followed by the {@link System#nanoTime()} of the acknowledgement. On Linux that is
+ * {@code CLOCK_MONOTONIC}, the clock the power-cut layer stamps each file's last sync with, so a
+ * verifier can tell which acknowledgements came after the last sync of the write-ahead log.
+ *
+ * <p>The log is written by Java, not through SQLite: under the power-cut layer it survives the
+ * cut, as the record of what the writer's clients were told.
  */
 final class AckLog implements AutoCloseable {
   private final FileChannel channel;
@@ -27,9 +33,10 @@ final class AckLog implements AutoCloseable {
     channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
   }
 
+  /** Appends {@code line} and the time of the acknowledgement (now). */
   synchronized void append(String line) {
     try {
-      ByteBuffer bytes = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.US_ASCII));
+      ByteBuffer bytes = ByteBuffer.wrap((line + " " + System.nanoTime() + "\n").getBytes(StandardCharsets.US_ASCII));
       while (bytes.hasRemaining()) {
         channel.write(bytes);
       }
