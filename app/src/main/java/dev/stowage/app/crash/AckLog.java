@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The crash-test writer's record of acknowledged writes: one line per write, appended only after
@@ -28,6 +29,7 @@ import java.util.List;
  */
 final class AckLog implements AutoCloseable {
   private final FileChannel channel;
+  private final CompletableFuture<Void> firstAppend = new CompletableFuture<>();
 
   AckLog(Path file) throws IOException {
     channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
@@ -40,9 +42,15 @@ final class AckLog implements AutoCloseable {
       while (bytes.hasRemaining()) {
         channel.write(bytes);
       }
+      firstAppend.complete(null);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Completes when the first line is appended. */
+  CompletableFuture<Void> firstAppend() {
+    return firstAppend;
   }
 
   /** The complete lines of a log (a line cut by the kill is ignored). */

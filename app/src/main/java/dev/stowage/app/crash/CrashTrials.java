@@ -44,9 +44,9 @@ public final class CrashTrials {
   private static final int MIN_KILL_DELAY_MS = 50;
   private static final int MAX_KILL_DELAY_MS = 1500;
   /**
-   * Cut the power between these many milliseconds after ready: shorter than the kills, to keep the
-   * default run's trials quick, yet past a few of the readers' checkpoints (every 100 ms), so that
-   * the WAL has been synced before the cut.
+   * Cut the power between these many milliseconds after the writer's first acknowledgement (it says
+   * "ready" then): shorter than the kills, to keep the default run's trials quick, yet past a few
+   * of the readers' checkpoints (every 100 ms), so that the WAL has been synced before the cut.
    */
   private static final int MIN_CUT_DELAY_MS = 150;
   private static final int MAX_CUT_DELAY_MS = 700;

@@ -27,6 +27,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
@@ -65,7 +66,8 @@ public final class CrashWorkload {
     LocalKey key = LocalKey.load(Path.of(args[1]));
     long seed = Long.parseLong(args[3]);
     Durability durability = Durability.valueOf(args[4].toUpperCase(Locale.ROOT));
-    if (args.length > 5) {
+    boolean powerLoss = args.length > 5;
+    if (powerLoss) {
       awaitCut(PowerCutLayer.load(Path.of(args[5])), Path.of(args[6]));
     }
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "crash-writer",
@@ -79,6 +81,11 @@ public final class CrashWorkload {
         Thread writer = new Thread(() -> write(storage, log, random), "writer-" + w);
         writer.start();
         writers.add(writer);
+      }
+      if (powerLoss) {
+        // The cut comes sooner than a kill: let its clock start once writes are being acknowledged,
+        // not while the writers still warm up.
+        log.firstAppend().get(30, TimeUnit.SECONDS);
       }
       System.out.println("ready");
       System.out.flush();
