@@ -50,8 +50,8 @@ public final class CrashTestCommand implements Callable<Integer> {
     CrashTrials.Fault fault = powerLoss ? CrashTrials.Fault.POWER_LOSS : CrashTrials.Fault.SIGKILL;
     Path root = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("stowage-crash-");
     PrintWriter out = spec.commandLine().getOut();
-    out.println("crash-test: " + trials + (powerLoss ? " power-loss trials (durability=" + chosen.name().toLowerCase(Locale.ROOT) + ")" : " trials")
-        + " in " + root);
+    String what = powerLoss ? " power-loss trials (durability=" + chosen.name().toLowerCase(Locale.ROOT) + ")" : " trials";
+    out.println("crash-test: " + trials + what + " in " + root);
     out.flush();
     CrashTrials.Summary summary;
     try {

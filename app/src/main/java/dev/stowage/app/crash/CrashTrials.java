@@ -33,10 +33,11 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@link Fault#POWER_LOSS}: the writer runs over the {@link PowerCutLayer}, and the parent
  *       cuts its power, at once or at its next sync (a commit written, not yet durable): whatever
  *       SQLite did not sync is lost ({@link PowerCutLayer.CutMode#DROP}) or, write by write, lost,
- *       garbled or kept ({@link PowerCutLayer.CutMode#GARBLE}), each chosen by the seed. With {@code durability = full} nothing acknowledged may be lost; with {@code
- *       normal}, only what was acknowledged after the last sync of the data database's WAL (as
- *       the layer's sync log dates it): the losses are counted, not failures, and any other loss
- *       is. At both, nothing may be corrupt or dangling.
+ *       garbled or kept ({@link PowerCutLayer.CutMode#GARBLE}), each chosen by the seed. With
+ *       {@code durability = full} nothing acknowledged may be lost; with {@code normal}, only what
+ *       was acknowledged after the last sync of the data database's WAL (as the layer's sync log
+ *       dates it): those losses are counted, not failures, and any other loss is one. At both,
+ *       nothing may be corrupt or dangling.
  * </ul>
  */
 public final class CrashTrials {

@@ -44,8 +44,9 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  *
  * <p>Under power loss ({@link CrashTrials.Fault#POWER_LOSS}) it first loads the {@link
  * PowerCutLayer}, so that every database it opens goes through it, and a thread waits on standard
- * input for the parent's {@code cut <mode> <moment> <seed>} line, which it turns into the cut: the process
- * ends there, with {@link PowerCutLayer#CUT_EXIT_CODE}.
+ * input for the parent's {@code cut <mode> <moment> <seed>} line, which it turns into the cut: the
+ * process ends there (or at its next sync), with {@link PowerCutLayer#CUT_EXIT_CODE}. It says
+ * "ready" only once a first write is acknowledged.
  *
  * <p>Arguments: workspace base directory, key file, ack log, seed, durability ({@code normal} or
  * {@code full}), and under power loss the layer's library and the file for its sync log.
@@ -103,7 +104,8 @@ public final class CrashWorkload {
         for (String line = in.readLine(); line != null; line = in.readLine()) {
           String[] cut = line.split(" ");
           if (cut.length == 4 && cut[0].equals("cut")) {
-            layer.cut(PowerCutLayer.CutMode.parse(cut[1]), PowerCutLayer.Moment.parse(cut[2]), Long.parseLong(cut[3]), syncLog);
+            layer.cut(PowerCutLayer.CutMode.parse(cut[1]), PowerCutLayer.Moment.parse(cut[2]), Long.parseLong(cut[3]),
+                syncLog);
           }
         }
       } catch (IOException e) {
