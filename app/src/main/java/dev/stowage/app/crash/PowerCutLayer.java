@@ -30,7 +30,8 @@ import org.sqlite.SQLiteConnection;
  *
  * <p><b>Building.</b> {@link #library()} compiles the C source with {@code gcc -O2 -shared -fPIC}
  * into a cache directory named after the source's hash (system property {@code
- * stowage.powercut.cache}, by default {@code stowage-powercut} in the temporary directory), once:
+ * stowage.powercut.cache}, by default {@code stowage/powercut} in the user's cache directory,
+ * {@code $XDG_CACHE_HOME} or {@code ~/.cache}), once:
  * later calls, and other processes, reuse the library. Missing {@code gcc} or {@code sqlite3ext.h}
  * (Debian's {@code libsqlite3-dev}) is an {@link UnavailableException} naming what to install; any
  * other compiler error is a bug, an {@link IllegalStateException}.
@@ -204,9 +205,15 @@ public final class PowerCutLayer implements AutoCloseable {
     }
   }
 
+  /** The user's own cache, not a shared temporary directory: a library found there gets loaded. */
   private static Path cacheDirectory() {
     String configured = System.getProperty("stowage.powercut.cache");
-    return configured != null ? Path.of(configured) : Path.of(System.getProperty("java.io.tmpdir"), "stowage-powercut");
+    if (configured != null) {
+      return Path.of(configured);
+    }
+    String xdg = System.getenv("XDG_CACHE_HOME");
+    Path cache = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+    return cache.resolve("stowage").resolve("powercut");
   }
 
   private static String sha256(byte[] bytes) {
