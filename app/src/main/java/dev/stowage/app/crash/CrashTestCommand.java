@@ -47,6 +47,13 @@ public final class CrashTestCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Durability chosen = durability();
+    if (powerLoss) {
+      try {
+        PowerCutLayer.library(); // before anything is printed or created: it may be missing
+      } catch (PowerCutLayer.UnavailableException e) {
+        throw new CliError("--power-loss: " + e.getMessage(), e);
+      }
+    }
     CrashTrials.Fault fault = powerLoss ? CrashTrials.Fault.POWER_LOSS : CrashTrials.Fault.SIGKILL;
     Path root = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("stowage-crash-");
     PrintWriter out = spec.commandLine().getOut();
