@@ -9,8 +9,8 @@
  * Pending writes:
  *   Every xWrite and xTruncate of a file is kept in memory, as the kernel's page cache would keep
  *   it, until an xSync of that file applies it to the real file (the "disk": what the kernel holds
- *   outlives the process, so no real fsync is needed, and none is made). xRead
- *   and xFileSize see the pending writes (a process reads its own writes). The pending state
+ *   outlives the process, so no real fsync is needed, and none is made). xRead and xFileSize see
+ *   the pending writes (a process reads its own writes). The pending state
  *   belongs to the file, by path, not to a handle: the writer and the readers of a database open
  *   the same files, and share one page cache in a real system. It outlives the handles (closing a
  *   file does not write it to disk) and is dropped when the file is deleted. A file's counters
@@ -28,10 +28,11 @@
  *   with pending writes, before it applies them (as test6.c crashes at a sync): when the most is
  *   at stake, a commit written but not yet durable. Then:
  *     'drop':   every write and truncation since the last sync of its file is lost;
- *     'garble': each range written since the last sync, independently, reaches the disk intact
- *               (its latest content), reaches it as random bytes (a random sub-range of it), or is
- *               lost (one range per xWrite); pending truncations are lost. Random bytes land only where SQLite wrote,
- *               since SQLite relies on powersafe overwrite (a write never damages its neighbours).
+ *     'garble': each range written since the last sync (one per xWrite), independently, reaches
+ *               the disk intact (its latest content), reaches it as random bytes (over a random
+ *               part of it), or is lost; pending truncations are lost. Random bytes land only
+ *               where SQLite wrote, since SQLite relies on powersafe overwrite (a write never
+ *               damages its neighbours).
  *   It writes the sync log (below) and ends the process at once with _exit(PC_CUT_EXIT): no atexit
  *   handler, no JVM shutdown, and nothing left pending reaches the file. Only what reached the real
  *   file through a sync (or the garble mode) is in the kernel when the process ends.
