@@ -62,10 +62,15 @@ public final class CrashTrials {
     POWER_LOSS
   }
 
-  /** The totals of a run. */
+  /**
+   * The totals of a run.
+   *
+   * @param cutsWithPendingWrites power cuts that found writes not yet synced, which they then lost
+   *     or garbled: a run where none did would have tested nothing
+   */
   public record Summary(Fault fault, Durability durability, int trials, int killed, long acknowledged, long lost,
       long lostPromised, long unsynced, long dangling, long undecryptable, int integrityFailures, int drops,
-      int garbles, int atSync, List<String> problems) {
+      int garbles, int atSync, int cutsWithPendingWrites, List<String> problems) {
 
     public Summary {
       problems = List.copyOf(problems);
@@ -128,6 +133,7 @@ public final class CrashTrials {
     int drops = 0;
     int garbles = 0;
     int atSync = 0;
+    int cutsWithPendingWrites = 0;
     List<String> problems = new ArrayList<>();
     for (int trial = 0; trial < trials; trial++) {
       long seed = firstSeed + trial;
@@ -145,6 +151,8 @@ public final class CrashTrials {
       drops += outcome.cut() == PowerCutLayer.CutMode.DROP ? 1 : 0;
       garbles += outcome.cut() == PowerCutLayer.CutMode.GARBLE ? 1 : 0;
       atSync += outcome.moment() == PowerCutLayer.Moment.NEXT_SYNC ? 1 : 0;
+      cutsWithPendingWrites += outcome.syncLog()
+          .filter(log -> log.files().stream().anyMatch(file -> file.pendingBytes() > 0)).isPresent() ? 1 : 0;
       report.problems().forEach(problem -> problems.add("seed " + seed + ": " + problem));
       if (!outcome.killedWhileWriting()) {
         problems.add("seed " + seed + ": the writer was not running when " + (library == null ? "killed" : "its power was cut")
@@ -168,7 +176,8 @@ public final class CrashTrials {
       }
     }
     return new Summary(library == null ? Fault.SIGKILL : Fault.POWER_LOSS, durability, trials, killed, acknowledged,
-        lost, lostPromised, unsynced, dangling, undecryptable, integrityFailures, drops, garbles, atSync, problems);
+        lost, lostPromised, unsynced, dangling, undecryptable, integrityFailures, drops, garbles, atSync,
+        cutsWithPendingWrites, problems);
   }
 
   /** What the cut found in the data database's WAL: how long since its last sync, what was pending. */

@@ -42,6 +42,7 @@ class PowerCutTest {
     assertThat(summary.integrityFailures()).isZero();
     assertThat(summary.drops()).as("both kinds of cut").isPositive();
     assertThat(summary.garbles()).isPositive();
+    assertThat(summary.cutsWithPendingWrites()).as("some cuts destroyed unsynced writes: %s", progress).isPositive();
     assertThat(summary.line()).matches("trials=" + TRIALS
         + " acknowledged=\\d+ lost=0 dangling=0 integrity=ok power-loss durability=full cuts=drop:\\d+,garble:\\d+ at-sync=\\d+");
   }
