@@ -304,6 +304,14 @@ class StowageCliTest {
   }
 
   @Test
+  void crashTestRefusesAnUnknownDurability() {
+    CliRun run = CliRun.of("crash-test", "--power-loss", "--durability", "sometimes");
+
+    assertThat(run.exitCode()).as("%s", run).isEqualTo(ExitCodes.USAGE);
+    assertThat(run.err()).contains("--durability must be normal or full, got 'sometimes'");
+  }
+
+  @Test
   @DisplayName("INV-8: crash-test ends with its one summary line and exit code 0 when nothing was lost")
   void crashTestEndsWithItsSummaryLine(@TempDir Path dir) {
     CliRun run = CliRun.of("crash-test", "--trials", "2", "--dir", dir.toString());

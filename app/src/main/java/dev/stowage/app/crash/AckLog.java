@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The crash-test writer's record of acknowledged writes: one line per write, appended only after
@@ -18,24 +19,38 @@ import java.util.List;
  * write is not checked.
  *
  * <p>Lines: {@code M <file id> <version>} (a manifest version stored durably: durable set or
- * ensure), {@code C <chunk id> <size>} (a chunk stored), {@code B <block id>} (a block stored).
+ * ensure), {@code C <chunk id> <size>} (a chunk stored), {@code B <block id>} (a block stored),
+ * each followed by the {@link System#nanoTime()} of the acknowledgement. On Linux that is
+ * {@code CLOCK_MONOTONIC}, the clock the power-cut layer stamps each file's last sync with, so a
+ * verifier can tell which acknowledgements came after the last sync of the write-ahead log.
+ *
+ * <p>The log is written by Java, not through SQLite: under the power-cut layer it survives the
+ * cut, as the record of what the writer's clients were told.
  */
 final class AckLog implements AutoCloseable {
   private final FileChannel channel;
+  private final CompletableFuture<Void> firstAppend = new CompletableFuture<>();
 
   AckLog(Path file) throws IOException {
     channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
   }
 
+  /** Appends {@code line} and the time of the acknowledgement (now). */
   synchronized void append(String line) {
     try {
-      ByteBuffer bytes = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.US_ASCII));
+      ByteBuffer bytes = ByteBuffer.wrap((line + " " + System.nanoTime() + "\n").getBytes(StandardCharsets.US_ASCII));
       while (bytes.hasRemaining()) {
         channel.write(bytes);
       }
+      firstAppend.complete(null);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Completes when the first line is appended. */
+  CompletableFuture<Void> firstAppend() {
+    return firstAppend;
   }
 
   /** The complete lines of a log (a line cut by the kill is ignored). */

@@ -10,21 +10,30 @@ import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.ChunkRef;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.FileManifest;
+import dev.stowage.storage.Durability;
 import dev.stowage.storage.LocalKey;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * The writer of a crash trial, run in a child JVM that is killed with SIGKILL at a random moment.
+ * The writer of a crash trial, run in a child JVM that is killed with SIGKILL, or whose power is
+ * cut, at a random moment.
  *
  * <p>Writers edit files the way a sync client does, through the public façade only: write new
  * chunks and wait for them, store the file manifest cache-only with the replaced chunks as removed
@@ -33,7 +42,14 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * the {@link AckLog}. Small cache, max-dirty and max-active keep Stowage flushing, evicting and
  * passivating on its own while it is killed.
  *
- * <p>Arguments: workspace base directory, key file, ack log, seed.
+ * <p>Under power loss ({@link CrashTrials.Fault#POWER_LOSS}) it first loads the {@link
+ * PowerCutLayer}, so that every database it opens goes through it, and a thread waits on standard
+ * input for the parent's {@code cut <mode> <moment> <seed>} line, which it turns into the cut: the
+ * process ends there (or at its next sync), with {@link PowerCutLayer#CUT_EXIT_CODE}. It says
+ * "ready" only once a first write is acknowledged.
+ *
+ * <p>Arguments: workspace base directory, key file, ack log, seed, durability ({@code normal} or
+ * {@code full}), and under power loss the layer's library and the file for its sync log.
  */
 public final class CrashWorkload {
   static final String WORKSPACE = "crash";
@@ -50,9 +66,14 @@ public final class CrashWorkload {
     Path base = Path.of(args[0]);
     LocalKey key = LocalKey.load(Path.of(args[1]));
     long seed = Long.parseLong(args[3]);
+    Durability durability = Durability.valueOf(args[4].toUpperCase(Locale.ROOT));
+    boolean powerLoss = args.length > 5;
+    if (powerLoss) {
+      awaitCut(PowerCutLayer.load(Path.of(args[5])), Path.of(args[6]));
+    }
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "crash-writer",
         ConfigFactory.parseString("pekko.loglevel = WARNING").withFallback(ConfigFactory.load()));
-    StorageSettings settings = settings(base);
+    StorageSettings settings = settings(base).withDurability(durability);
     WorkspaceStorage storage = Stowage.open(system, WORKSPACE, key, settings).toCompletableFuture().get();
     try (AckLog log = new AckLog(Path.of(args[2]))) {
       List<Thread> writers = new ArrayList<>();
@@ -62,12 +83,37 @@ public final class CrashWorkload {
         writer.start();
         writers.add(writer);
       }
+      if (powerLoss) {
+        // The cut comes sooner than a kill: let its clock start once writes are being acknowledged,
+        // not while the writers still warm up.
+        log.firstAppend().get(30, TimeUnit.SECONDS);
+      }
       System.out.println("ready");
       System.out.flush();
       for (Thread writer : writers) {
         writer.join();
       }
     }
+  }
+
+  /** Cuts the power when the parent says so: a line {@code cut <mode> <moment> <seed>} on standard input. */
+  private static void awaitCut(PowerCutLayer layer, Path syncLog) {
+    Thread cutter = new Thread(() -> {
+      try {
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+          String[] cut = line.split(" ");
+          if (cut.length == 4 && cut[0].equals("cut")) {
+            layer.cut(PowerCutLayer.CutMode.parse(cut[1]), PowerCutLayer.Moment.parse(cut[2]), Long.parseLong(cut[3]),
+                syncLog);
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }, "power-cut");
+    cutter.setDaemon(true);
+    cutter.start();
   }
 
   static StorageSettings settings(Path base) {

@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -74,6 +75,25 @@ class CrashVerifierTest {
 
     assertThat(report.lost()).isEqualTo(2);
     assertThat(report.problems()).anyMatch(problem -> problem.contains("acknowledged version 4, stored version 3"));
+  }
+
+  @Test
+  @DisplayName("INV-8: after a power cut at normal durability, a write acknowledged after the WAL's last sync may be lost, one before it may not")
+  void aLossIsAllowedOnlyAfterTheBound() throws Exception {
+    store(3, List.of(), true, false);
+    Path log = Files.writeString(dir.resolve("acks.log"), "M " + file + " 4 2000\nM " + file + " 5 3000\n");
+
+    CrashVerifier.Report afterTheSync = CrashVerifier.verify(dir, cipher, log, 16, 1500);
+    CrashVerifier.Report straddling = CrashVerifier.verify(dir, cipher, log, 16, 2500);
+
+    assertThat(afterTheSync.lost()).isEqualTo(2);
+    assertThat(afterTheSync.unsynced()).isEqualTo(2);
+    assertThat(afterTheSync.lostPromised()).isZero();
+    assertThat(afterTheSync.clean()).as("%s", afterTheSync.problems()).isTrue();
+    assertThat(straddling.lostPromised()).isEqualTo(1);
+    assertThat(straddling.clean()).isFalse();
+    assertThat(straddling.problems()).singleElement().asString()
+        .contains("acknowledged version 4, stored version 3", "before the last sync of the WAL");
   }
 
   @Test
