@@ -14,8 +14,8 @@ import dev.stowage.protocol.InvalidRequestException;
 import dev.stowage.protocol.StorageClosedException;
 import dev.stowage.storage.BlobCipher;
 import dev.stowage.storage.LocalKey;
+import dev.stowage.storage.Unwritable;
 import dev.stowage.storage.WorkspaceBackup;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -151,12 +151,12 @@ class BackupTest {
     EntryId id = EntryId.random();
     result(storage.setManifest(id, write(id, 1)));
     Path locked = Files.createDirectories(base.resolve("locked"));
-    Assumptions.assumeTrue(makeUnwritable(locked), "needs a directory this user cannot write (chmod, or chattr +i as root)");
+    Assumptions.assumeTrue(Unwritable.make(locked), "needs a directory this user cannot write (chmod, or chattr +i as root)");
     try {
       assertThat(failure(storage.backup(locked.resolve("b")))).isInstanceOf(BackupFailedException.class)
           .hasMessageContaining("cannot write in " + locked);
     } finally {
-      undoUnwritable(locked);
+      Unwritable.undo(locked);
     }
     assertThat(failure(storage.backup(base.resolve("no/such/dir/b")))).isInstanceOf(BackupFailedException.class)
         .hasMessageContaining("no such directory");
@@ -195,41 +195,5 @@ class BackupTest {
       }
       return error == null;
     }));
-  }
-
-  /** Mode 0500, and immutable as well where the user is root (root ignores modes). */
-  private static boolean makeUnwritable(Path dir) throws IOException {
-    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("r-x------"));
-    if (!canCreateIn(dir)) {
-      return true;
-    }
-    run("chattr", "+i", dir.toString());
-    return !canCreateIn(dir);
-  }
-
-  private static void undoUnwritable(Path dir) throws IOException {
-    run("chattr", "-i", dir.toString());
-    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-  }
-
-  private static boolean canCreateIn(Path dir) {
-    try {
-      Files.delete(Files.createFile(dir.resolve(".probe")));
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  private static void run(String... command) {
-    try {
-      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-      process.getInputStream().readAllBytes();
-      process.waitFor(30, TimeUnit.SECONDS);
-    } catch (IOException e) {
-      // no such tool: the probe says whether the directory is unwritable
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

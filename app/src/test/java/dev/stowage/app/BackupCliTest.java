@@ -11,6 +11,7 @@ import dev.stowage.protocol.EntryMissingException;
 import dev.stowage.protocol.FolderManifest;
 import dev.stowage.storage.DatabaseKind;
 import dev.stowage.storage.LocalKey;
+import dev.stowage.storage.Unwritable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -251,10 +252,8 @@ class BackupCliTest {
   void backupToAnUnwritableDirectoryFails() throws Exception {
     workspaceAndBackup(1);
     Path locked = Files.createDirectories(dir.resolve("locked"));
-    Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("r-x------"));
-    boolean unwritable = !Files.isWritable(locked) || chattr("+i", locked);
     try {
-      Assumptions.assumeTrue(unwritable, "needs a directory this user cannot write");
+      Assumptions.assumeTrue(Unwritable.make(locked), "needs a directory this user cannot write");
       CliRun run = cli("backup", "--to", locked.resolve("b").toString());
 
       assertThat(run.exitCode()).as("%s", run).isEqualTo(ExitCodes.ERROR);
@@ -263,21 +262,7 @@ class BackupCliTest {
         assertThat(files).isEmpty();
       }
     } finally {
-      chattr("-i", locked);
-      Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwx------"));
-    }
-  }
-
-  private static boolean chattr(String flag, Path path) {
-    try {
-      Process process = new ProcessBuilder("chattr", flag, path.toString()).redirectErrorStream(true).start();
-      process.getInputStream().readAllBytes();
-      return process.waitFor(30, TimeUnit.SECONDS) && process.exitValue() == 0;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
+      Unwritable.undo(locked);
     }
   }
 
