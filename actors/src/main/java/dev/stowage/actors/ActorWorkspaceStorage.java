@@ -486,7 +486,12 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     }, ignored -> request);
   }
 
-  /** Asks like the others, but waits for the copy however long it takes (up to {@link DataBackup#ANSWER_WITHIN}). */
+  /**
+   * Asks like the others, but waits for the copy however long it takes (up to {@link
+   * DataBackup#ANSWER_WITHIN}). Exempt from admission: one backup runs at a time per workspace
+   * (another is refused), on a connection of its own and in steps of a fixed size, so it cannot
+   * flood the workspace; and a busy workspace is the one a host most needs to back up.
+   */
   @Override
   public CompletionStage<BackupResult> backup(Path to) {
     Path file;

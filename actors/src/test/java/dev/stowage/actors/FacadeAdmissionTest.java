@@ -4,6 +4,7 @@ import static dev.stowage.actors.Await.failure;
 import static dev.stowage.actors.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.stowage.protocol.BackupResult;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.EntryMissingException;
@@ -121,21 +122,26 @@ class FacadeAdmissionTest {
   }
 
   @Test
-  @DisplayName("close, stats and clearMemoryCache are never refused, and a cached manifest is read while the workspace is full")
+  @DisplayName("close, stats, clearMemoryCache and backup are never refused, and a cached manifest is read while the workspace is full")
   void exemptCallsGoThroughAFullWorkspace() {
     WorkspaceStorage storage = open("max-calls-in-flight = 1, when-full = fail");
     EntryId id = EntryId.random();
     result(storage.setManifest(id, folder(id), true, Set.of()));
+    EntryId durable = EntryId.random();
+    result(storage.setManifest(durable, folder(durable)));
     holdTheDataGateway(storage);
 
     CompletionStage<Done> inFlight = storage.setChunk(ChunkId.random(), new byte[] {1});
     LocalManifest read = result(storage.getManifest(id));
+    BackupResult backup = result(storage.backup(base.resolve("while-full.db")));
     CompletionStage<StorageStats> stats = storage.stats();
     CompletionStage<Done> discard = storage.clearMemoryCache(false);
     CompletionStage<Done> close = storage.close();
     held.countDown();
 
     assertThat(read).isEqualTo(folder(id));
+    assertThat(backup.file()).exists();
+    assertThat(backup.manifests()).as("the backup holds the durable manifest, not the cache-only one").isEqualTo(1);
     result(inFlight);
     assertThat(result(stats).refusedCalls()).isZero();
     result(discard);
