@@ -42,10 +42,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@link OverloadFloodTest}, cluster mode on three nodes in {@code ClusterOverloadFloodTest}: the
  * workspace opens on every node of {@link #nodes()}, and each node's façade (which admits on its
  * own: the limits are per workspace and node) has its own sending thread, whose keys' entities
- * live on any node. The workload is durable
- * writes: {@code setChunk} of 16 KiB (the demo's chunk size) over {@value #CHUNKS} chunk ids and
- * durable {@code setManifest} over {@value #KEYS} keys, half each, every write a new version of
- * its id (so the files stay small however long it runs).
+ * live on any node.
+ *
+ * <p>The workload is durable writes: {@code setChunk} of 16 KiB (the demo's chunk size) over
+ * {@value #CHUNKS} chunk ids and durable {@code setManifest} over {@value #KEYS} keys, half each,
+ * every write a new version of its id (so the files stay small however long it runs).
  *
  * <ol>
  *   <li>Sustainable rate: {@value #CLIENTS} clients in a closed loop (each waits for its answer
@@ -106,7 +107,10 @@ public abstract class OverloadFloodContract {
   /** The nodes the workspace opens on. */
   protected abstract WorkspaceNodes nodes();
 
-  /** Seconds of flood in {@code mode} unless {@code -Dstowage.overload.flood-seconds} says: 30 s for wait (the default mode), 5 s for fail. */
+  /**
+   * Seconds of flood in {@code mode}, unless {@code -Dstowage.overload.flood-seconds} says: 30 s
+   * for wait (the default mode), 5 s for fail.
+   */
   protected int floodSeconds(WhenFull mode) {
     return mode == WhenFull.WAIT ? 30 : 5;
   }
@@ -158,7 +162,6 @@ public abstract class OverloadFloodContract {
     int seconds = floodSecondsIn(mode);
     HeapSampler sampler = new HeapSampler(admissions, bound);
     Tally flood = workload.openLoop(sustainable * OVERLOAD_FACTOR, seconds);
-    long answeredInWindow = flood.answered();
     flood.awaitAllAnswered(TestSettings.in(base, overrides).askTimeout().toSeconds() + limits.maxWait().toSeconds() + 30);
     sampler.stop();
 
