@@ -139,7 +139,8 @@ public abstract class OverloadFloodContract {
     String overrides = "stowage.overload.when-full = " + mode.name().toLowerCase(java.util.Locale.ROOT);
     WorkspaceNodes nodes = nodes();
     List<WorkspaceStorage> storages = nodes.open(workspace, key, base, overrides);
-    OverloadSettings limits = TestSettings.in(base, overrides).overload();
+    StorageSettings settings = TestSettings.in(base, overrides);
+    OverloadSettings limits = settings.overload();
     int facades = storages.size();
     List<CallAdmission> admissions = storages.stream().map(s -> ((ActorWorkspaceStorage) s).admission()).toList();
     int clients = (int) Math.min(Math.min(CLIENTS, limits.maxCallsInFlight()), limits.maxBytesInFlight() / CHUNK_SIZE);
@@ -162,7 +163,7 @@ public abstract class OverloadFloodContract {
     int seconds = floodSecondsIn(mode);
     HeapSampler sampler = new HeapSampler(admissions, bound);
     Tally flood = workload.openLoop(sustainable * OVERLOAD_FACTOR, seconds);
-    flood.awaitAllAnswered(TestSettings.in(base, overrides).askTimeout().toSeconds() + limits.maxWait().toSeconds() + 30);
+    flood.awaitAllAnswered(settings.askTimeout().toSeconds() + limits.maxWait().toSeconds() + 30);
     sampler.stop();
 
     System.out.printf("overload: %d node(s), when-full=%s, default limits per node (in flight %d calls / %d MiB,"
