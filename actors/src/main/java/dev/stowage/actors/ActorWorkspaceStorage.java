@@ -90,7 +90,7 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
   /** The workspace's limits of calls and bytes in flight ({@code stowage.overload}). */
   private final CallAdmission admission;
   private final Duration timeout;
-  private final int maxChunkSize;
+  private final StorageSettings settings;
   private final PublishedManifests published;
   private final WorkspaceHealth failure;
   private final MutationsInFlight mutations = new MutationsInFlight();
@@ -145,7 +145,7 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     this.mailbox = supervisor;
     this.scheduler = scheduler;
     this.timeout = settings.askTimeout();
-    this.maxChunkSize = settings.maxChunkSize();
+    this.settings = settings;
     this.published = readPath.published();
     this.failure = readPath.failure();
     this.readsBehindWrites = readPath.local();
@@ -173,7 +173,7 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
   public CompletionStage<Done> setManifest(EntryId id, LocalManifest m, boolean cacheOnly, Set<ChunkId> removedChunkIds) {
     Set<ChunkId> removed;
     try {
-      RequestValidation.manifest(id, m, removedChunkIds);
+      RequestValidation.manifest(id, m, removedChunkIds, settings);
       removed = Collections.unmodifiableSet(new HashSet<>(removedChunkIds));
     } catch (StorageException e) {
       return CompletableFuture.failedFuture(e);
@@ -293,7 +293,7 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
   @Override
   public CompletionStage<Done> setChunk(ChunkId id, byte[] data) {
     return mutation(id, () -> askWith(data == null ? 0 : data.length, () -> {
-          RequestValidation.payload(id, data, maxChunkSize, "chunk");
+          RequestValidation.payload(id, data, settings.maxChunkSize(), "chunk");
           return data;
         },
         bytes -> replyTo -> new SetChunk(id, bytes, replyTo), checked -> null));
@@ -335,7 +335,7 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
   @Override
   public CompletionStage<Done> setBlock(ChunkId id, byte[] data) {
     return mutation(id, () -> askWith(data == null ? 0 : data.length, () -> {
-          RequestValidation.payload(id, data, maxChunkSize, "block");
+          RequestValidation.payload(id, data, settings.maxChunkSize(), "block");
           return data;
         },
         bytes -> replyTo -> new SetBlock(id, bytes, replyTo), checked -> null));

@@ -1,6 +1,7 @@
 package dev.stowage.actors;
 
 import dev.stowage.protocol.EntryId;
+import dev.stowage.protocol.StorageFailedException;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
@@ -13,7 +14,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 public interface EntityHost {
 
   /** What an entity tells its host (local mode's supervisor receives them as its own messages). */
-  public sealed interface Event extends WorkspaceBackend.Message permits Dirty, Clean, Idle, Started, Stopped {}
+  public sealed interface Event extends WorkspaceBackend.Message permits Dirty, Clean, Idle, Started, Stopped, Unstorable {}
 
   /** The entry is dirty; the cache says {@code needSync} (or {@code deleted}: a clear not yet committed). */
   public record Dirty(EntryId id, boolean needSync, boolean deleted) implements Event {}
@@ -29,6 +30,9 @@ public interface EntityHost {
   /** The entity of {@code id} has stopped ({@link EntityHost#stopped}). */
   public record Stopped(EntryId id, ActorRef<Object> entity) implements Event {}
 
+  /** The entity of {@code id} holds a value it cannot store ({@link EntityHost#cannotStore}): the workspace fails. */
+  public record Unstorable(EntryId id, StorageFailedException cause) implements Event {}
+
   /** The entity became dirty or clean, or its need-sync changed. */
   void report(Event event);
 
@@ -41,6 +45,17 @@ public interface EntityHost {
    * that a fresh incarnation reloads from the shared store.
    */
   void backendFailed(ActorRef<Object> entity, EntryId id);
+
+  /**
+   * The entity holds a value it accepted and cannot store (it does not encode: the checks at the
+   * call let through what the codec refuses), and now answers every command with {@code cause}.
+   * An acknowledged write must not vanish without a word: local mode fails the whole workspace
+   * (INV-6, fail closed: close reports it too); cluster mode, by default, passivates the entity as
+   * after a backend failure, and its successor reloads the last stored value.
+   */
+  default void cannotStore(ActorRef<Object> entity, EntryId id, StorageFailedException cause) {
+    backendFailed(entity, id);
+  }
 
   /**
    * The entity runs: told once, from its start. A host that must know which entities it hosts
@@ -70,6 +85,11 @@ public interface EntityHost {
       @Override
       public void backendFailed(ActorRef<Object> entity, EntryId id) {
         // the data gateway told the supervisor too: it fails the workspace and stops every entity
+      }
+
+      @Override
+      public void cannotStore(ActorRef<Object> entity, EntryId id, StorageFailedException cause) {
+        supervisor.tell(new Unstorable(id, cause)); // no gateway failed: the supervisor hears it from here
       }
     };
   }

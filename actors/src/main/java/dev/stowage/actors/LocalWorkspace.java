@@ -195,6 +195,8 @@ final class LocalWorkspace implements WorkspaceBackend {
       if (gateways.opened(context, opened.database()) && !releasing) {
         events.opened();
       }
+    } else if (message instanceof EntityHost.Unstorable unstorable) {
+      events.failed(unstorable.cause());
     } else if (message instanceof GatewayClosed closed) {
       onGatewayClosed(closed);
     } else if (message instanceof Payloads.BehindWrites behind) {

@@ -110,6 +110,9 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
 
   private record GatewayFailed(Throwable cause) {}
 
+  /** The value of this version does not encode ({@link #cannotStore}). */
+  private record Unstorable(StorageFailedException cause) {}
+
   private enum IdleCheck {
     INSTANCE
   }
@@ -220,6 +223,7 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
         .onMessageEquals(Control.DISCARD_AND_PASSIVATE, this::onDiscardAndPassivate)
         .onMessageEquals(IdleCheck.INSTANCE, this::onIdleCheck)
         .onMessage(GatewayFailed.class, this::onBackendFailed)
+        .onMessage(Unstorable.class, this::onUnstorable)
         .onMessage(Fail.class, failure -> fail(failure.cause(), true))
         .onSignal(PostStop.class, signal -> {
           publication.withdraw(); // before the host learns that this entity stopped
@@ -425,16 +429,49 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
     if (version == sentVersion) {
       return;
     }
+    byte[] sealed = null;
+    if (value != null) {
+      try {
+        sealed = sealing.seal(value);
+      } catch (RuntimeException e) {
+        cannotStore(e, writer);
+        return;
+      }
+    }
     List<ChunkId> removed = List.copyOf(pendingRemoved);
     pendingRemoved.clear();
     ManifestBackend.Flush flush = value != null
-        ? new ManifestBackend.Flush(version, sealing.seal(value), value.baseVersion(),
-            value.needSync(), removed, writer)
+        ? new ManifestBackend.Flush(version, sealed, value.baseVersion(), value.needSync(), removed, writer)
         : new ManifestBackend.Flush(version, null, 0, false, removed, writer);
     backend.flush(id, flush, backendReplies);
     sentVersion = version;
     reportDirtyState();
     recording.flushSent(version, flush.deletes() ? 0 : flush.sealed().length, removed.size(), flush.deletes());
+  }
+
+  /**
+   * The value accepted does not encode: the checks at the call ({@link
+   * dev.stowage.protocol.ManifestLimits}) let through something the codec refuses. A bug, but not
+   * one that may lose an acknowledged write in silence: the failure is recorded first (no later call
+   * succeeds), the writer and every waiter hear it, and the host fails the workspace or this entity
+   * ({@link EntityHost#cannotStore}). Nothing of this version was sent.
+   */
+  private void cannotStore(RuntimeException error, ActorRef<StatusReply<Done>> writer) {
+    StorageFailedException cause = new StorageFailedException("manifest " + id
+        + " was accepted but cannot be stored (a bug in Stowage's checks of what it accepts: please report it): "
+        + error.getMessage(), error);
+    getContext().getLog().error("{}", cause.getMessage(), error);
+    workspaceFailure.record(cause);
+    if (writer != null) {
+      writer.tell(StatusReply.error(cause));
+    }
+    getContext().getSelf().tell(new Unstorable(cause)); // a command handler called this: the next message fails it
+  }
+
+  private Behavior<Object> onUnstorable(Unstorable unstorable) {
+    Behavior<Object> failing = fail(unstorable.cause(), false);
+    host.cannotStore(getContext().getSelf(), id, unstorable.cause());
+    return failing;
   }
 
   private Behavior<Object> onFlushed(ManifestBackend.Flushed flushed) {

@@ -4,6 +4,7 @@ import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.InvalidRequestException;
 import dev.stowage.protocol.LocalManifest;
+import dev.stowage.protocol.ManifestLimits;
 import dev.stowage.protocol.Require;
 import dev.stowage.protocol.StorageCommand;
 import dev.stowage.protocol.StorageCommand.ClearBlock;
@@ -34,7 +35,7 @@ public final class RequestValidation {
   /** Every check a request of the actor protocol needs, by its kind: what the supervisor runs before serving it. */
   public static void check(StorageCommand.Request request, StorageSettings settings) {
     if (request instanceof SetManifest set) {
-      manifest(set.id(), set.manifest(), set.removedChunkIds());
+      manifest(set.id(), set.manifest(), set.removedChunkIds(), settings);
     } else if (request instanceof StorageCommand.ManifestCommand command) {
       Require.nonNull(command.id(), "entry id");
     } else if (request instanceof SetChunk set) {
@@ -60,13 +61,24 @@ public final class RequestValidation {
     } // the rest carry nothing to check
   }
 
-  public static void manifest(EntryId id, LocalManifest manifest, Collection<ChunkId> removedChunkIds) {
+  /**
+   * A manifest write: the id matches, the manifest can be stored and read back exactly ({@link
+   * ManifestLimits}: its names, its size under {@code stowage.max-manifest-size}), and its removed
+   * chunk ids are no more than {@link StorageSettings#maxRemovedChunkIds()}.
+   */
+  public static void manifest(EntryId id, LocalManifest manifest, Collection<ChunkId> removedChunkIds,
+      StorageSettings settings) {
     Require.nonNull(id, "entry id");
     Require.nonNull(manifest, "manifest");
     if (!manifest.id().equals(id)) {
       throw new InvalidRequestException("manifest id " + manifest.id() + " differs from the key " + id);
     }
     chunkIds(removedChunkIds, "removed chunk ids");
+    if (removedChunkIds.size() > settings.maxRemovedChunkIds()) {
+      throw new InvalidRequestException("a write of manifest " + id + " removes " + removedChunkIds.size()
+          + " chunk ids, more than " + settings.maxRemovedChunkIds() + " (stowage.max-manifest-size / 16)");
+    }
+    ManifestLimits.requireStorable(manifest, settings.maxManifestSize());
   }
 
   public static void payload(ChunkId id, byte[] data, int maxChunkSize, String kind) {

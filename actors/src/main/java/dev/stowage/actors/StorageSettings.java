@@ -33,6 +33,8 @@ import java.util.function.Function;
  * @param readConnections reader connections beside each database's writer ({@code stowage.read-connections})
  * @param checkpointInterval how often a reader checkpoints the WAL ({@code stowage.checkpoint-interval})
  * @param overload how much work the façade admits at once, and what a call meets past it ({@code stowage.overload})
+ * @param maxManifestSize largest stored form of a manifest in bytes ({@code stowage.max-manifest-size}); also
+ *     bounds the removed chunk ids of one write ({@link #maxRemovedChunkIds()})
  */
 public record StorageSettings(
     Path baseDir,
@@ -51,10 +53,17 @@ public record StorageSettings(
     String dispatcher,
     int readConnections,
     Duration checkpointInterval,
-    OverloadSettings overload) {
+    OverloadSettings overload,
+    int maxManifestSize) {
 
   /** Largest payload SQLite stores comfortably in one row (its default limit is 1e9 bytes). */
   public static final int MAX_PAYLOAD = 512 << 20;
+
+  /** Smallest {@code stowage.max-manifest-size}: a manifest of a few children must fit. */
+  public static final int MIN_MANIFEST_SIZE = 1 << 10;
+
+  /** Bytes of a removed chunk id in a write, as it travels (cluster mode) and as it is held. */
+  private static final int CHUNK_ID_BYTES = 16;
 
   private static final String GATEWAY_DISPATCHER = "stowage.gateway-dispatcher";
   private static final String DISPATCHER = "stowage.dispatcher";
@@ -87,6 +96,21 @@ public record StorageSettings(
         "must be at least stowage.max-chunk-size (" + maxChunkSize + " bytes), got " + overload.maxBytesInFlight());
     require(overload.maxBytesWaiting() >= maxChunkSize, "stowage.overload.max-bytes-waiting",
         "must be at least stowage.max-chunk-size (" + maxChunkSize + " bytes), got " + overload.maxBytesWaiting());
+    require(maxManifestSize >= MIN_MANIFEST_SIZE && maxManifestSize <= MAX_PAYLOAD, "stowage.max-manifest-size",
+        "must be between 1 KiB and 512 MiB, got " + maxManifestSize + " bytes");
+  }
+
+  /**
+   * Settings without {@code max-manifest-size}, as before it existed: the reference default's
+   * (reference.conf) for it.
+   */
+  public StorageSettings(Path baseDir, long cacheSize, int blockSize, int maxChunkSize, long vacuumThreshold,
+      Durability durability, Duration askTimeout, int maxDirty, Duration passivateAfter, int maxActive, int maxBatch,
+      Duration maxDelay, String gatewayDispatcher, String dispatcher, int readConnections, Duration checkpointInterval,
+      OverloadSettings overload) {
+    this(baseDir, cacheSize, blockSize, maxChunkSize, vacuumThreshold, durability, askTimeout, maxDirty, passivateAfter,
+        maxActive, maxBatch, maxDelay, gatewayDispatcher, dispatcher, readConnections, checkpointInterval, overload,
+        bytesAsInt(ConfigFactory.defaultReference(), "stowage.max-manifest-size"));
   }
 
   /**
@@ -128,25 +152,35 @@ public record StorageSettings(
         dispatcher(config),
         read(config, "stowage.read-connections", config::getInt),
         read(config, "stowage.checkpoint-interval", config::getDuration),
-        overload(config));
+        overload(config),
+        bytesAsInt(config, "stowage.max-manifest-size"));
   }
 
   public StorageSettings withBaseDir(Path baseDir) {
     return new StorageSettings(baseDir, cacheSize, blockSize, maxChunkSize, vacuumThreshold, durability,
         askTimeout, maxDirty, passivateAfter, maxActive, maxBatch, maxDelay, gatewayDispatcher, dispatcher,
-        readConnections, checkpointInterval, overload);
+        readConnections, checkpointInterval, overload, maxManifestSize);
   }
 
   public StorageSettings withDurability(Durability durability) {
     return new StorageSettings(baseDir, cacheSize, blockSize, maxChunkSize, vacuumThreshold, durability,
         askTimeout, maxDirty, passivateAfter, maxActive, maxBatch, maxDelay, gatewayDispatcher, dispatcher,
-        readConnections, checkpointInterval, overload);
+        readConnections, checkpointInterval, overload, maxManifestSize);
   }
 
   public StorageSettings withOverload(OverloadSettings overload) {
     return new StorageSettings(baseDir, cacheSize, blockSize, maxChunkSize, vacuumThreshold, durability,
         askTimeout, maxDirty, passivateAfter, maxActive, maxBatch, maxDelay, gatewayDispatcher, dispatcher,
-        readConnections, checkpointInterval, overload);
+        readConnections, checkpointInterval, overload, maxManifestSize);
+  }
+
+  /**
+   * Most removed chunk ids one manifest write carries: as many as fit in {@code max-manifest-size}
+   * at 16 bytes each (65,536 at the default 1 MiB), more than a file of that size references. In
+   * cluster mode a write travels in one message, which must hold its manifest and its removed ids.
+   */
+  public int maxRemovedChunkIds() {
+    return maxManifestSize / CHUNK_ID_BYTES;
   }
 
   /** How many blocks the cache keeps: {@code cache-size / block-size}. */

@@ -12,8 +12,10 @@ import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.ChunkRef;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.FileManifest;
+import dev.stowage.protocol.FolderManifest;
 import dev.stowage.protocol.InvalidRequestException;
 import dev.stowage.protocol.LocalManifest;
+import dev.stowage.protocol.ManifestCodec;
 import dev.stowage.protocol.NeedSync;
 import dev.stowage.protocol.PreventSyncPattern;
 import dev.stowage.protocol.StorageClosedException;
@@ -46,6 +48,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -55,7 +58,9 @@ import org.quicktheories.generators.Generate;
 
 /**
  * INV-19 over the whole public API, property-based: random bad arguments (nulls, ids that do not
- * match, payloads past {@code max-chunk-size}, negative versions and checkpoints, patterns with
+ * match, payloads past {@code max-chunk-size}, manifests that cannot be stored (a name with a lone
+ * surrogate, or none at all, or past {@code max-manifest-size}) and too many removed chunk ids,
+ * negative versions and checkpoints, patterns with
  * flags their text does not carry or that are not regular expressions), sent through the façade
  * and as raw protocol messages, and any call on a closed workspace. Every one must complete —
  * never hang — with the typed exception, and leave the store exactly as it was: the seeded
@@ -81,6 +86,7 @@ import org.quicktheories.generators.Generate;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class BadInputContract {
   private static final int MAX_CHUNK = 1024;
+  private static final int MAX_MANIFEST = 4096;
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
   private static final long SEED = 19;
   private static final int ITERATIONS = Integer.getInteger("stowage.test.iterations", 1);
@@ -163,6 +169,47 @@ public abstract class BadInputContract {
             .isInstanceOf(StorageClosedException.class));
   }
 
+  @Test
+  @DisplayName("INV-19: the largest write accepted (a manifest of max-manifest-size, max-manifest-size / 16 removed ids) is stored and read back through every node")
+  void theLargestWriteAcceptedIsStoredAndReadBackThroughEveryNode() throws IOException {
+    Path dir = Files.createTempDirectory("stowage-largest-write-");
+    List<WorkspaceStorage> storages = nodes().open("largest-" + UUID.randomUUID(), LocalKey.generate(), dir, "");
+    try {
+      StorageSettings settings = TestSettings.in(dir, "");
+      EntryId id = EntryId.random();
+      List<ChunkRef> refs = new ArrayList<>();
+      int count = (settings.maxManifestSize() - 256) / 33; // a chunk ref of the largest numbers takes 33 bytes
+      for (int i = 0; i < count; i++) {
+        refs.add(new ChunkRef(new ChunkId(new UUID(Long.MIN_VALUE + i, i)), Long.MAX_VALUE - i, Integer.MAX_VALUE));
+      }
+      Set<ChunkId> removed = new HashSet<>();
+      for (int i = 0; i < settings.maxRemovedChunkIds(); i++) {
+        removed.add(new ChunkId(new UUID(i, Long.MAX_VALUE)));
+      }
+      for (int writer = 0; writer < storages.size(); writer++) {
+        FileManifest largest = new FileManifest(id, id, writer, true, Instant.EPOCH, Long.MAX_VALUE, 512, refs);
+        assertThat(ManifestCodec.encode(largest).length).as("a write near the limit")
+            .isBetween(settings.maxManifestSize() - 1024, settings.maxManifestSize());
+
+        Await.result(storages.get(writer).setManifest(id, largest, false, removed));
+
+        for (int reader = 0; reader < storages.size(); reader++) {
+          assertThat(Await.result(storages.get(reader).getManifest(id))).as("read through node %d", reader)
+              .isEqualTo(largest);
+        }
+      }
+    } finally {
+      storages.forEach(storage -> Await.result(storage.close()));
+      deleteTree(dir);
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (var paths = Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+    }
+  }
+
   /** The seeded store of {@code point}, seeded on first use. */
   private Store store(String point) {
     return stores.computeIfAbsent(point, this::seed);
@@ -210,7 +257,8 @@ public abstract class BadInputContract {
 
     static Store seed(WorkspaceNodes nodes, String point) throws IOException {
       Path dir = Files.createTempDirectory("stowage-bad-input-");
-      String settings = "stowage { max-chunk-size = " + MAX_CHUNK + (point.isEmpty() ? "" : ", " + point) + " }";
+      String settings = "stowage { max-chunk-size = " + MAX_CHUNK + ", max-manifest-size = " + MAX_MANIFEST
+          + (point.isEmpty() ? "" : ", " + point) + " }";
       LocalKey key = LocalKey.generate();
       Store store = new Store(dir,
           nodes.open("bad-input-" + UUID.randomUUID(), key, dir.resolve("seeded"), settings),
@@ -244,9 +292,7 @@ public abstract class BadInputContract {
       storages.forEach(storage -> Await.result(storage.close()));
       closedWorkspace.stream().filter(storage -> !closed.contains(storage))
           .forEach(storage -> Await.result(storage.close()));
-      try (var paths = Files.walk(dir)) {
-        paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-      }
+      deleteTree(dir);
     }
   }
 
@@ -309,6 +355,28 @@ public abstract class BadInputContract {
             .map(m -> call("setManifest(" + m.key() + ", manifest of " + m.other() + ")",
                 s -> s.setManifest(m.key(), file(m.other(), 9, store.chunks.get(0)), m.cacheOnly(), Set.of()),
                 r -> new StorageCommand.SetManifest(m.key(), file(m.other(), 9, store.chunks.get(0)), m.cacheOnly(), Set.of(), r))),
+        entryIds.zip(Generate.pick(WorkspaceStorageContract.UNSTORABLE_NAMES), booleans().all(), (id, name, cacheOnly) -> {
+          FolderManifest folder = new FolderManifest(id, id, 1, true, Instant.EPOCH, Map.of("ok", id, name, id));
+          return call("setManifest(" + id + ", a folder with a child named " + escaped(name) + ", cacheOnly " + cacheOnly + ")",
+              s -> s.setManifest(id, folder, cacheOnly, Set.of()),
+              r -> new StorageCommand.SetManifest(id, folder, cacheOnly, Set.of(), r));
+        }),
+        entryIds.zip(integers().between(MAX_MANIFEST / 16, MAX_MANIFEST / 4), booleans().all(), (id, children, cacheOnly) -> {
+          FolderManifest folder = new FolderManifest(id, id, 1, true, Instant.EPOCH, children(children));
+          return call("setManifest(" + id + ", a folder of " + children + " children, over max-manifest-size)",
+              s -> s.setManifest(id, folder, cacheOnly, Set.of()),
+              r -> new StorageCommand.SetManifest(id, folder, cacheOnly, Set.of(), r));
+        }),
+        entryIds.zip(integers().between(MAX_MANIFEST / 16 + 1, MAX_MANIFEST / 4), booleans().all(), (id, count, cacheOnly) -> {
+          LocalManifest valid = file(id, 9, store.chunks.get(0));
+          Set<ChunkId> removed = new HashSet<>();
+          for (int i = 0; i < count; i++) {
+            removed.add(new ChunkId(new UUID(id.value().getMostSignificantBits(), i)));
+          }
+          return call("setManifest(" + id + ", m, " + cacheOnly + ", " + count + " removed chunk ids)",
+              s -> s.setManifest(id, valid, cacheOnly, removed),
+              r -> new StorageCommand.SetManifest(id, valid, cacheOnly, removed, r));
+        }),
         chunkIds.zip(huge, (id, data) -> call("setChunk(" + id + ", " + data.length + " bytes)",
             s -> s.setChunk(id, data), r -> new StorageCommand.SetChunk(id, data, r))),
         chunkIds.zip(huge, (id, data) -> call("setBlock(" + id + ", " + data.length + " bytes)",
@@ -328,6 +396,22 @@ public abstract class BadInputContract {
         flagged.map(pattern -> call("markPreventSyncPatternFullyApplied(" + pattern + " with flags " + pattern.flags() + ")",
             s -> s.markPreventSyncPatternFullyApplied(pattern), null)));
     return Generate.pick(kinds).flatMap(kind -> kind).flatMap(Generate::pick);
+  }
+
+  /** {@code count} children whose names take 20 bytes each or more: over {@link #MAX_MANIFEST} from about 100 on. */
+  private static Map<String, EntryId> children(int count) {
+    Map<String, EntryId> children = new HashMap<>();
+    for (int i = 0; i < count; i++) {
+      children.put(String.format("a child's name %06d", i), new EntryId(new UUID(i, count)));
+    }
+    return children;
+  }
+
+  /** {@code name}, its first 20 characters, with those outside printable ASCII escaped: fit for a test's report. */
+  private static String escaped(String name) {
+    StringBuilder out = new StringBuilder("\"");
+    name.chars().limit(20).forEach(c -> out.append(c >= 0x20 && c < 0x7f ? String.valueOf((char) c) : String.format("\\u%04X", c)));
+    return out.append(name.length() > 20 ? "...\" (" + name.length() + " chars)" : "\"").toString();
   }
 
   /** A setManifest whose manifest carries another id than the key it is written under. */

@@ -515,4 +515,51 @@ class ManifestEntityTest {
 
     supervisor.expectNoMessage(Duration.ofMillis(100));
   }
+
+  /**
+   * A value the checks at the call would refuse (a lone surrogate, which UTF-8 cannot hold), sent to
+   * the entity directly: what the entity does if the checks ever let one through.
+   */
+  private FolderManifest unencodable() {
+    return new FolderManifest(id, parent, 1, true, Instant.EPOCH, Map.of("x\uD800y", EntryId.random()));
+  }
+
+  @Test
+  @DisplayName("INV-6: an accepted cache-only value that does not encode fails the ensure and the workspace, never a timeout")
+  void aCacheOnlyValueThatDoesNotEncodeFailsTheWorkspaceNotSilently() {
+    ActorRef<Object> entity = entity();
+    TestProbe<StatusReply<Done>> client = testKit.createTestProbe();
+    entity.tell(new SetManifest(id, unencodable(), true, Set.of(), client.ref()));
+    client.expectMessage(StatusReply.ack());
+    supervisor.expectMessageClass(EntityHost.Dirty.class);
+
+    entity.tell(new EnsureManifestPersistent(id, client.ref()));
+
+    StatusReply<Done> ensured = client.receiveMessage();
+    assertThat(ensured.isError()).isTrue();
+    assertThat(ensured.getError()).isInstanceOf(StorageFailedException.class)
+        .hasMessageContaining("manifest " + id + " was accepted but cannot be stored");
+    EntityHost.Unstorable told = supervisor.expectMessageClass(EntityHost.Unstorable.class);
+    assertThat(told.cause()).isSameAs(workspace.failure().cause()); // recorded before anyone heard of it
+    gateway.expectNoMessage(Duration.ofMillis(100)); // nothing was sent
+
+    TestProbe<StatusReply<LocalManifest>> reader = testKit.createTestProbe();
+    entity.tell(new GetManifest(id, reader.ref()));
+    assertThat(reader.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
+  }
+
+  @Test
+  @DisplayName("INV-6: a durable write whose value does not encode fails with StorageFailedException, never a timeout")
+  void aDurableValueThatDoesNotEncodeFailsItsWriter() {
+    ActorRef<Object> entity = entity();
+    TestProbe<StatusReply<Done>> writer = testKit.createTestProbe();
+
+    entity.tell(new SetManifest(id, unencodable(), false, Set.of(), writer.ref()));
+
+    StatusReply<Done> answer = writer.receiveMessage();
+    assertThat(answer.isError()).isTrue();
+    assertThat(answer.getError()).isInstanceOf(StorageFailedException.class).hasMessageContaining("cannot be stored");
+    supervisor.expectMessageClass(EntityHost.Unstorable.class);
+    gateway.expectNoMessage(Duration.ofMillis(100));
+  }
 }

@@ -28,6 +28,8 @@ class StorageSettingsTest {
     assertThat(settings.blockSize()).isEqualTo(512 * 1024);
     assertThat(settings.blockLimit()).isEqualTo(2048);
     assertThat(settings.maxChunkSize()).isEqualTo(4 << 20);
+    assertThat(settings.maxManifestSize()).isEqualTo(1 << 20);
+    assertThat(settings.maxRemovedChunkIds()).isEqualTo(65_536);
     assertThat(settings.vacuumThreshold()).isEqualTo(512L << 20);
     assertThat(settings.durability()).isEqualTo(Durability.NORMAL);
     assertThat(settings.askTimeout()).isEqualTo(Duration.ofSeconds(10));
@@ -73,6 +75,9 @@ class StorageSettingsTest {
       "stowage.block-size|3 GiB",
       "stowage.max-chunk-size|1 GiB",
       "stowage.max-chunk-size|lots",
+      "stowage.max-manifest-size|1000b",
+      "stowage.max-manifest-size|1 GiB",
+      "stowage.max-manifest-size|big",
       "stowage.vacuum-threshold|-5",
       "stowage.durability|sometimes",
       "stowage.ask-timeout|0s",

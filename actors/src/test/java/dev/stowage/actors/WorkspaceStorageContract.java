@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
@@ -457,6 +458,89 @@ public abstract class WorkspaceStorageContract {
     assertThat(result(storage.getRealmCheckpoint())).isZero();
   }
 
+  /**
+   * Names from the awkward corners of Unicode that a file may have, each a child of its own: Stowage
+   * must store them exactly, code unit for code unit.
+   */
+  static final List<String> AWKWARD_NAMES = List.of(
+      "\uD83D\uDE00 emoji.png",
+      "\uD83D\uDC68\u200D\uD83D\uDC69\u200D\uD83D\uDC67", // a ZWJ sequence
+      "caf\u00E9", // precomposed
+      "cafe\u0301", // decomposed: another name
+      "\u05E9\u05DC\u05D5\u05DD.txt", // right-to-left
+      "\u202Egnp.exe", // a right-to-left override
+      "\uFEFFbom", // a byte-order mark
+      "x\uFFFE\uFFFF\uFDD0", // noncharacters
+      "tab\there\u0001", // control characters other than NUL
+      "\uDBFF\uDFFF", // the last code point
+      "a".repeat(255), // the longest name, in bytes
+      "\uD83D\uDE00".repeat(63) + "abc"); // 255 bytes, in 4-byte characters
+
+  /** Names no file may have, or that UTF-8 (the stored form) cannot hold: lone surrogates first. */
+  static final List<String> UNSTORABLE_NAMES = List.of(
+      "\uD800", "\uDC00", "x\uD800y", "\uDC00\uD800", "", ".", "..", "a/b", "a\0b", "a".repeat(256),
+      "\uD83D\uDE00".repeat(64));
+
+  @Test
+  @DisplayName("INV-19: awkward names are stored exactly and read back from the store, in a folder and a workspace")
+  public void awkwardNamesAreStoredExactly() {
+    WorkspaceStorage storage = open();
+    EntryId folderId = EntryId.random();
+    EntryId workspaceId = EntryId.random();
+    Map<String, EntryId> children = new HashMap<>();
+    AWKWARD_NAMES.forEach(name -> children.put(name, EntryId.random()));
+    FolderManifest folder = new FolderManifest(folderId, workspaceId, 1, true, Instant.EPOCH, children);
+    WorkspaceManifest workspace = new WorkspaceManifest(workspaceId, 0, true, Instant.EPOCH, children);
+
+    result(storage.setManifest(folderId, folder, true, Set.of())); // cache-only, flushed by the ensure
+    result(storage.ensureManifestPersistent(folderId));
+    result(storage.setManifest(workspaceId, workspace));
+    result(storage.clearMemoryCache(false)); // read back from the store, not from the cache
+
+    assertThat(result(storage.getManifest(folderId))).isEqualTo(folder);
+    assertThat(((FolderManifest) result(storage.getManifest(folderId))).children()).hasSize(AWKWARD_NAMES.size());
+    assertThat(result(storage.getManifest(workspaceId))).isEqualTo(workspace);
+  }
+
+  @Test
+  @DisplayName("INV-19: a manifest that cannot be stored is refused at the call, durable or cache-only, and nothing changes")
+  public void unstorableManifestsAreRefusedAtTheCall() {
+    WorkspaceStorage storage = open("stowage.max-manifest-size = 4 KiB");
+    EntryId id = EntryId.random();
+    FolderManifest stored = folder(id, false, 0);
+    result(storage.setManifest(id, stored));
+    StorageStats before = result(storage.stats());
+    List<FolderManifest> unstorable = new ArrayList<>();
+    for (String name : UNSTORABLE_NAMES) {
+      unstorable.add(new FolderManifest(id, id, 1, true, Instant.EPOCH, Map.of("fine", id, name, id)));
+    }
+    Map<String, EntryId> many = new HashMap<>();
+    for (int i = 0; i < 200; i++) {
+      many.put("a child with a long enough name " + i, EntryId.random()); // over 4 KiB stored
+    }
+    unstorable.add(new FolderManifest(id, id, 1, true, Instant.EPOCH, many));
+    Set<ChunkId> tooManyRemoved = new HashSet<>();
+    for (int i = 0; i <= 4096 / 16; i++) {
+      tooManyRemoved.add(ChunkId.random());
+    }
+
+    for (FolderManifest manifest : unstorable) {
+      for (boolean cacheOnly : List.of(false, true)) {
+        CompletableFuture<Done> call = storage.setManifest(id, manifest, cacheOnly, Set.of()).toCompletableFuture();
+        assertThat(call).as("refused at the call, not later").isCompletedExceptionally();
+        assertThat(failure(call)).isInstanceOf(InvalidRequestException.class).hasMessageContaining("manifest " + id);
+      }
+    }
+    assertThat(failure(storage.setManifest(id, stored, true, tooManyRemoved)))
+        .isInstanceOf(InvalidRequestException.class).hasMessageContaining("more than 256");
+
+    assertThat(result(storage.getManifest(id))).isEqualTo(stored);
+    result(storage.ensureManifestPersistent(id));
+    StorageStats after = result(storage.stats());
+    assertThat(after.data().writes()).isEqualTo(before.data().writes());
+    assertThat(after.dirtyEntries()).isZero();
+  }
+
   @Test
   @DisplayName("INV-19: the raw protocol validates too")
   public void theRawProtocolIsValidated() {
@@ -468,7 +552,14 @@ public abstract class WorkspaceStorageContract {
         replyTo -> new dev.stowage.protocol.StorageCommand.SetPreventSyncPattern("([", replyTo),
         Duration.ofSeconds(5), system().scheduler());
 
+    EntryId id = EntryId.random();
+    FolderManifest unstorable = new FolderManifest(id, id, 0, true, Instant.EPOCH, Map.of("\uD800", id));
+    CompletionStage<Done> loneSurrogate = AskPattern.askWithStatus(storage.supervisor(),
+        replyTo -> new dev.stowage.protocol.StorageCommand.SetManifest(id, unstorable, true, Set.of(), replyTo),
+        Duration.ofSeconds(5), system().scheduler());
+
     assertThat(failure(oversized)).isInstanceOf(InvalidRequestException.class).hasMessageContaining("max-chunk-size");
+    assertThat(failure(loneSurrogate)).isInstanceOf(InvalidRequestException.class).hasMessageContaining("lone surrogate");
     assertThat(failure(badRegex)).isInstanceOf(InvalidRequestException.class);
   }
 }

@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigFactory;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.EntryMissingException;
+import dev.stowage.protocol.FolderManifest;
 import dev.stowage.protocol.InvalidRequestException;
 import dev.stowage.protocol.LocalManifest;
 import dev.stowage.protocol.StorageClosedException;
@@ -15,6 +16,7 @@ import dev.stowage.protocol.StorageFailedException;
 import dev.stowage.protocol.StorageStats;
 import dev.stowage.storage.LocalKey;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -64,6 +66,49 @@ class WorkspaceStorageTest extends LocalModeContract {
     assertThat(stats.data().nanosInSqlite()).isPositive();
     assertThat(stats.liveEntities()).isEqualTo(1);
     assertThat(stats.dirtyEntries()).isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("INV-19: issue 25's lost write: a lone surrogate is refused at the call; awkward names survive close and reopen")
+  void awkwardNamesSurviveReopenAndUnstorableOnesAreNeverAcknowledged() {
+    StorageSettings settings = settings("");
+    LocalKey key = LocalKey.generate();
+    String name = workspaceName();
+    WorkspaceStorage storage = result(Stowage.open(testKit.system(), name, key, settings));
+    EntryId lost = EntryId.random();
+    FolderManifest loneSurrogate = new FolderManifest(lost, lost, 0, true, Instant.EPOCH, Map.of("x\uD800y", lost));
+    EntryId kept = EntryId.random();
+    Map<String, EntryId> children = new HashMap<>();
+    AWKWARD_NAMES.forEach(child -> children.put(child, EntryId.random()));
+    FolderManifest awkward = new FolderManifest(kept, kept, 0, true, Instant.EPOCH, children);
+
+    assertThat(failure(storage.setManifest(lost, loneSurrogate, true, Set.of()))).isInstanceOf(InvalidRequestException.class);
+    assertThat(failure(storage.setManifest(lost, loneSurrogate))).isInstanceOf(InvalidRequestException.class);
+    result(storage.setManifest(kept, awkward, true, Set.of())); // cache-only: flushed by close
+    result(storage.close());
+
+    WorkspaceStorage reopened = result(Stowage.open(testKit.system(), name, key, settings));
+    assertThat(result(reopened.getManifest(kept))).isEqualTo(awkward);
+    assertThat(failure(reopened.getManifest(lost))).isInstanceOf(EntryMissingException.class);
+    result(reopened.close());
+  }
+
+  @Test
+  @DisplayName("INV-6: a value an entity cannot store fails the whole workspace, close included, never a silent drop")
+  void anUnstorableValueFailsTheWorkspace() {
+    WorkspaceStorage storage = open();
+    EntryId id = EntryId.random();
+    result(storage.setManifest(id, folder(id, true, 1), true, Set.of()));
+
+    // what an entity reports when a value it accepted does not encode (ManifestEntityTest shows when)
+    storage.supervisor().<Object>unsafeUpcast().tell(
+        new EntityHost.Unstorable(id, new StorageFailedException("manifest " + id + " cannot be stored")));
+
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+      assertThat(failure(storage.getManifest(id))).isInstanceOf(StorageFailedException.class);
+      return null;
+    });
+    assertThat(failure(storage.close())).isInstanceOf(StorageFailedException.class).hasMessageContaining("cannot be stored");
   }
 
   // ---- Lifecycle ---------------------------------------------------------------------------------

@@ -6,7 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.stowage.actors.StorageSettings;
+import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.InvalidRequestException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.serialization.SerializationExtension;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,6 +54,41 @@ class ClusterSettingsTest {
     Config config = ConfigFactory.load();
     assertThat(config.getDuration("pekko.remote.artery.advanced.shutdown-flush-timeout")).hasSeconds(5);
     assertThat(config.getString("pekko.cluster.sharding.passivation.strategy")).isEqualTo("none");
+    assertThat(config.getBytes(ClusterStorageProvider.FRAME_SIZE)).isEqualTo(2112L << 10);
+  }
+
+  @Test
+  @DisplayName("INV-19: Artery's frame must hold the largest write accepted, or opening a workspace names both keys")
+  void theFrameHoldsTheLargestWrite() {
+    Config config = ConfigFactory.load();
+    long frame = config.getBytes(ClusterStorageProvider.FRAME_SIZE);
+    ClusterStorageProvider.requireFrameFor(StorageSettings.fromConfig(config), frame); // the defaults fit
+
+    StorageSettings larger = StorageSettings.fromConfig(with("stowage.max-manifest-size = 2 MiB"));
+    assertThatThrownBy(() -> ClusterStorageProvider.requireFrameFor(larger, frame))
+        .isInstanceOf(InvalidRequestException.class)
+        .hasMessageContaining(ClusterStorageProvider.FRAME_SIZE + " is " + frame + " bytes")
+        .hasMessageContaining("at least " + (4L * 1024 * 1024 + 64 * 1024) + " for stowage.max-manifest-size (2097152 bytes)");
+    StorageSettings moreDirty = StorageSettings.fromConfig(with("stowage.cache.max-dirty = 100000"));
+    assertThatThrownBy(() -> ClusterStorageProvider.requireFrameFor(moreDirty, frame))
+        .isInstanceOf(InvalidRequestException.class)
+        .hasMessageContaining("at least " + (100_000L * 64 + 64 * 1024) + " for stowage.cache.max-dirty (100000)");
+  }
+
+  @Test
+  void aDirtyEntryTakesNoMoreThanTheBoundInAPeersAnswer() {
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "dirty-entries", with(""));
+    try {
+      List<WorkspacePeers.DirtyEntry> entries = new ArrayList<>();
+      for (int i = 0; i < 10_000; i++) {
+        entries.add(new WorkspacePeers.DirtyEntry(new EntryId(new UUID(-i, Long.MIN_VALUE)), true, true));
+      }
+      byte[] bytes = SerializationExtension.get(Adapter.toClassic(system)).serialize(new WorkspacePeers.DirtyEntries(entries)).get();
+
+      assertThat(bytes.length).isLessThanOrEqualTo(10_000 * ClusterStorageProvider.DIRTY_ENTRY_BYTES);
+    } finally {
+      system.terminate();
+    }
   }
 
   @Test

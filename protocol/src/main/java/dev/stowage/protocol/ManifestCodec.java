@@ -52,8 +52,9 @@ public final class ManifestCodec {
       WRITER.writeValue(generator, manifest);
       generator.writeEndObject();
     } catch (IOException e) {
-      // Writing records of ids, numbers and strings to memory cannot fail for a valid manifest.
-      throw new UncheckedIOException("cannot encode manifest " + manifest.id(), e);
+      // Writing ids, numbers and names to memory cannot fail for a manifest ManifestLimits accepts
+      // (UTF-8 cannot hold a lone surrogate: that is the one failure seen, and it refuses those).
+      throw new UncheckedIOException("cannot encode manifest " + manifest.id() + ": " + e.getMessage(), e);
     }
     return out.toByteArray();
   }
