@@ -14,6 +14,7 @@ import dev.stowage.protocol.LocalManifest;
 import dev.stowage.protocol.StorageClosedException;
 import dev.stowage.protocol.StorageFailedException;
 import dev.stowage.protocol.StorageStats;
+import dev.stowage.protocol.WorkspaceInUseException;
 import dev.stowage.storage.LocalKey;
 import java.time.Duration;
 import java.time.Instant;
@@ -193,7 +194,7 @@ class WorkspaceStorageTest extends LocalModeContract {
     ActorSystem<Void> other = ActorSystem.create(Behaviors.empty(), "other");
     try {
       assertThat(failure(Stowage.open(other, "shared", key, settings)))
-          .isInstanceOf(StorageFailedException.class).hasMessageContaining("already open in this process");
+          .isInstanceOf(WorkspaceInUseException.class).hasMessageContaining("already open in this process");
     } finally {
       other.terminate();
     }

@@ -1,6 +1,7 @@
 package dev.stowage.storage;
 
 import dev.stowage.protocol.StorageFailedException;
+import dev.stowage.protocol.WorkspaceInUseException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -30,8 +31,8 @@ final class FileLockHolder {
    * Takes the lock on {@code lockFile} (created, mode 0600, if missing) on behalf of {@code
    * databaseFile}.
    *
-   * @throws StorageFailedException if another program (or another writer in this process) holds
-   *     it, or the file cannot be created
+   * @throws WorkspaceInUseException if another program (or another writer in this process) holds it
+   * @throws StorageFailedException if the lock file cannot be created or opened
    */
   static FileLockHolder acquire(Path lockFile, Path databaseFile) {
     FileChannel channel;
@@ -61,9 +62,9 @@ final class FileLockHolder {
     throw locked(databaseFile, null);
   }
 
-  private static StorageFailedException locked(Path databaseFile, Exception detail) {
-    return new StorageFailedException("cannot open " + databaseFile + ": it " + SqliteFailure.LOCKED.description()
-        + " (another program has this workspace open)", new LockHeldException(detail));
+  private static WorkspaceInUseException locked(Path databaseFile, Exception detail) {
+    return new WorkspaceInUseException("cannot open " + databaseFile + ": another program has this workspace open"
+        + " (it holds the lock file beside it); close it there first", new LockHeldException(detail));
   }
 
   void release() {

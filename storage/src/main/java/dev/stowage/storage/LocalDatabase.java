@@ -1,7 +1,9 @@
 package dev.stowage.storage;
 
 import dev.stowage.protocol.BackupFailedException;
+import dev.stowage.protocol.StorageException;
 import dev.stowage.protocol.StorageFailedException;
+import dev.stowage.protocol.WorkspaceInUseException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -120,8 +122,9 @@ public final class LocalDatabase implements AutoCloseable {
    * Opens (creating if needed) the database of {@code kind} in {@code workspaceDir} for writing,
    * on the calling thread, which becomes its owner. The writer checkpoints its WAL itself.
    *
-   * @throws StorageFailedException if the directory cannot be created, the file is locked, open
-   *     in this process already, not a database, corrupt, or has a schema newer than this code
+   * @throws WorkspaceInUseException if another program holds its lock, or it is open in this process already
+   * @throws StorageFailedException if the directory cannot be created, the file is not a database, is
+   *     corrupt, or has a schema newer than this code
    */
   public static LocalDatabase open(Path workspaceDir, DatabaseKind kind, Durability durability) {
     return open(workspaceDir, kind, durability, false);
@@ -137,8 +140,8 @@ public final class LocalDatabase implements AutoCloseable {
     createWorkspaceDirectory(workspaceDir);
     Path registered = file.toAbsolutePath().normalize();
     if (!OPEN_FILES.add(registered)) {
-      throw new StorageFailedException(
-          file + " is already open in this process: a database file has exactly one writing connection");
+      throw new WorkspaceInUseException(file + " is already open in this process (by another ActorSystem, or another"
+          + " opener of the same files): a database file has exactly one writing connection; close it there first");
     }
     FileLockHolder lock = null;
     SQLiteConnection connection = null;
@@ -200,13 +203,13 @@ public final class LocalDatabase implements AutoCloseable {
     }
   }
 
-  private static StorageFailedException openFailure(Path file, Exception e) {
-    if (e instanceof StorageFailedException failed) {
-      return failed;
+  private static StorageException openFailure(Path file, Exception e) {
+    if (e instanceof StorageException typed) {
+      return typed;
     }
     SqliteFailure why = SqliteFailure.of(e);
-    return new StorageFailedException(
-        "cannot open " + file + ": it " + why.description() + " (" + e.getMessage() + ")", e);
+    String message = "cannot open " + file + ": it " + why.description() + " (" + e.getMessage() + ")";
+    return why == SqliteFailure.LOCKED ? new WorkspaceInUseException(message, e) : new StorageFailedException(message, e);
   }
 
   /** The file whose OS lock the writer of {@code databaseFile} holds. */

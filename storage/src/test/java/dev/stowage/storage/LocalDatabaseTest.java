@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.StorageFailedException;
+import dev.stowage.protocol.WorkspaceInUseException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -145,7 +146,7 @@ class LocalDatabaseTest {
     db.commit();
 
     assertThatThrownBy(() -> openData(root))
-        .isInstanceOf(StorageFailedException.class)
+        .isInstanceOf(WorkspaceInUseException.class) // a usage error, not a failure of the database
         .hasMessageContaining("already open in this process");
   }
 
@@ -163,8 +164,8 @@ class LocalDatabaseTest {
           .isEqualTo("open");
 
       assertThatThrownBy(() -> openData(dir))
-          .isInstanceOf(StorageFailedException.class)
-          .hasMessageContaining("locked by another process")
+          .isInstanceOf(WorkspaceInUseException.class)
+          .hasMessageContaining("another program has this workspace open")
           .satisfies(e -> assertThat(SqliteFailure.of(e.getCause())).isEqualTo(SqliteFailure.LOCKED));
       assertThat(LocalDatabase.isOpen(dir.resolve("data_v1.sqlite"))).isFalse();
     } finally {
@@ -249,7 +250,7 @@ class LocalDatabaseTest {
       s.execute("INSERT INTO key_check (_id, sealed) VALUES (7, x'00')");
 
       assertThatThrownBy(() -> openData(root))
-          .isInstanceOf(StorageFailedException.class)
+          .isInstanceOf(WorkspaceInUseException.class)
           .hasMessageContaining("locked by another process");
       s.execute("ROLLBACK");
     }

@@ -3,6 +3,7 @@ package dev.stowage.app.check;
 import dev.stowage.app.CliError;
 import dev.stowage.protocol.InvalidRequestException;
 import dev.stowage.protocol.StorageFailedException;
+import dev.stowage.protocol.WorkspaceInUseException;
 import dev.stowage.storage.BlobCipher;
 import dev.stowage.storage.CacheStore;
 import dev.stowage.storage.DataStore;
@@ -46,6 +47,8 @@ final class StoreOpener {
   private static <T> T open(Path workspaceDir, DatabaseKind kind, Supplier<T> opener) {
     try {
       return opener.get();
+    } catch (WorkspaceInUseException e) {
+      throw new CliError(e.getMessage() + " (is a program using this workspace? stop it first)", e);
     } catch (InvalidRequestException e) {
       throw new CliError(e.getMessage(), e);
     } catch (StorageFailedException e) {
@@ -67,7 +70,7 @@ final class StoreOpener {
   }
 
   private static boolean isLocked(Throwable e) {
-    return failureOf(e) == SqliteFailure.LOCKED || String.valueOf(e.getMessage()).contains("already open in this process");
+    return failureOf(e) == SqliteFailure.LOCKED;
   }
 
   private static SqliteFailure failureOf(Throwable e) {
