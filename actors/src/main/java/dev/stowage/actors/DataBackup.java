@@ -52,6 +52,7 @@ final class DataBackup extends AbstractBehavior<DataBackup.Run> {
 
   static Behavior<Run> create(Path workspaceDir, Path to, ActorRef<WorkspaceBackend.Message> owner) {
     return Behaviors.setup(context -> {
+      context.setLoggerName(DataBackup.class);
       context.getSelf().tell(Run.NOW);
       return new DataBackup(context, workspaceDir, to, owner);
     });

@@ -159,7 +159,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   public static <S extends Store> Behavior<Command<S>> create(
       String database, Supplier<S> open, int maxBatch, Duration maxDelay, ActorRef<Event> owner,
       WorkspaceHealth failure) {
-    return GatewayLifecycle.opening(database, open, owner, failure, (context, store) -> Behaviors.withTimers(
+    return GatewayLifecycle.opening(DbGateway.class, database, open, owner, failure, (context, store) -> Behaviors.withTimers(
         timers -> new DbGateway<>(context, timers, database, store, maxBatch, maxDelay, owner, failure)));
   }
 

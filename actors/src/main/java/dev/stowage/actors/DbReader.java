@@ -56,7 +56,7 @@ public final class DbReader<S extends Store> extends AbstractBehavior<DbGateway.
   public static <S extends Store> Behavior<DbGateway.Command<S>> create(
       String database, Supplier<S> open, Duration checkpointInterval, ActorRef<DbGateway.Event> owner,
       WorkspaceHealth failure) {
-    return GatewayLifecycle.opening(database, open, owner, failure, (context, store) -> Behaviors.withTimers(timers -> {
+    return GatewayLifecycle.opening(DbReader.class, database, open, owner, failure, (context, store) -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(new CheckpointDue<>(), checkpointInterval);
       return new DbReader<>(context, database, store, owner, failure);
     }));

@@ -1,5 +1,6 @@
 package dev.stowage.actors;
 
+import dev.stowage.protocol.InvalidRequestException;
 import dev.stowage.protocol.StorageException;
 import dev.stowage.protocol.StorageFailedException;
 import dev.stowage.storage.Store;
@@ -20,19 +21,26 @@ final class GatewayLifecycle {
   private GatewayLifecycle() {}
 
   /**
-   * A gateway's (or a reader's) start: opens the store on the actor's own thread, tells {@code
-   * owner} how it went, and goes on as {@code opened}, or answers everything with the failure,
+   * A gateway's (or a reader's) start, logging as {@code actor}: opens the store on the actor's own
+   * thread, tells {@code owner} how it went, and goes on as {@code opened}, or answers everything with the failure,
    * which is recorded in {@code failure} first.
    */
-  static <S extends Store> Behavior<DbGateway.Command<S>> opening(String database, Supplier<S> open,
+  static <S extends Store> Behavior<DbGateway.Command<S>> opening(Class<?> actor, String database, Supplier<S> open,
       ActorRef<DbGateway.Event> owner, WorkspaceHealth failure,
       BiFunction<ActorContext<DbGateway.Command<S>>, S, Behavior<DbGateway.Command<S>>> opened) {
     return Behaviors.setup(context -> {
+      // Named before anything logs: else Pekko names the logger after the first caller it finds on
+      // the stack, which for a timer's debug line is its own ActorCell.
+      context.setLoggerName(actor);
       S store;
       try {
         store = open.get();
       } catch (StorageException e) {
-        context.getLog().error("cannot open {}: {}", database, e.getMessage());
+        if (e instanceof InvalidRequestException) { // the opener's mistake (wrong key, open elsewhere): its answer says so
+          context.getLog().info("not opening {}: {}", database, e.getMessage());
+        } else {
+          context.getLog().error("cannot open {}: {}", database, e.getMessage());
+        }
         StorageFailedException cause = e instanceof StorageFailedException f ? f
             : new StorageFailedException(database + " could not be opened: " + e.getMessage(), e);
         failure.record(cause);

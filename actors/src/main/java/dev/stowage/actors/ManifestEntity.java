@@ -131,10 +131,13 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
       EntityHost host,
       Duration passivateAfter,
       EntityWorkspace workspace) {
-    return Behaviors.setup(context -> Behaviors.withStash(Integer.MAX_VALUE, stash -> Behaviors.withTimers(timers -> {
-      timers.startTimerWithFixedDelay(IdleCheck.INSTANCE, idleCheckInterval(passivateAfter));
-      return new ManifestEntity(context, stash, id, backend, cipher, host, passivateAfter, workspace);
-    })));
+    return Behaviors.setup(context -> {
+      context.setLoggerName(ManifestEntity.class); // before the timer below logs (Pekko would name it ActorCell)
+      return Behaviors.withStash(Integer.MAX_VALUE, stash -> Behaviors.withTimers(timers -> {
+        timers.startTimerWithFixedDelay(IdleCheck.INSTANCE, idleCheckInterval(passivateAfter));
+        return new ManifestEntity(context, stash, id, backend, cipher, host, passivateAfter, workspace);
+      }));
+    });
   }
 
   private static Duration idleCheckInterval(Duration passivateAfter) {

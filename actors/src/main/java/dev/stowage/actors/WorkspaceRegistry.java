@@ -98,7 +98,10 @@ final class WorkspaceRegistry extends AbstractBehavior<WorkspaceRegistry.Command
   }
 
   static Behavior<Command> create() {
-    return Behaviors.setup(WorkspaceRegistry::new);
+    return Behaviors.setup(context -> {
+      context.setLoggerName(WorkspaceRegistry.class);
+      return new WorkspaceRegistry(context);
+    });
   }
 
   private final Map<Path, Workspace> workspaces = new HashMap<>();

@@ -74,9 +74,11 @@ public final class WorkspaceSupervisor {
    */
   public static Behavior<StorageCommand> create(String workspaceId, StorageSettings settings, WorkspaceHealth health,
       WorkspaceOwner owner, WorkspaceBackend.Factory backend) {
-    Behavior<Object> supervisor = Behaviors.setup(context -> Behaviors.withTimers(timers -> Behaviors.withStash(
-        OPENING_STASH,
-        stash -> new WorkspaceSupervisor(context, timers, workspaceId, settings, health, owner, backend).opening(stash))));
+    Behavior<Object> supervisor = Behaviors.setup(context -> {
+      context.setLoggerName(WorkspaceSupervisor.class); // not after the first caller Pekko finds on the stack
+      return Behaviors.withTimers(timers -> Behaviors.withStash(OPENING_STASH,
+          stash -> new WorkspaceSupervisor(context, timers, workspaceId, settings, health, owner, backend).opening(stash)));
+    });
     return supervisor.narrow(); // outside, only the public protocol can be sent
   }
 

@@ -48,7 +48,10 @@ final class DurableStateWriter extends AbstractBehavior<DurableStateWriter.Comma
   private enum CommitMarker implements Command { INSTANCE }
 
   static Behavior<Command> create(DataSource database, DurableStateRows rows, int maxBatch) {
-    return Behaviors.setup(context -> new DurableStateWriter(context, database, rows, maxBatch));
+    return Behaviors.setup(context -> {
+      context.setLoggerName(DurableStateWriter.class);
+      return new DurableStateWriter(context, database, rows, maxBatch);
+    });
   }
 
   private final DataSource database;

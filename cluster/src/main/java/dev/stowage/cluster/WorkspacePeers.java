@@ -86,6 +86,7 @@ final class WorkspacePeers {
   static Behavior<Command> create(Function<String, Set<ActorRef<WorkspaceBackend.Message>>> supervisors,
       Duration timeout) {
     return Behaviors.setup(context -> {
+      context.setLoggerName(WorkspacePeers.class);
       ActorSystem<?> system = context.getSystem();
       return Behaviors.receive(Command.class)
           .onMessage(CollectDirty.class, collect -> {
