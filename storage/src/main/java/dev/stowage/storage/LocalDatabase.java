@@ -147,6 +147,7 @@ public final class LocalDatabase implements AutoCloseable {
     SQLiteConnection connection = null;
     try {
       lock = FileLockHolder.acquire(lockFile(file), file);
+      ownerOnly(file);
       SQLiteConfig config = new SQLiteConfig();
       // Otherwise every INSERT runs and holds open "SELECT last_insert_rowid()": a wasted query per
       // write, and an active statement that makes VACUUM fail with "SQL statements in progress".
@@ -215,6 +216,26 @@ public final class LocalDatabase implements AutoCloseable {
   /** The file whose OS lock the writer of {@code databaseFile} holds. */
   public static Path lockFile(Path databaseFile) {
     return databaseFile.resolveSibling(databaseFile.getFileName() + ".lock");
+  }
+
+  /**
+   * Mode 0600 for the database and its WAL and shared-memory files, as for its lock file and its
+   * backups: SQLite would create the database 0644, and its WAL and shared memory as the database.
+   * Created empty here before SQLite opens it (an empty file is an empty database); an existing
+   * one's group and other permissions are taken off, its WAL's and shared memory's too.
+   */
+  private static void ownerOnly(Path file) {
+    try {
+      Posix.ownerOnly(file);
+      for (String suffix : List.of("-wal", "-shm")) {
+        Path companion = file.resolveSibling(file.getFileName() + suffix);
+        if (Files.exists(companion)) {
+          Posix.ownerOnly(companion);
+        }
+      }
+    } catch (IOException e) {
+      throw new StorageFailedException("cannot make " + file + " readable by its owner only: " + e, e);
+    }
   }
 
   private static void createWorkspaceDirectory(Path dir) {

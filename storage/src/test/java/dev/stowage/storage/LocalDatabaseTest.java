@@ -60,6 +60,34 @@ class LocalDatabaseTest {
   }
 
   @Test
+  @DisplayName("The database, its WAL and its shared memory are mode 0600; an older file's 0644 is tightened")
+  void theFilesAreReadableByTheirOwnerOnly() throws Exception {
+    Path dir = root.resolve("modes");
+    LocalDatabase db = data(dir);
+    db.begin();
+    new ChunkTable(db).put(ChunkId.random(), 1, new byte[1], 0);
+    db.commit();
+    for (String name : List.of("data_v1.sqlite", "data_v1.sqlite-wal", "data_v1.sqlite-shm", "data_v1.sqlite.lock")) {
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(name)))).as(name)
+          .isEqualTo("rw-------");
+    }
+    db.close();
+    opened.remove(db);
+    for (String name : List.of("data_v1.sqlite", "data_v1.sqlite-wal", "data_v1.sqlite-shm")) {
+      if (Files.exists(dir.resolve(name))) {
+        Files.setPosixFilePermissions(dir.resolve(name), PosixFilePermissions.fromString("rw-r--r--")); // as SQLite made them
+      }
+    }
+
+    data(dir);
+
+    for (String name : List.of("data_v1.sqlite", "data_v1.sqlite-wal", "data_v1.sqlite-shm")) {
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(name)))).as(name)
+          .isEqualTo("rw-------");
+    }
+  }
+
+  @Test
   void theCacheDatabaseOpensWithAutoVacuumFull() {
     LocalDatabase cache = openCache(root);
     opened.add(cache);
