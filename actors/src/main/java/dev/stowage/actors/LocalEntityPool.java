@@ -167,12 +167,16 @@ final class LocalEntityPool {
     }
   }
 
-  /** A manifest command the façade counted on its way here: route it (or refuse it), then uncount it. */
+  /**
+   * A manifest command the façade counted on its way here: route it (or refuse it), then uncount
+   * it. The façade checked it ({@link RequestValidation}) before it sent it: not again here, where
+   * a manifest's names would be walked a second time.
+   */
   private void onViaSupervisor(ManifestCommand command, StorageException refusal) {
     try {
       if (refusal != null) {
         Replies.error(command, refusal);
-      } else if (!Replies.refused(command, () -> RequestValidation.check(command, settings))) {
+      } else {
         route(command);
       }
     } finally {

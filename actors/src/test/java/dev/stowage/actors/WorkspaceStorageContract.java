@@ -141,8 +141,10 @@ public abstract class WorkspaceStorageContract {
     result(storage.setManifest(id, file(id, List.of(old))));
 
     result(storage.setManifest(id, file(id, List.of(replacement)), true, Set.of(old)));
-    assertThat(result(storage.getChunk(old))).hasSize(10);
-    assertThat(result(storage.getLocalChunkIds(List.of(old, replacement)))).containsExactlyInAnyOrder(old, replacement);
+    if (entriesStayCached()) { // else passivation may flush it any moment, and delete the old chunk with it
+      assertThat(result(storage.getChunk(old))).hasSize(10);
+      assertThat(result(storage.getLocalChunkIds(List.of(old, replacement)))).containsExactlyInAnyOrder(old, replacement);
+    }
 
     result(storage.ensureManifestPersistent(id));
     assertThat(failure(storage.getChunk(old))).isInstanceOf(EntryMissingException.class);
