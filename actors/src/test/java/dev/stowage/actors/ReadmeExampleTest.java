@@ -7,6 +7,7 @@ import dev.stowage.storage.LocalKey;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,6 +79,17 @@ class ReadmeExampleTest {
   void theReadmeJavaBlockIsTheExampleProjectsSource() throws IOException {
     assertThat(block("<!-- embedding-example", "java"))
         .isEqualTo(Files.readString(EXAMPLE.resolve("src/main/java/EmbeddingExample.java")));
+  }
+
+  @Test
+  void theReadmesApiListNamesEveryMethodOfWorkspaceStorage() throws IOException {
+    String readme = Files.readString(README);
+    int start = readme.indexOf("The full API is `dev.stowage.actors.WorkspaceStorage`:");
+    assertThat(start).as("README.md has the API list").isNotNegative();
+    String list = readme.substring(start, readme.indexOf("\n\n", readme.indexOf("\n- ", start)));
+
+    assertThat(Stream.of(WorkspaceStorage.class.getMethods()).map(Method::getName).distinct())
+        .allSatisfy(name -> assertThat(list).contains("`" + name));
   }
 
   @Test
