@@ -4,7 +4,11 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.UUID;
 
-/** The id of a chunk or a block. Encoded as its 16 bytes in CBOR and SQLite. */
+/**
+ * The id of a chunk or a block. Encoded as its 16 bytes in CBOR and SQLite.
+ *
+ * @param value the UUID it is
+ */
 public record ChunkId(@JsonValue UUID value) implements Comparable<ChunkId> {
 
   public ChunkId {

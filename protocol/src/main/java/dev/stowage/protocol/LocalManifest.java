@@ -19,6 +19,7 @@ import java.time.Instant;
 })
 public sealed interface LocalManifest permits FileManifest, FolderManifest, WorkspaceManifest {
 
+  /** The manifest's id, the key it is stored under. */
   EntryId id();
 
   /** The remote version this local copy is based on (0 for an entry never synchronised). */
@@ -27,5 +28,6 @@ public sealed interface LocalManifest permits FileManifest, FolderManifest, Work
   /** Whether the local copy has changes not yet uploaded. */
   boolean needSync();
 
+  /** When the entry was last changed, as the host records it. */
   Instant updated();
 }

@@ -3,6 +3,7 @@ package dev.stowage.protocol;
 /**
  * A snapshot of one open workspace.
  *
+ * @param workspaceId the workspace's id
  * @param liveEntities manifest entity actors alive (bounded by {@code entity.max-active})
  * @param dirtyEntries cached manifests written cache-only and not yet flushed
  * @param data the data database (manifests and chunks)

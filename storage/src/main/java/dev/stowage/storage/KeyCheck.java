@@ -67,7 +67,8 @@ public final class KeyCheck {
 
   private static void verifyStored(LocalDatabase db, BlobCipher cipher, byte[] stored) {
     try {
-      byte[] marker = cipher.open(BlobCipher.Kind.KEY_CHECK, ROW_ID, stored, "key check");
+      // "key check of data_v1.sqlite does not decrypt: ...": the kind's label already says "key check".
+      byte[] marker = cipher.open(BlobCipher.Kind.KEY_CHECK, ROW_ID, stored, "of " + db.file().getFileName());
       if (!Arrays.equals(marker, MARKER)) {
         throw new CorruptEntryException("unexpected key check value");
       }

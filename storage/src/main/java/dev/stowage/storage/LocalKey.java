@@ -86,10 +86,13 @@ public final class LocalKey {
   }
 
   /**
-   * Writes the key to a new file with mode 0600 (where the file system has POSIX permissions). An
-   * existing file is never overwritten: losing a key loses the data it encrypts.
+   * Writes the key to a new file with mode 0600 (where the file system has POSIX permissions),
+   * creating its directory if need be. An existing file is never overwritten: losing a key loses
+   * the data it encrypts.
    *
    * @throws FileAlreadyExistsException if {@code file} exists
+   * @throws IOException if it cannot be written, with a message that names {@code file} (the key is
+   *     written to a temporary file beside it first, which the cause names)
    */
   public void save(Path file) throws IOException {
     Require.nonNull(file, "key file");
@@ -97,13 +100,17 @@ public final class LocalKey {
       throw new FileAlreadyExistsException(file.toString(), null, "refusing to overwrite a key file");
     }
     Path dir = file.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path temp = Files.createTempFile(dir, ".key-", ".tmp", Posix.ownerOnlyFile());
     try {
-      Files.writeString(temp, HexFormat.of().formatHex(bytes) + "\n", StandardCharsets.US_ASCII);
-      Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(temp);
+      Files.createDirectories(dir);
+      Path temp = Files.createTempFile(dir, ".key-", ".tmp", Posix.ownerOnlyFile());
+      try {
+        Files.writeString(temp, HexFormat.of().formatHex(bytes) + "\n", StandardCharsets.US_ASCII);
+        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
+      } finally {
+        Files.deleteIfExists(temp);
+      }
+    } catch (IOException e) {
+      throw new IOException("cannot write key file " + file + ": " + e, e);
     }
   }
 

@@ -83,7 +83,7 @@ class EncryptionAtRestTest {
   }
 
   @Test
-  @DisplayName("INV-19: opening with the wrong key is an InvalidRequestException at once")
+  @DisplayName("INV-19: opening with the wrong key is an InvalidRequestException at once, naming the file")
   void theWrongKeyIsRefusedAtOpen() {
     LocalDatabase first = TestDatabases.openData(dir);
     KeyCheck.verifyOrStore(first, cipher);
@@ -94,7 +94,11 @@ class EncryptionAtRestTest {
       KeyCheck.verifyOrStore(again, cipher);
       assertThatThrownBy(() -> KeyCheck.verifyOrStore(again, new BlobCipher(LocalKey.generate())))
           .isInstanceOf(InvalidRequestException.class)
-          .hasMessageContaining("not the key this workspace was created with");
+          .hasMessage("the key does not open " + again.file() + ": it is not the key this workspace was created with")
+          .cause()
+          .isInstanceOf(CorruptEntryException.class)
+          .hasMessage("key check of " + again.file().getFileName() + " does not decrypt: its bytes were changed,"
+              + " it was moved from another row, or the key is wrong");
     } finally {
       again.close();
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stowage.protocol.InvalidRequestException;
+import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HexFormat;
 import java.util.Random;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,6 +39,25 @@ class LocalKeyTest {
 
     assertThatThrownBy(() -> LocalKey.generate().save(file)).isInstanceOf(FileAlreadyExistsException.class);
     assertThat(LocalKey.load(file)).isEqualTo(first);
+  }
+
+  @Test
+  void aKeyFileThatCannotBeWrittenIsAnIoExceptionNamingTheFile() throws Exception {
+    Path underAFile = Files.writeString(dir.resolve("a-file"), "").resolve("workspace.key");
+    Path locked = Files.createDirectory(dir.resolve("locked"));
+    Path inLocked = locked.resolve("workspace.key");
+    Assumptions.assumeTrue(Unwritable.make(locked), "no way to make a directory unwritable here");
+    try {
+      assertThatThrownBy(() -> LocalKey.generate().save(inLocked))
+          .isInstanceOf(IOException.class).hasMessageStartingWith("cannot write key file " + inLocked + ": ");
+    } finally {
+      Unwritable.undo(locked);
+    }
+    assertThatThrownBy(() -> LocalKey.generate().save(underAFile))
+        .isInstanceOf(IOException.class).hasMessageStartingWith("cannot write key file " + underAFile + ": ");
+    try (var files = Files.list(locked)) {
+      assertThat(files).as("no temporary file left behind").isEmpty();
+    }
   }
 
   @Test
