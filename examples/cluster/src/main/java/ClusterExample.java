@@ -6,6 +6,7 @@ import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.FolderManifest;
 import dev.stowage.storage.LocalKey;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
@@ -21,6 +22,12 @@ import org.apache.pekko.cluster.typed.Join;
  */
 public class ClusterExample {
   public static void main(String[] args) throws Exception {
+    Path dir = Path.of(args.length > 0 ? args[0] : "stowage-cluster-example").toAbsolutePath(); // the block cache
+    Path keyFile = Path.of(dir + ".key");                    // beside the data, not inside it
+    if (!Files.exists(keyFile)) {
+      LocalKey.generate().save(keyFile);                     // first run: a new key, in a new 0600 file
+    }
+    LocalKey key = LocalKey.load(keyFile);
     try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().start()) {
       Config config = ConfigFactory.parseString("""
           stowage.mode = cluster
@@ -28,22 +35,24 @@ public class ClusterExample {
           pekko.actor.provider = cluster
           pekko.remote.artery.canonical { hostname = "127.0.0.1", port = 0 }
           jdbc-durable-state-store.slick.db { url = "%s", user = "postgres", password = "" }
-          """.formatted(Path.of(args[0]).toAbsolutePath(), postgres.getJdbcUrl("postgres", "postgres")))
+          """.formatted(dir, postgres.getJdbcUrl("postgres", "postgres")))
           .withFallback(ConfigFactory.load());
       ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "host", config);
-      Cluster cluster = Cluster.get(system);
-      cluster.manager().tell(Join.create(cluster.selfMember().address()));  // a cluster of one node
-      WorkspaceStorage storage = Stowage.open(system, "my-workspace", LocalKey.generate())
-          .toCompletableFuture().get();
-      EntryId id = EntryId.random();
-      var folder = new FolderManifest(id, EntryId.random(), 0, true, Instant.now(), Map.of());
-      storage.setManifest(id, folder)                       // completes once committed in PostgreSQL
-          .thenCompose(done -> storage.getManifest(id))
-          .thenAccept(manifest -> System.out.println("stored " + manifest.id() + " in cluster mode"))
-          .thenCompose(done -> storage.close())
-          .whenComplete((done, error) -> system.terminate())
-          .toCompletableFuture().get();
-      system.getWhenTerminated().toCompletableFuture().get(); // before the database stops
+      try {
+        Cluster cluster = Cluster.get(system);
+        cluster.manager().tell(Join.create(cluster.selfMember().address()));  // a cluster of one node
+        WorkspaceStorage storage = Stowage.open(system, "my-workspace", key).toCompletableFuture().get();
+        EntryId id = EntryId.random();
+        var folder = new FolderManifest(id, EntryId.random(), 0, true, Instant.now(), Map.of());
+        storage.setManifest(id, folder)                      // completes once committed in PostgreSQL
+            .thenCompose(done -> storage.getManifest(id))
+            .thenAccept(manifest -> System.out.println("stored " + manifest.id() + " in cluster mode"))
+            .thenCompose(done -> storage.close())
+            .toCompletableFuture().get();                    // a failed stage throws here
+      } finally {
+        system.terminate();                                  // on failure too, or its threads keep the JVM running
+        system.getWhenTerminated().toCompletableFuture().get(); // before the database stops
+      }
     }
   }
 }
