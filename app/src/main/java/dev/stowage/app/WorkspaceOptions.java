@@ -61,15 +61,16 @@ public final class WorkspaceOptions {
   }
 
   /** The existing workspaces a command checks, with what it needs to read them. */
-  public record Selection(List<Path> workspaces, BlobCipher cipher, long blockLimit) {}
+  public record Selection(List<Path> workspaces, BlobCipher cipher) {}
 
   /**
-   * The workspaces named by these options (all of the base directory unless {@code --workspace}),
-   * the cipher of the key file and the configured block limit. Creates nothing.
+   * The workspaces named by these options (all of the base directory unless {@code --workspace})
+   * and the cipher of the key file. Creates nothing. No block limit: the configuration's is the
+   * CLI's, not a workspace's; the tools read the one each workspace records.
    */
   public Selection existing() {
     Path base = existingBaseDir();
-    return new Selection(existingWorkspaces(base), new BlobCipher(loadKey(base)), settings().blockLimit());
+    return new Selection(existingWorkspaces(base), new BlobCipher(loadKey(base)));
   }
 
   /** The base directory, which must exist. */

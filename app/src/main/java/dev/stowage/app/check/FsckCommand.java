@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,13 +20,14 @@ import picocli.CommandLine.Spec;
     header = "Check a workspace: integrity, decryption, chunk references, block limit; --repair to fix.",
     description = "Checks each workspace: PRAGMA integrity_check on both databases, every manifest, chunk and block "
         + "decrypts and decodes, every chunk a file manifest references is stored (INV-1), the block cache is "
-        + "within its limit. Exits 1 and lists the findings if there are any, 3 if it cannot check (wrong key, "
+        + "within its limit: the one the workspace records (the library records the limit it runs with in the "
+        + "cache database at each open), or --block-limit; a cache that records none is counted, not judged. Exits 1 and lists the findings if there are any, 3 if it cannot check (wrong key, "
         + "database in use). The workspace must not be open in a running program.%n%n"
         + "With --repair, it then moves every manifest and chunk that does not decrypt or decode, and every file "
         + "manifest whose chunks are gone, into the data database's quarantine table (original encrypted bytes, "
         + "reason, time), marks the quarantined manifests the server has (base version > 0) to be fetched again "
         + "(need-sync reports them as remote until they are stored again), and drops broken blocks and blocks over "
-        + "the limit (a cache, fetched again on demand). One line per action, then the check again: exits 0 if "
+        + "the limit (a cache, fetched again on demand; none for a limit it does not know). One line per action, then the check again: exits 0 if "
         + "the workspace is clean now, 1 if something is left (a damaged data file: restore it from a backup).")
 public final class FsckCommand implements Callable<Integer> {
   @Mixin WorkspaceOptions options;
@@ -34,16 +36,21 @@ public final class FsckCommand implements Callable<Integer> {
   @Option(names = "--repair", description = "Quarantine what does not read and drop broken blocks, then check again.")
   boolean repair;
 
+  @Option(names = "--block-limit", paramLabel = "N",
+      description = "Judge the block cache by this limit (cache-size / block-size of the host) instead of the one "
+          + "the workspace records; needed to judge, or trim, a cache that records none.")
+  Long blockLimit;
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
+    OptionalLong limit = BlockLimitOption.of(spec, blockLimit);
     WorkspaceOptions.Selection selected = options.existing();
     int findings = 0;
     List<WorkspaceRepair.Result> repairs = new ArrayList<>();
     for (Path workspace : selected.workspaces()) {
       if (repair) {
-        WorkspaceRepair.Result repaired = WorkspaceRepair.run(workspace, selected.cipher(), selected.blockLimit(),
-            Instant.now());
+        WorkspaceRepair.Result repaired = WorkspaceRepair.run(workspace, selected.cipher(), limit, Instant.now());
         out.printf("workspace %s: repair%n", workspace.getFileName());
         repaired.actions().forEach(action -> out.println("  " + action));
         repaired.left().forEach(left -> out.println("  not repaired: " + left));
@@ -52,11 +59,12 @@ public final class FsckCommand implements Callable<Integer> {
         }
         repairs.add(repaired);
       }
-      WorkspaceCheck.Result result = WorkspaceCheck.run(workspace, selected.cipher(), selected.blockLimit(),
+      WorkspaceCheck.Result result = WorkspaceCheck.run(workspace, selected.cipher(), limit,
           WorkspaceCheck.PayloadCheck.NONE);
       out.printf("workspace %s: %d manifests, %d rows decrypted, %s%n", workspace.getFileName(),
           result.manifestVersions().size(), result.rowsChecked(),
           result.clean() ? "clean" : result.findings().size() + " finding(s):");
+      result.blocks().ifPresent(blocks -> out.println("  blocks: " + blocks));
       result.findings().forEach(finding -> out.println("  " + finding));
       findings += result.findings().size();
     }

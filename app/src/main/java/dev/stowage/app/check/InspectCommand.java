@@ -18,9 +18,11 @@ import dev.stowage.storage.PreventSyncPatternTable;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
@@ -28,24 +30,31 @@ import picocli.CommandLine.Spec;
 @Command(name = "inspect", mixinStandardHelpOptions = true,
     header = "Show what a workspace holds.",
     description = "Shows what is stored in each workspace: manifests by type, need-sync entries, chunks, blocks, sizes "
-        + "on disk, schema version, realm checkpoint and prevent-sync pattern. The workspace must not be open "
-        + "in a running program.")
+        + "on disk, schema version, realm checkpoint and prevent-sync pattern; the block limit is the one the "
+        + "workspace records (the library records it in the cache database at each open), or --block-limit. The "
+        + "workspace must not be open in a running program.")
 public final class InspectCommand implements Callable<Integer> {
   @Mixin WorkspaceOptions options;
   @Spec CommandSpec spec;
 
+  @Option(names = "--block-limit", paramLabel = "N",
+      description = "Show the blocks against this limit (cache-size / block-size of the host) instead of the one "
+          + "the workspace records.")
+  Long blockLimit;
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
+    OptionalLong limit = BlockLimitOption.of(spec, blockLimit);
     WorkspaceOptions.Selection selected = options.existing();
     for (Path workspace : selected.workspaces()) {
-      inspect(workspace, selected.cipher(), selected.blockLimit(), out);
+      inspect(workspace, selected.cipher(), limit, out);
     }
     out.flush();
     return ExitCodes.OK;
   }
 
-  private static void inspect(Path workspace, BlobCipher cipher, long blockLimit, PrintWriter out) {
+  private static void inspect(Path workspace, BlobCipher cipher, OptionalLong blockLimit, PrintWriter out) {
     out.printf("workspace %s (%s)%n", workspace.getFileName(), workspace);
     try (DataStore data = StoreOpener.data(workspace, cipher)) {
       long[] byType = new long[4]; // workspace, folder, file, unreadable
@@ -73,14 +82,15 @@ public final class InspectCommand implements Callable<Integer> {
       row(out, "prevent-sync", "\"" + pattern.pattern() + "\"" + (pattern.fullyApplied() ? ", fully applied" : ", not fully applied"));
       row(out, "data on disk", Sizes.human(data.database().sizeOnDisk()));
     }
-    Optional<CacheStore> opened = StoreOpener.cache(workspace, cipher, blockLimit);
+    Optional<CacheStore> opened = StoreOpener.cache(workspace, cipher);
     if (opened.isEmpty()) {
       row(out, "blocks", "none (no cache database yet)");
       return;
     }
     try (CacheStore cache = opened.get()) {
-      row(out, "blocks", String.format("%d of at most %d, %s", cache.blocks().count(), blockLimit,
-          Sizes.human(cache.blocks().table().totalSize())));
+      JudgedLimit limit = JudgedLimit.of(blockLimit, cache.recordedBlockLimit());
+      row(out, "blocks", limit.describe(cache.blocks().count()) + ", "
+          + Sizes.human(cache.blocks().table().totalSize()));
       row(out, "cache on disk", Sizes.human(LocalDatabase.sizeOnDisk(workspace.resolve(DatabaseKind.CACHE.fileName()))));
     }
   }

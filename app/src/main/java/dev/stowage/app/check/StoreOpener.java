@@ -34,13 +34,17 @@ final class StoreOpener {
     return open(workspaceDir, DatabaseKind.DATA, () -> DataStore.open(workspaceDir, Durability.NORMAL, cipher));
   }
 
-  /** The cache database, or empty if the workspace has none yet (it is created on first open). */
-  static Optional<CacheStore> cache(Path workspaceDir, BlobCipher cipher, long blockLimit) {
+  /**
+   * The cache database, or empty if the workspace has none yet (it is created on first open).
+   * Opened as a tool opens it: the limit the workspace records stays as it is ({@link
+   * CacheStore#openToCheck}).
+   */
+  static Optional<CacheStore> cache(Path workspaceDir, BlobCipher cipher) {
     if (!Files.isRegularFile(workspaceDir.resolve(DatabaseKind.CACHE.fileName()))) {
       return Optional.empty();
     }
     return Optional.of(open(workspaceDir, DatabaseKind.CACHE,
-        () -> CacheStore.open(workspaceDir, Durability.NORMAL, cipher, blockLimit)));
+        () -> CacheStore.openToCheck(workspaceDir, Durability.NORMAL, cipher)));
   }
 
   private static <T> T open(Path workspaceDir, DatabaseKind kind, Supplier<T> opener) {

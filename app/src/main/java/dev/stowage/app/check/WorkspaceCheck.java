@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -29,7 +30,9 @@ import java.util.Set;
  *   <li>INV-9: {@code PRAGMA integrity_check} is ok on both database files; every manifest, chunk
  *       and block decrypts with the key, and every manifest decodes;
  *   <li>INV-1: every {@link ChunkRef} of every stored {@link FileManifest} has its chunk;
- *   <li>INV-13: the block cache holds no more blocks than its limit.
+ *   <li>INV-13: the block cache holds no more blocks than its limit: the one the workspace records,
+ *       or the one the caller gives ({@link JudgedLimit}); with neither, the blocks are counted and
+ *       not judged.
  * </ul>
  *
  * Runs on the calling thread, which owns the connections while it runs. The databases are opened
@@ -73,7 +76,8 @@ public final class WorkspaceCheck {
    * @param manifestVersions base version of every manifest that decoded
    * @param rowsChecked manifests, chunks and blocks decrypted
    */
-  public record Result(Path workspace, Map<EntryId, Long> manifestVersions, long rowsChecked, List<Finding> findings) {
+  public record Result(Path workspace, Map<EntryId, Long> manifestVersions, long rowsChecked, List<Finding> findings,
+      Optional<Blocks> blocks) {
     public boolean clean() {
       return findings.isEmpty();
     }
@@ -83,15 +87,29 @@ public final class WorkspaceCheck {
     }
   }
 
+  /**
+   * The block cache's count and the limit it was judged by.
+   *
+   * @param count blocks stored
+   * @param limit the limit, and where it comes from (none: not judged)
+   */
+  public record Blocks(long count, JudgedLimit limit) {
+    @Override
+    public String toString() {
+      return limit.describe(count);
+    }
+  }
+
   private final Path workspaceDir;
   private final BlobCipher cipher;
-  private final long blockLimit;
+  private final OptionalLong blockLimit;
   private final PayloadCheck payloads;
   private final Map<EntryId, Long> versions = new LinkedHashMap<>();
   private final List<Finding> findings = new ArrayList<>();
   private long rowsChecked;
+  private Blocks blocks;
 
-  private WorkspaceCheck(Path workspaceDir, BlobCipher cipher, long blockLimit, PayloadCheck payloads) {
+  private WorkspaceCheck(Path workspaceDir, BlobCipher cipher, OptionalLong blockLimit, PayloadCheck payloads) {
     this.workspaceDir = workspaceDir;
     this.cipher = cipher;
     this.blockLimit = blockLimit;
@@ -101,14 +119,16 @@ public final class WorkspaceCheck {
   /**
    * Checks {@code workspaceDir}.
    *
+   * @param blockLimit the limit to judge the block cache by; empty: the one the workspace records
    * @throws dev.stowage.app.CliError if the check cannot run: wrong key, database locked or in
    *     use, schema newer than this code
    */
-  public static Result run(Path workspaceDir, BlobCipher cipher, long blockLimit, PayloadCheck payloads) {
+  public static Result run(Path workspaceDir, BlobCipher cipher, OptionalLong blockLimit, PayloadCheck payloads) {
     WorkspaceCheck check = new WorkspaceCheck(workspaceDir, cipher, blockLimit, payloads);
     check.checkData();
     check.checkCache();
-    return new Result(workspaceDir, Map.copyOf(check.versions), check.rowsChecked, List.copyOf(check.findings));
+    return new Result(workspaceDir, Map.copyOf(check.versions), check.rowsChecked, List.copyOf(check.findings),
+        Optional.ofNullable(check.blocks));
   }
 
   private void checkData() {
@@ -143,15 +163,18 @@ public final class WorkspaceCheck {
   private void checkCache() {
     String file = DatabaseKind.CACHE.fileName();
     try {
-      Optional<CacheStore> opened = StoreOpener.cache(workspaceDir, cipher, blockLimit);
+      Optional<CacheStore> opened = StoreOpener.cache(workspaceDir, cipher);
       if (opened.isEmpty()) {
         return;
       }
       try (CacheStore cache = opened.get()) {
         integrity(file, cache.database().integrityCheck());
-        long blocks = cache.blocks().count();
-        if (blocks > blockLimit) {
-          findings.add(new Finding(Kind.BLOCK_LIMIT, "the block cache holds " + blocks + " blocks, its limit is " + blockLimit));
+        JudgedLimit limit = JudgedLimit.of(blockLimit, cache.recordedBlockLimit());
+        long count = cache.blocks().count();
+        blocks = new Blocks(count, limit);
+        if (limit.exceededBy(count)) {
+          findings.add(new Finding(Kind.BLOCK_LIMIT, "the block cache holds " + count + " blocks, its limit is "
+              + limit.blocks().getAsLong() + " (" + limit.source() + ")"));
         }
         checkPayloads(BlobCipher.Kind.BLOCK, cache.blocks().table());
       }
