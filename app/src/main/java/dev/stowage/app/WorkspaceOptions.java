@@ -61,7 +61,7 @@ public final class WorkspaceOptions {
   }
 
   /** The existing workspaces a command checks, with what it needs to read them. */
-  public record Selection(List<Path> workspaces, BlobCipher cipher) {}
+  public record Selection(Path baseDir, List<Path> workspaces, BlobCipher cipher) {}
 
   /**
    * The workspaces named by these options (all of the base directory unless {@code --workspace})
@@ -70,7 +70,7 @@ public final class WorkspaceOptions {
    */
   public Selection existing() {
     Path base = existingBaseDir();
-    return new Selection(existingWorkspaces(base), new BlobCipher(loadKey(base)));
+    return new Selection(base, existingWorkspaces(base), new BlobCipher(loadKey(base)));
   }
 
   /** The base directory, which must exist. */

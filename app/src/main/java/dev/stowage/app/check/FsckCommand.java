@@ -21,14 +21,18 @@ import picocli.CommandLine.Spec;
     description = "Checks each workspace: PRAGMA integrity_check on both databases, every manifest, chunk and block "
         + "decrypts and decodes, every chunk a file manifest references is stored (INV-1), the block cache is "
         + "within its limit: the one the workspace records (the library records the limit it runs with in the "
-        + "cache database at each open), or --block-limit; a cache that records none is counted, not judged. Exits 1 and lists the findings if there are any, 3 if it cannot check (wrong key, "
-        + "database in use). The workspace must not be open in a running program.%n%n"
+        + "cache database at each open), or --block-limit; a cache that records none is counted, not judged. "
+        + "Prints one line per finding (past " + FsckReport.MAX_FINDINGS + " per workspace, a count by kind) and "
+        + "the command to run next; a check that could not read a file to its end says so. Exits 1 if there are "
+        + "findings, 3 if it cannot check (wrong key, database in use). The workspace must not be open in a "
+        + "running program.%n%n"
         + "With --repair, it then moves every manifest and chunk that does not decrypt or decode, and every file "
         + "manifest whose chunks are gone, into the data database's quarantine table (original encrypted bytes, "
         + "reason, time), marks the quarantined manifests the server has (base version > 0) to be fetched again "
         + "(need-sync reports them as remote until they are stored again), and drops broken blocks and blocks over "
-        + "the limit (a cache, fetched again on demand; none for a limit it does not know). One line per action, then the check again: exits 0 if "
-        + "the workspace is clean now, 1 if something is left (a damaged data file: restore it from a backup).")
+        + "the limit (a cache, fetched again on demand; none for a limit it does not know). One line per action, "
+        + "then the check again: exits 0 if the workspace is clean now, 1 if something is left (a damaged data "
+        + "file: restore it from a backup).")
 public final class FsckCommand implements Callable<Integer> {
   @Mixin WorkspaceOptions options;
   @Spec CommandSpec spec;
@@ -61,11 +65,7 @@ public final class FsckCommand implements Callable<Integer> {
       }
       WorkspaceCheck.Result result = WorkspaceCheck.run(workspace, selected.cipher(), limit,
           WorkspaceCheck.PayloadCheck.NONE);
-      out.printf("workspace %s: %d manifests, %d rows decrypted, %s%n", workspace.getFileName(),
-          result.manifestVersions().size(), result.rowsChecked(),
-          result.clean() ? "clean" : result.findings().size() + " finding(s):");
-      result.blocks().ifPresent(blocks -> out.println("  blocks: " + blocks));
-      result.findings().forEach(finding -> out.println("  " + finding));
+      FsckReport.print(out, result, selected.baseDir(), repair);
       findings += result.findings().size();
     }
     String state = findings == 0 ? "clean" : findings + " finding(s)";

@@ -1,5 +1,6 @@
 package dev.stowage.app.check;
 
+import dev.stowage.app.CliError;
 import dev.stowage.app.ExitCodes;
 import dev.stowage.app.Sizes;
 import dev.stowage.app.WorkspaceOptions;
@@ -8,6 +9,7 @@ import dev.stowage.protocol.FileManifest;
 import dev.stowage.protocol.FolderManifest;
 import dev.stowage.protocol.LocalManifest;
 import dev.stowage.protocol.ManifestCodec;
+import dev.stowage.protocol.StorageFailedException;
 import dev.stowage.protocol.WorkspaceManifest;
 import dev.stowage.storage.BlobCipher;
 import dev.stowage.storage.CacheStore;
@@ -48,14 +50,44 @@ public final class InspectCommand implements Callable<Integer> {
     OptionalLong limit = BlockLimitOption.of(spec, blockLimit);
     WorkspaceOptions.Selection selected = options.existing();
     for (Path workspace : selected.workspaces()) {
-      inspect(workspace, selected.cipher(), limit, out);
+      inspect(workspace, selected.cipher(), limit, selected.baseDir(), out);
     }
     out.flush();
     return ExitCodes.OK;
   }
 
-  private static void inspect(Path workspace, BlobCipher cipher, OptionalLong blockLimit, PrintWriter out) {
+  private static void inspect(Path workspace, BlobCipher cipher, OptionalLong blockLimit, Path baseDir,
+      PrintWriter out) {
     out.printf("workspace %s (%s)%n", workspace.getFileName(), workspace);
+    try {
+      inspectData(workspace, cipher, out);
+    } catch (StorageFailedException e) {
+      throw damaged(workspace, DatabaseKind.DATA, e, baseDir, out);
+    }
+    try {
+      inspectCache(workspace, cipher, blockLimit, out);
+    } catch (StorageFailedException e) {
+      throw damaged(workspace, DatabaseKind.CACHE, e, baseDir, out);
+    }
+  }
+
+  /**
+   * A file inspect cannot read on: one line saying which and what to run, instead of the library's
+   * advice to a host ("reopen the workspace"). Not damage (an I/O error, say): reported as it is.
+   */
+  private static RuntimeException damaged(Path workspace, DatabaseKind kind, StorageFailedException e, Path baseDir,
+      PrintWriter out) {
+    if (!StoreOpener.isDamage(e)) {
+      return e;
+    }
+    out.flush();
+    String name = workspace.getFileName().toString();
+    return new CliError("workspace '" + name + "': " + StoreOpener.describeDamage(kind.fileName(), e)
+        + ", inspect cannot read on; bin/stowage fsck --dir " + baseDir + " --workspace " + name
+        + " lists the damage and what to do", e);
+  }
+
+  private static void inspectData(Path workspace, BlobCipher cipher, PrintWriter out) {
     try (DataStore data = StoreOpener.data(workspace, cipher)) {
       long[] byType = new long[4]; // workspace, folder, file, unreadable
       data.vlobs().forEach(row -> {
@@ -82,6 +114,9 @@ public final class InspectCommand implements Callable<Integer> {
       row(out, "prevent-sync", "\"" + pattern.pattern() + "\"" + (pattern.fullyApplied() ? ", fully applied" : ", not fully applied"));
       row(out, "data on disk", Sizes.human(data.database().sizeOnDisk()));
     }
+  }
+
+  private static void inspectCache(Path workspace, BlobCipher cipher, OptionalLong blockLimit, PrintWriter out) {
     Optional<CacheStore> opened = StoreOpener.cache(workspace, cipher);
     if (opened.isEmpty()) {
       row(out, "blocks", "none (no cache database yet)");

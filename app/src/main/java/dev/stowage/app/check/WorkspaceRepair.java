@@ -114,8 +114,8 @@ public final class WorkspaceRepair {
     try (DataStore data = StoreOpener.data(workspaceDir, cipher)) {
       String integrity = data.database().integrityCheck();
       if (!integrity.equals("ok")) {
-        left.add(file + ": PRAGMA integrity_check says: " + integrity.replace('\n', ';')
-            + "; moving rows cannot mend a damaged file: restore it from a backup (bin/stowage restore --from FILE)");
+        left.add(file + ": PRAGMA integrity_check reports " + IntegrityReport.problems(integrity)
+            + " problem(s); moving rows cannot mend a damaged file");
         return;
       }
       repairRows(data);
@@ -123,7 +123,7 @@ public final class WorkspaceRepair {
       if (!StoreOpener.isDamage(e)) {
         throw e;
       }
-      left.add(file + ": " + e.getMessage() + "; restore it from a backup (bin/stowage restore --from FILE)");
+      left.add(StoreOpener.describeDamage(file, e) + "; moving rows cannot mend a damaged file");
     }
   }
 
@@ -206,7 +206,7 @@ public final class WorkspaceRepair {
       if (!StoreOpener.isDamage(e)) {
         throw e;
       }
-      dropCache(file + ": " + e.getMessage());
+      dropCache(StoreOpener.describeDamage(file, e));
       return;
     }
     if (opened.isEmpty()) {
@@ -216,7 +216,7 @@ public final class WorkspaceRepair {
     try (CacheStore cache = opened.get()) {
       String integrity = cache.database().integrityCheck();
       if (!integrity.equals("ok")) {
-        damage = file + ": PRAGMA integrity_check says: " + integrity.replace('\n', ';');
+        damage = file + ": PRAGMA integrity_check reports " + IntegrityReport.problems(integrity) + " problem(s)";
       } else {
         repairBlocks(cache);
       }
@@ -224,7 +224,7 @@ public final class WorkspaceRepair {
       if (!StoreOpener.isDamage(e)) {
         throw e;
       }
-      damage = file + ": " + e.getMessage();
+      damage = StoreOpener.describeDamage(file, e);
     }
     if (damage != null) {
       dropCache(damage);
@@ -265,7 +265,6 @@ public final class WorkspaceRepair {
   private void dropCache(String why) {
     CacheStore.discard(workspaceDir);
     cacheDropped = true;
-    actions.add("dropped the block cache: " + why + "; blocks are a cache: the next open makes an empty one,"
-        + " and blocks are fetched again on demand");
+    actions.add("dropped the block cache: " + why + "; the next open makes an empty one, blocks are fetched again");
   }
 }
