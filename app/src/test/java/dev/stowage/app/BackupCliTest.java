@@ -58,7 +58,7 @@ class BackupCliTest {
 
   @BeforeEach
   void keyFile() throws IOException {
-    key.save(dir.resolve(WorkspaceOptions.KEY_FILE_NAME));
+    key.save(dir.resolve(KeyFileOption.KEY_FILE_NAME));
     settings = AppConfig.storageSettings(AppConfig.load(null)).withBaseDir(dir);
   }
 
@@ -243,8 +243,8 @@ class BackupCliTest {
     assertThat(exists.exitCode()).as("%s", exists).isEqualTo(ExitCodes.ERROR);
     assertThat(exists.err()).contains("the file exists");
     assertThat(forced.exitCode()).as("%s", forced).isEqualTo(ExitCodes.OK);
-    assertThat(noWorkspace.exitCode()).isEqualTo(ExitCodes.ERROR);
-    assertThat(noWorkspace.err()).contains("restore needs --workspace ID");
+    assertThat(noWorkspace.exitCode()).as("%s", noWorkspace).isEqualTo(ExitCodes.USAGE);
+    assertThat(noWorkspace.err()).contains("Missing required option: '--workspace=ID'");
   }
 
   @Test

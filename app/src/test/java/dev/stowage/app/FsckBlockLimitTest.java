@@ -51,7 +51,7 @@ class FsckBlockLimitTest {
 
   /** A host with {@code settings} (a configuration file's {@code stowage} block) writes {@code blocks} blocks. */
   private Path hostWrites(String workspace, String settings, int blocks) throws Exception {
-    key.save(dir.resolve(WorkspaceOptions.KEY_FILE_NAME));
+    key.save(dir.resolve(KeyFileOption.KEY_FILE_NAME));
     Path config = Files.writeString(dir.resolve(workspace + ".conf"), "stowage { " + settings + " }\n");
     StorageSettings host = AppConfig.storageSettings(AppConfig.load(config)).withBaseDir(dir);
     WorkspaceStorage storage = Stowage.open(testKit.system(), workspace, key, host).toCompletableFuture()

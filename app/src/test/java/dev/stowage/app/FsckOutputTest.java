@@ -48,7 +48,7 @@ class FsckOutputTest {
   /** A workspace of 1,000 folder manifests and 200 chunks of 3,000 bytes (a page each). */
   @BeforeEach
   void workspace() throws IOException {
-    key.save(dir.resolve(WorkspaceOptions.KEY_FILE_NAME));
+    key.save(dir.resolve(KeyFileOption.KEY_FILE_NAME));
     workspace = dir.resolve("ws");
     try (DataStore data = DataStore.open(workspace, Durability.NORMAL, cipher);
         CacheStore cache = CacheStore.open(workspace, Durability.NORMAL, cipher, 2048)) {

@@ -75,7 +75,7 @@ class FsckRepairTest {
   @BeforeEach
   void damagedWorkspace() throws IOException {
     config = Files.writeString(dir.resolve("small.conf"), "stowage { cache-size = 1 MiB, block-size = 64 KiB }\n"); // 16 blocks
-    key.save(dir.resolve(WorkspaceOptions.KEY_FILE_NAME));
+    key.save(dir.resolve(KeyFileOption.KEY_FILE_NAME));
     workspace = dir.resolve("ws");
     for (String name : List.of("root", "folder", "good", "flipped", "copied", "dangling", "undecodable", "brokenChunk")) {
       ids.put(name, EntryId.random());

@@ -21,13 +21,18 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.BiFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -294,6 +299,47 @@ class StowageCliTest {
 
     assertThat(run.exitCode()).isEqualTo(ExitCodes.OK);
     assertThat(run.out()).contains("Usage: stowage " + command);
+  }
+
+  /** The options of a command's usage line ("Usage: stowage gc [-hV] [--config=FILE] ... --workspace=ID"). */
+  private static Set<String> optionsInUsage(String help) {
+    List<String> lines = help.lines().dropWhile(line -> !line.startsWith("Usage:")).toList();
+    StringBuilder usage = new StringBuilder(lines.get(0));
+    lines.stream().skip(1).takeWhile(line -> line.matches("\\s+[\\[-].*")).forEach(usage::append);
+    Set<String> options = new TreeSet<>();
+    Matcher option = Pattern.compile("--[a-z][a-z-]*").matcher(usage);
+    while (option.find()) {
+      options.add(option.group());
+    }
+    return options;
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = ';', value = {
+      "inspect; --block-limit --config --dir --key-file --workspace",
+      "fsck;    --block-limit --config --dir --key-file --repair --workspace",
+      "backup;  --config --dir --force --to --workspace",
+      "restore; --config --dir --force --from --key-file --workspace",
+      "gc;      --config --grace --key-file --workspace"})
+  @DisplayName("each command's --help offers only the options it uses: backup no key file, gc no directory")
+  void eachCommandOffersOnlyItsOptions(String command, String options) {
+    CliRun help = CliRun.of(command, "--help");
+
+    assertThat(help.exitCode()).isEqualTo(ExitCodes.OK);
+    assertThat(optionsInUsage(help.out())).as("%s", help.out()).containsExactlyElementsOf(new TreeSet<>(List.of(options.split(" "))));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"restore", "gc"})
+  @DisplayName("restore and gc require --workspace: its usage shows it so, and a command line without it is exit 2 with picocli's message")
+  void aRequiredWorkspaceIsAUsageError(String command) {
+    CliRun help = CliRun.of(command, "--help");
+    CliRun without = command.equals("restore") ? CliRun.of(command, "--from", "backup.file")
+        : CliRun.of(command, "--grace", "PT1H");
+
+    assertThat(help.out()).contains(" --workspace=ID").doesNotContain("[--workspace=ID]");
+    assertThat(without.exitCode()).as("%s", without).isEqualTo(ExitCodes.USAGE);
+    assertThat(without.err()).contains("Missing required option: '--workspace=ID'").contains("Usage: stowage " + command);
   }
 
   @Test

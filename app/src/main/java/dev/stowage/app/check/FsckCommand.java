@@ -1,7 +1,8 @@
 package dev.stowage.app.check;
 
+import dev.stowage.app.DirOptions;
 import dev.stowage.app.ExitCodes;
-import dev.stowage.app.WorkspaceOptions;
+import dev.stowage.app.KeyFileOption;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -34,8 +35,12 @@ import picocli.CommandLine.Spec;
         + "then the check again: exits 0 if the workspace is clean now, 1 if something is left (a damaged data "
         + "file: restore it from a backup).")
 public final class FsckCommand implements Callable<Integer> {
-  @Mixin WorkspaceOptions options;
+  @Mixin DirOptions options;
+  @Mixin KeyFileOption key;
   @Spec CommandSpec spec;
+
+  @Option(names = "--workspace", paramLabel = "ID", description = "Only this workspace (default: every workspace in DIR).")
+  String workspace;
 
   @Option(names = "--repair", description = "Quarantine what does not read and drop broken blocks, then check again.")
   boolean repair;
@@ -49,7 +54,7 @@ public final class FsckCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     OptionalLong limit = BlockLimitOption.of(spec, blockLimit);
-    WorkspaceOptions.Selection selected = options.existing();
+    DirOptions.Selection selected = options.existing(workspace, key);
     int findings = 0;
     List<WorkspaceRepair.Result> repairs = new ArrayList<>();
     for (Path workspace : selected.workspaces()) {

@@ -1,9 +1,10 @@
 package dev.stowage.app.check;
 
 import dev.stowage.app.CliError;
+import dev.stowage.app.DirOptions;
 import dev.stowage.app.ExitCodes;
+import dev.stowage.app.KeyFileOption;
 import dev.stowage.app.Sizes;
-import dev.stowage.app.WorkspaceOptions;
 import dev.stowage.protocol.CorruptEntryException;
 import dev.stowage.protocol.FileManifest;
 import dev.stowage.protocol.FolderManifest;
@@ -24,8 +25,8 @@ import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code stowage inspect}: what a workspace holds, read offline. */
@@ -36,8 +37,12 @@ import picocli.CommandLine.Spec;
         + "workspace records (the library records it in the cache database at each open), or --block-limit. The "
         + "workspace must not be open in a running program.")
 public final class InspectCommand implements Callable<Integer> {
-  @Mixin WorkspaceOptions options;
+  @Mixin DirOptions options;
+  @Mixin KeyFileOption key;
   @Spec CommandSpec spec;
+
+  @Option(names = "--workspace", paramLabel = "ID", description = "Only this workspace (default: every workspace in DIR).")
+  String workspace;
 
   @Option(names = "--block-limit", paramLabel = "N",
       description = "Show the blocks against this limit (cache-size / block-size of the host) instead of the one "
@@ -48,7 +53,7 @@ public final class InspectCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     OptionalLong limit = BlockLimitOption.of(spec, blockLimit);
-    WorkspaceOptions.Selection selected = options.existing();
+    DirOptions.Selection selected = options.existing(workspace, key);
     for (Path workspace : selected.workspaces()) {
       inspect(workspace, selected.cipher(), limit, selected.baseDir(), out);
     }

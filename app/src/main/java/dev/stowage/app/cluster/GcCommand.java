@@ -1,15 +1,18 @@
 package dev.stowage.app.cluster;
 
 import com.typesafe.config.Config;
+import dev.stowage.app.AppConfig;
 import dev.stowage.app.CliError;
+import dev.stowage.app.ConfigOption;
 import dev.stowage.app.ExitCodes;
-import dev.stowage.app.WorkspaceOptions;
+import dev.stowage.app.KeyFileOption;
 import dev.stowage.cluster.ClusterSettings;
 import dev.stowage.cluster.OrphanChunks;
 import dev.stowage.protocol.InvalidRequestException;
 import dev.stowage.protocol.StorageFailedException;
 import dev.stowage.storage.LocalKey;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -39,8 +42,18 @@ public final class GcCommand implements Callable<Integer> {
   static final int PROBE_TIMEOUT_SECONDS = 5;
   private static final String URL_KEY = "jdbc-durable-state-store.slick.db.url";
 
-  @Mixin WorkspaceOptions options;
+  @Mixin ConfigOption options;
   @Spec CommandSpec spec;
+
+  @Option(names = "--workspace", paramLabel = "ID", required = true,
+      description = "The workspace whose orphan chunks to delete.")
+  String workspace;
+
+  @Option(names = "--key-file", paramLabel = "FILE",
+      description = "Key file of the workspace: gc decrypts its manifests to learn which chunks they reference "
+          + "(default: " + KeyFileOption.KEY_FILE_NAME + " in stowage.base-dir of the configuration, where demo "
+          + "--cluster writes it).")
+  Path keyFile;
 
   @Option(names = "--grace", paramLabel = "DURATION",
       description = "Only chunks older than this (default: stowage.cluster.orphan-grace), e.g. PT1H, PT10M.")
@@ -49,15 +62,12 @@ public final class GcCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    String workspace = options.workspaceOr(null);
-    if (workspace == null) {
-      throw new CliError("--workspace is required: gc collects one workspace");
-    }
     if (grace != null && grace.isNegative()) {
       throw new CliError("--grace must not be negative, got " + grace);
     }
     Config config = options.config();
-    LocalKey key = options.loadKey(options.settings().baseDir());
+    LocalKey key = KeyFileOption.read(keyFile != null ? keyFile
+        : AppConfig.storageSettings(config).baseDir().resolve(KeyFileOption.KEY_FILE_NAME));
     ClusterSettings database = clusterSettings(config);
     probe(database, config);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "stowage-gc", config);

@@ -5,9 +5,10 @@ import dev.stowage.actors.StorageSettings;
 import dev.stowage.actors.Stowage;
 import dev.stowage.actors.WorkspaceStorage;
 import dev.stowage.app.CliError;
+import dev.stowage.app.DirOptions;
 import dev.stowage.app.ExitCodes;
+import dev.stowage.app.KeyFileOption;
 import dev.stowage.app.Sizes;
-import dev.stowage.app.WorkspaceOptions;
 import dev.stowage.cluster.LoopbackCluster;
 import dev.stowage.cluster.ShardPreallocation;
 import dev.stowage.protocol.StorageFailedException;
@@ -47,8 +48,12 @@ public final class DemoCommand implements Callable<Integer> {
   /** How long the cluster demo waits for its shards' allocation before the workload. */
   private static final Duration SHARD_WAIT = Duration.ofSeconds(60);
 
-  @Mixin WorkspaceOptions options;
+  @Mixin DirOptions options;
+  @Mixin KeyFileOption keyFile;
   @Spec CommandSpec spec;
+
+  @Option(names = "--workspace", paramLabel = "ID", description = "The demo's workspace (default: stowage.demo.workspace).")
+  String workspace;
 
   @Option(names = "--editors", paramLabel = "N", description = "Concurrent editors (default: stowage.demo.editors).")
   Integer editors;
@@ -212,7 +217,7 @@ public final class DemoCommand implements Callable<Integer> {
 
   private DemoSettings overridden(DemoSettings d) {
     return new DemoSettings(
-        options.workspaceOr(d.workspace()),
+        workspace != null ? workspace : d.workspace(),
         editors != null ? editors : d.editors(),
         filesPerEditor != null ? filesPerEditor : d.filesPerEditor(),
         editsPerEditor != null ? editsPerEditor : d.editsPerEditor(),
@@ -226,9 +231,9 @@ public final class DemoCommand implements Callable<Integer> {
 
   /** The key file next to the data: reused if there, else generated with mode 0600. */
   private LocalKey key(Path base, String workspace, PrintWriter out) throws IOException {
-    Path file = options.keyFile(base);
+    Path file = keyFile.keyFile(base);
     if (Files.exists(file)) {
-      LocalKey key = options.loadKey(base);
+      LocalKey key = keyFile.load(base);
       out.printf("key: %s (reused, fingerprint %s)%n", file, key.fingerprint());
       return key;
     }

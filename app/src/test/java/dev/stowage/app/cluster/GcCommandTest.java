@@ -96,7 +96,7 @@ class GcCommandTest {
   void aWorkspaceIsRequired() throws Exception {
     CliRun gc = CliRun.of("gc", "--key-file", key().toString());
 
-    assertThat(gc.exitCode()).as("%s", gc).isEqualTo(ExitCodes.ERROR);
-    assertThat(gc.err()).contains("--workspace is required");
+    assertThat(gc.exitCode()).as("%s", gc).isEqualTo(ExitCodes.USAGE);
+    assertThat(gc.err()).contains("Missing required option: '--workspace=ID'");
   }
 }
