@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -281,6 +282,43 @@ class StowageCliTest {
       assertThat(run.exitCode()).as("%s", run).isEqualTo(ExitCodes.ERROR);
       assertThat(run.err()).contains("is locked").contains("stop it first").doesNotContain("\tat ");
       statement.execute("ROLLBACK");
+    }
+  }
+
+  /**
+   * Runs {@code bin/stowage} as a separate program, with the app's logging configuration as a user's
+   * terminal has it (the test classpath's logback-test.xml, from the cluster test-jar, would
+   * silence everything).
+   */
+  private static CliRun child(Path dir, List<String> jvmOptions, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.add("-Dlogback.configurationFile=" + StowageCli.class.getResource("/logback.xml"));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), StowageCli.class.getName()));
+    command.addAll(List.of(args));
+    Path out = Files.createTempFile(dir, "out", ".txt");
+    Path err = Files.createTempFile(dir, "err", ".txt");
+    Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    assertThat(process.waitFor(2, TimeUnit.MINUTES)).as("the CLI ended").isTrue();
+    return new CliRun(process.exitValue(), Files.readString(out), Files.readString(err));
+  }
+
+  @Test
+  @DisplayName("INV-12: demo on a workspace another program holds prints exactly one line on stderr, no log lines; -Dstowage.log=error shows the library's")
+  void anErrorIsOneLineWithoutTheLibrarysLogLines(@TempDir Path dir) throws Exception {
+    LocalKey key = LocalKey.generate();
+    key.save(dir.resolve("stowage.key"));
+    List<String> demo = List.of("demo", "--dir", dir.toString(), "--no-progress", "--editors", "1", "--edits", "1");
+    try (DataStore held = DataStore.open(dir.resolve("demo"), Durability.NORMAL, new BlobCipher(key))) {
+      CliRun run = child(dir, List.of(), demo.toArray(String[]::new));
+      CliRun logged = child(dir, List.of("-Dstowage.log=error"), demo.toArray(String[]::new));
+
+      assertThat(run.exitCode()).as("%s", run).isEqualTo(ExitCodes.ERROR);
+      assertThat(run.err().lines()).as("%s", run).hasSize(1).first().asString()
+          .startsWith("stowage demo: ").contains("another program has this workspace open");
+      assertThat(logged.exitCode()).as("%s", logged).isEqualTo(ExitCodes.ERROR);
+      assertThat(logged.err()).as("%s", logged).contains("ERROR d.s.a.GatewayLifecycle - cannot open");
+      assertThat(logged.err().lines().reduce((first, last) -> last)).contains(run.err().strip());
     }
   }
 
