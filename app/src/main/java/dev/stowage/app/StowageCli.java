@@ -23,6 +23,10 @@ import picocli.CommandLine.ParseResult;
 /** {@code stowage}: the command line of the example host application. */
 @Command(name = "stowage", mixinStandardHelpOptions = true, version = "stowage 0.1.0",
     description = "Embedded, crash-safe local storage on SQLite behind Pekko actors: demo and tools.",
+    footer = {"", "Exit codes: 0 fine, 1 a check found something, 2 wrong command line, 3 could not do its job"
+        + " (with a one-line message).",
+        "The library's and Pekko's logs stay off the terminal; -Dstowage.log=warn (or error, info, debug) shows"
+        + " them, e.g. STOWAGE_JAVA_OPTS=-Dstowage.log=warn bin/stowage demo."},
     subcommands = {DemoCommand.class, InspectCommand.class, FsckCommand.class, BackupCommand.class,
         RestoreCommand.class, BenchCommand.class,
         CrashTestCommand.class, GcCommand.class, CommandLine.HelpCommand.class})

@@ -58,7 +58,7 @@ class BackupCliTest {
 
   @BeforeEach
   void keyFile() throws IOException {
-    key.save(dir.resolve(WorkspaceOptions.KEY_FILE_NAME));
+    key.save(dir.resolve(KeyFileOption.KEY_FILE_NAME));
     settings = AppConfig.storageSettings(AppConfig.load(null)).withBaseDir(dir);
   }
 
@@ -185,27 +185,32 @@ class BackupCliTest {
   }
 
   @Test
-  @DisplayName("INV-19: restoring a file that is not a database, a truncated backup or one under another key fails with a one-line error; the workspace is untouched")
+  @DisplayName("INV-19: restoring a text file, an empty file, a truncated backup or one under another key fails with a one-line error saying which; the workspace is untouched")
   void badBackupsAreRefusedAndChangeNothing(@TempDir Path keys) throws Exception {
     Path backup = workspaceAndBackup(5);
     String before = digest(dir.resolve("ws"));
     Path text = Files.writeString(dir.resolve("notes.txt"), "a text file".repeat(400));
+    Path empty = Files.createFile(dir.resolve("empty.backup"));
     byte[] whole = Files.readAllBytes(backup);
     Path truncated = Files.write(dir.resolve("truncated.backup"), Arrays.copyOf(whole, whole.length / 2));
     Path otherKey = keys.resolve("other.key");
     LocalKey.generate().save(otherKey);
 
     CliRun notADatabase = cli("restore", "--workspace", "ws", "--force", "--from", text.toString());
+    CliRun emptyFile = cli("restore", "--workspace", "ws", "--force", "--from", empty.toString());
     CliRun cut = cli("restore", "--workspace", "ws", "--force", "--from", truncated.toString());
     CliRun wrongKey = cli("restore", "--workspace", "ws", "--force", "--from", backup.toString(),
         "--key-file", otherKey.toString());
     CliRun missing = cli("restore", "--workspace", "ws", "--force", "--from", dir.resolve("absent").toString());
 
-    for (CliRun run : List.of(notADatabase, cut, wrongKey, missing)) {
+    for (CliRun run : List.of(notADatabase, emptyFile, cut, wrongKey, missing)) {
       assertThat(run.exitCode()).as("%s", run).isEqualTo(ExitCodes.ERROR);
       assertThat(run.err()).startsWith("stowage restore: cannot restore from ").doesNotContain("\tat ");
+      assertThat(run.err().lines()).as("%s", run).hasSize(1);
     }
-    assertThat(notADatabase.err()).contains("is not a SQLite database");
+    assertThat(notADatabase.err()).contains("it is not a SQLite database, it looks like a text file");
+    assertThat(emptyFile.err()).contains(empty + ": the file is empty (0 bytes): it is not a backup")
+        .doesNotContain("a SQLite database, but");
     assertThat(cut.err()).contains("truncated or damaged");
     assertThat(wrongKey.err()).contains("the key does not open it");
     assertThat(missing.err()).contains("no such file");
@@ -243,8 +248,8 @@ class BackupCliTest {
     assertThat(exists.exitCode()).as("%s", exists).isEqualTo(ExitCodes.ERROR);
     assertThat(exists.err()).contains("the file exists");
     assertThat(forced.exitCode()).as("%s", forced).isEqualTo(ExitCodes.OK);
-    assertThat(noWorkspace.exitCode()).isEqualTo(ExitCodes.ERROR);
-    assertThat(noWorkspace.err()).contains("restore needs --workspace ID");
+    assertThat(noWorkspace.exitCode()).as("%s", noWorkspace).isEqualTo(ExitCodes.USAGE);
+    assertThat(noWorkspace.err()).contains("Missing required option: '--workspace=ID'");
   }
 
   @Test

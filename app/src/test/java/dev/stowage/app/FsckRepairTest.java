@@ -75,7 +75,7 @@ class FsckRepairTest {
   @BeforeEach
   void damagedWorkspace() throws IOException {
     config = Files.writeString(dir.resolve("small.conf"), "stowage { cache-size = 1 MiB, block-size = 64 KiB }\n"); // 16 blocks
-    key.save(dir.resolve(WorkspaceOptions.KEY_FILE_NAME));
+    key.save(dir.resolve(KeyFileOption.KEY_FILE_NAME));
     workspace = dir.resolve("ws");
     for (String name : List.of("root", "folder", "good", "flipped", "copied", "dangling", "undecodable", "brokenChunk")) {
       ids.put(name, EntryId.random());
@@ -279,7 +279,7 @@ class FsckRepairTest {
     CliRun repair = fsck("--repair");
 
     assertThat(repair.exitCode()).as("%s", repair).isEqualTo(ExitCodes.OK);
-    assertThat(repair.out()).contains("dropped the block cache: cache_v1.sqlite: ", "is not a SQLite database")
+    assertThat(repair.out()).contains("dropped the block cache: cache_v1.sqlite is not a SQLite database")
         .contains("1 block cache(s) dropped");
     assertThat(cacheFile).doesNotExist();
     StorageSettings settings = AppConfig.storageSettings(AppConfig.load(config)).withBaseDir(dir);
@@ -298,8 +298,12 @@ class FsckRepairTest {
     CliRun repair = fsck("--repair");
 
     assertThat(repair.exitCode()).as("%s", repair).isEqualTo(ExitCodes.FINDINGS);
-    assertThat(repair.out()).contains("not repaired: data_v1.sqlite: ", "restore it from a backup (bin/stowage restore")
+    assertThat(repair.out()).contains("not repaired: data_v1.sqlite is not a SQLite database")
+        .contains("restore it from a backup:", "bin/stowage restore --from FILE --dir " + dir + " --workspace ws --force")
         .contains("finding(s) left");
+    CliRun check = fsck();
+    assertThat(check.out()).as("plain fsck gives the same next step").contains("restore it from a backup:",
+        "bin/stowage restore --from FILE --dir " + dir + " --workspace ws --force");
     assertThat(Files.readAllBytes(dataFile)).isEqualTo(before);
   }
 

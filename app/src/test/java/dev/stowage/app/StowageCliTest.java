@@ -15,19 +15,28 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -74,23 +83,83 @@ class StowageCliTest {
     return CliRun.of(args.toArray(String[]::new));
   }
 
+  private static long manifests(Path dir, String workspace) throws IOException {
+    BlobCipher cipher = new BlobCipher(LocalKey.load(dir.resolve("stowage.key")));
+    try (DataStore data = DataStore.open(dir.resolve(workspace), Durability.NORMAL, cipher)) {
+      return data.vlobs().count();
+    }
+  }
+
   @Test
-  @DisplayName("demo prints its summary, passes its final check and keeps its key file private")
-  void demoRunsToItsSummary(@TempDir Path dir) throws IOException {
+  @DisplayName("demo prints its summary, passes its final check, keeps its key file private, and a rerun starts from a fresh workspace: no more manifests, a host's workspace beside it untouched")
+  void demoRunsToItsSummary(@TempDir Path dir) throws Exception {
     CliRun first = demo(dir);
 
     assertThat(first.exitCode()).as("%s", first).isEqualTo(ExitCodes.OK);
-    assertThat(first.out()).contains("stowage demo: workspace 'demo' in " + dir)
+    assertThat(first.out()).startsWith("stowage demo: workspace 'demo' in " + dir + "\n")
         .contains("(generated, mode 0600")
+        .contains("the demo keeps it beside its data, a real host keeps its key apart from the data it encrypts")
         .contains("setManifest (cache-only)", "getBlock", "p99 ms")
         .contains("commits of", "mean batch", "hit ratio", "evictions", "on disk:")
         .contains("final check:    PASSED");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("stowage.key"))))
         .isEqualTo("rw-------");
+    long afterFirst = manifests(dir, "demo");
+    BlobCipher cipher = new BlobCipher(LocalKey.load(dir.resolve("stowage.key")));
+    try (DataStore host = DataStore.open(dir.resolve("host"), Durability.NORMAL, cipher)) { // a host's, beside it
+      host.database().begin();
+      host.realmCheckpoint().set(7);
+      host.database().commit();
+    }
+    Path notes = Files.writeString(dir.resolve("notes.txt"), "mine");
+    byte[] key = Files.readAllBytes(dir.resolve("stowage.key"));
+    String hostBefore = digest(dir.resolve("host"));
 
     CliRun second = demo(dir);
+
     assertThat(second.exitCode()).as("%s", second).isEqualTo(ExitCodes.OK);
-    assertThat(second.out()).contains("(reused, fingerprint");
+    assertThat(second.out().lines().findFirst()).contains("stowage demo: workspace 'demo' in " + dir
+        + "; removed the previous demo's: each run starts from a fresh one");
+    assertThat(second.out()).contains("(reused, fingerprint").contains("final check:    PASSED");
+    assertThat(manifests(dir, "demo")).as("the second run's manifests only").isEqualTo(afterFirst);
+    assertThat(digest(dir.resolve("host"))).as("a host's workspace beside it").isEqualTo(hostBefore);
+    assertThat(Files.readString(notes)).isEqualTo("mine");
+    assertThat(Files.readAllBytes(dir.resolve("stowage.key"))).isEqualTo(key);
+  }
+
+  /** Every file of a directory (lock files aside: empty, made by whoever opens it) and a digest of its bytes. */
+  private static String digest(Path dir) throws Exception {
+    MessageDigest sha = MessageDigest.getInstance("SHA-256");
+    List<String> files = new ArrayList<>();
+    try (Stream<Path> all = Files.walk(dir)) {
+      for (Path file : all.filter(Files::isRegularFile).filter(file -> !file.toString().endsWith(".lock")).toList()) {
+        files.add(dir.relativize(file) + " " + HexFormat.of().formatHex(sha.digest(Files.readAllBytes(file))));
+      }
+    }
+    files.sort(null);
+    return String.join("\n", files);
+  }
+
+  @Test
+  @DisplayName("demo never removes a folder it did not make: a host's workspace under the demo's name is refused, exit 3, and kept")
+  void theDemoRemovesOnlyWhatItMade(@TempDir Path dir) throws Exception {
+    LocalKey key = LocalKey.generate();
+    key.save(dir.resolve("stowage.key"));
+    try (DataStore host = DataStore.open(dir.resolve("demo"), Durability.NORMAL, new BlobCipher(key))) {
+      host.database().begin();
+      host.realmCheckpoint().set(7);
+      host.database().commit();
+    }
+    String before = digest(dir.resolve("demo"));
+
+    CliRun run = demo(dir);
+
+    assertThat(run.exitCode()).as("%s", run).isEqualTo(ExitCodes.ERROR);
+    assertThat(run.err().lines()).hasSize(1).first().asString()
+        .contains(dir.resolve("demo") + " exists and was not made by this demo")
+        .contains("the demo removes only its own workspace");
+    assertThat(run.out()).isEmpty();
+    assertThat(digest(dir.resolve("demo"))).isEqualTo(before);
   }
 
   @Test
@@ -220,30 +289,19 @@ class StowageCliTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"fsck", "inspect", "demo"})
+  @ValueSource(strings = {"fsck", "inspect"})
   @DisplayName("INV-20: a wrong key is refused with a clear error, and nothing is changed")
   void aWrongKeyIsAClearError(String command, @TempDir Path keys) throws IOException {
     Path wrong = keys.resolve("wrong.key");
     LocalKey.generate().save(wrong);
     long before = Files.size(shared.resolve("data/demo").resolve(DatabaseKind.DATA.fileName()));
 
-    CliRun run = command.equals("demo")
-        ? demo(shared.resolve("data"), "--key-file", wrong.toString())
-        : onShared(command, "--key-file", wrong.toString());
+    CliRun run = onShared(command, "--key-file", wrong.toString());
 
     assertThat(run.exitCode()).as("%s", run).isEqualTo(ExitCodes.ERROR);
     assertThat(run.err()).contains("it is not the key this workspace was created with").doesNotContain("\tat ");
     assertThat(Files.size(shared.resolve("data/demo").resolve(DatabaseKind.DATA.fileName()))).isEqualTo(before);
     assertThat(onShared("fsck").exitCode()).isEqualTo(ExitCodes.OK);
-  }
-
-  @Test
-  void theDemoRefusesToMakeANewKeyForAnExistingWorkspace(@TempDir Path keys) {
-    CliRun run = demo(shared.resolve("data"), "--key-file", keys.resolve("new.key").toString());
-
-    assertThat(run.exitCode()).as("%s", run).isEqualTo(ExitCodes.ERROR);
-    assertThat(run.err()).contains("a new key would not open it");
-    assertThat(keys.resolve("new.key")).doesNotExist();
   }
 
   @ParameterizedTest
@@ -279,6 +337,58 @@ class StowageCliTest {
     }
   }
 
+  /**
+   * Runs {@code main} (the CLI's, or a probe around it) as a separate program, with the app's logging
+   * configuration as a user's terminal has it (the test classpath's logback-test.xml, from the
+   * cluster test-jar, would silence everything).
+   */
+  private static CliRun child(Path dir, Class<?> main, List<String> jvmOptions, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.add("-Dlogback.configurationFile=" + StowageCli.class.getResource("/logback.xml"));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+    command.addAll(List.of(args));
+    Path out = Files.createTempFile(dir, "out", ".txt");
+    Path err = Files.createTempFile(dir, "err", ".txt");
+    Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    assertThat(process.waitFor(2, TimeUnit.MINUTES)).as("the CLI ended").isTrue();
+    return new CliRun(process.exitValue(), Files.readString(out), Files.readString(err));
+  }
+
+  @Test
+  @DisplayName("INV-12: demo on its workspace while another program holds it prints exactly one line on stderr, and removes nothing")
+  void demoOnAWorkspaceAnotherProgramHoldsIsOneLine(@TempDir Path dir) throws Exception {
+    LocalKey key = LocalKey.generate();
+    key.save(dir.resolve("stowage.key"));
+    Path workspace = Files.createDirectories(dir.resolve("demo"));
+    Files.writeString(workspace.resolve(".stowage-demo"), "a previous demo's\n");
+    try (DataStore held = DataStore.open(workspace, Durability.NORMAL, new BlobCipher(key))) {
+      CliRun run = child(dir, StowageCli.class, List.of(), "demo", "--dir", dir.toString(), "--no-progress");
+
+      assertThat(run.exitCode()).as("%s", run).isEqualTo(ExitCodes.ERROR);
+      assertThat(run.err().lines()).as("%s", run).hasSize(1).first().asString()
+          .startsWith("stowage demo: " + workspace + " is in use: another program has this workspace open");
+      assertThat(workspace.resolve(DatabaseKind.DATA.fileName())).exists();
+    }
+  }
+
+  @Test
+  @DisplayName("the library's and Pekko's log lines stay off the terminal, so an error is the CLI's one line; -Dstowage.log=error shows the library's errors")
+  void logLinesStayOffTheTerminalUnlessAskedFor(@TempDir Path dir) throws Exception {
+    String[] failing = {"inspect", "--dir", dir.resolve("nowhere").toString()};
+
+    CliRun quiet = child(dir, LogProbeCli.class, List.of(), failing);
+    CliRun logged = child(dir, LogProbeCli.class, List.of("-Dstowage.log=error"), failing);
+
+    assertThat(quiet.exitCode()).as("%s", quiet).isEqualTo(ExitCodes.ERROR);
+    assertThat(quiet.err().lines()).as("%s", quiet)
+        .containsExactly("stowage inspect: no such directory: " + dir.resolve("nowhere"));
+    assertThat(logged.exitCode()).as("%s", logged).isEqualTo(ExitCodes.ERROR);
+    assertThat(logged.err().lines()).as("%s", logged).hasSize(2)
+        .anyMatch(line -> line.contains("ERROR d.s.a.GatewayLifecycle - cannot open workspace 'demo'"))
+        .last().isEqualTo("stowage inspect: no such directory: " + dir.resolve("nowhere"));
+  }
+
   @Test
   void anUnknownWorkspaceIsAClearError() {
     CliRun run = onShared("inspect", "--workspace", "nope");
@@ -294,6 +404,47 @@ class StowageCliTest {
 
     assertThat(run.exitCode()).isEqualTo(ExitCodes.OK);
     assertThat(run.out()).contains("Usage: stowage " + command);
+  }
+
+  /** The options of a command's usage line ("Usage: stowage gc [-hV] [--config=FILE] ... --workspace=ID"). */
+  private static Set<String> optionsInUsage(String help) {
+    List<String> lines = help.lines().dropWhile(line -> !line.startsWith("Usage:")).toList();
+    StringBuilder usage = new StringBuilder(lines.get(0));
+    lines.stream().skip(1).takeWhile(line -> line.matches("\\s+[\\[-].*")).forEach(usage::append);
+    Set<String> options = new TreeSet<>();
+    Matcher option = Pattern.compile("--[a-z][a-z-]*").matcher(usage);
+    while (option.find()) {
+      options.add(option.group());
+    }
+    return options;
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = ';', value = {
+      "inspect; --block-limit --config --dir --key-file --workspace",
+      "fsck;    --block-limit --config --dir --key-file --repair --workspace",
+      "backup;  --config --dir --force --to --workspace",
+      "restore; --config --dir --force --from --key-file --workspace",
+      "gc;      --config --grace --key-file --workspace"})
+  @DisplayName("each command's --help offers only the options it uses: backup no key file, gc no directory")
+  void eachCommandOffersOnlyItsOptions(String command, String options) {
+    CliRun help = CliRun.of(command, "--help");
+
+    assertThat(help.exitCode()).isEqualTo(ExitCodes.OK);
+    assertThat(optionsInUsage(help.out())).as("%s", help.out()).containsExactlyElementsOf(new TreeSet<>(List.of(options.split(" "))));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"restore", "gc"})
+  @DisplayName("restore and gc require --workspace: its usage shows it so, and a command line without it is exit 2 with picocli's message")
+  void aRequiredWorkspaceIsAUsageError(String command) {
+    CliRun help = CliRun.of(command, "--help");
+    CliRun without = command.equals("restore") ? CliRun.of(command, "--from", "backup.file")
+        : CliRun.of(command, "--grace", "PT1H");
+
+    assertThat(help.out()).contains(" --workspace=ID").doesNotContain("[--workspace=ID]");
+    assertThat(without.exitCode()).as("%s", without).isEqualTo(ExitCodes.USAGE);
+    assertThat(without.err()).contains("Missing required option: '--workspace=ID'").contains("Usage: stowage " + command);
   }
 
   @Test

@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
     description = "Benchmark Stowage against lock-based, thread-based, Caffeine+JDBC and raw SQLite baselines.")
 public final class BenchCommand implements Callable<Integer> {
 
-  @Option(names = "--quick", description = "Small sizes and short phases: about a minute.")
+  @Option(names = "--quick", description = "Small sizes and short phases on a cold JVM: about a minute, to check that the "
+      + "harness works; its numbers are not for comparison (the output says so; full runs: docs/benchmarks.md).")
   boolean quick;
 
   @Option(names = "--profile", hidden = true, description = "full, quick or tiny (tiny is for the smoke test).")

@@ -49,6 +49,16 @@ class BenchSmokeTest {
     assertThat(Files.size(charts.resolve(ChartWriter.THROUGHPUT))).isPositive();
     assertThat(Files.size(charts.resolve(ChartWriter.P99))).isPositive();
     assertThat(Files.readString(markdown)).contains("| scenario |", SystemKind.STOWAGE.label(), "#### Targets");
+    // A short run says, in its own output, that its numbers are not for comparison, above the table and in
+    // the verdict column, which then has no bold "no".
+    String rendered = Files.readString(markdown);
+    assertThat(rendered).startsWith("Profile `tiny`").contains("> **Not for comparison:** profile `tiny` runs short"
+        + " phases on a cold JVM").contains("docs/benchmarks.md").doesNotContain("**no**");
+    String targets = rendered.substring(rendered.indexOf("#### Targets"));
+    targets = targets.contains("\n#### ") ? targets.substring(0, targets.indexOf("\n#### ")) : targets;
+    assertThat(targets).contains("> **Not for comparison:**");
+    assertThat(targets.lines().filter(line -> line.startsWith("| ") && !line.startsWith("| target |")))
+        .isNotEmpty().allSatisfy(row -> assertThat(row).endsWith(" (tiny run: not for comparison) |"));
     try (var leftovers = Files.list(dir.resolve("work"))) {
       assertThat(leftovers).as("every target's directory is deleted").isEmpty();
     }

@@ -58,10 +58,24 @@ public final class BlockCache {
     if (count <= limit) {
       return 0;
     }
-    long extra = count - limit;
+    return evict(count, count - limit + limit / 10);
+  }
+
+  /**
+   * Evicts the least recently accessed blocks past the limit, if there are any (a cache a host
+   * opens with a lower limit than before); call inside a transaction.
+   *
+   * @return how many blocks were evicted
+   */
+  public int evictPastLimit() {
+    long count = table.count();
+    return count <= limit ? 0 : evict(count, count - limit);
+  }
+
+  private int evict(long count, long blocks) {
     BlockEvictionEvent event = new BlockEvictionEvent();
     event.begin();
-    int evicted = table.deleteLeastRecentlyAccessed(extra + limit / 10);
+    int evicted = table.deleteLeastRecentlyAccessed(blocks);
     event.end();
     if (event.shouldCommit()) {
       event.evicted = evicted;

@@ -5,15 +5,29 @@ import dev.stowage.protocol.StorageFailedException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
  * The cache database of a workspace ({@code cache_v1.sqlite}): the bounded block LRU, with the
  * counters behind the cache's statistics. Owned by one thread, like its {@link LocalDatabase}.
+ *
+ * <p><b>The recorded limit.</b> A host's open ({@link #open}) records its block limit in the file
+ * ({@link BlockLimitTable}) and evicts down to it if the cache holds more (a host that lowered its
+ * limit), in one transaction: from then on the blocks stored never exceed the recorded limit once a
+ * write commits (INV-13). The offline tools open the file with {@link #openToCheck}, which records
+ * nothing, and judge the cache by the recorded limit: never by a configuration of their own, which
+ * may belong to another program. A cache file from before the record (schema version 1) is
+ * migrated with an empty record; the tools then report its blocks without judging them until a
+ * host has opened it.
  */
 public final class CacheStore implements Store {
+  /** The limit of a store opened by a tool when none is recorded: no limit, so nothing is evicted for one. */
+  private static final long NO_LIMIT = Long.MAX_VALUE;
+
   private final LocalDatabase db;
   private final BlockCache blocks;
+  private final BlockLimitTable recordedLimit;
   private long hits;
   private long misses;
   private long evictions;
@@ -21,9 +35,13 @@ public final class CacheStore implements Store {
   private CacheStore(LocalDatabase db, long blockLimit) {
     this.db = db;
     this.blocks = new BlockCache(db, blockLimit);
+    this.recordedLimit = new BlockLimitTable(db);
   }
 
-  /** Opens the cache database of {@code workspaceDir} on the calling thread and checks the key. */
+  /**
+   * Opens the cache database of {@code workspaceDir} for a host on the calling thread, checks the
+   * key and records {@code blockLimit} (see the class comment).
+   */
   public static CacheStore open(Path workspaceDir, Durability durability, BlobCipher cipher, long blockLimit) {
     return open(workspaceDir, durability, cipher, blockLimit, false);
   }
@@ -34,7 +52,32 @@ public final class CacheStore implements Store {
     LocalDatabase db = LocalDatabase.open(workspaceDir, DatabaseKind.CACHE, durability, readersCheckpoint);
     try {
       KeyCheck.verifyOrStore(db, cipher);
-      return new CacheStore(db, blockLimit);
+      CacheStore store = new CacheStore(db, blockLimit);
+      db.begin();
+      store.recordedLimit.set(blockLimit, Instant.now());
+      store.evictions += store.blocks.evictPastLimit();
+      db.commit();
+      return store;
+    } catch (RuntimeException e) {
+      if (!db.isClosed()) {
+        db.close();
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Opens the cache database of {@code workspaceDir} for an offline tool ({@code inspect}, {@code
+   * fsck}) on the calling thread: as a host opens it (its lock, the migration, the key check), but it
+   * records no limit and evicts nothing. Its block cache's limit is the recorded one, or none when
+   * nothing is recorded; a tool reads the record with {@link #recordedBlockLimit()}.
+   */
+  public static CacheStore openToCheck(Path workspaceDir, Durability durability, BlobCipher cipher) {
+    LocalDatabase db = LocalDatabase.open(workspaceDir, DatabaseKind.CACHE, durability, false);
+    try {
+      KeyCheck.verifyOrStore(db, cipher);
+      long limit = new BlockLimitTable(db).get().map(BlockLimitTable.Recorded::blocks).orElse(NO_LIMIT);
+      return new CacheStore(db, limit);
     } catch (RuntimeException e) {
       if (!db.isClosed()) {
         db.close();
@@ -49,6 +92,19 @@ public final class CacheStore implements Store {
    */
   public static CacheStore openReader(Path workspaceDir, long blockLimit) {
     return new CacheStore(LocalDatabase.openReader(workspaceDir, DatabaseKind.CACHE), blockLimit);
+  }
+
+  /** The schema version of the cache database this code writes (and migrates older files to). */
+  public static int schemaVersion() {
+    return Schema.latest(DatabaseKind.CACHE);
+  }
+
+  /**
+   * The block limit the host that last opened this cache recorded, or empty for a cache no host has
+   * opened since Stowage records it.
+   */
+  public Optional<BlockLimitTable.Recorded> recordedBlockLimit() {
+    return recordedLimit.get();
   }
 
   /**

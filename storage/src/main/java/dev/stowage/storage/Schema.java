@@ -45,7 +45,12 @@ final class Schema {
               "CREATE INDEX quarantine_fetch_again ON quarantine (row_id) WHERE fetch_again = 1"));
 
   private static final List<List<String>> CACHE =
-      List.of(List.of(CHUNKS, "CREATE INDEX chunks_accessed_on ON chunks (accessed_on)", KEY_CHECK));
+      List.of(
+          List.of(CHUNKS, "CREATE INDEX chunks_accessed_on ON chunks (accessed_on)", KEY_CHECK),
+          // 2 (issue 25): the block limit the host runs with, so that fsck and inspect judge the
+          // cache by the workspace's own setting (BlockLimitTable). Empty until a host opens it.
+          List.of("CREATE TABLE block_limit (_id INTEGER PRIMARY KEY NOT NULL, blocks INTEGER NOT NULL,"
+              + " recorded_at INTEGER NOT NULL)"));
 
   static List<List<String>> migrations(DatabaseKind kind) {
     return kind == DatabaseKind.DATA ? DATA : CACHE;

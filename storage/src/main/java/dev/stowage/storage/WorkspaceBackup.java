@@ -5,7 +5,9 @@ import dev.stowage.protocol.BackupResult;
 import dev.stowage.protocol.InvalidRequestException;
 import dev.stowage.protocol.StorageFailedException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -22,6 +24,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -73,6 +76,11 @@ public final class WorkspaceBackup {
   private WorkspaceBackup() {}
 
   /** The tables every Stowage data database has had since schema version 1. */
+  /** The first bytes of every SQLite database file. */
+  private static final byte[] SQLITE_MAGIC = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
+  /** The size of a SQLite database file's header. */
+  private static final int SQLITE_HEADER_SIZE = 100;
+
   private static final Set<String> DATA_TABLES =
       Set.of("vlobs", "chunks", "realm_checkpoint", "prevent_sync_pattern", "key_check");
 
@@ -238,6 +246,7 @@ public final class WorkspaceBackup {
       throw new BackupFailedException("cannot restore from " + source + ": " + (Files.exists(source)
           ? "it is not a file" : "no such file"));
     }
+    refuseWhatIsNoDatabase(source);
     Path dataFile = workspaceDir.resolve(DatabaseKind.DATA.fileName());
     Path cacheFile = workspaceDir.resolve(DatabaseKind.CACHE.fileName());
     refuseToReplace(workspaceDir, replace);
@@ -320,6 +329,53 @@ public final class WorkspaceBackup {
       locks.forEach(FileLockHolder::release);
       throw e;
     }
+  }
+
+  /**
+   * Says what {@code source} is when it cannot be a backup at all: empty, shorter than SQLite's
+   * header, or not starting with it (a text file, say). SQLite itself takes an empty file for an
+   * empty database, which would read as "a SQLite database, but not a Stowage data database". The
+   * staged copy is checked in full afterwards either way ({@link #checkBackup}).
+   */
+  private static void refuseWhatIsNoDatabase(Path source) {
+    String not = "cannot restore from " + source + ": ";
+    byte[] header = new byte[SQLITE_HEADER_SIZE];
+    int read;
+    long size;
+    try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ)) {
+      size = in.size();
+      ByteBuffer buffer = ByteBuffer.wrap(header);
+      while (buffer.hasRemaining() && in.read(buffer) >= 0) {
+        // until the header is read or the file ends
+      }
+      read = buffer.position();
+    } catch (IOException e) {
+      throw new BackupFailedException(not + "cannot read it (" + e + ")", e);
+    }
+    if (size == 0) {
+      throw new BackupFailedException(not + "the file is empty (0 bytes): it is not a backup (a backup is a SQLite"
+          + " database, as bin/stowage backup writes it)");
+    }
+    boolean sqlite = read >= SQLITE_MAGIC.length
+        && Arrays.equals(Arrays.copyOf(header, SQLITE_MAGIC.length), SQLITE_MAGIC);
+    if (!sqlite) {
+      throw new BackupFailedException(not + "it is not a SQLite database" + (looksLikeText(header, read)
+          ? ", it looks like a text file" : "") + " (it does not begin with SQLite's header): it is not a backup");
+    }
+    if (size < SQLITE_HEADER_SIZE) {
+      throw new BackupFailedException(not + "it is " + size + " bytes, shorter than a SQLite database's header: it"
+          + " was truncated");
+    }
+  }
+
+  private static boolean looksLikeText(byte[] bytes, int length) {
+    for (int i = 0; i < length; i++) {
+      int b = bytes[i] & 0xff;
+      if (b < 0x20 && b != '\n' && b != '\r' && b != '\t') {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static void copyFile(Path source, Path staged) throws IOException {

@@ -315,7 +315,21 @@ class WorkspaceBackupTest {
     backupAndAWorkspaceToKeep(workspace);
     Path text = Files.writeString(root.resolve("notes.txt"), "not a database, a text file".repeat(300));
 
-    assertRestoreFails(text, workspace, cipher, "is not a SQLite database");
+    assertRestoreFails(text, workspace, cipher, "is not a SQLite database, it looks like a text file");
+  }
+
+  @Test
+  @DisplayName("INV-19: restoring an empty file, or one that is SQLite's header and nothing else, says what it is; the workspace is untouched")
+  void restoringAnEmptyOrAHeaderOnlyFileSaysWhatItIs() throws Exception {
+    Path workspace = root.resolve("ws");
+    Path backup = backupAndAWorkspaceToKeep(workspace);
+    Path empty = Files.createFile(root.resolve("empty.backup"));
+    Path binary = Files.write(root.resolve("random.backup"), new byte[] {0, 1, 2, (byte) 0xff, 7});
+    Path headerOnly = Files.write(root.resolve("short.backup"), java.util.Arrays.copyOf(Files.readAllBytes(backup), 40));
+
+    assertRestoreFails(empty, workspace, cipher, "the file is empty (0 bytes): it is not a backup");
+    assertRestoreFails(binary, workspace, cipher, "it is not a SQLite database (it does not begin with SQLite's header)");
+    assertRestoreFails(headerOnly, workspace, cipher, "it is 40 bytes, shorter than a SQLite database's header");
   }
 
   @Test

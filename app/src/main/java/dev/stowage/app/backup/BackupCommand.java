@@ -1,9 +1,9 @@
 package dev.stowage.app.backup;
 
 import dev.stowage.app.CliError;
+import dev.stowage.app.DirOptions;
 import dev.stowage.app.ExitCodes;
 import dev.stowage.app.Sizes;
-import dev.stowage.app.WorkspaceOptions;
 import dev.stowage.protocol.BackupFailedException;
 import dev.stowage.protocol.BackupResult;
 import dev.stowage.storage.LocalDatabase;
@@ -29,8 +29,11 @@ import picocli.CommandLine.Spec;
         + "cache (downloaded content, fetched again on demand) and cache-only writes the program has not "
         + "flushed. bin/stowage restore puts a backup back.")
 public final class BackupCommand implements Callable<Integer> {
-  @Mixin WorkspaceOptions options;
+  @Mixin DirOptions options;
   @Spec CommandSpec spec;
+
+  @Option(names = "--workspace", paramLabel = "ID", description = "The workspace to back up (default: the only one in DIR).")
+  String workspace;
 
   @Option(names = "--to", paramLabel = "FILE", required = true, description = "The backup file to write (it must not exist, unless --force).")
   Path to;
@@ -42,7 +45,7 @@ public final class BackupCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     Path base = options.existingBaseDir();
-    List<Path> workspaces = options.existingWorkspaces(base);
+    List<Path> workspaces = options.existingWorkspaces(base, workspace);
     if (workspaces.size() > 1) {
       throw new CliError(base + " holds " + workspaces.size() + " workspaces ("
           + String.join(", ", workspaces.stream().map(path -> path.getFileName().toString()).toList())

@@ -2,13 +2,14 @@ package dev.stowage.app.backup;
 
 import dev.stowage.actors.RequestValidation;
 import dev.stowage.app.CliError;
+import dev.stowage.app.DirOptions;
 import dev.stowage.app.ExitCodes;
-import dev.stowage.app.WorkspaceOptions;
+import dev.stowage.app.KeyFileOption;
 import dev.stowage.protocol.BackupFailedException;
 import dev.stowage.protocol.InvalidRequestException;
 import dev.stowage.storage.BlobCipher;
-import dev.stowage.storage.DatabaseKind;
 import dev.stowage.storage.DataStore;
+import dev.stowage.storage.DatabaseKind;
 import dev.stowage.storage.WorkspaceBackup;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -31,8 +32,12 @@ import picocli.CommandLine.Spec;
         + "files (data and block cache) are moved into DIR/ID/replaced-<time>/, nothing is deleted. The restored "
         + "workspace starts with an empty block cache. Exits 3 and changes nothing if FILE cannot be restored.")
 public final class RestoreCommand implements Callable<Integer> {
-  @Mixin WorkspaceOptions options;
+  @Mixin DirOptions options;
+  @Mixin KeyFileOption key;
   @Spec CommandSpec spec;
+
+  @Option(names = "--workspace", paramLabel = "ID", required = true, description = "The workspace to restore into (DIR/ID).")
+  String id;
 
   @Option(names = "--from", paramLabel = "FILE", required = true, description = "The backup to restore (bin/stowage backup made it).")
   Path from;
@@ -43,10 +48,6 @@ public final class RestoreCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    String id = options.workspaceOr(null);
-    if (id == null) {
-      throw new CliError("restore needs --workspace ID: the workspace to restore into (DIR/ID)");
-    }
     try {
       RequestValidation.workspaceId(id);
     } catch (InvalidRequestException e) {
@@ -58,7 +59,7 @@ public final class RestoreCommand implements Callable<Integer> {
       throw new CliError("workspace '" + id + "' exists in " + base + ": restoring would replace it; pass --force to"
           + " replace it (its files are kept in " + workspace.resolve("replaced-<time>") + ")");
     }
-    BlobCipher cipher = new BlobCipher(options.loadKey(base));
+    BlobCipher cipher = new BlobCipher(key.load(base));
     WorkspaceBackup.RestoreResult result;
     try {
       result = WorkspaceBackup.restore(from, workspace, cipher, force, Instant.now());

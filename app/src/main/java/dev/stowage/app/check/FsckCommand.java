@@ -1,12 +1,14 @@
 package dev.stowage.app.check;
 
+import dev.stowage.app.DirOptions;
 import dev.stowage.app.ExitCodes;
-import dev.stowage.app.WorkspaceOptions;
+import dev.stowage.app.KeyFileOption;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,31 +21,45 @@ import picocli.CommandLine.Spec;
     header = "Check a workspace: integrity, decryption, chunk references, block limit; --repair to fix.",
     description = "Checks each workspace: PRAGMA integrity_check on both databases, every manifest, chunk and block "
         + "decrypts and decodes, every chunk a file manifest references is stored (INV-1), the block cache is "
-        + "within its limit. Exits 1 and lists the findings if there are any, 3 if it cannot check (wrong key, "
-        + "database in use). The workspace must not be open in a running program.%n%n"
+        + "within its limit: the one the workspace records (the library records the limit it runs with in the "
+        + "cache database at each open), or --block-limit; a cache that records none is counted, not judged. "
+        + "Prints one line per finding (past " + FsckReport.MAX_FINDINGS + " per workspace, a count by kind) and "
+        + "the command to run next; a check that could not read a file to its end says so. Exits 1 if there are "
+        + "findings, 3 if it cannot check (wrong key, database in use). The workspace must not be open in a "
+        + "running program.%n%n"
         + "With --repair, it then moves every manifest and chunk that does not decrypt or decode, and every file "
         + "manifest whose chunks are gone, into the data database's quarantine table (original encrypted bytes, "
         + "reason, time), marks the quarantined manifests the server has (base version > 0) to be fetched again "
         + "(need-sync reports them as remote until they are stored again), and drops broken blocks and blocks over "
-        + "the limit (a cache, fetched again on demand). One line per action, then the check again: exits 0 if "
-        + "the workspace is clean now, 1 if something is left (a damaged data file: restore it from a backup).")
+        + "the limit (a cache, fetched again on demand; none for a limit it does not know). One line per action, "
+        + "then the check again: exits 0 if the workspace is clean now, 1 if something is left (a damaged data "
+        + "file: restore it from a backup).")
 public final class FsckCommand implements Callable<Integer> {
-  @Mixin WorkspaceOptions options;
+  @Mixin DirOptions options;
+  @Mixin KeyFileOption key;
   @Spec CommandSpec spec;
+
+  @Option(names = "--workspace", paramLabel = "ID", description = "Only this workspace (default: every workspace in DIR).")
+  String workspace;
 
   @Option(names = "--repair", description = "Quarantine what does not read and drop broken blocks, then check again.")
   boolean repair;
 
+  @Option(names = "--block-limit", paramLabel = "N",
+      description = "Judge the block cache by this limit (cache-size / block-size of the host) instead of the one "
+          + "the workspace records; needed to judge, or trim, a cache that records none.")
+  Long blockLimit;
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    WorkspaceOptions.Selection selected = options.existing();
+    OptionalLong limit = BlockLimitOption.of(spec, blockLimit);
+    DirOptions.Selection selected = options.existing(workspace, key);
     int findings = 0;
     List<WorkspaceRepair.Result> repairs = new ArrayList<>();
     for (Path workspace : selected.workspaces()) {
       if (repair) {
-        WorkspaceRepair.Result repaired = WorkspaceRepair.run(workspace, selected.cipher(), selected.blockLimit(),
-            Instant.now());
+        WorkspaceRepair.Result repaired = WorkspaceRepair.run(workspace, selected.cipher(), limit, Instant.now());
         out.printf("workspace %s: repair%n", workspace.getFileName());
         repaired.actions().forEach(action -> out.println("  " + action));
         repaired.left().forEach(left -> out.println("  not repaired: " + left));
@@ -52,12 +68,9 @@ public final class FsckCommand implements Callable<Integer> {
         }
         repairs.add(repaired);
       }
-      WorkspaceCheck.Result result = WorkspaceCheck.run(workspace, selected.cipher(), selected.blockLimit(),
+      WorkspaceCheck.Result result = WorkspaceCheck.run(workspace, selected.cipher(), limit,
           WorkspaceCheck.PayloadCheck.NONE);
-      out.printf("workspace %s: %d manifests, %d rows decrypted, %s%n", workspace.getFileName(),
-          result.manifestVersions().size(), result.rowsChecked(),
-          result.clean() ? "clean" : result.findings().size() + " finding(s):");
-      result.findings().forEach(finding -> out.println("  " + finding));
+      FsckReport.print(out, result, selected.baseDir(), repair);
       findings += result.findings().size();
     }
     String state = findings == 0 ? "clean" : findings + " finding(s)";

@@ -20,7 +20,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Checks a closed workspace offline, the checks of {@code stowage fsck}:
@@ -29,7 +31,9 @@ import java.util.Set;
  *   <li>INV-9: {@code PRAGMA integrity_check} is ok on both database files; every manifest, chunk
  *       and block decrypts with the key, and every manifest decodes;
  *   <li>INV-1: every {@link ChunkRef} of every stored {@link FileManifest} has its chunk;
- *   <li>INV-13: the block cache holds no more blocks than its limit.
+ *   <li>INV-13: the block cache holds no more blocks than its limit: the one the workspace records,
+ *       or the one the caller gives ({@link JudgedLimit}); with neither, the blocks are counted and
+ *       not judged.
  * </ul>
  *
  * Runs on the calling thread, which owns the connections while it runs. The databases are opened
@@ -51,13 +55,34 @@ public final class WorkspaceCheck {
     CONTENT
   }
 
-  /** One problem, in words. */
-  public record Finding(Kind kind, String message) {
+  /**
+   * One problem, in words.
+   *
+   * @param details lines that say more, bounded (SQLite's integrity_check report, summarized)
+   */
+  public record Finding(Kind kind, String message, List<String> details) {
+    public Finding {
+      details = List.copyOf(details);
+    }
+
+    public Finding(Kind kind, String message) {
+      this(kind, message, List.of());
+    }
+
     @Override
     public String toString() {
       return kind.name().toLowerCase().replace('_', '-') + ": " + message;
     }
   }
+
+  /**
+   * A check that could not read a file to its end: what it was doing and why it stopped.
+   *
+   * @param file the database file
+   * @param doing what it was doing, e.g. "reading chunks"
+   * @param damage the damage, in words
+   */
+  public record Stop(String file, String doing, String damage) {}
 
   /** Knows what a payload should hold; fsck does not, the crash verifier does. */
   @FunctionalInterface
@@ -72,10 +97,19 @@ public final class WorkspaceCheck {
    *
    * @param manifestVersions base version of every manifest that decoded
    * @param rowsChecked manifests, chunks and blocks decrypted
+   * @param blocks the block cache's count and limit, if the cache could be read
+   * @param damaged the database files SQLite reports damaged (data_v1.sqlite, cache_v1.sqlite)
+   * @param stops where the check stopped before the end of a file; empty if it read everything
    */
-  public record Result(Path workspace, Map<EntryId, Long> manifestVersions, long rowsChecked, List<Finding> findings) {
+  public record Result(Path workspace, Map<EntryId, Long> manifestVersions, long rowsChecked, List<Finding> findings,
+      Optional<Blocks> blocks, Set<String> damaged, List<Stop> stops) {
     public boolean clean() {
       return findings.isEmpty();
+    }
+
+    /** Whether the check read every file to its end. */
+    public boolean complete() {
+      return stops.isEmpty();
     }
 
     public long count(Kind kind) {
@@ -83,15 +117,33 @@ public final class WorkspaceCheck {
     }
   }
 
+  /**
+   * The block cache's count and the limit it was judged by.
+   *
+   * @param count blocks stored
+   * @param limit the limit, and where it comes from (none: not judged)
+   */
+  public record Blocks(long count, JudgedLimit limit) {
+    @Override
+    public String toString() {
+      return limit.describe(count);
+    }
+  }
+
   private final Path workspaceDir;
   private final BlobCipher cipher;
-  private final long blockLimit;
+  private final OptionalLong blockLimit;
   private final PayloadCheck payloads;
   private final Map<EntryId, Long> versions = new LinkedHashMap<>();
   private final List<Finding> findings = new ArrayList<>();
   private long rowsChecked;
+  private Blocks blocks;
+  private final Set<String> damaged = new TreeSet<>();
+  private final List<Stop> stops = new ArrayList<>();
+  /** What the check does now, for the line that says where it stopped. */
+  private String doing;
 
-  private WorkspaceCheck(Path workspaceDir, BlobCipher cipher, long blockLimit, PayloadCheck payloads) {
+  private WorkspaceCheck(Path workspaceDir, BlobCipher cipher, OptionalLong blockLimit, PayloadCheck payloads) {
     this.workspaceDir = workspaceDir;
     this.cipher = cipher;
     this.blockLimit = blockLimit;
@@ -101,20 +153,25 @@ public final class WorkspaceCheck {
   /**
    * Checks {@code workspaceDir}.
    *
+   * @param blockLimit the limit to judge the block cache by; empty: the one the workspace records
    * @throws dev.stowage.app.CliError if the check cannot run: wrong key, database locked or in
    *     use, schema newer than this code
    */
-  public static Result run(Path workspaceDir, BlobCipher cipher, long blockLimit, PayloadCheck payloads) {
+  public static Result run(Path workspaceDir, BlobCipher cipher, OptionalLong blockLimit, PayloadCheck payloads) {
     WorkspaceCheck check = new WorkspaceCheck(workspaceDir, cipher, blockLimit, payloads);
     check.checkData();
     check.checkCache();
-    return new Result(workspaceDir, Map.copyOf(check.versions), check.rowsChecked, List.copyOf(check.findings));
+    return new Result(workspaceDir, Map.copyOf(check.versions), check.rowsChecked, List.copyOf(check.findings),
+        Optional.ofNullable(check.blocks), Set.copyOf(check.damaged), List.copyOf(check.stops));
   }
 
   private void checkData() {
     String file = DatabaseKind.DATA.fileName();
+    doing = "opening it";
     try (DataStore data = StoreOpener.data(workspaceDir, cipher)) {
+      doing = "running its integrity check";
       integrity(file, data.database().integrityCheck());
+      doing = "reading manifests";
       Map<ChunkId, EntryId> referencedBy = new HashMap<>();
       data.vlobs().forEach(row -> {
         rowsChecked++;
@@ -125,15 +182,17 @@ public final class WorkspaceCheck {
             fileManifest.chunks().forEach(ref -> referencedBy.putIfAbsent(ref.id(), row.id()));
           }
         } catch (CorruptEntryException e) {
-          findings.add(new Finding(Kind.UNREADABLE, "manifest " + row.id() + ": " + e.getMessage()));
+          findings.add(new Finding(Kind.UNREADABLE, unreadable("manifest " + row.id(), e)));
         }
       });
+      doing = "looking up the chunks files reference";
       Set<ChunkId> present = data.chunks().presentAmong(referencedBy.keySet());
       referencedBy.forEach((chunk, manifest) -> {
         if (!present.contains(chunk)) {
           findings.add(new Finding(Kind.DANGLING, "file " + manifest + " references chunk " + chunk + ", which is not stored"));
         }
       });
+      doing = "reading chunks";
       checkPayloads(BlobCipher.Kind.CHUNK, data.chunks());
     } catch (StorageFailedException e) {
       damaged(file, e);
@@ -142,16 +201,22 @@ public final class WorkspaceCheck {
 
   private void checkCache() {
     String file = DatabaseKind.CACHE.fileName();
+    doing = "opening it";
     try {
-      Optional<CacheStore> opened = StoreOpener.cache(workspaceDir, cipher, blockLimit);
+      Optional<CacheStore> opened = StoreOpener.cache(workspaceDir, cipher);
       if (opened.isEmpty()) {
         return;
       }
       try (CacheStore cache = opened.get()) {
+        doing = "running its integrity check";
         integrity(file, cache.database().integrityCheck());
-        long blocks = cache.blocks().count();
-        if (blocks > blockLimit) {
-          findings.add(new Finding(Kind.BLOCK_LIMIT, "the block cache holds " + blocks + " blocks, its limit is " + blockLimit));
+        doing = "reading blocks";
+        JudgedLimit limit = JudgedLimit.of(blockLimit, cache.recordedBlockLimit());
+        long count = cache.blocks().count();
+        blocks = new Blocks(count, limit);
+        if (limit.exceededBy(count)) {
+          findings.add(new Finding(Kind.BLOCK_LIMIT, "the block cache holds " + count + " blocks, its limit is "
+              + limit.blocks().getAsLong() + " (" + limit.source() + ")"));
         }
         checkPayloads(BlobCipher.Kind.BLOCK, cache.blocks().table());
       }
@@ -174,21 +239,36 @@ public final class WorkspaceCheck {
           findings.add(new Finding(Kind.CONTENT, what + " " + id + " does not hold what was written"));
         }
       } catch (CorruptEntryException e) {
-        findings.add(new Finding(Kind.UNREADABLE, what + " " + id + ": " + e.getMessage()));
+        findings.add(new Finding(Kind.UNREADABLE, unreadable(what + " " + id, e)));
       }
     }
   }
 
+  /** "manifest X does not decrypt: ...", naming the row once (the exception's message may name it already). */
+  private static String unreadable(String row, CorruptEntryException e) {
+    String message = String.valueOf(e.getMessage());
+    return message.startsWith(row) ? message : row + ": " + message;
+  }
+
   private void integrity(String file, String result) {
     if (!result.equals("ok")) {
-      findings.add(new Finding(Kind.INTEGRITY, file + ": PRAGMA integrity_check says: " + result.replace('\n', ';')));
+      damaged.add(file);
+      int problems = IntegrityReport.problems(result);
+      findings.add(new Finding(Kind.INTEGRITY, file + ": PRAGMA integrity_check reports " + problems + " problem"
+          + (problems == 1 ? "" : "s") + (problems >= 100 ? " (it stops at 100)" : "") + ":",
+          IntegrityReport.summarize(result)));
     }
   }
 
+  /** A file SQLite cannot read on: a finding, and the check of that file ends here. */
   private void damaged(String file, StorageFailedException e) {
     if (!StoreOpener.isDamage(e)) {
       throw e; // not a finding about the file: let the command report it as an error
     }
-    findings.add(new Finding(Kind.INTEGRITY, file + ": " + e.getMessage()));
+    String damage = StoreOpener.describeDamage(file, e);
+    damaged.add(file);
+    stops.add(new Stop(file, doing, damage));
+    findings.add(new Finding(Kind.INTEGRITY, damage + ", while " + doing + ": the check of " + file
+        + " stopped there"));
   }
 }

@@ -22,6 +22,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -40,7 +41,10 @@ import java.util.TreeMap;
  *       fetch: the line says it is lost, and the quarantine keeps its bytes.
  *   <li>Blocks are a cache of downloaded content: one that does not decrypt is deleted, blocks
  *       past the cache's limit are evicted (least recently used first), and a cache file that is
- *       not a sound database is deleted (the next open makes an empty one). Each is reported.
+ *       not a sound database is deleted (the next open makes an empty one). Each is reported. The
+ *       limit is the one the workspace records, or the caller's ({@link JudgedLimit}); with
+ *       neither, no block is dropped for a limit: a repair never deletes on the strength of a
+ *       setting it cannot know belongs to the workspace.
  *   <li>A data file that SQLite reports damaged ({@code integrity_check}) is not something row
  *       moves can mend: it is left as it is and reported, with the way out (a restore).
  * </ul>
@@ -66,7 +70,7 @@ public final class WorkspaceRepair {
 
   private final Path workspaceDir;
   private final BlobCipher cipher;
-  private final long blockLimit;
+  private final OptionalLong blockLimit;
   private final Instant now;
   private final List<String> actions = new ArrayList<>();
   private final List<String> left = new ArrayList<>();
@@ -76,7 +80,7 @@ public final class WorkspaceRepair {
   private long blocksDropped;
   private boolean cacheDropped;
 
-  private WorkspaceRepair(Path workspaceDir, BlobCipher cipher, long blockLimit, Instant now) {
+  private WorkspaceRepair(Path workspaceDir, BlobCipher cipher, OptionalLong blockLimit, Instant now) {
     this.workspaceDir = workspaceDir;
     this.cipher = cipher;
     this.blockLimit = blockLimit;
@@ -86,10 +90,12 @@ public final class WorkspaceRepair {
   /**
    * Repairs {@code workspaceDir}; {@code now} is the time recorded in the quarantine.
    *
+   * @param blockLimit the limit to evict the block cache down to; empty: the one the workspace
+   *     records, if any
    * @throws dev.stowage.app.CliError if it cannot run: wrong key, database locked or in use,
    *     schema newer than this code
    */
-  public static Result run(Path workspaceDir, BlobCipher cipher, long blockLimit, Instant now) {
+  public static Result run(Path workspaceDir, BlobCipher cipher, OptionalLong blockLimit, Instant now) {
     WorkspaceRepair repair = new WorkspaceRepair(workspaceDir, cipher, blockLimit, now);
     repair.repairData();
     repair.repairCache();
@@ -108,8 +114,8 @@ public final class WorkspaceRepair {
     try (DataStore data = StoreOpener.data(workspaceDir, cipher)) {
       String integrity = data.database().integrityCheck();
       if (!integrity.equals("ok")) {
-        left.add(file + ": PRAGMA integrity_check says: " + integrity.replace('\n', ';')
-            + "; moving rows cannot mend a damaged file: restore it from a backup (bin/stowage restore --from FILE)");
+        left.add(file + ": PRAGMA integrity_check reports " + IntegrityReport.problems(integrity)
+            + " problem(s); moving rows cannot mend a damaged file");
         return;
       }
       repairRows(data);
@@ -117,7 +123,7 @@ public final class WorkspaceRepair {
       if (!StoreOpener.isDamage(e)) {
         throw e;
       }
-      left.add(file + ": " + e.getMessage() + "; restore it from a backup (bin/stowage restore --from FILE)");
+      left.add(StoreOpener.describeDamage(file, e) + "; moving rows cannot mend a damaged file");
     }
   }
 
@@ -195,12 +201,12 @@ public final class WorkspaceRepair {
     String file = DatabaseKind.CACHE.fileName();
     Optional<CacheStore> opened;
     try {
-      opened = StoreOpener.cache(workspaceDir, cipher, blockLimit);
+      opened = StoreOpener.cache(workspaceDir, cipher);
     } catch (StorageFailedException e) {
       if (!StoreOpener.isDamage(e)) {
         throw e;
       }
-      dropCache(file + ": " + e.getMessage());
+      dropCache(StoreOpener.describeDamage(file, e));
       return;
     }
     if (opened.isEmpty()) {
@@ -210,7 +216,7 @@ public final class WorkspaceRepair {
     try (CacheStore cache = opened.get()) {
       String integrity = cache.database().integrityCheck();
       if (!integrity.equals("ok")) {
-        damage = file + ": PRAGMA integrity_check says: " + integrity.replace('\n', ';');
+        damage = file + ": PRAGMA integrity_check reports " + IntegrityReport.problems(integrity) + " problem(s)";
       } else {
         repairBlocks(cache);
       }
@@ -218,7 +224,7 @@ public final class WorkspaceRepair {
       if (!StoreOpener.isDamage(e)) {
         throw e;
       }
-      damage = file + ": " + e.getMessage();
+      damage = StoreOpener.describeDamage(file, e);
     }
     if (damage != null) {
       dropCache(damage);
@@ -235,7 +241,8 @@ public final class WorkspaceRepair {
         bad.put(id, reason(e, "block " + id + " "));
       }
     }
-    long over = table.count() - bad.size() - blockLimit;
+    JudgedLimit limit = JudgedLimit.of(blockLimit, cache.recordedBlockLimit());
+    long over = limit.blocks().isPresent() ? table.count() - bad.size() - limit.blocks().getAsLong() : 0;
     if (bad.isEmpty() && over <= 0) {
       return;
     }
@@ -249,8 +256,8 @@ public final class WorkspaceRepair {
     if (over > 0) {
       int evicted = table.deleteLeastRecentlyAccessed(over);
       blocksDropped += evicted;
-      actions.add("dropped " + evicted + " blocks over the cache's limit of " + blockLimit
-          + " (least recently used first); fetched again on demand");
+      actions.add("dropped " + evicted + " blocks over the cache's limit of " + limit.blocks().getAsLong() + " ("
+          + limit.source() + "), least recently used first; fetched again on demand");
     }
     cache.database().commit();
   }
@@ -258,7 +265,6 @@ public final class WorkspaceRepair {
   private void dropCache(String why) {
     CacheStore.discard(workspaceDir);
     cacheDropped = true;
-    actions.add("dropped the block cache: " + why + "; blocks are a cache: the next open makes an empty one,"
-        + " and blocks are fetched again on demand");
+    actions.add("dropped the block cache: " + why + "; the next open makes an empty one, blocks are fetched again");
   }
 }

@@ -211,8 +211,9 @@ public final class CrashTrials {
     Path syncLogFile = dir.resolve("sync.log");
     Path base = dir.resolve("data");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    // -Dstowage.log: the writer's log file keeps what the library logs (the CLI's terminal does not).
     List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        "-cp", System.getProperty("java.class.path"), CrashWorkload.class.getName(),
+        "-Dstowage.log=warn", "-cp", System.getProperty("java.class.path"), CrashWorkload.class.getName(),
         base.toString(), keyFile.toString(), ackLog.toString(), Long.toString(seed),
         durability.name().toLowerCase(Locale.ROOT)));
     if (library != null) {

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.OptionalLong;
 
 /**
  * Checks a workspace reopened after its writer was killed, against the writer's {@link AckLog}:
@@ -66,7 +67,8 @@ final class CrashVerifier {
         manifestAcks.add(line);
       }
     }
-    WorkspaceCheck.Result check = WorkspaceCheck.run(workspaceDir, cipher, blockLimit, WORKLOAD_CONTENT);
+    // The writer's limit is known here (the workload's settings): judge by it, recorded or not.
+    WorkspaceCheck.Result check = WorkspaceCheck.run(workspaceDir, cipher, OptionalLong.of(blockLimit), WORKLOAD_CONTENT);
     List<String> problems = new ArrayList<>();
     int lost = 0;
     int lostPromised = 0;

@@ -1,15 +1,18 @@
 package dev.stowage.app.demo;
 
 import com.typesafe.config.Config;
+import dev.stowage.actors.RequestValidation;
 import dev.stowage.actors.StorageSettings;
 import dev.stowage.actors.Stowage;
 import dev.stowage.actors.WorkspaceStorage;
 import dev.stowage.app.CliError;
+import dev.stowage.app.DirOptions;
 import dev.stowage.app.ExitCodes;
+import dev.stowage.app.KeyFileOption;
 import dev.stowage.app.Sizes;
-import dev.stowage.app.WorkspaceOptions;
 import dev.stowage.cluster.LoopbackCluster;
 import dev.stowage.cluster.ShardPreallocation;
+import dev.stowage.protocol.InvalidRequestException;
 import dev.stowage.protocol.StorageFailedException;
 import dev.stowage.protocol.StorageStats;
 import dev.stowage.storage.LocalKey;
@@ -24,6 +27,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -42,13 +46,24 @@ import picocli.CommandLine.Spec;
         + "update file manifests (cache-only, made durable now and then), readers read files back, a downloader "
         + "fills the block cache past its limit. Then closes and reopens the workspace and checks that every "
         + "file reads back exactly as last written. Sizes come from stowage.demo in application.conf and these "
-        + "flags. Exits 0 if the final check passed, 1 if it did not.")
+        + "flags. Exits 0 if the final check passed, 1 if it did not.%n%n"
+        + "Each run starts from a fresh workspace: it removes the previous demo's first, and --cluster removes its "
+        + "nodes' folders (DIR/node-N, their block caches) when it ends. It removes only folders it made itself, "
+        + "which hold a " + DemoFolders.MARKER + " file: never another workspace, the key file, or anything else "
+        + "in DIR. The demo keeps its key beside its data (DIR/" + KeyFileOption.KEY_FILE_NAME + ") to be "
+        + "self-contained; a real host keeps its key apart from the data it encrypts.")
 public final class DemoCommand implements Callable<Integer> {
+  /** Most nodes of {@code --cluster}. */
+  private static final int MAX_NODES = 9;
   /** How long the cluster demo waits for its shards' allocation before the workload. */
   private static final Duration SHARD_WAIT = Duration.ofSeconds(60);
 
-  @Mixin WorkspaceOptions options;
+  @Mixin DirOptions options;
+  @Mixin KeyFileOption keyFile;
   @Spec CommandSpec spec;
+
+  @Option(names = "--workspace", paramLabel = "ID", description = "The demo's workspace (default: stowage.demo.workspace).")
+  String workspace;
 
   @Option(names = "--editors", paramLabel = "N", description = "Concurrent editors (default: stowage.demo.editors).")
   Integer editors;
@@ -84,35 +99,73 @@ public final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    if (cluster != null && (cluster < 1 || cluster > 9)) {
-      throw new CliError("--cluster must be between 1 and 9 nodes, got " + cluster);
+    if (cluster != null && (cluster < 1 || cluster > MAX_NODES)) {
+      throw new CliError("--cluster must be between 1 and " + MAX_NODES + " nodes, got " + cluster);
     }
     Config config = options.config();
     DemoSettings demo = overridden(DemoSettings.fromConfig(config));
+    try {
+      RequestValidation.workspaceId(demo.workspace());
+    } catch (InvalidRequestException e) {
+      throw new CliError(e.getMessage(), e);
+    }
     StorageSettings settings = options.settings();
     Path base = settings.baseDir();
-    out.printf("stowage demo: workspace '%s' in %s%s%n", demo.workspace(), base,
-        !options.dirGiven() ? " (the default; --dir chooses another)" : "");
-    LocalKey key = key(base, demo.workspace(), out);
+    // The folders this run makes: checked before anything is changed, then removed and made anew.
+    List<Path> folders = cluster == null ? List.of(base.resolve(demo.workspace()))
+        : IntStream.range(0, cluster).mapToObj(i -> nodeFolder(base, i)).toList();
+    DemoFolders.checkOwned(folders, cluster == null ? "workspace" : "node folders");
+    KeyChoice key = key(base);
+    List<Path> removed = DemoFolders.removeOwned(cluster == null ? folders
+        : IntStream.range(0, MAX_NODES).mapToObj(i -> nodeFolder(base, i)).toList()); // a larger run's too
+    for (Path folder : folders) {
+      DemoFolders.create(folder);
+    }
+    out.printf("stowage demo: workspace '%s' in %s%s%s%n", demo.workspace(), base,
+        !options.dirGiven() ? " (the default; --dir chooses another)" : "",
+        removed.isEmpty() ? "" : cluster == null ? "; removed the previous demo's: each run starts from a fresh one"
+            : "; removed the node folders of a previous run: each run starts fresh");
+    out.println(key.line());
     out.flush();
 
     if (cluster == null) {
       ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), DemoCluster.SYSTEM_NAME, config);
       try {
-        return run(List.of(system), settings, key, demo, out);
+        return run(List.of(system), settings, key.key(), demo, out);
       } finally {
         system.terminate();
         system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
       }
     }
-    // The database outlives the nodes: they stop first.
+    // The database outlives the nodes: they stop first; their folders go once they have stopped.
     try (DemoDatabase database = DemoDatabase.open(config)) {
       out.printf("database: %s%n", database);
       out.flush();
-      try (LoopbackCluster nodes = DemoCluster.start(cluster, database.config())) {
-        return run(nodes.nodes(), settings, key, demo, out);
+      try {
+        try (LoopbackCluster nodes = DemoCluster.start(cluster, database.config())) {
+          return run(nodes.nodes(), settings, key.key(), demo, out);
+        }
+      } finally {
+        removeNodeFolders(folders, out);
       }
     }
+  }
+
+  /** Cluster mode: node {@code i} keeps its block cache in {@code DIR/node-i}. */
+  private static Path nodeFolder(Path base, int i) {
+    return base.resolve("node-" + i);
+  }
+
+  /** Removes the nodes' folders after the run; a failure to is said, and does not change the run's outcome. */
+  private static void removeNodeFolders(List<Path> folders, PrintWriter out) {
+    try {
+      List<Path> removed = DemoFolders.removeOwned(folders);
+      out.printf("node folders:   removed %s (the nodes' block caches)%n", removed.size() == 1 ? removed.get(0)
+          : removed.get(0) + " .. " + removed.get(removed.size() - 1).getFileName());
+    } catch (IOException | RuntimeException e) {
+      out.printf("node folders:   could not remove them all (%s); the next demo run removes them%n", e.getMessage());
+    }
+    out.flush();
   }
 
   private int run(List<ActorSystem<Void>> systems, StorageSettings settings, LocalKey key, DemoSettings demo,
@@ -196,7 +249,7 @@ public final class DemoCommand implements Callable<Integer> {
       String workspace) {
     List<WorkspaceStorage> nodes = new ArrayList<>();
     for (int i = 0; i < systems.size(); i++) {
-      StorageSettings node = cluster == null ? settings : settings.withBaseDir(settings.baseDir().resolve("node-" + i));
+      StorageSettings node = cluster == null ? settings : settings.withBaseDir(nodeFolder(settings.baseDir(), i));
       try {
         nodes.add(Stowage.open(systems.get(i), workspace, key, node).toCompletableFuture().join());
       } catch (CompletionException e) {
@@ -212,7 +265,7 @@ public final class DemoCommand implements Callable<Integer> {
 
   private DemoSettings overridden(DemoSettings d) {
     return new DemoSettings(
-        options.workspaceOr(d.workspace()),
+        workspace != null ? workspace : d.workspace(),
         editors != null ? editors : d.editors(),
         filesPerEditor != null ? filesPerEditor : d.filesPerEditor(),
         editsPerEditor != null ? editsPerEditor : d.editsPerEditor(),
@@ -224,13 +277,16 @@ public final class DemoCommand implements Callable<Integer> {
         blockFill != null ? blockFill : d.blockFill());
   }
 
+  /** The demo's key and the line that says where it is. */
+  private record KeyChoice(LocalKey key, String line) {}
+
   /** The key file next to the data: reused if there, else generated with mode 0600. */
-  private LocalKey key(Path base, String workspace, PrintWriter out) throws IOException {
-    Path file = options.keyFile(base);
+  private KeyChoice key(Path base) throws IOException {
+    Path file = keyFile.keyFile(base);
+    String kept = "; the demo keeps it beside its data, a real host keeps its key apart from the data it encrypts";
     if (Files.exists(file)) {
-      LocalKey key = options.loadKey(base);
-      out.printf("key: %s (reused, fingerprint %s)%n", file, key.fingerprint());
-      return key;
+      LocalKey key = keyFile.load(base);
+      return new KeyChoice(key, "key: " + file + " (reused, fingerprint " + key.fingerprint() + ")" + kept);
     }
     if (!Files.isDirectory(base)) {
       try {
@@ -239,14 +295,9 @@ public final class DemoCommand implements Callable<Integer> {
         Files.createDirectories(base);
       }
     }
-    if (Files.exists(base.resolve(workspace))) {
-      throw new CliError("no key file at " + file + ", but workspace '" + workspace + "' exists in " + base
-          + ": a new key would not open it (pass --key-file, or choose another --dir)");
-    }
     LocalKey key = LocalKey.generate();
     key.save(file);
-    out.printf("key: %s (generated, mode 0600, fingerprint %s)%n", file, key.fingerprint());
-    return key;
+    return new KeyChoice(key, "key: " + file + " (generated, mode 0600, fingerprint " + key.fingerprint() + ")" + kept);
   }
 
   private ProgressBar progressBar(long steps) {

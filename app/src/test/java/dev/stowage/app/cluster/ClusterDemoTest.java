@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stowage.app.CliRun;
 import dev.stowage.app.ExitCodes;
+import dev.stowage.app.KeyFileOption;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,7 +36,12 @@ class ClusterDemoTest {
     assertThat(run.exitCode()).as("%s", run).isEqualTo(ExitCodes.OK);
     assertThat(run.out()).contains("database: an embedded PostgreSQL on 127.0.0.1:", "through 3 cluster nodes")
         .containsPattern("shards: +manifest entities hosted per node after the run: \\[\\d+, \\d+, \\d+\\]")
-        .contains("final check:    PASSED");
+        .contains("final check:    PASSED")
+        .contains("node folders:   removed " + dir.resolve("data/node-0") + " .. node-2 (the nodes' block caches)");
+    try (Stream<Path> left = Files.list(dir.resolve("data"))) {
+      assertThat(left.map(path -> path.getFileName().toString())).as("only the key is left")
+          .containsExactly(KeyFileOption.KEY_FILE_NAME);
+    }
   }
 
   @Test

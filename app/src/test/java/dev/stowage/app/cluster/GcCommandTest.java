@@ -7,6 +7,8 @@ import dev.stowage.app.ExitCodes;
 import dev.stowage.cluster.TestPostgres;
 import dev.stowage.storage.LocalKey;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -68,20 +70,33 @@ class GcCommandTest {
   }
 
   @Test
+  @DisplayName("gc on a closed port fails at its first connection, in one line naming the URL and --config, exit 3")
   void anUnreachableDatabaseIsAClearError() throws Exception {
-    CliRun gc = CliRun.of("gc", "--config",
-        config("jdbc-durable-state-store.slick.db { url = \"jdbc:postgresql://127.0.0.1:1/none\", user = u, password = p }\n")
-            .toString(), "--workspace", "w", "--key-file", key().toString());
+    int closed;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closed = socket.getLocalPort();
+    }
+    String url = "jdbc:postgresql://127.0.0.1:" + closed + "/none";
+    // The pool would wait a minute for a connection: only gc's own first connection can end it sooner.
+    Path config = Files.writeString(dir.resolve("closed.conf"), "jdbc-durable-state-store.slick.db { url = \"" + url
+        + "?password=secret\", user = u, password = p }\nstowage.cluster.connection-timeout = 60s\n");
+
+    CliRun gc = CliRun.of("gc", "--config", config.toString(), "--workspace", "w", "--key-file", key().toString());
 
     assertThat(gc.exitCode()).as("%s", gc).isEqualTo(ExitCodes.ERROR);
-    assertThat(gc.err()).contains("stowage gc: StorageFailedException").doesNotContain("\tat ");
+    assertThat(gc.err().lines()).as("%s", gc).hasSize(1).first().asString()
+        .startsWith("stowage gc: cannot connect to the cluster's PostgreSQL at " + url + ": ")
+        .contains("refused")
+        .contains("gc needs --config FILE naming it in jdbc-durable-state-store.slick.db { url, user, password }")
+        .doesNotContain("secret");
+    assertThat(gc.out()).isEmpty();
   }
 
   @Test
   void aWorkspaceIsRequired() throws Exception {
     CliRun gc = CliRun.of("gc", "--key-file", key().toString());
 
-    assertThat(gc.exitCode()).as("%s", gc).isEqualTo(ExitCodes.ERROR);
-    assertThat(gc.err()).contains("--workspace is required");
+    assertThat(gc.exitCode()).as("%s", gc).isEqualTo(ExitCodes.USAGE);
+    assertThat(gc.err()).contains("Missing required option: '--workspace=ID'");
   }
 }
