@@ -347,7 +347,7 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
   }
 
   /** {@code read}, sent behind the unanswered writes of its ids if there are any (local mode). */
-  private Object maybeBehindWrites(boolean behind, StorageCommand.Request read) {
+  private Object maybeBehindWrites(boolean behind, StorageCommand.Operation read) {
     return behind && readsBehindWrites ? new Payloads.BehindWrites(read) : read;
   }
 

@@ -97,6 +97,8 @@ final class LocalWorkspace implements WorkspaceBackend {
   private int backups;
   private boolean releasing;
   private Throwable releaseError;
+  /** True while a read sent behind the caller's writes is served ({@link #serveBehindWrites}). */
+  private boolean readBehindWrites;
 
   private LocalWorkspace(ActorContext<Object> context, Events events, String workspaceId, LocalKey key,
       StorageSettings settings, WorkspaceHealth health) {
@@ -138,51 +140,104 @@ final class LocalWorkspace implements WorkspaceBackend {
         executor, context.getSystem().scheduler(), settings.askTimeout());
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // Operations
+
   @Override
-  public void serve(StorageCommand.Request request) {
-    serve(request, false);
+  public void manifest(ManifestCommand command) {
+    entities.route(command);
   }
 
-  /** {@code behindWrites}: a read the façade sent behind the caller's own writes, for the writer. */
-  private void serve(StorageCommand.Request request, boolean behindWrites) {
-    if (request instanceof ManifestCommand command) {
-      entities.route(command);
-    } else if (request instanceof GetChunk get) {
-      chunks.get(get.id(), behindWrites, get.replyTo());
-    } else if (request instanceof SetChunk set) {
-      chunks.set(set.id(), set.data(), set.replyTo());
-    } else if (request instanceof ClearChunk clear) {
-      chunks.clear(clear.id(), clear.replyTo());
-    } else if (request instanceof GetLocalChunkIds get) {
-      data.execute(behindWrites ? data.writer() : data.reader(), DataOperations.presentChunks(get.ids()), get.replyTo());
-    } else if (request instanceof GetBlock get) {
-      blocks.get(get.id(), behindWrites, get.replyTo());
-    } else if (request instanceof SetBlock set) {
-      blocks.set(set.id(), set.data(), set.replyTo());
-    } else if (request instanceof ClearBlock clear) {
-      blocks.clear(clear.id(), clear.replyTo());
-    } else if (request instanceof GetNeedSyncEntries get) {
-      NeedSyncOverlay cached = entities.dirty().needSyncOverlay(); // INV-5: the cache is authoritative for the local part
-      Replies.when(data.ask(data.writer(), DataOperations.needSync())
-          .thenApplyAsync(stored -> cached.over(stored.local(), stored.remote()), executor), get.replyTo(), executor);
-    } else if (request instanceof GetRealmCheckpoint get) {
-      data.toWriter(DataOperations.realmCheckpoint(), get.replyTo());
-    } else if (request instanceof UpdateRealmCheckpoint update) {
-      data.toWriter(DataOperations.updateRealmCheckpoint(update.checkpoint(), update.changedVlobs()), update.replyTo());
-    } else if (request instanceof GetPreventSyncPattern get) {
-      data.toWriter(DataOperations.preventSyncPattern(), get.replyTo());
-    } else if (request instanceof SetPreventSyncPattern set) {
-      data.toWriter(DataOperations.setPreventSyncPattern(set.regex()), set.replyTo());
-    } else if (request instanceof MarkPreventSyncPatternFullyApplied mark) {
-      data.toWriter(DataOperations.markPreventSyncPatternFullyApplied(mark.regex()), mark.replyTo());
-    } else if (request instanceof RunVacuum vacuum) {
-      CompletionStage<Boolean> vacuumed = data.ask(data.writer(),
-          replyTo -> new DbGateway.Vacuum<>(settings.vacuumThreshold(), replyTo));
-      Replies.when(vacuumed.thenApplyAsync(ignored -> Done.getInstance(), executor), vacuum.replyTo(), executor);
-    } else if (request instanceof GetStats stats) {
-      statsQuery.answer(stats, entities.live(), entities.dirty().size());
-    } else {
-      Replies.error(request, new IllegalStateException("the supervisor serves " + request.getClass().getSimpleName()));
+  @Override
+  public void getChunk(GetChunk request) {
+    chunks.get(request.id(), readBehindWrites, request.replyTo());
+  }
+
+  @Override
+  public void setChunk(SetChunk request) {
+    chunks.set(request.id(), request.data(), request.replyTo());
+  }
+
+  @Override
+  public void clearChunk(ClearChunk request) {
+    chunks.clear(request.id(), request.replyTo());
+  }
+
+  @Override
+  public void getLocalChunkIds(GetLocalChunkIds request) {
+    data.execute(readBehindWrites ? data.writer() : data.reader(), DataOperations.presentChunks(request.ids()),
+        request.replyTo());
+  }
+
+  @Override
+  public void getBlock(GetBlock request) {
+    blocks.get(request.id(), readBehindWrites, request.replyTo());
+  }
+
+  @Override
+  public void setBlock(SetBlock request) {
+    blocks.set(request.id(), request.data(), request.replyTo());
+  }
+
+  @Override
+  public void clearBlock(ClearBlock request) {
+    blocks.clear(request.id(), request.replyTo());
+  }
+
+  @Override
+  public void getNeedSyncEntries(GetNeedSyncEntries request) {
+    NeedSyncOverlay cached = entities.dirty().needSyncOverlay(); // INV-5: the cache is authoritative for the local part
+    Replies.when(data.ask(data.writer(), DataOperations.needSync())
+        .thenApplyAsync(stored -> cached.over(stored.local(), stored.remote()), executor), request.replyTo(), executor);
+  }
+
+  @Override
+  public void getRealmCheckpoint(GetRealmCheckpoint request) {
+    data.toWriter(DataOperations.realmCheckpoint(), request.replyTo());
+  }
+
+  @Override
+  public void updateRealmCheckpoint(UpdateRealmCheckpoint request) {
+    data.toWriter(DataOperations.updateRealmCheckpoint(request.checkpoint(), request.changedVlobs()), request.replyTo());
+  }
+
+  @Override
+  public void getPreventSyncPattern(GetPreventSyncPattern request) {
+    data.toWriter(DataOperations.preventSyncPattern(), request.replyTo());
+  }
+
+  @Override
+  public void setPreventSyncPattern(SetPreventSyncPattern request) {
+    data.toWriter(DataOperations.setPreventSyncPattern(request.regex()), request.replyTo());
+  }
+
+  @Override
+  public void markPreventSyncPatternFullyApplied(MarkPreventSyncPatternFullyApplied request) {
+    data.toWriter(DataOperations.markPreventSyncPatternFullyApplied(request.regex()), request.replyTo());
+  }
+
+  @Override
+  public void runVacuum(RunVacuum request) {
+    CompletionStage<Boolean> vacuumed = data.ask(data.writer(),
+        replyTo -> new DbGateway.Vacuum<>(settings.vacuumThreshold(), replyTo));
+    Replies.when(vacuumed.thenApplyAsync(ignored -> Done.getInstance(), executor), request.replyTo(), executor);
+  }
+
+  @Override
+  public void getStats(GetStats request) {
+    statsQuery.answer(request, entities.live(), entities.dirty().size());
+  }
+
+  /**
+   * A read the façade sent behind the caller's own writes ({@link Payloads.BehindWrites}): served
+   * like any, but by the writer, behind those writes, instead of a reader that would not see them.
+   */
+  private void serveBehindWrites(StorageCommand.Operation read) {
+    readBehindWrites = true;
+    try {
+      read.servedBy(this);
+    } finally {
+      readBehindWrites = false;
     }
   }
 
@@ -200,11 +255,11 @@ final class LocalWorkspace implements WorkspaceBackend {
     } else if (message instanceof GatewayClosed closed) {
       onGatewayClosed(closed);
     } else if (message instanceof Payloads.BehindWrites behind) {
-      StorageCommand.Request read = behind.read();
+      StorageCommand.Operation read = behind.read();
       if (refusal != null) {
         Replies.error(read, refusal);
-      } else if (!Replies.refused(read, () -> RequestValidation.check(read, settings))) {
-        serve(read, true);
+      } else {
+        serveBehindWrites(read); // the façade checked it before it sent it
       }
     } else if (message instanceof DataBackup.Done done) {
       if (backupWaiting != null) {

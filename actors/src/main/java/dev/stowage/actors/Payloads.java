@@ -65,7 +65,7 @@ public final class Payloads<S> {
    * A read the façade sends behind a write of the same id that has not been answered yet: it goes
    * to the writer, behind that write, instead of a reader that would not see it.
    */
-  record BehindWrites(StorageCommand.Request read) implements WorkspaceBackend.Message {}
+  record BehindWrites(StorageCommand.Operation read) implements WorkspaceBackend.Message {}
 
   /** A payload came back sealed (or failed to): its place in the writer's order is {@code slot}. */
   record Sealed(Payloads<?> payloads, ChunkId id, int size, byte[] sealed, Throwable error,

@@ -12,7 +12,12 @@ import dev.stowage.protocol.StorageCommand.ClearChunk;
 import dev.stowage.protocol.StorageCommand.GetBlock;
 import dev.stowage.protocol.StorageCommand.GetChunk;
 import dev.stowage.protocol.StorageCommand.GetLocalChunkIds;
+import dev.stowage.protocol.StorageCommand.GetNeedSyncEntries;
+import dev.stowage.protocol.StorageCommand.GetPreventSyncPattern;
+import dev.stowage.protocol.StorageCommand.GetRealmCheckpoint;
+import dev.stowage.protocol.StorageCommand.GetStats;
 import dev.stowage.protocol.StorageCommand.MarkPreventSyncPatternFullyApplied;
+import dev.stowage.protocol.StorageCommand.RunVacuum;
 import dev.stowage.protocol.StorageCommand.SetBlock;
 import dev.stowage.protocol.StorageCommand.SetChunk;
 import dev.stowage.protocol.StorageCommand.SetManifest;
@@ -32,33 +37,95 @@ import java.util.regex.PatternSyntaxException;
 public final class RequestValidation {
   private RequestValidation() {}
 
-  /** Every check a request of the actor protocol needs, by its kind: what the supervisor runs before serving it. */
-  public static void check(StorageCommand.Request request, StorageSettings settings) {
-    if (request instanceof SetManifest set) {
-      manifest(set.id(), set.manifest(), set.removedChunkIds(), settings);
-    } else if (request instanceof StorageCommand.ManifestCommand command) {
-      Require.nonNull(command.id(), "entry id");
-    } else if (request instanceof SetChunk set) {
-      payload(set.id(), set.data(), settings.maxChunkSize(), "chunk");
-    } else if (request instanceof SetBlock set) {
-      payload(set.id(), set.data(), settings.maxChunkSize(), "block");
-    } else if (request instanceof GetChunk get) {
-      Require.nonNull(get.id(), "chunk id");
-    } else if (request instanceof ClearChunk clear) {
-      Require.nonNull(clear.id(), "chunk id");
-    } else if (request instanceof GetBlock get) {
-      Require.nonNull(get.id(), "block id");
-    } else if (request instanceof ClearBlock clear) {
-      Require.nonNull(clear.id(), "block id");
-    } else if (request instanceof GetLocalChunkIds get) {
-      chunkIds(get.ids(), "chunk ids");
-    } else if (request instanceof UpdateRealmCheckpoint update) {
-      realmCheckpoint(update.checkpoint(), update.changedVlobs());
-    } else if (request instanceof SetPreventSyncPattern set) {
-      regex(set.regex());
-    } else if (request instanceof MarkPreventSyncPatternFullyApplied mark) {
-      regex(mark.regex());
-    } // the rest carry nothing to check
+  /**
+   * Every check an operation of the actor protocol needs, by its kind: what the supervisor runs
+   * before serving it.
+   */
+  public static void check(StorageCommand.Operation operation, StorageSettings settings) {
+    operation.servedBy(new Checks(settings));
+  }
+
+  /** The checks of each kind of operation: a new kind does not compile until it says what it checks. */
+  private static final class Checks implements StorageCommand.Operations {
+    private final StorageSettings settings;
+
+    Checks(StorageSettings settings) {
+      this.settings = settings;
+    }
+
+    @Override
+    public void manifest(StorageCommand.ManifestCommand command) {
+      if (command instanceof SetManifest set) { // the one manifest command with more than an id
+        RequestValidation.manifest(set.id(), set.manifest(), set.removedChunkIds(), settings);
+      } else {
+        Require.nonNull(command.id(), "entry id");
+      }
+    }
+
+    @Override
+    public void getChunk(GetChunk request) {
+      Require.nonNull(request.id(), "chunk id");
+    }
+
+    @Override
+    public void setChunk(SetChunk request) {
+      payload(request.id(), request.data(), settings.maxChunkSize(), "chunk");
+    }
+
+    @Override
+    public void clearChunk(ClearChunk request) {
+      Require.nonNull(request.id(), "chunk id");
+    }
+
+    @Override
+    public void getLocalChunkIds(GetLocalChunkIds request) {
+      chunkIds(request.ids(), "chunk ids");
+    }
+
+    @Override
+    public void getBlock(GetBlock request) {
+      Require.nonNull(request.id(), "block id");
+    }
+
+    @Override
+    public void setBlock(SetBlock request) {
+      payload(request.id(), request.data(), settings.maxChunkSize(), "block");
+    }
+
+    @Override
+    public void clearBlock(ClearBlock request) {
+      Require.nonNull(request.id(), "block id");
+    }
+
+    @Override
+    public void getNeedSyncEntries(GetNeedSyncEntries request) {}
+
+    @Override
+    public void getRealmCheckpoint(GetRealmCheckpoint request) {}
+
+    @Override
+    public void updateRealmCheckpoint(UpdateRealmCheckpoint request) {
+      realmCheckpoint(request.checkpoint(), request.changedVlobs());
+    }
+
+    @Override
+    public void getPreventSyncPattern(GetPreventSyncPattern request) {}
+
+    @Override
+    public void setPreventSyncPattern(SetPreventSyncPattern request) {
+      regex(request.regex());
+    }
+
+    @Override
+    public void markPreventSyncPatternFullyApplied(MarkPreventSyncPatternFullyApplied request) {
+      regex(request.regex());
+    }
+
+    @Override
+    public void runVacuum(RunVacuum request) {}
+
+    @Override
+    public void getStats(GetStats request) {}
   }
 
   /**

@@ -14,14 +14,17 @@ import org.apache.pekko.pattern.StatusReply;
 /**
  * Where one workspace's entities run and its data is stored: what a {@link WorkspaceSupervisor}
  * runs on. The supervisor holds the lifecycle (when to open, serve, close or fail) and checks every
- * request before it is served; a backend holds the rest, on the supervisor's thread. Local mode:
+ * request before it is served; a backend holds the rest, on the supervisor's thread: it serves each
+ * kind of operation of the protocol in a method of its own ({@link StorageCommand.Operations}, which
+ * every backend must implement whole), while the workspace is open and after the checks ({@link
+ * RequestValidation#check}). Local mode:
  * {@code LocalWorkspace} (child entities, SQLite gateways). Cluster mode: {@code ClusterWorkspace}
  * (sharded entities, PostgreSQL, a node-local SQLite block cache).
  *
  * <p>A backend reports to its supervisor through the {@link Events} it was made with, never by a
  * return value: every report is a message, so it arrives in the supervisor's order of things.
  */
-public interface WorkspaceBackend {
+public interface WorkspaceBackend extends StorageCommand.Operations {
 
   /**
    * What the supervisor hands its backend: the messages of the backend's own actors and futures
@@ -66,9 +69,6 @@ public interface WorkspaceBackend {
    * ref, which takes the public protocol and the backend's {@link Message}s.
    */
   WorkspaceStorage storage(ActorRef<Object> supervisor);
-
-  /** Serves a checked request ({@link RequestValidation#check}) while the workspace is open. */
-  void serve(StorageCommand.Request request);
 
   /**
    * One of the backend's own messages: from its gateways, its entities, its futures. {@code

@@ -4,6 +4,7 @@ import dev.stowage.protocol.StorageClosedException;
 import dev.stowage.protocol.StorageCommand;
 import dev.stowage.protocol.StorageCommand.ClearMemoryCache;
 import dev.stowage.protocol.StorageCommand.Close;
+import dev.stowage.protocol.StorageCommand.Operation;
 import dev.stowage.protocol.StorageCommand.Request;
 import dev.stowage.protocol.StorageException;
 import dev.stowage.protocol.StorageFailedException;
@@ -32,8 +33,9 @@ import org.apache.pekko.pattern.StatusReply;
  *   <li><b>opening</b>: the backend opens its stores; requests (a close included) are stashed and
  *       served once open. A store failing to open releases the rest; the owner learns {@link
  *       WorkspaceOwner#openFailed}, the stashed requests the failure, and the actor stops.
- *   <li><b>open</b>: each request is checked ({@link RequestValidation#check}: a bad one is
- *       refused, never served) and handed to the backend.
+ *   <li><b>open</b>: each operation is checked ({@link RequestValidation#check}: a bad one is
+ *       refused, never served) and handed to the backend's method for its kind ({@link
+ *       StorageCommand.Operation#servedBy}); a close and a clearMemoryCache are the supervisor's own.
  *   <li><b>closing</b> (INV-10): the façade's direct paths close ({@link WorkspaceHealth#markClosing});
  *       every entity flushes and stops, then every file is released; requests meanwhile are
  *       answered with {@link StorageClosedException}.
@@ -171,9 +173,9 @@ public final class WorkspaceSupervisor {
           backend.clearMemoryCache(clear.flush(), clear.replyTo()::tell);
           return Behaviors.same();
         })
-        .onMessage(Request.class, request -> {
-          if (!Replies.refused(request, () -> RequestValidation.check(request, settings))) {
-            backend.serve(request);
+        .onMessage(Operation.class, operation -> {
+          if (!Replies.refused(operation, () -> RequestValidation.check(operation, settings))) {
+            operation.servedBy(backend);
           }
           return Behaviors.same();
         })

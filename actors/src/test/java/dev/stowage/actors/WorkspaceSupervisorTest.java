@@ -71,11 +71,86 @@ class WorkspaceSupervisorTest {
     }
 
     @Override
-    public void serve(StorageCommand.Request request) {
+    public void getRealmCheckpoint(GetRealmCheckpoint request) {
       served.add(request);
-      if (request instanceof GetRealmCheckpoint get) {
-        get.replyTo().tell(StatusReply.success((long) served.size()));
-      }
+      request.replyTo().tell(StatusReply.success((long) served.size()));
+    }
+
+    // Every other operation is recorded, and not answered.
+
+    @Override
+    public void manifest(StorageCommand.ManifestCommand command) {
+      served.add(command);
+    }
+
+    @Override
+    public void getChunk(StorageCommand.GetChunk request) {
+      served.add(request);
+    }
+
+    @Override
+    public void setChunk(StorageCommand.SetChunk request) {
+      served.add(request);
+    }
+
+    @Override
+    public void clearChunk(StorageCommand.ClearChunk request) {
+      served.add(request);
+    }
+
+    @Override
+    public void getLocalChunkIds(StorageCommand.GetLocalChunkIds request) {
+      served.add(request);
+    }
+
+    @Override
+    public void getBlock(StorageCommand.GetBlock request) {
+      served.add(request);
+    }
+
+    @Override
+    public void setBlock(StorageCommand.SetBlock request) {
+      served.add(request);
+    }
+
+    @Override
+    public void clearBlock(StorageCommand.ClearBlock request) {
+      served.add(request);
+    }
+
+    @Override
+    public void getNeedSyncEntries(StorageCommand.GetNeedSyncEntries request) {
+      served.add(request);
+    }
+
+    @Override
+    public void updateRealmCheckpoint(StorageCommand.UpdateRealmCheckpoint request) {
+      served.add(request);
+    }
+
+    @Override
+    public void getPreventSyncPattern(StorageCommand.GetPreventSyncPattern request) {
+      served.add(request);
+    }
+
+    @Override
+    public void setPreventSyncPattern(StorageCommand.SetPreventSyncPattern request) {
+      served.add(request);
+    }
+
+    @Override
+    public void markPreventSyncPatternFullyApplied(StorageCommand.MarkPreventSyncPatternFullyApplied request) {
+      served.add(request);
+    }
+
+    @Override
+    public void runVacuum(StorageCommand.RunVacuum request) {
+      served.add(request);
+    }
+
+    @Override
+    public void getStats(StorageCommand.GetStats request) {
+      served.add(request);
     }
 
     @Override

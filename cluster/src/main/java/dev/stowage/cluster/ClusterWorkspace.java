@@ -15,13 +15,10 @@ import dev.stowage.actors.StorageSettings;
 import dev.stowage.actors.WorkspaceBackend;
 import dev.stowage.actors.WorkspaceHealth;
 import dev.stowage.actors.WorkspaceStorage;
-import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.CorruptEntryException;
 import dev.stowage.protocol.DatabaseStats;
 import dev.stowage.protocol.EntryId;
-import dev.stowage.protocol.EntryMissingException;
 import dev.stowage.protocol.InvalidRequestException;
-import dev.stowage.protocol.StorageCommand;
 import dev.stowage.protocol.StorageCommand.ClearBlock;
 import dev.stowage.protocol.StorageCommand.ClearChunk;
 import dev.stowage.protocol.StorageCommand.GetBlock;
@@ -110,6 +107,7 @@ final class ClusterWorkspace implements WorkspaceBackend {
   private final WorkspaceHealth health;
   private final BlobCipher cipher;
   private final ClusterTables tables;
+  private final ClusterOperations operations;
   private final ClusterDatabase.SqlLane lane;
   private final Executor executor;
   private final ActorRef<ShardingEnvelope<Object>> region;
@@ -135,6 +133,7 @@ final class ClusterWorkspace implements WorkspaceBackend {
     this.health = health;
     this.cipher = new BlobCipher(key);
     this.tables = new ClusterTables(workspaceId);
+    this.operations = new ClusterOperations(tables, cipher);
     this.lane = node.database().lane();
     this.executor = context.getExecutionContext();
     this.hosted = new HostedEntities(settings.maxDirty(), id -> toEntity(id, ManifestEntity.Control.FLUSH));
@@ -177,70 +176,92 @@ final class ClusterWorkspace implements WorkspaceBackend {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Serving
+  // Operations: chunks and the workspace's rows on PostgreSQL (ClusterOperations), blocks in the
+  // node's cache, manifests to their entities
 
   @Override
-  public void serve(StorageCommand.Request request) {
-    if (request instanceof ManifestCommand command) {
-      toEntity(command.id(), command);
-    } else if (request instanceof GetChunk get) {
-      ChunkId id = get.id();
-      reply(read("get chunk", connection -> cipher.open(BlobCipher.Kind.CHUNK, id,
-          tables.getChunk(connection, id).orElseThrow(() -> EntryMissingException.chunk(id)))), get.replyTo());
-    } else if (request instanceof SetChunk set) {
-      ChunkId id = set.id();
-      byte[] data = set.data();
-      reply(write("set chunk", connection ->
-          tables.putChunk(connection, id, data.length, cipher.seal(BlobCipher.Kind.CHUNK, id, data))), set.replyTo());
-    } else if (request instanceof ClearChunk clear) {
-      ChunkId id = clear.id();
-      reply(write("clear chunk", connection -> {
-        if (!tables.deleteChunk(connection, id)) {
-          throw EntryMissingException.chunk(id);
-        }
-      }), clear.replyTo());
-    } else if (request instanceof GetLocalChunkIds get) {
-      reply(read("get local chunk ids", connection -> tables.presentChunks(connection, get.ids())), get.replyTo());
-    } else if (request instanceof GetBlock get) {
-      blocks.get(get.id(), false, get.replyTo());
-    } else if (request instanceof SetBlock set) {
-      blocks.set(set.id(), set.data(), set.replyTo());
-    } else if (request instanceof ClearBlock clear) {
-      blocks.clear(clear.id(), clear.replyTo());
-    } else if (request instanceof GetNeedSyncEntries get) {
-      // INV-5 across nodes: every node's dirty entries, gathered before the rows are read (an entry
-      // flushed meanwhile is in the rows, one still dirty is in the overlay)
-      NeedSyncOverlay cached = hosted.dirty().needSyncOverlay();
-      reply(peers.dirtyElsewhere(cached).thenCompose(overlay -> read("need-sync", tables::needSync)
-          .thenApply(stored -> overlay.over(stored.local(), stored.remote()))), get.replyTo());
-    } else if (request instanceof GetRealmCheckpoint get) {
-      reply(read("get realm checkpoint", tables::realmCheckpoint), get.replyTo());
-    } else if (request instanceof UpdateRealmCheckpoint update) {
-      reply(write("update realm checkpoint",
-          connection -> tables.updateRealmCheckpoint(connection, update.checkpoint(), update.changedVlobs())),
-          update.replyTo());
-    } else if (request instanceof GetPreventSyncPattern get) {
-      reply(read("get prevent-sync pattern", tables::preventSyncPattern), get.replyTo());
-    } else if (request instanceof SetPreventSyncPattern set) {
-      reply(write("set prevent-sync pattern", connection -> tables.setPreventSyncPattern(connection, set.regex())),
-          set.replyTo());
-    } else if (request instanceof MarkPreventSyncPatternFullyApplied mark) {
-      reply(write("mark prevent-sync pattern applied",
-          connection -> tables.markPreventSyncPatternFullyApplied(connection, mark.regex())), mark.replyTo());
-    } else if (request instanceof RunVacuum vacuum) {
-      vacuum.replyTo().tell(StatusReply.ack()); // PostgreSQL's autovacuum keeps the shared tables
-    } else if (request instanceof GetStats stats) {
-      stats(stats);
-    } else {
-      Replies.error(request, new IllegalStateException("the supervisor serves " + request.getClass().getSimpleName()));
-    }
+  public void manifest(ManifestCommand command) {
+    toEntity(command.id(), command);
   }
 
-  private void toEntity(EntryId id, Object command) {
-    region.tell(new ShardingEnvelope<>(ManifestIds.entityId(workspaceId, id), command));
+  @Override
+  public void getChunk(GetChunk request) {
+    reply(run(operations.getChunk(request.id())), request.replyTo());
   }
 
-  private void stats(GetStats request) {
+  @Override
+  public void setChunk(SetChunk request) {
+    reply(run(operations.putChunk(request.id(), request.data())), request.replyTo());
+  }
+
+  @Override
+  public void clearChunk(ClearChunk request) {
+    reply(run(operations.deleteChunk(request.id())), request.replyTo());
+  }
+
+  @Override
+  public void getLocalChunkIds(GetLocalChunkIds request) {
+    reply(run(operations.presentChunks(request.ids())), request.replyTo());
+  }
+
+  @Override
+  public void getBlock(GetBlock request) {
+    blocks.get(request.id(), false, request.replyTo());
+  }
+
+  @Override
+  public void setBlock(SetBlock request) {
+    blocks.set(request.id(), request.data(), request.replyTo());
+  }
+
+  @Override
+  public void clearBlock(ClearBlock request) {
+    blocks.clear(request.id(), request.replyTo());
+  }
+
+  /**
+   * INV-5 across nodes: every node's dirty entries, gathered before the rows are read (an entry
+   * flushed meanwhile is in the rows, one still dirty is in the overlay).
+   */
+  @Override
+  public void getNeedSyncEntries(GetNeedSyncEntries request) {
+    NeedSyncOverlay cached = hosted.dirty().needSyncOverlay();
+    reply(peers.dirtyElsewhere(cached).thenCompose(overlay -> run(operations.needSync())
+        .thenApply(stored -> overlay.over(stored.local(), stored.remote()))), request.replyTo());
+  }
+
+  @Override
+  public void getRealmCheckpoint(GetRealmCheckpoint request) {
+    reply(run(operations.realmCheckpoint()), request.replyTo());
+  }
+
+  @Override
+  public void updateRealmCheckpoint(UpdateRealmCheckpoint request) {
+    reply(run(operations.updateRealmCheckpoint(request.checkpoint(), request.changedVlobs())), request.replyTo());
+  }
+
+  @Override
+  public void getPreventSyncPattern(GetPreventSyncPattern request) {
+    reply(run(operations.preventSyncPattern()), request.replyTo());
+  }
+
+  @Override
+  public void setPreventSyncPattern(SetPreventSyncPattern request) {
+    reply(run(operations.setPreventSyncPattern(request.regex())), request.replyTo());
+  }
+
+  @Override
+  public void markPreventSyncPatternFullyApplied(MarkPreventSyncPatternFullyApplied request) {
+    reply(run(operations.markPreventSyncPatternFullyApplied(request.regex())), request.replyTo());
+  }
+
+  @Override
+  public void runVacuum(RunVacuum request) {
+    request.replyTo().tell(StatusReply.ack()); // PostgreSQL's autovacuum keeps the shared tables
+  }
+
+  @Override
+  public void getStats(GetStats request) {
     int live = hosted.live();
     int dirtyCount = hosted.dirty().size();
     DatabaseStats data = new DatabaseStats(0, writes.get(), writes.get(), reads.get(), writes.get() > 0 ? 1 : 0, 0);
@@ -253,6 +274,10 @@ final class ClusterWorkspace implements WorkspaceBackend {
       return new StorageStats(workspaceId, live, dirtyCount, data, cacheStats.join(),
           counters.blocks(), counters.limit(), counters.hits(), counters.misses(), counters.evictions());
     }), request.replyTo());
+  }
+
+  private void toEntity(EntryId id, Object command) {
+    region.tell(new ShardingEnvelope<>(ManifestIds.entityId(workspaceId, id), command));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -349,22 +374,10 @@ final class ClusterWorkspace implements WorkspaceBackend {
   // ---------------------------------------------------------------------------------------------
   // PostgreSQL
 
-  @FunctionalInterface
-  private interface SqlWrite {
-    void run(java.sql.Connection connection) throws java.sql.SQLException;
-  }
-
-  private <T> CompletionStage<T> read(String what, ClusterDatabase.Sql<T> work) {
-    reads.incrementAndGet();
-    return lane.submit(what + " in workspace '" + workspaceId + "'", work);
-  }
-
-  private CompletionStage<Done> write(String what, SqlWrite work) {
-    writes.incrementAndGet();
-    return lane.submit(what + " in workspace '" + workspaceId + "'", connection -> {
-      work.run(connection);
-      return Done.getInstance();
-    });
+  /** Runs {@code operation} in this workspace's lane of the node's chunk gateway, counted as a read or a write. */
+  private <T> CompletionStage<T> run(ClusterOperations.SqlOperation<T> operation) {
+    (operation.writes() ? writes : reads).incrementAndGet();
+    return lane.submit(operation.what() + " in workspace '" + workspaceId + "'", operation.work());
   }
 
   /**

@@ -7,7 +7,6 @@ import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.StorageFailedException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.state.javadsl.DurableStateStore;

@@ -25,15 +25,77 @@ import org.apache.pekko.pattern.StatusReply;
 public sealed interface StorageCommand extends CborSerializable {
 
   /** A request from outside Stowage: answered once, on {@link #replyTo()}, with a {@link StatusReply}. */
-  sealed interface Request extends StorageCommand permits ManifestCommand, ChunkCommand, BlockCommand, WorkspaceCommand {
+  sealed interface Request extends StorageCommand
+      permits ManifestCommand, ChunkCommand, BlockCommand, WorkspaceCommand, Operation {
     ActorRef<? extends StatusReply<?>> replyTo();
+  }
+
+  /**
+   * A request an open workspace serves: every request but the two that change its lifecycle
+   * ({@link ClearMemoryCache}, {@link Close}), which its supervisor handles itself.
+   */
+  sealed interface Operation extends Request
+      permits ManifestCommand, GetChunk, SetChunk, ClearChunk, GetLocalChunkIds, GetBlock, SetBlock, ClearBlock,
+          GetNeedSyncEntries, GetRealmCheckpoint, UpdateRealmCheckpoint, GetPreventSyncPattern, SetPreventSyncPattern,
+          MarkPreventSyncPatternFullyApplied, RunVacuum, GetStats {
+    /**
+     * Hands this request to the method of {@code operations} that serves its kind: the one
+     * dispatch over the protocol. A new operation does not compile until it names its method, and
+     * that method does not compile until every {@link Operations} (each mode's workspace, the
+     * checks of the arguments) serves it.
+     */
+    void servedBy(Operations operations);
+  }
+
+  /**
+   * Whatever serves every {@link Operation}, one method per kind: each mode's workspace, and the
+   * checks every request passes first. The four manifest commands share one method, which routes
+   * them to their entity (the entity tells them apart).
+   */
+  interface Operations {
+    void manifest(ManifestCommand command);
+
+    void getChunk(GetChunk request);
+
+    void setChunk(SetChunk request);
+
+    void clearChunk(ClearChunk request);
+
+    void getLocalChunkIds(GetLocalChunkIds request);
+
+    void getBlock(GetBlock request);
+
+    void setBlock(SetBlock request);
+
+    void clearBlock(ClearBlock request);
+
+    void getNeedSyncEntries(GetNeedSyncEntries request);
+
+    void getRealmCheckpoint(GetRealmCheckpoint request);
+
+    void updateRealmCheckpoint(UpdateRealmCheckpoint request);
+
+    void getPreventSyncPattern(GetPreventSyncPattern request);
+
+    void setPreventSyncPattern(SetPreventSyncPattern request);
+
+    void markPreventSyncPatternFullyApplied(MarkPreventSyncPatternFullyApplied request);
+
+    void runVacuum(RunVacuum request);
+
+    void getStats(GetStats request);
   }
 
   // ---- manifests: routed to the ManifestEntity of their id --------------------------------------
 
   /** A command about one manifest, routed to the entity actor of {@link #id()}. */
-  sealed interface ManifestCommand extends Request {
+  sealed interface ManifestCommand extends Request, Operation {
     EntryId id();
+
+    @Override
+    default void servedBy(Operations operations) {
+      operations.manifest(this);
+    }
   }
 
   record GetManifest(EntryId id, ActorRef<StatusReply<LocalManifest>> replyTo) implements ManifestCommand {}
@@ -59,47 +121,122 @@ public sealed interface StorageCommand extends CborSerializable {
 
   sealed interface ChunkCommand extends Request {}
 
-  record GetChunk(ChunkId id, ActorRef<StatusReply<byte[]>> replyTo) implements ChunkCommand {}
+  record GetChunk(ChunkId id, ActorRef<StatusReply<byte[]>> replyTo) implements ChunkCommand, Operation {
+    @Override
+    public void servedBy(Operations operations) {
+      operations.getChunk(this);
+    }
+  }
 
-  record SetChunk(ChunkId id, byte[] data, ActorRef<StatusReply<Done>> replyTo) implements ChunkCommand {}
+  record SetChunk(ChunkId id, byte[] data, ActorRef<StatusReply<Done>> replyTo) implements ChunkCommand, Operation {
+    @Override
+    public void servedBy(Operations operations) {
+      operations.setChunk(this);
+    }
+  }
 
-  record ClearChunk(ChunkId id, ActorRef<StatusReply<Done>> replyTo) implements ChunkCommand {}
+  record ClearChunk(ChunkId id, ActorRef<StatusReply<Done>> replyTo) implements ChunkCommand, Operation {
+    @Override
+    public void servedBy(Operations operations) {
+      operations.clearChunk(this);
+    }
+  }
 
-  record GetLocalChunkIds(List<ChunkId> ids, ActorRef<StatusReply<Set<ChunkId>>> replyTo) implements ChunkCommand {}
+  record GetLocalChunkIds(List<ChunkId> ids, ActorRef<StatusReply<Set<ChunkId>>> replyTo) implements ChunkCommand, Operation {
+    @Override
+    public void servedBy(Operations operations) {
+      operations.getLocalChunkIds(this);
+    }
+  }
 
   // ---- blocks: the cache database --------------------------------------------------------------
 
   sealed interface BlockCommand extends Request {}
 
-  record GetBlock(ChunkId id, ActorRef<StatusReply<byte[]>> replyTo) implements BlockCommand {}
+  record GetBlock(ChunkId id, ActorRef<StatusReply<byte[]>> replyTo) implements BlockCommand, Operation {
+    @Override
+    public void servedBy(Operations operations) {
+      operations.getBlock(this);
+    }
+  }
 
-  record SetBlock(ChunkId id, byte[] data, ActorRef<StatusReply<Done>> replyTo) implements BlockCommand {}
+  record SetBlock(ChunkId id, byte[] data, ActorRef<StatusReply<Done>> replyTo) implements BlockCommand, Operation {
+    @Override
+    public void servedBy(Operations operations) {
+      operations.setBlock(this);
+    }
+  }
 
-  record ClearBlock(ChunkId id, ActorRef<StatusReply<Done>> replyTo) implements BlockCommand {}
+  record ClearBlock(ChunkId id, ActorRef<StatusReply<Done>> replyTo) implements BlockCommand, Operation {
+    @Override
+    public void servedBy(Operations operations) {
+      operations.clearBlock(this);
+    }
+  }
 
   // ---- the workspace as a whole ------------------------------------------------------------------
 
   sealed interface WorkspaceCommand extends Request {}
 
-  record GetNeedSyncEntries(ActorRef<StatusReply<NeedSync>> replyTo) implements WorkspaceCommand {}
+  record GetNeedSyncEntries(ActorRef<StatusReply<NeedSync>> replyTo) implements WorkspaceCommand, Operation {
+    @Override
+    public void servedBy(Operations operations) {
+      operations.getNeedSyncEntries(this);
+    }
+  }
 
-  record GetRealmCheckpoint(ActorRef<StatusReply<Long>> replyTo) implements WorkspaceCommand {}
+  record GetRealmCheckpoint(ActorRef<StatusReply<Long>> replyTo) implements WorkspaceCommand, Operation {
+    @Override
+    public void servedBy(Operations operations) {
+      operations.getRealmCheckpoint(this);
+    }
+  }
 
   record UpdateRealmCheckpoint(long checkpoint, Map<EntryId, Long> changedVlobs, ActorRef<StatusReply<Done>> replyTo)
-      implements WorkspaceCommand {}
+      implements WorkspaceCommand, Operation {
+    @Override
+    public void servedBy(Operations operations) {
+      operations.updateRealmCheckpoint(this);
+    }
+  }
 
-  record GetPreventSyncPattern(ActorRef<StatusReply<PreventSyncPattern>> replyTo) implements WorkspaceCommand {}
+  record GetPreventSyncPattern(ActorRef<StatusReply<PreventSyncPattern>> replyTo) implements WorkspaceCommand, Operation {
+    @Override
+    public void servedBy(Operations operations) {
+      operations.getPreventSyncPattern(this);
+    }
+  }
 
-  record SetPreventSyncPattern(String regex, ActorRef<StatusReply<Done>> replyTo) implements WorkspaceCommand {}
+  record SetPreventSyncPattern(String regex, ActorRef<StatusReply<Done>> replyTo) implements WorkspaceCommand, Operation {
+    @Override
+    public void servedBy(Operations operations) {
+      operations.setPreventSyncPattern(this);
+    }
+  }
 
   record MarkPreventSyncPatternFullyApplied(String regex, ActorRef<StatusReply<Done>> replyTo)
-      implements WorkspaceCommand {}
+      implements WorkspaceCommand, Operation {
+    @Override
+    public void servedBy(Operations operations) {
+      operations.markPreventSyncPatternFullyApplied(this);
+    }
+  }
 
   record ClearMemoryCache(boolean flush, ActorRef<StatusReply<Done>> replyTo) implements WorkspaceCommand {}
 
-  record RunVacuum(ActorRef<StatusReply<Done>> replyTo) implements WorkspaceCommand {}
+  record RunVacuum(ActorRef<StatusReply<Done>> replyTo) implements WorkspaceCommand, Operation {
+    @Override
+    public void servedBy(Operations operations) {
+      operations.runVacuum(this);
+    }
+  }
 
-  record GetStats(ActorRef<StatusReply<StorageStats>> replyTo) implements WorkspaceCommand {}
+  record GetStats(ActorRef<StatusReply<StorageStats>> replyTo) implements WorkspaceCommand, Operation {
+    @Override
+    public void servedBy(Operations operations) {
+      operations.getStats(this);
+    }
+  }
 
   record Close(ActorRef<StatusReply<Done>> replyTo) implements WorkspaceCommand {}
 
