@@ -12,13 +12,13 @@ public final class CacheOperations {
 
   /** A read by the cache's writer: it refreshes the block's recency in its batch (INV-13). */
   public static StoreOperation<CacheStore, byte[]> getBlock(ChunkId id) {
-    return new StoreOperation<>(DbGateway.Mode.READ_WRITE, "get block",
+    return new StoreOperation<>(GatewayCommand.Mode.READ_WRITE, "get block",
         store -> store.getBlock(id).orElseThrow(() -> EntryMissingException.block(id)));
   }
 
   /** A read by a reader, which cannot write: the writer refreshes the recency ({@link #touch}). */
   public static StoreOperation<CacheStore, byte[]> peekBlock(ChunkId id) {
-    return new StoreOperation<>(DbGateway.Mode.READ, "get block",
+    return new StoreOperation<>(GatewayCommand.Mode.READ, "get block",
         store -> store.peekBlock(id).orElseThrow(() -> EntryMissingException.block(id)));
   }
 
@@ -36,14 +36,14 @@ public final class CacheOperations {
    * A reader served {@code block}: the writer refreshes its recency in its next batch, before any
    * eviction of that batch (INV-13), at no commit of its own. Has no answer.
    */
-  public static DbGateway.Execute<CacheStore, Done> touch(ChunkId block) {
-    return new DbGateway.Execute<>(DbGateway.Mode.DEFERRED, "refresh the recency of a block", store -> {
+  public static GatewayCommand.Execute<CacheStore, Done> touch(ChunkId block) {
+    return new GatewayCommand.Execute<>(GatewayCommand.Mode.DEFERRED, "refresh the recency of a block", store -> {
       store.touchBlocks(List.of(block));
       return Done.getInstance();
     }, null);
   }
 
   public static StoreOperation<CacheStore, CacheStore.BlockCounters> counters() {
-    return new StoreOperation<>(DbGateway.Mode.READ, "block counters", CacheStore::counters);
+    return new StoreOperation<>(GatewayCommand.Mode.READ, "block counters", CacheStore::counters);
   }
 }

@@ -24,7 +24,7 @@ final class DatabaseGateways {
   private final Path dir;
   private final StorageSettings settings;
   private final WorkspaceHealth failure;
-  private final ActorRef<DbGateway.Event> events;
+  private final ActorRef<GatewayEvent> events;
   private final DispatcherSelector pinned;
   private final FileGateways<DataStore> data;
   private final FileGateways<CacheStore> cache;
@@ -38,7 +38,7 @@ final class DatabaseGateways {
   private boolean writersClosing;
 
   DatabaseGateways(ActorContext<?> context, String workspaceId, Path dir, StorageSettings settings, BlobCipher cipher,
-      WorkspaceHealth failure, ActorRef<DbGateway.Event> events) {
+      WorkspaceHealth failure, ActorRef<GatewayEvent> events) {
     this.dir = dir;
     this.settings = settings;
     this.failure = failure;
@@ -57,8 +57,8 @@ final class DatabaseGateways {
         context.getSystem().scheduler(), settings.askTimeout());
   }
 
-  private <S extends Store> ActorRef<DbGateway.Command<S>> spawn(
-      ActorContext<?> context, Behavior<DbGateway.Command<S>> behavior, String name) {
+  private <S extends Store> ActorRef<GatewayCommand<S>> spawn(
+      ActorContext<?> context, Behavior<GatewayCommand<S>> behavior, String name) {
     spawned++;
     return context.spawn(behavior, name, pinned);
   }

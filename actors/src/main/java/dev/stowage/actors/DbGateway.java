@@ -1,5 +1,10 @@
 package dev.stowage.actors;
 
+import dev.stowage.actors.GatewayCommand.Close;
+import dev.stowage.actors.GatewayCommand.Execute;
+import dev.stowage.actors.GatewayCommand.GetStats;
+import dev.stowage.actors.GatewayCommand.Mode;
+import dev.stowage.actors.GatewayCommand.Vacuum;
 import dev.stowage.protocol.DatabaseStats;
 import dev.stowage.protocol.StorageException;
 import dev.stowage.protocol.StorageFailedException;
@@ -26,7 +31,7 @@ import org.apache.pekko.pattern.StatusReply;
  *
  * <h2>Requests</h2>
  *
- * An {@link Execute} carries a {@link Work} to run against the store, already serialized and
+ * An {@link Execute} carries a {@link GatewayCommand.Work} to run against the store, already serialized and
  * encrypted by its sender: this thread spends its time in SQLite only. Its {@link Mode} says how
  * it is answered:
  *
@@ -53,77 +58,16 @@ import org.apache.pekko.pattern.StatusReply;
  *
  * Any failure of SQLite invalidates the database (see {@link LocalDatabase}): the batch is rolled
  * back, every writer in it and every later request gets {@link StorageFailedException}, and the
- * owner is told with {@link Failed} (INV-6). The failure is recorded in the workspace's {@link
+ * owner is told with {@link GatewayEvent.Failed} (INV-6). The failure is recorded in the workspace's {@link
  * WorkspaceHealth} before anybody is answered with it, so that no later call, not even a read
  * served from memory, can succeed once one call has seen it. The gateway stays up, answering with the failure,
  * until its owner closes or stops it. A {@link StorageException} other than that, thrown by a work
  * before it changed anything (an entry missing, a request refused), answers that request alone.
  */
-public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway.Command<S>> {
-
-  /**
-   * What a gateway (or a {@link DbReader}) of a store of type {@code S} is sent. Refs are typed by
-   * store ({@code ActorRef<Command<DataStore>>}, {@code ActorRef<Command<CacheStore>>}): work for one
-   * store cannot be sent to the other's gateway. The operations themselves are listed per store in
-   * {@link DataOperations} and {@link CacheOperations}.
-   */
-  public sealed interface Command<S> permits Execute, Vacuum, GetStats, Close, CommitMarker, DeferredDue,
-      VacuumStepDue, DbReader.CheckpointDue {}
-
-  /** How an {@link Execute} is scheduled and answered. */
-  public enum Mode {
-    READ,
-    READ_WRITE,
-    WRITE,
-    /**
-     * Bookkeeping that needs no commit of its own and has no answer ({@code replyTo} may be null):
-     * a block's recency after a read elsewhere. It runs in the open batch, or at the start of the
-     * next one, before that batch's first write, or on its own after {@link #DEFERRED_AT_MOST}.
-     */
-    DEFERRED
-  }
+public final class DbGateway<S extends Store> extends AbstractBehavior<GatewayMessage<S>> {
 
   /** The longest deferred bookkeeping waits for a batch to join before it commits on its own. */
   static final Duration DEFERRED_AT_MOST = Duration.ofSeconds(1);
-
-  /**
-   * Work against a store, run on the gateway's thread. It may throw a {@link StorageException}
-   * other than {@link StorageFailedException} only before it changed anything.
-   */
-  @FunctionalInterface
-  public interface Work<S, R> {
-    R apply(S store);
-  }
-
-  /**
-   * @param writer for a {@link Mode#WRITE}: someone else to answer, with {@code Done} once the
-   *     commit that holds the write succeeded (or with the failure), after {@code replyTo}; a durable
-   *     write's caller, answered here instead of through its entity. Null for none.
-   */
-  public record Execute<S, R>(Mode mode, String what, Work<S, R> work, ActorRef<StatusReply<R>> replyTo,
-      ActorRef<StatusReply<Done>> writer) implements Command<S> {
-    public Execute(Mode mode, String what, Work<S, R> work, ActorRef<StatusReply<R>> replyTo) {
-      this(mode, what, work, replyTo, null);
-    }
-
-    /** Answers a request that is not joining a batch with {@code error}: its reply, and its writer. */
-    void fail(Throwable error) {
-      if (replyTo != null) {
-        replyTo.tell(StatusReply.error(error));
-      }
-      if (writer != null) {
-        writer.tell(StatusReply.error(error));
-      }
-    }
-  }
-
-  /**
-   * Commits the open batch, then vacuums if the files take more than {@code threshold} bytes: in
-   * steps of {@link #VACUUM_STEP_PAGES}, each a transaction of its own with the requests received
-   * meanwhile run between them, where the file vacuums incrementally (data files since issue 13);
-   * else as one {@code VACUUM}, which also converts the file. Answered once it is done.
-   */
-  public record Vacuum<S>(long threshold, ActorRef<StatusReply<Boolean>> replyTo) implements Command<S> {}
 
   /**
    * Free pages handed back per step of an incremental vacuum: 2,000 pages of 4 KiB, 8 MiB, which
@@ -132,32 +76,19 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   static final int VACUUM_STEP_PAGES = 2_000;
 
   /** The next step of the vacuum in progress: queued behind whatever arrived during the last one. */
-  private record VacuumStepDue<S>() implements Command<S> {}
+  private record VacuumStepDue<S>() implements GatewayMessage<S> {}
 
-  public record GetStats<S>(ActorRef<StatusReply<DatabaseStats>> replyTo) implements Command<S> {}
-
-  /** Commits the open batch, closes the database and stops. */
-  public record Close<S>(ActorRef<StatusReply<Done>> replyTo) implements Command<S> {}
-
-  private record CommitMarker<S>() implements Command<S> {}
+  private record CommitMarker<S>() implements GatewayMessage<S> {}
 
   /** Deferred bookkeeping has waited {@link #DEFERRED_AT_MOST}: commit it. */
-  private record DeferredDue<S>() implements Command<S> {}
-
-  /** What a gateway tells its owner (a supervisor, which receives them as its own messages). */
-  public sealed interface Event extends WorkspaceBackend.Message permits Opened, Failed {}
-
-  public record Opened(String database) implements Event {}
-
-  /** The database could not be opened, or was invalidated; {@code cause} says why. */
-  public record Failed(String database, StorageException cause) implements Event {}
+  private record DeferredDue<S>() implements GatewayMessage<S> {}
 
   /**
    * A gateway that opens its store with {@code open} on its own thread, then tells {@code owner}.
    * Spawn it on the pinned dispatcher of {@link StorageSettings#gatewayDispatcher()}.
    */
-  public static <S extends Store> Behavior<Command<S>> create(
-      String database, Supplier<S> open, int maxBatch, Duration maxDelay, ActorRef<Event> owner,
+  public static <S extends Store> Behavior<GatewayCommand<S>> create(
+      String database, Supplier<S> open, int maxBatch, Duration maxDelay, ActorRef<GatewayEvent> owner,
       WorkspaceHealth failure) {
     return GatewayLifecycle.opening(DbGateway.class, database, open, owner, failure, (context, store) -> Behaviors.withTimers(
         timers -> new DbGateway<>(context, timers, database, store, maxBatch, maxDelay, owner, failure)));
@@ -168,9 +99,9 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   private final LocalDatabase db;
   private final int maxBatch;
   private final long maxDelayNanos;
-  private final ActorRef<Event> owner;
+  private final ActorRef<GatewayEvent> owner;
   private final WorkspaceHealth failure;
-  private final TimerScheduler<Command<S>> timers;
+  private final TimerScheduler<GatewayMessage<S>> timers;
   private final CommitMarker<S> commitMarker = new CommitMarker<>();
   private final DeferredDue<S> deferredDue = new DeferredDue<>();
   private final VacuumStepDue<S> vacuumStepDue = new VacuumStepDue<>();
@@ -210,8 +141,8 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   private int maxBatchSeen;
 
   private DbGateway(
-      ActorContext<Command<S>> context, TimerScheduler<Command<S>> timers, String database, S store, int maxBatch,
-      Duration maxDelay, ActorRef<Event> owner, WorkspaceHealth failure) {
+      ActorContext<GatewayMessage<S>> context, TimerScheduler<GatewayMessage<S>> timers, String database, S store, int maxBatch,
+      Duration maxDelay, ActorRef<GatewayEvent> owner, WorkspaceHealth failure) {
     super(context);
     this.timers = timers;
     this.failure = failure;
@@ -225,7 +156,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   }
 
   @Override
-  public Receive<Command<S>> createReceive() {
+  public Receive<GatewayMessage<S>> createReceive() {
     return newReceiveBuilder()
         .onAnyMessage(this::onCommand)
         .onSignal(PostStop.class, signal -> onPostStop())
@@ -233,7 +164,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   }
 
   /** Typed by the ref's store: each pattern below is checked, none is a cast. */
-  private Behavior<Command<S>> onCommand(Command<S> command) {
+  private Behavior<GatewayMessage<S>> onCommand(GatewayMessage<S> command) {
     if (command instanceof Execute<S, ?> request) {
       return execute(request);
     } else if (command instanceof CommitMarker<S>) {
@@ -252,7 +183,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
     return this; // a reader's checkpoint timer: not a writer's business
   }
 
-  private <R> Behavior<Command<S>> execute(Execute<S, R> request) {
+  private <R> Behavior<GatewayMessage<S>> execute(Execute<S, R> request) {
     if (request.mode() == Mode.DEFERRED && !db.inTransaction()) {
       deferred.add(request);
       if (deferred.size() == 1) {
@@ -275,7 +206,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
           // asks next (a stats request, say) is ordered after the commit of this bookkeeping.
           reads++;
           batch.add(new PendingWrite<>(null, null, null));
-          Behavior<Command<S>> next = maybeCommit();
+          Behavior<GatewayMessage<S>> next = maybeCommit();
           request.replyTo().tell(StatusReply.success(result));
           return next;
         }
@@ -313,7 +244,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   }
 
   /** Deferred bookkeeping waited long enough for a batch: commit it on its own. */
-  private Behavior<Command<S>> onDeferredDue() {
+  private Behavior<GatewayMessage<S>> onDeferredDue() {
     if (deferred.isEmpty() || db.inTransaction()) {
       return this;
     }
@@ -321,7 +252,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   }
 
   /** Begins a batch (which runs the deferred bookkeeping) and commits it. */
-  private Behavior<Command<S>> runDeferredNow() {
+  private Behavior<GatewayMessage<S>> runDeferredNow() {
     try {
       begin();
       return commitOrFail();
@@ -332,7 +263,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
     }
   }
 
-  private Behavior<Command<S>> maybeCommit() {
+  private Behavior<GatewayMessage<S>> maybeCommit() {
     if (batch.isEmpty()) {
       return this;
     }
@@ -346,12 +277,12 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
     return this;
   }
 
-  private Behavior<Command<S>> onCommitMarker() {
+  private Behavior<GatewayMessage<S>> onCommitMarker() {
     markerQueued = false;
     return commitOrFail();
   }
 
-  private Behavior<Command<S>> commitOrFail() {
+  private Behavior<GatewayMessage<S>> commitOrFail() {
     try {
       commit();
       return this;
@@ -386,7 +317,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
     batch.clear();
   }
 
-  private Behavior<Command<S>> onVacuum(Vacuum<S> request) {
+  private Behavior<GatewayMessage<S>> onVacuum(Vacuum<S> request) {
     if (vacuum.inProgress()) {
       vacuum.join(request.replyTo());
       return this;
@@ -413,7 +344,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   }
 
   /** Commits what ran since the last step, runs the next one, and queues another or answers. */
-  private Behavior<Command<S>> onVacuumStepDue() {
+  private Behavior<GatewayMessage<S>> onVacuumStepDue() {
     if (!vacuum.inProgress()) {
       return this;
     }
@@ -439,13 +370,13 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
     commit();
   }
 
-  private Behavior<Command<S>> onGetStats(GetStats<S> request) {
+  private Behavior<GatewayMessage<S>> onGetStats(GetStats<S> request) {
     request.replyTo().tell(StatusReply.success(
         new DatabaseStats(db.sizeOnDisk(), commits, writes, reads, maxBatchSeen, db.nanosInSqlite())));
     return this;
   }
 
-  private Behavior<Command<S>> onClose(Close<S> request) {
+  private Behavior<GatewayMessage<S>> onClose(Close<S> request) {
     try {
       commitWithDeferred();
     } catch (StorageFailedException e) {
@@ -461,7 +392,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
   }
 
   /** Stopped without Close (its owner stopped, or the system is going down): commit what ran. */
-  private Behavior<Command<S>> onPostStop() {
+  private Behavior<GatewayMessage<S>> onPostStop() {
     if (!db.isClosed()) {
       try {
         commitWithDeferred();
@@ -477,12 +408,12 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<DbGateway
 
 
   /** The database was invalidated: answer the failed batch, tell the owner, answer all with the failure. */
-  private Behavior<Command<S>> fail(StorageFailedException cause) {
+  private Behavior<GatewayMessage<S>> fail(StorageFailedException cause) {
     failure.record(cause);
     getContext().getLog().error("{} failed: {}", database, cause.getMessage());
     failPendingWrites(cause);
     vacuum.fail(cause);
-    owner.tell(new Failed(database, cause));
+    owner.tell(new GatewayEvent.Failed(database, cause));
     return GatewayLifecycle.failed(cause);
   }
 

@@ -27,7 +27,7 @@ import org.apache.pekko.pattern.StatusReply;
  * whose answer may be the last commit (a manifest's load, a chunk, a block, the local chunk ids)
  * come here, and do not queue behind the writer's writes and commits. Reads that must see the
  * writer's open batch (need-sync, checkpoint, the prevent-sync pattern) stay with the writer. Every
- * {@link DbGateway.Execute} is run as a read, at once, and answered at once; a work that tried to
+ * {@link GatewayCommand.Execute} is run as a read, at once, and answered at once; a work that tried to
  * write fails, and fails the workspace like any other database failure.
  *
  * <h2>Checkpoints</h2>
@@ -42,19 +42,19 @@ import org.apache.pekko.pattern.StatusReply;
  *
  * As the writer's: a failure of SQLite closes the connection, answers the request and every later
  * one with {@link StorageFailedException}, records it in the {@link WorkspaceHealth} first, and
- * tells the owner with {@link DbGateway.Failed} (INV-6).
+ * tells the owner with {@link GatewayEvent.Failed} (INV-6).
  */
-public final class DbReader<S extends Store> extends AbstractBehavior<DbGateway.Command<S>> {
+public final class DbReader<S extends Store> extends AbstractBehavior<GatewayMessage<S>> {
 
   /** The timer message of a reader: time to checkpoint. */
-  record CheckpointDue<S>() implements DbGateway.Command<S> {}
+  private record CheckpointDue<S>() implements GatewayMessage<S> {}
 
   /**
    * A reader that opens its store with {@code open} on its own thread (after the writer opened and
    * migrated the file), then tells {@code owner}. Spawn it on the pinned gateway dispatcher.
    */
-  public static <S extends Store> Behavior<DbGateway.Command<S>> create(
-      String database, Supplier<S> open, Duration checkpointInterval, ActorRef<DbGateway.Event> owner,
+  public static <S extends Store> Behavior<GatewayCommand<S>> create(
+      String database, Supplier<S> open, Duration checkpointInterval, ActorRef<GatewayEvent> owner,
       WorkspaceHealth failure) {
     return GatewayLifecycle.opening(DbReader.class, database, open, owner, failure, (context, store) -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(new CheckpointDue<>(), checkpointInterval);
@@ -65,12 +65,12 @@ public final class DbReader<S extends Store> extends AbstractBehavior<DbGateway.
   private final String database;
   private final S store;
   private final LocalDatabase db;
-  private final ActorRef<DbGateway.Event> owner;
+  private final ActorRef<GatewayEvent> owner;
   private final WorkspaceHealth failure;
   private long reads;
 
   private DbReader(
-      ActorContext<DbGateway.Command<S>> context, String database, S store, ActorRef<DbGateway.Event> owner,
+      ActorContext<GatewayMessage<S>> context, String database, S store, ActorRef<GatewayEvent> owner,
       WorkspaceHealth failure) {
     super(context);
     this.database = database;
@@ -81,7 +81,7 @@ public final class DbReader<S extends Store> extends AbstractBehavior<DbGateway.
   }
 
   @Override
-  public Receive<DbGateway.Command<S>> createReceive() {
+  public Receive<GatewayMessage<S>> createReceive() {
     return newReceiveBuilder()
         .onAnyMessage(this::onCommand)
         .onSignal(PostStop.class, signal -> {
@@ -94,22 +94,22 @@ public final class DbReader<S extends Store> extends AbstractBehavior<DbGateway.
   }
 
   /** Typed by the ref's store: each pattern below is checked, none is a cast. */
-  private Behavior<DbGateway.Command<S>> onCommand(DbGateway.Command<S> command) {
-    if (command instanceof DbGateway.Execute<S, ?> request) {
+  private Behavior<GatewayMessage<S>> onCommand(GatewayMessage<S> command) {
+    if (command instanceof GatewayCommand.Execute<S, ?> request) {
       return read(request);
     } else if (command instanceof CheckpointDue<S>) {
       return onCheckpointDue();
-    } else if (command instanceof DbGateway.GetStats<S> request) {
+    } else if (command instanceof GatewayCommand.GetStats<S> request) {
       return onGetStats(request);
-    } else if (command instanceof DbGateway.Close<S> request) {
+    } else if (command instanceof GatewayCommand.Close<S> request) {
       return onClose(request);
-    } else if (command instanceof DbGateway.Vacuum<S> request) {
+    } else if (command instanceof GatewayCommand.Vacuum<S> request) {
       request.replyTo().tell(StatusReply.error(new IllegalStateException(database + ": a reader does not vacuum")));
     }
     return this; // a writer's own timers never reach a reader
   }
 
-  private <R> Behavior<DbGateway.Command<S>> read(DbGateway.Execute<S, R> request) {
+  private <R> Behavior<GatewayMessage<S>> read(GatewayCommand.Execute<S, R> request) {
     try {
       R result = request.work().apply(store);
       reads++;
@@ -130,7 +130,7 @@ public final class DbReader<S extends Store> extends AbstractBehavior<DbGateway.
     }
   }
 
-  private Behavior<DbGateway.Command<S>> onCheckpointDue() {
+  private Behavior<GatewayMessage<S>> onCheckpointDue() {
     try {
       db.checkpointPassive();
       return this;
@@ -139,22 +139,22 @@ public final class DbReader<S extends Store> extends AbstractBehavior<DbGateway.
     }
   }
 
-  private Behavior<DbGateway.Command<S>> onGetStats(DbGateway.GetStats<S> request) {
+  private Behavior<GatewayMessage<S>> onGetStats(GatewayCommand.GetStats<S> request) {
     request.replyTo().tell(StatusReply.success(new DatabaseStats(0, 0, 0, reads, 0, db.nanosInSqlite())));
     return this;
   }
 
-  private Behavior<DbGateway.Command<S>> onClose(DbGateway.Close<S> request) {
+  private Behavior<GatewayMessage<S>> onClose(GatewayCommand.Close<S> request) {
     store.close();
     getContext().getLog().debug("closed the reader of {}", database);
     request.replyTo().tell(StatusReply.ack());
     return Behaviors.stopped();
   }
 
-  private Behavior<DbGateway.Command<S>> fail(StorageFailedException cause) {
+  private Behavior<GatewayMessage<S>> fail(StorageFailedException cause) {
     failure.record(cause);
     getContext().getLog().error("the reader of {} failed: {}", database, cause.getMessage());
-    owner.tell(new DbGateway.Failed(database, cause));
+    owner.tell(new GatewayEvent.Failed(database, cause));
     return GatewayLifecycle.failed(cause);
   }
 }

@@ -31,17 +31,17 @@ final class DirectReads {
   /** No readers (cluster mode, or {@code read-connections = 0}): every read goes to the supervisor. */
   static final DirectReads NONE = new DirectReads(List.of(), List.of(), null, null, Runnable::run, null, Duration.ZERO);
 
-  private final List<ActorRef<DbGateway.Command<DataStore>>> dataReaders;
-  private final List<ActorRef<DbGateway.Command<CacheStore>>> cacheReaders;
-  private final ActorRef<DbGateway.Command<CacheStore>> cacheWriter;
+  private final List<ActorRef<GatewayCommand<DataStore>>> dataReaders;
+  private final List<ActorRef<GatewayCommand<CacheStore>>> cacheReaders;
+  private final ActorRef<GatewayCommand<CacheStore>> cacheWriter;
   private final BlobCipher cipher;
   private final Executor executor;
   private final Scheduler scheduler;
   private final Duration timeout;
   private final AtomicInteger turn = new AtomicInteger();
 
-  DirectReads(List<ActorRef<DbGateway.Command<DataStore>>> dataReaders, List<ActorRef<DbGateway.Command<CacheStore>>> cacheReaders,
-      ActorRef<DbGateway.Command<CacheStore>> cacheWriter, BlobCipher cipher, Executor executor, Scheduler scheduler,
+  DirectReads(List<ActorRef<GatewayCommand<DataStore>>> dataReaders, List<ActorRef<GatewayCommand<CacheStore>>> cacheReaders,
+      ActorRef<GatewayCommand<CacheStore>> cacheWriter, BlobCipher cipher, Executor executor, Scheduler scheduler,
       Duration timeout) {
     this.dataReaders = List.copyOf(dataReaders);
     this.cacheReaders = List.copyOf(cacheReaders);
@@ -73,11 +73,11 @@ final class DirectReads {
     return onDispatcher(ask(next(dataReaders), DataOperations.presentChunks(ids)), present -> present);
   }
 
-  private <S> ActorRef<DbGateway.Command<S>> next(List<ActorRef<DbGateway.Command<S>>> readers) {
+  private <S> ActorRef<GatewayCommand<S>> next(List<ActorRef<GatewayCommand<S>>> readers) {
     return readers.get(Math.floorMod(turn.getAndIncrement(), readers.size()));
   }
 
-  private <S, R> CompletionStage<R> ask(ActorRef<DbGateway.Command<S>> reader, StoreOperation<S, R> operation) {
+  private <S, R> CompletionStage<R> ask(ActorRef<GatewayCommand<S>> reader, StoreOperation<S, R> operation) {
     return AskPattern.askWithStatus(reader, operation::replyingTo, timeout, scheduler);
   }
 

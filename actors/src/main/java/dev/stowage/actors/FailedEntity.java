@@ -26,9 +26,9 @@ final class FailedEntity {
           Replies.error(command, cause);
           return Behaviors.same();
         })
-        .onMessage(ManifestEntity.Fail.class, failure -> Behaviors.stopped())
-        .onMessageEquals(ManifestEntity.Control.FLUSH_AND_STOP, Behaviors::stopped)
-        .onMessageEquals(ManifestEntity.Control.DISCARD_AND_STOP, Behaviors::stopped)
+        .onMessage(EntityCommand.Fail.class, failure -> Behaviors.stopped())
+        .onMessageEquals(EntityCommand.Lifecycle.FLUSH_AND_STOP, Behaviors::stopped)
+        .onMessageEquals(EntityCommand.Lifecycle.DISCARD_AND_STOP, Behaviors::stopped)
         .onAnyMessage(other -> Behaviors.same())
         .build();
   }

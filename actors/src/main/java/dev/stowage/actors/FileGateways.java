@@ -21,14 +21,14 @@ import org.apache.pekko.pattern.StatusReply;
  */
 public final class FileGateways<S> {
   private final String name;
-  private final ActorRef<DbGateway.Command<S>> writer;
-  private final List<ActorRef<DbGateway.Command<S>>> readers = new ArrayList<>();
+  private final ActorRef<GatewayCommand<S>> writer;
+  private final List<ActorRef<GatewayCommand<S>>> readers = new ArrayList<>();
   private final InOrder toWriter = new InOrder();
   private final Scheduler scheduler;
   private final Duration timeout;
   private int nextReader;
 
-  public FileGateways(String name, ActorRef<DbGateway.Command<S>> writer, Scheduler scheduler, Duration timeout) {
+  public FileGateways(String name, ActorRef<GatewayCommand<S>> writer, Scheduler scheduler, Duration timeout) {
     this.name = name;
     this.writer = writer;
     this.scheduler = scheduler;
@@ -40,28 +40,28 @@ public final class FileGateways<S> {
     return name;
   }
 
-  public ActorRef<DbGateway.Command<S>> writer() {
+  public ActorRef<GatewayCommand<S>> writer() {
     return writer;
   }
 
-  void addReader(ActorRef<DbGateway.Command<S>> reader) {
+  void addReader(ActorRef<GatewayCommand<S>> reader) {
     readers.add(reader);
   }
 
   /** A reader, in turn; the writer if there is none. */
-  public ActorRef<DbGateway.Command<S>> reader() {
+  public ActorRef<GatewayCommand<S>> reader() {
     if (readers.isEmpty()) {
       return writer;
     }
     return readers.get(Math.floorMod(nextReader++, readers.size()));
   }
 
-  public List<ActorRef<DbGateway.Command<S>>> readers() {
+  public List<ActorRef<GatewayCommand<S>>> readers() {
     return List.copyOf(readers);
   }
 
   /** Sends to the writer behind the requests that arrived before this one, or at once to a reader. */
-  public void send(ActorRef<DbGateway.Command<S>> gateway, Runnable request) {
+  public void send(ActorRef<GatewayCommand<S>> gateway, Runnable request) {
     if (gateway.equals(writer)) {
       toWriter.send(request);
     } else {
@@ -70,7 +70,7 @@ public final class FileGateways<S> {
   }
 
   /** Runs {@code operation} on {@code gateway} (in order, if the writer); it answers {@code replyTo}. */
-  public <R> void execute(ActorRef<DbGateway.Command<S>> gateway, StoreOperation<S, R> operation,
+  public <R> void execute(ActorRef<GatewayCommand<S>> gateway, StoreOperation<S, R> operation,
       ActorRef<StatusReply<R>> replyTo) {
     send(gateway, () -> gateway.tell(operation.replyingTo(replyTo)));
   }
@@ -80,13 +80,13 @@ public final class FileGateways<S> {
     execute(writer, operation, replyTo);
   }
 
-  public <R> CompletionStage<R> ask(ActorRef<DbGateway.Command<S>> gateway, StoreOperation<S, R> operation) {
+  public <R> CompletionStage<R> ask(ActorRef<GatewayCommand<S>> gateway, StoreOperation<S, R> operation) {
     return ask(gateway, operation::replyingTo);
   }
 
   /** Asks {@code gateway}, behind the requests that arrived before this one (see {@link #send}). */
   public <R> CompletionStage<R> ask(
-      ActorRef<DbGateway.Command<S>> gateway, Function<ActorRef<StatusReply<R>>, DbGateway.Command<S>> request) {
+      ActorRef<GatewayCommand<S>> gateway, Function<ActorRef<StatusReply<R>>, GatewayCommand<S>> request) {
     CompletableFuture<R> answer = new CompletableFuture<>();
     send(gateway, () -> PlainFutures.relay(AskPattern.askWithStatus(gateway, request::apply, timeout, scheduler), answer));
     return answer;
@@ -103,8 +103,8 @@ public final class FileGateways<S> {
 
   /** Closes the readers; each answers {@code replyTo}. */
   public void closeReaders(ActorRef<StatusReply<Done>> replyTo) {
-    for (ActorRef<DbGateway.Command<S>> reader : readers) {
-      reader.tell(new DbGateway.Close<>(replyTo));
+    for (ActorRef<GatewayCommand<S>> reader : readers) {
+      reader.tell(new GatewayCommand.Close<>(replyTo));
     }
   }
 
@@ -114,6 +114,6 @@ public final class FileGateways<S> {
    * so a closed workspace is its database files alone.
    */
   public void closeWriter(ActorRef<StatusReply<Done>> replyTo) {
-    toWriter.send(() -> writer.tell(new DbGateway.Close<>(replyTo)));
+    toWriter.send(() -> writer.tell(new GatewayCommand.Close<>(replyTo)));
   }
 }

@@ -25,10 +25,10 @@ final class GatewayLifecycle {
    * thread, tells {@code owner} how it went, and goes on as {@code opened}, or answers everything with the failure,
    * which is recorded in {@code failure} first.
    */
-  static <S extends Store> Behavior<DbGateway.Command<S>> opening(Class<?> actor, String database, Supplier<S> open,
-      ActorRef<DbGateway.Event> owner, WorkspaceHealth failure,
-      BiFunction<ActorContext<DbGateway.Command<S>>, S, Behavior<DbGateway.Command<S>>> opened) {
-    return Behaviors.setup(context -> {
+  static <S extends Store> Behavior<GatewayCommand<S>> opening(Class<?> actor, String database, Supplier<S> open,
+      ActorRef<GatewayEvent> owner, WorkspaceHealth failure,
+      BiFunction<ActorContext<GatewayMessage<S>>, S, Behavior<GatewayMessage<S>>> opened) {
+    Behavior<GatewayMessage<S>> starting = Behaviors.setup(context -> {
       // Named before anything logs: else Pekko names the logger after the first caller it finds on
       // the stack, which for a timer's debug line is its own ActorCell.
       context.setLoggerName(actor);
@@ -44,27 +44,28 @@ final class GatewayLifecycle {
         StorageFailedException cause = e instanceof StorageFailedException f ? f
             : new StorageFailedException(database + " could not be opened: " + e.getMessage(), e);
         failure.record(cause);
-        owner.tell(new DbGateway.Failed(database, e)); // as it is: a wrong key stays an InvalidRequestException for the opener
+        owner.tell(new GatewayEvent.Failed(database, e)); // as it is: a wrong key stays an InvalidRequestException for the opener
         return failed(cause);
       }
-      owner.tell(new DbGateway.Opened(database));
+      owner.tell(new GatewayEvent.Opened(database));
       return opened.apply(context, store);
     });
+    return starting.narrow(); // what others may send: the commands, not the actor's own timer messages
   }
 
   /** Answers everything with the failure; closes on Close, stops with its owner. */
-  static <S> Behavior<DbGateway.Command<S>> failed(StorageFailedException cause) {
+  static <S> Behavior<GatewayMessage<S>> failed(StorageFailedException cause) {
     return Behaviors.receiveMessage(command -> {
-      if (command instanceof DbGateway.Execute<S, ?> request) {
+      if (command instanceof GatewayCommand.Execute<S, ?> request) {
         request.fail(cause);
-      } else if (command instanceof DbGateway.Vacuum<S> request) {
+      } else if (command instanceof GatewayCommand.Vacuum<S> request) {
         request.replyTo().tell(StatusReply.error(cause));
-      } else if (command instanceof DbGateway.GetStats<S> request) {
+      } else if (command instanceof GatewayCommand.GetStats<S> request) {
         request.replyTo().tell(StatusReply.error(cause));
-      } else if (command instanceof DbGateway.Close<S> request) {
+      } else if (command instanceof GatewayCommand.Close<S> request) {
         request.replyTo().tell(StatusReply.ack());
         return Behaviors.stopped();
-      } // commit markers and timers: nothing to do any more
+      } // the actor's own timer messages: nothing to do any more
       return Behaviors.same();
     });
   }

@@ -14,16 +14,16 @@ import org.apache.pekko.pattern.StatusReply;
  * loads once, when it starts, and its predecessor stopped only after its last flush committed.
  */
 public final class GatewayManifestBackend implements ManifestBackend {
-  private final ActorRef<DbGateway.Command<DataStore>> gateway;
-  private final ActorRef<DbGateway.Command<DataStore>> loads;
+  private final ActorRef<GatewayCommand<DataStore>> gateway;
+  private final ActorRef<GatewayCommand<DataStore>> loads;
 
   /** Loads and flushes through the one {@code gateway}. */
-  public GatewayManifestBackend(ActorRef<DbGateway.Command<DataStore>> gateway) {
+  public GatewayManifestBackend(ActorRef<GatewayCommand<DataStore>> gateway) {
     this(gateway, gateway);
   }
 
   /** Flushes through {@code gateway}, loads through {@code loads} (a reader of the same file). */
-  public GatewayManifestBackend(ActorRef<DbGateway.Command<DataStore>> gateway, ActorRef<DbGateway.Command<DataStore>> loads) {
+  public GatewayManifestBackend(ActorRef<GatewayCommand<DataStore>> gateway, ActorRef<GatewayCommand<DataStore>> loads) {
     this.gateway = gateway;
     this.loads = loads;
   }
@@ -42,13 +42,13 @@ public final class GatewayManifestBackend implements ManifestBackend {
 
   @Override
   public void load(EntryId id, ActorRef<StatusReply<ManifestBackend.Reply>> replyTo) {
-    loads.tell(new DbGateway.Execute<DataStore, ManifestBackend.Reply>(
-        DbGateway.Mode.READ, "load manifest " + id, store -> new Loaded(store.vlobs().get(id)), replyTo));
+    loads.tell(new GatewayCommand.Execute<DataStore, ManifestBackend.Reply>(
+        GatewayCommand.Mode.READ, "load manifest " + id, store -> new Loaded(store.vlobs().get(id)), replyTo));
   }
 
   @Override
   public void flush(EntryId id, Flush flush, ActorRef<StatusReply<ManifestBackend.Reply>> replyTo) {
-    DbGateway.Work<DataStore, ManifestBackend.Reply> work = flush.deletes()
+    GatewayCommand.Work<DataStore, ManifestBackend.Reply> work = flush.deletes()
         ? store -> {
           store.deleteManifest(id, flush.removedChunkIds());
           return new Flushed(flush.version());
@@ -57,6 +57,6 @@ public final class GatewayManifestBackend implements ManifestBackend {
           store.putManifest(id, flush.baseVersion(), flush.needSync(), flush.sealed(), flush.removedChunkIds());
           return new Flushed(flush.version());
         };
-    gateway.tell(new DbGateway.Execute<>(DbGateway.Mode.WRITE, "flush manifest " + id, work, replyTo, flush.writer()));
+    gateway.tell(new GatewayCommand.Execute<>(GatewayCommand.Mode.WRITE, "flush manifest " + id, work, replyTo, flush.writer()));
   }
 }

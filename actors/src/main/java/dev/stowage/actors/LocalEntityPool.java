@@ -124,7 +124,7 @@ final class LocalEntityPool {
     } else if (message instanceof EntityHost.Idle idle) {
       EntitySlot slot = entities.get(idle.id());
       if (slot != null && !slot.stopping && failure == null && closedRefusal == null) {
-        stop(slot, ManifestEntity.Control.FLUSH_AND_STOP);
+        stop(slot, EntityCommand.Lifecycle.FLUSH_AND_STOP);
       }
     } else if (message instanceof EntityStopped stopped) {
       onEntityStopped(stopped.id());
@@ -229,7 +229,7 @@ final class LocalEntityPool {
         readMeanwhile.add(id);
         continue;
       }
-      stop(slot, ManifestEntity.Control.FLUSH_AND_STOP);
+      stop(slot, EntityCommand.Lifecycle.FLUSH_AND_STOP);
       needed--;
     }
     leastRecentlyUsed.addAll(readMeanwhile); // most recently used now
@@ -252,14 +252,14 @@ final class LocalEntityPool {
     dirty.reported(reported.id(), reported.needSync(), reported.deleted());
     // Past max-dirty the oldest are asked to flush: those with a live entity to ask.
     for (EntryId id : dirty.overMax(entities::containsKey)) {
-      entities.get(id).ref.tell(ManifestEntity.Control.FLUSH);
+      entities.get(id).ref.tell(EntityCommand.Lifecycle.FLUSH);
     }
   }
 
   // ---------------------------------------------------------------------------------------------
   // Stopping
 
-  private void stop(EntitySlot slot, ManifestEntity.Control how) {
+  private void stop(EntitySlot slot, EntityCommand.Lifecycle how) {
     slot.stopping = true;
     stoppingEntities++;
     stopWhenDrained(slot, how);
@@ -319,7 +319,7 @@ final class LocalEntityPool {
     for (Map.Entry<EntryId, EntitySlot> entry : entities.entrySet()) {
       affected.add(entry.getKey());
       if (!entry.getValue().stopping) {
-        stop(entry.getValue(), flush ? ManifestEntity.Control.FLUSH_AND_STOP : ManifestEntity.Control.DISCARD_AND_STOP);
+        stop(entry.getValue(), flush ? EntityCommand.Lifecycle.FLUSH_AND_STOP : EntityCommand.Lifecycle.DISCARD_AND_STOP);
       }
     }
     if (!flush) {
@@ -337,7 +337,7 @@ final class LocalEntityPool {
     waitingForSlot.clear();
     for (EntitySlot slot : entities.values()) {
       if (!slot.stopping) {
-        stop(slot, ManifestEntity.Control.FLUSH_AND_STOP);
+        stop(slot, EntityCommand.Lifecycle.FLUSH_AND_STOP);
       }
     }
     if (entities.isEmpty()) {
@@ -350,7 +350,7 @@ final class LocalEntityPool {
   /** INV-6: every entity stops without writing; everything waiting is answered with {@code cause}. */
   void failAll(StorageException cause) {
     failure = cause;
-    ManifestEntity.Fail stopWithoutWriting = new ManifestEntity.Fail(cause);
+    EntityCommand.Fail stopWithoutWriting = new EntityCommand.Fail(cause);
     for (EntitySlot slot : entities.values()) {
       if (slot.pendingStop != null) {
         slot.pendingStop = stopWithoutWriting; // still draining: fail instead of the stop it waits for

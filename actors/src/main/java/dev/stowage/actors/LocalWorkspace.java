@@ -54,11 +54,11 @@ import org.apache.pekko.pattern.StatusReply;
 final class LocalWorkspace implements WorkspaceBackend {
 
   /** Runs work on the data store (tests, tools): answered like a read. */
-  record OnDataStore<R>(DbGateway.Work<DataStore, R> work, ActorRef<StatusReply<R>> replyTo)
+  record OnDataStore<R>(GatewayCommand.Work<DataStore, R> work, ActorRef<StatusReply<R>> replyTo)
       implements WorkspaceBackend.Message {}
 
   /** Runs work on the cache store (tests, tools): answered like a read. */
-  record OnCacheStore<R>(DbGateway.Work<CacheStore, R> work, ActorRef<StatusReply<R>> replyTo)
+  record OnCacheStore<R>(GatewayCommand.Work<CacheStore, R> work, ActorRef<StatusReply<R>> replyTo)
       implements WorkspaceBackend.Message {}
 
   private record GatewayClosed(Throwable error) implements WorkspaceBackend.Message {}
@@ -122,7 +122,7 @@ final class LocalWorkspace implements WorkspaceBackend {
 
   @Override
   public void open() {
-    // The gateways open their files as they start, and each reports it (DbGateway.Opened).
+    // The gateways open their files as they start, and each reports it (GatewayEvent.Opened).
   }
 
   @Override
@@ -219,7 +219,7 @@ final class LocalWorkspace implements WorkspaceBackend {
   @Override
   public void runVacuum(RunVacuum request) {
     CompletionStage<Boolean> vacuumed = data.ask(data.writer(),
-        replyTo -> new DbGateway.Vacuum<>(settings.vacuumThreshold(), replyTo));
+        replyTo -> new GatewayCommand.Vacuum<>(settings.vacuumThreshold(), replyTo));
     Replies.when(vacuumed.thenApplyAsync(ignored -> Done.getInstance(), executor), request.replyTo(), executor);
   }
 
@@ -246,7 +246,7 @@ final class LocalWorkspace implements WorkspaceBackend {
     if (entities.onMessage(message, refusal) || Payloads.onMessage(message, shared.failure().cause())) {
       return;
     }
-    if (message instanceof DbGateway.Opened opened) {
+    if (message instanceof GatewayEvent.Opened opened) {
       if (gateways.opened(context, opened.database()) && !releasing) {
         events.opened();
       }
@@ -285,12 +285,12 @@ final class LocalWorkspace implements WorkspaceBackend {
     toolWork(gateways.cache(), request.work(), request.replyTo(), refusal);
   }
 
-  private static <S, R> void toolWork(FileGateways<S> file, DbGateway.Work<S, R> work, ActorRef<StatusReply<R>> replyTo,
+  private static <S, R> void toolWork(FileGateways<S> file, GatewayCommand.Work<S, R> work, ActorRef<StatusReply<R>> replyTo,
       StorageException refusal) {
     if (refusal != null) {
       replyTo.tell(StatusReply.error(refusal));
     } else {
-      file.toWriter(new StoreOperation<>(DbGateway.Mode.READ, "tool work", work), replyTo);
+      file.toWriter(new StoreOperation<>(GatewayCommand.Mode.READ, "tool work", work), replyTo);
     }
   }
 

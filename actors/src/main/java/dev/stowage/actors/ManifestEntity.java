@@ -5,7 +5,7 @@ import dev.stowage.protocol.CorruptEntryException;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.EntryMissingException;
 import dev.stowage.protocol.LocalManifest;
-import dev.stowage.protocol.CborSerializable;
+import dev.stowage.actors.EntityCommand.Lifecycle;
 import dev.stowage.protocol.StorageCommand.ClearManifest;
 import dev.stowage.protocol.StorageCommand.EnsureManifestPersistent;
 import dev.stowage.protocol.StorageCommand.GetManifest;
@@ -87,26 +87,6 @@ import org.apache.pekko.pattern.StatusReply;
  * again (INV-6); the host decides whether it stops.
  */
 public final class ManifestEntity extends AbstractBehavior<Object> {
-
-  /** What the supervisor tells an entity. */
-  public enum Control implements CborSerializable {
-    /** Flush if dirty (max-dirty exceeded). */
-    FLUSH,
-    /** Flush if dirty, then stop (passivation, max-active, clearMemoryCache(true), close). */
-    FLUSH_AND_STOP,
-    /** Drop what is not yet sent, then stop (clearMemoryCache(false)). */
-    DISCARD_AND_STOP,
-    /** Ask the host to passivate this entity (cluster mode: clearMemoryCache(true), close). */
-    PASSIVATE,
-    /**
-     * Drop what is not yet sent, then ask the host to passivate this entity (cluster mode:
-     * clearMemoryCache(false)). The host forgets the entity's dirty state itself.
-     */
-    DISCARD_AND_PASSIVATE
-  }
-
-  /** The workspace failed: answer everything pending with {@code cause} and stop, writing nothing. */
-  public record Fail(StorageException cause) {}
 
   private record GatewayFailed(Throwable cause) {}
 
@@ -219,15 +199,15 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
         .onMessage(ClearManifest.class, this::onClear)
         .onMessage(ManifestBackend.Loaded.class, this::onLoaded)
         .onMessage(ManifestBackend.Flushed.class, this::onFlushed)
-        .onMessageEquals(Control.FLUSH, this::onFlush)
-        .onMessageEquals(Control.FLUSH_AND_STOP, () -> onStop(Stopping.FLUSH))
-        .onMessageEquals(Control.DISCARD_AND_STOP, () -> onStop(Stopping.DISCARD))
-        .onMessageEquals(Control.PASSIVATE, this::onPassivate)
-        .onMessageEquals(Control.DISCARD_AND_PASSIVATE, this::onDiscardAndPassivate)
+        .onMessageEquals(Lifecycle.FLUSH, this::onFlush)
+        .onMessageEquals(Lifecycle.FLUSH_AND_STOP, () -> onStop(Stopping.FLUSH))
+        .onMessageEquals(Lifecycle.DISCARD_AND_STOP, () -> onStop(Stopping.DISCARD))
+        .onMessageEquals(Lifecycle.ASK_HOST_TO_STOP, this::onAskHostToStop)
+        .onMessageEquals(Lifecycle.DISCARD_AND_ASK_HOST_TO_STOP, this::onDiscardAndAskHostToStop)
         .onMessageEquals(IdleCheck.INSTANCE, this::onIdleCheck)
         .onMessage(GatewayFailed.class, this::onBackendFailed)
         .onMessage(Unstorable.class, this::onUnstorable)
-        .onMessage(Fail.class, failure -> fail(failure.cause(), true))
+        .onMessage(EntityCommand.Fail.class, failure -> fail(failure.cause(), true))
         .onSignal(PostStop.class, signal -> {
           publication.withdraw(); // before the host learns that this entity stopped
           host.stopped(getContext().getSelf(), id);
@@ -336,17 +316,17 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
     return stopIfDone();
   }
 
-  private Behavior<Object> onPassivate() {
+  private Behavior<Object> onAskHostToStop() {
     host.passivate(getContext().getSelf(), id);
     return this;
   }
 
-  private Behavior<Object> onDiscardAndPassivate() {
+  private Behavior<Object> onDiscardAndAskHostToStop() {
     discardUnsent();
     // Until the host stops it, reads see no discarded value: the successor loads the stored one.
     value = null;
     known = false;
-    return onPassivate();
+    return onAskHostToStop();
   }
 
   private void discardUnsent() {

@@ -1,5 +1,6 @@
 package dev.stowage.actors;
 
+import dev.stowage.protocol.InvalidRequestException;
 import java.time.Duration;
 
 /**
@@ -38,21 +39,27 @@ public record OverloadSettings(
   private static final String KEY = "stowage.overload.";
 
   public OverloadSettings {
-    StorageSettings.require(maxCallsInFlight > 0 && maxCallsInFlight <= CALLS_LIMIT, KEY + "max-calls-in-flight",
+    require(maxCallsInFlight > 0 && maxCallsInFlight <= CALLS_LIMIT, KEY + "max-calls-in-flight",
         "must be between 1 and " + CALLS_LIMIT + ", got " + maxCallsInFlight);
-    StorageSettings.require(maxBytesInFlight > 0 && maxBytesInFlight <= BYTES_LIMIT, KEY + "max-bytes-in-flight",
+    require(maxBytesInFlight > 0 && maxBytesInFlight <= BYTES_LIMIT, KEY + "max-bytes-in-flight",
         "must be between 1 byte and 1 TiB, got " + maxBytesInFlight + " bytes");
-    StorageSettings.require(whenFull != null, KEY + "when-full", "must be fail or wait");
-    StorageSettings.require(maxWait != null && !maxWait.isNegative() && !maxWait.isZero(), KEY + "max-wait",
+    require(whenFull != null, KEY + "when-full", "must be fail or wait");
+    require(maxWait != null && !maxWait.isNegative() && !maxWait.isZero(), KEY + "max-wait",
         "must be positive, got " + maxWait);
-    StorageSettings.require(maxCallsWaiting > 0 && maxCallsWaiting <= CALLS_LIMIT, KEY + "max-calls-waiting",
+    require(maxCallsWaiting > 0 && maxCallsWaiting <= CALLS_LIMIT, KEY + "max-calls-waiting",
         "must be between 1 and " + CALLS_LIMIT + ", got " + maxCallsWaiting);
-    StorageSettings.require(maxBytesWaiting > 0 && maxBytesWaiting <= BYTES_LIMIT, KEY + "max-bytes-waiting",
+    require(maxBytesWaiting > 0 && maxBytesWaiting <= BYTES_LIMIT, KEY + "max-bytes-waiting",
         "must be between 1 byte and 1 TiB, got " + maxBytesWaiting + " bytes");
   }
 
   /** These settings with another {@code when-full}. */
   public OverloadSettings withWhenFull(WhenFull whenFull) {
     return new OverloadSettings(maxCallsInFlight, maxBytesInFlight, whenFull, maxWait, maxCallsWaiting, maxBytesWaiting);
+  }
+
+  private static void require(boolean valid, String key, String message) {
+    if (!valid) {
+      throw new InvalidRequestException(key + " " + message);
+    }
   }
 }

@@ -51,7 +51,7 @@ public final class Payloads<S> {
       Function<ChunkId, StoreOperation<S, byte[]>> readByReader,
       Put<S> put,
       Function<ChunkId, StoreOperation<S, Done>> delete,
-      Function<ChunkId, DbGateway.Command<S>> servedByReader) {}
+      Function<ChunkId, GatewayCommand<S>> servedByReader) {}
 
   private static final Kind<DataStore> CHUNKS = new Kind<>(BlobCipher.Kind.CHUNK,
       DataOperations::getChunk, DataOperations::getChunk, DataOperations::putChunk, DataOperations::deleteChunk,
@@ -98,12 +98,12 @@ public final class Payloads<S> {
 
   /** Reads from a reader (the last commit), or with {@code behindWrites} from the writer, behind its queue. */
   public void get(ChunkId id, boolean behindWrites, ActorRef<StatusReply<byte[]>> replyTo) {
-    ActorRef<DbGateway.Command<S>> gateway = behindWrites ? file.writer() : file.reader();
+    ActorRef<GatewayCommand<S>> gateway = behindWrites ? file.writer() : file.reader();
     boolean byReader = !gateway.equals(file.writer());
     CompletionStage<byte[]> sealed = file.ask(gateway,
         byReader ? kind.readByReader().apply(id) : kind.readByWriter().apply(id));
-    DbGateway.Command<S> served = byReader ? kind.servedByReader().apply(id) : null;
-    ActorRef<DbGateway.Command<S>> writer = file.writer();
+    GatewayCommand<S> served = byReader ? kind.servedByReader().apply(id) : null;
+    ActorRef<GatewayCommand<S>> writer = file.writer();
     Replies.when(sealed.thenApplyAsync(bytes -> {
       if (served != null) {
         writer.tell(served); // told before the reader's caller hears of it: what it writes next comes after

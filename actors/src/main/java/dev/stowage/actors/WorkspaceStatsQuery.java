@@ -58,7 +58,7 @@ final class WorkspaceStatsQuery {
     });
   }
 
-  private static <S> CompletableFuture<DatabaseStats> stats(FileGateways<S> file, ActorRef<DbGateway.Command<S>> gateway) {
-    return file.<DatabaseStats>ask(gateway, DbGateway.GetStats::new).toCompletableFuture();
+  private static <S> CompletableFuture<DatabaseStats> stats(FileGateways<S> file, ActorRef<GatewayCommand<S>> gateway) {
+    return file.<DatabaseStats>ask(gateway, GatewayCommand.GetStats::new).toCompletableFuture();
   }
 }

@@ -132,7 +132,7 @@ public final class WorkspaceSupervisor {
           return stash.unstashAll(open());
         })
         .onMessage(BackendFailed.class, failed -> openFailed(stash, failed.cause()))
-        .onMessage(DbGateway.Failed.class, failed -> openFailed(stash, failed.cause()))
+        .onMessage(GatewayEvent.Failed.class, failed -> openFailed(stash, failed.cause()))
         .onMessage(WorkspaceBackend.Message.class, message -> toBackend(message, notOpenYet()))
         .onMessage(Request.class, request -> {
           if (stash.isFull()) {
@@ -180,7 +180,7 @@ public final class WorkspaceSupervisor {
           return Behaviors.same();
         })
         .onMessage(BackendFailed.class, failed -> failed(failed.cause(), new ArrayList<>(), true))
-        .onMessage(DbGateway.Failed.class, failed -> failed(failed.cause(), new ArrayList<>(), true))
+        .onMessage(GatewayEvent.Failed.class, failed -> failed(failed.cause(), new ArrayList<>(), true))
         .onMessage(WorkspaceBackend.Message.class, message -> toBackend(message, null))
         .onSignal(PostStop.class, this::stopped)
         .build();
@@ -220,7 +220,7 @@ public final class WorkspaceSupervisor {
           return closed();
         })
         .onMessage(BackendFailed.class, failed -> failed(failed.cause(), waiters, true))
-        .onMessage(DbGateway.Failed.class, failed -> failed(failed.cause(), waiters, true))
+        .onMessage(GatewayEvent.Failed.class, failed -> failed(failed.cause(), waiters, true))
         .onMessage(Close.class, close -> {
           waiters.add(close.replyTo());
           return Behaviors.same();
@@ -265,7 +265,7 @@ public final class WorkspaceSupervisor {
           return closed();
         })
         .onMessage(BackendFailed.class, failed -> Behaviors.same()) // the first failure is the one that counts
-        .onMessage(DbGateway.Failed.class, failed -> Behaviors.same())
+        .onMessage(GatewayEvent.Failed.class, failed -> Behaviors.same())
         .onMessage(WorkspaceBackend.Message.class, message -> toBackend(message, health.forNextCall()))
         .onMessage(Request.class, request -> refuse(request, health.forNextCall()))
         .onSignal(PostStop.class, this::stopped)

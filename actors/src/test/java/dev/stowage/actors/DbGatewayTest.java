@@ -42,23 +42,23 @@ class DbGatewayTest {
 
   private final BlobCipher cipher = new BlobCipher(LocalKey.generate());
 
-  private ActorRef<DbGateway.Command<DataStore>> gateway(Path dir, int maxBatch, Duration maxDelay, ActorRef<DbGateway.Event> events) {
+  private ActorRef<GatewayCommand<DataStore>> gateway(Path dir, int maxBatch, Duration maxDelay, ActorRef<GatewayEvent> events) {
     return testKit.spawn(
         DbGateway.create("test data", () -> DataStore.open(dir, Durability.NORMAL, cipher), maxBatch, maxDelay, events,
             new WorkspaceHealth()),
         DispatcherSelector.fromConfig("stowage.gateway-dispatcher"));
   }
 
-  private static <R> DbGateway.Execute<DataStore, R> execute(
-      DbGateway.Mode mode, DbGateway.Work<DataStore, R> work, TestProbe<StatusReply<R>> probe) {
-    return new DbGateway.Execute<>(mode, "test", work, probe.ref());
+  private static <R> GatewayCommand.Execute<DataStore, R> execute(
+      GatewayCommand.Mode mode, GatewayCommand.Work<DataStore, R> work, TestProbe<StatusReply<R>> probe) {
+    return new GatewayCommand.Execute<>(mode, "test", work, probe.ref());
   }
 
   /** Occupies the gateway thread until the returned latch is released, so requests queue up behind it. */
-  private CountDownLatch hold(ActorRef<DbGateway.Command<DataStore>> gateway) {
+  private CountDownLatch hold(ActorRef<GatewayCommand<DataStore>> gateway) {
     CountDownLatch release = new CountDownLatch(1);
     TestProbe<StatusReply<Object>> ignored = testKit.createTestProbe();
-    gateway.tell(execute(DbGateway.Mode.READ, store -> {
+    gateway.tell(execute(GatewayCommand.Mode.READ, store -> {
       try {
         return release.await(30, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
@@ -68,24 +68,24 @@ class DbGatewayTest {
     return release;
   }
 
-  private static DbGateway.Work<DataStore, ChunkId> putChunk(ChunkId id, int size) {
+  private static GatewayCommand.Work<DataStore, ChunkId> putChunk(ChunkId id, int size) {
     return store -> {
       store.chunks().put(id, size, new byte[size], 0);
       return id;
     };
   }
 
-  private DatabaseStats stats(ActorRef<DbGateway.Command<DataStore>> gateway) {
+  private DatabaseStats stats(ActorRef<GatewayCommand<DataStore>> gateway) {
     TestProbe<StatusReply<DatabaseStats>> probe = testKit.createTestProbe();
-    gateway.tell(new DbGateway.GetStats<>(probe.ref()));
+    gateway.tell(new GatewayCommand.GetStats<>(probe.ref()));
     return probe.receiveMessage().getValue();
   }
 
   @Test
   void writesQueuedTogetherShareOneCommitAndAreAllAnswered(@TempDir Path dir) {
-    TestProbe<DbGateway.Event> events = testKit.createTestProbe();
-    ActorRef<DbGateway.Command<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), events.ref());
-    events.expectMessageClass(DbGateway.Opened.class);
+    TestProbe<GatewayEvent> events = testKit.createTestProbe();
+    ActorRef<GatewayCommand<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), events.ref());
+    events.expectMessageClass(GatewayEvent.Opened.class);
     TestProbe<StatusReply<ChunkId>> writers = testKit.createTestProbe();
     CountDownLatch release = hold(gateway);
 
@@ -93,7 +93,7 @@ class DbGatewayTest {
     for (int i = 0; i < 100; i++) {
       ChunkId id = ChunkId.random();
       ids.add(id);
-      gateway.tell(execute(DbGateway.Mode.WRITE, putChunk(id, 10), writers));
+      gateway.tell(execute(GatewayCommand.Mode.WRITE, putChunk(id, 10), writers));
     }
     release.countDown();
 
@@ -110,11 +110,11 @@ class DbGatewayTest {
 
   @Test
   void maxBatchBoundsTheWritesInOneCommit(@TempDir Path dir) {
-    ActorRef<DbGateway.Command<DataStore>> gateway = gateway(dir, 10, Duration.ofSeconds(10), testKit.<DbGateway.Event>createTestProbe().ref());
+    ActorRef<GatewayCommand<DataStore>> gateway = gateway(dir, 10, Duration.ofSeconds(10), testKit.<GatewayEvent>createTestProbe().ref());
     TestProbe<StatusReply<ChunkId>> writers = testKit.createTestProbe();
     CountDownLatch release = hold(gateway);
     for (int i = 0; i < 95; i++) {
-      gateway.tell(execute(DbGateway.Mode.WRITE, putChunk(ChunkId.random(), 1), writers));
+      gateway.tell(execute(GatewayCommand.Mode.WRITE, putChunk(ChunkId.random(), 1), writers));
     }
     release.countDown();
     writers.receiveSeveralMessages(95);
@@ -126,11 +126,11 @@ class DbGatewayTest {
 
   @Test
   void aZeroMaxDelayCommitsEveryWriteAlone(@TempDir Path dir) {
-    ActorRef<DbGateway.Command<DataStore>> gateway = gateway(dir, 1000, Duration.ZERO, testKit.<DbGateway.Event>createTestProbe().ref());
+    ActorRef<GatewayCommand<DataStore>> gateway = gateway(dir, 1000, Duration.ZERO, testKit.<GatewayEvent>createTestProbe().ref());
     TestProbe<StatusReply<ChunkId>> writers = testKit.createTestProbe();
     CountDownLatch release = hold(gateway);
     for (int i = 0; i < 20; i++) {
-      gateway.tell(execute(DbGateway.Mode.WRITE, putChunk(ChunkId.random(), 1), writers));
+      gateway.tell(execute(GatewayCommand.Mode.WRITE, putChunk(ChunkId.random(), 1), writers));
     }
     release.countDown();
     writers.receiveSeveralMessages(20);
@@ -140,14 +140,14 @@ class DbGatewayTest {
 
   @Test
   void readsAreAnsweredAtOnceAndSeeTheOpenBatch(@TempDir Path dir) {
-    ActorRef<DbGateway.Command<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), testKit.<DbGateway.Event>createTestProbe().ref());
+    ActorRef<GatewayCommand<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), testKit.<GatewayEvent>createTestProbe().ref());
     TestProbe<StatusReply<ChunkId>> writers = testKit.createTestProbe();
     TestProbe<StatusReply<Boolean>> readers = testKit.createTestProbe();
     ChunkId id = ChunkId.random();
     CountDownLatch release = hold(gateway);
 
-    gateway.tell(execute(DbGateway.Mode.WRITE, putChunk(id, 1), writers));
-    gateway.tell(execute(DbGateway.Mode.READ,
+    gateway.tell(execute(GatewayCommand.Mode.WRITE, putChunk(id, 1), writers));
+    gateway.tell(execute(GatewayCommand.Mode.READ,
         store -> store.database().inTransaction() && store.chunks().get(id).isPresent(), readers));
     release.countDown();
 
@@ -159,15 +159,15 @@ class DbGatewayTest {
   @Test
   @DisplayName("INV-6: every writer of a failed batch and every later request get StorageFailedException; the owner is told")
   void aFailedBatchFailsAllItsWriters(@TempDir Path dir) {
-    TestProbe<DbGateway.Event> events = testKit.createTestProbe();
-    ActorRef<DbGateway.Command<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), events.ref());
-    events.expectMessageClass(DbGateway.Opened.class);
+    TestProbe<GatewayEvent> events = testKit.createTestProbe();
+    ActorRef<GatewayCommand<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), events.ref());
+    events.expectMessageClass(GatewayEvent.Opened.class);
     TestProbe<StatusReply<ChunkId>> writers = testKit.createTestProbe();
     TestProbe<StatusReply<Object>> failing = testKit.createTestProbe();
     CountDownLatch release = hold(gateway);
-    gateway.tell(execute(DbGateway.Mode.WRITE, putChunk(ChunkId.random(), 1), writers));
-    gateway.tell(execute(DbGateway.Mode.WRITE, putChunk(ChunkId.random(), 1), writers));
-    gateway.tell(execute(DbGateway.Mode.WRITE, store -> {
+    gateway.tell(execute(GatewayCommand.Mode.WRITE, putChunk(ChunkId.random(), 1), writers));
+    gateway.tell(execute(GatewayCommand.Mode.WRITE, putChunk(ChunkId.random(), 1), writers));
+    gateway.tell(execute(GatewayCommand.Mode.WRITE, store -> {
       throw new IllegalStateException("a bug between two statements");
     }, failing));
     release.countDown();
@@ -175,11 +175,11 @@ class DbGatewayTest {
     assertThat(failing.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
     assertThat(writers.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
     assertThat(writers.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
-    assertThat(events.expectMessageClass(DbGateway.Failed.class).cause()).isInstanceOf(StorageFailedException.class);
-    gateway.tell(execute(DbGateway.Mode.READ, store -> store.chunks().count(), failing));
+    assertThat(events.expectMessageClass(GatewayEvent.Failed.class).cause()).isInstanceOf(StorageFailedException.class);
+    gateway.tell(execute(GatewayCommand.Mode.READ, store -> store.chunks().count(), failing));
     assertThat(failing.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
     TestProbe<StatusReply<Done>> closer = testKit.createTestProbe();
-    gateway.tell(new DbGateway.Close<>(closer.ref()));
+    gateway.tell(new GatewayCommand.Close<>(closer.ref()));
     closer.expectMessage(StatusReply.ack());
 
     try (DataStore reopened = DataStore.open(dir, Durability.NORMAL, cipher)) {
@@ -190,13 +190,13 @@ class DbGatewayTest {
   @Test
   @DisplayName("INV-6: a real SQLITE_FULL in a group-committed batch fails every writer of it; reopening gives the last commit")
   void diskFullInTheMiddleOfABatch(@TempDir Path dir) {
-    ActorRef<DbGateway.Command<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), testKit.<DbGateway.Event>createTestProbe().ref());
+    ActorRef<GatewayCommand<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), testKit.<GatewayEvent>createTestProbe().ref());
     TestProbe<StatusReply<ChunkId>> writers = testKit.createTestProbe();
     ChunkId committed = ChunkId.random();
-    gateway.tell(execute(DbGateway.Mode.WRITE, putChunk(committed, 100), writers));
+    gateway.tell(execute(GatewayCommand.Mode.WRITE, putChunk(committed, 100), writers));
     writers.receiveMessage();
     TestProbe<StatusReply<Long>> limit = testKit.createTestProbe();
-    gateway.tell(execute(DbGateway.Mode.READ, store -> {
+    gateway.tell(execute(GatewayCommand.Mode.READ, store -> {
       store.database().setMaxPageCount(store.database().pageCount() + 20);
       return store.database().pageCount();
     }, limit));
@@ -204,7 +204,7 @@ class DbGatewayTest {
 
     CountDownLatch release = hold(gateway);
     for (int i = 0; i < 40; i++) { // 40 × 8 KiB needs far more than 20 pages of 4 KiB
-      gateway.tell(execute(DbGateway.Mode.WRITE, putChunk(ChunkId.random(), 8192), writers));
+      gateway.tell(execute(GatewayCommand.Mode.WRITE, putChunk(ChunkId.random(), 8192), writers));
     }
     release.countDown();
 
@@ -212,7 +212,7 @@ class DbGatewayTest {
     assertThat(replies).allSatisfy(reply -> assertThat(reply.getError())
         .isInstanceOf(StorageFailedException.class).hasMessageContaining("is full"));
     TestProbe<StatusReply<Done>> closer = testKit.createTestProbe();
-    gateway.tell(new DbGateway.Close<>(closer.ref()));
+    gateway.tell(new GatewayCommand.Close<>(closer.ref()));
     closer.receiveMessage();
     try (DataStore reopened = DataStore.open(dir, Durability.NORMAL, cipher)) {
       assertThat(reopened.chunks().allIds()).containsExactly(committed);
@@ -223,10 +223,10 @@ class DbGatewayTest {
   @Test
   @DisplayName("INV-12: every statement runs on the gateway's one pinned thread, which owns the connection")
   void allWorkRunsOnOnePinnedThread(@TempDir Path dir) {
-    ActorRef<DbGateway.Command<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), testKit.<DbGateway.Event>createTestProbe().ref());
+    ActorRef<GatewayCommand<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), testKit.<GatewayEvent>createTestProbe().ref());
     TestProbe<StatusReply<String>> threads = testKit.createTestProbe();
     for (int i = 0; i < 20; i++) {
-      gateway.tell(execute(i % 2 == 0 ? DbGateway.Mode.READ : DbGateway.Mode.WRITE, store -> {
+      gateway.tell(execute(i % 2 == 0 ? GatewayCommand.Mode.READ : GatewayCommand.Mode.WRITE, store -> {
         String current = Thread.currentThread().getName();
         assertThat(store.database().ownerThreadName()).isEqualTo(current);
         return current;
@@ -242,10 +242,10 @@ class DbGatewayTest {
    * Stores and deletes enough chunks that an incremental vacuum takes more than two steps of
    * {@link DbGateway#VACUUM_STEP_PAGES}; answers once they are deleted.
    */
-  private void leaveFreePages(ActorRef<DbGateway.Command<DataStore>> gateway) {
+  private void leaveFreePages(ActorRef<GatewayCommand<DataStore>> gateway) {
     TestProbe<StatusReply<Object>> done = testKit.createTestProbe();
     int chunks = 3 * DbGateway.VACUUM_STEP_PAGES / 4; // 16 KiB each: about four pages, plus the index
-    gateway.tell(execute(DbGateway.Mode.WRITE, store -> {
+    gateway.tell(execute(GatewayCommand.Mode.WRITE, store -> {
       List<ChunkId> ids = new ArrayList<>();
       for (int i = 0; i < chunks; i++) {
         ChunkId id = ChunkId.random();
@@ -256,7 +256,7 @@ class DbGatewayTest {
     }, done));
     @SuppressWarnings("unchecked")
     List<ChunkId> ids = (List<ChunkId>) done.receiveMessage(Duration.ofSeconds(30)).getValue();
-    gateway.tell(execute(DbGateway.Mode.WRITE, store -> {
+    gateway.tell(execute(GatewayCommand.Mode.WRITE, store -> {
       store.chunks().deleteAll(ids);
       return store.database().freePages();
     }, done));
@@ -265,13 +265,13 @@ class DbGatewayTest {
 
   @Test
   void aWriteReceivedDuringAVacuumIsCommittedBetweenItsStepsNotAfterIt(@TempDir Path dir) {
-    ActorRef<DbGateway.Command<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), testKit.<DbGateway.Event>createTestProbe().ref());
+    ActorRef<GatewayCommand<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), testKit.<GatewayEvent>createTestProbe().ref());
     leaveFreePages(gateway);
     TestProbe<StatusReply<Boolean>> answers = testKit.createTestProbe(); // the write's and the vacuum's, in order
     ChunkId written = ChunkId.random();
     CountDownLatch release = hold(gateway);
-    gateway.tell(new DbGateway.Vacuum<>(0, answers.ref()));
-    gateway.tell(execute(DbGateway.Mode.WRITE, store -> {
+    gateway.tell(new GatewayCommand.Vacuum<>(0, answers.ref()));
+    gateway.tell(execute(GatewayCommand.Mode.WRITE, store -> {
       store.chunks().put(written, 1, new byte[] {7}, 0);
       return false;
     }, answers));
@@ -280,23 +280,23 @@ class DbGatewayTest {
     assertThat(answers.receiveMessage(Duration.ofSeconds(30)).getValue()).as("the write, committed first").isFalse();
     assertThat(answers.receiveMessage(Duration.ofSeconds(30)).getValue()).as("then the vacuum").isTrue();
     TestProbe<StatusReply<Object>> after = testKit.createTestProbe();
-    gateway.tell(execute(DbGateway.Mode.READ, store -> store.database().freePages(), after));
+    gateway.tell(execute(GatewayCommand.Mode.READ, store -> store.database().freePages(), after));
     assertThat(after.receiveMessage().getValue()).isEqualTo(0L);
-    gateway.tell(execute(DbGateway.Mode.READ, store -> store.chunks().get(written).isPresent(), after));
+    gateway.tell(execute(GatewayCommand.Mode.READ, store -> store.chunks().get(written).isPresent(), after));
     assertThat(after.receiveMessage().getValue()).isEqualTo(true);
   }
 
   @Test
   void aVacuumAskedForDuringAnotherIsAnsweredWithItAndACloseCutsItShort(@TempDir Path dir) {
-    ActorRef<DbGateway.Command<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), testKit.<DbGateway.Event>createTestProbe().ref());
+    ActorRef<GatewayCommand<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), testKit.<GatewayEvent>createTestProbe().ref());
     leaveFreePages(gateway);
     TestProbe<StatusReply<Boolean>> first = testKit.createTestProbe();
     TestProbe<StatusReply<Boolean>> second = testKit.createTestProbe();
     TestProbe<StatusReply<Done>> closed = testKit.createTestProbe();
     CountDownLatch release = hold(gateway);
-    gateway.tell(new DbGateway.Vacuum<>(0, first.ref()));
-    gateway.tell(new DbGateway.Vacuum<>(0, second.ref()));
-    gateway.tell(new DbGateway.Close<>(closed.ref())); // before the first step: the vacuum has started, not finished
+    gateway.tell(new GatewayCommand.Vacuum<>(0, first.ref()));
+    gateway.tell(new GatewayCommand.Vacuum<>(0, second.ref()));
+    gateway.tell(new GatewayCommand.Close<>(closed.ref())); // before the first step: the vacuum has started, not finished
     release.countDown();
 
     assertThat(closed.receiveMessage().isSuccess()).isTrue();
@@ -310,36 +310,36 @@ class DbGatewayTest {
   @Test
   @DisplayName("INV-6: a vacuum step that fails answers the vacuum and every later request with StorageFailedException; the owner is told")
   void aFailingVacuumStepFailsTheDatabase(@TempDir Path dir) throws Exception {
-    TestProbe<DbGateway.Event> events = testKit.createTestProbe();
-    ActorRef<DbGateway.Command<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), events.ref());
-    assertThat(events.receiveMessage()).isInstanceOf(DbGateway.Opened.class);
+    TestProbe<GatewayEvent> events = testKit.createTestProbe();
+    ActorRef<GatewayCommand<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), events.ref());
+    assertThat(events.receiveMessage()).isInstanceOf(GatewayEvent.Opened.class);
     leaveFreePages(gateway);
     TestProbe<StatusReply<Boolean>> vacuum = testKit.createTestProbe();
     // Another program takes the write lock: the step's write transaction gets SQLITE_BUSY.
     try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(DatabaseKind.DATA.fileName()));
         Statement s = other.createStatement()) {
       s.execute("BEGIN IMMEDIATE");
-      gateway.tell(new DbGateway.Vacuum<>(0, vacuum.ref()));
+      gateway.tell(new GatewayCommand.Vacuum<>(0, vacuum.ref()));
 
       StatusReply<Boolean> reply = vacuum.receiveMessage(Duration.ofSeconds(30));
       assertThat(reply.isError()).isTrue();
       assertThat(reply.getError()).isInstanceOf(StorageFailedException.class);
-      assertThat(events.receiveMessage()).isInstanceOf(DbGateway.Failed.class);
+      assertThat(events.receiveMessage()).isInstanceOf(GatewayEvent.Failed.class);
       s.execute("ROLLBACK");
     }
     TestProbe<StatusReply<ChunkId>> later = testKit.createTestProbe();
-    gateway.tell(execute(DbGateway.Mode.WRITE, putChunk(ChunkId.random(), 1), later));
+    gateway.tell(execute(GatewayCommand.Mode.WRITE, putChunk(ChunkId.random(), 1), later));
     assertThat(later.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
   }
 
   @Test
   void vacuumCommitsTheOpenBatchFirst(@TempDir Path dir) {
-    ActorRef<DbGateway.Command<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), testKit.<DbGateway.Event>createTestProbe().ref());
+    ActorRef<GatewayCommand<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), testKit.<GatewayEvent>createTestProbe().ref());
     TestProbe<StatusReply<ChunkId>> writers = testKit.createTestProbe();
     TestProbe<StatusReply<Boolean>> vacuum = testKit.createTestProbe();
     CountDownLatch release = hold(gateway);
-    gateway.tell(execute(DbGateway.Mode.WRITE, putChunk(ChunkId.random(), 1), writers));
-    gateway.tell(new DbGateway.Vacuum<>(0, vacuum.ref()));
+    gateway.tell(execute(GatewayCommand.Mode.WRITE, putChunk(ChunkId.random(), 1), writers));
+    gateway.tell(new GatewayCommand.Vacuum<>(0, vacuum.ref()));
     release.countDown();
 
     assertThat(writers.receiveMessage().isSuccess()).isTrue();
@@ -349,21 +349,21 @@ class DbGatewayTest {
   @Test
   void anOpenFailureIsReportedAndEveryRequestAnsweredWithIt(@TempDir Path dir) throws Exception {
     java.nio.file.Files.writeString(dir.resolve("data_v1.sqlite"), "not a database".repeat(100));
-    TestProbe<DbGateway.Event> events = testKit.createTestProbe();
-    ActorRef<DbGateway.Command<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), events.ref());
+    TestProbe<GatewayEvent> events = testKit.createTestProbe();
+    ActorRef<GatewayCommand<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), events.ref());
 
-    assertThat(events.expectMessageClass(DbGateway.Failed.class).cause())
+    assertThat(events.expectMessageClass(GatewayEvent.Failed.class).cause())
         .isInstanceOf(StorageFailedException.class).hasMessageContaining("not a SQLite database");
     TestProbe<StatusReply<Long>> reader = testKit.createTestProbe();
-    gateway.tell(execute(DbGateway.Mode.READ, store -> store.chunks().count(), reader));
+    gateway.tell(execute(GatewayCommand.Mode.READ, store -> store.chunks().count(), reader));
     assertThat(reader.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
   }
 
   // ---------------------------------------------------------------------------------------------
   // Deferred bookkeeping
 
-  private static DbGateway.Execute<DataStore, Object> deferred(List<String> log, String name) {
-    return new DbGateway.Execute<>(DbGateway.Mode.DEFERRED, "test bookkeeping", store -> {
+  private static GatewayCommand.Execute<DataStore, Object> deferred(List<String> log, String name) {
+    return new GatewayCommand.Execute<>(GatewayCommand.Mode.DEFERRED, "test bookkeeping", store -> {
       log.add(name + (store.database().inTransaction() ? " in a transaction" : " outside"));
       return null;
     }, null);
@@ -371,7 +371,7 @@ class DbGatewayTest {
 
   @Test
   void deferredBookkeepingRunsFirstInTheNextBatchAndCostsNoCommit(@TempDir Path dir) {
-    ActorRef<DbGateway.Command<DataStore>> gateway = gateway(dir, 1000, Duration.ofMillis(2), testKit.<DbGateway.Event>createTestProbe().ref());
+    ActorRef<GatewayCommand<DataStore>> gateway = gateway(dir, 1000, Duration.ofMillis(2), testKit.<GatewayEvent>createTestProbe().ref());
     List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
     TestProbe<StatusReply<Object>> writer = testKit.createTestProbe();
 
@@ -379,7 +379,7 @@ class DbGatewayTest {
     gateway.tell(deferred(log, "touch 2"));
     assertThat(stats(gateway).commits()).isZero();
     assertThat(log).isEmpty();
-    gateway.tell(execute(DbGateway.Mode.WRITE, store -> {
+    gateway.tell(execute(GatewayCommand.Mode.WRITE, store -> {
       log.add("write");
       return 1;
     }, writer));
@@ -388,14 +388,14 @@ class DbGatewayTest {
     assertThat(log).containsExactly("touch 1 in a transaction", "touch 2 in a transaction", "write");
     assertThat(stats(gateway).commits()).isEqualTo(1);
     gateway.tell(deferred(log, "touch 3"));
-    gateway.tell(new DbGateway.Close<>(testKit.<StatusReply<Done>>createTestProbe().ref()));
+    gateway.tell(new GatewayCommand.Close<>(testKit.<StatusReply<Done>>createTestProbe().ref()));
     testKit.createTestProbe().expectTerminated(gateway);
     assertThat(log).as("close commits what was deferred").endsWith("touch 3 in a transaction");
   }
 
   @Test
   void deferredBookkeepingCommitsOnItsOwnWhenNoWriteComes(@TempDir Path dir) {
-    ActorRef<DbGateway.Command<DataStore>> gateway = gateway(dir, 1000, Duration.ofMillis(2), testKit.<DbGateway.Event>createTestProbe().ref());
+    ActorRef<GatewayCommand<DataStore>> gateway = gateway(dir, 1000, Duration.ofMillis(2), testKit.<GatewayEvent>createTestProbe().ref());
     List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
 
     gateway.tell(deferred(log, "touch"));
@@ -409,7 +409,7 @@ class DbGatewayTest {
 
   @Test
   void aWritesWriterIsAnsweredOnItsCommitAfterItsReplyTo(@TempDir Path dir) {
-    ActorRef<DbGateway.Command<DataStore>> gateway = gateway(dir, 1000, Duration.ofMillis(2), testKit.<DbGateway.Event>createTestProbe().ref());
+    ActorRef<GatewayCommand<DataStore>> gateway = gateway(dir, 1000, Duration.ofMillis(2), testKit.<GatewayEvent>createTestProbe().ref());
     TestProbe<Object> both = testKit.createTestProbe();
     ActorRef<StatusReply<ChunkId>> replyTo = both.ref().unsafeUpcast();
     ActorRef<StatusReply<Done>> writer = testKit.spawn(org.apache.pekko.actor.typed.javadsl.Behaviors.<StatusReply<Done>>receiveMessage(
@@ -418,7 +418,7 @@ class DbGatewayTest {
           return org.apache.pekko.actor.typed.javadsl.Behaviors.same();
         }));
     CountDownLatch release = hold(gateway);
-    gateway.tell(new DbGateway.Execute<>(DbGateway.Mode.WRITE, "test", putChunk(ChunkId.random(), 1), replyTo, writer));
+    gateway.tell(new GatewayCommand.Execute<>(GatewayCommand.Mode.WRITE, "test", putChunk(ChunkId.random(), 1), replyTo, writer));
     both.expectNoMessage(Duration.ofMillis(50)); // not before the commit
     release.countDown();
 
@@ -429,25 +429,25 @@ class DbGatewayTest {
   @Test
   @DisplayName("INV-6: a reader that fails records the failure first, answers everything with it and tells its owner")
   void aFailingReaderFailsClosed(@TempDir Path dir) {
-    TestProbe<DbGateway.Event> events = testKit.createTestProbe();
-    ActorRef<DbGateway.Command<DataStore>> writer = gateway(dir, 1000, Duration.ofMillis(2), events.ref());
-    events.expectMessageClass(DbGateway.Opened.class);
+    TestProbe<GatewayEvent> events = testKit.createTestProbe();
+    ActorRef<GatewayCommand<DataStore>> writer = gateway(dir, 1000, Duration.ofMillis(2), events.ref());
+    events.expectMessageClass(GatewayEvent.Opened.class);
     WorkspaceHealth health = new WorkspaceHealth();
-    ActorRef<DbGateway.Command<DataStore>> reader = testKit.spawn(
+    ActorRef<GatewayCommand<DataStore>> reader = testKit.spawn(
         DbReader.create("test data reader", () -> DataStore.openReader(dir), Duration.ofMillis(50), events.ref(), health),
         DispatcherSelector.fromConfig("stowage.gateway-dispatcher"));
-    events.expectMessageClass(DbGateway.Opened.class);
+    events.expectMessageClass(GatewayEvent.Opened.class);
     TestProbe<StatusReply<Object>> probe = testKit.createTestProbe();
 
-    reader.tell(execute(DbGateway.Mode.READ, store -> {
+    reader.tell(execute(GatewayCommand.Mode.READ, store -> {
       throw new IllegalStateException("a bug between two statements");
     }, probe));
 
     assertThat(probe.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
-    assertThat(events.expectMessageClass(DbGateway.Failed.class).cause()).isInstanceOf(StorageFailedException.class);
+    assertThat(events.expectMessageClass(GatewayEvent.Failed.class).cause()).isInstanceOf(StorageFailedException.class);
     assertThat(health.failed()).isTrue();
-    reader.tell(execute(DbGateway.Mode.READ, store -> store.chunks().count(), probe));
+    reader.tell(execute(GatewayCommand.Mode.READ, store -> store.chunks().count(), probe));
     assertThat(probe.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
-    writer.tell(new DbGateway.Close<>(testKit.<StatusReply<Done>>createTestProbe().ref()));
+    writer.tell(new GatewayCommand.Close<>(testKit.<StatusReply<Done>>createTestProbe().ref()));
   }
 }

@@ -72,7 +72,7 @@ abstract class LocalModeContract extends WorkspaceStorageContract {
   }
 
   /** Runs work on a workspace's data store, on its gateway thread. */
-  <R> R onDataStore(WorkspaceStorage storage, dev.stowage.actors.DbGateway.Work<DataStore, R> work) {
+  <R> R onDataStore(WorkspaceStorage storage, dev.stowage.actors.GatewayCommand.Work<DataStore, R> work) {
     return result(AskPattern.<Object, R>askWithStatus(storage.supervisor().unsafeUpcast(),
         replyTo -> new LocalWorkspace.OnDataStore<>(work, replyTo), Duration.ofSeconds(10),
         testKit.system().scheduler()));

@@ -51,7 +51,7 @@ class ManifestEntityTest {
   @TempDir Path dir;
   private final BlobCipher cipher = new BlobCipher(LocalKey.generate());
   private DataStore store;
-  private TestProbe<DbGateway.Command<DataStore>> gateway;
+  private TestProbe<GatewayCommand<DataStore>> gateway;
   private TestProbe<EntityHost.Event> supervisor;
   private final EntryId id = EntryId.random();
   private EntityWorkspace workspace;
@@ -87,13 +87,13 @@ class ManifestEntityTest {
   }
 
   @SuppressWarnings("unchecked")
-  private DbGateway.Execute<DataStore, ManifestBackend.Reply> nextRequest() {
-    return gateway.expectMessageClass(DbGateway.Execute.class);
+  private GatewayCommand.Execute<DataStore, ManifestBackend.Reply> nextRequest() {
+    return gateway.expectMessageClass(GatewayCommand.Execute.class);
   }
 
   /** Executes a request on the real store, as the gateway would, and answers it. */
-  private void complete(DbGateway.Execute<DataStore, ManifestBackend.Reply> request) {
-    boolean write = request.mode() != DbGateway.Mode.READ;
+  private void complete(GatewayCommand.Execute<DataStore, ManifestBackend.Reply> request) {
+    boolean write = request.mode() != GatewayCommand.Mode.READ;
     if (write) {
       store.database().begin();
     }
@@ -139,7 +139,7 @@ class ManifestEntityTest {
     client.expectMessage(StatusReply.ack());
     supervisor.expectMessage(new EntityHost.Dirty(id, true, false));
     entity.tell(new EnsureManifestPersistent(id, client.ref()));
-    DbGateway.Execute<DataStore, ManifestBackend.Reply> firstFlush = nextRequest(); // held: the flush is in flight
+    GatewayCommand.Execute<DataStore, ManifestBackend.Reply> firstFlush = nextRequest(); // held: the flush is in flight
     // Sent to the gateway, which runs every later query after it: settled for the supervisor.
     supervisor.expectMessage(new EntityHost.Clean(id));
 
@@ -170,9 +170,9 @@ class ManifestEntityTest {
     TestProbe<StatusReply<Done>> second = testKit.createTestProbe();
 
     entity.tell(new SetManifest(id, folder(1, "first"), false, Set.of(), first.ref()));
-    DbGateway.Execute<DataStore, ManifestBackend.Reply> flushOne = nextRequest();
+    GatewayCommand.Execute<DataStore, ManifestBackend.Reply> flushOne = nextRequest();
     entity.tell(new SetManifest(id, folder(2, "second"), false, Set.of(), second.ref()));
-    DbGateway.Execute<DataStore, ManifestBackend.Reply> flushTwo = nextRequest();
+    GatewayCommand.Execute<DataStore, ManifestBackend.Reply> flushTwo = nextRequest();
     complete(flushOne);
     first.expectMessage(StatusReply.ack());
     second.expectNoMessage(Duration.ofMillis(50)); // its version is not persisted yet
@@ -193,7 +193,7 @@ class ManifestEntityTest {
     TestProbe<StatusReply<Done>> writer = testKit.createTestProbe();
 
     entity.tell(new GetManifest(id, reader.ref()));
-    DbGateway.Execute<DataStore, ManifestBackend.Reply> load = nextRequest(); // held: the load is slow
+    GatewayCommand.Execute<DataStore, ManifestBackend.Reply> load = nextRequest(); // held: the load is slow
     entity.tell(new SetManifest(id, newer, true, Set.of(), writer.ref()));
     writer.expectMessage(StatusReply.ack()); // a blind write does not wait for the load
     complete(load); // the database still has the old row
@@ -249,8 +249,8 @@ class ManifestEntityTest {
     client.expectMessage(StatusReply.ack());
 
     entity.tell(new ClearManifest(id, client.ref()));
-    DbGateway.Execute<DataStore, ManifestBackend.Reply> delete = nextRequest();
-    assertThat(delete.mode()).isEqualTo(DbGateway.Mode.WRITE);
+    GatewayCommand.Execute<DataStore, ManifestBackend.Reply> delete = nextRequest();
+    assertThat(delete.mode()).isEqualTo(GatewayCommand.Mode.WRITE);
     complete(delete);
 
     client.expectMessage(StatusReply.ack());
@@ -299,8 +299,8 @@ class ManifestEntityTest {
     entity.tell(new SetManifest(id, folder(1, "dirty"), true, Set.of(), client.ref()));
     client.expectMessage(StatusReply.ack());
 
-    entity.tell(ManifestEntity.Control.FLUSH_AND_STOP);
-    DbGateway.Execute<DataStore, ManifestBackend.Reply> flush = nextRequest();
+    entity.tell(EntityCommand.Lifecycle.FLUSH_AND_STOP);
+    GatewayCommand.Execute<DataStore, ManifestBackend.Reply> flush = nextRequest();
     watcher.expectNoMessage(Duration.ofMillis(50));
     complete(flush);
 
@@ -319,7 +319,7 @@ class ManifestEntityTest {
     entity.tell(new SetManifest(id, folder(1, "dropped"), true, Set.of(removed), client.ref()));
     client.expectMessage(StatusReply.ack());
 
-    entity.tell(ManifestEntity.Control.DISCARD_AND_STOP);
+    entity.tell(EntityCommand.Lifecycle.DISCARD_AND_STOP);
 
     watcher.expectTerminated(entity);
     gateway.expectNoMessage(Duration.ofMillis(50));
@@ -334,7 +334,7 @@ class ManifestEntityTest {
     TestProbe<StatusReply<Done>> writer = testKit.createTestProbe();
     TestProbe<StatusReply<LocalManifest>> reader = testKit.createTestProbe();
     entity.tell(new SetManifest(id, folder(1, "lost"), false, Set.of(), writer.ref()));
-    DbGateway.Execute<DataStore, ManifestBackend.Reply> flush = nextRequest();
+    GatewayCommand.Execute<DataStore, ManifestBackend.Reply> flush = nextRequest();
 
     // What the gateway does with a failed batch: its entity and its durable writer hear of it.
     StorageFailedException diskFull = new StorageFailedException("disk full");
@@ -345,7 +345,7 @@ class ManifestEntityTest {
     assertThat(writer.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
     entity.tell(new SetManifest(id, folder(2, "later"), true, Set.of(), writer.ref()));
     entity.tell(new GetManifest(id, reader.ref()));
-    entity.tell(ManifestEntity.Control.FLUSH);
+    entity.tell(EntityCommand.Lifecycle.FLUSH);
     assertThat(writer.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
     assertThat(reader.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
     gateway.expectNoMessage(Duration.ofMillis(50));
@@ -363,7 +363,7 @@ class ManifestEntityTest {
     entity.tell(new SetManifest(id, folder(1, "pending"), true, Set.of(), writer.ref()));
     writer.expectMessage(StatusReply.ack());
 
-    entity.tell(new ManifestEntity.Fail(new StorageFailedException("the workspace failed")));
+    entity.tell(new EntityCommand.Fail(new StorageFailedException("the workspace failed")));
 
     // The read is stashed until the load completes, which it never does: Fail must answer it.
     assertThat(reader.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
@@ -385,7 +385,7 @@ class ManifestEntityTest {
     assertThat(workspace.published().read(id)).isEqualTo(folder(1, "cached"));
 
     entity.tell(new SetManifest(id, folder(2, "durable"), false, Set.of(), writer.ref()));
-    DbGateway.Execute<DataStore, ManifestBackend.Reply> flush = nextRequest(); // accepted, not yet committed
+    GatewayCommand.Execute<DataStore, ManifestBackend.Reply> flush = nextRequest(); // accepted, not yet committed
     assertThat(workspace.published().read(id)).isEqualTo(folder(2, "durable"));
     complete(flush);
     writer.expectMessage(StatusReply.ack());
@@ -400,7 +400,7 @@ class ManifestEntityTest {
     TestProbe<StatusReply<Done>> writer = testKit.createTestProbe();
 
     entity.tell(new GetManifest(id, reader.ref()));
-    DbGateway.Execute<DataStore, ManifestBackend.Reply> load = nextRequest();
+    GatewayCommand.Execute<DataStore, ManifestBackend.Reply> load = nextRequest();
     assertThat(workspace.published().read(id)).as("nothing accepted while loading").isNull();
     entity.tell(new SetManifest(id, folder(2, "newer"), true, Set.of(), writer.ref()));
     writer.expectMessage(StatusReply.ack());
@@ -432,7 +432,7 @@ class ManifestEntityTest {
     client.expectMessage(StatusReply.ack());
 
     entity.tell(new ClearManifest(id, client.ref()));
-    DbGateway.Execute<DataStore, ManifestBackend.Reply> delete = nextRequest(); // in flight
+    GatewayCommand.Execute<DataStore, ManifestBackend.Reply> delete = nextRequest(); // in flight
     assertThat(workspace.published().read(id)).isNull();
     complete(delete);
     client.expectMessage(StatusReply.ack());
@@ -441,7 +441,7 @@ class ManifestEntityTest {
     client.expectMessage(StatusReply.ack());
     assertThat(workspace.published().read(id)).isEqualTo(folder(2, "dropped"));
     TestProbe<Object> watcher = testKit.createTestProbe();
-    entity.tell(ManifestEntity.Control.DISCARD_AND_STOP);
+    entity.tell(EntityCommand.Lifecycle.DISCARD_AND_STOP);
     watcher.expectTerminated(entity);
     assertThat(workspace.published().read(id)).as("INV-11: a discarded value is never served").isNull();
     assertThat(workspace.published().size()).isZero();
@@ -456,8 +456,8 @@ class ManifestEntityTest {
     client.expectMessage(StatusReply.ack());
     TestProbe<Object> watcher = testKit.createTestProbe();
 
-    entity.tell(ManifestEntity.Control.FLUSH_AND_STOP);
-    DbGateway.Execute<DataStore, ManifestBackend.Reply> flush = nextRequest();
+    entity.tell(EntityCommand.Lifecycle.FLUSH_AND_STOP);
+    GatewayCommand.Execute<DataStore, ManifestBackend.Reply> flush = nextRequest();
     assertThat(workspace.published().read(id)).as("still the accepted value while its flush runs")
         .isEqualTo(folder(1, "a"));
     complete(flush);

@@ -32,8 +32,8 @@ class PublicProtocolTest {
 
   /** Messages the actors send themselves and each other, one of each kind a supervisor or entity receives. */
   private static final List<Class<?>> INTERNAL = List.of(
-      DbGateway.Opened.class, DbGateway.Failed.class, EntityHost.Dirty.class, EntityHost.Clean.class,
-      EntityHost.Idle.class, EntityHost.Started.class, EntityHost.Stopped.class, ManifestEntity.Fail.class,
+      GatewayEvent.Opened.class, GatewayEvent.Failed.class, EntityHost.Dirty.class, EntityHost.Clean.class,
+      EntityHost.Idle.class, EntityHost.Started.class, EntityHost.Stopped.class, EntityCommand.Fail.class,
       EntityDirectory.Drained.class, EntityDirectory.ViaSupervisor.class, Payloads.BehindWrites.class,
       Payloads.Sealed.class, LocalWorkspace.OnDataStore.class, LocalWorkspace.OnCacheStore.class,
       ManifestBackend.Loaded.class, ManifestBackend.Flushed.class, WorkspaceBackend.Backup.class, DataBackup.Done.class);
@@ -63,7 +63,7 @@ class PublicProtocolTest {
   @DisplayName("the one entity command that crosses nodes (a flush asked through the shard region) crosses the CBOR serializer")
   void theEntityControlCrossesNodes() {
     Serialization serialization = SerializationExtension.get(Adapter.toClassic(testKit.system()));
-    for (ManifestEntity.Control control : ManifestEntity.Control.values()) {
+    for (EntityCommand.Lifecycle control : EntityCommand.Lifecycle.values()) {
       Serializer serializer = serialization.findSerializerFor(control);
       assertThat(serializer.identifier()).as("the jackson-cbor serializer").isEqualTo(33);
       byte[] bytes = serialization.serialize(control).get();

@@ -1,6 +1,7 @@
 package dev.stowage.cluster;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.stowage.actors.EntityCommand;
 import dev.stowage.actors.ManifestBackend;
 import dev.stowage.actors.EntityWorkspace;
 import dev.stowage.actors.ManifestEntity;
@@ -23,18 +24,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Extension;
-import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.ExtensionId;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.HashCodeMessageExtractor;
 import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.jdbc.state.javadsl.JdbcDurableStateStore;
 import org.apache.pekko.persistence.state.DurableStateStoreRegistry;
 import org.apache.pekko.persistence.state.javadsl.DurableStateStore;
@@ -115,10 +115,12 @@ final class ClusterNode implements Extension {
   }
 
   /**
-   * Opens {@code workspaceId} on this node: the same storage if it is open already with this key,
-   * a refusal with another key.
+   * Opens {@code workspaceId} on this node, a supervisor over the backend {@code backend} makes with
+   * the workspace's health on this node: the same storage if it is open already with this key, a
+   * refusal with another key.
    */
-  CompletionStage<WorkspaceStorage> open(String workspaceId, LocalKey key, StorageSettings storageSettings) {
+  CompletionStage<WorkspaceStorage> open(String workspaceId, LocalKey key, StorageSettings storageSettings,
+      Function<WorkspaceHealth, WorkspaceBackend.Factory> backend) {
     OpenWorkspace workspace = open.compute(workspaceId, (id, current) -> {
       if (current != null) {
         return current;
@@ -127,7 +129,7 @@ final class ClusterNode implements Extension {
       WorkspaceHealth health = new WorkspaceHealth(); // this node's view of the workspace
       system.systemActorOf(
           WorkspaceSupervisor.create(workspaceId, storageSettings, health, owner(workspaceId, storage),
-              ClusterWorkspace.factory(workspaceId, key, storageSettings, this, health)),
+              backend.apply(health)),
           "stowage-cluster-" + spawned.incrementAndGet(), DispatcherSelector.fromConfig(storageSettings.dispatcher()));
       return new OpenWorkspace(key, storage);
     });
@@ -173,7 +175,7 @@ final class ClusterNode implements Extension {
    */
   ActorRef<ShardingEnvelope<Object>> startEntities(
       String workspaceId, BlobCipher cipher, StorageSettings storageSettings) {
-    return ClusterSharding.get(system).init(Entity.of(typeKey(workspaceId), context -> {
+    return ClusterSharding.get(system).init(Entity.of(ManifestIds.typeKey(workspaceId), context -> {
           EntryId id = ManifestIds.entryOfEntityId(context.getEntityId());
           String persistenceId = ManifestIds.persistenceId(workspaceId, id);
           ManifestBackend backend = new DurableStateManifestBackend(store,
@@ -187,7 +189,7 @@ final class ClusterNode implements Extension {
           return ManifestEntity.create(id, backend, cipher, host, storageSettings.passivateAfter(),
               EntityWorkspace.unshared());
         })
-        .withStopMessage(ManifestEntity.Control.FLUSH_AND_STOP)
+        .withStopMessage(EntityCommand.Lifecycle.FLUSH_AND_STOP)
         .withMessageExtractor(new HashCodeMessageExtractor<>(settings.numberOfShards()))
         // Stowage's own threads, sized to the machine, as in local mode (stowage.dispatcher)
         .withEntityProps(DispatcherSelector.fromConfig(storageSettings.dispatcher()))
@@ -206,16 +208,6 @@ final class ClusterNode implements Extension {
     return sharding.withPassivationStrategy(sharding.passivationStrategySettings()
         .withActiveEntityLimit(storageSettings.maxActive())
         .withLeastRecentlyUsedReplacement());
-  }
-
-  static EntityTypeKey<Object> typeKey(String workspaceId) {
-    return EntityTypeKey.create(Object.class, "stowage-manifest-" + workspaceId);
-  }
-
-  /** The classic ref of this node's shard region of {@code workspaceId}'s entities, for its queries. */
-  static org.apache.pekko.actor.ActorRef classicRegion(ActorSystem<?> system, String workspaceId) {
-    return org.apache.pekko.cluster.sharding.ClusterSharding.get(Adapter.toClassic(system))
-        .shardRegion(typeKey(workspaceId).name());
   }
 
   /** The workspace's supervisor on this node is closing (or gone): a later open starts afresh. */

@@ -43,7 +43,9 @@ public final class ClusterStorageProvider implements WorkspaceStorageProvider {
       }
       requireFrameFor(settings, system.settings().config().getBytes(FRAME_SIZE));
       Cluster.get(system); // starts joining, if the host has not yet
-      return ClusterNode.ID.apply(system).open(workspaceId, key, settings);
+      ClusterNode node = ClusterNode.ID.apply(system);
+      return node.open(workspaceId, key, settings,
+          health -> ClusterWorkspace.factory(workspaceId, key, settings, node, health));
     } catch (StorageException e) {
       return CompletableFuture.failedFuture(e);
     }

@@ -1,8 +1,11 @@
 package dev.stowage.cluster;
 
+import dev.stowage.actors.EntityCommand;
 import dev.stowage.actors.ActorWorkspaceStorage;
 import dev.stowage.actors.CacheOperations;
 import dev.stowage.actors.DbGateway;
+import dev.stowage.actors.GatewayCommand;
+import dev.stowage.actors.GatewayEvent;
 import dev.stowage.actors.FileGateways;
 import dev.stowage.actors.EntityWorkspace;
 import dev.stowage.actors.ManifestEntity;
@@ -136,7 +139,7 @@ final class ClusterWorkspace implements WorkspaceBackend {
     this.operations = new ClusterOperations(tables, cipher);
     this.lane = node.database().lane();
     this.executor = context.getExecutionContext();
-    this.hosted = new HostedEntities(settings.maxDirty(), id -> toEntity(id, ManifestEntity.Control.FLUSH));
+    this.hosted = new HostedEntities(settings.maxDirty(), id -> toEntity(id, EntityCommand.Lifecycle.FLUSH));
     node.listen(workspaceId, context.getSelf().narrow()); // before any entity can start and report
     this.region = node.startEntities(workspaceId, cipher, settings);
     String cacheName = "workspace '" + workspaceId + "' block cache";
@@ -265,7 +268,7 @@ final class ClusterWorkspace implements WorkspaceBackend {
     int live = hosted.live();
     int dirtyCount = hosted.dirty().size();
     DatabaseStats data = new DatabaseStats(0, writes.get(), writes.get(), reads.get(), writes.get() > 0 ? 1 : 0, 0);
-    CompletableFuture<DatabaseStats> cacheStats = cache.<DatabaseStats>ask(cache.writer(), DbGateway.GetStats::new)
+    CompletableFuture<DatabaseStats> cacheStats = cache.<DatabaseStats>ask(cache.writer(), GatewayCommand.GetStats::new)
         .toCompletableFuture();
     CompletableFuture<CacheStore.BlockCounters> blockCounters = cache.ask(cache.writer(), CacheOperations.counters())
         .toCompletableFuture();
@@ -304,7 +307,7 @@ final class ClusterWorkspace implements WorkspaceBackend {
         keyChecked = true;
         maybeOpened();
       }
-    } else if (message instanceof DbGateway.Opened) {
+    } else if (message instanceof GatewayEvent.Opened) {
       cacheOpen = true;
       maybeOpened();
     } else if (message instanceof CacheClosed closed) {

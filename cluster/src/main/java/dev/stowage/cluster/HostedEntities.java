@@ -1,8 +1,8 @@
 package dev.stowage.cluster;
 
+import dev.stowage.actors.EntityCommand;
 import dev.stowage.actors.DirtyTracker;
 import dev.stowage.actors.EntityHost;
-import dev.stowage.actors.ManifestEntity;
 import dev.stowage.actors.StopWaiters;
 import dev.stowage.actors.WorkspaceBackend;
 import dev.stowage.protocol.EntryId;
@@ -77,7 +77,7 @@ final class HostedEntities {
    * told once each has reported its stop ({@link EntityHost#stopped}).
    */
   void drain(boolean flush, Consumer<StatusReply<Done>> done) {
-    ManifestEntity.Control how = flush ? ManifestEntity.Control.PASSIVATE : ManifestEntity.Control.DISCARD_AND_PASSIVATE;
+    EntityCommand.Lifecycle how = flush ? EntityCommand.Lifecycle.ASK_HOST_TO_STOP : EntityCommand.Lifecycle.DISCARD_AND_ASK_HOST_TO_STOP;
     Set<ActorRef<Object>> remaining = new HashSet<>(hosted.values());
     hosted.forEach((id, entity) -> {
       if (!flush) {

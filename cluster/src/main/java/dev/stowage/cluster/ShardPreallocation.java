@@ -1,6 +1,6 @@
 package dev.stowage.cluster;
 
-import dev.stowage.actors.ManifestEntity;
+import dev.stowage.actors.EntityCommand;
 import dev.stowage.actors.PlainFutures;
 import dev.stowage.actors.StorageSettings;
 import dev.stowage.protocol.EntryId;
@@ -38,7 +38,7 @@ import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
  * the caller's ask times out).
  *
  * <p><b>How.</b> One message per shard, to an entity of its own in that shard (an id no manifest is
- * given: {@code 53544f57-...}, "STOW" and a counter): {@link ManifestEntity.Control#PASSIVATE},
+ * given: {@code 53544f57-...}, "STOW" and a counter): {@link EntityCommand.Lifecycle#ASK_HOST_TO_STOP},
  * which starts the entity (no load: an entity reads its row only when asked for it) and has it ask
  * its shard to stop it at once. Nothing waits for it: commands that arrive meanwhile queue at the
  * coordinator as they would have.
@@ -72,7 +72,7 @@ public final class ShardPreallocation {
             (regions, error) -> error != null || !regions.containsAll(upMembers(system)))
         .whenComplete((regions, error) -> {
           for (EntryId id : oneEntryPerShard(workspaceId, shards)) {
-            region.tell(new ShardingEnvelope<>(ManifestIds.entityId(workspaceId, id), ManifestEntity.Control.PASSIVATE));
+            region.tell(new ShardingEnvelope<>(ManifestIds.entityId(workspaceId, id), EntityCommand.Lifecycle.ASK_HOST_TO_STOP));
           }
         });
   }
@@ -110,7 +110,7 @@ public final class ShardPreallocation {
   /** How many shards of the workspace the cluster's regions run; 0 if they did not all answer. */
   private static CompletionStage<Integer> allocatedShards(ActorSystem<?> system, String workspaceId) {
     FiniteDuration ask = FiniteDuration.create(ALLOCATION_POLL.toMillis() * 10, TimeUnit.MILLISECONDS);
-    return PlainFutures.of(Patterns.ask(ClusterNode.classicRegion(system, workspaceId),
+    return PlainFutures.of(Patterns.ask(ManifestIds.classicRegion(system, workspaceId),
             new ShardRegion.GetClusterShardingStats(ask), Duration.ofMillis(ask.toMillis() * 2)))
         .handle((answer, error) -> {
           int homed = 0;

@@ -166,7 +166,7 @@ final class WorkspacePeers {
    * while this node's region knows no coordinator.
    */
   static CompletableFuture<Set<Address>> regions(ActorSystem<?> system, String workspaceId, Duration timeout) {
-    return PlainFutures.of(Patterns.ask(ClusterNode.classicRegion(system, workspaceId),
+    return PlainFutures.of(Patterns.ask(ManifestIds.classicRegion(system, workspaceId),
             ShardRegion.getCurrentRegionsInstance(), timeout))
         .thenApply(answer -> ((ShardRegion.CurrentRegions) answer).getRegions());
   }

@@ -120,7 +120,7 @@ final class TestCluster implements AutoCloseable {
     try {
       return AskPattern.<GetShardRegionState, ShardRegion.CurrentShardRegionState>ask(
               ClusterSharding.get(node).shardState().narrow(),
-              replyTo -> new GetShardRegionState(ClusterNode.typeKey(workspaceId), replyTo),
+              replyTo -> new GetShardRegionState(ManifestIds.typeKey(workspaceId), replyTo),
               Duration.ofSeconds(10), node.scheduler())
           .toCompletableFuture().get(20, TimeUnit.SECONDS);
     } catch (Exception e) {

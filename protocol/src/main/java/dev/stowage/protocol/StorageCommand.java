@@ -20,7 +20,7 @@ import org.apache.pekko.pattern.StatusReply;
  * CBOR-serializable by Pekko's Jackson serializer, so the same protocol can cross nodes. The
  * messages Stowage's actors send themselves and each other are private to them, are not part of
  * this type, and are not bound to a serializer (except the one command an entity may receive from
- * another node, {@code ManifestEntity.Control}).
+ * another node, {@code EntityCommand.Lifecycle}).
  */
 public sealed interface StorageCommand extends CborSerializable {
 
