@@ -80,6 +80,13 @@ import scala.concurrent.ExecutionContextExecutor;
  * sent, which is later than the call if it waited.
  */
 public final class ActorWorkspaceStorage implements WorkspaceStorage {
+  /**
+   * How long the façade waits for a backup's answer: not {@code ask-timeout}, since the copy takes
+   * as long as the file takes to read and write (about a second per few hundred MiB); this bounds
+   * the wait only should the answer never come (the ActorSystem stopped).
+   */
+  static final Duration BACKUP_ANSWER_WITHIN = Duration.ofHours(1);
+
   private final String workspaceId;
   /**
    * The supervisor as this façade sends to it: the protocol, and the messages only the façade may
@@ -229,7 +236,7 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     if (readsBehindWrites) {
       directory.routing(id);
       return PlainFutures.of(AskPattern.<Object, T>askWithStatus(mailbox,
-          replyTo -> new EntityDirectory.ViaSupervisor(request.apply(replyTo)), timeout, scheduler));
+          replyTo -> new FacadeMessage.ViaSupervisor(request.apply(replyTo)), timeout, scheduler));
     }
     return PlainFutures.of(AskPattern.askWithStatus(mailbox, request::apply, timeout, scheduler));
   }
@@ -348,7 +355,7 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
 
   /** {@code read}, sent behind the unanswered writes of its ids if there are any (local mode). */
   private Object maybeBehindWrites(boolean behind, StorageCommand.Operation read) {
-    return behind && readsBehindWrites ? new Payloads.BehindWrites(read) : read;
+    return behind && readsBehindWrites ? new FacadeMessage.ReadBehindWrites(read) : read;
   }
 
   /** Exempt from admission: a host must be able to shed load (a flush, a discard) when it is overloaded. */
@@ -488,7 +495,7 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
 
   /**
    * Asks like the others, but waits for the copy however long it takes (up to {@link
-   * DataBackup#ANSWER_WITHIN}). Exempt from admission: one backup runs at a time per workspace
+   * #BACKUP_ANSWER_WITHIN}). Exempt from admission: one backup runs at a time per workspace
    * (another is refused), on a connection of its own and in steps of a fixed size, so it cannot
    * flood the workspace; and a busy workspace is the one a host most needs to back up.
    */
@@ -502,6 +509,6 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     }
     CompletableFuture<BackupResult> refused = refusal();
     return refused != null ? refused : PlainFutures.of(AskPattern.<Object, BackupResult>askWithStatus(mailbox,
-        replyTo -> new WorkspaceBackend.Backup(file, replyTo), DataBackup.ANSWER_WITHIN, scheduler));
+        replyTo -> new FacadeMessage.Backup(file, replyTo), ActorWorkspaceStorage.BACKUP_ANSWER_WITHIN, scheduler));
   }
 }

@@ -6,7 +6,6 @@ import dev.stowage.protocol.StorageException;
 import dev.stowage.storage.LocalDatabase;
 import dev.stowage.storage.WorkspaceBackup;
 import java.nio.file.Path;
-import java.time.Duration;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -33,12 +32,6 @@ import org.apache.pekko.pattern.StatusReply;
  */
 final class DataBackup extends AbstractBehavior<DataBackup.Run> {
 
-  /**
-   * How long the façade waits for a backup's answer: not {@code ask-timeout}, since the copy takes
-   * as long as the file takes to read and write (about a second per few hundred MiB); this bounds
-   * the wait only should the answer never come (the ActorSystem stopped).
-   */
-  static final Duration ANSWER_WITHIN = Duration.ofHours(1);
 
   /** Its one message, sent to itself once it has started on its thread. */
   enum Run { NOW }
@@ -48,9 +41,9 @@ final class DataBackup extends AbstractBehavior<DataBackup.Run> {
    * learns that the backup ended before the caller does, so the caller's next backup is not refused
    * as one still running.
    */
-  record Done(StatusReply<BackupResult> outcome) implements WorkspaceBackend.Message {}
+  record Done(StatusReply<BackupResult> outcome) implements SupervisorMessage {}
 
-  static Behavior<Run> create(Path workspaceDir, Path to, ActorRef<WorkspaceBackend.Message> owner) {
+  static Behavior<Run> create(Path workspaceDir, Path to, ActorRef<SupervisorMessage> owner) {
     return Behaviors.setup(context -> {
       context.setLoggerName(DataBackup.class);
       context.getSelf().tell(Run.NOW);
@@ -60,9 +53,9 @@ final class DataBackup extends AbstractBehavior<DataBackup.Run> {
 
   private final Path workspaceDir;
   private final Path to;
-  private final ActorRef<WorkspaceBackend.Message> owner;
+  private final ActorRef<SupervisorMessage> owner;
 
-  private DataBackup(ActorContext<Run> context, Path workspaceDir, Path to, ActorRef<WorkspaceBackend.Message> owner) {
+  private DataBackup(ActorContext<Run> context, Path workspaceDir, Path to, ActorRef<SupervisorMessage> owner) {
     super(context);
     this.workspaceDir = workspaceDir;
     this.to = to;

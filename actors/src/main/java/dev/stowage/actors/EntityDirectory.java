@@ -19,7 +19,7 @@ import org.apache.pekko.actor.typed.ActorRef;
  * To stop an entity, the supervisor {@linkplain Handle#close() closes} its handle first: later
  * callers find it closed and send through the supervisor, which buffers their commands for the
  * successor as before. The supervisor tells the entity to stop only once no caller is inside the
- * handle ({@link Drained}): every command sent straight to it is in its mailbox ahead of the stop.
+ * handle ({@link FacadeMessage.Drained}): every command sent straight to it is in its mailbox ahead of the stop.
  *
  * <h2>Never ahead of a command still on its way through the supervisor</h2>
  *
@@ -32,12 +32,6 @@ import org.apache.pekko.actor.typed.ActorRef;
  */
 public final class EntityDirectory {
   private static final int STRIPES = 4096; // a power of two
-
-  /** Sent by the last caller to leave a closed handle: the supervisor may stop the entity now. */
-  record Drained(EntryId id, Handle handle) implements WorkspaceBackend.Message {}
-
-  /** A command the façade sent through the supervisor while counting it ({@link #routing}). */
-  record ViaSupervisor(StorageCommand.ManifestCommand command) implements WorkspaceBackend.Message {}
 
   /** The way to one incarnation of an entity, and who is sending through it right now. */
   static final class Handle {
@@ -111,9 +105,9 @@ public final class EntityDirectory {
   }
 
   /** Leaves {@code handle} after sending; tells {@code supervisor} if it was the last out of a closed one. */
-  void leave(EntryId id, Handle handle, ActorRef<WorkspaceBackend.Message> supervisor) {
+  void leave(EntryId id, Handle handle, ActorRef<SupervisorMessage> supervisor) {
     if (handle.exit()) {
-      supervisor.tell(new Drained(id, handle));
+      supervisor.tell(new FacadeMessage.Drained(id, handle));
     }
   }
 

@@ -14,7 +14,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 public interface EntityHost {
 
   /** What an entity tells its host (local mode's supervisor receives them as its own messages). */
-  public sealed interface Event extends WorkspaceBackend.Message permits Dirty, Clean, Idle, Started, Stopped, Unstorable {}
+  public sealed interface Event extends SupervisorMessage permits Dirty, Clean, Idle, Started, Stopped, Unstorable {}
 
   /** The entry is dirty; the cache says {@code needSync} (or {@code deleted}: a clear not yet committed). */
   public record Dirty(EntryId id, boolean needSync, boolean deleted) implements Event {}

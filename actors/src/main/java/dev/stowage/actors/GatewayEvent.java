@@ -3,7 +3,7 @@ package dev.stowage.actors;
 import dev.stowage.protocol.StorageException;
 
 /** What a database actor ({@link DbGateway}, {@link DbReader}) tells its owner, a supervisor, as its own message. */
-public sealed interface GatewayEvent extends WorkspaceBackend.Message permits GatewayEvent.Opened, GatewayEvent.Failed {
+public sealed interface GatewayEvent extends SupervisorMessage permits GatewayEvent.Opened, GatewayEvent.Failed {
 
   record Opened(String database) implements GatewayEvent {}
 

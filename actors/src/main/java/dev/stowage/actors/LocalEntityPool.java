@@ -44,7 +44,7 @@ import org.apache.pekko.pattern.StatusReply;
 final class LocalEntityPool {
 
   /** A watched entity terminated. */
-  private record EntityStopped(EntryId id) implements WorkspaceBackend.Message {}
+  private record EntityStopped(EntryId id) implements SupervisorMessage {}
 
   private static final class EntitySlot {
     final ActorRef<Object> ref;
@@ -116,7 +116,7 @@ final class LocalEntityPool {
   }
 
   /** Handles one of the pool's messages; {@code refusal} answers a command the façade sent here while not open. */
-  boolean onMessage(WorkspaceBackend.Message message, StorageException refusal) {
+  boolean onMessage(SupervisorMessage message, StorageException refusal) {
     if (message instanceof EntityHost.Dirty reported) {
       onDirty(reported);
     } else if (message instanceof EntityHost.Clean clean) {
@@ -128,9 +128,9 @@ final class LocalEntityPool {
       }
     } else if (message instanceof EntityStopped stopped) {
       onEntityStopped(stopped.id());
-    } else if (message instanceof EntityDirectory.Drained drained) {
+    } else if (message instanceof FacadeMessage.Drained drained) {
       onDrained(drained);
-    } else if (message instanceof EntityDirectory.ViaSupervisor via) {
+    } else if (message instanceof FacadeMessage.ViaSupervisor via) {
       onViaSupervisor(via.command(), refusal);
     } else {
       return false;
@@ -277,7 +277,7 @@ final class LocalEntityPool {
     }
   }
 
-  private void onDrained(EntityDirectory.Drained drained) {
+  private void onDrained(FacadeMessage.Drained drained) {
     EntitySlot slot = entities.get(drained.id());
     if (slot != null && slot.handle == drained.handle() && slot.pendingStop != null) {
       slot.ref.tell(slot.pendingStop);

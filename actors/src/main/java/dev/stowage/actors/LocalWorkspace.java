@@ -55,16 +55,16 @@ final class LocalWorkspace implements WorkspaceBackend {
 
   /** Runs work on the data store (tests, tools): answered like a read. */
   record OnDataStore<R>(GatewayCommand.Work<DataStore, R> work, ActorRef<StatusReply<R>> replyTo)
-      implements WorkspaceBackend.Message {}
+      implements SupervisorMessage {}
 
   /** Runs work on the cache store (tests, tools): answered like a read. */
   record OnCacheStore<R>(GatewayCommand.Work<CacheStore, R> work, ActorRef<StatusReply<R>> replyTo)
-      implements WorkspaceBackend.Message {}
+      implements SupervisorMessage {}
 
-  private record GatewayClosed(Throwable error) implements WorkspaceBackend.Message {}
+  private record GatewayClosed(Throwable error) implements SupervisorMessage {}
 
   /** The {@link DataBackup} in progress has stopped (after its {@link DataBackup.Done}, unless it crashed). */
-  private record BackupEnded(int backup) implements WorkspaceBackend.Message {}
+  private record BackupEnded(int backup) implements SupervisorMessage {}
 
   /** Local mode's workspaces: this backend under a {@link WorkspaceSupervisor}. */
   static WorkspaceBackend.Factory factory(String workspaceId, LocalKey key, StorageSettings settings,
@@ -229,7 +229,7 @@ final class LocalWorkspace implements WorkspaceBackend {
   }
 
   /**
-   * A read the façade sent behind the caller's own writes ({@link Payloads.BehindWrites}): served
+   * A read the façade sent behind the caller's own writes ({@link FacadeMessage.ReadBehindWrites}): served
    * like any, but by the writer, behind those writes, instead of a reader that would not see them.
    */
   private void serveBehindWrites(StorageCommand.Operation read) {
@@ -242,7 +242,7 @@ final class LocalWorkspace implements WorkspaceBackend {
   }
 
   @Override
-  public void onMessage(WorkspaceBackend.Message message, StorageException refusal) {
+  public void onMessage(SupervisorMessage message, StorageException refusal) {
     if (entities.onMessage(message, refusal) || Payloads.onMessage(message, shared.failure().cause())) {
       return;
     }
@@ -254,7 +254,7 @@ final class LocalWorkspace implements WorkspaceBackend {
       events.failed(unstorable.cause());
     } else if (message instanceof GatewayClosed closed) {
       onGatewayClosed(closed);
-    } else if (message instanceof Payloads.BehindWrites behind) {
+    } else if (message instanceof FacadeMessage.ReadBehindWrites behind) {
       StorageCommand.Operation read = behind.read();
       if (refusal != null) {
         Replies.error(read, refusal);
@@ -301,7 +301,7 @@ final class LocalWorkspace implements WorkspaceBackend {
    * WorkspaceStorage#backup}). One backup at a time; another asked for meanwhile is refused.
    */
   @Override
-  public void backup(WorkspaceBackend.Backup request) {
+  public void backup(FacadeMessage.Backup request) {
     if (backupWaiting != null) {
       request.replyTo().tell(StatusReply.error(new BackupFailedException(
           "a backup of workspace '" + workspaceId + "' is running already: ask again once it completed")));

@@ -1,7 +1,6 @@
 package dev.stowage.actors;
 
 import dev.stowage.protocol.ChunkId;
-import dev.stowage.protocol.StorageCommand;
 import dev.stowage.protocol.StorageException;
 import dev.stowage.storage.BlobCipher;
 import dev.stowage.storage.CacheStore;
@@ -25,7 +24,7 @@ import org.apache.pekko.pattern.StatusReply;
  *       gateway's, then handed to the writer in the order the requests arrived ({@link InOrder}): a
  *       clear sent after a write of the same id reaches the writer after it, sealed or not.
  *   <li>A read goes to a reader, so it never waits for the writer's batch; it sees the last commit.
- *       A read the façade sends {@linkplain BehindWrites behind} an unanswered write of the same id
+ *       A read the façade sends {@linkplain FacadeMessage.ReadBehindWrites behind} an unanswered write of the same id
  *       goes to the writer instead, behind that write: a caller reads its own write.
  *   <li>Bytes are opened (decrypted) on the dispatcher, never on a gateway's thread.
  *   <li>Blocks: one served by a reader has its recency refreshed by the writer in its next batch, at
@@ -61,15 +60,9 @@ public final class Payloads<S> {
       CacheOperations::getBlock, CacheOperations::peekBlock, CacheOperations::putBlock, CacheOperations::deleteBlock,
       CacheOperations::touch);
 
-  /**
-   * A read the façade sends behind a write of the same id that has not been answered yet: it goes
-   * to the writer, behind that write, instead of a reader that would not see it.
-   */
-  record BehindWrites(StorageCommand.Operation read) implements WorkspaceBackend.Message {}
-
   /** A payload came back sealed (or failed to): its place in the writer's order is {@code slot}. */
   record Sealed(Payloads<?> payloads, ChunkId id, int size, byte[] sealed, Throwable error,
-      ActorRef<StatusReply<Done>> replyTo, InOrder.Slot slot) implements WorkspaceBackend.Message {}
+      ActorRef<StatusReply<Done>> replyTo, InOrder.Slot slot) implements SupervisorMessage {}
 
   /** A workspace's chunks, in its data database. */
   static Payloads<DataStore> chunks(ActorContext<Object> context, FileGateways<DataStore> file, BlobCipher cipher) {
@@ -130,7 +123,7 @@ public final class Payloads<S> {
    * {@code failure} (the workspace failed meanwhile; a close does not stop it, the writer closes
    * behind it), and returns true.
    */
-  public static boolean onMessage(WorkspaceBackend.Message message, StorageException failure) {
+  public static boolean onMessage(SupervisorMessage message, StorageException failure) {
     if (message instanceof Sealed sealed) {
       sealed.payloads().written(sealed, failure);
       return true;

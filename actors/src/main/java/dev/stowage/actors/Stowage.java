@@ -5,19 +5,13 @@ import com.typesafe.config.ConfigException;
 import dev.stowage.protocol.InvalidRequestException;
 import dev.stowage.protocol.StorageException;
 import dev.stowage.storage.LocalKey;
-import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.CoordinatedShutdown;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Extension;
-import org.apache.pekko.actor.typed.ExtensionId;
-import org.apache.pekko.actor.typed.Props;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
  * The entry point: opens the storage of a workspace in an ActorSystem.
@@ -28,8 +22,10 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
  *
  * <p>{@code stowage.mode} in the system's configuration chooses the mode: {@code local} (the
  * default: SQLite files under {@code base-dir}) or {@code cluster} (Cluster Sharding and PostgreSQL;
- * needs the module {@code stowage-cluster} on the classpath, found as a {@link
- * WorkspaceStorageProvider}). Both return the same {@link WorkspaceStorage} contract.
+ * needs the module {@code stowage-cluster} on the classpath). Each mode is a {@link
+ * WorkspaceStorageProvider} found with {@link ServiceLoader}, local mode's in this module's own
+ * {@code META-INF/services}: this package, the API, depends on none of the rooms that implement it.
+ * Both return the same {@link WorkspaceStorage} contract.
  *
  * <p>A workspace is open at most once per ActorSystem: opening it again returns the same storage
  * (or fails with {@link InvalidRequestException} if the key differs). The ActorSystem's
@@ -62,18 +58,14 @@ public final class Stowage {
     } catch (StorageException e) {
       return CompletableFuture.failedFuture(e);
     }
-    if (!LOCAL_MODE.equals(mode)) {
-      return provider(mode)
-          .map(provider -> provider.open(system, workspaceId, key, settings))
-          .orElseGet(() -> CompletableFuture.failedFuture(new InvalidRequestException(
-              "stowage.mode = " + mode + " but no module provides that mode on the classpath"
-                  + (CLUSTER_MODE.equals(mode) ? " (add the dependency dev.stowage:stowage-cluster)" : "")
-                  + "; the modes are local and cluster")));
-    }
-    ActorRef<WorkspaceRegistry.Command> registry = Registry.ID.apply(system).registry;
-    return AskPattern.askWithStatus(registry,
-        replyTo -> new WorkspaceRegistry.Open(workspaceId, key, settings, replyTo),
-        settings.askTimeout(), system.scheduler());
+    return provider(mode)
+        .map(provider -> provider.open(system, workspaceId, key, settings))
+        .orElseGet(() -> CompletableFuture.failedFuture(new InvalidRequestException(
+            "stowage.mode = " + mode + " but no module provides that mode on the classpath"
+                + (CLUSTER_MODE.equals(mode) ? " (add the dependency dev.stowage:stowage-cluster)" : "")
+                + (LOCAL_MODE.equals(mode) ? " (stowage-actors's META-INF/services entry is missing: a jar that merges"
+                    + " dependencies must merge their service files)" : "")
+                + "; the modes are local and cluster")));
   }
 
   private static final String LOCAL_MODE = "local";
@@ -97,26 +89,5 @@ public final class Stowage {
         .map(ServiceLoader.Provider::get)
         .filter(provider -> provider.mode().equals(mode))
         .findFirst();
-  }
-
-  /** Holds the registry of an ActorSystem and hooks it into CoordinatedShutdown. */
-  static final class Registry implements Extension {
-    static final ExtensionId<Registry> ID = new ExtensionId<>() {
-      @Override
-      public Registry createExtension(ActorSystem<?> system) {
-        return new Registry(system);
-      }
-    };
-
-    /** How long CoordinatedShutdown's task waits for every workspace to close. */
-    private static final Duration CLOSE_ALL_TIMEOUT = Duration.ofMinutes(1);
-
-    final ActorRef<WorkspaceRegistry.Command> registry;
-
-    private Registry(ActorSystem<?> system) {
-      registry = system.systemActorOf(WorkspaceRegistry.create(), "stowage", Props.empty());
-      CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "stowage-close-workspaces",
-          () -> AskPattern.ask(registry, WorkspaceRegistry.CloseAll::new, CLOSE_ALL_TIMEOUT, system.scheduler()));
-    }
   }
 }

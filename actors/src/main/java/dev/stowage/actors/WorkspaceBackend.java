@@ -1,10 +1,8 @@
 package dev.stowage.actors;
 
-import dev.stowage.protocol.BackupResult;
 import dev.stowage.protocol.InvalidRequestException;
 import dev.stowage.protocol.StorageCommand;
 import dev.stowage.protocol.StorageException;
-import java.nio.file.Path;
 import java.util.function.Consumer;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -26,12 +24,6 @@ import org.apache.pekko.pattern.StatusReply;
  */
 public interface WorkspaceBackend extends StorageCommand.Operations {
 
-  /**
-   * What the supervisor hands its backend: the messages of the backend's own actors and futures
-   * (gateway events, entity reports, sealed payloads...), sent to the supervisor's ref. Never part
-   * of the public protocol, never bound to a serializer.
-   */
-  interface Message {}
 
   /** How a backend reports to its supervisor. */
   interface Events {
@@ -48,12 +40,6 @@ public interface WorkspaceBackend extends StorageCommand.Operations {
     void released(Throwable error);
   }
 
-  /**
-   * {@link WorkspaceStorage#backup}: copy the workspace's data to {@code to}, answering {@code
-   * replyTo}. Sent by the façade; the supervisor hands it to {@link #backup} while the workspace is
-   * open, and answers it with its refusal otherwise.
-   */
-  record Backup(Path to, ActorRef<StatusReply<BackupResult>> replyTo) implements Message {}
 
   /** Makes the backend of one workspace, in its supervisor's setup. */
   @FunctionalInterface
@@ -66,7 +52,7 @@ public interface WorkspaceBackend extends StorageCommand.Operations {
 
   /**
    * The façade callers use once the workspace is open; {@code supervisor} is the supervisor's own
-   * ref, which takes the public protocol and the backend's {@link Message}s.
+   * ref, which takes the public protocol and the {@link SupervisorMessage}s.
    */
   WorkspaceStorage storage(ActorRef<Object> supervisor);
 
@@ -75,7 +61,7 @@ public interface WorkspaceBackend extends StorageCommand.Operations {
    * refusal} is null while the workspace is open; otherwise what to answer any request the message
    * carries with (the workspace is closing, has failed or is closed).
    */
-  void onMessage(Message message, StorageException refusal);
+  void onMessage(SupervisorMessage message, StorageException refusal);
 
   /**
    * {@code clearMemoryCache}: every live entity stops, flushing first or dropping what is dirty
@@ -108,7 +94,7 @@ public interface WorkspaceBackend extends StorageCommand.Operations {
    * Makes a backup of the open workspace; answers {@code request} when it is in place, or with why
    * not. A backend that keeps its data elsewhere than in local files refuses (this default).
    */
-  default void backup(Backup request) {
+  default void backup(FacadeMessage.Backup request) {
     request.replyTo().tell(StatusReply.error(new InvalidRequestException(
         "backup is local mode only: this workspace runs " + this + ", and its manifests and chunks are not in"
             + " local files (back up the database that holds them instead)")));

@@ -5,9 +5,9 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
- * A mode of Stowage other than {@code local}, found with {@link java.util.ServiceLoader} when
- * {@code stowage.mode} names it: {@link Stowage#open} hands the workspace to the provider whose
- * {@link #mode()} is configured. The module {@code stowage-cluster} provides {@code cluster}.
+ * A mode of Stowage, found with {@link java.util.ServiceLoader} when {@code stowage.mode} names it:
+ * {@link Stowage#open} hands the workspace to the provider whose {@link #mode()} is configured. This
+ * module provides {@code local}, the module {@code stowage-cluster} {@code cluster}.
  */
 public interface WorkspaceStorageProvider {
 

@@ -133,7 +133,7 @@ public final class WorkspaceSupervisor {
         })
         .onMessage(BackendFailed.class, failed -> openFailed(stash, failed.cause()))
         .onMessage(GatewayEvent.Failed.class, failed -> openFailed(stash, failed.cause()))
-        .onMessage(WorkspaceBackend.Message.class, message -> toBackend(message, notOpenYet()))
+        .onMessage(SupervisorMessage.class, message -> toBackend(message, notOpenYet()))
         .onMessage(Request.class, request -> {
           if (stash.isFull()) {
             Replies.error(request, notOpenYet());
@@ -157,7 +157,7 @@ public final class WorkspaceSupervisor {
           stash.forEach(request -> Replies.error((Request) request, cause));
           return Behaviors.stopped();
         })
-        .onMessage(WorkspaceBackend.Message.class, message -> toBackend(message, cause))
+        .onMessage(SupervisorMessage.class, message -> toBackend(message, cause))
         .onMessage(Request.class, request -> refuse(request, cause))
         .onSignal(PostStop.class, this::stopped)
         .build();
@@ -181,7 +181,7 @@ public final class WorkspaceSupervisor {
         })
         .onMessage(BackendFailed.class, failed -> failed(failed.cause(), new ArrayList<>(), true))
         .onMessage(GatewayEvent.Failed.class, failed -> failed(failed.cause(), new ArrayList<>(), true))
-        .onMessage(WorkspaceBackend.Message.class, message -> toBackend(message, null))
+        .onMessage(SupervisorMessage.class, message -> toBackend(message, null))
         .onSignal(PostStop.class, this::stopped)
         .build();
   }
@@ -225,7 +225,7 @@ public final class WorkspaceSupervisor {
           waiters.add(close.replyTo());
           return Behaviors.same();
         })
-        .onMessage(WorkspaceBackend.Message.class, message -> toBackend(message, closedError()))
+        .onMessage(SupervisorMessage.class, message -> toBackend(message, closedError()))
         .onMessage(Request.class, request -> refuse(request, closedError()))
         .onSignal(PostStop.class, this::stopped)
         .build();
@@ -266,7 +266,7 @@ public final class WorkspaceSupervisor {
         })
         .onMessage(BackendFailed.class, failed -> Behaviors.same()) // the first failure is the one that counts
         .onMessage(GatewayEvent.Failed.class, failed -> Behaviors.same())
-        .onMessage(WorkspaceBackend.Message.class, message -> toBackend(message, health.forNextCall()))
+        .onMessage(SupervisorMessage.class, message -> toBackend(message, health.forNextCall()))
         .onMessage(Request.class, request -> refuse(request, health.forNextCall()))
         .onSignal(PostStop.class, this::stopped)
         .build();
@@ -284,7 +284,7 @@ public final class WorkspaceSupervisor {
           close.replyTo().tell(failure == null ? StatusReply.ack() : StatusReply.error(failure));
           return Behaviors.same();
         })
-        .onMessage(WorkspaceBackend.Message.class, message -> toBackend(message, closedOrFailed()))
+        .onMessage(SupervisorMessage.class, message -> toBackend(message, closedOrFailed()))
         .onMessage(Request.class, request -> refuse(request, closedOrFailed()))
         .onSignal(PostStop.class, this::stopped)
         .build();
@@ -292,8 +292,8 @@ public final class WorkspaceSupervisor {
 
   // ---------------------------------------------------------------------------------------------
 
-  private Behavior<Object> toBackend(WorkspaceBackend.Message message, StorageException refusal) {
-    if (message instanceof WorkspaceBackend.Backup backup) {
+  private Behavior<Object> toBackend(SupervisorMessage message, StorageException refusal) {
+    if (message instanceof FacadeMessage.Backup backup) {
       if (refusal != null) {
         backup.replyTo().tell(StatusReply.error(refusal));
       } else {

@@ -27,7 +27,7 @@ class EntityDirectoryTest {
   void theLastCallerOutOfAClosedHandleSaysItIsDrained() {
     EntityDirectory directory = EntityDirectory.create();
     TestProbe<StorageCommand.ManifestCommand> entity = testKit.createTestProbe();
-    TestProbe<WorkspaceBackend.Message> supervisor = testKit.createTestProbe();
+    TestProbe<SupervisorMessage> supervisor = testKit.createTestProbe();
     EntityDirectory.Handle handle = directory.publish(id, entity.ref());
 
     EntityDirectory.Handle first = directory.enterFor(id);
@@ -39,14 +39,14 @@ class EntityDirectoryTest {
     directory.leave(id, first, supervisor.ref());
     supervisor.expectNoMessage();
     directory.leave(id, second, supervisor.ref());
-    assertThat(supervisor.receiveMessage()).isEqualTo(new EntityDirectory.Drained(id, handle));
+    assertThat(supervisor.receiveMessage()).isEqualTo(new FacadeMessage.Drained(id, handle));
   }
 
   @Test
   void closingAnEmptyHandleIsDrainedAtOnce() {
     EntityDirectory directory = EntityDirectory.create();
     EntityDirectory.Handle handle = directory.publish(id, testKit.<StorageCommand.ManifestCommand>createTestProbe().ref());
-    TestProbe<WorkspaceBackend.Message> supervisor = testKit.createTestProbe();
+    TestProbe<SupervisorMessage> supervisor = testKit.createTestProbe();
     EntityDirectory.Handle entered = directory.enterFor(id);
     directory.leave(id, entered, supervisor.ref());
 

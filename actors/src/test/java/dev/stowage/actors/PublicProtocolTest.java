@@ -34,9 +34,9 @@ class PublicProtocolTest {
   private static final List<Class<?>> INTERNAL = List.of(
       GatewayEvent.Opened.class, GatewayEvent.Failed.class, EntityHost.Dirty.class, EntityHost.Clean.class,
       EntityHost.Idle.class, EntityHost.Started.class, EntityHost.Stopped.class, EntityCommand.Fail.class,
-      EntityDirectory.Drained.class, EntityDirectory.ViaSupervisor.class, Payloads.BehindWrites.class,
+      FacadeMessage.Drained.class, FacadeMessage.ViaSupervisor.class, FacadeMessage.ReadBehindWrites.class,
       Payloads.Sealed.class, LocalWorkspace.OnDataStore.class, LocalWorkspace.OnCacheStore.class,
-      ManifestBackend.Loaded.class, ManifestBackend.Flushed.class, WorkspaceBackend.Backup.class, DataBackup.Done.class);
+      ManifestBackend.Loaded.class, ManifestBackend.Flushed.class, FacadeMessage.Backup.class, DataBackup.Done.class);
 
   @Test
   @DisplayName("every message of the public protocol is a client request, declared in dev.stowage.protocol")

@@ -154,7 +154,7 @@ class WorkspaceSupervisorTest {
     }
 
     @Override
-    public void onMessage(Message message, StorageException refusal) {
+    public void onMessage(SupervisorMessage message, StorageException refusal) {
       calls.add("message");
     }
 
@@ -368,7 +368,7 @@ class WorkspaceSupervisorTest {
     ActorRef<Object> supervisor = opened().unsafeUpcast();
     TestProbe<StatusReply<BackupResult>> reply = testKit.createTestProbe();
 
-    supervisor.tell(new WorkspaceBackend.Backup(base.resolve("backup"), reply.ref()));
+    supervisor.tell(new FacadeMessage.Backup(base.resolve("backup"), reply.ref()));
 
     assertThat(reply.receiveMessage().getError()).isInstanceOf(InvalidRequestException.class)
         .hasMessageContaining("backup is local mode only");
@@ -384,7 +384,7 @@ class WorkspaceSupervisorTest {
     awaitCall("release");
     TestProbe<StatusReply<BackupResult>> reply = testKit.createTestProbe();
 
-    supervisor.tell(new WorkspaceBackend.Backup(base.resolve("backup"), reply.ref()));
+    supervisor.tell(new FacadeMessage.Backup(base.resolve("backup"), reply.ref()));
 
     assertThat(reply.receiveMessage().getError()).isInstanceOf(StorageFailedException.class).hasMessage("disk full");
   }

@@ -2,17 +2,18 @@ package dev.stowage.cluster;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.stowage.actors.EntityCommand;
-import dev.stowage.actors.ManifestBackend;
 import dev.stowage.actors.EntityWorkspace;
+import dev.stowage.actors.ManifestBackend;
 import dev.stowage.actors.ManifestEntity;
 import dev.stowage.actors.StorageSettings;
-import dev.stowage.actors.WorkspaceHealth;
+import dev.stowage.actors.SupervisorMessage;
 import dev.stowage.actors.WorkspaceBackend;
+import dev.stowage.actors.WorkspaceHealth;
 import dev.stowage.actors.WorkspaceOwner;
 import dev.stowage.actors.WorkspaceStorage;
 import dev.stowage.actors.WorkspaceSupervisor;
-import dev.stowage.protocol.InvalidRequestException;
 import dev.stowage.protocol.EntryId;
+import dev.stowage.protocol.InvalidRequestException;
 import dev.stowage.protocol.StorageException;
 import dev.stowage.storage.BlobCipher;
 import dev.stowage.storage.LocalKey;
@@ -69,7 +70,7 @@ final class ClusterNode implements Extension {
    * Per workspace, the supervisors on this node its entities report to: the open one, and one
    * that is still closing (it waits for its entities' stops after a later open has begun).
    */
-  private final Map<String, Set<ActorRef<WorkspaceBackend.Message>>> listeners = new ConcurrentHashMap<>();
+  private final Map<String, Set<ActorRef<SupervisorMessage>>> listeners = new ConcurrentHashMap<>();
   private final AtomicLong spawned = new AtomicLong();
 
   private record OpenWorkspace(LocalKey key, CompletableFuture<WorkspaceStorage> storage) {}
@@ -181,7 +182,7 @@ final class ClusterNode implements Extension {
           ManifestBackend backend = new DurableStateManifestBackend(store,
               writers.get(Math.floorMod(persistenceId.hashCode(), writers.size())), workspaceId);
           ShardHost host = new ShardHost(context.getShard(), event -> {
-            Set<ActorRef<WorkspaceBackend.Message>> supervisors = listeners.get(workspaceId);
+            Set<ActorRef<SupervisorMessage>> supervisors = listeners.get(workspaceId);
             if (supervisors != null) {
               supervisors.forEach(supervisor -> supervisor.tell(event));
             }
@@ -216,18 +217,18 @@ final class ClusterNode implements Extension {
   }
 
   /** From now on {@code supervisor} hears what the entities of {@code workspaceId} on this node report. */
-  void listen(String workspaceId, ActorRef<WorkspaceBackend.Message> supervisor) {
+  void listen(String workspaceId, ActorRef<SupervisorMessage> supervisor) {
     listeners.computeIfAbsent(workspaceId, id -> ConcurrentHashMap.newKeySet()).add(supervisor);
   }
 
   /** The supervisors of {@code workspaceId} on this node (a snapshot; empty if it is not open here). */
-  private Set<ActorRef<WorkspaceBackend.Message>> supervisorsOf(String workspaceId) {
-    Set<ActorRef<WorkspaceBackend.Message>> supervisors = listeners.get(workspaceId);
+  private Set<ActorRef<SupervisorMessage>> supervisorsOf(String workspaceId) {
+    Set<ActorRef<SupervisorMessage>> supervisors = listeners.get(workspaceId);
     return supervisors == null ? Set.of() : Set.copyOf(supervisors);
   }
 
   /** {@code supervisor} has closed (or failed to open): it hears no more reports. */
-  void stopListening(String workspaceId, ActorRef<WorkspaceBackend.Message> supervisor) {
+  void stopListening(String workspaceId, ActorRef<SupervisorMessage> supervisor) {
     listeners.computeIfPresent(workspaceId, (id, supervisors) -> {
       supervisors.remove(supervisor);
       return supervisors.isEmpty() ? null : supervisors;

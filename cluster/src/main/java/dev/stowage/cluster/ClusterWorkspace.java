@@ -1,13 +1,13 @@
 package dev.stowage.cluster;
 
-import dev.stowage.actors.EntityCommand;
 import dev.stowage.actors.ActorWorkspaceStorage;
 import dev.stowage.actors.CacheOperations;
 import dev.stowage.actors.DbGateway;
+import dev.stowage.actors.EntityCommand;
+import dev.stowage.actors.EntityWorkspace;
+import dev.stowage.actors.FileGateways;
 import dev.stowage.actors.GatewayCommand;
 import dev.stowage.actors.GatewayEvent;
-import dev.stowage.actors.FileGateways;
-import dev.stowage.actors.EntityWorkspace;
 import dev.stowage.actors.ManifestEntity;
 import dev.stowage.actors.ManifestRoute;
 import dev.stowage.actors.NeedSyncOverlay;
@@ -15,6 +15,7 @@ import dev.stowage.actors.Payloads;
 import dev.stowage.actors.PublishedManifests;
 import dev.stowage.actors.Replies;
 import dev.stowage.actors.StorageSettings;
+import dev.stowage.actors.SupervisorMessage;
 import dev.stowage.actors.WorkspaceBackend;
 import dev.stowage.actors.WorkspaceHealth;
 import dev.stowage.actors.WorkspaceStorage;
@@ -93,9 +94,9 @@ final class ClusterWorkspace implements WorkspaceBackend {
   private static final EntryId KEY_CHECK_ID = new EntryId(new UUID(0, 0));
   private static final byte[] KEY_CHECK_PLAINTEXT = "stowage key check".getBytes(StandardCharsets.UTF_8);
 
-  private record KeyChecked(Throwable error) implements WorkspaceBackend.Message {}
+  private record KeyChecked(Throwable error) implements SupervisorMessage {}
 
-  private record CacheClosed(Throwable error) implements WorkspaceBackend.Message {}
+  private record CacheClosed(Throwable error) implements SupervisorMessage {}
 
   static WorkspaceBackend.Factory factory(String workspaceId, LocalKey key, StorageSettings settings, ClusterNode node,
       WorkspaceHealth health) {
@@ -287,7 +288,7 @@ final class ClusterWorkspace implements WorkspaceBackend {
   // Messages, entities, release
 
   @Override
-  public void onMessage(WorkspaceBackend.Message message, StorageException refusal) {
+  public void onMessage(SupervisorMessage message, StorageException refusal) {
     if (hosted.onMessage(message) || Payloads.onMessage(message, health.cause())) {
       return;
     }

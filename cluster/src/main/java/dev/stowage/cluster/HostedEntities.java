@@ -1,10 +1,10 @@
 package dev.stowage.cluster;
 
-import dev.stowage.actors.EntityCommand;
 import dev.stowage.actors.DirtyTracker;
+import dev.stowage.actors.EntityCommand;
 import dev.stowage.actors.EntityHost;
 import dev.stowage.actors.StopWaiters;
-import dev.stowage.actors.WorkspaceBackend;
+import dev.stowage.actors.SupervisorMessage;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.StorageException;
 import java.util.HashMap;
@@ -52,7 +52,7 @@ final class HostedEntities {
   }
 
   /** Handles an entity's report; returns whether {@code message} was one. */
-  boolean onMessage(WorkspaceBackend.Message message) {
+  boolean onMessage(SupervisorMessage message) {
     if (message instanceof EntityHost.Dirty reported) {
       dirty.reported(reported.id(), reported.needSync(), reported.deleted());
       dirty.overMax(id -> true).forEach(flush); // the shard reaches every entity

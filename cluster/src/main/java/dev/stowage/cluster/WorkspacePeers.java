@@ -2,7 +2,7 @@ package dev.stowage.cluster;
 
 import dev.stowage.actors.NeedSyncOverlay;
 import dev.stowage.actors.PlainFutures;
-import dev.stowage.actors.WorkspaceBackend;
+import dev.stowage.actors.SupervisorMessage;
 import dev.stowage.protocol.CborSerializable;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.StorageException;
@@ -77,13 +77,13 @@ final class WorkspacePeers {
   record DirtyEntry(EntryId id, boolean needSync, boolean deleted) {}
 
   /** {@link CollectDirty}, as the peer actor hands it to one of its node's supervisors. */
-  record LocalCollectDirty(ActorRef<DirtyEntries> replyTo) implements WorkspaceBackend.Message {}
+  record LocalCollectDirty(ActorRef<DirtyEntries> replyTo) implements SupervisorMessage {}
 
   /** {@link Drain}, as the peer actor hands it to one of its node's supervisors. */
-  record LocalDrain(boolean flush, ActorRef<StatusReply<Done>> replyTo) implements WorkspaceBackend.Message {}
+  record LocalDrain(boolean flush, ActorRef<StatusReply<Done>> replyTo) implements SupervisorMessage {}
 
   /** The peer actor of a node: hands each request to {@code supervisors} of its workspace. */
-  static Behavior<Command> create(Function<String, Set<ActorRef<WorkspaceBackend.Message>>> supervisors,
+  static Behavior<Command> create(Function<String, Set<ActorRef<SupervisorMessage>>> supervisors,
       Duration timeout) {
     return Behaviors.setup(context -> {
       context.setLoggerName(WorkspacePeers.class);
