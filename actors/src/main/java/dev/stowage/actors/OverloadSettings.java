@@ -5,7 +5,7 @@ import java.time.Duration;
 
 /**
  * The {@code stowage.overload} section: how much work the façade of one workspace admits at once
- * ({@link CallAdmission}), and what a call meets past that. Part of {@link StorageSettings}, parsed
+ * ({@link dev.stowage.actors.facade.CallAdmission}), and what a call meets past that. Part of {@link StorageSettings}, parsed
  * and validated with it; an invalid value names its key.
  *
  * @param maxCallsInFlight most admitted calls not yet answered ({@code max-calls-in-flight})
@@ -31,7 +31,7 @@ public record OverloadSettings(
     WAIT
   }
 
-  /** The most calls the packed admission counter holds ({@link CallAdmission}). */
+  /** The most calls the packed admission counter holds ({@link dev.stowage.actors.facade.CallAdmission}). */
   static final int CALLS_LIMIT = 1_000_000;
   /** The most bytes the packed admission counter holds: 1 TiB. */
   static final long BYTES_LIMIT = 1L << 40;

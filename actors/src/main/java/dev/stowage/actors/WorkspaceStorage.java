@@ -3,7 +3,6 @@ package dev.stowage.actors;
 import dev.stowage.protocol.BackupResult;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.EntryId;
-import dev.stowage.protocol.EntryMissingException;
 import dev.stowage.protocol.LocalManifest;
 import dev.stowage.protocol.NeedSync;
 import dev.stowage.protocol.PreventSyncPattern;
@@ -38,7 +37,7 @@ public interface WorkspaceStorage {
 
   // ---- manifests ---------------------------------------------------------------------------------
 
-  /** The cached or stored manifest; fails with {@link EntryMissingException} if there is none. */
+  /** The cached or stored manifest; fails with {@link dev.stowage.protocol.EntryMissingException} if there is none. */
   CompletionStage<LocalManifest> getManifest(EntryId id);
 
   /** Caches and stores {@code m}; completes after the commit that holds it. */
@@ -57,7 +56,7 @@ public interface WorkspaceStorage {
 
   /**
    * Removes the entry from the cache and the database, with its pending removed chunks, in one
-   * transaction; fails with {@link EntryMissingException} only if it is in neither.
+   * transaction; fails with {@link dev.stowage.protocol.EntryMissingException} only if it is in neither.
    */
   CompletionStage<Done> clearManifest(EntryId id);
 
@@ -86,13 +85,13 @@ public interface WorkspaceStorage {
 
   // ---- chunks (data database) ----------------------------------------------------------------------
 
-  /** A chunk's bytes; fails with {@link EntryMissingException} if it is not stored. */
+  /** A chunk's bytes; fails with {@link dev.stowage.protocol.EntryMissingException} if it is not stored. */
   CompletionStage<byte[]> getChunk(ChunkId id);
 
   /** Stores a chunk of at most {@code stowage.max-chunk-size} bytes; completes after its commit. */
   CompletionStage<Done> setChunk(ChunkId id, byte[] data);
 
-  /** Deletes a chunk; fails with {@link EntryMissingException} if it is not stored. */
+  /** Deletes a chunk; fails with {@link dev.stowage.protocol.EntryMissingException} if it is not stored. */
   CompletionStage<Done> clearChunk(ChunkId id);
 
   /** The ids among {@code ids} (any number) that are stored. */
@@ -100,7 +99,7 @@ public interface WorkspaceStorage {
 
   // ---- blocks (cache database, LRU-bounded) ----------------------------------------------------------
 
-  /** A cached block's bytes, refreshing its recency; fails with {@link EntryMissingException} if absent. */
+  /** A cached block's bytes, refreshing its recency; fails with {@link dev.stowage.protocol.EntryMissingException} if absent. */
   CompletionStage<byte[]> getBlock(ChunkId id);
 
   /**

@@ -4,6 +4,9 @@ import static dev.stowage.actors.Await.failure;
 import static dev.stowage.actors.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.stowage.actors.common.Replies;
+import dev.stowage.actors.facade.ActorWorkspaceStorage;
+import dev.stowage.actors.workspace.LocalWorkspace;
 import dev.stowage.protocol.BackupResult;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.EntryId;

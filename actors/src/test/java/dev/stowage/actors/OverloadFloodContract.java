@@ -4,6 +4,9 @@ import static dev.stowage.actors.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stowage.actors.OverloadSettings.WhenFull;
+import dev.stowage.actors.common.Replies;
+import dev.stowage.actors.facade.ActorWorkspaceStorage;
+import dev.stowage.actors.facade.CallAdmission;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.FolderManifest;

@@ -2,6 +2,14 @@ package dev.stowage.actors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.stowage.actors.entity.EntityCommand;
+import dev.stowage.actors.entity.EntityHost;
+import dev.stowage.actors.entity.ManifestBackend;
+import dev.stowage.actors.facade.FacadeMessage;
+import dev.stowage.actors.gateway.GatewayEvent;
+import dev.stowage.actors.workspace.DataBackup;
+import dev.stowage.actors.workspace.LocalWorkspace;
+import dev.stowage.actors.workspace.Payloads;
 import dev.stowage.protocol.CborSerializable;
 import dev.stowage.protocol.StorageCommand;
 import java.util.ArrayList;

@@ -2,6 +2,7 @@ package dev.stowage.actors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.stowage.actors.serialization.StorageExceptionSerializer;
 import dev.stowage.protocol.CorruptEntryException;
 import dev.stowage.protocol.EntryMissingException;
 import dev.stowage.protocol.InvalidRequestException;

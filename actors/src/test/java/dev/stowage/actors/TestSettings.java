@@ -4,14 +4,14 @@ import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 
 /** Settings for tests: the reference defaults with overrides, under a temporary base directory. */
-final class TestSettings {
+public final class TestSettings {
   private TestSettings() {}
 
-  static StorageSettings in(Path baseDir) {
+  public static StorageSettings in(Path baseDir) {
     return in(baseDir, "");
   }
 
-  static StorageSettings in(Path baseDir, String overrides) {
+  public static StorageSettings in(Path baseDir, String overrides) {
     return StorageSettings.fromConfig(
             ConfigFactory.parseString(overrides).withFallback(ConfigFactory.defaultReference()).resolve())
         .withBaseDir(baseDir);

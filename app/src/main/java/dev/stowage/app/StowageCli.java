@@ -4,8 +4,8 @@ import com.typesafe.config.ConfigException;
 import dev.stowage.app.backup.BackupCommand;
 import dev.stowage.app.backup.RestoreCommand;
 import dev.stowage.app.check.FsckCommand;
-import dev.stowage.app.cluster.GcCommand;
 import dev.stowage.app.check.InspectCommand;
+import dev.stowage.app.cluster.GcCommand;
 import dev.stowage.app.crash.CrashTestCommand;
 import dev.stowage.app.demo.DemoCommand;
 import dev.stowage.bench.BenchCommand;
@@ -16,9 +16,9 @@ import java.io.UncheckedIOException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParseResult;
+import picocli.CommandLine;
 
 /** {@code stowage}: the command line of the example host application. */
 @Command(name = "stowage", mixinStandardHelpOptions = true, version = "stowage 0.1.0",

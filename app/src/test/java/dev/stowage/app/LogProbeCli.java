@@ -12,7 +12,7 @@ public final class LogProbeCli {
   private LogProbeCli() {}
 
   public static void main(String[] args) {
-    LoggerFactory.getLogger("dev.stowage.actors.GatewayLifecycle")
+    LoggerFactory.getLogger("dev.stowage.actors.gateway.GatewayLifecycle")
         .error("cannot open workspace 'demo' data database: the probe's error");
     LoggerFactory.getLogger("org.apache.pekko.actor.ActorSystemImpl").warn("the probe's warning");
     System.exit(StowageCli.execute(args));

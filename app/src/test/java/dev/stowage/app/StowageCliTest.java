@@ -385,7 +385,7 @@ class StowageCliTest {
         .containsExactly("stowage inspect: no such directory: " + dir.resolve("nowhere"));
     assertThat(logged.exitCode()).as("%s", logged).isEqualTo(ExitCodes.ERROR);
     assertThat(logged.err().lines()).as("%s", logged).hasSize(2)
-        .anyMatch(line -> line.contains("ERROR d.s.a.GatewayLifecycle - cannot open workspace 'demo'"))
+        .anyMatch(line -> line.contains("ERROR d.s.a.g.GatewayLifecycle - cannot open workspace 'demo'"))
         .last().isEqualTo("stowage inspect: no such directory: " + dir.resolve("nowhere"));
   }
 

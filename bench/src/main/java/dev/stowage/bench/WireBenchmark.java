@@ -1,7 +1,6 @@
 package dev.stowage.bench;
 
 import com.typesafe.config.ConfigFactory;
-import dev.stowage.actors.ManifestCommandSerializer;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.StorageCommand.SetManifest;
@@ -30,7 +29,7 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * JMH: what a durable {@code SetManifest} (a file manifest of 50 chunk refs, one removed chunk)
  * costs to cross to another node and be read back there, written and read by Pekko's Jackson CBOR
- * serializer against {@link ManifestCommandSerializer}, its binding in cluster mode. The reply-to is
+ * serializer against {@link dev.stowage.actors.serialization.ManifestCommandSerializer}, its binding in cluster mode. The reply-to is
  * an actor of a cluster-enabled system, so that its address is written in full.
  */
 @State(Scope.Benchmark)

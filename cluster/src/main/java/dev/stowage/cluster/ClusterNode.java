@@ -1,17 +1,17 @@
 package dev.stowage.cluster;
 
 import com.zaxxer.hikari.HikariDataSource;
-import dev.stowage.actors.EntityCommand;
-import dev.stowage.actors.EntityWorkspace;
-import dev.stowage.actors.ManifestBackend;
-import dev.stowage.actors.ManifestEntity;
 import dev.stowage.actors.StorageSettings;
-import dev.stowage.actors.SupervisorMessage;
-import dev.stowage.actors.WorkspaceBackend;
-import dev.stowage.actors.WorkspaceHealth;
-import dev.stowage.actors.WorkspaceOwner;
 import dev.stowage.actors.WorkspaceStorage;
-import dev.stowage.actors.WorkspaceSupervisor;
+import dev.stowage.actors.common.SupervisorMessage;
+import dev.stowage.actors.common.WorkspaceHealth;
+import dev.stowage.actors.entity.EntityCommand;
+import dev.stowage.actors.entity.EntityWorkspace;
+import dev.stowage.actors.entity.ManifestBackend;
+import dev.stowage.actors.entity.ManifestEntity;
+import dev.stowage.actors.workspace.WorkspaceBackend;
+import dev.stowage.actors.workspace.WorkspaceOwner;
+import dev.stowage.actors.workspace.WorkspaceSupervisor;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.InvalidRequestException;
 import dev.stowage.protocol.StorageException;

@@ -15,7 +15,7 @@ import org.apache.pekko.cluster.typed.Cluster;
 /**
  * {@code stowage.mode = cluster}: found by {@link dev.stowage.actors.Stowage#open} through {@link
  * java.util.ServiceLoader}. Opens a workspace on this node of a Pekko cluster: a {@link
- * dev.stowage.actors.WorkspaceSupervisor} over a {@link ClusterWorkspace}, behind the same façade as
+ * dev.stowage.actors.workspace.WorkspaceSupervisor} over a {@link ClusterWorkspace}, behind the same façade as
  * local mode.
  */
 public final class ClusterStorageProvider implements WorkspaceStorageProvider {

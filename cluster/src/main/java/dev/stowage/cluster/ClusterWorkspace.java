@@ -1,24 +1,23 @@
 package dev.stowage.cluster;
 
-import dev.stowage.actors.ActorWorkspaceStorage;
-import dev.stowage.actors.CacheOperations;
-import dev.stowage.actors.DbGateway;
-import dev.stowage.actors.EntityCommand;
-import dev.stowage.actors.EntityWorkspace;
-import dev.stowage.actors.FileGateways;
-import dev.stowage.actors.GatewayCommand;
-import dev.stowage.actors.GatewayEvent;
-import dev.stowage.actors.ManifestEntity;
-import dev.stowage.actors.ManifestRoute;
-import dev.stowage.actors.NeedSyncOverlay;
-import dev.stowage.actors.Payloads;
-import dev.stowage.actors.PublishedManifests;
-import dev.stowage.actors.Replies;
 import dev.stowage.actors.StorageSettings;
-import dev.stowage.actors.SupervisorMessage;
-import dev.stowage.actors.WorkspaceBackend;
-import dev.stowage.actors.WorkspaceHealth;
 import dev.stowage.actors.WorkspaceStorage;
+import dev.stowage.actors.common.PublishedManifests;
+import dev.stowage.actors.common.Replies;
+import dev.stowage.actors.common.SupervisorMessage;
+import dev.stowage.actors.common.WorkspaceHealth;
+import dev.stowage.actors.entity.EntityCommand;
+import dev.stowage.actors.entity.EntityWorkspace;
+import dev.stowage.actors.facade.ActorWorkspaceStorage;
+import dev.stowage.actors.facade.ManifestRoute;
+import dev.stowage.actors.gateway.CacheOperations;
+import dev.stowage.actors.gateway.DbGateway;
+import dev.stowage.actors.gateway.FileGateways;
+import dev.stowage.actors.gateway.GatewayCommand;
+import dev.stowage.actors.gateway.GatewayEvent;
+import dev.stowage.actors.workspace.NeedSyncOverlay;
+import dev.stowage.actors.workspace.Payloads;
+import dev.stowage.actors.workspace.WorkspaceBackend;
 import dev.stowage.protocol.CorruptEntryException;
 import dev.stowage.protocol.DatabaseStats;
 import dev.stowage.protocol.EntryId;
@@ -63,10 +62,10 @@ import org.apache.pekko.pattern.StatusReply;
 
 /**
  * Cluster mode's {@link WorkspaceBackend}: one workspace on one node of a cluster, under the same
- * {@link dev.stowage.actors.WorkspaceSupervisor} as local mode.
+ * {@link dev.stowage.actors.workspace.WorkspaceSupervisor} as local mode.
  *
  * <ul>
- *   <li>Manifest commands go to the workspace's sharded {@link ManifestEntity}s, wherever Cluster
+ *   <li>Manifest commands go to the workspace's sharded {@link dev.stowage.actors.entity.ManifestEntity}s, wherever Cluster
  *       Sharding placed them (entity id = workspace + manifest id); those this node runs are
  *       {@link HostedEntities}.
  *   <li>Chunk and workspace commands (checkpoint, prevent-sync pattern, need-sync) go to

@@ -1,8 +1,8 @@
 package dev.stowage.cluster;
 
-import dev.stowage.actors.ManifestBackend;
-import dev.stowage.actors.PlainFutures;
-import dev.stowage.actors.Replies;
+import dev.stowage.actors.common.PlainFutures;
+import dev.stowage.actors.common.Replies;
+import dev.stowage.actors.entity.ManifestBackend;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.StorageFailedException;
 import java.util.Optional;

@@ -1,10 +1,10 @@
 package dev.stowage.cluster;
 
-import dev.stowage.actors.DirtyTracker;
-import dev.stowage.actors.EntityCommand;
-import dev.stowage.actors.EntityHost;
-import dev.stowage.actors.StopWaiters;
-import dev.stowage.actors.SupervisorMessage;
+import dev.stowage.actors.common.SupervisorMessage;
+import dev.stowage.actors.entity.EntityCommand;
+import dev.stowage.actors.entity.EntityHost;
+import dev.stowage.actors.workspace.DirtyTracker;
+import dev.stowage.actors.workspace.StopWaiters;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.StorageException;
 import java.util.HashMap;

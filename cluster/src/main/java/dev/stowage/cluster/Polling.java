@@ -1,6 +1,6 @@
 package dev.stowage.cluster;
 
-import dev.stowage.actors.PlainFutures;
+import dev.stowage.actors.common.PlainFutures;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;

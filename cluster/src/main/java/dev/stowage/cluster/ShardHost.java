@@ -1,6 +1,6 @@
 package dev.stowage.cluster;
 
-import dev.stowage.actors.EntityHost;
+import dev.stowage.actors.entity.EntityHost;
 import dev.stowage.protocol.EntryId;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;

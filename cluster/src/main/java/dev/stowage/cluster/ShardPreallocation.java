@@ -1,8 +1,8 @@
 package dev.stowage.cluster;
 
-import dev.stowage.actors.EntityCommand;
-import dev.stowage.actors.PlainFutures;
 import dev.stowage.actors.StorageSettings;
+import dev.stowage.actors.common.PlainFutures;
+import dev.stowage.actors.entity.EntityCommand;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.StorageUnavailableException;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package dev.stowage.cluster;
 
-import dev.stowage.actors.ManifestBackend;
+import dev.stowage.actors.entity.ManifestBackend;
 
 /**
  * The tag of a manifest's durable-state row, which Stowage uses as its sync index so that the

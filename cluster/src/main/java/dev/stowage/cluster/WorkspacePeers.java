@@ -1,8 +1,8 @@
 package dev.stowage.cluster;
 
-import dev.stowage.actors.NeedSyncOverlay;
-import dev.stowage.actors.PlainFutures;
-import dev.stowage.actors.SupervisorMessage;
+import dev.stowage.actors.common.PlainFutures;
+import dev.stowage.actors.common.SupervisorMessage;
+import dev.stowage.actors.workspace.NeedSyncOverlay;
 import dev.stowage.protocol.CborSerializable;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.StorageException;
@@ -205,6 +205,6 @@ final class WorkspacePeers {
   }
 
   private static Throwable unwrapped(Throwable error) {
-    return dev.stowage.actors.Replies.unwrap(error);
+    return dev.stowage.actors.common.Replies.unwrap(error);
   }
 }

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stowage.actors.Stowage;
 import dev.stowage.actors.WorkspaceStorage;
-import dev.stowage.actors.WorkspaceStorageContract;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.FolderManifest;
@@ -21,8 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 

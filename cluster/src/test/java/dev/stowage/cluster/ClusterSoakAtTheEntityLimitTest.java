@@ -1,6 +1,5 @@
 package dev.stowage.cluster;
 
-import dev.stowage.actors.ConfigurationMatrix;
 import dev.stowage.actors.SoakContract;
 import dev.stowage.actors.WorkspaceNodes;
 import java.util.stream.Stream;

@@ -2,12 +2,12 @@ package dev.stowage.cluster;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.stowage.protocol.EntryId;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import dev.stowage.protocol.EntryId;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.Set;

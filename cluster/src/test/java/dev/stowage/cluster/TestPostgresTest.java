@@ -1,7 +1,7 @@
 package dev.stowage.cluster;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static dev.stowage.cluster.TestPostgres.show;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.nio.file.Path;

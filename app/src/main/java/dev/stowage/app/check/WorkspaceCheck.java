@@ -1,7 +1,6 @@
 package dev.stowage.app.check;
 
 import dev.stowage.protocol.ChunkId;
-import dev.stowage.protocol.ChunkRef;
 import dev.stowage.protocol.CorruptEntryException;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.FileManifest;
@@ -30,7 +29,7 @@ import java.util.TreeSet;
  * <ul>
  *   <li>INV-9: {@code PRAGMA integrity_check} is ok on both database files; every manifest, chunk
  *       and block decrypts with the key, and every manifest decodes;
- *   <li>INV-1: every {@link ChunkRef} of every stored {@link FileManifest} has its chunk;
+ *   <li>INV-1: every {@link dev.stowage.protocol.ChunkRef} of every stored {@link FileManifest} has its chunk;
  *   <li>INV-13: the block cache holds no more blocks than its limit: the one the workspace records,
  *       or the one the caller gives ({@link JudgedLimit}); with neither, the blocks are counted and
  *       not judged.

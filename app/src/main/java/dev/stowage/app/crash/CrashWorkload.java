@@ -1,11 +1,10 @@
 package dev.stowage.app.crash;
 
-import dev.stowage.app.ChunkContent;
-
 import com.typesafe.config.ConfigFactory;
 import dev.stowage.actors.StorageSettings;
 import dev.stowage.actors.Stowage;
 import dev.stowage.actors.WorkspaceStorage;
+import dev.stowage.app.ChunkContent;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.ChunkRef;
 import dev.stowage.protocol.EntryId;

@@ -1,9 +1,8 @@
 package dev.stowage.app.crash;
 
-import dev.stowage.app.ChunkContent;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.stowage.app.ChunkContent;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.ChunkRef;
 import dev.stowage.protocol.EntryId;

@@ -1,0 +1,36 @@
+package dev.stowage.actors.entity;
+
+import dev.stowage.actors.common.Replies;
+import dev.stowage.protocol.StorageCommand.ManifestCommand;
+import dev.stowage.protocol.StorageException;
+import dev.stowage.protocol.StorageFailedException;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * A {@link ManifestEntity} after its workspace or its backend failed (INV-6): every manifest
+ * command is answered with the failure, nothing is written, and it stops when its host stops it.
+ */
+final class FailedEntity {
+  private FailedEntity() {}
+
+  /** A backend's error as the failure the entity answers with from now on. */
+  static StorageException asStorageFailure(Throwable cause) {
+    return cause instanceof StorageException storage
+        ? storage
+        : new StorageFailedException("the data database failed: " + cause, cause);
+  }
+
+  static Behavior<Object> create(StorageException cause) {
+    return Behaviors.receive(Object.class)
+        .onMessage(ManifestCommand.class, command -> {
+          Replies.error(command, cause);
+          return Behaviors.same();
+        })
+        .onMessage(EntityCommand.Fail.class, failure -> Behaviors.stopped())
+        .onMessageEquals(EntityCommand.Lifecycle.FLUSH_AND_STOP, Behaviors::stopped)
+        .onMessageEquals(EntityCommand.Lifecycle.DISCARD_AND_STOP, Behaviors::stopped)
+        .onAnyMessage(other -> Behaviors.same())
+        .build();
+  }
+}

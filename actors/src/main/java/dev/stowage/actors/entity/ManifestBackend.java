@@ -1,0 +1,77 @@
+package dev.stowage.actors.entity;
+
+import dev.stowage.protocol.ChunkId;
+import dev.stowage.protocol.EntryId;
+import java.util.List;
+import java.util.Optional;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * Where a {@link ManifestEntity} loads its manifest from and flushes it to: the entity's state
+ * machine (versions, write-behind, INV-3/INV-4) knows nothing else about storage. Local mode uses
+ * the workspace's data {@link dev.stowage.actors.gateway.DbGateway} ({@link GatewayManifestBackend}); cluster mode a
+ * durable-state store (module {@code stowage-cluster}).
+ *
+ * <p>Both calls are made on the entity's thread and must not block: they answer {@code replyTo}
+ * later, with {@link Loaded} or {@link Flushed} on success, or an error. A backend keeps the flushes
+ * of one entity in the order they were made: the entity sends a newer version without waiting for
+ * the older one to commit.
+ */
+public interface ManifestBackend {
+
+  /** What a backend answers an entity with on success (the entity's own messages, never serialized). */
+  sealed interface Reply permits Loaded, Flushed {}
+
+  /** The stored, sealed (encrypted CBOR) form of a manifest; empty if none is stored. */
+  record Loaded(Optional<byte[]> sealed) implements Reply {}
+
+  /** The flush of {@code version} is committed. */
+  record Flushed(long version) implements Reply {}
+
+  /**
+   * One flush of an entity: its value sealed ({@code null} to delete the entry), the indexed fields
+   * of that value, the chunk ids it no longer references (INV-2), and, for a backend that {@link
+   * #answersWriters()}, the durable writer to answer once it committed (null for none).
+   */
+  record Flush(long version, byte[] sealed, long baseVersion, boolean needSync, List<ChunkId> removedChunkIds,
+      ActorRef<StatusReply<Done>> writer) {
+    public Flush {
+      removedChunkIds = List.copyOf(removedChunkIds);
+    }
+
+    public Flush(long version, byte[] sealed, long baseVersion, boolean needSync, List<ChunkId> removedChunkIds) {
+      this(version, sealed, baseVersion, needSync, removedChunkIds, null);
+    }
+
+    /** Whether this flush deletes the entry. */
+    public boolean deletes() {
+      return sealed == null;
+    }
+  }
+
+  /**
+   * Whether every read the host later sends to this backend's database (a need-sync query, say)
+   * runs after the flushes already sent, and sees them. Then an entry whose changes are all sent
+   * needs no overlay in the host: local mode's one gateway runs its mailbox in order. Cluster mode's
+   * queries take another connection than the entities' flushes, so it says no.
+   */
+  default boolean ordersLaterReadsAfterFlushes() {
+    return false;
+  }
+
+  /**
+   * Whether this backend answers a flush's {@link Flush#writer()} itself when the flush commits (or
+   * fails), one hop sooner than through the entity. If not, the entity answers it.
+   */
+  default boolean answersWriters() {
+    return false;
+  }
+
+  /** Reads the stored form of {@code id}; answers {@link Loaded}. */
+  void load(EntryId id, ActorRef<StatusReply<Reply>> replyTo);
+
+  /** Writes (or deletes) {@code id} and removes {@code flush.removedChunkIds()}; answers {@link Flushed}. */
+  void flush(EntryId id, Flush flush, ActorRef<StatusReply<Reply>> replyTo);
+}

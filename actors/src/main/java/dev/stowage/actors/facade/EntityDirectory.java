@@ -1,0 +1,148 @@
+package dev.stowage.actors.facade;
+
+import dev.stowage.actors.common.SupervisorMessage;
+import dev.stowage.protocol.EntryId;
+import dev.stowage.protocol.StorageCommand;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * Where the façade finds a live {@link dev.stowage.actors.entity.ManifestEntity}, so that a manifest command goes straight
+ * to it instead of through the supervisor's mailbox: one thread handoff less per call. The
+ * supervisor stays the only one that spawns and stops entities; this directory only lets callers
+ * reach the ones it has started, under two rules that keep every guarantee of routing through it.
+ *
+ * <h2>Never to a stopping entity (INV-18)</h2>
+ *
+ * Each entity has a {@link Handle} that callers {@linkplain Handle#enter() enter} around their send.
+ * To stop an entity, the supervisor {@linkplain Handle#close() closes} its handle first: later
+ * callers find it closed and send through the supervisor, which buffers their commands for the
+ * successor as before. The supervisor tells the entity to stop only once no caller is inside the
+ * handle ({@link FacadeMessage.Drained}): every command sent straight to it is in its mailbox ahead of the stop.
+ *
+ * <h2>Never ahead of a command still on its way through the supervisor</h2>
+ *
+ * A caller whose first command went through the supervisor (no handle yet) must not have its
+ * second overtake it by going straight to the entity. So the façade counts the commands it sends
+ * through the supervisor ({@link #routing}), which the supervisor uncounts once it has passed them
+ * on ({@link #routed}); while any is counted for an id (counters are striped, as in {@link
+ * MutationsInFlight}), commands for that id go through the supervisor too, behind it. A caller's
+ * commands for one manifest reach its entity in the order it made them.
+ */
+public final class EntityDirectory {
+  private static final int STRIPES = 4096; // a power of two
+
+  /** The way to one incarnation of an entity, and who is sending through it right now. */
+  public static final class Handle {
+    private static final int CLOSED = 1 << 30;
+    final ActorRef<StorageCommand.ManifestCommand> ref;
+    /** Callers inside the handle, plus {@link #CLOSED} once the supervisor closed it. */
+    private final AtomicInteger state = new AtomicInteger();
+    private volatile boolean used;
+
+    Handle(ActorRef<StorageCommand.ManifestCommand> ref) {
+      this.ref = ref;
+    }
+
+    /** Enters to send; false if the handle is closed (send through the supervisor). */
+    boolean enter() {
+      for (int s = state.get(); (s & CLOSED) == 0; s = state.get()) {
+        if (state.compareAndSet(s, s + 1)) {
+          if (!used) {
+            used = true;
+          }
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /** Leaves after sending; true if this was the last caller in a closed handle. */
+    boolean exit() {
+      return state.decrementAndGet() == CLOSED;
+    }
+
+    /** Closes the handle; true if nobody is inside it (else the last to leave says so). */
+    public boolean close() {
+      return (state.getAndUpdate(s -> s | CLOSED) & ~CLOSED) == 0;
+    }
+
+    /** Whether a caller sent through this handle since the last call (for the LRU's second chance). */
+    public boolean takeUsed() {
+      boolean was = used;
+      used = false;
+      return was;
+    }
+  }
+
+  private final ConcurrentHashMap<EntryId, Handle> handles = new ConcurrentHashMap<>();
+  private final AtomicIntegerArray viaSupervisor = new AtomicIntegerArray(STRIPES);
+  private final boolean enabled;
+
+  private EntityDirectory(boolean enabled) {
+    this.enabled = enabled;
+  }
+
+  /** A directory for one workspace's entities. */
+  public static EntityDirectory create() {
+    return new EntityDirectory(true);
+  }
+
+  /** No entity is ever reached directly (cluster mode, or a host talking to the supervisor only). */
+  public static final EntityDirectory NONE = new EntityDirectory(false);
+
+  /**
+   * The open handle of {@code id}'s entity, entered, if a command for it may go straight there; null
+   * if it must go through the supervisor. The caller sends, then {@link #leave}s.
+   */
+  public Handle enterFor(EntryId id) {
+    if (!enabled || viaSupervisor.get(stripe(id)) != 0) {
+      return null;
+    }
+    Handle handle = handles.get(id);
+    return handle != null && handle.enter() ? handle : null;
+  }
+
+  /** Leaves {@code handle} after sending; tells {@code supervisor} if it was the last out of a closed one. */
+  public void leave(EntryId id, Handle handle, ActorRef<SupervisorMessage> supervisor) {
+    if (handle.exit()) {
+      supervisor.tell(new FacadeMessage.Drained(id, handle));
+    }
+  }
+
+  /** The façade is about to send a command for {@code id} through the supervisor. */
+  public void routing(EntryId id) {
+    viaSupervisor.incrementAndGet(stripe(id));
+  }
+
+  /** The supervisor has passed on (or answered) a command counted by {@link #routing}. */
+  public void routed(EntryId id) {
+    viaSupervisor.decrementAndGet(stripe(id));
+  }
+
+  /** The supervisor started {@code ref} for {@code id} and sent it what it had for it. */
+  public Handle publish(EntryId id, ActorRef<StorageCommand.ManifestCommand> ref) {
+    Handle handle = new Handle(ref);
+    if (enabled) {
+      handles.put(id, handle);
+    }
+    return handle;
+  }
+
+  /** The entity of {@code handle} stopped. */
+  public void remove(EntryId id, Handle handle) {
+    handles.remove(id, handle);
+  }
+
+  /** Handles held now (at most the live entities). */
+  public int size() {
+    return handles.size();
+  }
+
+  private static int stripe(EntryId id) {
+    int h = id.hashCode();
+    return (h ^ (h >>> 16)) & (STRIPES - 1);
+  }
+}

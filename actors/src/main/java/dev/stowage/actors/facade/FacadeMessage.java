@@ -1,0 +1,37 @@
+package dev.stowage.actors.facade;
+
+import dev.stowage.actors.common.SupervisorMessage;
+import dev.stowage.protocol.BackupResult;
+import dev.stowage.protocol.EntryId;
+import dev.stowage.protocol.StorageCommand;
+import java.nio.file.Path;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * What the façade ({@link ActorWorkspaceStorage}) and its callers' threads send a workspace's
+ * supervisor besides the public protocol: only they send these, the supervisor hands them to its
+ * backend.
+ */
+public sealed interface FacadeMessage extends SupervisorMessage
+    permits FacadeMessage.Backup, FacadeMessage.ReadBehindWrites, FacadeMessage.ViaSupervisor, FacadeMessage.Drained {
+
+  /**
+   * {@link dev.stowage.actors.WorkspaceStorage#backup}: copy the workspace's data to {@code to}, answering {@code
+   * replyTo}. The supervisor hands it to its backend while the workspace is open, and answers it
+   * with its refusal otherwise.
+   */
+  record Backup(Path to, ActorRef<StatusReply<BackupResult>> replyTo) implements FacadeMessage {}
+
+  /**
+   * A read sent behind a write of the same id that has not been answered yet (local mode): it goes
+   * to the writer, behind that write, instead of a reader that would not see it.
+   */
+  record ReadBehindWrites(StorageCommand.Operation read) implements FacadeMessage {}
+
+  /** A manifest command the façade sent through the supervisor while counting it ({@link EntityDirectory#routing}). */
+  record ViaSupervisor(StorageCommand.ManifestCommand command) implements FacadeMessage {}
+
+  /** Sent by the last caller to leave a closed handle: the supervisor may stop the entity now ({@link EntityDirectory}). */
+  record Drained(EntryId id, EntityDirectory.Handle handle) implements FacadeMessage {}
+}

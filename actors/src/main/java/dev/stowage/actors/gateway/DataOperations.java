@@ -1,0 +1,74 @@
+package dev.stowage.actors.gateway;
+
+import dev.stowage.protocol.ChunkId;
+import dev.stowage.protocol.EntryId;
+import dev.stowage.protocol.EntryMissingException;
+import dev.stowage.protocol.PreventSyncPattern;
+import dev.stowage.storage.DataStore;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.Done;
+
+/**
+ * Every operation on a workspace's data database ({@link DataStore}): chunks, the need-sync rows,
+ * the realm checkpoint and the prevent-sync pattern. (A manifest's load and flush are the entity's,
+ * in {@link dev.stowage.actors.entity.GatewayManifestBackend}.)
+ */
+public final class DataOperations {
+  private DataOperations() {}
+
+  /** The stored, sealed rows behind a need-sync query. */
+  public record NeedSyncRows(Set<EntryId> local, Set<EntryId> remote) {}
+
+  public static StoreOperation<DataStore, byte[]> getChunk(ChunkId id) {
+    return new StoreOperation<>(GatewayCommand.Mode.READ, "get chunk",
+        store -> store.chunks().get(id).orElseThrow(() -> EntryMissingException.chunk(id)));
+  }
+
+  public static StoreOperation<DataStore, Done> putChunk(ChunkId id, int plainSize, byte[] sealed) {
+    return StoreOperation.write("set chunk", store -> store.chunks().put(id, plainSize, sealed, 0));
+  }
+
+  /** Fails with {@link EntryMissingException} if there is no such chunk (INV-14). */
+  public static StoreOperation<DataStore, Done> deleteChunk(ChunkId id) {
+    return StoreOperation.write("clear chunk", store -> {
+      if (!store.chunks().delete(id)) {
+        throw EntryMissingException.chunk(id);
+      }
+    });
+  }
+
+  public static StoreOperation<DataStore, Set<ChunkId>> presentChunks(List<ChunkId> ids) {
+    return new StoreOperation<>(GatewayCommand.Mode.READ, "get local chunk ids", store -> store.chunks().presentAmong(ids));
+  }
+
+  public static StoreOperation<DataStore, NeedSyncRows> needSync() {
+    return new StoreOperation<>(GatewayCommand.Mode.READ, "need-sync",
+        store -> new NeedSyncRows(store.vlobs().localNeedSync(), store.remoteNeedSync()));
+  }
+
+  public static StoreOperation<DataStore, Long> realmCheckpoint() {
+    return new StoreOperation<>(GatewayCommand.Mode.READ, "get realm checkpoint", store -> store.realmCheckpoint().get());
+  }
+
+  public static StoreOperation<DataStore, Done> updateRealmCheckpoint(long checkpoint, Map<EntryId, Long> changed) {
+    return StoreOperation.write("update realm checkpoint", store -> store.updateRealmCheckpoint(checkpoint, changed));
+  }
+
+  public static StoreOperation<DataStore, PreventSyncPattern> preventSyncPattern() {
+    return new StoreOperation<>(GatewayCommand.Mode.READ, "get prevent-sync pattern", store -> {
+      var state = store.preventSyncPattern().get();
+      return new PreventSyncPattern(state.pattern(), state.fullyApplied());
+    });
+  }
+
+  public static StoreOperation<DataStore, Done> setPreventSyncPattern(String regex) {
+    return StoreOperation.write("set prevent-sync pattern", store -> store.preventSyncPattern().set(regex));
+  }
+
+  public static StoreOperation<DataStore, Done> markPreventSyncPatternFullyApplied(String regex) {
+    return StoreOperation.write("mark prevent-sync pattern applied",
+        store -> store.preventSyncPattern().markFullyApplied(regex));
+  }
+}

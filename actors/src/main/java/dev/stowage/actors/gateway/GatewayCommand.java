@@ -1,0 +1,79 @@
+package dev.stowage.actors.gateway;
+
+import dev.stowage.protocol.DatabaseStats;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * What a database actor of a store of type {@code S} is sent: its file's writer ({@link DbGateway})
+ * or one of its readers ({@link DbReader}). Refs are typed by store ({@code
+ * ActorRef<GatewayCommand<DataStore>>}, {@code ActorRef<GatewayCommand<CacheStore>>}): work for one
+ * store cannot be sent to the other's gateway. The operations themselves are listed per store in
+ * {@link DataOperations} and {@link CacheOperations}. Each actor also sends itself timer messages of
+ * its own, private to it ({@link GatewayMessage}); what it tells its owner is a {@link GatewayEvent}.
+ */
+public sealed interface GatewayCommand<S> extends GatewayMessage<S>
+    permits GatewayCommand.Execute, GatewayCommand.Vacuum, GatewayCommand.GetStats, GatewayCommand.Close {
+
+  /** How an {@link Execute} is scheduled and answered. */
+  enum Mode {
+    READ,
+    READ_WRITE,
+    WRITE,
+    /**
+     * Bookkeeping that needs no commit of its own and has no answer ({@code replyTo} may be null):
+     * a block's recency after a read elsewhere. It runs in the open batch, or at the start of the
+     * next one, before that batch's first write, or on its own after {@link
+     * DbGateway#DEFERRED_AT_MOST}.
+     */
+    DEFERRED
+  }
+
+  /**
+   * Work against a store, run on the gateway's thread. It may throw a {@link dev.stowage.protocol.StorageException}
+   * other than {@link dev.stowage.protocol.StorageFailedException} only before it changed anything.
+   */
+  @FunctionalInterface
+  interface Work<S, R> {
+    R apply(S store);
+  }
+
+  /**
+   * Runs {@code work} and answers {@code replyTo} as its {@link Mode} says.
+   *
+   * @param writer for a {@link Mode#WRITE}: someone else to answer, with {@code Done} once the
+   *     commit that holds the write succeeded (or with the failure), after {@code replyTo}; a durable
+   *     write's caller, answered here instead of through its entity. Null for none.
+   */
+  record Execute<S, R>(Mode mode, String what, Work<S, R> work, ActorRef<StatusReply<R>> replyTo,
+      ActorRef<StatusReply<Done>> writer) implements GatewayCommand<S> {
+    public Execute(Mode mode, String what, Work<S, R> work, ActorRef<StatusReply<R>> replyTo) {
+      this(mode, what, work, replyTo, null);
+    }
+
+    /** Answers a request that is not joining a batch with {@code error}: its reply, and its writer. */
+    void fail(Throwable error) {
+      if (replyTo != null) {
+        replyTo.tell(StatusReply.error(error));
+      }
+      if (writer != null) {
+        writer.tell(StatusReply.error(error));
+      }
+    }
+  }
+
+  /**
+   * Commits the open batch, then vacuums if the files take more than {@code threshold} bytes: in
+   * steps of {@link DbGateway#VACUUM_STEP_PAGES}, each a transaction of its own with the requests
+   * received meanwhile run between them, where the file vacuums incrementally (data files since
+   * issue 13); else as one {@code VACUUM}, which also converts the file. Answered once it is done.
+   * A reader refuses it.
+   */
+  record Vacuum<S>(long threshold, ActorRef<StatusReply<Boolean>> replyTo) implements GatewayCommand<S> {}
+
+  record GetStats<S>(ActorRef<StatusReply<DatabaseStats>> replyTo) implements GatewayCommand<S> {}
+
+  /** Commits the open batch (a writer), closes the database and stops. */
+  record Close<S>(ActorRef<StatusReply<Done>> replyTo) implements GatewayCommand<S> {}
+}
