@@ -234,7 +234,7 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
       return PlainFutures.of(AskPattern.askWithStatus(manifestRoute.target(),
           replyTo -> manifestRoute.envelope().apply(request.apply(replyTo)), timeout, scheduler));
     }
-    EntityDirectory.Handle handle = directory.enterFor(id);
+    EntityHandle handle = directory.enterFor(id);
     if (handle != null) {
       try {
         return PlainFutures.of(AskPattern.askWithStatus(handle.ref, request::apply, timeout, scheduler));

@@ -4,7 +4,6 @@ import dev.stowage.actors.common.SupervisorMessage;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.StorageCommand;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.apache.pekko.actor.typed.ActorRef;
 
@@ -16,8 +15,9 @@ import org.apache.pekko.actor.typed.ActorRef;
  *
  * <h2>Never to a stopping entity (INV-18)</h2>
  *
- * Each entity has a {@link Handle} that callers {@linkplain Handle#enter() enter} around their send.
- * To stop an entity, the supervisor {@linkplain Handle#close() closes} its handle first: later
+ * Each entity has an {@link EntityHandle} that callers {@linkplain EntityHandle#enter() enter} around
+ * their send.
+ * To stop an entity, the supervisor {@linkplain EntityHandle#close() closes} its handle first: later
  * callers find it closed and send through the supervisor, which buffers their commands for the
  * successor as before. The supervisor tells the entity to stop only once no caller is inside the
  * handle ({@link FacadeMessage.Drained}): every command sent straight to it is in its mailbox ahead of the stop.
@@ -34,50 +34,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 public final class EntityDirectory {
   private static final int STRIPES = 4096; // a power of two
 
-  /** The way to one incarnation of an entity, and who is sending through it right now. */
-  public static final class Handle {
-    private static final int CLOSED = 1 << 30;
-    final ActorRef<StorageCommand.ManifestCommand> ref;
-    /** Callers inside the handle, plus {@link #CLOSED} once the supervisor closed it. */
-    private final AtomicInteger state = new AtomicInteger();
-    private volatile boolean used;
-
-    Handle(ActorRef<StorageCommand.ManifestCommand> ref) {
-      this.ref = ref;
-    }
-
-    /** Enters to send; false if the handle is closed (send through the supervisor). */
-    boolean enter() {
-      for (int s = state.get(); (s & CLOSED) == 0; s = state.get()) {
-        if (state.compareAndSet(s, s + 1)) {
-          if (!used) {
-            used = true;
-          }
-          return true;
-        }
-      }
-      return false;
-    }
-
-    /** Leaves after sending; true if this was the last caller in a closed handle. */
-    boolean exit() {
-      return state.decrementAndGet() == CLOSED;
-    }
-
-    /** Closes the handle; true if nobody is inside it (else the last to leave says so). */
-    public boolean close() {
-      return (state.getAndUpdate(s -> s | CLOSED) & ~CLOSED) == 0;
-    }
-
-    /** Whether a caller sent through this handle since the last call (for the LRU's second chance). */
-    public boolean takeUsed() {
-      boolean was = used;
-      used = false;
-      return was;
-    }
-  }
-
-  private final ConcurrentHashMap<EntryId, Handle> handles = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<EntryId, EntityHandle> handles = new ConcurrentHashMap<>();
   private final AtomicIntegerArray viaSupervisor = new AtomicIntegerArray(STRIPES);
   private final boolean enabled;
 
@@ -97,16 +54,16 @@ public final class EntityDirectory {
    * The open handle of {@code id}'s entity, entered, if a command for it may go straight there; null
    * if it must go through the supervisor. The caller sends, then {@link #leave}s.
    */
-  public Handle enterFor(EntryId id) {
+  public EntityHandle enterFor(EntryId id) {
     if (!enabled || viaSupervisor.get(stripe(id)) != 0) {
       return null;
     }
-    Handle handle = handles.get(id);
+    EntityHandle handle = handles.get(id);
     return handle != null && handle.enter() ? handle : null;
   }
 
   /** Leaves {@code handle} after sending; tells {@code supervisor} if it was the last out of a closed one. */
-  public void leave(EntryId id, Handle handle, ActorRef<SupervisorMessage> supervisor) {
+  public void leave(EntryId id, EntityHandle handle, ActorRef<SupervisorMessage> supervisor) {
     if (handle.exit()) {
       supervisor.tell(new FacadeMessage.Drained(id, handle));
     }
@@ -123,8 +80,8 @@ public final class EntityDirectory {
   }
 
   /** The supervisor started {@code ref} for {@code id} and sent it what it had for it. */
-  public Handle publish(EntryId id, ActorRef<StorageCommand.ManifestCommand> ref) {
-    Handle handle = new Handle(ref);
+  public EntityHandle publish(EntryId id, ActorRef<StorageCommand.ManifestCommand> ref) {
+    EntityHandle handle = new EntityHandle(ref);
     if (enabled) {
       handles.put(id, handle);
     }
@@ -132,11 +89,11 @@ public final class EntityDirectory {
   }
 
   /** The entity of {@code handle} stopped. */
-  public void remove(EntryId id, Handle handle) {
+  public void remove(EntryId id, EntityHandle handle) {
     handles.remove(id, handle);
   }
 
-  /** Handles held now (at most the live entities). */
+  /** EntityHandles held now (at most the live entities). */
   public int size() {
     return handles.size();
   }

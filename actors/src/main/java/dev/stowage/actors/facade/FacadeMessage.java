@@ -33,5 +33,5 @@ public sealed interface FacadeMessage extends SupervisorMessage
   record ViaSupervisor(StorageCommand.ManifestCommand command) implements FacadeMessage {}
 
   /** Sent by the last caller to leave a closed handle: the supervisor may stop the entity now ({@link EntityDirectory}). */
-  record Drained(EntryId id, EntityDirectory.Handle handle) implements FacadeMessage {}
+  record Drained(EntryId id, EntityHandle handle) implements FacadeMessage {}
 }

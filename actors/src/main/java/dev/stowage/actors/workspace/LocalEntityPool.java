@@ -10,6 +10,7 @@ import dev.stowage.actors.entity.EntityWorkspace;
 import dev.stowage.actors.entity.GatewayManifestBackend;
 import dev.stowage.actors.entity.ManifestEntity;
 import dev.stowage.actors.facade.EntityDirectory;
+import dev.stowage.actors.facade.EntityHandle;
 import dev.stowage.actors.facade.FacadeMessage;
 import dev.stowage.actors.gateway.DatabaseGateways;
 import dev.stowage.actors.gateway.FileGateways;
@@ -62,7 +63,7 @@ final class LocalEntityPool {
   private static final class EntitySlot {
     final ActorRef<Object> ref;
     /** How callers reach the entity without the supervisor (see {@link EntityDirectory}). */
-    EntityDirectory.Handle handle;
+    EntityHandle handle;
     boolean stopping;
     /** The stop (or Fail) to send once the last caller inside the closed handle has left. */
     Object pendingStop;

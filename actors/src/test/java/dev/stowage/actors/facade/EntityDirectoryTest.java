@@ -29,10 +29,10 @@ class EntityDirectoryTest {
     EntityDirectory directory = EntityDirectory.create();
     TestProbe<StorageCommand.ManifestCommand> entity = testKit.createTestProbe();
     TestProbe<SupervisorMessage> supervisor = testKit.createTestProbe();
-    EntityDirectory.Handle handle = directory.publish(id, entity.ref());
+    EntityHandle handle = directory.publish(id, entity.ref());
 
-    EntityDirectory.Handle first = directory.enterFor(id);
-    EntityDirectory.Handle second = directory.enterFor(id);
+    EntityHandle first = directory.enterFor(id);
+    EntityHandle second = directory.enterFor(id);
     assertThat(first).isSameAs(handle).isSameAs(second);
     assertThat(handle.close()).as("two callers inside: not drained yet").isFalse();
     assertThat(directory.enterFor(id)).as("closed: through the supervisor from now on").isNull();
@@ -46,9 +46,9 @@ class EntityDirectoryTest {
   @Test
   void closingAnEmptyHandleIsDrainedAtOnce() {
     EntityDirectory directory = EntityDirectory.create();
-    EntityDirectory.Handle handle = directory.publish(id, testKit.<StorageCommand.ManifestCommand>createTestProbe().ref());
+    EntityHandle handle = directory.publish(id, testKit.<StorageCommand.ManifestCommand>createTestProbe().ref());
     TestProbe<SupervisorMessage> supervisor = testKit.createTestProbe();
-    EntityDirectory.Handle entered = directory.enterFor(id);
+    EntityHandle entered = directory.enterFor(id);
     directory.leave(id, entered, supervisor.ref());
 
     assertThat(handle.close()).isTrue();
