@@ -2,12 +2,10 @@ package dev.stowage.cluster;
 
 import dev.stowage.actors.StorageSettings;
 import dev.stowage.actors.WorkspaceStorage;
-import dev.stowage.actors.common.PublishedManifests;
 import dev.stowage.actors.common.Replies;
 import dev.stowage.actors.common.SupervisorMessage;
 import dev.stowage.actors.common.WorkspaceHealth;
 import dev.stowage.actors.entity.EntityCommand;
-import dev.stowage.actors.entity.EntityWorkspace;
 import dev.stowage.actors.facade.ActorWorkspaceStorage;
 import dev.stowage.actors.facade.ManifestRoute;
 import dev.stowage.actors.gateway.CacheOperations;
@@ -172,9 +170,8 @@ final class ClusterWorkspace implements WorkspaceBackend {
   @Override
   public WorkspaceStorage storage(ActorRef<Object> supervisor) {
     // manifest commands straight to the region: the supervisor would only forward them there
-    return new ActorWorkspaceStorage(workspaceId, supervisor, context.getSystem().scheduler(),
-        context.getExecutionContext(), settings, new EntityWorkspace(PublishedManifests.NONE, health),
-        new ManifestRoute(region.unsafeUpcast(),
+    return ActorWorkspaceStorage.sharded(workspaceId, supervisor, context.getSystem().scheduler(),
+        context.getExecutionContext(), settings, health, new ManifestRoute(region.unsafeUpcast(),
             command -> new ShardingEnvelope<>(ManifestIds.entityId(workspaceId, command.id()), command)));
   }
 

@@ -16,25 +16,18 @@ import dev.stowage.protocol.LocalManifest;
 import dev.stowage.protocol.NeedSync;
 import dev.stowage.protocol.PreventSyncPattern;
 import dev.stowage.protocol.Require;
-import dev.stowage.protocol.StorageClosedException;
-import dev.stowage.protocol.StorageCommand.ClearBlock;
-import dev.stowage.protocol.StorageCommand.ClearChunk;
 import dev.stowage.protocol.StorageCommand.ClearManifest;
 import dev.stowage.protocol.StorageCommand.ClearMemoryCache;
 import dev.stowage.protocol.StorageCommand.Close;
 import dev.stowage.protocol.StorageCommand.EnsureManifestPersistent;
-import dev.stowage.protocol.StorageCommand.GetBlock;
-import dev.stowage.protocol.StorageCommand.GetChunk;
-import dev.stowage.protocol.StorageCommand.GetLocalChunkIds;
 import dev.stowage.protocol.StorageCommand.GetManifest;
 import dev.stowage.protocol.StorageCommand.GetNeedSyncEntries;
 import dev.stowage.protocol.StorageCommand.GetPreventSyncPattern;
 import dev.stowage.protocol.StorageCommand.GetRealmCheckpoint;
 import dev.stowage.protocol.StorageCommand.GetStats;
+import dev.stowage.protocol.StorageCommand.ManifestCommand;
 import dev.stowage.protocol.StorageCommand.MarkPreventSyncPatternFullyApplied;
 import dev.stowage.protocol.StorageCommand.RunVacuum;
-import dev.stowage.protocol.StorageCommand.SetBlock;
-import dev.stowage.protocol.StorageCommand.SetChunk;
 import dev.stowage.protocol.StorageCommand.SetManifest;
 import dev.stowage.protocol.StorageCommand.SetPreventSyncPattern;
 import dev.stowage.protocol.StorageCommand.UpdateRealmCheckpoint;
@@ -44,18 +37,15 @@ import dev.stowage.protocol.StorageFailedException;
 import dev.stowage.protocol.StorageStats;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -97,87 +87,74 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
   static final Duration BACKUP_ANSWER_WITHIN = Duration.ofHours(1);
 
   private final String workspaceId;
-  /**
-   * The supervisor as this façade sends to it: the protocol, and the messages only the façade may
-   * send. Hosts see it narrowed to the protocol ({@link #supervisor()}).
-   */
-  private final ActorRef<Object> mailbox;
-  private final Scheduler scheduler;
-  /** The workspace's limits of calls and bytes in flight ({@code stowage.overload}). */
-  private final CallAdmission admission;
-  private final Duration timeout;
   private final StorageSettings settings;
+  private final SupervisorCalls calls;
+  private final EntityRouting entities;
   private final PublishedManifests published;
-  private final WorkspaceHealth failure;
+  private final WorkspaceHealth health;
   private final MutationsInFlight mutations = new MutationsInFlight();
-  private final EntityDirectory directory;
-  private final DirectReads directReads;
-  /** Local mode: chunk and block reads after an unanswered write of the same id go behind it. */
-  private final boolean readsBehindWrites;
-  /** Cluster mode: where manifest commands go instead of the supervisor's mailbox; null otherwise. */
-  private final ManifestRoute manifestRoute;
-  /** Set once close() completed: later calls fail at once instead of asking a stopped actor. */
-  private volatile boolean closed;
+  private final PayloadCalls payloads;
 
   /**
-   * @param supervisor the supervisor's own ref ({@link dev.stowage.actors.workspace.WorkspaceBackend#storage})
+   * Local mode's façade: it reads hot manifests from {@code shared}, reaches live entities through
+   * {@code directory} and readers through {@code reads}.
+   *
+   * @param supervisor the supervisor's own ref ({@link dev.stowage.actors.workspace.WorkspaceBackend#storage}),
+   *     narrowed here to what a façade sends it
    * @param executor Stowage's dispatcher ({@code stowage.dispatcher}): where calls that waited for
    *     admission are sent from
-   * @param readPath what may be read without asking; {@link EntityWorkspace#unshared()}
-   *     where the actors are elsewhere (cluster mode)
    */
-  public ActorWorkspaceStorage(String workspaceId, ActorRef<Object> supervisor, Scheduler scheduler,
-      ExecutionContextExecutor executor, StorageSettings settings, EntityWorkspace readPath) {
-    this(workspaceId, supervisor, scheduler, executor, settings, readPath, EntityDirectory.NONE, DirectReads.NONE,
-        null);
+  public static ActorWorkspaceStorage local(String workspaceId, ActorRef<Object> supervisor, Scheduler scheduler,
+      ExecutionContextExecutor executor, StorageSettings settings, EntityWorkspace shared, EntityDirectory directory,
+      DirectReads reads) {
+    SupervisorCalls calls = calls(workspaceId, supervisor, scheduler, executor, settings, shared.failure());
+    return new ActorWorkspaceStorage(workspaceId, settings, calls, EntityRouting.local(calls, directory),
+        shared.published(), reads, true);
   }
 
   /**
-   * A façade whose manifest commands go along {@code manifestRoute} (cluster mode: the shard
-   * region), checked here as the supervisor would check them, instead of through the supervisor:
-   * one thread handoff less per call. Everything else goes to {@code supervisor}.
+   * A façade whose manifest commands go along {@code route} (cluster mode: the shard region),
+   * checked here as the supervisor would check them, instead of through the supervisor: one thread
+   * handoff less per call. Everything else goes to {@code supervisor}; nothing is read without asking.
    */
-  public ActorWorkspaceStorage(String workspaceId, ActorRef<Object> supervisor, Scheduler scheduler,
-      ExecutionContextExecutor executor, StorageSettings settings, EntityWorkspace readPath,
-      ManifestRoute manifestRoute) {
-    this(workspaceId, supervisor, scheduler, executor, settings, readPath, EntityDirectory.NONE, DirectReads.NONE,
-        Objects.requireNonNull(manifestRoute, "manifestRoute"));
+  public static ActorWorkspaceStorage sharded(String workspaceId, ActorRef<Object> supervisor, Scheduler scheduler,
+      ExecutionContextExecutor executor, StorageSettings settings, WorkspaceHealth health, ManifestRoute route) {
+    SupervisorCalls calls = calls(workspaceId, supervisor, scheduler, executor, settings, health);
+    return new ActorWorkspaceStorage(workspaceId, settings, calls, EntityRouting.sharded(calls, route),
+        PublishedManifests.NONE, DirectReads.NONE, false);
   }
 
-  /** Local mode's façade: it also reaches live entities through {@code directory}, readers through {@code reads}. */
-  public ActorWorkspaceStorage(String workspaceId, ActorRef<Object> supervisor, Scheduler scheduler,
-      ExecutionContextExecutor executor, StorageSettings settings, EntityWorkspace readPath,
-      EntityDirectory directory, DirectReads reads) {
-    this(workspaceId, supervisor, scheduler, executor, settings, readPath, directory, reads, null);
-  }
-
-  private ActorWorkspaceStorage(String workspaceId, ActorRef<Object> supervisor, Scheduler scheduler,
-      ExecutionContextExecutor executor, StorageSettings settings, EntityWorkspace readPath,
-      EntityDirectory directory, DirectReads reads, ManifestRoute manifestRoute) {
-    this.manifestRoute = manifestRoute;
-    this.directory = directory;
-    this.directReads = reads;
-    this.workspaceId = workspaceId;
-    this.mailbox = supervisor;
-    this.scheduler = scheduler;
-    this.timeout = settings.askTimeout();
-    this.settings = settings;
-    this.published = readPath.published();
-    this.failure = readPath.failure();
-    this.readsBehindWrites = readPath.local();
-    this.admission = new CallAdmission(workspaceId, settings.overload(), executor,
+  private static SupervisorCalls calls(String workspaceId, ActorRef<Object> supervisor, Scheduler scheduler,
+      ExecutionContextExecutor executor, StorageSettings settings, WorkspaceHealth health) {
+    CallAdmission admission = new CallAdmission(workspaceId, settings.overload(), executor,
         (delayNanos, task) -> scheduler.scheduleOnce(Duration.ofNanos(delayNanos), task, executor), System::nanoTime);
+    return new SupervisorCalls(workspaceId, supervisor.narrow(), supervisor.narrow(), scheduler, settings.askTimeout(),
+        admission, health);
   }
+
+  private ActorWorkspaceStorage(String workspaceId, StorageSettings settings, SupervisorCalls calls,
+      EntityRouting entities, PublishedManifests published, DirectReads reads, boolean readsBehindWrites) {
+    this.workspaceId = workspaceId;
+    this.settings = settings;
+    this.calls = calls;
+    this.entities = entities;
+    this.published = published;
+    this.health = calls.health();
+    this.payloads = new PayloadCalls(calls, mutations, reads, readsBehindWrites, settings.maxChunkSize());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Manifests
 
   @Override
   public CompletionStage<LocalManifest> getManifest(EntryId id) {
-    if (id != null && !closed && !failure.failed() && mutations.noneFor(id)) {
+    if (id != null && !calls.closed() && !health.failed() && mutations.noneFor(id)) {
       LocalManifest hot = published.read(id);
       if (hot != null) {
         return CompletableFuture.completedFuture(hot);
       }
     }
-    return askEntity(id, () -> Require.nonNull(id, "entry id"), replyTo -> new GetManifest(id, replyTo));
+    return askEntity(id, replyTo -> new GetManifest(id, replyTo));
   }
 
   @Override
@@ -187,95 +164,55 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
 
   @Override
   public CompletionStage<Done> setManifest(EntryId id, LocalManifest m, boolean cacheOnly, Set<ChunkId> removedChunkIds) {
-    Set<ChunkId> removed;
-    try {
+    return mutations.around(id, () -> askEntityChecked(id, () -> {
       RequestValidation.manifest(id, m, removedChunkIds, settings);
-      removed = Collections.unmodifiableSet(new HashSet<>(removedChunkIds));
-    } catch (StorageException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return mutation(id, () -> askEntity(id, () -> { }, replyTo -> new SetManifest(id, m, cacheOnly, removed, replyTo)));
+      return Collections.unmodifiableSet(new HashSet<>(removedChunkIds));
+    }, removed -> replyTo -> new SetManifest(id, m, cacheOnly, removed, replyTo)));
   }
 
   @Override
   public CompletionStage<Done> ensureManifestPersistent(EntryId id) {
-    return mutation(id,
-        () -> askEntity(id, () -> Require.nonNull(id, "entry id"), replyTo -> new EnsureManifestPersistent(id, replyTo)));
+    return mutations.around(id, () -> askEntity(id, replyTo -> new EnsureManifestPersistent(id, replyTo)));
   }
 
   @Override
   public CompletionStage<Done> clearManifest(EntryId id) {
-    return mutation(id,
-        () -> askEntity(id, () -> Require.nonNull(id, "entry id"), replyTo -> new ClearManifest(id, replyTo)));
+    return mutations.around(id, () -> askEntity(id, replyTo -> new ClearManifest(id, replyTo)));
   }
 
-  /**
-   * Checks the arguments, then, once admitted, asks the entity of {@code id} straight through the
-   * {@link EntityDirectory} if it allows it, through the supervisor otherwise (counted there, so
-   * that no later command for {@code id} overtakes this one).
-   */
-  private <T> CompletionStage<T> askEntity(
-      EntryId id, Runnable check, Function<ActorRef<StatusReply<T>>, StorageCommand.ManifestCommand> request) {
-    try {
-      check.run();
-    } catch (StorageException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return admitted(0, () -> sendToEntity(id, request));
+  /** {@link #askEntityChecked} for a command made of the id alone. */
+  private <T> CompletionStage<T> askEntity(EntryId id, Function<ActorRef<StatusReply<T>>, ManifestCommand> request) {
+    return askEntityChecked(id, () -> Require.nonNull(id, "entry id"), ignored -> request);
   }
 
-  private <T> CompletionStage<T> sendToEntity(
-      EntryId id, Function<ActorRef<StatusReply<T>>, StorageCommand.ManifestCommand> request) {
-    CompletableFuture<T> refused = refusal();
-    if (refused != null) {
-      return refused;
-    }
-    if (manifestRoute != null && !failure.ending()) { // else the supervisor answers, as failed or closed
-      return PlainFutures.of(AskPattern.askWithStatus(manifestRoute.target(),
-          replyTo -> manifestRoute.envelope().apply(request.apply(replyTo)), timeout, scheduler));
-    }
-    EntityHandle handle = directory.enterFor(id);
-    if (handle != null) {
-      try {
-        return PlainFutures.of(AskPattern.askWithStatus(handle.ref, request::apply, timeout, scheduler));
-      } finally {
-        directory.leave(id, handle, mailbox.narrow());
-      }
-    }
-    if (readsBehindWrites) {
-      directory.routing(id);
-      return PlainFutures.of(AskPattern.<Object, T>askWithStatus(mailbox,
-          replyTo -> new FacadeMessage.ViaSupervisor(request.apply(replyTo)), timeout, scheduler));
-    }
-    return PlainFutures.of(AskPattern.askWithStatus(mailbox, request::apply, timeout, scheduler));
+  /** Checks the arguments, then, once admitted, asks the entity of {@code id} ({@link EntityRouting}). */
+  private <A, T> CompletionStage<T> askEntityChecked(EntryId id, SupervisorCalls.Check<A> check,
+      Function<A, Function<ActorRef<StatusReply<T>>, ManifestCommand>> request) {
+    return calls.checkedAndAdmitted(0, check, checked -> null, checked -> {
+      CompletableFuture<T> refused = calls.refusal(); // it may have waited for admission
+      return refused != null ? refused : entities.ask(id, request.apply(checked));
+    });
   }
 
-  /** Sends a mutation of {@code id}, counted in {@link #mutations} until it is answered. */
-  private <T> CompletionStage<T> mutation(Object id, Supplier<CompletionStage<T>> send) {
-    if (id == null) {
-      return send.get(); // refused before anything is sent
-    }
-    mutations.begin(id);
-    return send.get().whenComplete((value, error) -> mutations.end(id));
-  }
+  // ---------------------------------------------------------------------------------------------
+  // The workspace's sync state
 
   @Override
   public CompletionStage<NeedSync> getNeedSyncEntries() {
-    return ask(GetNeedSyncEntries::new);
+    return calls.ask(GetNeedSyncEntries::new);
   }
 
   @Override
   public CompletionStage<Long> getRealmCheckpoint() {
-    return ask(GetRealmCheckpoint::new);
+    return calls.ask(GetRealmCheckpoint::new);
   }
 
   @Override
   public CompletionStage<Done> updateRealmCheckpoint(long checkpoint, Map<EntryId, Long> changedVlobs) {
-    return askWith(() -> {
-          RequestValidation.realmCheckpoint(checkpoint, changedVlobs);
-          return Collections.unmodifiableMap(new HashMap<>(changedVlobs));
-        },
-        changed -> replyTo -> new UpdateRealmCheckpoint(checkpoint, changed, replyTo));
+    return askChecked(() -> {
+      RequestValidation.realmCheckpoint(checkpoint, changedVlobs);
+      return Collections.unmodifiableMap(new HashMap<>(changedVlobs));
+    }, changed -> replyTo -> new UpdateRealmCheckpoint(checkpoint, changed, replyTo));
   }
 
   @Override
@@ -285,104 +222,85 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
 
   @Override
   public CompletionStage<PreventSyncPattern> getPreventSyncPatternState() {
-    return ask(GetPreventSyncPattern::new);
+    return calls.ask(GetPreventSyncPattern::new);
   }
 
   @Override
   public CompletionStage<Done> setPreventSyncPattern(Pattern p) {
-    return askWith(() -> RequestValidation.regex(p), regex -> replyTo -> new SetPreventSyncPattern(regex, replyTo));
+    return askChecked(() -> RequestValidation.regex(p), regex -> replyTo -> new SetPreventSyncPattern(regex, replyTo));
   }
 
   @Override
   public CompletionStage<Done> markPreventSyncPatternFullyApplied(Pattern p) {
-    return askWith(() -> RequestValidation.regex(p),
+    return askChecked(() -> RequestValidation.regex(p),
         regex -> replyTo -> new MarkPreventSyncPatternFullyApplied(regex, replyTo));
   }
 
+  /** Checks (and copies) the arguments with {@code check}, then, once admitted, asks with what it returned. */
+  private <A, T> CompletionStage<T> askChecked(SupervisorCalls.Check<A> check,
+      Function<A, Function<ActorRef<StatusReply<T>>, StorageCommand>> request) {
+    return calls.checkedAndAdmitted(0, check, checked -> null, checked -> calls.askNow(request.apply(checked)));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Chunks and blocks: the same calls, on two stores
+
   @Override
   public CompletionStage<byte[]> getChunk(ChunkId id) {
-    return askWith(0, () -> Require.nonNull(id, "chunk id"),
-        checked -> replyTo -> maybeBehindWrites(!mutations.noneFor(id), new GetChunk(id, replyTo)),
-        checked -> readsDirectly() && mutations.noneFor(id) ? directReads.chunk(id) : null);
+    return payloads.get(PayloadCalls.Payload.CHUNK, id);
   }
 
   @Override
   public CompletionStage<Done> setChunk(ChunkId id, byte[] data) {
-    return mutation(id, () -> askWith(data == null ? 0 : data.length, () -> {
-          RequestValidation.payload(id, data, settings.maxChunkSize(), "chunk");
-          return data;
-        },
-        bytes -> replyTo -> new SetChunk(id, bytes, replyTo), checked -> null));
+    return payloads.set(PayloadCalls.Payload.CHUNK, id, data);
   }
 
   @Override
   public CompletionStage<Done> clearChunk(ChunkId id) {
-    return mutation(id, () -> ask(() -> Require.nonNull(id, "chunk id"), replyTo -> new ClearChunk(id, replyTo)));
-  }
-
-  @Override
-  public CompletionStage<Set<ChunkId>> getLocalChunkIds(Collection<ChunkId> ids) {
-    return askWith(() -> {
-          RequestValidation.chunkIds(ids, "chunk ids");
-          return Collections.unmodifiableList(new ArrayList<>(ids));
-        },
-        list -> {
-          boolean behind = !mutations.noneForAny(list);
-          return replyTo -> maybeBehindWrites(behind, new GetLocalChunkIds(list, replyTo));
-        },
-        list -> readsDirectly() && mutations.noneForAny(list) ? directReads.localChunkIds(list) : null);
-  }
-
-  /**
-   * Whether reads may go straight to a reader: there are readers, and the workspace is open and
-   * healthy. The caller also checks that no write of the ids it reads is on its way.
-   */
-  private boolean readsDirectly() {
-    return directReads.available() && !closed && !failure.ending();
+    return payloads.clear(PayloadCalls.Payload.CHUNK, id);
   }
 
   @Override
   public CompletionStage<byte[]> getBlock(ChunkId id) {
-    return askWith(0, () -> Require.nonNull(id, "block id"),
-        checked -> replyTo -> maybeBehindWrites(!mutations.noneFor(id), new GetBlock(id, replyTo)),
-        checked -> readsDirectly() && mutations.noneFor(id) ? directReads.block(id) : null);
+    return payloads.get(PayloadCalls.Payload.BLOCK, id);
   }
 
   @Override
   public CompletionStage<Done> setBlock(ChunkId id, byte[] data) {
-    return mutation(id, () -> askWith(data == null ? 0 : data.length, () -> {
-          RequestValidation.payload(id, data, settings.maxChunkSize(), "block");
-          return data;
-        },
-        bytes -> replyTo -> new SetBlock(id, bytes, replyTo), checked -> null));
+    return payloads.set(PayloadCalls.Payload.BLOCK, id, data);
   }
 
   @Override
   public CompletionStage<Done> clearBlock(ChunkId id) {
-    return mutation(id, () -> ask(() -> Require.nonNull(id, "block id"), replyTo -> new ClearBlock(id, replyTo)));
+    return payloads.clear(PayloadCalls.Payload.BLOCK, id);
   }
 
-  /** {@code read}, sent behind the unanswered writes of its ids if there are any (local mode). */
-  private Object maybeBehindWrites(boolean behind, StorageCommand.Operation read) {
-    return behind && readsBehindWrites ? new FacadeMessage.ReadBehindWrites(read) : read;
+  @Override
+  public CompletionStage<Set<ChunkId>> getLocalChunkIds(Collection<ChunkId> ids) {
+    return payloads.localChunkIds(ids);
   }
+
+
+  // ---------------------------------------------------------------------------------------------
+  // The workspace
 
   /** Exempt from admission: a host must be able to shed load (a flush, a discard) when it is overloaded. */
   @Override
   public CompletionStage<Done> clearMemoryCache(boolean flush) {
-    return askNow(replyTo -> new ClearMemoryCache(flush, replyTo));
+    return calls.askNow(replyTo -> new ClearMemoryCache(flush, replyTo));
   }
 
   @Override
   public CompletionStage<Done> runVacuum() {
-    return ask(RunVacuum::new);
+    return calls.ask(RunVacuum::new);
   }
 
   /** Exempt from admission: a host must be able to watch an overload, refused calls included. */
   @Override
   public CompletionStage<StorageStats> stats() {
     CompletableFuture<StorageStats> stats = new CompletableFuture<>();
-    this.<StorageStats>askNow(GetStats::new).whenComplete((snapshot, error) -> {
+    CallAdmission admission = calls.admission();
+    calls.<StorageStats>askNow(GetStats::new).whenComplete((snapshot, error) -> {
       if (error != null) {
         stats.completeExceptionally(Replies.unwrap(error));
       } else {
@@ -394,112 +312,22 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
 
   /** The workspace's admission (tests: what is in flight and waiting). */
   public CallAdmission admission() {
-    return admission;
+    return calls.admission();
   }
 
   @Override
   public CompletionStage<Done> close() {
-    if (closed) {
+    if (calls.closed()) {
       return CompletableFuture.completedFuture(Done.getInstance());
     }
     CompletableFuture<Done> closing = PlainFutures.of(
-        AskPattern.<Object, Done>askWithStatus(mailbox, Close::new, timeout, scheduler));
+        AskPattern.askWithStatus(calls.supervisor(), Close::new, calls.timeout(), calls.scheduler()));
     // Closed once the supervisor answered: cleanly, or with the failure that had closed it already.
     return closing.whenComplete((done, error) -> {
       if (error == null || error instanceof StorageFailedException) {
-        closed = true;
+        calls.markClosed();
       }
     });
-  }
-
-  @Override
-  public String workspaceId() {
-    return workspaceId;
-  }
-
-  @Override
-  public ActorRef<StorageCommand> supervisor() {
-    return mailbox.narrow();
-  }
-
-  @Override
-  public String toString() {
-    return "WorkspaceStorage[" + workspaceId + (closed ? ", closed" : "") + "]";
-  }
-
-  /** Asks once admitted, unless closed or failed. */
-  private <T> CompletionStage<T> ask(Function<ActorRef<StatusReply<T>>, Object> request) {
-    return admitted(0, () -> askNow(request));
-  }
-
-  /** Asks now, unless closed or failed: not admitted. */
-  private <T> CompletionStage<T> askNow(Function<ActorRef<StatusReply<T>>, Object> request) {
-    CompletableFuture<T> refused = refusal();
-    if (refused != null) {
-      return refused;
-    }
-    return PlainFutures.of(AskPattern.askWithStatus(mailbox, request::apply, timeout, scheduler));
-  }
-
-  /**
-   * Sends the call with {@code send} once {@link #admission} admits it, unless the workspace is
-   * closed or failed: then that is the answer, not an overload.
-   *
-   * @param bytes the chunk or block bytes the call carries
-   */
-  private <T> CompletionStage<T> admitted(long bytes, Supplier<CompletionStage<T>> send) {
-    CompletableFuture<T> refused = refusal();
-    return refused != null ? refused : admission.call(bytes, send);
-  }
-
-  /** A failed stage if the workspace is closed or failed (INV-6, INV-10); null if a call may go on. */
-  private <T> CompletableFuture<T> refusal() {
-    if (closed) {
-      return CompletableFuture.failedFuture(new StorageClosedException("workspace '" + workspaceId + "' is closed"));
-    }
-    StorageException failed = failure.forNextCall();
-    return failed == null ? null : CompletableFuture.failedFuture(failed);
-  }
-
-  /** Checks (and copies) the arguments with {@code check}, then asks with what it returned. */
-  private <A, T> CompletionStage<T> askWith(
-      Supplier<A> check, Function<A, Function<ActorRef<StatusReply<T>>, Object>> request) {
-    return askWith(check, request, checked -> null);
-  }
-
-  /**
-   * Checks (and copies) the arguments with {@code check}; then, once admitted, {@code direct} may
-   * answer without the supervisor (null if it may not), and otherwise it asks with what {@code
-   * check} returned.
-   */
-  private <A, T> CompletionStage<T> askWith(Supplier<A> check,
-      Function<A, Function<ActorRef<StatusReply<T>>, Object>> request,
-      Function<A, CompletionStage<T>> direct) {
-    return askWith(0, check, request, direct);
-  }
-
-  /** {@link #askWith(Supplier, Function, Function)} for a call that carries {@code bytes} of chunk or block. */
-  private <A, T> CompletionStage<T> askWith(long bytes, Supplier<A> check,
-      Function<A, Function<ActorRef<StatusReply<T>>, Object>> request,
-      Function<A, CompletionStage<T>> direct) {
-    A checked;
-    try {
-      checked = check.get();
-    } catch (StorageException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return admitted(bytes, () -> {
-      CompletionStage<T> answered = direct.apply(checked);
-      return answered != null ? answered : askNow(request.apply(checked));
-    });
-  }
-
-  /** Checks the arguments with {@code check}, then asks. */
-  private <T> CompletionStage<T> ask(Runnable check, Function<ActorRef<StatusReply<T>>, Object> request) {
-    return askWith(() -> {
-      check.run();
-      return null;
-    }, ignored -> request);
   }
 
   /**
@@ -516,8 +344,21 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     } catch (StorageException e) {
       return CompletableFuture.failedFuture(e);
     }
-    CompletableFuture<BackupResult> refused = refusal();
-    return refused != null ? refused : PlainFutures.of(AskPattern.<Object, BackupResult>askWithStatus(mailbox,
-        replyTo -> new FacadeMessage.Backup(file, replyTo), ActorWorkspaceStorage.BACKUP_ANSWER_WITHIN, scheduler));
+    return calls.askInternal(replyTo -> new FacadeMessage.Backup(file, replyTo), BACKUP_ANSWER_WITHIN);
+  }
+
+  @Override
+  public String workspaceId() {
+    return workspaceId;
+  }
+
+  @Override
+  public ActorRef<StorageCommand> supervisor() {
+    return calls.supervisor();
+  }
+
+  @Override
+  public String toString() {
+    return "WorkspaceStorage[" + workspaceId + (calls.closed() ? ", closed" : "") + "]";
   }
 }

@@ -1,10 +1,8 @@
 package dev.stowage.actors.facade;
 
-import dev.stowage.actors.common.SupervisorMessage;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.StorageCommand;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
@@ -27,15 +25,13 @@ import org.apache.pekko.actor.typed.ActorRef;
  * A caller whose first command went through the supervisor (no handle yet) must not have its
  * second overtake it by going straight to the entity. So the façade counts the commands it sends
  * through the supervisor ({@link #routing}), which the supervisor uncounts once it has passed them
- * on ({@link #routed}); while any is counted for an id (counters are striped, as in {@link
+ * on ({@link #routed}); while any is counted for an id ({@link StripedCounters}, as {@link
  * MutationsInFlight}), commands for that id go through the supervisor too, behind it. A caller's
  * commands for one manifest reach its entity in the order it made them.
  */
 public final class EntityDirectory {
-  private static final int STRIPES = 4096; // a power of two
-
   private final ConcurrentHashMap<EntryId, EntityHandle> handles = new ConcurrentHashMap<>();
-  private final AtomicIntegerArray viaSupervisor = new AtomicIntegerArray(STRIPES);
+  private final StripedCounters viaSupervisor = new StripedCounters();
   private final boolean enabled;
 
   private EntityDirectory(boolean enabled) {
@@ -55,7 +51,7 @@ public final class EntityDirectory {
    * if it must go through the supervisor. The caller sends, then {@link #leave}s.
    */
   public EntityHandle enterFor(EntryId id) {
-    if (!enabled || viaSupervisor.get(stripe(id)) != 0) {
+    if (!enabled || !viaSupervisor.isZero(id)) {
       return null;
     }
     EntityHandle handle = handles.get(id);
@@ -63,7 +59,7 @@ public final class EntityDirectory {
   }
 
   /** Leaves {@code handle} after sending; tells {@code supervisor} if it was the last out of a closed one. */
-  public void leave(EntryId id, EntityHandle handle, ActorRef<SupervisorMessage> supervisor) {
+  public void leave(EntryId id, EntityHandle handle, ActorRef<FacadeMessage> supervisor) {
     if (handle.exit()) {
       supervisor.tell(new FacadeMessage.Drained(id, handle));
     }
@@ -71,12 +67,12 @@ public final class EntityDirectory {
 
   /** The façade is about to send a command for {@code id} through the supervisor. */
   public void routing(EntryId id) {
-    viaSupervisor.incrementAndGet(stripe(id));
+    viaSupervisor.increment(id);
   }
 
   /** The supervisor has passed on (or answered) a command counted by {@link #routing}. */
   public void routed(EntryId id) {
-    viaSupervisor.decrementAndGet(stripe(id));
+    viaSupervisor.decrement(id);
   }
 
   /** The supervisor started {@code ref} for {@code id} and sent it what it had for it. */
@@ -96,10 +92,5 @@ public final class EntityDirectory {
   /** EntityHandles held now (at most the live entities). */
   public int size() {
     return handles.size();
-  }
-
-  private static int stripe(EntryId id) {
-    int h = id.hashCode();
-    return (h ^ (h >>> 16)) & (STRIPES - 1);
   }
 }

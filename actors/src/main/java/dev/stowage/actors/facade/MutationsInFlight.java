@@ -1,6 +1,7 @@
 package dev.stowage.actors.facade;
 
-import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 /**
  * Which manifests, chunks and blocks may have a write on its way: the façade counts each write,
@@ -9,29 +10,28 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * went, behind it, so that a caller who writes and then reads without waiting still reads its own
  * write (the order of its calls is the order the entity, or the writing gateway, sees them in).
  *
- * <p>Counters are striped by id: constant memory, one atomic increment and decrement per
- * mutation. Two ids may share a stripe; a read of the other one then takes the slow path, which
- * is always correct. Only the increment must happen before the send; when the decrement happens
- * changes nothing but which path a later read takes.
+ * <p>Counted in {@link StripedCounters}: a read of an id that shares a stripe with a write takes
+ * the slow path, which is always correct. Only the increment must happen before the send; when the
+ * decrement happens changes nothing but which path a later read takes.
  */
 final class MutationsInFlight {
-  private static final int STRIPES = 4096; // a power of two
+  private final StripedCounters inFlight = new StripedCounters();
 
-  private final AtomicIntegerArray stripes = new AtomicIntegerArray(STRIPES);
-
-  /** A mutation of {@code id} (an EntryId or a ChunkId) is about to be sent. */
-  void begin(Object id) {
-    stripes.incrementAndGet(stripe(id));
-  }
-
-  /** The mutation of {@code id} begun earlier was answered. */
-  void end(Object id) {
-    stripes.decrementAndGet(stripe(id));
+  /**
+   * Sends a mutation of {@code id} (an EntryId or a ChunkId) with {@code send}, counted from now
+   * until its stage completes; a null id is refused before anything is sent, and not counted.
+   */
+  <T> CompletionStage<T> around(Object id, Supplier<CompletionStage<T>> send) {
+    if (id == null) {
+      return send.get();
+    }
+    inFlight.increment(id);
+    return send.get().whenComplete((value, error) -> inFlight.decrement(id));
   }
 
   /** Whether no mutation of {@code id} (or of an id on the same stripe) is on its way. */
   boolean noneFor(Object id) {
-    return stripes.get(stripe(id)) == 0;
+    return inFlight.isZero(id);
   }
 
   /** Whether no mutation of any of {@code ids} is on its way. */
@@ -42,10 +42,5 @@ final class MutationsInFlight {
       }
     }
     return true;
-  }
-
-  private static int stripe(Object id) {
-    int h = id.hashCode();
-    return (h ^ (h >>> 16)) & (STRIPES - 1);
   }
 }

@@ -144,7 +144,7 @@ public final class LocalWorkspace implements WorkspaceBackend {
 
   @Override
   public WorkspaceStorage storage(ActorRef<Object> supervisor) {
-    return new ActorWorkspaceStorage(workspaceId, supervisor, context.getSystem().scheduler(),
+    return ActorWorkspaceStorage.local(workspaceId, supervisor, context.getSystem().scheduler(),
         context.getExecutionContext(), settings, shared, entities.directory(), directReads());
   }
 

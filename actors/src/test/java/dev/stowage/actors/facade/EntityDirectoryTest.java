@@ -2,7 +2,6 @@ package dev.stowage.actors.facade;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.stowage.actors.common.SupervisorMessage;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.StorageCommand;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
@@ -28,7 +27,7 @@ class EntityDirectoryTest {
   void theLastCallerOutOfAClosedHandleSaysItIsDrained() {
     EntityDirectory directory = EntityDirectory.create();
     TestProbe<StorageCommand.ManifestCommand> entity = testKit.createTestProbe();
-    TestProbe<SupervisorMessage> supervisor = testKit.createTestProbe();
+    TestProbe<FacadeMessage> supervisor = testKit.createTestProbe();
     EntityHandle handle = directory.publish(id, entity.ref());
 
     EntityHandle first = directory.enterFor(id);
@@ -47,7 +46,7 @@ class EntityDirectoryTest {
   void closingAnEmptyHandleIsDrainedAtOnce() {
     EntityDirectory directory = EntityDirectory.create();
     EntityHandle handle = directory.publish(id, testKit.<StorageCommand.ManifestCommand>createTestProbe().ref());
-    TestProbe<SupervisorMessage> supervisor = testKit.createTestProbe();
+    TestProbe<FacadeMessage> supervisor = testKit.createTestProbe();
     EntityHandle entered = directory.enterFor(id);
     directory.leave(id, entered, supervisor.ref());
 
