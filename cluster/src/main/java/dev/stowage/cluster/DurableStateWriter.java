@@ -1,5 +1,6 @@
 package dev.stowage.cluster;
 
+import dev.stowage.actors.common.GroupCommit;
 import dev.stowage.protocol.StorageFailedException;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -22,9 +23,9 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * DurableStateRows}), on a connection of its own, on a thread of its own (a pinned dispatcher: the
  * JDBC calls block).
  *
- * <p>As local mode's gateway does, it commits when no further write is queued: a write queues a
- * marker behind itself, and the marker's turn commits everything before it. It commits earlier when
- * the batch holds {@code stowage.cluster.manifest-writer.max-batch} writes.
+ * <p>As local mode's gateway does ({@link GroupCommit}), it commits when no further write is queued:
+ * a write queues a marker behind itself, and the marker's turn commits everything before it. It
+ * commits earlier when the batch holds {@code stowage.cluster.manifest-writer.max-batch} writes.
  *
  * <p>A batch of one write that is one statement (no removed chunks to delete with it) runs in
  * autocommit: PostgreSQL commits it in the round trip that runs it, as durably as a COMMIT.
@@ -56,15 +57,15 @@ final class DurableStateWriter extends AbstractBehavior<DurableStateWriter.Comma
 
   private final DataSource database;
   private final DurableStateRows rows;
-  private final int maxBatch;
+  private final GroupCommit groupCommit;
   private final List<Upsert> batch = new ArrayList<>();
-  private boolean markerQueued;
+  private long batchStartNanos;
 
   private DurableStateWriter(ActorContext<Command> context, DataSource database, DurableStateRows rows, int maxBatch) {
     super(context);
     this.database = database;
     this.rows = rows;
-    this.maxBatch = maxBatch;
+    this.groupCommit = new GroupCommit(maxBatch, null, () -> context.getSelf().tell(CommitMarker.INSTANCE));
   }
 
   @Override
@@ -77,18 +78,18 @@ final class DurableStateWriter extends AbstractBehavior<DurableStateWriter.Comma
   }
 
   private Behavior<Command> onUpsert(Upsert upsert) {
+    if (batch.isEmpty()) {
+      batchStartNanos = System.nanoTime();
+    }
     batch.add(upsert);
-    if (batch.size() >= maxBatch) {
+    if (groupCommit.commitNow(batch.size(), batchStartNanos)) {
       commit();
-    } else if (!markerQueued) {
-      markerQueued = true;
-      getContext().getSelf().tell(CommitMarker.INSTANCE);
     }
     return this;
   }
 
   private Behavior<Command> onCommitMarker() {
-    markerQueued = false;
+    groupCommit.markerArrived();
     commit();
     return this;
   }

@@ -1,5 +1,6 @@
 package dev.stowage.actors.gateway;
 
+import dev.stowage.actors.common.GroupCommit;
 import dev.stowage.actors.common.WorkspaceHealth;
 import dev.stowage.actors.events.GatewayCommitEvent;
 import dev.stowage.actors.gateway.GatewayCommand.Close;
@@ -16,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
-import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -48,9 +48,10 @@ import org.apache.pekko.pattern.StatusReply;
  *
  * <h2>Group commit</h2>
  *
- * After a write, the gateway sends itself a {@code CommitMarker}. Mailboxes are FIFO, so by the
- * time the marker is processed every request that was queued behind the first write has joined the
- * batch: the gateway commits when no further write is queued. It commits earlier when the batch
+ * After a write, the gateway sends itself a {@code CommitMarker} ({@link GroupCommit}). Mailboxes
+ * are FIFO, so by the time the marker is processed every request that was queued behind the first
+ * write has joined the batch ({@link WriteBatch}): the gateway commits when no further write is
+ * queued. It commits earlier when the batch
  * holds {@code group-commit.max-batch} writes, or when its oldest write has waited {@code
  * group-commit.max-delay} (checked after every request, so a flood of reads cannot hold a commit
  * back). Under load, many writers share one commit (and with {@code durability = full}, one
@@ -99,48 +100,20 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<GatewayMe
   private final String database;
   private final S store;
   private final LocalDatabase db;
-  private final int maxBatch;
-  private final long maxDelayNanos;
+  private final GroupCommit groupCommit;
   private final ActorRef<GatewayEvent> owner;
   private final WorkspaceHealth failure;
   private final TimerScheduler<GatewayMessage<S>> timers;
-  private final CommitMarker<S> commitMarker = new CommitMarker<>();
   private final DeferredDue<S> deferredDue = new DeferredDue<>();
   private final VacuumStepDue<S> vacuumStepDue = new VacuumStepDue<>();
   /** Bookkeeping waiting for the next batch (see {@link Mode#DEFERRED}). */
   private final List<Execute<S, ?>> deferred = new ArrayList<>();
 
-  /** A write executed in the open batch, answered when the batch commits or fails. */
-  private record PendingWrite<R>(ActorRef<StatusReply<R>> replyTo, R result, ActorRef<StatusReply<Done>> writer) {
-    void succeed() {
-      if (replyTo != null) {
-        replyTo.tell(StatusReply.success(result));
-      }
-      if (writer != null) {
-        writer.tell(StatusReply.ack()); // after its entity's answer: what the writer asks next comes later
-      }
-    }
-
-    void fail(StorageFailedException cause) {
-      if (replyTo != null) {
-        replyTo.tell(StatusReply.error(cause));
-      }
-      if (writer != null) {
-        writer.tell(StatusReply.error(cause));
-      }
-    }
-  }
-
-  private final List<PendingWrite<?>> batch = new ArrayList<>();
-  private long batchStartNanos;
+  private final WriteBatch batch = new WriteBatch();
   /** The incremental vacuum in progress, if any, and who waits for it. */
   private final GatewayVacuum vacuum;
-  private boolean markerQueued;
 
-  private long commits;
-  private long writes;
   private long reads;
-  private int maxBatchSeen;
 
   private DbGateway(
       ActorContext<GatewayMessage<S>> context, TimerScheduler<GatewayMessage<S>> timers, String database, S store, int maxBatch,
@@ -151,9 +124,9 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<GatewayMe
     this.database = database;
     this.store = store;
     this.db = store.database();
-    this.maxBatch = maxBatch;
     this.vacuum = new GatewayVacuum(database);
-    this.maxDelayNanos = maxDelay.toNanos();
+    CommitMarker<S> marker = new CommitMarker<>();
+    this.groupCommit = new GroupCommit(maxBatch, maxDelay, () -> context.getSelf().tell(marker));
     this.owner = owner;
   }
 
@@ -207,12 +180,12 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<GatewayMe
           // Join the batch and queue its commit before answering, so that whatever the reader
           // asks next (a stats request, say) is ordered after the commit of this bookkeeping.
           reads++;
-          batch.add(new PendingWrite<>(null, null, null));
+          batch.add(null, null, null);
           Behavior<GatewayMessage<S>> next = maybeCommit();
           request.replyTo().tell(StatusReply.success(result));
           return next;
         }
-        case WRITE -> batch.add(new PendingWrite<>(request.replyTo(), result, request.writer()));
+        case WRITE -> batch.add(request.replyTo(), result, request.writer());
         case DEFERRED -> {
           // ran in the open batch: committed with it, answered to nobody
         }
@@ -235,7 +208,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<GatewayMe
   /** Begins the write transaction of a batch; the deferred bookkeeping runs first in it. */
   private void begin() {
     db.begin();
-    batchStartNanos = System.nanoTime();
+    batch.opened();
     if (!deferred.isEmpty()) {
       timers.cancel(deferredDue);
       for (Execute<S, ?> bookkeeping : deferred) {
@@ -269,18 +242,11 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<GatewayMe
     if (batch.isEmpty()) {
       return this;
     }
-    if (batch.size() >= maxBatch || System.nanoTime() - batchStartNanos >= maxDelayNanos) {
-      return commitOrFail();
-    }
-    if (!markerQueued) {
-      markerQueued = true;
-      getContext().getSelf().tell(commitMarker);
-    }
-    return this;
+    return groupCommit.commitNow(batch.size(), batch.openedNanos()) ? commitOrFail() : this;
   }
 
   private Behavior<GatewayMessage<S>> onCommitMarker() {
-    markerQueued = false;
+    groupCommit.markerArrived();
     return commitOrFail();
   }
 
@@ -299,7 +265,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<GatewayMe
       return;
     }
     GatewayCommitEvent event = new GatewayCommitEvent();
-    long batchOpen = event.isEnabled() ? System.nanoTime() - batchStartNanos : 0;
+    long batchOpen = event.isEnabled() ? System.nanoTime() - batch.openedNanos() : 0;
     event.begin();
     db.commit();
     event.end();
@@ -310,13 +276,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<GatewayMe
       event.sizeOnDisk = db.sizeOnDisk();
       event.commit();
     }
-    commits++;
-    writes += batch.size();
-    maxBatchSeen = Math.max(maxBatchSeen, batch.size());
-    for (PendingWrite<?> write : batch) {
-      write.succeed();
-    }
-    batch.clear();
+    batch.committed();
   }
 
   private Behavior<GatewayMessage<S>> onVacuum(Vacuum<S> request) {
@@ -374,7 +334,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<GatewayMe
 
   private Behavior<GatewayMessage<S>> onGetStats(GetStats<S> request) {
     request.replyTo().tell(StatusReply.success(
-        new DatabaseStats(db.sizeOnDisk(), commits, writes, reads, maxBatchSeen, db.nanosInSqlite())));
+        new DatabaseStats(db.sizeOnDisk(), batch.commits(), batch.writes(), reads, batch.largest(), db.nanosInSqlite())));
     return this;
   }
 
@@ -401,29 +361,20 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<GatewayMe
         store.close();
       } catch (StorageFailedException e) {
         failure.record(e);
-        failPendingWrites(e);
+        batch.failed(e);
       }
     }
     vacuum.cutShort();
     return this;
   }
 
-
   /** The database was invalidated: answer the failed batch, tell the owner, answer all with the failure. */
   private Behavior<GatewayMessage<S>> fail(StorageFailedException cause) {
     failure.record(cause);
     getContext().getLog().error("{} failed: {}", database, cause.getMessage());
-    failPendingWrites(cause);
+    batch.failed(cause);
     vacuum.fail(cause);
     owner.tell(new GatewayEvent.Failed(database, cause));
     return GatewayLifecycle.failed(cause);
-  }
-
-  /** Every writer of a failed batch learns that its write was rolled back. */
-  private void failPendingWrites(StorageFailedException cause) {
-    for (PendingWrite<?> write : batch) {
-      write.fail(cause);
-    }
-    batch.clear();
   }
 }
