@@ -565,4 +565,23 @@ class ManifestEntityTest {
     supervisor.expectMessageClass(EntityHost.Unstorable.class);
     gateway.expectNoMessage(Duration.ofMillis(100));
   }
+
+  @Test
+  @DisplayName("INV-4: reads wait for a load in a bounded stash; one past it is refused as overloaded, the others answered")
+  void readsPastTheStashAreRefusedNotLost() {
+    ActorRef<Object> entity = testKit.spawn(ManifestEntity.create(id, new GatewayManifestBackend(gateway.ref()), cipher,
+        EntityHost.supervisor(supervisor.ref()), Duration.ofMinutes(10), workspace, 2));
+    storeRow(folder(4, "stored"));
+    TestProbe<StatusReply<LocalManifest>> readers = testKit.createTestProbe();
+
+    for (int i = 0; i < 3; i++) {
+      entity.tell(new GetManifest(id, readers.ref()));
+    }
+    assertThat(readers.receiveMessage().getError()).isInstanceOf(dev.stowage.protocol.StorageOverloadedException.class)
+        .hasMessageContaining("2 calls wait for manifest " + id);
+    complete(nextRequest()); // the load
+
+    assertThat(readers.receiveMessage().getValue()).isEqualTo(folder(4, "stored"));
+    assertThat(readers.receiveMessage().getValue()).isEqualTo(folder(4, "stored"));
+  }
 }
