@@ -8,9 +8,12 @@ import dev.stowage.protocol.ManifestLimits;
 import dev.stowage.protocol.Require;
 import dev.stowage.protocol.StorageCommand.ClearBlock;
 import dev.stowage.protocol.StorageCommand.ClearChunk;
+import dev.stowage.protocol.StorageCommand.ClearManifest;
+import dev.stowage.protocol.StorageCommand.EnsureManifestPersistent;
 import dev.stowage.protocol.StorageCommand.GetBlock;
 import dev.stowage.protocol.StorageCommand.GetChunk;
 import dev.stowage.protocol.StorageCommand.GetLocalChunkIds;
+import dev.stowage.protocol.StorageCommand.GetManifest;
 import dev.stowage.protocol.StorageCommand.GetNeedSyncEntries;
 import dev.stowage.protocol.StorageCommand.GetPreventSyncPattern;
 import dev.stowage.protocol.StorageCommand.GetRealmCheckpoint;
@@ -55,11 +58,31 @@ public final class RequestValidation {
 
     @Override
     public void manifest(StorageCommand.ManifestCommand command) {
-      if (command instanceof SetManifest set) { // the one manifest command with more than an id
-        RequestValidation.manifest(set.id(), set.manifest(), set.removedChunkIds(), settings);
-      } else {
-        Require.nonNull(command.id(), "entry id");
-      }
+      command.kind(new StorageCommand.ManifestKinds<Void>() {
+        @Override
+        public Void get(GetManifest get) {
+          Require.nonNull(get.id(), "entry id");
+          return null;
+        }
+
+        @Override
+        public Void set(SetManifest set) { // the one manifest command with more than an id
+          RequestValidation.manifest(set.id(), set.manifest(), set.removedChunkIds(), settings);
+          return null;
+        }
+
+        @Override
+        public Void ensure(EnsureManifestPersistent ensure) {
+          Require.nonNull(ensure.id(), "entry id");
+          return null;
+        }
+
+        @Override
+        public Void clear(ClearManifest clear) {
+          Require.nonNull(clear.id(), "entry id");
+          return null;
+        }
+      });
     }
 
     @Override

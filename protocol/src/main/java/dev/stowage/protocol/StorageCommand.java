@@ -92,13 +92,35 @@ public sealed interface StorageCommand extends CborSerializable {
   sealed interface ManifestCommand extends Request, Operation {
     EntryId id();
 
+    /**
+     * The result of the method of {@code kinds} for this command's kind: how the entity, the checks
+     * and the wire form tell the four apart, checked complete by the compiler.
+     */
+    <R> R kind(ManifestKinds<R> kinds);
+
     @Override
     default void servedBy(Operations operations) {
       operations.manifest(this);
     }
   }
 
-  record GetManifest(EntryId id, ActorRef<StatusReply<LocalManifest>> replyTo) implements ManifestCommand {}
+  /** One method per kind of {@link ManifestCommand}. */
+  interface ManifestKinds<R> {
+    R get(GetManifest command);
+
+    R set(SetManifest command);
+
+    R ensure(EnsureManifestPersistent command);
+
+    R clear(ClearManifest command);
+  }
+
+  record GetManifest(EntryId id, ActorRef<StatusReply<LocalManifest>> replyTo) implements ManifestCommand {
+    @Override
+    public <R> R kind(ManifestKinds<R> kinds) {
+      return kinds.get(this);
+    }
+  }
 
   /**
    * Puts {@code manifest} in the cache. Durable ({@code cacheOnly = false}): answered after the
@@ -111,11 +133,26 @@ public sealed interface StorageCommand extends CborSerializable {
       boolean cacheOnly,
       Set<ChunkId> removedChunkIds,
       ActorRef<StatusReply<Done>> replyTo)
-      implements ManifestCommand {}
+      implements ManifestCommand {
+    @Override
+    public <R> R kind(ManifestKinds<R> kinds) {
+      return kinds.set(this);
+    }
+  }
 
-  record EnsureManifestPersistent(EntryId id, ActorRef<StatusReply<Done>> replyTo) implements ManifestCommand {}
+  record EnsureManifestPersistent(EntryId id, ActorRef<StatusReply<Done>> replyTo) implements ManifestCommand {
+    @Override
+    public <R> R kind(ManifestKinds<R> kinds) {
+      return kinds.ensure(this);
+    }
+  }
 
-  record ClearManifest(EntryId id, ActorRef<StatusReply<Done>> replyTo) implements ManifestCommand {}
+  record ClearManifest(EntryId id, ActorRef<StatusReply<Done>> replyTo) implements ManifestCommand {
+    @Override
+    public <R> R kind(ManifestKinds<R> kinds) {
+      return kinds.clear(this);
+    }
+  }
 
   // ---- chunks: the data database --------------------------------------------------------------
 

@@ -6,6 +6,7 @@ import dev.stowage.protocol.LocalManifest;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -76,23 +77,28 @@ final class EntryState {
   }
 
   /**
-   * The stored row arrived: {@code stored} ({@code null}: none). Used only if nothing was written
-   * while the load was in flight (INV-4); whether it was.
+   * The stored row arrived ({@code sealed}; empty: there is none), opened with {@code sealing}.
+   * Used only if nothing was written while the load was in flight (INV-4): whether it was.
+   *
+   * @throws CorruptEntryException if it was to be used and does not open: reads fail with it until
+   *     a write replaces it
    */
-  boolean loaded(LocalManifest stored) {
+  boolean loaded(Optional<byte[]> sealed, ManifestSealing sealing) {
     if (known) {
-      return false;
+      return false; // a write won the race: its value is newer than the row
     }
-    value = stored;
+    if (sealed.isPresent()) {
+      try {
+        value = sealing.open(sealed.get());
+      } catch (CorruptEntryException e) {
+        corrupt = e;
+        throw e;
+      }
+    } else {
+      value = null;
+    }
     known = true;
     return true;
-  }
-
-  /** The stored row does not open: reads fail with {@code e} until a write replaces it (unless a write won the race). */
-  void loadedCorrupt(CorruptEntryException e) {
-    if (!known) {
-      corrupt = e;
-    }
   }
 
   /** Whether the current version was not sent to the backend yet. */

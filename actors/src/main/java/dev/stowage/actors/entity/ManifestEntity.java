@@ -11,6 +11,7 @@ import dev.stowage.protocol.StorageCommand.ClearManifest;
 import dev.stowage.protocol.StorageCommand.EnsureManifestPersistent;
 import dev.stowage.protocol.StorageCommand.GetManifest;
 import dev.stowage.protocol.StorageCommand.ManifestCommand;
+import dev.stowage.protocol.StorageCommand.ManifestKinds;
 import dev.stowage.protocol.StorageCommand.SetManifest;
 import dev.stowage.protocol.StorageException;
 import dev.stowage.protocol.StorageFailedException;
@@ -63,28 +64,16 @@ import org.apache.pekko.pattern.StatusReply;
  * cache-only writes are answered at once and flushed on ensure, passivation, max-dirty,
  * clearMemoryCache or close. Stopping is no phase either: it changes no answer, only when to stop.
  *
- * <h2>Hot reads</h2>
+ * <h2>Hot reads and lifecycle</h2>
  *
- * Every value the entity accepts is published in the workspace's {@link PublishedManifests}, which
- * the façade reads without a message: a write publishes before it is answered, a load only if it
- * won its race (INV-4), and a clear, a discard, a failure and the stop unpublish before they are
- * answered or reported. Reads served there are counted as activity before the entity asks to be
- * passivated. Before answering anything, the entity checks the workspace's {@link
- * WorkspaceHealth}: once a gateway has failed, no command succeeds, cached reads included (INV-6).
- *
- * <h2>Lifecycle</h2>
- *
- * Idle for {@code entity.passivate-after}, the entity asks its host to passivate it. On the
- * host's {@code FLUSH_AND_STOP} it flushes if dirty, waits for every flush in flight (and a load in
- * flight) and stops; with {@code DISCARD_AND_STOP} it drops what was not yet sent. The host
- * buffers commands for a stopping entity and hands them to its successor (INV-18).
+ * See the package's documentation: what it publishes for reads without a message, and how it is
+ * passivated and stopped (INV-6, INV-18).
  */
 public final class ManifestEntity extends AbstractBehavior<Object> {
 
   /**
-   * Most reads and clears waiting for one load. Admission bounds a workspace's calls in flight
-   * ({@code stowage.overload.max-calls-in-flight}, at most a million); this bounds the stash of a
-   * host that sends the protocol itself, and each command in it costs a few dozen bytes.
+   * Most reads and clears waiting for one load: admission bounds the façade's calls in flight, this
+   * a host that sends the protocol itself. Each command in it costs a few dozen bytes.
    */
   static final int STASH_CAPACITY = 100_000;
 
@@ -94,7 +83,6 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
 
   private record Unstorable(StorageFailedException cause) implements Internal {}
   private enum IdleCheck implements Internal { INSTANCE }
-
   private enum Stopping { NO, FLUSH, DISCARD }
 
   /** The entity of {@code id}, stored through {@code backend} and run by {@code host}. */
@@ -173,15 +161,34 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
 
   /**
    * The behavior of a phase: how it serves reads and clears, the two commands that need to know
-   * the stored row; the rest is the same in every phase.
+   * the stored row; the rest is the same in every phase. Each manifest command goes to the method
+   * for its kind ({@link ManifestKinds}: a new kind does not compile until every phase serves it).
    */
   private Receive<Object> phase(Function<GetManifest, Behavior<Object>> onGet,
       Function<ClearManifest, Behavior<Object>> onClear) {
+    ManifestKinds<Behavior<Object>> kinds = new ManifestKinds<>() {
+      @Override
+      public Behavior<Object> get(GetManifest command) {
+        return onGet.apply(command);
+      }
+
+      @Override
+      public Behavior<Object> set(SetManifest command) {
+        return onSet(command);
+      }
+
+      @Override
+      public Behavior<Object> ensure(EnsureManifestPersistent command) {
+        return onEnsure(command);
+      }
+
+      @Override
+      public Behavior<Object> clear(ClearManifest command) {
+        return onClear.apply(command);
+      }
+    };
     return newReceiveBuilder()
-        .onMessage(GetManifest.class, command -> answerUnlessFailed(command, onGet))
-        .onMessage(ClearManifest.class, command -> answerUnlessFailed(command, onClear))
-        .onMessage(SetManifest.class, command -> answerUnlessFailed(command, this::onSet))
-        .onMessage(EnsureManifestPersistent.class, command -> answerUnlessFailed(command, this::onEnsure))
+        .onMessage(ManifestCommand.class, command -> answerUnlessFailed(command, kinds))
         .onMessage(ManifestBackend.Loaded.class, this::onLoaded)
         .onMessage(ManifestBackend.Flushed.class, this::onFlushed)
         .onMessageEquals(Lifecycle.FLUSH, () -> {
@@ -217,16 +224,15 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
     return stopping != Stopping.NO && !loadInFlight && state.settled() ? Behaviors.stopped() : phase();
   }
 
-  /** Serves {@code command} with {@code handler}, unless the workspace failed: then that is the answer. */
-  private <C extends ManifestCommand> Behavior<Object> answerUnlessFailed(C command,
-      Function<C, Behavior<Object>> handler) {
+  /** Serves {@code command} as its kind says, unless the workspace failed: then that is the answer. */
+  private Behavior<Object> answerUnlessFailed(ManifestCommand command, ManifestKinds<Behavior<Object>> kinds) {
     idle.active();
     StorageException failure = workspaceFailure.forNextCall();
     if (failure != null) {
       Replies.error(command, failure);
       return phase();
     }
-    return handler.apply(command);
+    return command.kind(kinds);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -328,16 +334,13 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
   private Behavior<Object> onLoaded(ManifestBackend.Loaded loaded) {
     loadInFlight = false;
     boolean used = false;
-    if (loaded.sealed().isEmpty()) {
-      used = state.loaded(null);
-    } else if (!state.known()) { // INV-4: a value written while the load was in flight is newer than the row
-      try {
-        used = state.loaded(sealing.open(loaded.sealed().get()));
+    try {
+      used = state.loaded(loaded.sealed(), sealing);
+      if (used && state.value() != null) {
         publication.publish(state.value());
-      } catch (CorruptEntryException e) {
-        getContext().getLog().warn("manifest {} is corrupt: {}", id, e.getMessage());
-        state.loadedCorrupt(e);
       }
+    } catch (CorruptEntryException e) {
+      getContext().getLog().warn("manifest {} is corrupt: {}", id, e.getMessage());
     }
     recording.loaded(loaded.sealed().isPresent(), used);
     Behavior<Object> next = stash.unstashAll(phase());
@@ -348,11 +351,9 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
   // Flushing
 
   /**
-   * The value accepted does not encode: the checks at the call ({@link
-   * dev.stowage.protocol.ManifestLimits}) let through something the codec refuses. A bug, but not
-   * one that may lose an acknowledged write in silence: the failure is recorded first (no later call
-   * succeeds), every waiter hears it, and the host fails the workspace or this entity ({@link
-   * EntityHost#cannotStore}).
+   * A value accepted does not encode ({@link EntryFlushes}): a bug of the checks at the call, which
+   * must not lose an acknowledged write in silence. The failure is recorded first (no later call
+   * succeeds), then every waiter hears it and the host fails the workspace or this entity.
    */
   private void cannotStore(StorageFailedException cause) {
     getContext().getLog().error("{}", cause.getMessage(), cause.getCause());

@@ -8,6 +8,8 @@ import dev.stowage.protocol.ManifestCodec;
 import dev.stowage.protocol.StorageCommand.ClearManifest;
 import dev.stowage.protocol.StorageCommand.EnsureManifestPersistent;
 import dev.stowage.protocol.StorageCommand.GetManifest;
+import dev.stowage.protocol.StorageCommand.ManifestCommand;
+import dev.stowage.protocol.StorageCommand.ManifestKinds;
 import dev.stowage.protocol.StorageCommand.SetManifest;
 import java.io.NotSerializableException;
 import java.nio.BufferUnderflowException;
@@ -71,25 +73,38 @@ public final class ManifestCommandSerializer extends SerializerWithStringManifes
     return IDENTIFIER;
   }
 
-  @Override
-  public String manifest(Object o) {
-    if (o instanceof SetManifest) {
-      return SET;
-    } else if (o instanceof GetManifest) {
+  /** The string manifest of each kind of command. */
+  private static final ManifestKinds<String> NAMES = new ManifestKinds<>() {
+    @Override
+    public String get(GetManifest command) {
       return GET;
-    } else if (o instanceof EnsureManifestPersistent) {
-      return ENSURE;
-    } else if (o instanceof ClearManifest) {
-      return CLEAR;
-    } else if (o instanceof LocalManifest) {
-      return MANIFEST;
     }
-    throw new IllegalArgumentException("cannot serialize " + o.getClass().getName() + " with " + getClass().getName());
-  }
 
-  @Override
-  public byte[] toBinary(Object o) {
-    if (o instanceof SetManifest set) {
+    @Override
+    public String set(SetManifest command) {
+      return SET;
+    }
+
+    @Override
+    public String ensure(EnsureManifestPersistent command) {
+      return ENSURE;
+    }
+
+    @Override
+    public String clear(ClearManifest command) {
+      return CLEAR;
+    }
+  };
+
+  /** The bytes of each kind of command. */
+  private final ManifestKinds<byte[]> layouts = new ManifestKinds<>() {
+    @Override
+    public byte[] get(GetManifest get) {
+      return withReplyTo(get.id(), get.replyTo());
+    }
+
+    @Override
+    public byte[] set(SetManifest set) {
       byte[] replyTo = refBytes(set.replyTo());
       byte[] manifest = ManifestCodec.encode(set.manifest());
       ByteBuffer out = ByteBuffer.allocate(1 + 16 + 1 + 4 + 16 * set.removedChunkIds().size() + 4 + replyTo.length
@@ -102,12 +117,33 @@ public final class ManifestCommandSerializer extends SerializerWithStringManifes
       }
       out.putInt(replyTo.length).put(replyTo);
       return out.put(manifest).array();
-    } else if (o instanceof GetManifest get) {
-      return withReplyTo(get.id(), get.replyTo());
-    } else if (o instanceof EnsureManifestPersistent ensure) {
+    }
+
+    @Override
+    public byte[] ensure(EnsureManifestPersistent ensure) {
       return withReplyTo(ensure.id(), ensure.replyTo());
-    } else if (o instanceof ClearManifest clear) {
+    }
+
+    @Override
+    public byte[] clear(ClearManifest clear) {
       return withReplyTo(clear.id(), clear.replyTo());
+    }
+  };
+
+  @Override
+  public String manifest(Object o) {
+    if (o instanceof ManifestCommand command) {
+      return command.kind(NAMES);
+    } else if (o instanceof LocalManifest) {
+      return MANIFEST;
+    }
+    throw new IllegalArgumentException("cannot serialize " + o.getClass().getName() + " with " + getClass().getName());
+  }
+
+  @Override
+  public byte[] toBinary(Object o) {
+    if (o instanceof ManifestCommand command) {
+      return command.kind(layouts);
     } else if (o instanceof LocalManifest manifest) {
       byte[] encoded = ManifestCodec.encode(manifest);
       return ByteBuffer.allocate(1 + encoded.length).put(LAYOUT_VERSION).put(encoded).array();
