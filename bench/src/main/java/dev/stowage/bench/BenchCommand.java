@@ -143,10 +143,10 @@ public final class BenchCommand implements Callable<Integer> {
 
   private List<Workload> selectedWorkloads() {
     if (workloads == null || workloads.isEmpty()) {
-      return Workload.all();
+      return Workloads.all();
     }
     List<Workload> selected = new ArrayList<>();
-    for (Workload w : Workload.all()) {
+    for (Workload w : Workloads.all()) {
       if (workloads.stream().anyMatch(token -> w.name().toUpperCase(Locale.ROOT).contains(token.trim().toUpperCase(Locale.ROOT)))) {
         selected.add(w);
       }

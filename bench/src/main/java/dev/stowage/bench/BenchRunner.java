@@ -46,7 +46,7 @@ public final class BenchRunner {
     context.log().printf(Locale.ROOT, "warm-up done after %.1f s%n", (System.nanoTime() - t0) / 1e9);
     for (Workload workload : workloads) {
       for (SystemKind system : systems) {
-        if (!system.runs(workload)) {
+        if (!workload.runsOn(system)) {
           continue;
         }
         long start = System.nanoTime();

@@ -15,14 +15,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * cache lookup, CBOR encoding, AES-GCM, SQL, one commit per write. A vacuum or an eviction holds
  * the lock for its whole duration, and every caller waits for it.
  */
-final class LockCommitTarget implements BenchTarget {
+final class LockCommitTarget extends DatabaseLockTarget {
   private final ReentrantLock lock = new ReentrantLock();
-  private final JdbcStore store;
-  /** Guarded by {@link #lock}. */
-  private final Map<EntryId, CachedManifest> cache = new HashMap<>();
 
+  /** The cache is guarded by {@link #lock}. */
   LockCommitTarget(JdbcStore store) {
-    this.store = store;
+    super(store, new HashMap<>());
+  }
+
+  @Override
+  <T> CompletionStage<T> underDatabaseLock(Immediate.Work<T> work) {
+    return locked(work);
   }
 
   private <T> CompletionStage<T> locked(Immediate.Work<T> work) {
@@ -67,38 +70,7 @@ final class LockCommitTarget implements BenchTarget {
 
   @Override
   public CompletionStage<?> getManifest(EntryId id) {
-    return locked(() -> {
-      CachedManifest entry = cache.get(id);
-      if (entry != null) {
-        return entry.manifest();
-      }
-      LocalManifest loaded = store.loadManifest(id);
-      if (loaded != null) {
-        cache.put(id, CachedManifest.clean(loaded));
-      }
-      return loaded;
-    });
-  }
-
-  @Override
-  public CompletionStage<?> setChunk(ChunkId id, byte[] data) {
-    return locked(() -> {
-      store.storeChunk(id, data);
-      return id;
-    });
-  }
-
-  @Override
-  public CompletionStage<?> setBlock(ChunkId id, byte[] data) {
-    return locked(() -> {
-      store.storeBlock(id, data);
-      return id;
-    });
-  }
-
-  @Override
-  public CompletionStage<?> getBlock(ChunkId id) {
-    return locked(() -> store.loadBlock(id));
+    return locked(() -> cachedOrLoaded(id));
   }
 
   @Override
@@ -114,19 +86,6 @@ final class LockCommitTarget implements BenchTarget {
     for (Map.Entry<EntryId, CachedManifest> entry : Map.copyOf(cache).entrySet()) {
       flush(entry.getKey(), entry.getValue());
     }
-  }
-
-  @Override
-  public CompletionStage<?> runVacuum() {
-    return locked(() -> {
-      store.vacuum();
-      return true;
-    });
-  }
-
-  @Override
-  public CompletionStage<?> drain() {
-    return locked(() -> true);
   }
 
   @Override

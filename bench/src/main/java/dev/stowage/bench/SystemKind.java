@@ -69,11 +69,6 @@ public enum SystemKind {
     return List.of(STOWAGE_CLUSTER_1, STOWAGE_CLUSTER_3, RAW_POSTGRES);
   }
 
-  /** Whether this system runs {@code workload}: the cluster rows run W1 only. */
-  public boolean runs(Workload workload) {
-    return !cluster().contains(this) || workload instanceof ManifestWrites;
-  }
-
   /** The system named {@code id} (as in {@link #id()}). */
   public static SystemKind byId(String id) {
     for (SystemKind kind : values()) {

@@ -3,7 +3,6 @@ package dev.stowage.bench;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.LocalManifest;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -22,10 +21,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * by per-key locks, so hot reads take no database lock. A vacuum or an eviction holds the lock for
  * its whole duration: callers block on it.
  */
-final class ThreadLockTarget implements BenchTarget {
+final class ThreadLockTarget extends DatabaseLockTarget {
   private static final int KEY_LOCKS = 256;
 
-  private final JdbcStore store;
   private final ExecutorService io = Executors.newSingleThreadExecutor(r -> {
     Thread thread = new Thread(r, "bench-thread-lock-io");
     thread.setDaemon(true);
@@ -43,13 +41,17 @@ final class ThreadLockTarget implements BenchTarget {
   /** Held from the caller's acquire until the I/O thread finished the work. */
   private final Semaphore dbLock = new Semaphore(1, true);
   private final ReentrantLock[] keyLocks = new ReentrantLock[KEY_LOCKS];
-  private final Map<EntryId, CachedManifest> cache = new ConcurrentHashMap<>();
 
   ThreadLockTarget(JdbcStore store) {
-    this.store = store;
+    super(store, new ConcurrentHashMap<>());
     for (int i = 0; i < KEY_LOCKS; i++) {
       keyLocks[i] = new ReentrantLock();
     }
+  }
+
+  @Override
+  <T> CompletionStage<T> underDatabaseLock(Immediate.Work<T> work) {
+    return onIo(work);
   }
 
   /** Takes the database lock here, runs {@code work} on the I/O thread, releases it there. */
@@ -117,38 +119,7 @@ final class ThreadLockTarget implements BenchTarget {
     if (cached != null) {
       return CompletableFuture.completedFuture(cached.manifest());
     }
-    return onIo(() -> withKey(id, () -> {
-      CachedManifest raced = cache.get(id);
-      if (raced != null) {
-        return raced.manifest();
-      }
-      LocalManifest loaded = store.loadManifest(id);
-      if (loaded != null) {
-        cache.put(id, CachedManifest.clean(loaded));
-      }
-      return loaded;
-    }));
-  }
-
-  @Override
-  public CompletionStage<?> setChunk(ChunkId id, byte[] data) {
-    return onIo(() -> {
-      store.storeChunk(id, data);
-      return id;
-    });
-  }
-
-  @Override
-  public CompletionStage<?> setBlock(ChunkId id, byte[] data) {
-    return onIo(() -> {
-      store.storeBlock(id, data);
-      return id;
-    });
-  }
-
-  @Override
-  public CompletionStage<?> getBlock(ChunkId id) {
-    return onIo(() -> store.loadBlock(id));
+    return onIo(() -> withKey(id, () -> cachedOrLoaded(id))); // what raced in meanwhile is cached: it wins
   }
 
   @Override
@@ -162,19 +133,6 @@ final class ThreadLockTarget implements BenchTarget {
     }
     cache.clear();
     return true;
-  }
-
-  @Override
-  public CompletionStage<?> runVacuum() {
-    return onIo(() -> {
-      store.vacuum();
-      return true;
-    });
-  }
-
-  @Override
-  public CompletionStage<?> drain() {
-    return onIo(() -> true);
   }
 
   @Override

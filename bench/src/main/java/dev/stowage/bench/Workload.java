@@ -11,9 +11,8 @@ public interface Workload {
   /** Runs every scenario of the family against {@code system}; one result per scenario (and lane). */
   List<Result> run(SystemKind system, BenchContext context) throws Exception;
 
-  /** Every workload of issue 7, in table order. */
-  static List<Workload> all() {
-    return List.of(new ManifestWrites(), new ManifestReads(), new BlockEviction(), new FileEditing(),
-        new CallerBlocking());
+  /** Whether it runs against {@code system}: the cluster rows run only the workloads made for them. */
+  default boolean runsOn(SystemKind system) {
+    return !SystemKind.cluster().contains(system);
   }
 }
