@@ -2,6 +2,16 @@ package dev.stowage.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.stowage.bench.jmh.JmhLauncher;
+import dev.stowage.bench.report.BenchReport;
+import dev.stowage.bench.report.ChartWriter;
+import dev.stowage.bench.report.MarkdownReport;
+import dev.stowage.bench.report.Scenarios;
+import dev.stowage.bench.targets.SystemKind;
+import dev.stowage.bench.workloads.BenchContext;
+import dev.stowage.bench.workloads.BenchProfile;
+import dev.stowage.bench.workloads.Workload;
+import dev.stowage.bench.workloads.Workloads;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

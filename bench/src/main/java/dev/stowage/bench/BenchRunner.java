@@ -1,5 +1,16 @@
 package dev.stowage.bench;
 
+import dev.stowage.bench.report.BenchReport;
+import dev.stowage.bench.report.MachineInfo;
+import dev.stowage.bench.report.MarkdownReport;
+import dev.stowage.bench.report.MemoryResult;
+import dev.stowage.bench.report.Result;
+import dev.stowage.bench.report.Targets;
+import dev.stowage.bench.targets.SystemKind;
+import dev.stowage.bench.workloads.BenchContext;
+import dev.stowage.bench.workloads.JitWarmup;
+import dev.stowage.bench.workloads.MemoryFootprint;
+import dev.stowage.bench.workloads.Workload;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stowage.bench.report.Scenarios;
+import dev.stowage.bench.targets.SystemKind;
 import dev.stowage.cluster.TestPostgres;
 import java.nio.file.Path;
 import java.util.HashSet;

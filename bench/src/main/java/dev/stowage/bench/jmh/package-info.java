@@ -1,0 +1,2 @@
+/** The JMH micro-benchmarks of the codec, the cipher and the wire form. Imports {@code workloads}. */
+package dev.stowage.bench.jmh;

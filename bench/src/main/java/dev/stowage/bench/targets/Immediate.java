@@ -1,0 +1,26 @@
+package dev.stowage.bench.targets;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Runs blocking work on the caller's thread and reports it as an already completed stage: how the
+ * synchronous baselines fit the {@link BenchTarget} interface.
+ */
+final class Immediate {
+  private Immediate() {}
+
+  /** Work that may throw (SQL, I/O). */
+  @FunctionalInterface
+  interface Work<T> {
+    T run() throws Exception;
+  }
+
+  static <T> CompletionStage<T> run(Work<T> work) {
+    try {
+      return CompletableFuture.completedFuture(work.run());
+    } catch (Exception e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+}
