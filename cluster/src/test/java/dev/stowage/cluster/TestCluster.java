@@ -2,6 +2,7 @@ package dev.stowage.cluster;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.stowage.cluster.loopback.LoopbackCluster;
 import dev.stowage.protocol.EntryId;
 import java.io.IOException;
 import java.io.UncheckedIOException;

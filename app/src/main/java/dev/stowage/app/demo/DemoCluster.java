@@ -2,7 +2,7 @@ package dev.stowage.app.demo;
 
 import com.typesafe.config.Config;
 import dev.stowage.app.CliError;
-import dev.stowage.cluster.LoopbackCluster;
+import dev.stowage.cluster.loopback.LoopbackCluster;
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
 

@@ -1,4 +1,4 @@
-package dev.stowage.cluster;
+package dev.stowage.cluster.loopback;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
