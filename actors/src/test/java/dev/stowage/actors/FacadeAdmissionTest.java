@@ -4,7 +4,7 @@ import static dev.stowage.actors.Await.failure;
 import static dev.stowage.actors.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.stowage.actors.common.Replies;
+import dev.stowage.actors.common.StatusReplies;
 import dev.stowage.actors.facade.ActorWorkspaceStorage;
 import dev.stowage.actors.workspace.LocalWorkspace;
 import dev.stowage.protocol.BackupResult;
@@ -218,7 +218,7 @@ class FacadeAdmissionTest {
     // Sent once the first call freed its place: before the close reached the supervisor, or after.
     Throwable error = waits.handle((done, e) -> e).get(20, TimeUnit.SECONDS);
     if (error != null) {
-      assertThat(Replies.unwrap(error)).isInstanceOf(StorageClosedException.class);
+      assertThat(StatusReplies.unwrap(error)).isInstanceOf(StorageClosedException.class);
     }
     WorkspaceStorage reopened = open("max-calls-in-flight = 1");
     Set<ChunkId> stored = result(reopened.getLocalChunkIds(List.of(admitted, waiting)));

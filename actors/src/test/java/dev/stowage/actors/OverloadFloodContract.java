@@ -4,7 +4,7 @@ import static dev.stowage.actors.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stowage.actors.OverloadSettings.WhenFull;
-import dev.stowage.actors.common.Replies;
+import dev.stowage.actors.common.StatusReplies;
 import dev.stowage.actors.facade.ActorWorkspaceStorage;
 import dev.stowage.actors.facade.CallAdmission;
 import dev.stowage.protocol.ChunkId;
@@ -322,7 +322,7 @@ public abstract class OverloadFloodContract {
         slowestDoneNanos.accumulateAndGet(System.nanoTime() - startNanos, Math::max);
         return true;
       }
-      Throwable cause = Replies.unwrap(error);
+      Throwable cause = StatusReplies.unwrap(error);
       if (cause instanceof StorageOverloadedException) {
         overloaded.incrementAndGet();
       } else {

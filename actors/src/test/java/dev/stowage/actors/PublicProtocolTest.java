@@ -9,7 +9,7 @@ import dev.stowage.actors.facade.FacadeMessage;
 import dev.stowage.actors.gateway.GatewayEvent;
 import dev.stowage.actors.workspace.DataBackup;
 import dev.stowage.actors.workspace.LocalWorkspace;
-import dev.stowage.actors.workspace.Payloads;
+import dev.stowage.actors.workspace.PayloadPipeline;
 import dev.stowage.protocol.CborSerializable;
 import dev.stowage.protocol.StorageCommand;
 import java.util.ArrayList;
@@ -43,7 +43,7 @@ class PublicProtocolTest {
       GatewayEvent.Opened.class, GatewayEvent.Failed.class, EntityHost.Dirty.class, EntityHost.Clean.class,
       EntityHost.Idle.class, EntityHost.Started.class, EntityHost.Stopped.class, EntityCommand.Fail.class,
       FacadeMessage.Drained.class, FacadeMessage.ViaSupervisor.class, FacadeMessage.ReadBehindWrites.class,
-      Payloads.Sealed.class, LocalWorkspace.OnDataStore.class, LocalWorkspace.OnCacheStore.class,
+      PayloadPipeline.Sealed.class, LocalWorkspace.OnDataStore.class, LocalWorkspace.OnCacheStore.class,
       ManifestBackend.Loaded.class, ManifestBackend.Flushed.class, FacadeMessage.Backup.class, DataBackup.Done.class);
 
   @Test

@@ -2,7 +2,7 @@ package dev.stowage.cluster;
 
 import dev.stowage.actors.StorageSettings;
 import dev.stowage.actors.WorkspaceStorage;
-import dev.stowage.actors.common.Replies;
+import dev.stowage.actors.common.StatusReplies;
 import dev.stowage.actors.common.SupervisorMessage;
 import dev.stowage.actors.common.WorkspaceHealth;
 import dev.stowage.actors.entity.EntityCommand;
@@ -10,11 +10,11 @@ import dev.stowage.actors.facade.ActorWorkspaceStorage;
 import dev.stowage.actors.facade.ManifestRoute;
 import dev.stowage.actors.gateway.CacheOperations;
 import dev.stowage.actors.gateway.DbGateway;
-import dev.stowage.actors.gateway.FileGateways;
+import dev.stowage.actors.gateway.DatabaseFile;
 import dev.stowage.actors.gateway.GatewayCommand;
 import dev.stowage.actors.gateway.GatewayEvent;
 import dev.stowage.actors.workspace.NeedSyncOverlay;
-import dev.stowage.actors.workspace.Payloads;
+import dev.stowage.actors.workspace.PayloadPipeline;
 import dev.stowage.actors.workspace.WorkspaceBackend;
 import dev.stowage.protocol.CorruptEntryException;
 import dev.stowage.protocol.DatabaseStats;
@@ -112,9 +112,9 @@ final class ClusterWorkspace implements WorkspaceBackend {
   private final ClusterDatabase.SqlLane lane;
   private final Executor executor;
   private final ActorRef<ShardingEnvelope<Object>> region;
-  private final FileGateways<CacheStore> cache;
+  private final DatabaseFile<CacheStore> cache;
   /** The block path of local mode, over this node's block cache. */
-  private final Payloads<CacheStore> blocks;
+  private final PayloadPipeline<CacheStore> blocks;
   private final HostedEntities hosted;
   private final AtomicLong writes = new AtomicLong();
   private final AtomicLong reads = new AtomicLong();
@@ -141,13 +141,13 @@ final class ClusterWorkspace implements WorkspaceBackend {
     node.listen(workspaceId, context.getSelf().narrow()); // before any entity can start and report
     this.region = node.startEntities(workspaceId, cipher, settings);
     String cacheName = "workspace '" + workspaceId + "' block cache";
-    this.cache = new FileGateways<>(cacheName, context.spawn(
+    this.cache = new DatabaseFile<>(cacheName, context.spawn(
         DbGateway.create(cacheName,
             () -> CacheStore.open(settings.workspaceDir(workspaceId), settings.durability(), cipher, settings.blockLimit()),
             settings.maxBatch(), settings.maxDelay(), context.getSelf().narrow(), health),
         "cache", DispatcherSelector.fromConfig(settings.gatewayDispatcher())),
         context.getSystem().scheduler(), settings.askTimeout());
-    this.blocks = Payloads.blocks(context, cache, cipher);
+    this.blocks = PayloadPipeline.blocks(context, cache, cipher);
     this.peers = new WorkspacePeers(context.getSystem(), workspaceId, settings.askTimeout());
   }
 
@@ -285,7 +285,7 @@ final class ClusterWorkspace implements WorkspaceBackend {
 
   @Override
   public void onMessage(SupervisorMessage message, StorageException refusal) {
-    if (hosted.onMessage(message) || Payloads.onMessage(message, health.cause())) {
+    if (hosted.onMessage(message) || PayloadPipeline.onMessage(message, health.cause())) {
       return;
     }
     if (message instanceof WorkspacePeers.LocalCollectDirty collect) { // from another node: its need-sync
@@ -297,7 +297,7 @@ final class ClusterWorkspace implements WorkspaceBackend {
       hosted.drain(drain.flush(), drain.replyTo()::tell);
     } else if (message instanceof KeyChecked checked) {
       if (checked.error() != null) {
-        Throwable cause = Replies.unwrap(checked.error());
+        Throwable cause = StatusReplies.unwrap(checked.error());
         events.failed(cause instanceof StorageException e ? e
             : new StorageFailedException("workspace '" + workspaceId + "' could not be opened: " + cause, cause));
       } else {
@@ -334,7 +334,7 @@ final class ClusterWorkspace implements WorkspaceBackend {
       }
     });
     here.thenCombine(peers.drainElsewhere(flush), (a, b) -> a).whenComplete((ok, error) ->
-        done.accept(error == null ? StatusReply.ack() : StatusReply.error(Replies.unwrap(error))));
+        done.accept(error == null ? StatusReply.ack() : StatusReply.error(StatusReplies.unwrap(error))));
   }
 
   @Override
@@ -357,7 +357,7 @@ final class ClusterWorkspace implements WorkspaceBackend {
   public void release() {
     if (!releasing) {
       releasing = true;
-      cache.closeWriter(Replies.adapter(context, reply -> new CacheClosed(reply.isError() ? reply.getError() : null)));
+      cache.closeWriter(StatusReplies.adapter(context, reply -> new CacheClosed(reply.isError() ? reply.getError() : null)));
     }
   }
 
@@ -387,8 +387,8 @@ final class ClusterWorkspace implements WorkspaceBackend {
    * every call made after this answer fails the same way.
    */
   private <T> void reply(CompletionStage<T> result, ActorRef<StatusReply<T>> replyTo) {
-    Replies.when(result.whenComplete((value, error) -> {
-      if (error != null && Replies.unwrap(error) instanceof StorageFailedException failure) {
+    StatusReplies.when(result.whenComplete((value, error) -> {
+      if (error != null && StatusReplies.unwrap(error) instanceof StorageFailedException failure) {
         health.record(failure);
         events.failed(failure);
       }

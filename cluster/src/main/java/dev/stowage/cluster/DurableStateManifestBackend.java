@@ -1,7 +1,7 @@
 package dev.stowage.cluster;
 
 import dev.stowage.actors.common.PlainFutures;
-import dev.stowage.actors.common.Replies;
+import dev.stowage.actors.common.StatusReplies;
 import dev.stowage.actors.entity.ManifestBackend;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.StorageFailedException;
@@ -112,7 +112,7 @@ final class DurableStateManifestBackend implements ManifestBackend {
   }
 
   private StorageFailedException failure(String what, EntryId id, Throwable error) {
-    Throwable cause = Replies.unwrap(error);
+    Throwable cause = StatusReplies.unwrap(error);
     return cause instanceof StorageFailedException storage ? storage : new StorageFailedException(
         what + " manifest " + id + " of workspace '" + workspaceId + "' failed in the durable-state store: " + cause,
         cause);

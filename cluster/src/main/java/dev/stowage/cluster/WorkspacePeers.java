@@ -205,6 +205,6 @@ final class WorkspacePeers {
   }
 
   private static Throwable unwrapped(Throwable error) {
-    return dev.stowage.actors.common.Replies.unwrap(error);
+    return dev.stowage.actors.common.StatusReplies.unwrap(error);
   }
 }

@@ -43,6 +43,6 @@ public record FileManifest(
     Require.nonNull(updated, "file manifest updated");
     Require.nonNegative(size, "file manifest size");
     Require.positive(blocksize, "file manifest blocksize");
-    chunks = Collections2.copyOf(chunks, "file manifest chunks");
+    chunks = DefensiveCopies.copyOf(chunks, "file manifest chunks");
   }
 }

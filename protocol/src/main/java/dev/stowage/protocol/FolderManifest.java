@@ -30,6 +30,6 @@ public record FolderManifest(
     Require.nonNull(parent, "folder manifest parent");
     Require.nonNegative(baseVersion, "folder manifest baseVersion");
     Require.nonNull(updated, "folder manifest updated");
-    children = Collections2.copyOf(children, "folder manifest children");
+    children = DefensiveCopies.copyOf(children, "folder manifest children");
   }
 }

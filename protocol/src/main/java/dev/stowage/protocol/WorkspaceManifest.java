@@ -23,6 +23,6 @@ public record WorkspaceManifest(
     Require.nonNull(id, "workspace manifest id");
     Require.nonNegative(baseVersion, "workspace manifest baseVersion");
     Require.nonNull(updated, "workspace manifest updated");
-    children = Collections2.copyOf(children, "workspace manifest children");
+    children = DefensiveCopies.copyOf(children, "workspace manifest children");
   }
 }

@@ -31,7 +31,7 @@ public final class PlainFutures {
   public static <T> void relay(CompletionStage<T> stage, CompletableFuture<T> target) {
     stage.whenCompleteAsync((value, error) -> {
       if (error != null) {
-        target.completeExceptionally(Replies.unwrap(error));
+        target.completeExceptionally(StatusReplies.unwrap(error));
       } else {
         target.complete(value);
       }

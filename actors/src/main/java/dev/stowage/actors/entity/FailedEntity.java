@@ -1,6 +1,6 @@
 package dev.stowage.actors.entity;
 
-import dev.stowage.actors.common.Replies;
+import dev.stowage.actors.common.StatusReplies;
 import dev.stowage.protocol.StorageCommand.ManifestCommand;
 import dev.stowage.protocol.StorageException;
 import dev.stowage.protocol.StorageFailedException;
@@ -24,7 +24,7 @@ final class FailedEntity {
   static Behavior<Object> create(StorageException cause) {
     return Behaviors.receive(Object.class)
         .onMessage(ManifestCommand.class, command -> {
-          Replies.error(command, cause);
+          StatusReplies.error(command, cause);
           return Behaviors.same();
         })
         .onMessage(EntityCommand.Fail.class, failure -> Behaviors.stopped())

@@ -1,7 +1,7 @@
 package dev.stowage.actors.entity;
 
 import dev.stowage.actors.common.PublishedManifests;
-import dev.stowage.actors.common.Replies;
+import dev.stowage.actors.common.StatusReplies;
 import dev.stowage.actors.common.WorkspaceHealth;
 import dev.stowage.actors.entity.EntityCommand.Lifecycle;
 import dev.stowage.protocol.CorruptEntryException;
@@ -143,7 +143,7 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
     this.sealing = new ManifestSealing(id, cipher);
     this.host = host;
     this.idle = new IdleClock(id, published, passivateAfter);
-    this.backendReplies = Replies.adapter(context, reply -> reply.isSuccess()
+    this.backendReplies = StatusReplies.adapter(context, reply -> reply.isSuccess()
         ? reply.getValue()
         : new GatewayFailed(reply.getError()));
     this.flushes = new EntryFlushes(id, state, sealing, backend, backendReplies, waiters,
@@ -229,7 +229,7 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
     idle.active();
     StorageException failure = workspaceFailure.forNextCall();
     if (failure != null) {
-      Replies.error(command, failure);
+      StatusReplies.error(command, failure);
       return phase();
     }
     return command.kind(kinds);
@@ -323,7 +323,7 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
 
   private <C extends ManifestCommand> Behavior<Object> waitForLoad(C command) {
     if (stash.isFull()) {
-      Replies.error(command, new StorageOverloadedException(stash.capacity() + " calls wait for manifest " + id
+      StatusReplies.error(command, new StorageOverloadedException(stash.capacity() + " calls wait for manifest " + id
           + " to load: this one was refused, retry once some have completed"));
     } else {
       stash.stash(command);

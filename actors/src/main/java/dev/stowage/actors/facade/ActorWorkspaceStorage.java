@@ -5,7 +5,7 @@ import dev.stowage.actors.StorageSettings;
 import dev.stowage.actors.WorkspaceStorage;
 import dev.stowage.actors.common.PlainFutures;
 import dev.stowage.actors.common.PublishedManifests;
-import dev.stowage.actors.common.Replies;
+import dev.stowage.actors.common.StatusReplies;
 import dev.stowage.actors.common.WorkspaceHealth;
 import dev.stowage.actors.entity.EntityWorkspace;
 import dev.stowage.actors.gateway.DirectReads;
@@ -302,7 +302,7 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     CallAdmission admission = calls.admission();
     calls.<StorageStats>askNow(GetStats::new).whenComplete((snapshot, error) -> {
       if (error != null) {
-        stats.completeExceptionally(Replies.unwrap(error));
+        stats.completeExceptionally(StatusReplies.unwrap(error));
       } else {
         stats.complete(snapshot.withAdmission(admission.refusedCalls(), admission.waitedCalls()));
       }

@@ -1,7 +1,7 @@
 package dev.stowage.actors.facade;
 
 import dev.stowage.actors.OverloadSettings;
-import dev.stowage.actors.common.Replies;
+import dev.stowage.actors.common.StatusReplies;
 import dev.stowage.actors.events.CallRefusedEvent;
 import dev.stowage.protocol.StorageOverloadedException;
 import java.time.Duration;
@@ -174,7 +174,7 @@ public final class CallAdmission {
         requestDrain();
       }
       if (error != null) {
-        result.completeExceptionally(Replies.unwrap(error));
+        result.completeExceptionally(StatusReplies.unwrap(error));
       } else {
         result.complete(value);
       }

@@ -2,7 +2,7 @@ package dev.stowage.actors.workspace;
 
 import dev.stowage.actors.StorageSettings;
 import dev.stowage.actors.common.PublishedManifests;
-import dev.stowage.actors.common.Replies;
+import dev.stowage.actors.common.StatusReplies;
 import dev.stowage.actors.common.SupervisorMessage;
 import dev.stowage.actors.entity.EntityCommand;
 import dev.stowage.actors.entity.EntityHost;
@@ -12,8 +12,8 @@ import dev.stowage.actors.entity.ManifestEntity;
 import dev.stowage.actors.facade.EntityDirectory;
 import dev.stowage.actors.facade.EntityHandle;
 import dev.stowage.actors.facade.FacadeMessage;
-import dev.stowage.actors.gateway.DatabaseGateways;
-import dev.stowage.actors.gateway.FileGateways;
+import dev.stowage.actors.gateway.WorkspaceDatabases;
+import dev.stowage.actors.gateway.DatabaseFile;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.StorageCommand.ManifestCommand;
 import dev.stowage.protocol.StorageException;
@@ -85,7 +85,7 @@ final class LocalEntityPool {
   private final StorageSettings settings;
   private final BlobCipher cipher;
   private final EntityWorkspace shared;
-  private final DatabaseGateways gateways;
+  private final WorkspaceDatabases gateways;
   private final DispatcherSelector entityDispatcher;
   /** Shared with the façade: the live entities it may reach without the supervisor. */
   private final EntityDirectory directory = EntityDirectory.create();
@@ -107,7 +107,7 @@ final class LocalEntityPool {
   private StorageException failure;
 
   LocalEntityPool(ActorContext<Object> context, StorageSettings settings, BlobCipher cipher,
-      EntityWorkspace shared, DatabaseGateways gateways) {
+      EntityWorkspace shared, WorkspaceDatabases gateways) {
     this.context = context;
     this.settings = settings;
     this.cipher = cipher;
@@ -189,7 +189,7 @@ final class LocalEntityPool {
   private void onViaSupervisor(ManifestCommand command, StorageException refusal) {
     try {
       if (refusal != null) {
-        Replies.error(command, refusal);
+        StatusReplies.error(command, refusal);
       } else {
         route(command);
       }
@@ -203,7 +203,7 @@ final class LocalEntityPool {
    * directly: whatever they send comes after those commands.
    */
   private void start(EntryId id, List<ManifestCommand> first) {
-    FileGateways<DataStore> data = gateways.data();
+    DatabaseFile<DataStore> data = gateways.data();
     ActorRef<Object> ref = context.spawn(
         ManifestEntity.create(id, new GatewayManifestBackend(data.writer(), data.reader()), cipher,
             EntityHost.supervisor(context.getSelf().narrow()), settings.passivateAfter(), shared),
@@ -312,9 +312,9 @@ final class LocalEntityPool {
     dirty.forget(id);
     clearWaiters.stopped(id).forEach(done -> done.accept(StatusReply.ack()));
     if (failure != null) {
-      slot.buffer.forEach(command -> Replies.error(command, failure));
+      slot.buffer.forEach(command -> StatusReplies.error(command, failure));
     } else if (closedRefusal != null) {
-      slot.buffer.forEach(command -> Replies.error(command, closedRefusal));
+      slot.buffer.forEach(command -> StatusReplies.error(command, closedRefusal));
       if (entities.isEmpty() && allStopped != null) {
         allStopped.accept(StatusReply.ack());
         allStopped = null;
@@ -347,7 +347,7 @@ final class LocalEntityPool {
   /** Close (INV-10): every entity flushes and stops; none starts again. */
   void stopAll(StorageException refusal, Consumer<StatusReply<Done>> done) {
     closedRefusal = refusal;
-    waitingForSlot.values().forEach(commands -> commands.forEach(command -> Replies.error(command, refusal)));
+    waitingForSlot.values().forEach(commands -> commands.forEach(command -> StatusReplies.error(command, refusal)));
     waitingForSlot.clear();
     for (EntitySlot slot : entities.values()) {
       if (!slot.stopping) {
@@ -373,10 +373,10 @@ final class LocalEntityPool {
       } else {
         stopWhenDrained(slot, stopWithoutWriting);
       }
-      slot.buffer.forEach(command -> Replies.error(command, cause));
+      slot.buffer.forEach(command -> StatusReplies.error(command, cause));
       slot.buffer = List.of();
     }
-    waitingForSlot.values().forEach(commands -> commands.forEach(command -> Replies.error(command, cause)));
+    waitingForSlot.values().forEach(commands -> commands.forEach(command -> StatusReplies.error(command, cause)));
     waitingForSlot.clear();
     clearWaiters.takeAll().forEach(done -> done.accept(StatusReply.error(cause)));
     if (allStopped != null) {

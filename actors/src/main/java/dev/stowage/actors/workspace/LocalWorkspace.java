@@ -3,7 +3,7 @@ package dev.stowage.actors.workspace;
 import dev.stowage.actors.StorageSettings;
 import dev.stowage.actors.WorkspaceStorage;
 import dev.stowage.actors.common.PublishedManifests;
-import dev.stowage.actors.common.Replies;
+import dev.stowage.actors.common.StatusReplies;
 import dev.stowage.actors.common.SupervisorMessage;
 import dev.stowage.actors.common.WorkspaceHealth;
 import dev.stowage.actors.entity.EntityHost;
@@ -11,9 +11,9 @@ import dev.stowage.actors.entity.EntityWorkspace;
 import dev.stowage.actors.facade.ActorWorkspaceStorage;
 import dev.stowage.actors.facade.FacadeMessage;
 import dev.stowage.actors.gateway.DataOperations;
-import dev.stowage.actors.gateway.DatabaseGateways;
+import dev.stowage.actors.gateway.WorkspaceDatabases;
 import dev.stowage.actors.gateway.DirectReads;
-import dev.stowage.actors.gateway.FileGateways;
+import dev.stowage.actors.gateway.DatabaseFile;
 import dev.stowage.actors.gateway.GatewayCommand;
 import dev.stowage.actors.gateway.GatewayEvent;
 import dev.stowage.actors.gateway.StoreOperation;
@@ -56,9 +56,9 @@ import org.apache.pekko.pattern.StatusReply;
  * manifest entities children of its supervisor.
  *
  * <ul>
- *   <li>{@link DatabaseGateways}: a writer per file, readers beside them.
+ *   <li>{@link WorkspaceDatabases}: a writer per file, readers beside them.
  *   <li>{@link LocalEntityPool}: the live entities, passivation, max-active, max-dirty.
- *   <li>{@link Payloads}, twice: chunks and blocks, sealed and opened on the dispatcher, written
+ *   <li>{@link PayloadPipeline}, twice: chunks and blocks, sealed and opened on the dispatcher, written
  *       in arrival order, read from the readers.
  *   <li>Here: the workspace-wide queries (need-sync, realm checkpoint, prevent-sync pattern,
  *       vacuum, stats) and the façade's fast paths: hot manifests ({@link PublishedManifests}),
@@ -97,11 +97,11 @@ public final class LocalWorkspace implements WorkspaceBackend {
   private final Executor executor;
   /** Shared with the entities, the gateways and the façade: hot values, and whether the workspace failed. */
   private final EntityWorkspace shared;
-  private final DatabaseGateways gateways;
-  private final FileGateways<DataStore> data;
+  private final WorkspaceDatabases gateways;
+  private final DatabaseFile<DataStore> data;
   private final LocalEntityPool entities;
-  private final Payloads<DataStore> chunks;
-  private final Payloads<CacheStore> blocks;
+  private final PayloadPipeline<DataStore> chunks;
+  private final PayloadPipeline<CacheStore> blocks;
   private final WorkspaceStatsQuery statsQuery;
   private final ActorRef<StatusReply<Done>> gatewayCloseReplies;
   private final Path dir;
@@ -127,13 +127,13 @@ public final class LocalWorkspace implements WorkspaceBackend {
     this.executor = context.getExecutionContext();
     this.shared = new EntityWorkspace(PublishedManifests.create(), health);
     this.dir = settings.workspaceDir(workspaceId);
-    this.gatewayCloseReplies = Replies.adapter(context,
+    this.gatewayCloseReplies = StatusReplies.adapter(context,
         reply -> new GatewayClosed(reply.isError() ? reply.getError() : null));
-    this.gateways = new DatabaseGateways(context, workspaceId, dir, settings, cipher, health, context.getSelf().narrow());
+    this.gateways = new WorkspaceDatabases(context, workspaceId, dir, settings, cipher, health, context.getSelf().narrow());
     this.data = gateways.data();
     this.entities = new LocalEntityPool(context, settings, cipher, shared, gateways);
-    this.chunks = Payloads.chunks(context, gateways.data(), cipher);
-    this.blocks = Payloads.blocks(context, gateways.cache(), cipher);
+    this.chunks = PayloadPipeline.chunks(context, gateways.data(), cipher);
+    this.blocks = PayloadPipeline.blocks(context, gateways.cache(), cipher);
     this.statsQuery = new WorkspaceStatsQuery(workspaceId, gateways, executor);
   }
 
@@ -204,7 +204,7 @@ public final class LocalWorkspace implements WorkspaceBackend {
   @Override
   public void getNeedSyncEntries(GetNeedSyncEntries request) {
     NeedSyncOverlay cached = entities.dirty().needSyncOverlay(); // INV-5: the cache is authoritative for the local part
-    Replies.when(data.ask(data.writer(), DataOperations.needSync())
+    StatusReplies.when(data.ask(data.writer(), DataOperations.needSync())
         .thenApplyAsync(stored -> cached.over(stored.local(), stored.remote()), executor), request.replyTo(), executor);
   }
 
@@ -237,7 +237,7 @@ public final class LocalWorkspace implements WorkspaceBackend {
   public void runVacuum(RunVacuum request) {
     CompletionStage<Boolean> vacuumed = data.ask(data.writer(),
         replyTo -> new GatewayCommand.Vacuum<>(settings.vacuumThreshold(), replyTo));
-    Replies.when(vacuumed.thenApplyAsync(ignored -> Done.getInstance(), executor), request.replyTo(), executor);
+    StatusReplies.when(vacuumed.thenApplyAsync(ignored -> Done.getInstance(), executor), request.replyTo(), executor);
   }
 
   @Override
@@ -260,7 +260,7 @@ public final class LocalWorkspace implements WorkspaceBackend {
 
   @Override
   public void onMessage(SupervisorMessage message, StorageException refusal) {
-    if (entities.onMessage(message, refusal) || Payloads.onMessage(message, shared.failure().cause())) {
+    if (entities.onMessage(message, refusal) || PayloadPipeline.onMessage(message, shared.failure().cause())) {
       return;
     }
     if (message instanceof GatewayEvent.Opened opened) {
@@ -274,7 +274,7 @@ public final class LocalWorkspace implements WorkspaceBackend {
     } else if (message instanceof FacadeMessage.ReadBehindWrites behind) {
       StorageCommand.Operation read = behind.read();
       if (refusal != null) {
-        Replies.error(read, refusal);
+        StatusReplies.error(read, refusal);
       } else {
         serveBehindWrites(read); // the façade checked it before it sent it
       }
@@ -302,7 +302,7 @@ public final class LocalWorkspace implements WorkspaceBackend {
     toolWork(gateways.cache(), request.work(), request.replyTo(), refusal);
   }
 
-  private static <S, R> void toolWork(FileGateways<S> file, GatewayCommand.Work<S, R> work, ActorRef<StatusReply<R>> replyTo,
+  private static <S, R> void toolWork(DatabaseFile<S> file, GatewayCommand.Work<S, R> work, ActorRef<StatusReply<R>> replyTo,
       StorageException refusal) {
     if (refusal != null) {
       replyTo.tell(StatusReply.error(refusal));

@@ -1,9 +1,9 @@
 package dev.stowage.actors.workspace;
 
-import dev.stowage.actors.common.Replies;
+import dev.stowage.actors.common.StatusReplies;
 import dev.stowage.actors.gateway.CacheOperations;
-import dev.stowage.actors.gateway.DatabaseGateways;
-import dev.stowage.actors.gateway.FileGateways;
+import dev.stowage.actors.gateway.WorkspaceDatabases;
+import dev.stowage.actors.gateway.DatabaseFile;
 import dev.stowage.actors.gateway.GatewayCommand;
 import dev.stowage.protocol.DatabaseStats;
 import dev.stowage.protocol.StorageCommand.GetStats;
@@ -22,10 +22,10 @@ import org.apache.pekko.actor.typed.ActorRef;
  */
 final class WorkspaceStatsQuery {
   private final String workspaceId;
-  private final DatabaseGateways gateways;
+  private final WorkspaceDatabases gateways;
   private final Executor executor;
 
-  WorkspaceStatsQuery(String workspaceId, DatabaseGateways gateways, Executor executor) {
+  WorkspaceStatsQuery(String workspaceId, WorkspaceDatabases gateways, Executor executor) {
     this.workspaceId = workspaceId;
     this.gateways = gateways;
     this.executor = executor;
@@ -34,14 +34,14 @@ final class WorkspaceStatsQuery {
   void answer(GetStats request, int liveEntities, int dirtyEntries) {
     CompletableFuture<DatabaseStats> data = fileStats(gateways.data());
     CompletableFuture<DatabaseStats> cache = fileStats(gateways.cache());
-    FileGateways<CacheStore> cacheFile = gateways.cache();
+    DatabaseFile<CacheStore> cacheFile = gateways.cache();
     List<CompletableFuture<CacheStore.BlockCounters>> counters = new ArrayList<>();
     counters.add(cacheFile.ask(cacheFile.writer(), CacheOperations.counters()).toCompletableFuture());
     cacheFile.readers().forEach(reader -> counters.add(cacheFile.ask(reader, CacheOperations.counters()).toCompletableFuture()));
     List<CompletableFuture<?>> all = new ArrayList<>(counters);
     all.add(data);
     all.add(cache);
-    Replies.when(CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApplyAsync(done -> {
+    StatusReplies.when(CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApplyAsync(done -> {
       CacheStore.BlockCounters writer = counters.get(0).join();
       long hits = counters.stream().mapToLong(c -> c.join().hits()).sum();
       long misses = counters.stream().mapToLong(c -> c.join().misses()).sum();
@@ -51,7 +51,7 @@ final class WorkspaceStatsQuery {
   }
 
   /** The statistics of a file's writer, with its readers' reads and time in SQLite added. */
-  private static <S> CompletableFuture<DatabaseStats> fileStats(FileGateways<S> file) {
+  private static <S> CompletableFuture<DatabaseStats> fileStats(DatabaseFile<S> file) {
     List<CompletableFuture<DatabaseStats>> parts = new ArrayList<>();
     parts.add(stats(file, file.writer()));
     file.readers().forEach(reader -> parts.add(stats(file, reader)));
@@ -63,7 +63,7 @@ final class WorkspaceStatsQuery {
     });
   }
 
-  private static <S> CompletableFuture<DatabaseStats> stats(FileGateways<S> file, ActorRef<GatewayCommand<S>> gateway) {
+  private static <S> CompletableFuture<DatabaseStats> stats(DatabaseFile<S> file, ActorRef<GatewayCommand<S>> gateway) {
     return file.<DatabaseStats>ask(gateway, GatewayCommand.GetStats::new).toCompletableFuture();
   }
 }

@@ -2,7 +2,7 @@ package dev.stowage.actors.workspace;
 
 import dev.stowage.actors.RequestValidation;
 import dev.stowage.actors.StorageSettings;
-import dev.stowage.actors.common.Replies;
+import dev.stowage.actors.common.StatusReplies;
 import dev.stowage.actors.common.SupervisorMessage;
 import dev.stowage.actors.common.WorkspaceHealth;
 import dev.stowage.actors.facade.FacadeMessage;
@@ -143,7 +143,7 @@ public final class WorkspaceSupervisor {
         .onMessage(SupervisorMessage.class, message -> toBackend(message, notOpenYet()))
         .onMessage(Request.class, request -> {
           if (stash.isFull()) {
-            Replies.error(request, notOpenYet());
+            StatusReplies.error(request, notOpenYet());
           } else {
             stash.stash(request);
           }
@@ -161,7 +161,7 @@ public final class WorkspaceSupervisor {
     return Behaviors.receive(Object.class)
         .onMessage(BackendReleased.class, released -> {
           owner.openFailed(cause);
-          stash.forEach(request -> Replies.error((Request) request, cause));
+          stash.forEach(request -> StatusReplies.error((Request) request, cause));
           return Behaviors.stopped();
         })
         .onMessage(SupervisorMessage.class, message -> toBackend(message, cause))
@@ -181,7 +181,7 @@ public final class WorkspaceSupervisor {
           return Behaviors.same();
         })
         .onMessage(Operation.class, operation -> {
-          if (!Replies.refused(operation, () -> RequestValidation.check(operation, settings))) {
+          if (!StatusReplies.refused(operation, () -> RequestValidation.check(operation, settings))) {
             operation.servedBy(backend);
           }
           return Behaviors.same();
@@ -313,7 +313,7 @@ public final class WorkspaceSupervisor {
   }
 
   private static Behavior<Object> refuse(Request request, StorageException error) {
-    Replies.error(request, error);
+    StatusReplies.error(request, error);
     return Behaviors.same();
   }
 
@@ -336,7 +336,7 @@ public final class WorkspaceSupervisor {
   }
 
   private StorageException asFailure(Throwable error) {
-    Throwable cause = Replies.unwrap(error);
+    Throwable cause = StatusReplies.unwrap(error);
     return cause instanceof StorageException e ? e
         : new StorageFailedException("closing workspace '" + workspaceId + "' failed: " + cause, cause);
   }

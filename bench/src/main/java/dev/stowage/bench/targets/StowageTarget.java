@@ -5,7 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import dev.stowage.actors.StorageSettings;
 import dev.stowage.actors.Stowage;
 import dev.stowage.actors.WorkspaceStorage;
-import dev.stowage.cluster.LoopbackCluster;
+import dev.stowage.cluster.loopback.LoopbackCluster;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.EntryMissingException;

@@ -1,11 +1,11 @@
 package dev.stowage.actors.workspace;
 
 import dev.stowage.actors.common.InOrder;
-import dev.stowage.actors.common.Replies;
+import dev.stowage.actors.common.StatusReplies;
 import dev.stowage.actors.common.SupervisorMessage;
 import dev.stowage.actors.gateway.CacheOperations;
 import dev.stowage.actors.gateway.DataOperations;
-import dev.stowage.actors.gateway.FileGateways;
+import dev.stowage.actors.gateway.DatabaseFile;
 import dev.stowage.actors.gateway.GatewayCommand;
 import dev.stowage.actors.gateway.StoreOperation;
 import dev.stowage.protocol.ChunkId;
@@ -24,7 +24,7 @@ import org.apache.pekko.pattern.StatusReply;
 
 /**
  * The payloads of one database file, a workspace's chunks or a block cache, for the actor that
- * owns the file's {@link FileGateways} (used on its thread only). The one path of chunks in local
+ * owns the file's {@link DatabaseFile} (used on its thread only). The one path of chunks in local
  * mode and of blocks in both modes:
  *
  * <ul>
@@ -39,7 +39,7 @@ import org.apache.pekko.pattern.StatusReply;
  *       no commit of its own; one served by the writer refreshes it in its batch (INV-13).
  * </ul>
  */
-public final class Payloads<S> {
+public final class PayloadPipeline<S> {
 
   /** Puts a sealed payload. */
   @FunctionalInterface
@@ -69,27 +69,27 @@ public final class Payloads<S> {
       CacheOperations::touch);
 
   /** A payload came back sealed (or failed to): its place in the writer's order is {@code slot}. */
-  public record Sealed(Payloads<?> payloads, ChunkId id, int size, byte[] sealed, Throwable error,
+  public record Sealed(PayloadPipeline<?> payloads, ChunkId id, int size, byte[] sealed, Throwable error,
       ActorRef<StatusReply<Done>> replyTo, InOrder.Slot slot) implements SupervisorMessage {}
 
   /** A workspace's chunks, in its data database. */
-  static Payloads<DataStore> chunks(ActorContext<Object> context, FileGateways<DataStore> file, BlobCipher cipher) {
-    return new Payloads<>(context, file, cipher, CHUNKS);
+  static PayloadPipeline<DataStore> chunks(ActorContext<Object> context, DatabaseFile<DataStore> file, BlobCipher cipher) {
+    return new PayloadPipeline<>(context, file, cipher, CHUNKS);
   }
 
   /** A block cache: a workspace's in local mode, a node's in cluster mode. */
-  public static Payloads<CacheStore> blocks(
-      ActorContext<Object> context, FileGateways<CacheStore> file, BlobCipher cipher) {
-    return new Payloads<>(context, file, cipher, BLOCKS);
+  public static PayloadPipeline<CacheStore> blocks(
+      ActorContext<Object> context, DatabaseFile<CacheStore> file, BlobCipher cipher) {
+    return new PayloadPipeline<>(context, file, cipher, BLOCKS);
   }
 
   private final ActorContext<Object> context;
-  private final FileGateways<S> file;
+  private final DatabaseFile<S> file;
   private final BlobCipher cipher;
   private final Kind<S> kind;
   private final Executor executor;
 
-  private Payloads(ActorContext<Object> context, FileGateways<S> file, BlobCipher cipher, Kind<S> kind) {
+  private PayloadPipeline(ActorContext<Object> context, DatabaseFile<S> file, BlobCipher cipher, Kind<S> kind) {
     this.context = context;
     this.file = file;
     this.cipher = cipher;
@@ -105,7 +105,7 @@ public final class Payloads<S> {
         byReader ? kind.readByReader().apply(id) : kind.readByWriter().apply(id));
     GatewayCommand<S> served = byReader ? kind.servedByReader().apply(id) : null;
     ActorRef<GatewayCommand<S>> writer = file.writer();
-    Replies.when(sealed.thenApplyAsync(bytes -> {
+    StatusReplies.when(sealed.thenApplyAsync(bytes -> {
       if (served != null) {
         writer.tell(served); // told before the reader's caller hears of it: what it writes next comes after
       }
@@ -141,7 +141,7 @@ public final class Payloads<S> {
 
   private void written(Sealed sealed, StorageException failure) {
     if (sealed.error() != null) {
-      file.fill(sealed.slot(), () -> sealed.replyTo().tell(StatusReply.error(Replies.unwrap(sealed.error()))));
+      file.fill(sealed.slot(), () -> sealed.replyTo().tell(StatusReply.error(StatusReplies.unwrap(sealed.error()))));
     } else if (failure != null) {
       file.fill(sealed.slot(), () -> sealed.replyTo().tell(StatusReply.error(failure)));
     } else {

@@ -8,8 +8,8 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /** Defensive copies for the manifest records, with typed errors for nulls. */
-final class Collections2 {
-  private Collections2() {}
+final class DefensiveCopies {
+  private DefensiveCopies() {}
 
   static <T> List<T> copyOf(List<T> list, String what) {
     Require.nonNull(list, what);

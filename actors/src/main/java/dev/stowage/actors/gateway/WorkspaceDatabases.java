@@ -16,20 +16,20 @@ import org.apache.pekko.pattern.StatusReply;
 
 /**
  * The actors behind a local workspace's two database files, for its supervisor (used on its thread
- * only): each file's {@link FileGateways} (its writer, and readers beside it, {@code
+ * only): each file's {@link DatabaseFile} (its writer, and readers beside it, {@code
  * read-connections}), and how many of them are open and closed.
  *
  * <p>The writers are spawned at once. The readers of a file are spawned once its writer has opened
  * it (the writer creates and migrates the file); until then reads go to the writer.
  */
-public final class DatabaseGateways {
+public final class WorkspaceDatabases {
   private final Path dir;
   private final StorageSettings settings;
   private final WorkspaceHealth failure;
   private final ActorRef<GatewayEvent> events;
   private final DispatcherSelector pinned;
-  private final FileGateways<DataStore> data;
-  private final FileGateways<CacheStore> cache;
+  private final DatabaseFile<DataStore> data;
+  private final DatabaseFile<CacheStore> cache;
 
   private int spawned;
   private int opened;
@@ -39,7 +39,7 @@ public final class DatabaseGateways {
   private ActorRef<StatusReply<Done>> closeReplies;
   private boolean writersClosing;
 
-  public DatabaseGateways(ActorContext<?> context, String workspaceId, Path dir, StorageSettings settings, BlobCipher cipher,
+  public WorkspaceDatabases(ActorContext<?> context, String workspaceId, Path dir, StorageSettings settings, BlobCipher cipher,
       WorkspaceHealth failure, ActorRef<GatewayEvent> events) {
     this.dir = dir;
     this.settings = settings;
@@ -49,11 +49,11 @@ public final class DatabaseGateways {
     boolean readersCheckpoint = settings.readConnections() > 0;
     String dataName = "workspace '" + workspaceId + "' data database";
     String cacheName = "workspace '" + workspaceId + "' cache database";
-    this.data = new FileGateways<>(dataName, spawn(context, DbGateway.create(dataName,
+    this.data = new DatabaseFile<>(dataName, spawn(context, DbGateway.create(dataName,
         () -> DataStore.open(dir, settings.durability(), cipher, readersCheckpoint),
         settings.maxBatch(), settings.maxDelay(), events, failure), "data"),
         context.getSystem().scheduler(), settings.askTimeout());
-    this.cache = new FileGateways<>(cacheName, spawn(context, DbGateway.create(cacheName,
+    this.cache = new DatabaseFile<>(cacheName, spawn(context, DbGateway.create(cacheName,
         () -> CacheStore.open(dir, settings.durability(), cipher, settings.blockLimit(), readersCheckpoint),
         settings.maxBatch(), settings.maxDelay(), events, failure), "cache"),
         context.getSystem().scheduler(), settings.askTimeout());
@@ -65,11 +65,11 @@ public final class DatabaseGateways {
     return context.spawn(behavior, name, pinned);
   }
 
-  public FileGateways<DataStore> data() {
+  public DatabaseFile<DataStore> data() {
     return data;
   }
 
-  public FileGateways<CacheStore> cache() {
+  public DatabaseFile<CacheStore> cache() {
     return cache;
   }
 

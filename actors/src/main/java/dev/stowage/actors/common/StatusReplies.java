@@ -11,8 +11,8 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.pattern.StatusReply;
 
 /** Answers requests: with an error whatever their success type, or when a result completes. Public for stowage-cluster. */
-public final class Replies {
-  private Replies() {}
+public final class StatusReplies {
+  private StatusReplies() {}
 
   /**
    * Answers {@code replyTo} when {@code result} completes, on {@code executor} (the actor's

@@ -21,7 +21,7 @@ import org.apache.pekko.pattern.StatusReply;
  * (yet), reads go to the writer. Every ref is typed by the store, so work for another file's store
  * cannot be sent here.
  */
-public final class FileGateways<S> {
+public final class DatabaseFile<S> {
   private final String name;
   private final ActorRef<GatewayCommand<S>> writer;
   private final List<ActorRef<GatewayCommand<S>>> readers = new ArrayList<>();
@@ -30,7 +30,7 @@ public final class FileGateways<S> {
   private final Duration timeout;
   private int nextReader;
 
-  public FileGateways(String name, ActorRef<GatewayCommand<S>> writer, Scheduler scheduler, Duration timeout) {
+  public DatabaseFile(String name, ActorRef<GatewayCommand<S>> writer, Scheduler scheduler, Duration timeout) {
     this.name = name;
     this.writer = writer;
     this.scheduler = scheduler;
