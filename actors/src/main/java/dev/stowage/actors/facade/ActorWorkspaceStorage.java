@@ -57,8 +57,11 @@ import scala.concurrent.ExecutionContextExecutor;
 /**
  * {@link WorkspaceStorage} over the supervisor's protocol: each method checks its arguments (a
  * failed stage with {@link dev.stowage.protocol.InvalidRequestException}, nothing sent), copies
- * the collections it was given, and asks. It never blocks and never throws. Both modes use it: it
- * asks a {@link dev.stowage.actors.workspace.WorkspaceSupervisor}, over local mode's backend or cluster mode's.
+ * the collections it was given, and asks. It never blocks and never throws. Both modes use it
+ * ({@link #local}, {@link #sharded}): it asks a {@code WorkspaceSupervisor}, over local mode's
+ * backend or cluster mode's. How a call reaches the supervisor is {@link SupervisorCalls}, how a
+ * manifest command reaches its entity {@link EntityRouting}, the chunk and block calls {@link
+ * PayloadCalls}.
  *
  * <p>Two things are read without asking (local mode): the workspace's {@link WorkspaceHealth},
  * before every call, so that nothing succeeds after a call has failed with it; and the {@link
