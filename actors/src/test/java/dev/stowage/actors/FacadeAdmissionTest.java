@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stowage.actors.common.StatusReplies;
 import dev.stowage.actors.facade.ActorWorkspaceStorage;
+import dev.stowage.actors.gateway.StoreOperation;
 import dev.stowage.actors.workspace.LocalWorkspace;
 import dev.stowage.protocol.BackupResult;
 import dev.stowage.protocol.ChunkId;
@@ -17,6 +18,7 @@ import dev.stowage.protocol.LocalManifest;
 import dev.stowage.protocol.StorageClosedException;
 import dev.stowage.protocol.StorageOverloadedException;
 import dev.stowage.protocol.StorageStats;
+import dev.stowage.storage.DataStore;
 import dev.stowage.storage.LocalKey;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -74,14 +76,14 @@ class FacadeAdmissionTest {
     CountDownLatch running = new CountDownLatch(1);
     CountDownLatch release = held;
     AskPattern.<Object, Boolean>askWithStatus(storage.supervisor().unsafeUpcast(),
-        replyTo -> new LocalWorkspace.OnDataStore<>(store -> {
+        replyTo -> new LocalWorkspace.RunOnDataStore<>(StoreOperation.<DataStore, Boolean>read("hold the writer", store -> {
           running.countDown();
           try {
             return release.await(60, TimeUnit.SECONDS);
           } catch (InterruptedException e) {
             throw new IllegalStateException(e);
           }
-        }, replyTo), Duration.ofSeconds(90), testKit.system().scheduler());
+        }), replyTo), Duration.ofSeconds(90), testKit.system().scheduler());
     try {
       assertThat(running.await(20, TimeUnit.SECONDS)).as("the gateway runs the held work").isTrue();
     } catch (InterruptedException e) {

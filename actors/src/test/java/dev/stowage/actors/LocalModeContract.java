@@ -3,6 +3,7 @@ package dev.stowage.actors;
 import static dev.stowage.actors.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.stowage.actors.gateway.StoreOperation;
 import dev.stowage.actors.workspace.LocalWorkspace;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.storage.DataStore;
@@ -73,9 +74,9 @@ abstract class LocalModeContract extends WorkspaceStorageContract {
   }
 
   /** Runs work on a workspace's data store, on its gateway thread. */
-  <R> R onDataStore(WorkspaceStorage storage, dev.stowage.actors.gateway.GatewayCommand.Work<DataStore, R> work) {
+  <R> R onDataStore(WorkspaceStorage storage, StoreOperation.Body<DataStore, R> body) {
     return result(AskPattern.<Object, R>askWithStatus(storage.supervisor().unsafeUpcast(),
-        replyTo -> new LocalWorkspace.OnDataStore<>(work, replyTo), Duration.ofSeconds(10),
+        replyTo -> new LocalWorkspace.RunOnDataStore<>(StoreOperation.read("test", body), replyTo), Duration.ofSeconds(10),
         testKit.system().scheduler()));
   }
 

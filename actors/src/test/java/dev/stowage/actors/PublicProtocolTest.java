@@ -43,7 +43,7 @@ class PublicProtocolTest {
       GatewayEvent.Opened.class, GatewayEvent.Failed.class, EntityHost.Dirty.class, EntityHost.Clean.class,
       EntityHost.Idle.class, EntityHost.Started.class, EntityHost.Stopped.class, EntityCommand.Fail.class,
       FacadeMessage.Drained.class, FacadeMessage.ViaSupervisor.class, FacadeMessage.ReadBehindWrites.class,
-      PayloadPipeline.Sealed.class, LocalWorkspace.OnDataStore.class, LocalWorkspace.OnCacheStore.class,
+      PayloadPipeline.Sealed.class, LocalWorkspace.RunOnDataStore.class, LocalWorkspace.RunOnCacheStore.class,
       ManifestBackend.Loaded.class, ManifestBackend.Flushed.class, FacadeMessage.Backup.class, DataBackup.Done.class);
 
   @Test

@@ -3,6 +3,7 @@ package dev.stowage.actors;
 import static dev.stowage.actors.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.stowage.actors.gateway.StoreOperation;
 import dev.stowage.actors.workspace.LocalWorkspace;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.EntryId;
@@ -55,7 +56,7 @@ class ReaderConnectionsTest {
   private CompletionStage<Integer> holdTheDataWriter(WorkspaceStorage storage, CountDownLatch holding,
       CountDownLatch release) {
     return AskPattern.<Object, Integer>askWithStatus(storage.supervisor().unsafeUpcast(),
-        replyTo -> new LocalWorkspace.OnDataStore<Integer>((DataStore store) -> {
+        replyTo -> new LocalWorkspace.RunOnDataStore<>(StoreOperation.read("hold the writer", (DataStore store) -> {
           holding.countDown();
           try {
             return release.await(30, TimeUnit.SECONDS) ? 1 : 0;
@@ -63,7 +64,7 @@ class ReaderConnectionsTest {
             Thread.currentThread().interrupt();
             return 0;
           }
-        }, replyTo),
+        }), replyTo),
         Duration.ofSeconds(60), testKit.system().scheduler());
   }
 

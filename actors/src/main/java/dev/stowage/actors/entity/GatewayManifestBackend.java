@@ -1,6 +1,7 @@
 package dev.stowage.actors.entity;
 
 import dev.stowage.actors.gateway.GatewayCommand;
+import dev.stowage.actors.gateway.StoreOperation;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.storage.DataStore;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -43,13 +44,13 @@ public final class GatewayManifestBackend implements ManifestBackend {
 
   @Override
   public void load(EntryId id, ActorRef<StatusReply<ManifestBackend.Reply>> replyTo) {
-    loads.tell(new GatewayCommand.Execute<DataStore, ManifestBackend.Reply>(
-        GatewayCommand.Mode.READ, "load manifest " + id, store -> new Loaded(store.vlobs().get(id)), replyTo));
+    loads.tell(StoreOperation.<DataStore, ManifestBackend.Reply>read("load manifest " + id,
+        store -> new Loaded(store.vlobs().get(id))).replyingTo(replyTo));
   }
 
   @Override
   public void flush(EntryId id, Flush flush, ActorRef<StatusReply<ManifestBackend.Reply>> replyTo) {
-    GatewayCommand.Work<DataStore, ManifestBackend.Reply> work = flush.deletes()
+    StoreOperation.Body<DataStore, ManifestBackend.Reply> body = flush.deletes()
         ? store -> {
           store.deleteManifest(id, flush.removedChunkIds());
           return new Flushed(flush.version());
@@ -58,6 +59,7 @@ public final class GatewayManifestBackend implements ManifestBackend {
           store.putManifest(id, flush.baseVersion(), flush.needSync(), flush.sealed(), flush.removedChunkIds());
           return new Flushed(flush.version());
         };
-    gateway.tell(new GatewayCommand.Execute<>(GatewayCommand.Mode.WRITE, "flush manifest " + id, work, replyTo, flush.writer()));
+    gateway.tell(new GatewayCommand.Run<>(
+        new StoreOperation<>(GatewayCommand.Mode.WRITE, "flush manifest " + id, body), replyTo, flush.writer()));
   }
 }

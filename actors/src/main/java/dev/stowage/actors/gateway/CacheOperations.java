@@ -36,11 +36,11 @@ public final class CacheOperations {
    * A reader served {@code block}: the writer refreshes its recency in its next batch, before any
    * eviction of that batch (INV-13), at no commit of its own. Has no answer.
    */
-  public static GatewayCommand.Execute<CacheStore, Done> touch(ChunkId block) {
-    return new GatewayCommand.Execute<>(GatewayCommand.Mode.DEFERRED, "refresh the recency of a block", store -> {
+  public static GatewayCommand.Run<CacheStore, Done> touch(ChunkId block) {
+    return new StoreOperation<CacheStore, Done>(GatewayCommand.Mode.DEFERRED, "refresh the recency of a block", store -> {
       store.touchBlocks(List.of(block));
       return Done.getInstance();
-    }, null);
+    }).replyingTo(null);
   }
 
   public static StoreOperation<CacheStore, CacheStore.BlockCounters> counters() {

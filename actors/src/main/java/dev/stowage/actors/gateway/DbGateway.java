@@ -4,7 +4,7 @@ import dev.stowage.actors.common.GroupCommit;
 import dev.stowage.actors.common.WorkspaceHealth;
 import dev.stowage.actors.events.GatewayCommitEvent;
 import dev.stowage.actors.gateway.GatewayCommand.Close;
-import dev.stowage.actors.gateway.GatewayCommand.Execute;
+import dev.stowage.actors.gateway.GatewayCommand.Run;
 import dev.stowage.actors.gateway.GatewayCommand.GetStats;
 import dev.stowage.actors.gateway.GatewayCommand.Mode;
 import dev.stowage.actors.gateway.GatewayCommand.Vacuum;
@@ -33,7 +33,7 @@ import org.apache.pekko.pattern.StatusReply;
  *
  * <h2>Requests</h2>
  *
- * An {@link Execute} carries a {@link GatewayCommand.Work} to run against the store, already serialized and
+ * A {@link Run} carries a {@link StoreOperation} to run against the store, already serialized and
  * encrypted by its sender: this thread spends its time in SQLite only. Its {@link Mode} says how
  * it is answered:
  *
@@ -107,7 +107,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<GatewayMe
   private final DeferredDue<S> deferredDue = new DeferredDue<>();
   private final VacuumStepDue<S> vacuumStepDue = new VacuumStepDue<>();
   /** Bookkeeping waiting for the next batch (see {@link Mode#DEFERRED}). */
-  private final List<Execute<S, ?>> deferred = new ArrayList<>();
+  private final List<Run<S, ?>> deferred = new ArrayList<>();
 
   private final WriteBatch batch = new WriteBatch();
   /** The incremental vacuum in progress, if any, and who waits for it. */
@@ -140,8 +140,8 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<GatewayMe
 
   /** Typed by the ref's store: each pattern below is checked, none is a cast. */
   private Behavior<GatewayMessage<S>> onCommand(GatewayMessage<S> command) {
-    if (command instanceof Execute<S, ?> request) {
-      return execute(request);
+    if (command instanceof Run<S, ?> request) {
+      return run(request);
     } else if (command instanceof CommitMarker<S>) {
       return onCommitMarker();
     } else if (command instanceof DeferredDue<S>) {
@@ -158,8 +158,9 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<GatewayMe
     return this; // a reader's checkpoint timer: not a writer's business
   }
 
-  private <R> Behavior<GatewayMessage<S>> execute(Execute<S, R> request) {
-    if (request.mode() == Mode.DEFERRED && !db.inTransaction()) {
+  private <R> Behavior<GatewayMessage<S>> run(Run<S, R> request) {
+    StoreOperation<S, R> operation = request.operation();
+    if (operation.mode() == Mode.DEFERRED && !db.inTransaction()) {
       deferred.add(request);
       if (deferred.size() == 1) {
         timers.startSingleTimer(deferredDue, DEFERRED_AT_MOST);
@@ -167,11 +168,11 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<GatewayMe
       return this;
     }
     try {
-      if (request.mode() != Mode.READ && !db.inTransaction()) {
+      if (operation.mode() != Mode.READ && !db.inTransaction()) {
         begin();
       }
-      R result = request.work().apply(store);
-      switch (request.mode()) {
+      R result = operation.body().apply(store);
+      switch (operation.mode()) {
         case READ -> {
           reads++;
           request.replyTo().tell(StatusReply.success(result));
@@ -197,7 +198,7 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<GatewayMe
     } catch (StorageException e) {
       request.fail(e); // refused before it changed anything
     } catch (RuntimeException e) {
-      StorageFailedException invalidated = db.invalidate(request.what(), e);
+      StorageFailedException invalidated = db.invalidate(operation.what(), e);
       failure.record(invalidated);
       request.fail(invalidated);
       return fail(invalidated);
@@ -211,8 +212,8 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<GatewayMe
     batch.opened();
     if (!deferred.isEmpty()) {
       timers.cancel(deferredDue);
-      for (Execute<S, ?> bookkeeping : deferred) {
-        bookkeeping.work().apply(store);
+      for (Run<S, ?> bookkeeping : deferred) {
+        bookkeeping.operation().body().apply(store);
       }
       deferred.clear();
     }

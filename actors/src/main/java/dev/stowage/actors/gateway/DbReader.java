@@ -28,7 +28,7 @@ import org.apache.pekko.pattern.StatusReply;
  * whose answer may be the last commit (a manifest's load, a chunk, a block, the local chunk ids)
  * come here, and do not queue behind the writer's writes and commits. Reads that must see the
  * writer's open batch (need-sync, checkpoint, the prevent-sync pattern) stay with the writer. Every
- * {@link GatewayCommand.Execute} is run as a read, at once, and answered at once; a work that tried to
+ * {@link GatewayCommand.Run} is run as a read, at once, and answered at once; a work that tried to
  * write fails, and fails the workspace like any other database failure.
  *
  * <h2>Checkpoints</h2>
@@ -96,7 +96,7 @@ public final class DbReader<S extends Store> extends AbstractBehavior<GatewayMes
 
   /** Typed by the ref's store: each pattern below is checked, none is a cast. */
   private Behavior<GatewayMessage<S>> onCommand(GatewayMessage<S> command) {
-    if (command instanceof GatewayCommand.Execute<S, ?> request) {
+    if (command instanceof GatewayCommand.Run<S, ?> request) {
       return read(request);
     } else if (command instanceof CheckpointDue<S>) {
       return onCheckpointDue();
@@ -110,9 +110,9 @@ public final class DbReader<S extends Store> extends AbstractBehavior<GatewayMes
     return this; // a writer's own timers never reach a reader
   }
 
-  private <R> Behavior<GatewayMessage<S>> read(GatewayCommand.Execute<S, R> request) {
+  private <R> Behavior<GatewayMessage<S>> read(GatewayCommand.Run<S, R> request) {
     try {
-      R result = request.work().apply(store);
+      R result = request.operation().body().apply(store);
       reads++;
       request.replyTo().tell(StatusReply.success(result));
       return this;
@@ -124,7 +124,7 @@ public final class DbReader<S extends Store> extends AbstractBehavior<GatewayMes
       request.replyTo().tell(StatusReply.error(e)); // a missing entry, say: nothing was touched
       return this;
     } catch (RuntimeException e) {
-      StorageFailedException invalidated = db.invalidate(request.what(), e);
+      StorageFailedException invalidated = db.invalidate(request.operation().what(), e);
       failure.record(invalidated);
       request.replyTo().tell(StatusReply.error(invalidated));
       return fail(invalidated);

@@ -14,9 +14,9 @@ import org.apache.pekko.pattern.StatusReply;
  * its own, private to it ({@link GatewayMessage}); what it tells its owner is a {@link GatewayEvent}.
  */
 public sealed interface GatewayCommand<S> extends GatewayMessage<S>
-    permits GatewayCommand.Execute, GatewayCommand.Vacuum, GatewayCommand.GetStats, GatewayCommand.Close {
+    permits GatewayCommand.Run, GatewayCommand.Vacuum, GatewayCommand.GetStats, GatewayCommand.Close {
 
-  /** How an {@link Execute} is scheduled and answered. */
+  /** How a {@link StoreOperation} is scheduled and answered. */
   enum Mode {
     READ,
     READ_WRITE,
@@ -31,25 +31,16 @@ public sealed interface GatewayCommand<S> extends GatewayMessage<S>
   }
 
   /**
-   * Work against a store, run on the gateway's thread. It may throw a {@link dev.stowage.protocol.StorageException}
-   * other than {@link dev.stowage.protocol.StorageFailedException} only before it changed anything.
-   */
-  @FunctionalInterface
-  interface Work<S, R> {
-    R apply(S store);
-  }
-
-  /**
-   * Runs {@code work} and answers {@code replyTo} as its {@link Mode} says.
+   * Runs {@code operation} and answers {@code replyTo} as its {@link Mode} says.
    *
    * @param writer for a {@link Mode#WRITE}: someone else to answer, with {@code Done} once the
    *     commit that holds the write succeeded (or with the failure), after {@code replyTo}; a durable
    *     write's caller, answered here instead of through its entity. Null for none.
    */
-  record Execute<S, R>(Mode mode, String what, Work<S, R> work, ActorRef<StatusReply<R>> replyTo,
+  record Run<S, R>(StoreOperation<S, R> operation, ActorRef<StatusReply<R>> replyTo,
       ActorRef<StatusReply<Done>> writer) implements GatewayCommand<S> {
-    public Execute(Mode mode, String what, Work<S, R> work, ActorRef<StatusReply<R>> replyTo) {
-      this(mode, what, work, replyTo, null);
+    public Run(StoreOperation<S, R> operation, ActorRef<StatusReply<R>> replyTo) {
+      this(operation, replyTo, null);
     }
 
     /** Answers a request that is not joining a batch with {@code error}: its reply, and its writer. */

@@ -57,7 +57,7 @@ final class GatewayLifecycle {
   /** Answers everything with the failure; closes on Close, stops with its owner. */
   static <S> Behavior<GatewayMessage<S>> failed(StorageFailedException cause) {
     return Behaviors.receiveMessage(command -> {
-      if (command instanceof GatewayCommand.Execute<S, ?> request) {
+      if (command instanceof GatewayCommand.Run<S, ?> request) {
         request.fail(cause);
       } else if (command instanceof GatewayCommand.Vacuum<S> request) {
         request.replyTo().tell(StatusReply.error(cause));

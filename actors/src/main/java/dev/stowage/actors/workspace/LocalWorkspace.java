@@ -70,12 +70,12 @@ import org.apache.pekko.pattern.StatusReply;
  */
 public final class LocalWorkspace implements WorkspaceBackend {
 
-  /** Runs work on the data store (tests, tools): answered like a read. */
-  public record OnDataStore<R>(GatewayCommand.Work<DataStore, R> work, ActorRef<StatusReply<R>> replyTo)
+  /** Runs an operation on the data store's writer, answered as its mode says (tests, tools). */
+  public record RunOnDataStore<R>(StoreOperation<DataStore, R> operation, ActorRef<StatusReply<R>> replyTo)
       implements SupervisorMessage {}
 
-  /** Runs work on the cache store (tests, tools): answered like a read. */
-  public record OnCacheStore<R>(GatewayCommand.Work<CacheStore, R> work, ActorRef<StatusReply<R>> replyTo)
+  /** Runs an operation on the cache store's writer, answered as its mode says (tests, tools). */
+  public record RunOnCacheStore<R>(StoreOperation<CacheStore, R> operation, ActorRef<StatusReply<R>> replyTo)
       implements SupervisorMessage {}
 
   private record GatewayClosed(Throwable error) implements SupervisorMessage {}
@@ -287,27 +287,27 @@ public final class LocalWorkspace implements WorkspaceBackend {
       backupWaiting.tell(StatusReply.error(new BackupFailedException(
           "the backup of workspace '" + workspaceId + "' stopped before it completed")));
       backupWaiting = null;
-    } else if (message instanceof OnDataStore<?> work) {
-      onDataStore(work, refusal);
-    } else if (message instanceof OnCacheStore<?> work) {
-      onCacheStore(work, refusal);
+    } else if (message instanceof RunOnDataStore<?> run) {
+      runOnDataStore(run, refusal);
+    } else if (message instanceof RunOnCacheStore<?> run) {
+      runOnCacheStore(run, refusal);
     }
   }
 
-  private <R> void onDataStore(OnDataStore<R> request, StorageException refusal) {
-    toolWork(data, request.work(), request.replyTo(), refusal);
+  private <R> void runOnDataStore(RunOnDataStore<R> request, StorageException refusal) {
+    runOnWriter(data, request.operation(), request.replyTo(), refusal);
   }
 
-  private <R> void onCacheStore(OnCacheStore<R> request, StorageException refusal) {
-    toolWork(gateways.cache(), request.work(), request.replyTo(), refusal);
+  private <R> void runOnCacheStore(RunOnCacheStore<R> request, StorageException refusal) {
+    runOnWriter(gateways.cache(), request.operation(), request.replyTo(), refusal);
   }
 
-  private static <S, R> void toolWork(DatabaseFile<S> file, GatewayCommand.Work<S, R> work, ActorRef<StatusReply<R>> replyTo,
-      StorageException refusal) {
+  private static <S, R> void runOnWriter(DatabaseFile<S> file, StoreOperation<S, R> operation,
+      ActorRef<StatusReply<R>> replyTo, StorageException refusal) {
     if (refusal != null) {
       replyTo.tell(StatusReply.error(refusal));
     } else {
-      file.toWriter(new StoreOperation<>(GatewayCommand.Mode.READ, "tool work", work), replyTo);
+      file.toWriter(operation, replyTo);
     }
   }
 

@@ -90,17 +90,17 @@ class ManifestEntityTest {
   }
 
   @SuppressWarnings("unchecked")
-  private GatewayCommand.Execute<DataStore, ManifestBackend.Reply> nextRequest() {
-    return gateway.expectMessageClass(GatewayCommand.Execute.class);
+  private GatewayCommand.Run<DataStore, ManifestBackend.Reply> nextRequest() {
+    return gateway.expectMessageClass(GatewayCommand.Run.class);
   }
 
   /** Executes a request on the real store, as the gateway would, and answers it. */
-  private void complete(GatewayCommand.Execute<DataStore, ManifestBackend.Reply> request) {
-    boolean write = request.mode() != GatewayCommand.Mode.READ;
+  private void complete(GatewayCommand.Run<DataStore, ManifestBackend.Reply> request) {
+    boolean write = request.operation().mode() != GatewayCommand.Mode.READ;
     if (write) {
       store.database().begin();
     }
-    ManifestBackend.Reply result = request.work().apply(store);
+    ManifestBackend.Reply result = request.operation().body().apply(store);
     if (write) {
       store.database().commit();
     }
@@ -142,7 +142,7 @@ class ManifestEntityTest {
     client.expectMessage(StatusReply.ack());
     supervisor.expectMessage(new EntityHost.Dirty(id, true, false));
     entity.tell(new EnsureManifestPersistent(id, client.ref()));
-    GatewayCommand.Execute<DataStore, ManifestBackend.Reply> firstFlush = nextRequest(); // held: the flush is in flight
+    GatewayCommand.Run<DataStore, ManifestBackend.Reply> firstFlush = nextRequest(); // held: the flush is in flight
     // Sent to the gateway, which runs every later query after it: settled for the supervisor.
     supervisor.expectMessage(new EntityHost.Clean(id));
 
@@ -173,9 +173,9 @@ class ManifestEntityTest {
     TestProbe<StatusReply<Done>> second = testKit.createTestProbe();
 
     entity.tell(new SetManifest(id, folder(1, "first"), false, Set.of(), first.ref()));
-    GatewayCommand.Execute<DataStore, ManifestBackend.Reply> flushOne = nextRequest();
+    GatewayCommand.Run<DataStore, ManifestBackend.Reply> flushOne = nextRequest();
     entity.tell(new SetManifest(id, folder(2, "second"), false, Set.of(), second.ref()));
-    GatewayCommand.Execute<DataStore, ManifestBackend.Reply> flushTwo = nextRequest();
+    GatewayCommand.Run<DataStore, ManifestBackend.Reply> flushTwo = nextRequest();
     complete(flushOne);
     first.expectMessage(StatusReply.ack());
     second.expectNoMessage(Duration.ofMillis(50)); // its version is not persisted yet
@@ -196,7 +196,7 @@ class ManifestEntityTest {
     TestProbe<StatusReply<Done>> writer = testKit.createTestProbe();
 
     entity.tell(new GetManifest(id, reader.ref()));
-    GatewayCommand.Execute<DataStore, ManifestBackend.Reply> load = nextRequest(); // held: the load is slow
+    GatewayCommand.Run<DataStore, ManifestBackend.Reply> load = nextRequest(); // held: the load is slow
     entity.tell(new SetManifest(id, newer, true, Set.of(), writer.ref()));
     writer.expectMessage(StatusReply.ack()); // a blind write does not wait for the load
     complete(load); // the database still has the old row
@@ -252,8 +252,8 @@ class ManifestEntityTest {
     client.expectMessage(StatusReply.ack());
 
     entity.tell(new ClearManifest(id, client.ref()));
-    GatewayCommand.Execute<DataStore, ManifestBackend.Reply> delete = nextRequest();
-    assertThat(delete.mode()).isEqualTo(GatewayCommand.Mode.WRITE);
+    GatewayCommand.Run<DataStore, ManifestBackend.Reply> delete = nextRequest();
+    assertThat(delete.operation().mode()).isEqualTo(GatewayCommand.Mode.WRITE);
     complete(delete);
 
     client.expectMessage(StatusReply.ack());
@@ -303,7 +303,7 @@ class ManifestEntityTest {
     client.expectMessage(StatusReply.ack());
 
     entity.tell(EntityCommand.Lifecycle.FLUSH_AND_STOP);
-    GatewayCommand.Execute<DataStore, ManifestBackend.Reply> flush = nextRequest();
+    GatewayCommand.Run<DataStore, ManifestBackend.Reply> flush = nextRequest();
     watcher.expectNoMessage(Duration.ofMillis(50));
     complete(flush);
 
@@ -337,7 +337,7 @@ class ManifestEntityTest {
     TestProbe<StatusReply<Done>> writer = testKit.createTestProbe();
     TestProbe<StatusReply<LocalManifest>> reader = testKit.createTestProbe();
     entity.tell(new SetManifest(id, folder(1, "lost"), false, Set.of(), writer.ref()));
-    GatewayCommand.Execute<DataStore, ManifestBackend.Reply> flush = nextRequest();
+    GatewayCommand.Run<DataStore, ManifestBackend.Reply> flush = nextRequest();
 
     // What the gateway does with a failed batch: its entity and its durable writer hear of it.
     StorageFailedException diskFull = new StorageFailedException("disk full");
@@ -388,7 +388,7 @@ class ManifestEntityTest {
     assertThat(workspace.published().read(id)).isEqualTo(folder(1, "cached"));
 
     entity.tell(new SetManifest(id, folder(2, "durable"), false, Set.of(), writer.ref()));
-    GatewayCommand.Execute<DataStore, ManifestBackend.Reply> flush = nextRequest(); // accepted, not yet committed
+    GatewayCommand.Run<DataStore, ManifestBackend.Reply> flush = nextRequest(); // accepted, not yet committed
     assertThat(workspace.published().read(id)).isEqualTo(folder(2, "durable"));
     complete(flush);
     writer.expectMessage(StatusReply.ack());
@@ -403,7 +403,7 @@ class ManifestEntityTest {
     TestProbe<StatusReply<Done>> writer = testKit.createTestProbe();
 
     entity.tell(new GetManifest(id, reader.ref()));
-    GatewayCommand.Execute<DataStore, ManifestBackend.Reply> load = nextRequest();
+    GatewayCommand.Run<DataStore, ManifestBackend.Reply> load = nextRequest();
     assertThat(workspace.published().read(id)).as("nothing accepted while loading").isNull();
     entity.tell(new SetManifest(id, folder(2, "newer"), true, Set.of(), writer.ref()));
     writer.expectMessage(StatusReply.ack());
@@ -435,7 +435,7 @@ class ManifestEntityTest {
     client.expectMessage(StatusReply.ack());
 
     entity.tell(new ClearManifest(id, client.ref()));
-    GatewayCommand.Execute<DataStore, ManifestBackend.Reply> delete = nextRequest(); // in flight
+    GatewayCommand.Run<DataStore, ManifestBackend.Reply> delete = nextRequest(); // in flight
     assertThat(workspace.published().read(id)).isNull();
     complete(delete);
     client.expectMessage(StatusReply.ack());
@@ -460,7 +460,7 @@ class ManifestEntityTest {
     TestProbe<Object> watcher = testKit.createTestProbe();
 
     entity.tell(EntityCommand.Lifecycle.FLUSH_AND_STOP);
-    GatewayCommand.Execute<DataStore, ManifestBackend.Reply> flush = nextRequest();
+    GatewayCommand.Run<DataStore, ManifestBackend.Reply> flush = nextRequest();
     assertThat(workspace.published().read(id)).as("still the accepted value while its flush runs")
         .isEqualTo(folder(1, "a"));
     complete(flush);

@@ -50,9 +50,9 @@ class DbGatewayTest {
         DispatcherSelector.fromConfig("stowage.gateway-dispatcher"));
   }
 
-  private static <R> GatewayCommand.Execute<DataStore, R> execute(
-      GatewayCommand.Mode mode, GatewayCommand.Work<DataStore, R> work, TestProbe<StatusReply<R>> probe) {
-    return new GatewayCommand.Execute<>(mode, "test", work, probe.ref());
+  private static <R> GatewayCommand.Run<DataStore, R> execute(
+      GatewayCommand.Mode mode, StoreOperation.Body<DataStore, R> body, TestProbe<StatusReply<R>> probe) {
+    return new StoreOperation<>(mode, "test", body).replyingTo(probe.ref());
   }
 
   /** Occupies the gateway thread until the returned latch is released, so requests queue up behind it. */
@@ -69,7 +69,7 @@ class DbGatewayTest {
     return release;
   }
 
-  private static GatewayCommand.Work<DataStore, ChunkId> putChunk(ChunkId id, int size) {
+  private static StoreOperation.Body<DataStore, ChunkId> putChunk(ChunkId id, int size) {
     return store -> {
       store.chunks().put(id, size, new byte[size], 0);
       return id;
@@ -363,11 +363,11 @@ class DbGatewayTest {
   // ---------------------------------------------------------------------------------------------
   // Deferred bookkeeping
 
-  private static GatewayCommand.Execute<DataStore, Object> deferred(List<String> log, String name) {
-    return new GatewayCommand.Execute<>(GatewayCommand.Mode.DEFERRED, "test bookkeeping", store -> {
+  private static GatewayCommand.Run<DataStore, Object> deferred(List<String> log, String name) {
+    return new StoreOperation<DataStore, Object>(GatewayCommand.Mode.DEFERRED, "test bookkeeping", store -> {
       log.add(name + (store.database().inTransaction() ? " in a transaction" : " outside"));
       return null;
-    }, null);
+    }).replyingTo(null);
   }
 
   @Test
@@ -419,7 +419,8 @@ class DbGatewayTest {
           return org.apache.pekko.actor.typed.javadsl.Behaviors.same();
         }));
     CountDownLatch release = hold(gateway);
-    gateway.tell(new GatewayCommand.Execute<>(GatewayCommand.Mode.WRITE, "test", putChunk(ChunkId.random(), 1), replyTo, writer));
+    gateway.tell(new GatewayCommand.Run<>(
+        new StoreOperation<>(GatewayCommand.Mode.WRITE, "test", putChunk(ChunkId.random(), 1)), replyTo, writer));
     both.expectNoMessage(Duration.ofMillis(50)); // not before the commit
     release.countDown();
 
