@@ -44,8 +44,8 @@ public final class GatewayManifestBackend implements ManifestBackend {
 
   @Override
   public void load(EntryId id, ActorRef<StatusReply<ManifestBackend.Reply>> replyTo) {
-    loads.tell(StoreOperation.<DataStore, ManifestBackend.Reply>read("load manifest " + id,
-        store -> new Loaded(store.vlobs().get(id))).replyingTo(replyTo));
+    loads.tell(new GatewayCommand.Run<>(StoreOperation.<DataStore, ManifestBackend.Reply>read("load manifest " + id,
+        store -> new Loaded(store.vlobs().get(id))), replyTo));
   }
 
   @Override
@@ -60,6 +60,6 @@ public final class GatewayManifestBackend implements ManifestBackend {
           return new Flushed(flush.version());
         };
     gateway.tell(new GatewayCommand.Run<>(
-        new StoreOperation<>(GatewayCommand.Mode.WRITE, "flush manifest " + id, body), replyTo, flush.writer()));
+        new StoreOperation<>(StoreOperation.Mode.WRITE, "flush manifest " + id, body), replyTo, flush.writer()));
   }
 }

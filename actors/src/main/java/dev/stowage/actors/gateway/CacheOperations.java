@@ -12,13 +12,13 @@ public final class CacheOperations {
 
   /** A read by the cache's writer: it refreshes the block's recency in its batch (INV-13). */
   public static StoreOperation<CacheStore, byte[]> getBlock(ChunkId id) {
-    return new StoreOperation<>(GatewayCommand.Mode.READ_WRITE, "get block",
+    return new StoreOperation<>(StoreOperation.Mode.READ_WRITE, "get block",
         store -> store.getBlock(id).orElseThrow(() -> EntryMissingException.block(id)));
   }
 
   /** A read by a reader, which cannot write: the writer refreshes the recency ({@link #touch}). */
   public static StoreOperation<CacheStore, byte[]> peekBlock(ChunkId id) {
-    return new StoreOperation<>(GatewayCommand.Mode.READ, "get block",
+    return new StoreOperation<>(StoreOperation.Mode.READ, "get block",
         store -> store.peekBlock(id).orElseThrow(() -> EntryMissingException.block(id)));
   }
 
@@ -37,13 +37,15 @@ public final class CacheOperations {
    * eviction of that batch (INV-13), at no commit of its own. Has no answer.
    */
   public static GatewayCommand.Run<CacheStore, Done> touch(ChunkId block) {
-    return new StoreOperation<CacheStore, Done>(GatewayCommand.Mode.DEFERRED, "refresh the recency of a block", store -> {
-      store.touchBlocks(List.of(block));
-      return Done.getInstance();
-    }).replyingTo(null);
+    StoreOperation<CacheStore, Done> touch = new StoreOperation<>(StoreOperation.Mode.DEFERRED,
+        "refresh the recency of a block", store -> {
+          store.touchBlocks(List.of(block));
+          return Done.getInstance();
+        });
+    return new GatewayCommand.Run<>(touch, null);
   }
 
   public static StoreOperation<CacheStore, CacheStore.BlockCounters> counters() {
-    return new StoreOperation<>(GatewayCommand.Mode.READ, "block counters", CacheStore::counters);
+    return new StoreOperation<>(StoreOperation.Mode.READ, "block counters", CacheStore::counters);
   }
 }

@@ -22,7 +22,7 @@ public final class DataOperations {
   public record NeedSyncRows(Set<EntryId> local, Set<EntryId> remote) {}
 
   public static StoreOperation<DataStore, byte[]> getChunk(ChunkId id) {
-    return new StoreOperation<>(GatewayCommand.Mode.READ, "get chunk",
+    return new StoreOperation<>(StoreOperation.Mode.READ, "get chunk",
         store -> store.chunks().get(id).orElseThrow(() -> EntryMissingException.chunk(id)));
   }
 
@@ -40,16 +40,16 @@ public final class DataOperations {
   }
 
   public static StoreOperation<DataStore, Set<ChunkId>> presentChunks(List<ChunkId> ids) {
-    return new StoreOperation<>(GatewayCommand.Mode.READ, "get local chunk ids", store -> store.chunks().presentAmong(ids));
+    return new StoreOperation<>(StoreOperation.Mode.READ, "get local chunk ids", store -> store.chunks().presentAmong(ids));
   }
 
   public static StoreOperation<DataStore, NeedSyncRows> needSync() {
-    return new StoreOperation<>(GatewayCommand.Mode.READ, "need-sync",
+    return new StoreOperation<>(StoreOperation.Mode.READ, "need-sync",
         store -> new NeedSyncRows(store.vlobs().localNeedSync(), store.remoteNeedSync()));
   }
 
   public static StoreOperation<DataStore, Long> realmCheckpoint() {
-    return new StoreOperation<>(GatewayCommand.Mode.READ, "get realm checkpoint", store -> store.realmCheckpoint().get());
+    return new StoreOperation<>(StoreOperation.Mode.READ, "get realm checkpoint", store -> store.realmCheckpoint().get());
   }
 
   public static StoreOperation<DataStore, Done> updateRealmCheckpoint(long checkpoint, Map<EntryId, Long> changed) {
@@ -57,7 +57,7 @@ public final class DataOperations {
   }
 
   public static StoreOperation<DataStore, PreventSyncPattern> preventSyncPattern() {
-    return new StoreOperation<>(GatewayCommand.Mode.READ, "get prevent-sync pattern", store -> {
+    return new StoreOperation<>(StoreOperation.Mode.READ, "get prevent-sync pattern", store -> {
       var state = store.preventSyncPattern().get();
       return new PreventSyncPattern(state.pattern(), state.fullyApplied());
     });

@@ -74,7 +74,7 @@ public final class DatabaseFile<S> {
   /** Runs {@code operation} on {@code gateway} (in order, if the writer); it answers {@code replyTo}. */
   public <R> void execute(ActorRef<GatewayCommand<S>> gateway, StoreOperation<S, R> operation,
       ActorRef<StatusReply<R>> replyTo) {
-    send(gateway, () -> gateway.tell(operation.replyingTo(replyTo)));
+    send(gateway, () -> gateway.tell(new GatewayCommand.Run<>(operation, replyTo)));
   }
 
   /** Runs {@code operation} on the writer, behind the requests that arrived before it. */
@@ -83,7 +83,7 @@ public final class DatabaseFile<S> {
   }
 
   public <R> CompletionStage<R> ask(ActorRef<GatewayCommand<S>> gateway, StoreOperation<S, R> operation) {
-    return ask(gateway, operation::replyingTo);
+    return ask(gateway, replyTo -> new GatewayCommand.Run<>(operation, replyTo));
   }
 
   /** Asks {@code gateway}, behind the requests that arrived before this one (see {@link #send}). */

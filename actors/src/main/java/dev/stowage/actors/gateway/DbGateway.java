@@ -6,7 +6,7 @@ import dev.stowage.actors.events.GatewayCommitEvent;
 import dev.stowage.actors.gateway.GatewayCommand.Close;
 import dev.stowage.actors.gateway.GatewayCommand.Run;
 import dev.stowage.actors.gateway.GatewayCommand.GetStats;
-import dev.stowage.actors.gateway.GatewayCommand.Mode;
+import dev.stowage.actors.gateway.StoreOperation.Mode;
 import dev.stowage.actors.gateway.GatewayCommand.Vacuum;
 import dev.stowage.protocol.DatabaseStats;
 import dev.stowage.protocol.StorageException;

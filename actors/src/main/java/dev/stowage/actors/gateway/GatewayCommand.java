@@ -16,24 +16,10 @@ import org.apache.pekko.pattern.StatusReply;
 public sealed interface GatewayCommand<S> extends GatewayMessage<S>
     permits GatewayCommand.Run, GatewayCommand.Vacuum, GatewayCommand.GetStats, GatewayCommand.Close {
 
-  /** How a {@link StoreOperation} is scheduled and answered. */
-  enum Mode {
-    READ,
-    READ_WRITE,
-    WRITE,
-    /**
-     * Bookkeeping that needs no commit of its own and has no answer ({@code replyTo} may be null):
-     * a block's recency after a read elsewhere. It runs in the open batch, or at the start of the
-     * next one, before that batch's first write, or on its own after {@link
-     * DbGateway#DEFERRED_AT_MOST}.
-     */
-    DEFERRED
-  }
-
   /**
-   * Runs {@code operation} and answers {@code replyTo} as its {@link Mode} says.
+   * Runs {@code operation} and answers {@code replyTo} as its {@link StoreOperation.Mode} says.
    *
-   * @param writer for a {@link Mode#WRITE}: someone else to answer, with {@code Done} once the
+   * @param writer for a {@link StoreOperation.Mode#WRITE}: someone else to answer, with {@code Done} once the
    *     commit that holds the write succeeded (or with the failure), after {@code replyTo}; a durable
    *     write's caller, answered here instead of through its entity. Null for none.
    */

@@ -146,7 +146,7 @@ public final class PayloadPipeline<S> {
       file.fill(sealed.slot(), () -> sealed.replyTo().tell(StatusReply.error(failure)));
     } else {
       StoreOperation<S, Done> put = kind.put().of(sealed.id(), sealed.size(), sealed.sealed());
-      file.fill(sealed.slot(), () -> file.writer().tell(put.replyingTo(sealed.replyTo())));
+      file.fill(sealed.slot(), () -> file.writer().tell(new GatewayCommand.Run<>(put, sealed.replyTo())));
     }
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.stowage.actors.common.PublishedManifests;
 import dev.stowage.actors.common.WorkspaceHealth;
 import dev.stowage.actors.gateway.GatewayCommand;
+import dev.stowage.actors.gateway.StoreOperation;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.CorruptEntryException;
 import dev.stowage.protocol.EntryId;
@@ -96,7 +97,7 @@ class ManifestEntityTest {
 
   /** Executes a request on the real store, as the gateway would, and answers it. */
   private void complete(GatewayCommand.Run<DataStore, ManifestBackend.Reply> request) {
-    boolean write = request.operation().mode() != GatewayCommand.Mode.READ;
+    boolean write = request.operation().mode() != StoreOperation.Mode.READ;
     if (write) {
       store.database().begin();
     }
@@ -253,7 +254,7 @@ class ManifestEntityTest {
 
     entity.tell(new ClearManifest(id, client.ref()));
     GatewayCommand.Run<DataStore, ManifestBackend.Reply> delete = nextRequest();
-    assertThat(delete.operation().mode()).isEqualTo(GatewayCommand.Mode.WRITE);
+    assertThat(delete.operation().mode()).isEqualTo(StoreOperation.Mode.WRITE);
     complete(delete);
 
     client.expectMessage(StatusReply.ack());

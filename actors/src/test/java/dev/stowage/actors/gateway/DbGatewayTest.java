@@ -51,15 +51,15 @@ class DbGatewayTest {
   }
 
   private static <R> GatewayCommand.Run<DataStore, R> execute(
-      GatewayCommand.Mode mode, StoreOperation.Body<DataStore, R> body, TestProbe<StatusReply<R>> probe) {
-    return new StoreOperation<>(mode, "test", body).replyingTo(probe.ref());
+      StoreOperation.Mode mode, StoreOperation.Body<DataStore, R> body, TestProbe<StatusReply<R>> probe) {
+    return new GatewayCommand.Run<>(new StoreOperation<>(mode, "test", body), probe.ref());
   }
 
   /** Occupies the gateway thread until the returned latch is released, so requests queue up behind it. */
   private CountDownLatch hold(ActorRef<GatewayCommand<DataStore>> gateway) {
     CountDownLatch release = new CountDownLatch(1);
     TestProbe<StatusReply<Object>> ignored = testKit.createTestProbe();
-    gateway.tell(execute(GatewayCommand.Mode.READ, store -> {
+    gateway.tell(execute(StoreOperation.Mode.READ, store -> {
       try {
         return release.await(30, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
@@ -94,7 +94,7 @@ class DbGatewayTest {
     for (int i = 0; i < 100; i++) {
       ChunkId id = ChunkId.random();
       ids.add(id);
-      gateway.tell(execute(GatewayCommand.Mode.WRITE, putChunk(id, 10), writers));
+      gateway.tell(execute(StoreOperation.Mode.WRITE, putChunk(id, 10), writers));
     }
     release.countDown();
 
@@ -115,7 +115,7 @@ class DbGatewayTest {
     TestProbe<StatusReply<ChunkId>> writers = testKit.createTestProbe();
     CountDownLatch release = hold(gateway);
     for (int i = 0; i < 95; i++) {
-      gateway.tell(execute(GatewayCommand.Mode.WRITE, putChunk(ChunkId.random(), 1), writers));
+      gateway.tell(execute(StoreOperation.Mode.WRITE, putChunk(ChunkId.random(), 1), writers));
     }
     release.countDown();
     writers.receiveSeveralMessages(95);
@@ -131,7 +131,7 @@ class DbGatewayTest {
     TestProbe<StatusReply<ChunkId>> writers = testKit.createTestProbe();
     CountDownLatch release = hold(gateway);
     for (int i = 0; i < 20; i++) {
-      gateway.tell(execute(GatewayCommand.Mode.WRITE, putChunk(ChunkId.random(), 1), writers));
+      gateway.tell(execute(StoreOperation.Mode.WRITE, putChunk(ChunkId.random(), 1), writers));
     }
     release.countDown();
     writers.receiveSeveralMessages(20);
@@ -147,8 +147,8 @@ class DbGatewayTest {
     ChunkId id = ChunkId.random();
     CountDownLatch release = hold(gateway);
 
-    gateway.tell(execute(GatewayCommand.Mode.WRITE, putChunk(id, 1), writers));
-    gateway.tell(execute(GatewayCommand.Mode.READ,
+    gateway.tell(execute(StoreOperation.Mode.WRITE, putChunk(id, 1), writers));
+    gateway.tell(execute(StoreOperation.Mode.READ,
         store -> store.database().inTransaction() && store.chunks().get(id).isPresent(), readers));
     release.countDown();
 
@@ -166,9 +166,9 @@ class DbGatewayTest {
     TestProbe<StatusReply<ChunkId>> writers = testKit.createTestProbe();
     TestProbe<StatusReply<Object>> failing = testKit.createTestProbe();
     CountDownLatch release = hold(gateway);
-    gateway.tell(execute(GatewayCommand.Mode.WRITE, putChunk(ChunkId.random(), 1), writers));
-    gateway.tell(execute(GatewayCommand.Mode.WRITE, putChunk(ChunkId.random(), 1), writers));
-    gateway.tell(execute(GatewayCommand.Mode.WRITE, store -> {
+    gateway.tell(execute(StoreOperation.Mode.WRITE, putChunk(ChunkId.random(), 1), writers));
+    gateway.tell(execute(StoreOperation.Mode.WRITE, putChunk(ChunkId.random(), 1), writers));
+    gateway.tell(execute(StoreOperation.Mode.WRITE, store -> {
       throw new IllegalStateException("a bug between two statements");
     }, failing));
     release.countDown();
@@ -177,7 +177,7 @@ class DbGatewayTest {
     assertThat(writers.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
     assertThat(writers.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
     assertThat(events.expectMessageClass(GatewayEvent.Failed.class).cause()).isInstanceOf(StorageFailedException.class);
-    gateway.tell(execute(GatewayCommand.Mode.READ, store -> store.chunks().count(), failing));
+    gateway.tell(execute(StoreOperation.Mode.READ, store -> store.chunks().count(), failing));
     assertThat(failing.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
     TestProbe<StatusReply<Done>> closer = testKit.createTestProbe();
     gateway.tell(new GatewayCommand.Close<>(closer.ref()));
@@ -194,10 +194,10 @@ class DbGatewayTest {
     ActorRef<GatewayCommand<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), testKit.<GatewayEvent>createTestProbe().ref());
     TestProbe<StatusReply<ChunkId>> writers = testKit.createTestProbe();
     ChunkId committed = ChunkId.random();
-    gateway.tell(execute(GatewayCommand.Mode.WRITE, putChunk(committed, 100), writers));
+    gateway.tell(execute(StoreOperation.Mode.WRITE, putChunk(committed, 100), writers));
     writers.receiveMessage();
     TestProbe<StatusReply<Long>> limit = testKit.createTestProbe();
-    gateway.tell(execute(GatewayCommand.Mode.READ, store -> {
+    gateway.tell(execute(StoreOperation.Mode.READ, store -> {
       store.database().setMaxPageCount(store.database().pageCount() + 20);
       return store.database().pageCount();
     }, limit));
@@ -205,7 +205,7 @@ class DbGatewayTest {
 
     CountDownLatch release = hold(gateway);
     for (int i = 0; i < 40; i++) { // 40 × 8 KiB needs far more than 20 pages of 4 KiB
-      gateway.tell(execute(GatewayCommand.Mode.WRITE, putChunk(ChunkId.random(), 8192), writers));
+      gateway.tell(execute(StoreOperation.Mode.WRITE, putChunk(ChunkId.random(), 8192), writers));
     }
     release.countDown();
 
@@ -227,7 +227,7 @@ class DbGatewayTest {
     ActorRef<GatewayCommand<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), testKit.<GatewayEvent>createTestProbe().ref());
     TestProbe<StatusReply<String>> threads = testKit.createTestProbe();
     for (int i = 0; i < 20; i++) {
-      gateway.tell(execute(i % 2 == 0 ? GatewayCommand.Mode.READ : GatewayCommand.Mode.WRITE, store -> {
+      gateway.tell(execute(i % 2 == 0 ? StoreOperation.Mode.READ : StoreOperation.Mode.WRITE, store -> {
         String current = Thread.currentThread().getName();
         assertThat(store.database().ownerThreadName()).isEqualTo(current);
         return current;
@@ -246,7 +246,7 @@ class DbGatewayTest {
   private void leaveFreePages(ActorRef<GatewayCommand<DataStore>> gateway) {
     TestProbe<StatusReply<Object>> done = testKit.createTestProbe();
     int chunks = 3 * DbGateway.VACUUM_STEP_PAGES / 4; // 16 KiB each: about four pages, plus the index
-    gateway.tell(execute(GatewayCommand.Mode.WRITE, store -> {
+    gateway.tell(execute(StoreOperation.Mode.WRITE, store -> {
       List<ChunkId> ids = new ArrayList<>();
       for (int i = 0; i < chunks; i++) {
         ChunkId id = ChunkId.random();
@@ -257,7 +257,7 @@ class DbGatewayTest {
     }, done));
     @SuppressWarnings("unchecked")
     List<ChunkId> ids = (List<ChunkId>) done.receiveMessage(Duration.ofSeconds(30)).getValue();
-    gateway.tell(execute(GatewayCommand.Mode.WRITE, store -> {
+    gateway.tell(execute(StoreOperation.Mode.WRITE, store -> {
       store.chunks().deleteAll(ids);
       return store.database().freePages();
     }, done));
@@ -272,7 +272,7 @@ class DbGatewayTest {
     ChunkId written = ChunkId.random();
     CountDownLatch release = hold(gateway);
     gateway.tell(new GatewayCommand.Vacuum<>(0, answers.ref()));
-    gateway.tell(execute(GatewayCommand.Mode.WRITE, store -> {
+    gateway.tell(execute(StoreOperation.Mode.WRITE, store -> {
       store.chunks().put(written, 1, new byte[] {7}, 0);
       return false;
     }, answers));
@@ -281,9 +281,9 @@ class DbGatewayTest {
     assertThat(answers.receiveMessage(Duration.ofSeconds(30)).getValue()).as("the write, committed first").isFalse();
     assertThat(answers.receiveMessage(Duration.ofSeconds(30)).getValue()).as("then the vacuum").isTrue();
     TestProbe<StatusReply<Object>> after = testKit.createTestProbe();
-    gateway.tell(execute(GatewayCommand.Mode.READ, store -> store.database().freePages(), after));
+    gateway.tell(execute(StoreOperation.Mode.READ, store -> store.database().freePages(), after));
     assertThat(after.receiveMessage().getValue()).isEqualTo(0L);
-    gateway.tell(execute(GatewayCommand.Mode.READ, store -> store.chunks().get(written).isPresent(), after));
+    gateway.tell(execute(StoreOperation.Mode.READ, store -> store.chunks().get(written).isPresent(), after));
     assertThat(after.receiveMessage().getValue()).isEqualTo(true);
   }
 
@@ -329,7 +329,7 @@ class DbGatewayTest {
       s.execute("ROLLBACK");
     }
     TestProbe<StatusReply<ChunkId>> later = testKit.createTestProbe();
-    gateway.tell(execute(GatewayCommand.Mode.WRITE, putChunk(ChunkId.random(), 1), later));
+    gateway.tell(execute(StoreOperation.Mode.WRITE, putChunk(ChunkId.random(), 1), later));
     assertThat(later.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
   }
 
@@ -339,7 +339,7 @@ class DbGatewayTest {
     TestProbe<StatusReply<ChunkId>> writers = testKit.createTestProbe();
     TestProbe<StatusReply<Boolean>> vacuum = testKit.createTestProbe();
     CountDownLatch release = hold(gateway);
-    gateway.tell(execute(GatewayCommand.Mode.WRITE, putChunk(ChunkId.random(), 1), writers));
+    gateway.tell(execute(StoreOperation.Mode.WRITE, putChunk(ChunkId.random(), 1), writers));
     gateway.tell(new GatewayCommand.Vacuum<>(0, vacuum.ref()));
     release.countDown();
 
@@ -356,7 +356,7 @@ class DbGatewayTest {
     assertThat(events.expectMessageClass(GatewayEvent.Failed.class).cause())
         .isInstanceOf(StorageFailedException.class).hasMessageContaining("not a SQLite database");
     TestProbe<StatusReply<Long>> reader = testKit.createTestProbe();
-    gateway.tell(execute(GatewayCommand.Mode.READ, store -> store.chunks().count(), reader));
+    gateway.tell(execute(StoreOperation.Mode.READ, store -> store.chunks().count(), reader));
     assertThat(reader.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
   }
 
@@ -364,10 +364,12 @@ class DbGatewayTest {
   // Deferred bookkeeping
 
   private static GatewayCommand.Run<DataStore, Object> deferred(List<String> log, String name) {
-    return new StoreOperation<DataStore, Object>(GatewayCommand.Mode.DEFERRED, "test bookkeeping", store -> {
-      log.add(name + (store.database().inTransaction() ? " in a transaction" : " outside"));
-      return null;
-    }).replyingTo(null);
+    StoreOperation<DataStore, Object> bookkeeping = new StoreOperation<>(StoreOperation.Mode.DEFERRED,
+        "test bookkeeping", store -> {
+          log.add(name + (store.database().inTransaction() ? " in a transaction" : " outside"));
+          return null;
+        });
+    return new GatewayCommand.Run<>(bookkeeping, null);
   }
 
   @Test
@@ -380,7 +382,7 @@ class DbGatewayTest {
     gateway.tell(deferred(log, "touch 2"));
     assertThat(stats(gateway).commits()).isZero();
     assertThat(log).isEmpty();
-    gateway.tell(execute(GatewayCommand.Mode.WRITE, store -> {
+    gateway.tell(execute(StoreOperation.Mode.WRITE, store -> {
       log.add("write");
       return 1;
     }, writer));
@@ -420,7 +422,7 @@ class DbGatewayTest {
         }));
     CountDownLatch release = hold(gateway);
     gateway.tell(new GatewayCommand.Run<>(
-        new StoreOperation<>(GatewayCommand.Mode.WRITE, "test", putChunk(ChunkId.random(), 1)), replyTo, writer));
+        new StoreOperation<>(StoreOperation.Mode.WRITE, "test", putChunk(ChunkId.random(), 1)), replyTo, writer));
     both.expectNoMessage(Duration.ofMillis(50)); // not before the commit
     release.countDown();
 
@@ -441,14 +443,14 @@ class DbGatewayTest {
     events.expectMessageClass(GatewayEvent.Opened.class);
     TestProbe<StatusReply<Object>> probe = testKit.createTestProbe();
 
-    reader.tell(execute(GatewayCommand.Mode.READ, store -> {
+    reader.tell(execute(StoreOperation.Mode.READ, store -> {
       throw new IllegalStateException("a bug between two statements");
     }, probe));
 
     assertThat(probe.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
     assertThat(events.expectMessageClass(GatewayEvent.Failed.class).cause()).isInstanceOf(StorageFailedException.class);
     assertThat(health.failed()).isTrue();
-    reader.tell(execute(GatewayCommand.Mode.READ, store -> store.chunks().count(), probe));
+    reader.tell(execute(StoreOperation.Mode.READ, store -> store.chunks().count(), probe));
     assertThat(probe.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
     writer.tell(new GatewayCommand.Close<>(testKit.<StatusReply<Done>>createTestProbe().ref()));
   }
