@@ -283,7 +283,6 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     return payloads.localChunkIds(ids);
   }
 
-
   // ---------------------------------------------------------------------------------------------
   // The workspace
 

@@ -2,6 +2,7 @@ package dev.stowage.bench.targets;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.locks.Lock;
 
 /**
  * Runs blocking work on the caller's thread and reports it as an already completed stage: how the
@@ -22,5 +23,17 @@ final class Immediate {
     } catch (Exception e) {
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  /** Runs {@code work} holding {@code lock}, as {@link #run} does. */
+  static <T> CompletionStage<T> underLock(Lock lock, Work<T> work) {
+    return run(() -> {
+      lock.lock();
+      try {
+        return work.run();
+      } finally {
+        lock.unlock();
+      }
+    });
   }
 }

@@ -29,14 +29,7 @@ final class LockCommitTarget extends DatabaseLockTarget {
   }
 
   private <T> CompletionStage<T> locked(Immediate.Work<T> work) {
-    return Immediate.run(() -> {
-      lock.lock();
-      try {
-        return work.run();
-      } finally {
-        lock.unlock();
-      }
-    });
+    return Immediate.underLock(lock, work);
   }
 
   @Override

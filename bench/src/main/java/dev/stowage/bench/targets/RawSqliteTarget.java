@@ -65,14 +65,7 @@ final class RawSqliteTarget implements BenchTarget {
   }
 
   private <T> CompletionStage<T> locked(Immediate.Work<T> work) {
-    return Immediate.run(() -> {
-      lock.lock();
-      try {
-        return work.run();
-      } finally {
-        lock.unlock();
-      }
-    });
+    return Immediate.underLock(lock, work);
   }
 
   private byte[] payload(EntryId id, LocalManifest manifest) {
