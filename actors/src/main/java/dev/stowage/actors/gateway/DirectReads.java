@@ -78,7 +78,8 @@ public final class DirectReads {
   }
 
   private <S, R> CompletionStage<R> ask(ActorRef<GatewayCommand<S>> reader, StoreOperation<S, R> operation) {
-    return AskPattern.askWithStatus(reader, replyTo -> new GatewayCommand.Run<>(operation, replyTo), timeout, scheduler);
+    return AskPattern.askWithStatus(reader, replyTo -> new GatewayCommand.Run<>(operation, replyTo), timeout,
+        scheduler);
   }
 
   /** Finishes on the dispatcher: the reader's thread completes the ask and must go back to reading. */

@@ -19,9 +19,9 @@ public sealed interface GatewayCommand<S> extends GatewayMessage<S>
   /**
    * Runs {@code operation} and answers {@code replyTo} as its {@link StoreOperation.Mode} says.
    *
-   * @param writer for a {@link StoreOperation.Mode#WRITE}: someone else to answer, with {@code Done} once the
-   *     commit that holds the write succeeded (or with the failure), after {@code replyTo}; a durable
-   *     write's caller, answered here instead of through its entity. Null for none.
+   * @param writer for a {@link StoreOperation.Mode#WRITE}: someone else to answer, with {@code Done}
+   *     once the commit that holds the write succeeded (or with the failure), after {@code replyTo}; a
+   *     durable write's caller, answered here instead of through its entity. Null for none.
    */
   record Run<S, R>(StoreOperation<S, R> operation, ActorRef<StatusReply<R>> replyTo,
       ActorRef<StatusReply<Done>> writer) implements GatewayCommand<S> {
