@@ -43,9 +43,9 @@ public final class BlobCipher {
   /** Bytes a sealed blob has beyond its plaintext. */
   public static final int OVERHEAD = HEADER_BYTES + TAG_BITS / 8;
 
-  /** PayloadPipeline above this go through direct buffers (see "Large payloads"). */
+  /** Payloads above this go through direct buffers (see "Large payloads"). */
   static final int DIRECT_ABOVE = 32 << 10;
-  /** PayloadPipeline above this go through byte arrays again, so no thread keeps a huge buffer alive. */
+  /** Payloads above this go through byte arrays again, so no thread keeps a huge buffer alive. */
   static final int DIRECT_AT_MOST = 16 << 20;
 
   private static final ThreadLocal<Cipher> CIPHERS = ThreadLocal.withInitial(BlobCipher::newCipher);

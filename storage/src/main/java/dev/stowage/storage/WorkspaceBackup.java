@@ -75,12 +75,12 @@ import org.sqlite.SQLiteOpenMode;
 public final class WorkspaceBackup {
   private WorkspaceBackup() {}
 
-  /** The tables every Stowage data database has had since schema version 1. */
   /** The first bytes of every SQLite database file. */
   private static final byte[] SQLITE_MAGIC = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
   /** The size of a SQLite database file's header. */
   private static final int SQLITE_HEADER_SIZE = 100;
 
+  /** The tables every Stowage data database has had since schema version 1. */
   private static final Set<String> DATA_TABLES =
       Set.of("vlobs", "chunks", "realm_checkpoint", "prevent_sync_pattern", "key_check");
 

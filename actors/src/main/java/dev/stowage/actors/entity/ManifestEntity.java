@@ -310,7 +310,6 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
     return phase();
   }
 
-
   // ---------------------------------------------------------------------------------------------
   // Loading
 

@@ -22,11 +22,6 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
 
-import dev.stowage.actors.RequestValidation;
-import dev.stowage.actors.gateway.DirectReads;
-import dev.stowage.protocol.ChunkId;
-import dev.stowage.protocol.Require;
-
 /**
  * The façade's calls on chunks and blocks: the same on both stores but for their messages
  * ({@link Payload}). Reads go straight to a reader where local mode has one and no write of the
