@@ -41,24 +41,22 @@ public final class RequestValidation {
   private RequestValidation() {}
 
   /**
-   * Every check an operation of the actor protocol needs, by its kind: what the supervisor runs
-   * before serving it.
+   * Every check an operation of the actor protocol needs, by its kind, under {@code settings}: what
+   * the supervisor runs before serving one ({@code operation.servedBy(checks)}, throwing {@link
+   * InvalidRequestException}). It holds no state: one serves a workspace's every request.
    */
-  public static void check(StorageCommand.Operation operation, StorageSettings settings) {
-    operation.servedBy(new Checks(settings));
+  public static StorageCommand.Operations checks(StorageSettings settings) {
+    return new Checks(settings);
   }
 
   /** The checks of each kind of operation: a new kind does not compile until it says what it checks. */
   private static final class Checks implements StorageCommand.Operations {
     private final StorageSettings settings;
+    private final StorageCommand.ManifestKinds<Void> manifestChecks;
 
     Checks(StorageSettings settings) {
       this.settings = settings;
-    }
-
-    @Override
-    public void manifest(StorageCommand.ManifestCommand command) {
-      command.kind(new StorageCommand.ManifestKinds<Void>() {
+      this.manifestChecks = new StorageCommand.ManifestKinds<>() {
         @Override
         public Void get(GetManifest get) {
           Require.nonNull(get.id(), "entry id");
@@ -82,7 +80,12 @@ public final class RequestValidation {
           Require.nonNull(clear.id(), "entry id");
           return null;
         }
-      });
+      };
+    }
+
+    @Override
+    public void manifest(StorageCommand.ManifestCommand command) {
+      command.kind(manifestChecks);
     }
 
     @Override

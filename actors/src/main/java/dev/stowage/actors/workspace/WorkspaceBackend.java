@@ -18,7 +18,7 @@ import org.apache.pekko.pattern.StatusReply;
  * request before it is served; a backend holds the rest, on the supervisor's thread: it serves each
  * kind of operation of the protocol in a method of its own ({@link StorageCommand.Operations}, which
  * every backend must implement whole), while the workspace is open and after the checks ({@link
- * dev.stowage.actors.RequestValidation#check}). Local mode:
+ * dev.stowage.actors.RequestValidation#checks}). Local mode:
  * {@code LocalWorkspace} (child entities, SQLite gateways). Cluster mode: {@code ClusterWorkspace}
  * (sharded entities, PostgreSQL, a node-local SQLite block cache).
  *

@@ -40,7 +40,7 @@ import org.apache.pekko.pattern.StatusReply;
  *   <li><b>opening</b>: the backend opens its stores; requests (a close included) are stashed and
  *       served once open. A store failing to open releases the rest; the owner learns {@link
  *       WorkspaceOwner#openFailed}, the stashed requests the failure, and the actor stops.
- *   <li><b>open</b>: each operation is checked ({@link RequestValidation#check}: a bad one is
+ *   <li><b>open</b>: each operation is checked ({@link RequestValidation#checks}: a bad one is
  *       refused, never served) and handed to the backend's method for its kind ({@link
  *       StorageCommand.Operation#servedBy}); a close and a clearMemoryCache are the supervisor's own.
  *   <li><b>closing</b> (INV-10): the façade's direct paths close ({@link WorkspaceHealth#markClosing});
@@ -98,6 +98,8 @@ public final class WorkspaceSupervisor {
   private final WorkspaceHealth health;
   private final WorkspaceOwner owner;
   private final WorkspaceBackend backend;
+  /** What every operation passes before the backend serves it (INV-19). */
+  private final StorageCommand.Operations checks;
 
   private WorkspaceSupervisor(ActorContext<Object> context, TimerScheduler<Object> timers,
       String workspaceId, StorageSettings settings, WorkspaceHealth health, WorkspaceOwner owner,
@@ -108,6 +110,7 @@ public final class WorkspaceSupervisor {
     this.settings = settings;
     this.health = health;
     this.owner = owner;
+    this.checks = RequestValidation.checks(settings);
     ActorRef<Object> self = context.getSelf();
     this.backend = backend.create(context, new WorkspaceBackend.Events() {
       @Override
@@ -181,7 +184,7 @@ public final class WorkspaceSupervisor {
           return Behaviors.same();
         })
         .onMessage(Operation.class, operation -> {
-          if (!StatusReplies.refused(operation, () -> RequestValidation.check(operation, settings))) {
+          if (!StatusReplies.refused(operation, () -> operation.servedBy(checks))) {
             operation.servedBy(backend);
           }
           return Behaviors.same();
