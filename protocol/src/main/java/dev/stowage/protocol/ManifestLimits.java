@@ -91,7 +91,7 @@ public final class ManifestLimits {
     long bound = 0;
     for (String name : children.keySet()) {
       int bytes = utf8Length(name);
-      if (bytes < 0) {
+      if (bytes < 0 || bytes > MAX_NAME_BYTES) {
         throw new InvalidRequestException("a child's name in manifest " + id + " is not valid: " + nameProblem(name));
       }
       bound += CHILD_BOUND + bytes;
@@ -123,14 +123,18 @@ public final class ManifestLimits {
             + " (it is not text: UTF-8, the stored form, cannot hold it)";
       }
     }
-    int bytes = name.codePoints().map(c -> c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4).sum();
+    int bytes = utf8Length(name); // text by now: its length in UTF-8
     if (bytes > MAX_NAME_BYTES) {
       return quoted(name) + " has " + bytes + " bytes in UTF-8, more than " + MAX_NAME_BYTES;
     }
     return null;
   }
 
-  /** The UTF-8 length of a valid name, or -1 if it breaks a rule ({@link #nameProblem} says which). */
+  /**
+   * The length in UTF-8 of {@code name}, walked once; -1 if a character rule rejects it (empty,
+   * {@code .} or {@code ..}, a {@code /}, a NUL, a lone surrogate: {@link #nameProblem} says which).
+   * The length limit is the caller's.
+   */
   private static int utf8Length(String name) {
     int length = name.length();
     if (length == 0 || length == 1 && name.charAt(0) == '.' || length == 2 && name.equals("..")) {
@@ -155,7 +159,7 @@ public final class ManifestLimits {
         return -1;
       }
     }
-    return bytes > MAX_NAME_BYTES ? -1 : bytes;
+    return bytes;
   }
 
   /**
