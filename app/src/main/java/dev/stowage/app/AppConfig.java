@@ -15,6 +15,12 @@ import java.nio.file.Path;
  * {@code reference.conf} underneath.
  */
 public final class AppConfig {
+  /**
+   * The key that names cluster mode's PostgreSQL (pekko-persistence-jdbc's durable state store),
+   * with {@code user} and {@code password} beside it.
+   */
+  public static final String CLUSTER_DATABASE_URL = "jdbc-durable-state-store.slick.db.url";
+
   private AppConfig() {}
 
   /** Loads the configuration; an unreadable file or an invalid value is a {@link CliError} naming it. */
@@ -42,5 +48,19 @@ public final class AppConfig {
     } catch (StorageException | ConfigException e) {
       throw new CliError("invalid configuration: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Whether {@value #CLUSTER_DATABASE_URL} is set anywhere but in a library's {@code reference.conf}
+   * (a {@code --config} file, a {@code -D} system property): otherwise it is the library's default.
+   */
+  public static boolean clusterDatabaseConfigured(Config config) {
+    return config.hasPath(CLUSTER_DATABASE_URL)
+        && !"reference.conf".equals(config.getValue(CLUSTER_DATABASE_URL).origin().resource());
+  }
+
+  /** A JDBC URL as a message shows it: without its query, which may hold a password. */
+  public static String shownUrl(String url) {
+    return url.replaceFirst("\\?.*", "");
   }
 }

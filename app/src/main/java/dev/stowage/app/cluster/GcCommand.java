@@ -40,7 +40,6 @@ import picocli.CommandLine.Spec;
 public final class GcCommand implements Callable<Integer> {
   /** How long gc waits to reach the database before it gives up (connect and log in, each). */
   static final int PROBE_TIMEOUT_SECONDS = 5;
-  private static final String URL_KEY = "jdbc-durable-state-store.slick.db.url";
 
   @Mixin ConfigOption options;
   @Spec CommandSpec spec;
@@ -79,7 +78,8 @@ public final class GcCommand implements Callable<Integer> {
             : OrphanChunks.collect(system, workspace, key, grace)).toCompletableFuture().get(5, TimeUnit.MINUTES);
       } catch (ExecutionException e) {
         if (e.getCause() instanceof StorageFailedException failed) {
-          throw new CliError(failed.getMessage() + " (the database at " + shown(database.jdbcUrl()) + ")", failed);
+          throw new CliError(failed.getMessage() + " (the database at " + AppConfig.shownUrl(database.jdbcUrl())
+              + ")", failed);
         }
         throw e;
       }
@@ -115,21 +115,12 @@ public final class GcCommand implements Callable<Integer> {
     try (Connection connection = DriverManager.getConnection(database.jdbcUrl(), properties)) {
       connection.isValid(PROBE_TIMEOUT_SECONDS);
     } catch (SQLException e) {
-      String where = configured(config) ? "" : " (none is configured: this is the library's default)";
-      throw new CliError("cannot connect to the cluster's PostgreSQL at " + shown(database.jdbcUrl()) + where + ": "
-          + firstLine(e.getMessage()) + "; gc needs --config FILE naming it in jdbc-durable-state-store.slick.db"
+      String where = AppConfig.clusterDatabaseConfigured(config) ? ""
+          : " (none is configured: this is the library's default)";
+      throw new CliError("cannot connect to the cluster's PostgreSQL at " + AppConfig.shownUrl(database.jdbcUrl())
+          + where + ": " + firstLine(e.getMessage()) + "; gc needs --config FILE naming it in jdbc-durable-state-store.slick.db"
           + " { url, user, password }", e);
     }
-  }
-
-  /** Whether the database URL is set anywhere but in a library's {@code reference.conf}. */
-  private static boolean configured(Config config) {
-    return !"reference.conf".equals(config.getValue(URL_KEY).origin().resource());
-  }
-
-  /** The URL without its query, which may hold a password. */
-  private static String shown(String url) {
-    return url.replaceFirst("\\?.*", "");
   }
 
   private static String firstLine(String message) {

@@ -2,6 +2,7 @@ package dev.stowage.app.demo;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.stowage.app.AppConfig;
 import dev.stowage.app.CliError;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
@@ -12,7 +13,7 @@ import java.util.Map;
  * The PostgreSQL of {@code stowage demo --cluster N}: the configured one, or else an embedded one
  * started for the run.
  *
- * <p>A database set in the configuration ({@value #URL_KEY} in a {@code --config} file, or as a
+ * <p>A database set in the configuration ({@value dev.stowage.app.AppConfig#CLUSTER_DATABASE_URL} in a {@code --config} file, or as a
  * {@code -D} system property) is used as it is, as a real deployment's would be. Set nowhere, the
  * key holds only the library's default from {@code reference.conf}, and the demo starts an embedded
  * PostgreSQL (zonky's server, from binaries inside a Maven artifact: nothing to install, no root) on
@@ -26,8 +27,6 @@ import java.util.Map;
  * on ({@link #DURABILITY}).
  */
 final class DemoDatabase implements AutoCloseable {
-  /** The key a deployment sets to name its database (with user and password beside it). */
-  static final String URL_KEY = "jdbc-durable-state-store.slick.db.url";
   /** Server settings of the embedded server, each overriding the library's default. */
   static final Map<String, String> DURABILITY = Map.of("synchronous_commit", "on", "fsync", "on");
 
@@ -42,7 +41,7 @@ final class DemoDatabase implements AutoCloseable {
 
   /** The configured database of {@code config}, or an embedded one started now if none is configured. */
   static DemoDatabase open(Config config) {
-    if (configured(config)) {
+    if (AppConfig.clusterDatabaseConfigured(config)) {
       return new DemoDatabase(config, null);
     }
     EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
@@ -52,16 +51,11 @@ final class DemoDatabase implements AutoCloseable {
       server = builder.start();
     } catch (IOException | RuntimeException e) {
       throw new CliError("could not start an embedded PostgreSQL for the cluster demo: " + e.getMessage()
-          + " (or name a database: " + URL_KEY + ", user and password in --config)", e);
+          + " (or name a database: " + AppConfig.CLUSTER_DATABASE_URL + ", user and password in --config)", e);
     }
     Config database = ConfigFactory.parseString("jdbc-durable-state-store.slick.db { url = \"jdbc:postgresql://"
         + "127.0.0.1:" + server.getPort() + "/postgres\", user = postgres, password = \"\" }\n");
     return new DemoDatabase(database.withFallback(config), server);
-  }
-
-  /** Whether {@value #URL_KEY} is set anywhere but in a library's {@code reference.conf}. */
-  static boolean configured(Config config) {
-    return config.hasPath(URL_KEY) && !"reference.conf".equals(config.getValue(URL_KEY).origin().resource());
   }
 
   /** The configuration the nodes run on: the given one, with the embedded server's coordinates if one was started. */
@@ -72,9 +66,10 @@ final class DemoDatabase implements AutoCloseable {
   /** What the summary says about the database. */
   @Override
   public String toString() {
-    return embedded == null ? "the configured PostgreSQL, " + config.getString(URL_KEY).replaceFirst("\\?.*", "")
+    return embedded == null
+        ? "the configured PostgreSQL, " + AppConfig.shownUrl(config.getString(AppConfig.CLUSTER_DATABASE_URL))
         : "an embedded PostgreSQL on 127.0.0.1:" + embedded.getPort() + ", started for this run and removed after it"
-            + " (none configured: " + URL_KEY + ")";
+            + " (none configured: " + AppConfig.CLUSTER_DATABASE_URL + ")";
   }
 
   /** Stops the embedded server and deletes its data; nothing for a configured database. */

@@ -23,7 +23,7 @@ class DemoDatabaseTest {
         + " { url = \"jdbc:postgresql://db.example:5432/stowage?ssl=true\", user = app, password = secret }\n");
 
     try (DemoDatabase database = DemoDatabase.open(AppConfig.load(file))) {
-      assertThat(database.config().getString(DemoDatabase.URL_KEY)).isEqualTo("jdbc:postgresql://db.example:5432/stowage?ssl=true");
+      assertThat(database.config().getString(AppConfig.CLUSTER_DATABASE_URL)).isEqualTo("jdbc:postgresql://db.example:5432/stowage?ssl=true");
       assertThat(database.config().getString("jdbc-durable-state-store.slick.db.user")).isEqualTo("app");
       assertThat(database).hasToString("the configured PostgreSQL, jdbc:postgresql://db.example:5432/stowage");
     }
@@ -32,7 +32,7 @@ class DemoDatabaseTest {
   @Test
   void withNoneConfiguredAnEmbeddedServerRunsTheDemoDurablyAndIsGoneAfterIt() throws Exception {
     Config packaged = AppConfig.load(null);
-    assertThat(DemoDatabase.configured(packaged)).as("the packaged application.conf names no database").isFalse();
+    assertThat(AppConfig.clusterDatabaseConfigured(packaged)).as("the packaged application.conf names no database").isFalse();
 
     Path dataDir;
     Config config;
@@ -52,7 +52,7 @@ class DemoDatabaseTest {
   }
 
   private static Connection connect(Config config) throws SQLException {
-    return DriverManager.getConnection(config.getString(DemoDatabase.URL_KEY),
+    return DriverManager.getConnection(config.getString(AppConfig.CLUSTER_DATABASE_URL),
         config.getString("jdbc-durable-state-store.slick.db.user"),
         config.getString("jdbc-durable-state-store.slick.db.password"));
   }
