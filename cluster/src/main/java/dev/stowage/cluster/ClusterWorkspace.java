@@ -172,7 +172,7 @@ final class ClusterWorkspace implements WorkspaceBackend {
     // manifest commands straight to the region: the supervisor would only forward them there
     return ActorWorkspaceStorage.sharded(workspaceId, supervisor, context.getSystem().scheduler(),
         context.getExecutionContext(), settings, health, new ManifestRoute(region.unsafeUpcast(),
-            command -> new ShardingEnvelope<>(ManifestIds.entityId(workspaceId, command.id()), command)));
+            command -> envelope(command.id(), command)));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -277,7 +277,12 @@ final class ClusterWorkspace implements WorkspaceBackend {
   }
 
   private void toEntity(EntryId id, Object command) {
-    region.tell(new ShardingEnvelope<>(ManifestIds.entityId(workspaceId, id), command));
+    region.tell(envelope(id, command));
+  }
+
+  /** {@code command} addressed to the entity of {@code id} in this workspace, as the region takes it. */
+  private ShardingEnvelope<Object> envelope(EntryId id, Object command) {
+    return new ShardingEnvelope<>(ManifestIds.entityId(workspaceId, id), command);
   }
 
   // ---------------------------------------------------------------------------------------------

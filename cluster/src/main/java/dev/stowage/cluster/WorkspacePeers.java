@@ -1,6 +1,7 @@
 package dev.stowage.cluster;
 
 import dev.stowage.actors.common.PlainFutures;
+import dev.stowage.actors.common.StatusReplies;
 import dev.stowage.actors.common.SupervisorMessage;
 import dev.stowage.actors.workspace.NeedSyncOverlay;
 import dev.stowage.protocol.CborSerializable;
@@ -108,7 +109,7 @@ final class WorkspacePeers {
                 AskPattern.askWithStatus(supervisor, replyTo -> new LocalDrain(drain.flush(), replyTo), timeout,
                     system.scheduler()))));
             CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).whenComplete((ok, error) -> {
-              Throwable cause = error == null ? null : unwrapped(error);
+              Throwable cause = error == null ? null : StatusReplies.unwrap(error);
               drain.replyTo().tell(cause == null ? StatusReply.ack() : StatusReply.error(cause instanceof StorageException
                   ? cause // what the supervisor answered: the workspace failed there, say
                   : new StorageUnavailableException("workspace '" + drain.workspaceId() + "': a supervisor on node "
@@ -195,16 +196,12 @@ final class WorkspacePeers {
   private <T> CompletableFuture<T> ask(Address node, String what, Function<ActorRef<Command>, CompletionStage<T>> ask) {
     ActorRef<Command> peer = ActorRefResolver.get(system).resolveActorRef(node + "/system/" + NAME);
     return PlainFutures.of(ask.apply(peer)).exceptionallyCompose(error -> {
-      Throwable cause = unwrapped(error);
+      Throwable cause = StatusReplies.unwrap(error);
       return CompletableFuture.failedFuture(cause instanceof StorageException
           ? cause
           : new StorageUnavailableException("workspace '" + workspaceId + "': node " + node + " did not " + what
               + " within " + timeout.toMillis() + " ms (unreachable, or not yet downed); retry once the cluster has"
               + " settled", cause));
     });
-  }
-
-  private static Throwable unwrapped(Throwable error) {
-    return dev.stowage.actors.common.StatusReplies.unwrap(error);
   }
 }
