@@ -4,6 +4,7 @@ import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.InvalidRequestException;
 import dev.stowage.protocol.LocalManifest;
+import dev.stowage.protocol.ManifestChange;
 import dev.stowage.protocol.ManifestLimits;
 import dev.stowage.protocol.Require;
 import dev.stowage.protocol.StorageCommand.ClearBlock;
@@ -18,6 +19,8 @@ import dev.stowage.protocol.StorageCommand.GetNeedSyncEntries;
 import dev.stowage.protocol.StorageCommand.GetPreventSyncPattern;
 import dev.stowage.protocol.StorageCommand.GetRealmCheckpoint;
 import dev.stowage.protocol.StorageCommand.GetStats;
+import dev.stowage.protocol.StorageCommand.PopulateManifest;
+import dev.stowage.protocol.StorageCommand.UpdateManifests;
 import dev.stowage.protocol.StorageCommand.MarkPreventSyncPatternFullyApplied;
 import dev.stowage.protocol.StorageCommand.RunVacuum;
 import dev.stowage.protocol.StorageCommand.SetBlock;
@@ -27,7 +30,11 @@ import dev.stowage.protocol.StorageCommand.SetPreventSyncPattern;
 import dev.stowage.protocol.StorageCommand.UpdateRealmCheckpoint;
 import dev.stowage.protocol.StorageCommand;
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -78,6 +85,12 @@ public final class RequestValidation {
         @Override
         public Void clear(ClearManifest clear) {
           Require.nonNull(clear.id(), "entry id");
+          return null;
+        }
+
+        @Override
+        public Void populate(PopulateManifest populate) {
+          RequestValidation.manifest(populate.id(), populate.fetched(), Set.of(), settings);
           return null;
         }
       };
@@ -152,6 +165,43 @@ public final class RequestValidation {
 
     @Override
     public void getStats(GetStats request) {}
+
+    @Override
+    public void updateManifests(UpdateManifests request) {
+      changes(request.changes(), settings);
+    }
+  }
+
+  /** The most changes one tree transaction may hold (SPEC §6b). */
+  public static final int MAX_CHANGES = 1_000;
+
+  /**
+   * A tree transaction: 1 to {@link #MAX_CHANGES} changes, of distinct ids, each a valid manifest
+   * write ({@link #manifest}) whose expected value, if any, is of the same id.
+   */
+  public static void changes(List<ManifestChange> changes, StorageSettings settings) {
+    Require.nonNull(changes, "manifest changes");
+    if (changes.isEmpty()) {
+      throw new InvalidRequestException("a tree transaction needs at least one manifest change");
+    }
+    if (changes.size() > MAX_CHANGES) {
+      throw new InvalidRequestException("a tree transaction of " + changes.size() + " manifest changes: at most "
+          + MAX_CHANGES + " go in one (split it, or write some of them with setManifest)");
+    }
+    Set<EntryId> ids = new HashSet<>();
+    for (ManifestChange change : changes) {
+      Require.nonNull(change, "a manifest change");
+      manifest(change.id(), change.updated(), Require.nonNull(change.removedChunkIds(), "removed chunk ids"), settings);
+      Optional<LocalManifest> expected = Require.nonNull(change.expected(), "the expected value of " + change.id());
+      if (expected.isPresent() && !expected.get().id().equals(change.id())) {
+        throw new InvalidRequestException("the expected value of " + change.id() + " is the manifest of "
+            + expected.get().id() + ": it can never match");
+      }
+      if (!ids.add(change.id())) {
+        throw new InvalidRequestException("entry " + change.id() + " is changed twice in one tree transaction:"
+            + " merge the two changes into one");
+      }
+    }
   }
 
   /**

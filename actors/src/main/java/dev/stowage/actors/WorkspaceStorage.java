@@ -4,15 +4,19 @@ import dev.stowage.protocol.BackupResult;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.LocalManifest;
+import dev.stowage.protocol.ManifestChange;
 import dev.stowage.protocol.NeedSync;
 import dev.stowage.protocol.PreventSyncPattern;
 import dev.stowage.protocol.StorageCommand;
 import dev.stowage.protocol.StorageStats;
 import java.nio.file.Path;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -59,6 +63,52 @@ public interface WorkspaceStorage {
    * transaction; fails with {@link dev.stowage.protocol.EntryMissingException} only if it is in neither.
    */
   CompletionStage<Done> clearManifest(EntryId id);
+
+  /**
+   * A tree transaction (SPEC §6b): every change applies, or none does. Each applies only if its
+   * entry's current value (cached or stored, a cache-only write included) equals its {@code
+   * expected} ({@code Optional.empty()}: the entry has no value); if any differs, nothing changes
+   * and the stage fails with {@link dev.stowage.protocol.ConflictException} naming them: read
+   * again, rebuild the changes and retry. Otherwise every value is committed in one transaction,
+   * with the chunks each change removes and the entries' pending removed chunks, before the stage
+   * completes; the entries are then clean.
+   *
+   * <p>It takes effect at one instant: once a read has returned one of its values, every later read
+   * of any of its entries returns that value or a later one. Single-key calls on its entries wait
+   * for it; transactions over overlapping entries never deadlock. A crash (or, with {@code
+   * durability = full}, a power cut) stores it whole or not at all.
+   *
+   * <p>Refused with {@link dev.stowage.protocol.InvalidRequestException}, nothing changed: an empty
+   * list, an id twice, an {@code updated} or {@code expected} of another id, more than 1,000 changes,
+   * any change {@link #setManifest} would refuse.
+   */
+  CompletionStage<Done> updateManifests(List<ManifestChange> changes);
+
+  /**
+   * A tree transaction computed from what its entries hold, as Caffeine's {@code compute} is for one
+   * key: reads {@code ids} (an absent entry is {@code Optional.empty()}), calls {@code update} with
+   * their values, and commits the values it returns with {@link #updateManifests(List)}, each
+   * expecting the value that was read. On a {@link dev.stowage.protocol.ConflictException} it reads
+   * again and calls {@code update} again, up to 100 times, then fails with the last conflict.
+   *
+   * <p>{@code update} may run several times and on one of Stowage's threads: keep it quick and free
+   * of side effects. It returns the new values of the entries to write, each among {@code ids}
+   * (another id fails the stage with {@link dev.stowage.protocol.InvalidRequestException}); an
+   * entry it leaves out is not written, and an empty map writes nothing. It removes no chunks: use
+   * the list form for that. If it throws, the stage fails with what it threw.
+   */
+  default CompletionStage<Done> updateManifests(Set<EntryId> ids,
+      Function<Map<EntryId, Optional<LocalManifest>>, Map<EntryId, LocalManifest>> update) {
+    return ManifestUpdates.compute(this, ids, update);
+  }
+
+  /**
+   * Stores {@code fetched} (what the server sent for a cache miss) only if the entry has no value
+   * here, cached or stored, and completes with the value the entry holds afterwards: {@code
+   * fetched}, once committed, or the local value, untouched. It never overwrites a local value,
+   * not even a cache-only write made a moment before.
+   */
+  CompletionStage<LocalManifest> populateManifest(EntryId id, LocalManifest fetched);
 
   /** Entries with local changes to upload (the cache wins over the database) or remote ones to fetch. */
   CompletionStage<NeedSync> getNeedSyncEntries();

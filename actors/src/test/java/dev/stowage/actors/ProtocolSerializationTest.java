@@ -7,7 +7,15 @@ import dev.stowage.actors.serialization.ManifestCommandSerializer;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.ChunkRef;
 import dev.stowage.protocol.EntryId;
+import dev.stowage.actors.entity.EntityCommand;
+import dev.stowage.actors.entity.HoldReply;
+import dev.stowage.protocol.CorruptEntryException;
 import dev.stowage.protocol.FileManifest;
+import dev.stowage.protocol.ManifestChange;
+import dev.stowage.protocol.StorageClosedException;
+import dev.stowage.protocol.StorageCommand.PopulateManifest;
+import dev.stowage.protocol.StorageCommand.UpdateManifests;
+import java.util.Optional;
 import dev.stowage.protocol.FolderManifest;
 import dev.stowage.protocol.LocalManifest;
 import dev.stowage.protocol.StorageCommand.*;
@@ -56,6 +64,10 @@ class ProtocolSerializationTest {
         new SetManifest(id, file, true, Set.of(chunk, ChunkId.random()), any.narrow()),
         new EnsureManifestPersistent(id, any.narrow()),
         new ClearManifest(id, any.narrow()),
+        new PopulateManifest(id, file, any.narrow()),
+        new UpdateManifests(List.of(new ManifestChange(id, Optional.of(file), file, Set.of(chunk)),
+            ManifestChange.create(new FolderManifest(EntryId.random(), id, 0, true, Instant.EPOCH, Map.of()))),
+            any.narrow()),
         new GetChunk(chunk, any.narrow()),
         new SetChunk(chunk, new byte[] {1, 2, 3}, any.narrow()),
         new ClearChunk(chunk, any.narrow()),
@@ -84,6 +96,36 @@ class ProtocolSerializationTest {
         .isEqualTo(message instanceof ManifestCommand ? ManifestCommandSerializer.IDENTIFIER : 33);
 
     assertThat(roundTrip(message)).isInstanceOf(message.getClass()).usingRecursiveComparison().isEqualTo(message);
+  }
+
+  /** What a tree transaction's coordinator and the entities it holds send each other, across nodes in cluster mode. */
+  Stream<Object> transactionMessages() {
+    ActorRef<Object> any = testKit.createTestProbe().ref();
+    EntryId id = EntryId.random();
+    FileManifest file = new FileManifest(id, EntryId.random(), 3, true, Instant.parse("2026-11-25T10:00:00.123456789Z"),
+        12, 4, List.of(new ChunkRef(ChunkId.random(), 0, 12)));
+    return Stream.of(
+        new EntityCommand.Hold(new ManifestChange(id, Optional.of(file), file, Set.of(ChunkId.random())), any.narrow()),
+        new EntityCommand.Hold(ManifestChange.create(file), any.narrow()),
+        new EntityCommand.Apply(any.narrow()),
+        new EntityCommand.Release(any.narrow(), true),
+        new HoldReply.Held(id, any, new byte[] {1, 2, 3}, 3, true, List.of(ChunkId.random()), 17),
+        new HoldReply.Differs(id),
+        new HoldReply.Refused(id, new CorruptEntryException("manifest " + id + " is corrupt")));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("transactionMessages")
+  void transactionMessagesRoundTrip(Object message) {
+    assertThat(serialization().findSerializerFor(message).identifier()).as("the jackson-cbor serializer").isEqualTo(33);
+    assertThat(roundTrip(message)).isInstanceOf(message.getClass()).usingRecursiveComparison().isEqualTo(message);
+  }
+
+  @org.junit.jupiter.api.Test
+  void aRefusalKeepsItsType() {
+    HoldReply.Refused refused = (HoldReply.Refused) roundTrip(
+        new HoldReply.Refused(EntryId.random(), new StorageClosedException("closed")));
+    assertThat(refused.cause()).isInstanceOf(StorageClosedException.class).hasMessage("closed");
   }
 
   Stream<LocalManifest> manifests() {

@@ -53,7 +53,7 @@ class ReadmeExampleTest {
   /** The README's Java block, compiled against this module's classpath. */
   @BeforeAll
   static void compileTheReadmesExample() throws IOException {
-    String source = block("<!-- embedding-example", "java");
+    String source = ReadmeBlocks.block("<!-- embedding-example", "java");
     assertThat(source.lines().count()).as("the example stays short").isLessThanOrEqualTo(40);
     classes = Files.createDirectories(build.resolve("classes"));
     Path file = Files.writeString(build.resolve("EmbeddingExample.java"), source);
@@ -72,12 +72,12 @@ class ReadmeExampleTest {
     assertThat(check).as("examples/embedding/pom.xml marks its enforcer check").isNotNegative();
     int end = shown.indexOf("</plugin>\n", check) + "</plugin>\n".length();
 
-    assertThat(block("<!-- embedding-pom", "xml")).isEqualTo(shown.substring(0, check) + shown.substring(end));
+    assertThat(ReadmeBlocks.block("<!-- embedding-pom", "xml")).isEqualTo(shown.substring(0, check) + shown.substring(end));
   }
 
   @Test
   void theReadmeJavaBlockIsTheExampleProjectsSource() throws IOException {
-    assertThat(block("<!-- embedding-example", "java"))
+    assertThat(ReadmeBlocks.block("<!-- embedding-example", "java"))
         .isEqualTo(Files.readString(EXAMPLE.resolve("src/main/java/EmbeddingExample.java")));
   }
 
@@ -173,12 +173,4 @@ class ReadmeExampleTest {
   }
 
   /** The fenced {@code language} block of the README that follows {@code marker}. */
-  private static String block(String marker, String language) throws IOException {
-    String readme = Files.readString(README);
-    int at = readme.indexOf(marker);
-    assertThat(at).as("README.md has the marker %s", marker).isNotNegative();
-    String fence = "```" + language + "\n";
-    int start = readme.indexOf(fence, at) + fence.length();
-    return readme.substring(start, readme.indexOf("```", start));
-  }
 }

@@ -62,6 +62,7 @@ final class ClusterNode implements Extension {
   private final ClusterDatabase database;
   private final CompletableFuture<Void> schema;
   private final DurableStateStore<byte[]> store;
+  private final DurableStateRows rows;
   /** The group commit of this node's manifest writes: writers with a connection each; a row always takes the same. */
   private final List<ActorRef<DurableStateWriter.Command>> writers = new ArrayList<>();
   /** The workspaces open on this node. */
@@ -88,7 +89,7 @@ final class ClusterNode implements Extension {
     this.store = DurableStateStoreRegistry.get(system)
         .getDurableStateStoreFor(JdbcDurableStateStore.class, JdbcDurableStateStore.Identifier());
     HikariDataSource manifests = ClusterDatabase.pool(settings, "stowage-manifests", settings.manifestWriters());
-    DurableStateRows rows = new DurableStateRows(SerializationExtension.get(system));
+    this.rows = new DurableStateRows(SerializationExtension.get(system));
     for (int i = 0; i < settings.manifestWriters(); i++) {
       writers.add(system.systemActorOf(DurableStateWriter.create(manifests, rows, settings.manifestMaxBatch()),
           "stowage-manifest-writer-" + i, DispatcherSelector.fromConfig(ClusterSettings.MANIFEST_WRITER_DISPATCHER)));
@@ -108,6 +109,11 @@ final class ClusterNode implements Extension {
 
   ClusterDatabase database() {
     return database;
+  }
+
+  /** How manifest rows are written, in the plugin's format (a tree transaction writes them too). */
+  DurableStateRows rows() {
+    return rows;
   }
 
   /** Completes when the schema exists (at once unless {@code apply-schema} is on). */
@@ -180,7 +186,7 @@ final class ClusterNode implements Extension {
           EntryId id = ManifestIds.entryOfEntityId(context.getEntityId());
           String persistenceId = ManifestIds.persistenceId(workspaceId, id);
           ManifestBackend backend = new DurableStateManifestBackend(store,
-              writers.get(Math.floorMod(persistenceId.hashCode(), writers.size())), workspaceId);
+              writers.get(Math.floorMod(persistenceId.hashCode(), writers.size())), workspaceId, database);
           ShardHost host = new ShardHost(context.getShard(), event -> {
             Set<ActorRef<SupervisorMessage>> supervisors = listeners.get(workspaceId);
             if (supervisors != null) {

@@ -8,6 +8,7 @@ import dev.stowage.actors.common.WorkspaceHealth;
 import dev.stowage.actors.entity.EntityCommand;
 import dev.stowage.actors.facade.ActorWorkspaceStorage;
 import dev.stowage.actors.facade.ManifestRoute;
+import dev.stowage.actors.transaction.ManifestTransaction;
 import dev.stowage.actors.gateway.CacheOperations;
 import dev.stowage.actors.gateway.DbGateway;
 import dev.stowage.actors.gateway.DatabaseFile;
@@ -30,6 +31,7 @@ import dev.stowage.protocol.StorageCommand.GetPreventSyncPattern;
 import dev.stowage.protocol.StorageCommand.GetRealmCheckpoint;
 import dev.stowage.protocol.StorageCommand.GetStats;
 import dev.stowage.protocol.StorageCommand.ManifestCommand;
+import dev.stowage.protocol.StorageCommand.UpdateManifests;
 import dev.stowage.protocol.StorageCommand.MarkPreventSyncPatternFullyApplied;
 import dev.stowage.protocol.StorageCommand.RunVacuum;
 import dev.stowage.protocol.StorageCommand.SetBlock;
@@ -120,6 +122,7 @@ final class ClusterWorkspace implements WorkspaceBackend {
   private final AtomicLong reads = new AtomicLong();
   /** Asks the workspace's other nodes, for need-sync and clearMemoryCache. */
   private final WorkspacePeers peers;
+  private final ClusterTransactions transactions;
   private boolean keyChecked;
   private boolean cacheOpen;
   private boolean releasing;
@@ -149,6 +152,8 @@ final class ClusterWorkspace implements WorkspaceBackend {
         context.getSystem().scheduler(), settings.askTimeout());
     this.blocks = PayloadPipeline.blocks(context, cache, cipher);
     this.peers = new WorkspacePeers(context.getSystem(), workspaceId, settings.askTimeout());
+    this.transactions = new ClusterTransactions(workspaceId, hold -> toEntity(hold.id(), hold), node.database(),
+        node.rows(), settings.askTimeout());
   }
 
   @Override
@@ -182,6 +187,13 @@ final class ClusterWorkspace implements WorkspaceBackend {
   @Override
   public void manifest(ManifestCommand command) {
     toEntity(command.id(), command);
+  }
+
+  /** A coordinator on this node: it holds the entities through the region, wherever they live, and commits on PostgreSQL. */
+  @Override
+  public void updateManifests(UpdateManifests request) {
+    context.spawnAnonymous(ManifestTransaction.create(request, transactions, settings.askTimeout()),
+        DispatcherSelector.fromConfig(settings.dispatcher()));
   }
 
   @Override

@@ -49,14 +49,18 @@ final class DurableStateManifestBackend implements ManifestBackend {
   private final DurableStateStore<byte[]> store;
   private final ActorRef<DurableStateWriter.Command> writer;
   private final String workspaceId;
+  private final ClusterDatabase database;
   /** The stored revision after the last operation sent; null before the first. Entity-thread only. */
   private CompletableFuture<Long> revision;
+  /** The revision the last tree transaction to hold the entity replaces ({@link #heldRevision}). */
+  private long transactionReplaces = -1;
 
   DurableStateManifestBackend(DurableStateStore<byte[]> store, ActorRef<DurableStateWriter.Command> writer,
-      String workspaceId) {
+      String workspaceId, ClusterDatabase database) {
     this.store = store;
     this.writer = writer;
     this.workspaceId = workspaceId;
+    this.database = database;
   }
 
   @Override
@@ -87,6 +91,37 @@ final class DurableStateManifestBackend implements ManifestBackend {
     written.whenComplete((ignored, error) -> replyTo.tell(error == null
         ? StatusReply.success(new Flushed(flush.version()))
         : StatusReply.error(failure("flushing", id, error))));
+  }
+
+  /**
+   * Reads the row once no tree transaction writes it: a transaction's commit holds the row's
+   * advisory lock ({@link ClusterTransactions}) until it commits or rolls back, so the
+   * barrier waits for a commit a coordinator sent before it stopped, whichever way it ends.
+   */
+  @Override
+  public void settle(EntryId id, ActorRef<StatusReply<Reply>> replyTo) {
+    String persistenceId = ManifestIds.persistenceId(workspaceId, id);
+    CompletableFuture<GetObjectResult<byte[]>> read = afterPrevious()
+        .thenCompose(ignored -> ClusterTransactions.awaitCommits(database, persistenceId))
+        .thenCompose(ignored -> PlainFutures.of(store.getObject(persistenceId)));
+    revision = read.thenApply(GetObjectResult::revision);
+    read.whenComplete((result, error) -> replyTo.tell(error == null
+        ? StatusReply.success(new Settled(stored(result.value())))
+        : StatusReply.error(failure("settling", id, error))));
+  }
+
+  /** The revision read or written last, if the last operation succeeded and nothing is in flight; else -1. */
+  @Override
+  public long heldRevision() {
+    transactionReplaces = revision != null && revision.isDone() && !revision.isCompletedExceptionally()
+        ? revision.join() : -1;
+    return transactionReplaces;
+  }
+
+  /** The transaction stored the revision after the held one, or (blind) one this backend does not know. */
+  @Override
+  public void committedByTransaction() {
+    revision = transactionReplaces >= 0 ? CompletableFuture.completedFuture(transactionReplaces + 1) : null;
   }
 
   /** Completes when the previous operation did, whether it succeeded or not. */

@@ -78,7 +78,7 @@ class DurableStateManifestBackendTest {
   }
 
   private DurableStateManifestBackend incarnation() {
-    return new DurableStateManifestBackend(store, writer, workspaceId);
+    return new DurableStateManifestBackend(store, writer, workspaceId, database);
   }
 
   private static ManifestBackend.Flush write(long version, byte[] sealed, List<ChunkId> removed) {

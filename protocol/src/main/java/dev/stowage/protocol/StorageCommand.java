@@ -37,7 +37,7 @@ public sealed interface StorageCommand extends CborSerializable {
   sealed interface Operation extends Request
       permits ManifestCommand, GetChunk, SetChunk, ClearChunk, GetLocalChunkIds, GetBlock, SetBlock, ClearBlock,
           GetNeedSyncEntries, GetRealmCheckpoint, UpdateRealmCheckpoint, GetPreventSyncPattern, SetPreventSyncPattern,
-          MarkPreventSyncPatternFullyApplied, RunVacuum, GetStats {
+          MarkPreventSyncPatternFullyApplied, RunVacuum, GetStats, UpdateManifests {
     /**
      * Hands this request to the method of {@code operations} that serves its kind: the one
      * dispatch over the protocol. A new operation does not compile until it names its method, and
@@ -49,7 +49,7 @@ public sealed interface StorageCommand extends CborSerializable {
 
   /**
    * Whatever serves every {@link Operation}, one method per kind: each mode's workspace, and the
-   * checks every request passes first. The four manifest commands share one method, which routes
+   * checks every request passes first. The five manifest commands share one method, which routes
    * them to their entity (the entity tells them apart).
    */
   interface Operations {
@@ -84,6 +84,8 @@ public sealed interface StorageCommand extends CborSerializable {
     void runVacuum(RunVacuum request);
 
     void getStats(GetStats request);
+
+    void updateManifests(UpdateManifests request);
   }
 
   // ---- manifests: routed to the ManifestEntity of their id --------------------------------------
@@ -94,7 +96,7 @@ public sealed interface StorageCommand extends CborSerializable {
 
     /**
      * The result of the method of {@code kinds} for this command's kind: how the entity, the checks
-     * and the wire form tell the four apart, checked complete by the compiler.
+     * and the wire form tell the five apart, checked complete by the compiler.
      */
     <R> R kind(ManifestKinds<R> kinds);
 
@@ -113,6 +115,8 @@ public sealed interface StorageCommand extends CborSerializable {
     R ensure(EnsureManifestPersistent command);
 
     R clear(ClearManifest command);
+
+    R populate(PopulateManifest command);
   }
 
   record GetManifest(EntryId id, ActorRef<StatusReply<LocalManifest>> replyTo) implements ManifestCommand {
@@ -151,6 +155,32 @@ public sealed interface StorageCommand extends CborSerializable {
     @Override
     public <R> R kind(ManifestKinds<R> kinds) {
       return kinds.clear(this);
+    }
+  }
+
+  /**
+   * Stores {@code fetched} (a manifest the server sent) only if the entry has no value here, cached
+   * or stored, and answers with the value the entry holds afterwards: {@code fetched}, after the
+   * commit that holds it, or the local value, untouched.
+   */
+  record PopulateManifest(EntryId id, LocalManifest fetched, ActorRef<StatusReply<LocalManifest>> replyTo)
+      implements ManifestCommand {
+    @Override
+    public <R> R kind(ManifestKinds<R> kinds) {
+      return kinds.populate(this);
+    }
+  }
+
+  /**
+   * A tree transaction: every change applies, in one commit, or none does. Each applies only if its
+   * entry holds its {@code expected} value; otherwise the reply is a {@link ConflictException}
+   * naming those that did not. Answered after the commit.
+   */
+  record UpdateManifests(List<ManifestChange> changes, ActorRef<StatusReply<Done>> replyTo)
+      implements WorkspaceCommand, Operation {
+    @Override
+    public void servedBy(Operations operations) {
+      operations.updateManifests(this);
     }
   }
 

@@ -1,13 +1,34 @@
 package dev.stowage.actors.entity;
 
+import dev.stowage.actors.common.StatusReplies;
+import dev.stowage.actors.common.SupervisorMessage;
 import dev.stowage.protocol.CborSerializable;
+import dev.stowage.protocol.EntryId;
+import dev.stowage.protocol.ManifestChange;
+import dev.stowage.protocol.StorageCommand;
 import dev.stowage.protocol.StorageException;
+import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * What a {@link ManifestEntity} is told besides the manifest commands of the public protocol (which
- * clients send it): by its host, when to flush and stop; by its workspace, that it failed.
+ * clients send it): by its host, when to flush and stop; by its workspace, that it failed; by a
+ * tree transaction, to hold still while it commits ({@link Hold}).
  */
-public sealed interface EntityCommand permits EntityCommand.Lifecycle, EntityCommand.Fail {
+public sealed interface EntityCommand
+    permits EntityCommand.Lifecycle, EntityCommand.Fail, EntityCommand.Hold, EntityCommand.Apply,
+        EntityCommand.Release {
+
+  /**
+   * Answers with {@code cause} a message that was sent to an entity and will not be served: a
+   * manifest command, or a transaction's {@link Hold}. Anything else has nobody to answer.
+   */
+  static void refuse(Object message, StorageException cause) {
+    if (message instanceof StorageCommand.ManifestCommand command) {
+      StatusReplies.error(command, cause);
+    } else if (message instanceof Hold hold) {
+      hold.refuse(cause);
+    }
+  }
 
   /**
    * When to flush and stop. Both modes send {@link #FLUSH} and {@link #FLUSH_AND_STOP}; a host that
@@ -36,4 +57,36 @@ public sealed interface EntityCommand permits EntityCommand.Lifecycle, EntityCom
 
   /** The workspace failed: answer everything pending with {@code cause} and stop, writing nothing. */
   record Fail(StorageException cause) implements EntityCommand {}
+
+  /**
+   * A tree transaction ({@code updateManifests}) asks the entity of {@code change.id()} to hold
+   * still: once nothing it sent is in flight, the entity compares its value with {@code
+   * change.expected()} and answers {@code holder} ({@link HoldReply}). If it matched, it is held:
+   * its published value is withdrawn, and every other command waits until the holder says {@link
+   * Apply} or {@link Release} (or stops: then the entity asks its backend how the transaction
+   * ended, {@link ManifestBackend#settle}). Sent to the entity's id, as a manifest command is (local
+   * mode: through the supervisor, which starts the entity if it must). The three commands of a
+   * transaction cross nodes in cluster mode: serializable.
+   */
+  record Hold(ManifestChange change, ActorRef<HoldReply> holder)
+      implements EntityCommand, SupervisorMessage, CborSerializable {
+    public EntryId id() {
+      return change.id();
+    }
+
+    /** The entity cannot take part (its workspace failed or closes, its row is corrupt): tell the holder why. */
+    public void refuse(StorageException cause) {
+      holder.tell(new HoldReply.Refused(id(), cause));
+    }
+  }
+
+  /** The transaction of {@code holder} committed: the held entity takes the value it staged, clean, and lets go. */
+  record Apply(ActorRef<HoldReply> holder) implements EntityCommand, CborSerializable {}
+
+  /**
+   * The transaction of {@code holder} did not commit: the entity lets go, unchanged. {@code
+   * outcomeUnknown}: its commit failed in a way that may have committed it all the same; the entity
+   * asks its backend what is stored before it lets go.
+   */
+  record Release(ActorRef<HoldReply> holder, boolean outcomeUnknown) implements EntityCommand, CborSerializable {}
 }

@@ -47,7 +47,7 @@ final class EntryFlushes {
     if (backend.answersWriters()) {
       flush(writer);
     } else {
-      waiters.await(state.version(), state.persistedVersion(), writer);
+      waiters.await(state.version(), state.persistedVersion(), writer::tell);
       flush(null);
     }
   }

@@ -124,6 +124,37 @@ final class EntryState {
     persistedVersion = Math.max(persistedVersion, flushed);
   }
 
+  /** Whether a flush was sent and is not yet persisted. */
+  boolean flushInFlight() {
+    return sentVersion != persistedVersion;
+  }
+
+  /**
+   * The write a tree transaction commits for this entry: {@code updated} sealed, with its removed
+   * chunk ids and the pending ones, as the next version. Changes nothing here: the transaction may
+   * not commit.
+   */
+  ManifestBackend.Flush staged(LocalManifest updated, byte[] sealed, Collection<ChunkId> removed) {
+    Set<ChunkId> all = new LinkedHashSet<>(pendingRemoved);
+    all.addAll(removed);
+    return new ManifestBackend.Flush(version + 1, sealed, updated.baseVersion(), updated.needSync(), List.copyOf(all));
+  }
+
+  /**
+   * The tree transaction that staged {@code updated} ({@link #staged}) committed: it is the value,
+   * one version newer, persisted, and the pending removed ids went with it. Nothing was in flight:
+   * an entity is held only once its flushes are settled, and sends none while held.
+   */
+  void committed(LocalManifest updated) {
+    value = updated;
+    known = true;
+    corrupt = null;
+    version++;
+    sentVersion = version;
+    persistedVersion = version;
+    pendingRemoved.clear();
+  }
+
   /** Nothing unsent, nothing sent and not yet persisted. */
   boolean settled() {
     return version == persistedVersion && sentVersion == persistedVersion;

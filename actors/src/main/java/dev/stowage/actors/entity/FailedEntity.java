@@ -27,6 +27,10 @@ final class FailedEntity {
           StatusReplies.error(command, cause);
           return Behaviors.same();
         })
+        .onMessage(EntityCommand.Hold.class, hold -> {
+          hold.refuse(cause);
+          return Behaviors.same();
+        })
         .onMessage(EntityCommand.Fail.class, failure -> Behaviors.stopped())
         .onMessageEquals(EntityCommand.Lifecycle.FLUSH_AND_STOP, Behaviors::stopped)
         .onMessageEquals(EntityCommand.Lifecycle.DISCARD_AND_STOP, Behaviors::stopped)

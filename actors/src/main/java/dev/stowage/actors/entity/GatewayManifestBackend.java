@@ -48,6 +48,13 @@ public final class GatewayManifestBackend implements ManifestBackend {
         store -> new Loaded(store.vlobs().get(id))), replyTo));
   }
 
+  /** A read on the writer: its mailbox runs it after every write sent before it, in the batch that holds them. */
+  @Override
+  public void settle(EntryId id, ActorRef<StatusReply<ManifestBackend.Reply>> replyTo) {
+    gateway.tell(new GatewayCommand.Run<>(StoreOperation.<DataStore, ManifestBackend.Reply>read("settle manifest " + id,
+        store -> new Settled(store.vlobs().get(id))), replyTo));
+  }
+
   @Override
   public void flush(EntryId id, Flush flush, ActorRef<StatusReply<ManifestBackend.Reply>> replyTo) {
     StoreOperation.Body<DataStore, ManifestBackend.Reply> body = flush.deletes()

@@ -22,13 +22,16 @@ import org.apache.pekko.pattern.StatusReply;
 public interface ManifestBackend {
 
   /** What a backend answers an entity with on success (the entity's own messages, never serialized). */
-  sealed interface Reply permits Loaded, Flushed {}
+  sealed interface Reply permits Loaded, Flushed, Settled {}
 
   /** The stored, sealed (encrypted CBOR) form of a manifest; empty if none is stored. */
   record Loaded(Optional<byte[]> sealed) implements Reply {}
 
   /** The flush of {@code version} is committed. */
   record Flushed(long version) implements Reply {}
+
+  /** What is stored once every write sent before the {@link #settle} is decided; empty if none. */
+  record Settled(Optional<byte[]> sealed) implements Reply {}
 
   /**
    * One flush of an entity: its value sealed ({@code null} to delete the entry), the indexed fields
@@ -74,4 +77,25 @@ public interface ManifestBackend {
 
   /** Writes (or deletes) {@code id} and removes {@code flush.removedChunkIds()}; answers {@link Flushed}. */
   void flush(EntryId id, Flush flush, ActorRef<StatusReply<Reply>> replyTo);
+
+  /**
+   * Reads the stored form of {@code id} once every write that reached the store before this call
+   * (a tree transaction's commit, say) has committed or failed; answers {@link Settled}. A held
+   * entity asks it when the transaction that holds it ended without telling how ({@link
+   * EntityCommand.Hold}).
+   */
+  void settle(EntryId id, ActorRef<StatusReply<Reply>> replyTo);
+
+  /**
+   * What this backend knows of the stored row's revision, asked as a tree transaction holds the
+   * entity (nothing of it is in flight then): the commit replaces exactly that revision, so that a
+   * row another incarnation wrote meanwhile is not overwritten (cluster mode). -1 if it does not
+   * know, or keeps no revisions (local mode, whose one gateway orders every write).
+   */
+  default long heldRevision() {
+    return -1;
+  }
+
+  /** The tree transaction that held the entity committed its staged write ({@link #heldRevision} replaced). */
+  default void committedByTransaction() {}
 }

@@ -7,17 +7,20 @@ import dev.stowage.actors.entity.EntityCommand.Lifecycle;
 import dev.stowage.protocol.CorruptEntryException;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.EntryMissingException;
+import dev.stowage.protocol.LocalManifest;
 import dev.stowage.protocol.StorageCommand.ClearManifest;
 import dev.stowage.protocol.StorageCommand.EnsureManifestPersistent;
 import dev.stowage.protocol.StorageCommand.GetManifest;
 import dev.stowage.protocol.StorageCommand.ManifestCommand;
 import dev.stowage.protocol.StorageCommand.ManifestKinds;
+import dev.stowage.protocol.StorageCommand.PopulateManifest;
 import dev.stowage.protocol.StorageCommand.SetManifest;
 import dev.stowage.protocol.StorageException;
 import dev.stowage.protocol.StorageFailedException;
 import dev.stowage.protocol.StorageOverloadedException;
 import dev.stowage.storage.BlobCipher;
 import java.time.Duration;
+import java.util.Set;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -77,12 +80,24 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
    */
   static final int STASH_CAPACITY = 100_000;
 
-  /** What the entity sends itself: its backend's failure, a value that does not encode, its idle check. */
-  private sealed interface Internal permits GatewayFailed, Unstorable, IdleCheck {}
+  /**
+   * Room kept in the stash for what is not a manifest command (a lifecycle command, another
+   * transaction's hold) while a transaction holds the entity: commands are refused before it fills.
+   */
+  static final int STASH_RESERVE = 1_024;
+
+  /**
+   * What the entity sends itself: its backend's failure, a value that does not encode, its idle
+   * check, the end of the transaction that holds it.
+   */
+  private sealed interface Internal permits GatewayFailed, Unstorable, IdleCheck, HolderGone {}
   private record GatewayFailed(Throwable cause) implements Internal {}
 
   private record Unstorable(StorageFailedException cause) implements Internal {}
   private enum IdleCheck implements Internal { INSTANCE }
+
+  /** The coordinator of a transaction stopped (watched while it holds this entity). */
+  private record HolderGone(ActorRef<HoldReply> holder) implements Internal {}
   private enum Stopping { NO, FLUSH, DISCARD }
 
   /** The entity of {@code id}, stored through {@code backend} and run by {@code host}. */
@@ -124,10 +139,13 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
   private final EntryFlushes flushes;
   private final IdleClock idle;
   private Stopping stopping = Stopping.NO;
+  /** The tree transaction this entity serves, if any: held until it ends. */
+  private final EntryHold hold;
 
   private final Receive<Object> unknown;
   private final Receive<Object> loading;
   private final Receive<Object> known;
+  private final Receive<Object> holdingPhase;
 
   private ManifestEntity(ActorContext<Object> context, StashBuffer<Object> stash, EntryId id, ManifestBackend backend,
       BlobCipher cipher, EntityHost host, Duration passivateAfter, EntityWorkspace workspace) {
@@ -141,6 +159,7 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
     this.dirtyReport = new EntityDirtyReport(id, host, backend.ordersLaterReadsAfterFlushes());
     this.backend = backend;
     this.sealing = new ManifestSealing(id, cipher);
+    this.hold = new EntryHold(id, sealing);
     this.host = host;
     this.idle = new IdleClock(id, published, passivateAfter);
     this.backendReplies = StatusReplies.adapter(context, reply -> reply.isSuccess()
@@ -148,9 +167,10 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
         : new GatewayFailed(reply.getError()));
     this.flushes = new EntryFlushes(id, state, sealing, backend, backendReplies, waiters,
         recording, () -> dirtyReport.update(state), this::cannotStore);
-    this.unknown = phase(this::startLoading, this::startLoading);
-    this.loading = phase(this::waitForLoad, this::waitForLoad);
-    this.known = phase(this::onGet, this::onClear);
+    this.unknown = phase(this::startLoading);
+    this.loading = phase(this::waitForLoad);
+    this.known = phase(null);
+    this.holdingPhase = holdingPhase();
     host.started(context.getSelf(), id);
   }
 
@@ -160,16 +180,16 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
   }
 
   /**
-   * The behavior of a phase: how it serves reads and clears, the two commands that need to know
-   * the stored row; the rest is the same in every phase. Each manifest command goes to the method
-   * for its kind ({@link ManifestKinds}: a new kind does not compile until every phase serves it).
+   * The behavior of a phase: how it serves reads, clears and populates, the commands that need to
+   * know the stored row ({@code untilKnown}: how they wait for it; null once it is known); the rest
+   * is the same in every phase. Each manifest command goes to the method for its kind ({@link
+   * ManifestKinds}: a new kind does not compile until every phase serves it).
    */
-  private Receive<Object> phase(Function<GetManifest, Behavior<Object>> onGet,
-      Function<ClearManifest, Behavior<Object>> onClear) {
+  private Receive<Object> phase(Function<ManifestCommand, Behavior<Object>> untilKnown) {
     ManifestKinds<Behavior<Object>> kinds = new ManifestKinds<>() {
       @Override
       public Behavior<Object> get(GetManifest command) {
-        return onGet.apply(command);
+        return untilKnown != null ? untilKnown.apply(command) : onGet(command);
       }
 
       @Override
@@ -184,13 +204,19 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
 
       @Override
       public Behavior<Object> clear(ClearManifest command) {
-        return onClear.apply(command);
+        return untilKnown != null ? untilKnown.apply(command) : onClear(command);
+      }
+
+      @Override
+      public Behavior<Object> populate(PopulateManifest command) {
+        return untilKnown != null ? untilKnown.apply(command) : onPopulate(command);
       }
     };
     return newReceiveBuilder()
         .onMessage(ManifestCommand.class, command -> answerUnlessFailed(command, kinds))
         .onMessage(ManifestBackend.Loaded.class, this::onLoaded)
         .onMessage(ManifestBackend.Flushed.class, this::onFlushed)
+        .onMessage(EntityCommand.Hold.class, this::onHold)
         .onMessageEquals(Lifecycle.FLUSH, () -> {
           flushes.flush(null);
           return phase();
@@ -203,17 +229,42 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
         .onMessage(GatewayFailed.class, this::onBackendFailed)
         .onMessage(Unstorable.class, this::onUnstorable)
         .onMessage(EntityCommand.Fail.class, failure -> fail(failure.cause(), true))
-        .onSignal(PostStop.class, signal -> {
-          publication.withdraw(); // before the host learns that this entity stopped
-          host.stopped(getContext().getSelf(), id);
-          return Behaviors.same();
-        })
+        .onSignal(PostStop.class, signal -> onPostStop())
         .build();
+  }
+
+  /**
+   * While a tree transaction holds the entity (or waits for its flushes to settle): its own
+   * backend's replies, failures and the transaction's end are served; every other command waits.
+   */
+  private Receive<Object> holdingPhase() {
+    return newReceiveBuilder()
+        .onMessage(EntityCommand.Apply.class, apply -> hold.isHolder(apply.holder()) ? onApply() : Behaviors.same())
+        .onMessage(EntityCommand.Release.class, release -> hold.isHolder(release.holder())
+            ? onRelease(release.outcomeUnknown()) : Behaviors.same())
+        .onMessage(HolderGone.class, gone -> hold.isHolder(gone.holder()) ? onRelease(hold.answered()) : Behaviors.same())
+        .onMessage(ManifestBackend.Settled.class, this::onSettled)
+        .onMessage(ManifestBackend.Loaded.class, this::onLoaded)
+        .onMessage(ManifestBackend.Flushed.class, this::onFlushed)
+        .onMessage(GatewayFailed.class, this::onBackendFailed)
+        .onMessage(Unstorable.class, this::onUnstorable)
+        .onMessage(EntityCommand.Fail.class, failure -> fail(failure.cause(), true))
+        .onMessageEquals(IdleCheck.INSTANCE, Behaviors::same) // held is not idle
+        .onMessage(Object.class, this::waitForRelease)
+        .onSignal(PostStop.class, signal -> onPostStop())
+        .build();
+  }
+
+  private Behavior<Object> onPostStop() {
+    publication.withdraw(); // before the host learns that this entity stopped
+    host.stopped(getContext().getSelf(), id);
+    return Behaviors.same();
   }
 
   /** The phase of what is known now: what a command's handler returns (a command never stops the entity). */
   private Receive<Object> phase() {
-    return state.known() || state.corrupt() != null ? known : loadInFlight ? loading : unknown;
+    return hold.active() ? holdingPhase
+        : state.known() || state.corrupt() != null ? known : loadInFlight ? loading : unknown;
   }
 
   /**
@@ -221,7 +272,7 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
    * handlers of what settles it (a load, a flush, the stop itself) return.
    */
   private Behavior<Object> current() {
-    return stopping != Stopping.NO && !loadInFlight && state.settled() ? Behaviors.stopped() : phase();
+    return stopping != Stopping.NO && !hold.active() && !loadInFlight && state.settled() ? Behaviors.stopped() : phase();
   }
 
   /** Serves {@code command} as its kind says, unless the workspace failed: then that is the answer. */
@@ -258,7 +309,24 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
 
   private Behavior<Object> onEnsure(EnsureManifestPersistent command) {
     flushes.flush(null);
-    waiters.await(state.version(), state.persistedVersion(), command.replyTo());
+    waiters.await(state.version(), state.persistedVersion(), command.replyTo()::tell);
+    return phase();
+  }
+
+  /** Stores the fetched value only if the entry has none here; answers what it holds afterwards. */
+  private Behavior<Object> onPopulate(PopulateManifest command) {
+    if (!state.known()) {
+      command.replyTo().tell(StatusReply.error(state.corrupt())); // a stored row, unreadable: never overwritten
+    } else if (state.value() != null) {
+      command.replyTo().tell(StatusReply.success(state.value()));
+    } else {
+      LocalManifest fetched = command.fetched();
+      state.write(fetched, Set.of());
+      publication.publish(fetched);
+      flushes.flush(null);
+      waiters.await(state.version(), state.persistedVersion(), reply -> command.replyTo().tell(
+          reply.isSuccess() ? StatusReply.success(fetched) : StatusReply.error(reply.getError())));
+    }
     return phase();
   }
 
@@ -313,22 +381,24 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
   // ---------------------------------------------------------------------------------------------
   // Loading
 
-  private <C extends ManifestCommand> Behavior<Object> startLoading(C command) {
+  private Behavior<Object> startLoading(Object command) {
     loadInFlight = true;
     recording.loadSent();
     backend.load(id, backendReplies);
     return waitForLoad(command);
   }
 
-  private <C extends ManifestCommand> Behavior<Object> waitForLoad(C command) {
+  /** A command (or a transaction's hold) waits for the load in flight. */
+  private Behavior<Object> waitForLoad(Object command) {
     if (stash.isFull()) {
-      StatusReplies.error(command, new StorageOverloadedException(stash.capacity() + " calls wait for manifest " + id
+      EntityCommand.refuse(command, new StorageOverloadedException(stash.capacity() + " calls wait for manifest " + id
           + " to load: this one was refused, retry once some have completed"));
     } else {
       stash.stash(command);
     }
     return loading;
   }
+
 
   private Behavior<Object> onLoaded(ManifestBackend.Loaded loaded) {
     loadInFlight = false;
@@ -342,8 +412,13 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
       getContext().getLog().warn("manifest {} is corrupt: {}", id, e.getMessage());
     }
     recording.loaded(loaded.sealed().isPresent(), used);
+    return hold.active() ? holdingPhase : unstashAll(); // held: a write had won the race, nothing waited for it
+  }
+
+  /** Serves what waited, in order, in the phase of what is known now. */
+  private Behavior<Object> unstashAll() {
     Behavior<Object> next = stash.unstashAll(phase());
-    return next == unknown || next == loading || next == known ? current() : next;
+    return next == unknown || next == loading || next == known || next == holdingPhase ? current() : next;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -373,7 +448,94 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
     // (stats, need-sync) is ordered after it.
     dirtyReport.flushed(state);
     waiters.persisted(state.persistedVersion());
+    if (hold.active()) {
+      hold.answerOnceSettled(state, getContext().getSelf(), backend);
+    }
     return current();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Tree transactions (EntityCommand.Hold)
+
+  /**
+   * A transaction asks to hold this entity: it must know its value first (a load, as for a read).
+   * If the value is the expected one, the changed value is sealed and staged, reads stop being
+   * served from the published value, and every other command waits; the holder hears {@link
+   * HoldReply.Held} once no flush of this entity is in flight, so that its commit comes after them.
+   */
+  private Behavior<Object> onHold(EntityCommand.Hold next) {
+    idle.active();
+    StorageException failure = workspaceFailure.forNextCall();
+    if (failure != null) {
+      next.refuse(failure);
+      return phase();
+    }
+    if (!state.known()) {
+      if (state.corrupt() != null) {
+        next.refuse(state.corrupt());
+        return phase();
+      }
+      return loadInFlight ? waitForLoad(next) : startLoading(next);
+    }
+    if (!hold.take(next, state)) {
+      return phase();
+    }
+    publication.withdraw(); // reads wait for the transaction: none sees it half applied
+    getContext().watchWith(next.holder(), new HolderGone(next.holder()));
+    hold.answerOnceSettled(state, getContext().getSelf(), backend);
+    return holdingPhase;
+  }
+
+  /** The transaction committed: its value is this entry's, stored; reads see it from now on. */
+  private Behavior<Object> onApply() {
+    state.committed(hold.updated());
+    backend.committedByTransaction();
+    publication.publish(state.value());
+    dirtyReport.flushed(state);
+    waiters.persisted(state.persistedVersion());
+    return endHold();
+  }
+
+  /**
+   * The transaction ended without this entry's value; if it may have committed all the same ({@code
+   * outcomeUnknown}: its commit failed without saying whether, or its coordinator stopped after it
+   * had this entity's staged write), the backend says what is stored first ({@link #onSettled}).
+   */
+  private Behavior<Object> onRelease(boolean outcomeUnknown) {
+    if (outcomeUnknown) {
+      backend.settle(id, backendReplies);
+      return holdingPhase;
+    }
+    publication.publish(state.value());
+    return endHold();
+  }
+
+  /** What is stored once the transaction's commit, if it was sent, is decided: its value, if it committed. */
+  private Behavior<Object> onSettled(ManifestBackend.Settled settled) {
+    if (!hold.active()) {
+      return phase();
+    }
+    return hold.committed(settled) ? onApply() : onRelease(false);
+  }
+
+  private Behavior<Object> endHold() {
+    getContext().unwatch(hold.holder());
+    hold.end();
+    return unstashAll();
+  }
+
+  /** Any other message waits for the transaction to end; commands are refused before the stash fills. */
+  private Behavior<Object> waitForRelease(Object message) {
+    if (message instanceof ManifestCommand command && stash.size() >= stash.capacity() - STASH_RESERVE) {
+      StatusReplies.error(command, new StorageOverloadedException(stash.size() + " calls wait for a transaction on"
+          + " manifest " + id + ": this one was refused, retry once some have completed"));
+    } else if (stash.isFull()) {
+      EntityCommand.refuse(message, new StorageOverloadedException("manifest " + id + " has too many calls waiting"));
+      getContext().getLog().error("manifest {}: {} dropped, the stash is full", id, message);
+    } else {
+      stash.stash(message);
+    }
+    return Behaviors.same();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -391,6 +553,7 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
    */
   private Behavior<Object> fail(StorageException cause, boolean stopNow) {
     publication.withdraw();
+    hold.fail(cause); // a holder waiting for its answer hears it; once answered, the commit decides, and a successor reads it
     waiters.fail(cause);
     Behavior<Object> failing = FailedEntity.create(cause);
     stash.unstashAll(failing);

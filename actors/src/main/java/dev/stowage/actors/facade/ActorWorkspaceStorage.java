@@ -13,6 +13,7 @@ import dev.stowage.protocol.BackupResult;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.LocalManifest;
+import dev.stowage.protocol.ManifestChange;
 import dev.stowage.protocol.NeedSync;
 import dev.stowage.protocol.PreventSyncPattern;
 import dev.stowage.protocol.Require;
@@ -27,9 +28,11 @@ import dev.stowage.protocol.StorageCommand.GetRealmCheckpoint;
 import dev.stowage.protocol.StorageCommand.GetStats;
 import dev.stowage.protocol.StorageCommand.ManifestCommand;
 import dev.stowage.protocol.StorageCommand.MarkPreventSyncPatternFullyApplied;
+import dev.stowage.protocol.StorageCommand.PopulateManifest;
 import dev.stowage.protocol.StorageCommand.RunVacuum;
 import dev.stowage.protocol.StorageCommand.SetManifest;
 import dev.stowage.protocol.StorageCommand.SetPreventSyncPattern;
+import dev.stowage.protocol.StorageCommand.UpdateManifests;
 import dev.stowage.protocol.StorageCommand.UpdateRealmCheckpoint;
 import dev.stowage.protocol.StorageCommand;
 import dev.stowage.protocol.StorageException;
@@ -41,6 +44,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -181,6 +185,24 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
   @Override
   public CompletionStage<Done> clearManifest(EntryId id) {
     return mutations.around(id, () -> askEntity(id, replyTo -> new ClearManifest(id, replyTo)));
+  }
+
+  @Override
+  public CompletionStage<LocalManifest> populateManifest(EntryId id, LocalManifest fetched) {
+    return mutations.around(id, () -> askEntityChecked(id, () -> {
+      RequestValidation.manifest(id, fetched, Set.of(), settings);
+      return fetched;
+    }, checked -> replyTo -> new PopulateManifest(id, checked, replyTo)));
+  }
+
+  /** To the supervisor, which starts its coordinator ({@link dev.stowage.actors.transaction.ManifestTransaction}). */
+  @Override
+  public CompletionStage<Done> updateManifests(List<ManifestChange> changes) {
+    return askChecked(() -> {
+      RequestValidation.changes(changes, settings);
+      return changes.stream().map(change -> new ManifestChange(change.id(), change.expected(), change.updated(),
+          Collections.unmodifiableSet(new HashSet<>(change.removedChunkIds())))).toList();
+    }, checked -> replyTo -> new UpdateManifests(checked, replyTo));
   }
 
   /** {@link #askEntityChecked} for a command made of the id alone. */

@@ -10,6 +10,7 @@ import dev.stowage.protocol.StorageCommand.EnsureManifestPersistent;
 import dev.stowage.protocol.StorageCommand.GetManifest;
 import dev.stowage.protocol.StorageCommand.ManifestCommand;
 import dev.stowage.protocol.StorageCommand.ManifestKinds;
+import dev.stowage.protocol.StorageCommand.PopulateManifest;
 import dev.stowage.protocol.StorageCommand.SetManifest;
 import java.io.NotSerializableException;
 import java.nio.BufferUnderflowException;
@@ -39,6 +40,7 @@ import org.apache.pekko.serialization.SerializerWithStringManifest;
  *   command  = version:u8 (1), entry id:16, body
  *   GM, EP, CM body = replyTo
  *   SM body  = flags:u8 (bit 0: cache-only), removed-count:i32, removed ids:16 each, replyTo, manifest
+ *   PM body  = replyTo, manifest (the fetched one)
  *   LM       = version:u8 (1), manifest
  *   replyTo  = length:i32, UTF-8 of ActorRefResolver's serialization format
  *   manifest = the rest: ManifestCodec's stored form (versioned CBOR, validated when read)
@@ -59,6 +61,7 @@ public final class ManifestCommandSerializer extends SerializerWithStringManifes
   private static final String SET = "SM";
   private static final String ENSURE = "EP";
   private static final String CLEAR = "CM";
+  private static final String POPULATE = "PM";
   private static final String MANIFEST = "LM";
 
   private final ExtendedActorSystem system;
@@ -94,6 +97,11 @@ public final class ManifestCommandSerializer extends SerializerWithStringManifes
     public String clear(ClearManifest command) {
       return CLEAR;
     }
+
+    @Override
+    public String populate(PopulateManifest command) {
+      return POPULATE;
+    }
   };
 
   /** The bytes of each kind of command. */
@@ -127,6 +135,16 @@ public final class ManifestCommandSerializer extends SerializerWithStringManifes
     @Override
     public byte[] clear(ClearManifest clear) {
       return withReplyTo(clear.id(), clear.replyTo());
+    }
+
+    @Override
+    public byte[] populate(PopulateManifest populate) {
+      byte[] replyTo = refBytes(populate.replyTo());
+      byte[] manifest = ManifestCodec.encode(populate.fetched());
+      ByteBuffer out = ByteBuffer.allocate(1 + 16 + 4 + replyTo.length + manifest.length);
+      header(out, populate.id().value());
+      out.putInt(replyTo.length).put(replyTo);
+      return out.put(manifest).array();
     }
   };
 
@@ -183,6 +201,11 @@ public final class ManifestCommandSerializer extends SerializerWithStringManifes
           return new EnsureManifestPersistent(new EntryId(uuid(in)), ref(in));
         case CLEAR:
           return new ClearManifest(new EntryId(uuid(in)), ref(in));
+        case POPULATE: {
+          EntryId id = new EntryId(uuid(in));
+          ActorRef<StatusReply<LocalManifest>> replyTo = ref(in);
+          return new PopulateManifest(id, ManifestCodec.decode(rest(in)), replyTo);
+        }
         default:
           throw new NotSerializableException("unknown manifest " + manifest + " for " + getClass().getName());
       }

@@ -2,7 +2,6 @@ package dev.stowage.actors.workspace;
 
 import dev.stowage.actors.StorageSettings;
 import dev.stowage.actors.common.PublishedManifests;
-import dev.stowage.actors.common.StatusReplies;
 import dev.stowage.actors.common.SupervisorMessage;
 import dev.stowage.actors.entity.EntityCommand;
 import dev.stowage.actors.entity.EntityHost;
@@ -46,7 +45,11 @@ import org.apache.pekko.pattern.StatusReply;
  *       buffer to a successor once it has terminated. At most {@code entity.max-active} entities
  *       live: a command for a new id beyond that waits until the least recently used entity has
  *       been passivated (one reached or read without the supervisor since it was last considered
- *       gets a second chance).
+ *       gets a second chance). The one exception is a tree transaction's hold, which starts its
+ *       entity at once, beyond the limit if it must: a transaction holds all its entries at once,
+ *       and the entity a slot waits for may be one it holds. The least recently used are then
+ *       passivated until the count is back under the limit, so live entities stay below {@code
+ *       max-active} plus the entries of the transactions in flight.
  *   <li><b>Max-dirty and need-sync (INV-5).</b> Entities report becoming dirty (changed and not yet
  *       sent to be written) and clean; the {@link DirtyTracker} holds both rules: past {@code
  *       cache.max-dirty} the oldest live ones are asked to flush, and their need-sync is laid over
@@ -67,13 +70,14 @@ final class LocalEntityPool {
     boolean stopping;
     /** The stop (or Fail) to send once the last caller inside the closed handle has left. */
     Object pendingStop;
-    List<ManifestCommand> buffer = List.of();
+    /** Manifest commands and transactions' holds for the successor. */
+    List<Object> buffer = List.of();
 
     EntitySlot(ActorRef<Object> ref) {
       this.ref = ref;
     }
 
-    void buffer(ManifestCommand command) {
+    void buffer(Object command) {
       if (buffer.isEmpty()) {
         buffer = new ArrayList<>();
       }
@@ -96,7 +100,7 @@ final class LocalEntityPool {
   private final LinkedHashSet<EntryId> leastRecentlyUsed = new LinkedHashSet<>();
   private int stoppingEntities;
   /** Commands for ids that wait for an entity slot (max-active reached), oldest id first. */
-  private final LinkedHashMap<EntryId, List<ManifestCommand>> waitingForSlot = new LinkedHashMap<>();
+  private final LinkedHashMap<EntryId, List<Object>> waitingForSlot = new LinkedHashMap<>();
   /** Max-dirty and the need-sync overlay (INV-5). */
   private final DirtyTracker dirty;
   /** clearMemoryCache calls waiting for the entities they stop. */
@@ -146,6 +150,12 @@ final class LocalEntityPool {
       onDrained(drained);
     } else if (message instanceof FacadeMessage.ViaSupervisor via) {
       onViaSupervisor(via.command(), refusal);
+    } else if (message instanceof EntityCommand.Hold hold) {
+      if (refusal != null) {
+        hold.refuse(refusal);
+      } else {
+        route(hold);
+      }
     } else {
       return false;
     }
@@ -156,7 +166,16 @@ final class LocalEntityPool {
   // Routing
 
   void route(ManifestCommand command) {
-    EntryId id = command.id();
+    route(command.id(), command);
+  }
+
+  /** A tree transaction's hold goes to its entity as a manifest command does. */
+  private void route(EntityCommand.Hold hold) {
+    route(hold.id(), hold);
+  }
+
+  /** Sends {@code command} (a manifest command or a hold) to the entity of {@code id}, starting it if it must. */
+  private void route(EntryId id, Object command) {
     EntitySlot slot = entities.get(id);
     if (slot != null) {
       leastRecentlyUsed.remove(id);
@@ -168,8 +187,15 @@ final class LocalEntityPool {
       }
       return;
     }
-    List<ManifestCommand> waiting = waitingForSlot.get(id);
-    if (waiting != null) {
+    List<Object> waiting = waitingForSlot.get(id);
+    if (command instanceof EntityCommand.Hold) {
+      // A transaction holds all its entries at once, however many: its hold never waits for a slot,
+      // which an entity it holds may be the one to free (it stops only once the transaction ends).
+      List<Object> first = new ArrayList<>(waiting != null ? waitingForSlot.remove(id) : List.of());
+      first.add(command);
+      start(id, first);
+      makeRoom();
+    } else if (waiting != null) {
       waiting.add(command);
     } else if (entities.size() < settings.maxActive()) {
       start(id, List.of(command));
@@ -189,7 +215,7 @@ final class LocalEntityPool {
   private void onViaSupervisor(ManifestCommand command, StorageException refusal) {
     try {
       if (refusal != null) {
-        StatusReplies.error(command, refusal);
+        EntityCommand.refuse(command, refusal);
       } else {
         route(command);
       }
@@ -202,7 +228,7 @@ final class LocalEntityPool {
    * Spawns the entity of {@code id}, sends it {@code first}, and only then lets callers reach it
    * directly: whatever they send comes after those commands.
    */
-  private void start(EntryId id, List<ManifestCommand> first) {
+  private void start(EntryId id, List<Object> first) {
     DatabaseFile<DataStore> data = gateways.data();
     ActorRef<Object> ref = context.spawn(
         ManifestEntity.create(id, new GatewayManifestBackend(data.writer(), data.reader()), cipher,
@@ -222,7 +248,7 @@ final class LocalEntityPool {
    * reads never passed through here, so the order alone does not know them.
    */
   private void makeRoom() {
-    int needed = makeRoom(waitingForSlot.size() - stoppingEntities, true);
+    int needed = makeRoom(entities.size() - stoppingEntities + waitingForSlot.size() - settings.maxActive(), true);
     if (needed > 0) {
       makeRoom(needed, false); // every candidate was read meanwhile: the least recently used of them go
     }
@@ -251,9 +277,9 @@ final class LocalEntityPool {
   }
 
   private void fillFreeSlots() {
-    Iterator<Map.Entry<EntryId, List<ManifestCommand>>> waiting = waitingForSlot.entrySet().iterator();
+    Iterator<Map.Entry<EntryId, List<Object>>> waiting = waitingForSlot.entrySet().iterator();
     while (entities.size() < settings.maxActive() && waiting.hasNext()) {
-      Map.Entry<EntryId, List<ManifestCommand>> next = waiting.next();
+      Map.Entry<EntryId, List<Object>> next = waiting.next();
       waiting.remove();
       start(next.getKey(), next.getValue());
     }
@@ -312,9 +338,9 @@ final class LocalEntityPool {
     dirty.forget(id);
     clearWaiters.stopped(id).forEach(done -> done.accept(StatusReply.ack()));
     if (failure != null) {
-      slot.buffer.forEach(command -> StatusReplies.error(command, failure));
+      slot.buffer.forEach(command -> EntityCommand.refuse(command, failure));
     } else if (closedRefusal != null) {
-      slot.buffer.forEach(command -> StatusReplies.error(command, closedRefusal));
+      slot.buffer.forEach(command -> EntityCommand.refuse(command, closedRefusal));
       if (entities.isEmpty() && allStopped != null) {
         allStopped.accept(StatusReply.ack());
         allStopped = null;
@@ -347,7 +373,7 @@ final class LocalEntityPool {
   /** Close (INV-10): every entity flushes and stops; none starts again. */
   void stopAll(StorageException refusal, Consumer<StatusReply<Done>> done) {
     closedRefusal = refusal;
-    waitingForSlot.values().forEach(commands -> commands.forEach(command -> StatusReplies.error(command, refusal)));
+    waitingForSlot.values().forEach(commands -> commands.forEach(command -> EntityCommand.refuse(command, refusal)));
     waitingForSlot.clear();
     for (EntitySlot slot : entities.values()) {
       if (!slot.stopping) {
@@ -373,10 +399,10 @@ final class LocalEntityPool {
       } else {
         stopWhenDrained(slot, stopWithoutWriting);
       }
-      slot.buffer.forEach(command -> StatusReplies.error(command, cause));
+      slot.buffer.forEach(command -> EntityCommand.refuse(command, cause));
       slot.buffer = List.of();
     }
-    waitingForSlot.values().forEach(commands -> commands.forEach(command -> StatusReplies.error(command, cause)));
+    waitingForSlot.values().forEach(commands -> commands.forEach(command -> EntityCommand.refuse(command, cause)));
     waitingForSlot.clear();
     clearWaiters.takeAll().forEach(done -> done.accept(StatusReply.error(cause)));
     if (allStopped != null) {

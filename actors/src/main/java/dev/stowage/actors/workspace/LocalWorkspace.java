@@ -10,6 +10,8 @@ import dev.stowage.actors.entity.EntityHost;
 import dev.stowage.actors.entity.EntityWorkspace;
 import dev.stowage.actors.facade.ActorWorkspaceStorage;
 import dev.stowage.actors.facade.FacadeMessage;
+import dev.stowage.actors.transaction.ManifestTransaction;
+import dev.stowage.actors.transaction.TransactionBackend;
 import dev.stowage.actors.gateway.DataOperations;
 import dev.stowage.actors.gateway.WorkspaceDatabases;
 import dev.stowage.actors.gateway.DirectReads;
@@ -29,6 +31,7 @@ import dev.stowage.protocol.StorageCommand.GetPreventSyncPattern;
 import dev.stowage.protocol.StorageCommand.GetRealmCheckpoint;
 import dev.stowage.protocol.StorageCommand.GetStats;
 import dev.stowage.protocol.StorageCommand.ManifestCommand;
+import dev.stowage.protocol.StorageCommand.UpdateManifests;
 import dev.stowage.protocol.StorageCommand.MarkPreventSyncPatternFullyApplied;
 import dev.stowage.protocol.StorageCommand.RunVacuum;
 import dev.stowage.protocol.StorageCommand.SetBlock;
@@ -103,6 +106,7 @@ public final class LocalWorkspace implements WorkspaceBackend {
   private final PayloadPipeline<DataStore> chunks;
   private final PayloadPipeline<CacheStore> blocks;
   private final WorkspaceStatsQuery statsQuery;
+  private final TransactionBackend transactions;
   private final ActorRef<StatusReply<Done>> gatewayCloseReplies;
   private final Path dir;
   /**
@@ -135,6 +139,7 @@ public final class LocalWorkspace implements WorkspaceBackend {
     this.chunks = PayloadPipeline.chunks(context, gateways.data(), cipher);
     this.blocks = PayloadPipeline.blocks(context, gateways.cache(), cipher);
     this.statsQuery = new WorkspaceStatsQuery(workspaceId, gateways, executor);
+    this.transactions = new LocalTransactions(context.getSelf(), data.writer());
   }
 
   @Override
@@ -238,6 +243,13 @@ public final class LocalWorkspace implements WorkspaceBackend {
     CompletionStage<Boolean> vacuumed = data.ask(data.writer(),
         replyTo -> new GatewayCommand.Vacuum<>(settings.vacuumThreshold(), replyTo));
     StatusReplies.when(vacuumed.thenApplyAsync(ignored -> Done.getInstance(), executor), request.replyTo(), executor);
+  }
+
+  /** A coordinator of its own, beside the entities: it holds them through this supervisor, commits on the data writer. */
+  @Override
+  public void updateManifests(UpdateManifests request) {
+    context.spawnAnonymous(ManifestTransaction.create(request, transactions, settings.askTimeout()),
+        DispatcherSelector.fromConfig(settings.dispatcher()));
   }
 
   @Override

@@ -159,6 +159,11 @@ class WorkspaceSupervisorTest {
     }
 
     @Override
+    public void updateManifests(StorageCommand.UpdateManifests request) {
+      served.add(request);
+    }
+
+    @Override
     public void onMessage(SupervisorMessage message, StorageException refusal) {
       calls.add("message");
     }

@@ -1,0 +1,114 @@
+package dev.stowage.actors.entity;
+
+import dev.stowage.protocol.CorruptEntryException;
+import dev.stowage.protocol.EntryId;
+import dev.stowage.protocol.LocalManifest;
+import dev.stowage.protocol.StorageException;
+import dev.stowage.protocol.StorageFailedException;
+import java.util.Objects;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * The tree transaction a {@link ManifestEntity} serves, if any ({@link EntityCommand.Hold}): whether
+ * the entry's value is the one it expects, the write staged for its commit, and whether the holder
+ * has been answered. Confined to its entity.
+ */
+final class EntryHold {
+  private final EntryId id;
+  private final ManifestSealing sealing;
+  private EntityCommand.Hold hold;
+  private ManifestBackend.Flush staged;
+  private boolean answered;
+
+  EntryHold(EntryId id, ManifestSealing sealing) {
+    this.id = id;
+    this.sealing = sealing;
+  }
+
+  /** Whether a transaction holds the entity (or waits for its flushes to settle to hold it). */
+  boolean active() {
+    return hold != null;
+  }
+
+  /** Whether {@code holder} is the coordinator of the transaction that holds the entity. */
+  boolean isHolder(ActorRef<HoldReply> holder) {
+    return hold != null && hold.holder().equals(holder);
+  }
+
+  ActorRef<HoldReply> holder() {
+    return hold.holder();
+  }
+
+  /** The value the transaction writes. */
+  LocalManifest updated() {
+    return hold.change().updated();
+  }
+
+  /**
+   * Takes {@code next} if the entry's value ({@code state}, known) is the expected one: its changed
+   * value is sealed and staged, and from now on the entity is held. Otherwise the holder hears why
+   * not (the value differs, or does not seal), and nothing changes.
+   */
+  boolean take(EntityCommand.Hold next, EntryState state) {
+    if (!Objects.equals(next.change().expected().orElse(null), state.value())) {
+      next.holder().tell(new HoldReply.Differs(id));
+      return false;
+    }
+    byte[] sealed;
+    try {
+      sealed = sealing.seal(next.change().updated());
+    } catch (RuntimeException e) {
+      next.refuse(new StorageFailedException("manifest " + id + " cannot be stored (a bug in Stowage's checks of"
+          + " what it accepts: please report it): " + e.getMessage(), e));
+      return false;
+    }
+    hold = next;
+    staged = state.staged(next.change().updated(), sealed, next.change().removedChunkIds());
+    answered = false;
+    return true;
+  }
+
+  /**
+   * Answers the holder {@link HoldReply.Held} once no flush of the entry is in flight (its commit
+   * must come after them), with the revision {@code backend} knows then.
+   */
+  void answerOnceSettled(EntryState state, ActorRef<Object> entity, ManifestBackend backend) {
+    if (!answered && !state.flushInFlight()) {
+      answered = true;
+      hold.holder().tell(new HoldReply.Held(id, entity, staged.sealed(), staged.baseVersion(), staged.needSync(),
+          staged.removedChunkIds(), backend.heldRevision()));
+    }
+  }
+
+  /** Whether the holder has its staged write: only then may the transaction have committed it. */
+  boolean answered() {
+    return answered;
+  }
+
+  /** Whether {@code settled} (the stored row once any commit in flight ended) is the transaction's value. */
+  boolean committed(ManifestBackend.Settled settled) {
+    return settled.sealed().map(this::openOrNull).filter(stored -> stored.equals(updated())).isPresent();
+  }
+
+  private LocalManifest openOrNull(byte[] sealed) {
+    try {
+      return sealing.open(sealed);
+    } catch (CorruptEntryException e) {
+      return null;
+    }
+  }
+
+  /** The entity fails: a holder still waiting for its answer hears {@code cause}; the hold ends. */
+  void fail(StorageException cause) {
+    if (hold != null && !answered) {
+      hold.refuse(cause);
+    }
+    end();
+  }
+
+  void end() {
+    hold = null;
+    staged = null;
+    answered = false;
+  }
+}

@@ -1,0 +1,62 @@
+package dev.stowage.actors.entity;
+
+import dev.stowage.protocol.CborSerializable;
+import dev.stowage.protocol.ChunkId;
+import dev.stowage.protocol.EntryId;
+import dev.stowage.protocol.StorageException;
+import dev.stowage.protocol.StorageFailedException;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * What an entity answers a tree transaction's {@link EntityCommand.Hold}. Crosses nodes in cluster
+ * mode (the coordinator runs where the call was made): serializable.
+ */
+public sealed interface HoldReply extends CborSerializable permits HoldReply.Held, HoldReply.Differs, HoldReply.Refused {
+
+  EntryId id();
+
+  /**
+   * The entity held its expected value and is now held: the changed value is staged for the
+   * transaction's commit ({@code sealed}, its indexed fields, the chunks it removes with the entry's
+   * pending removed chunks), and {@code entity} is where to send {@link EntityCommand.Apply} or
+   * {@link EntityCommand.Release}.
+   *
+   * @param revision what the backend knows of the stored row's revision, which the commit must
+   *     replace ({@link ManifestBackend#heldRevision}): -1 if it does not know
+   */
+  record Held(EntryId id, ActorRef<Object> entity, byte[] sealed, long baseVersion, boolean needSync,
+      List<ChunkId> removedChunkIds, long revision) implements HoldReply {
+    public Held {
+      removedChunkIds = List.copyOf(removedChunkIds);
+    }
+
+    /** The staged write, as a flush of it would be sent. */
+    public ManifestBackend.Flush write() {
+      return new ManifestBackend.Flush(0, sealed, baseVersion, needSync, removedChunkIds);
+    }
+  }
+
+  /** The entity holds another value than the one expected: it is not held. */
+  record Differs(EntryId id) implements HoldReply {}
+
+  /**
+   * The entity cannot take part ({@link #cause()} says why): it is not held. The cause travels as
+   * its class and message, as {@code StorageExceptionSerializer} carries one.
+   */
+  record Refused(EntryId id, String causeType, String message) implements HoldReply {
+    public Refused(EntryId id, StorageException cause) {
+      this(id, cause.getClass().getName(), cause.getMessage());
+    }
+
+    /** The refusal rebuilt: of its class if it can be, a {@link StorageFailedException} otherwise. */
+    public StorageException cause() {
+      try {
+        return Class.forName(causeType).asSubclass(StorageException.class).getConstructor(String.class)
+            .newInstance(message);
+      } catch (ReflectiveOperationException | ClassCastException e) {
+        return new StorageFailedException(message);
+      }
+    }
+  }
+}

@@ -1,0 +1,145 @@
+package dev.stowage.actors.transaction;
+
+import dev.stowage.actors.common.StatusReplies;
+import dev.stowage.actors.entity.EntityCommand;
+import dev.stowage.actors.entity.HoldReply;
+import dev.stowage.protocol.ConflictException;
+import dev.stowage.protocol.EntryId;
+import dev.stowage.protocol.ManifestChange;
+import dev.stowage.protocol.StorageCommand.UpdateManifests;
+import dev.stowage.protocol.StorageException;
+import dev.stowage.protocol.StorageOverloadedException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * The coordinator of one tree transaction ({@link UpdateManifests}): the same protocol in both
+ * modes, only its {@link TransactionBackend} differs.
+ *
+ * <ol>
+ *   <li><b>Hold</b>, one entry after the other in the order of their ids: each entity compares its
+ *       value with the expected one, and if it matches, stages the changed value (sealed), withdraws
+ *       its published value and holds every other command until this transaction ends ({@link
+ *       EntityCommand.Hold}). Two transactions over overlapping entries take them in the same order,
+ *       so neither can hold one the other waits for while waiting for one the other holds: no
+ *       deadlock.
+ *   <li><b>Decide</b>: if any entry differed, every held entity is released unchanged and the call
+ *       fails with {@link ConflictException} naming them all.
+ *   <li><b>Commit</b> every staged value in one transaction of the mode's store, with the removed
+ *       chunks, then <b>apply</b>: each entity takes its value, clean, publishes it and lets go. The
+ *       caller is answered after the commit. No reader sees the transaction half applied: every entry
+ *       was withdrawn before the commit and is published again only after it.
+ * </ol>
+ *
+ * Holding must finish within {@code holdWithin} (ask-timeout): otherwise the held entities are
+ * released and the call fails with {@link StorageOverloadedException} (nothing changed). The
+ * commit itself is waited for however long it takes. If this actor stops while it holds entities
+ * (its node stopped, say), each entity learns it by death watch and asks its backend what is
+ * stored before it lets go ({@link dev.stowage.actors.entity.ManifestBackend#settle}).
+ */
+public final class ManifestTransaction {
+
+  private enum HoldingTooLong { INSTANCE }
+
+  private record Committed(StatusReply<Done> reply) {}
+
+  /** The coordinator of {@code request}. */
+  public static Behavior<Object> create(UpdateManifests request, TransactionBackend backend, Duration holdWithin) {
+    return Behaviors.setup(context -> {
+      context.setLoggerName(ManifestTransaction.class);
+      return Behaviors.withTimers(timers -> new ManifestTransaction(context, timers, request, backend)
+          .start(holdWithin));
+    });
+  }
+
+  private final ActorContext<Object> context;
+  private final TimerScheduler<Object> timers;
+  private final ActorRef<StatusReply<Done>> replyTo;
+  private final TransactionBackend backend;
+  private final List<ManifestChange> ordered;
+  private final ActorRef<HoldReply> self;
+  private final List<HoldReply.Held> held = new ArrayList<>();
+  private final Set<EntryId> differing = new TreeSet<>();
+  private int asked;
+
+  private ManifestTransaction(ActorContext<Object> context, TimerScheduler<Object> timers, UpdateManifests request,
+      TransactionBackend backend) {
+    this.context = context;
+    this.timers = timers;
+    this.replyTo = request.replyTo();
+    this.backend = backend;
+    this.ordered = request.changes().stream().sorted(Comparator.comparing(ManifestChange::id)).toList();
+    this.self = context.getSelf().narrow();
+  }
+
+  private Behavior<Object> start(Duration holdWithin) {
+    timers.startSingleTimer(HoldingTooLong.INSTANCE, holdWithin);
+    holdNext();
+    return Behaviors.receive(Object.class)
+        .onMessage(HoldReply.class, this::onHoldReply)
+        .onMessageEquals(HoldingTooLong.INSTANCE, this::onHoldingTooLong)
+        .build();
+  }
+
+  private void holdNext() {
+    backend.hold(new EntityCommand.Hold(ordered.get(asked++), self));
+  }
+
+  private Behavior<Object> onHoldReply(HoldReply reply) {
+    if (reply instanceof HoldReply.Held h) {
+      held.add(h);
+    } else if (reply instanceof HoldReply.Differs d) {
+      differing.add(d.id());
+    } else if (reply instanceof HoldReply.Refused refused) {
+      return end(refused.cause());
+    }
+    if (asked < ordered.size()) {
+      holdNext();
+      return Behaviors.same();
+    }
+    timers.cancel(HoldingTooLong.INSTANCE);
+    if (!differing.isEmpty()) {
+      return end(new ConflictException(differing));
+    }
+    backend.commit(List.copyOf(held), StatusReplies.adapter(context, Committed::new));
+    return Behaviors.receive(Object.class)
+        .onMessage(Committed.class, committed -> onCommitted(committed.reply()))
+        .build();
+  }
+
+  private Behavior<Object> onHoldingTooLong() {
+    return end(new StorageOverloadedException("a tree transaction of " + ordered.size() + " manifests held "
+        + held.size() + " of them and waited for the rest longer than ask-timeout (other transactions or loads hold"
+        + " them): nothing was changed, retry"));
+  }
+
+  private Behavior<Object> onCommitted(StatusReply<Done> reply) {
+    if (reply.isSuccess()) {
+      held.forEach(h -> h.entity().tell(new EntityCommand.Apply(self)));
+      replyTo.tell(StatusReply.ack());
+    } else {
+      // the commit failed, perhaps after it committed (a lost connection): each entity asks what is stored
+      held.forEach(h -> h.entity().tell(new EntityCommand.Release(self, true)));
+      replyTo.tell(StatusReply.error(StatusReplies.unwrap(reply.getError())));
+    }
+    return Behaviors.stopped();
+  }
+
+  /** Nothing was committed: every held entity lets go unchanged, and the caller learns {@code cause}. */
+  private Behavior<Object> end(StorageException cause) {
+    held.forEach(h -> h.entity().tell(new EntityCommand.Release(self, false)));
+    replyTo.tell(StatusReply.error(cause));
+    return Behaviors.stopped();
+  }
+}

@@ -1,0 +1,47 @@
+package dev.stowage.actors.workspace;
+
+import dev.stowage.actors.entity.EntityCommand;
+import dev.stowage.actors.entity.HoldReply;
+import dev.stowage.actors.entity.ManifestBackend;
+import dev.stowage.actors.gateway.GatewayCommand;
+import dev.stowage.actors.gateway.StoreOperation;
+import dev.stowage.actors.transaction.TransactionBackend;
+import dev.stowage.storage.DataStore;
+import java.util.List;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * Local mode's {@link TransactionBackend}: holds go through the supervisor to its {@link
+ * LocalEntityPool}, which routes them as manifest commands (starting the entity, buffering behind a
+ * passivation); the commit is one write on the data gateway, so its rows commit in one SQLite
+ * transaction (its group commit may add other writes to that transaction, never split it), in the
+ * gateway's order: after every flush the entities sent before they were held.
+ */
+final class LocalTransactions implements TransactionBackend {
+  private final ActorRef<Object> supervisor;
+  private final ActorRef<GatewayCommand<DataStore>> writer;
+
+  LocalTransactions(ActorRef<Object> supervisor, ActorRef<GatewayCommand<DataStore>> writer) {
+    this.supervisor = supervisor;
+    this.writer = writer;
+  }
+
+  @Override
+  public void hold(EntityCommand.Hold hold) {
+    supervisor.tell(hold);
+  }
+
+  @Override
+  public void commit(List<HoldReply.Held> held, ActorRef<StatusReply<Done>> replyTo) {
+    writer.tell(new GatewayCommand.Run<>(new StoreOperation<DataStore, Done>(StoreOperation.Mode.WRITE,
+        "commit a tree transaction of " + held.size() + " manifests", store -> {
+          for (HoldReply.Held entry : held) {
+            ManifestBackend.Flush write = entry.write();
+            store.putManifest(entry.id(), write.baseVersion(), write.needSync(), write.sealed(), write.removedChunkIds());
+          }
+          return Done.getInstance();
+        }), replyTo));
+  }
+}
