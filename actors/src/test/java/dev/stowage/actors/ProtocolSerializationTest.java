@@ -105,12 +105,14 @@ class ProtocolSerializationTest {
     FileManifest file = new FileManifest(id, EntryId.random(), 3, true, Instant.parse("2026-11-25T10:00:00.123456789Z"),
         12, 4, List.of(new ChunkRef(ChunkId.random(), 0, 12)));
     return Stream.of(
-        new EntityCommand.Hold(new ManifestChange(id, Optional.of(file), file, Set.of(ChunkId.random())), any.narrow()),
-        new EntityCommand.Hold(ManifestChange.create(file), any.narrow()),
+        new EntityCommand.Hold(new ManifestChange(id, Optional.of(file), file, Set.of(ChunkId.random())), any.narrow(),
+            true),
+        new EntityCommand.Hold(ManifestChange.create(file), any.narrow(), false),
         new EntityCommand.Apply(any.narrow()),
         new EntityCommand.Release(any.narrow(), true),
         new HoldReply.Held(id, any, new byte[] {1, 2, 3}, 3, true, List.of(ChunkId.random()), 17),
         new HoldReply.Differs(id),
+        new HoldReply.Busy(id),
         new HoldReply.Refused(id, new CorruptEntryException("manifest " + id + " is corrupt")));
   }
 

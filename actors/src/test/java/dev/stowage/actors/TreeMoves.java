@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -22,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 /**
  * A tree of folders and files changed by tree transactions, and what must hold of it (the move
@@ -36,24 +38,49 @@ import java.util.concurrent.locks.LockSupport;
  * which its {@code parent} names, every acknowledged create exists, and every file holds the value of
  * its last acknowledged move.
  */
-final class TreeMoves {
-  final List<EntryId> folders = new ArrayList<>();
-  final List<EntryId> files = new CopyOnWriteArrayList<>();
+public final class TreeMoves {
+  public final List<EntryId> folders = new ArrayList<>();
+  public final List<EntryId> files = new CopyOnWriteArrayList<>();
   private final EntryId root = EntryId.random();
   private final AtomicLong transactions = new AtomicLong();
   /** Per transaction, the counter it writes to each of its entries. */
   private final Map<Long, Map<EntryId, Long>> written = new ConcurrentHashMap<>();
   /** Per file, the highest counter an acknowledged transaction wrote to it. */
   private final Map<EntryId, Long> acknowledged = new ConcurrentHashMap<>();
-  final AtomicLong conflicts = new AtomicLong();
-  final AtomicLong moves = new AtomicLong();
+  /**
+   * Per file, the counters of moves sent and not known to have failed: in flight, or failed without
+   * saying whether they committed (a node crashed). The file may hold any of them.
+   */
+  private final Map<EntryId, Set<Long>> uncertain = new ConcurrentHashMap<>();
+  /** Whether a move that fails (other than by a conflict) is counted and retried, as a host retries across a crash. */
+  private final boolean retryFailures;
+  public final AtomicLong conflicts = new AtomicLong();
+  public final AtomicLong failures = new AtomicLong();
+  public final AtomicLong moves = new AtomicLong();
   final AtomicLong creates = new AtomicLong();
   final AtomicLong pairsRead = new AtomicLong();
   /** What readers saw that a transaction taking effect at one instant never shows. */
   final List<String> violations = new CopyOnWriteArrayList<>();
 
+  /** A tree whose every failure but a conflict fails the test. */
+  public TreeMoves() {
+    this(false);
+  }
+
+  /** {@code retryFailures}: moves that fail otherwise than by a conflict are retried (a node crashes meanwhile). */
+  public TreeMoves(boolean retryFailures) {
+    this.retryFailures = retryFailures;
+  }
+
+  /** A transaction failed otherwise than by a conflict: whether it committed is unknown. */
+  static final class Failed extends RuntimeException {
+    Failed(Throwable cause) {
+      super(cause);
+    }
+  }
+
   /** {@code folderCount} folders, {@code filesPerFolder} files in each, created by transactions. */
-  void create(WorkspaceStorage storage, int folderCount, int filesPerFolder) {
+  public void create(WorkspaceStorage storage, int folderCount, int filesPerFolder) {
     for (int i = 0; i < folderCount; i++) {
       EntryId folder = EntryId.random();
       long tx = register(Map.of(folder, 1L));
@@ -97,16 +124,33 @@ final class TreeMoves {
    * Moves a random file to another random folder, in one transaction of three changes ({@code
    * separateWrites}: as three durable writes, which the readers must catch); retries on conflict.
    */
-  void moveOne(WorkspaceStorage storage, Random random, boolean separateWrites) {
+  public void moveOne(WorkspaceStorage storage, Random random, boolean separateWrites) {
+    moveOne(storage, random, separateWrites, () -> retryFailures);
+  }
+
+  /** {@link #moveOne}, retrying a move that fails otherwise than by a conflict while {@code retrying} says so. */
+  public void moveOne(WorkspaceStorage storage, Random random, boolean separateWrites, BooleanSupplier retrying) {
     for (int attempt = 0; attempt < 1_000; attempt++) {
       EntryId fileId = files.get(random.nextInt(files.size()));
-      FileManifest file = (FileManifest) read(storage, fileId).orElseThrow();
-      FolderManifest from = (FolderManifest) read(storage, file.parent()).orElseThrow();
+      FileManifest file;
+      FolderManifest from;
+      FolderManifest to;
       EntryId toId = folders.get(random.nextInt(folders.size()));
-      if (toId.equals(from.id())) {
+      try {
+        file = (FileManifest) read(storage, fileId).orElseThrow();
+        from = (FolderManifest) read(storage, file.parent()).orElseThrow();
+        to = toId.equals(from.id()) ? null : (FolderManifest) read(storage, toId).orElseThrow();
+      } catch (Failed e) {
+        if (!retrying.getAsBoolean()) {
+          throw new AssertionError("a read failed with " + e.getCause(), e.getCause());
+        }
+        failures.incrementAndGet();
+        LockSupport.parkNanos(50_000_000);
         continue;
       }
-      FolderManifest to = (FolderManifest) read(storage, toId).orElseThrow();
+      if (to == null) {
+        continue;
+      }
       if (!fileId.equals(from.children().get(name(fileId)))) {
         conflicts.incrementAndGet(); // read between two moves of the file: read again
         continue;
@@ -129,18 +173,28 @@ final class TreeMoves {
         acknowledged.merge(fileId, fileAfter.baseVersion(), Math::max);
         return;
       }
+      Set<Long> inFlight = uncertain.computeIfAbsent(fileId, id -> ConcurrentHashMap.newKeySet());
+      inFlight.add(fileAfter.baseVersion());
       try {
         commit(storage, List.of(ManifestChange.replace(from, fromAfter), ManifestChange.replace(to, toAfter),
             ManifestChange.replace(file, fileAfter)));
         moves.incrementAndGet();
         acknowledged.merge(fileId, fileAfter.baseVersion(), Math::max);
+        inFlight.remove(fileAfter.baseVersion());
         return;
       } catch (ConflictException e) {
+        inFlight.remove(fileAfter.baseVersion()); // nothing was changed
         conflicts.incrementAndGet();
         LockSupport.parkNanos(random.nextInt(200_000));
+      } catch (Failed e) {
+        if (!retrying.getAsBoolean()) {
+          throw new AssertionError("a move failed with " + e.getCause(), e.getCause());
+        }
+        failures.incrementAndGet(); // it may have committed: the file may hold this counter (it stays uncertain)
+        LockSupport.parkNanos(50_000_000);
       }
     }
-    throw new AssertionError("a move conflicted 1,000 times");
+    throw new AssertionError("a move conflicted or failed 1,000 times");
   }
 
   /**
@@ -171,7 +225,7 @@ final class TreeMoves {
   }
 
   /** The final state: every problem found (empty if the tree is whole). */
-  List<String> problems(WorkspaceStorage storage) {
+  public List<String> problems(WorkspaceStorage storage) {
     List<String> problems = new ArrayList<>(violations);
     Map<EntryId, EntryId> listedIn = new HashMap<>();
     for (EntryId folderId : folders) {
@@ -193,7 +247,8 @@ final class TreeMoves {
       if (!file.parent().equals(listedIn.get(fileId))) {
         problems.add("file " + fileId + " names folder " + file.parent() + " and is listed in " + listedIn.get(fileId));
       }
-      if (file.baseVersion() != acknowledged.get(fileId)) {
+      if (file.baseVersion() != acknowledged.get(fileId)
+          && !uncertain.getOrDefault(fileId, Set.of()).contains(file.baseVersion())) {
         problems.add("file " + fileId + " holds counter " + file.baseVersion() + ", its last acknowledged write wrote "
             + acknowledged.get(fileId));
       }
@@ -218,9 +273,9 @@ final class TreeMoves {
       if (cause instanceof ConflictException conflict) {
         throw conflict;
       }
-      throw new AssertionError("a tree transaction failed with " + cause, cause);
+      throw new Failed(cause);
     } catch (InterruptedException | TimeoutException e) {
-      throw new AssertionError("a tree transaction got no answer within 30 s", e);
+      throw new Failed(e);
     }
   }
 
@@ -231,9 +286,9 @@ final class TreeMoves {
       if (e.getCause() instanceof EntryMissingException) {
         return Optional.empty();
       }
-      throw new AssertionError("reading " + id + " failed with " + e.getCause(), e.getCause());
+      throw new Failed(e.getCause());
     } catch (InterruptedException | TimeoutException e) {
-      throw new AssertionError("reading " + id + " got no answer within 30 s", e);
+      throw new Failed(e);
     }
   }
 

@@ -469,6 +469,6 @@ class StowageCliTest {
 
     assertThat(run.exitCode()).as("%s", run).isEqualTo(ExitCodes.OK);
     assertThat(run.out()).contains("trial 1/2 seed=1", "trial 2/2 seed=2")
-        .containsPattern("trials=2 acknowledged=\\d+ lost=0 dangling=0 integrity=ok\\s*$");
+        .containsPattern("trials=2 acknowledged=\\d+ lost=0 dangling=0 transactions=\\d+ torn=0 integrity=ok\\s*$");
   }
 }

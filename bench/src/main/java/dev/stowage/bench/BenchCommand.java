@@ -63,7 +63,7 @@ public final class BenchCommand implements Callable<Integer> {
   boolean cluster;
 
   @Option(names = "--workloads", split = ",", paramLabel = "W",
-      description = "Only these workloads: W1, W2, W3, W4, W5, W6.")
+      description = "Only these workloads: W1, W2, W3, W4, W5, W6, W7.")
   List<String> workloads;
 
   @Option(names = "--scenarios", split = ",", paramLabel = "S",
@@ -162,7 +162,7 @@ public final class BenchCommand implements Callable<Integer> {
       }
     }
     if (selected.isEmpty()) {
-      throw new IllegalArgumentException("no workload matches " + workloads + " (W1 … W6)");
+      throw new IllegalArgumentException("no workload matches " + workloads + " (W1 … W7)");
     }
     return selected;
   }

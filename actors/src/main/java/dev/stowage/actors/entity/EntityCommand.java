@@ -67,8 +67,13 @@ public sealed interface EntityCommand
    * ended, {@link ManifestBackend#settle}). Sent to the entity's id, as a manifest command is (local
    * mode: through the supervisor, which starts the entity if it must). The three commands of a
    * transaction cross nodes in cluster mode: serializable.
+   *
+   * <p>{@code waits}: if another transaction holds the entity, this hold waits for it to end (a
+   * transaction that takes its entries one after the other, in the order of their ids); otherwise
+   * the entity answers {@link HoldReply.Busy} at once (a transaction that asks all its entries at
+   * once, and never waits, so that no two transactions wait for each other).
    */
-  record Hold(ManifestChange change, ActorRef<HoldReply> holder)
+  record Hold(ManifestChange change, ActorRef<HoldReply> holder, boolean waits)
       implements EntityCommand, SupervisorMessage, CborSerializable {
     public EntryId id() {
       return change.id();

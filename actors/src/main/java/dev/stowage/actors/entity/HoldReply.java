@@ -12,7 +12,8 @@ import org.apache.pekko.actor.typed.ActorRef;
  * What an entity answers a tree transaction's {@link EntityCommand.Hold}. Crosses nodes in cluster
  * mode (the coordinator runs where the call was made): serializable.
  */
-public sealed interface HoldReply extends CborSerializable permits HoldReply.Held, HoldReply.Differs, HoldReply.Refused {
+public sealed interface HoldReply extends CborSerializable permits HoldReply.Held, HoldReply.Differs, HoldReply.Busy,
+    HoldReply.Refused {
 
   EntryId id();
 
@@ -39,6 +40,9 @@ public sealed interface HoldReply extends CborSerializable permits HoldReply.Hel
 
   /** The entity holds another value than the one expected: it is not held. */
   record Differs(EntryId id) implements HoldReply {}
+
+  /** Another transaction holds the entity, and this hold does not wait ({@link EntityCommand.Hold#waits}): it is not held. */
+  record Busy(EntryId id) implements HoldReply {}
 
   /**
    * The entity cannot take part ({@link #cause()} says why): it is not held. The cause travels as

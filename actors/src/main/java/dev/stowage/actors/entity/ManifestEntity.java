@@ -250,6 +250,10 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
         .onMessage(Unstorable.class, this::onUnstorable)
         .onMessage(EntityCommand.Fail.class, failure -> fail(failure.cause(), true))
         .onMessageEquals(IdleCheck.INSTANCE, Behaviors::same) // held is not idle
+        .onMessage(EntityCommand.Hold.class, next -> !next.waits(), next -> {
+          next.holder().tell(new HoldReply.Busy(id));
+          return Behaviors.same();
+        })
         .onMessage(Object.class, this::waitForRelease)
         .onSignal(PostStop.class, signal -> onPostStop())
         .build();

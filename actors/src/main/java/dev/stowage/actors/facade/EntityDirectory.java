@@ -65,6 +65,23 @@ public final class EntityDirectory {
     }
   }
 
+  /**
+   * Sends {@code message} straight to the live entity of {@code id} if a command for it may go there
+   * ({@link #enterFor}); false if it must go through {@code supervisor} (which this does not do).
+   */
+  public boolean tellLive(EntryId id, Object message, ActorRef<FacadeMessage> supervisor) {
+    EntityHandle handle = enterFor(id);
+    if (handle == null) {
+      return false;
+    }
+    try {
+      handle.ref.<Object>unsafeUpcast().tell(message);
+    } finally {
+      leave(id, handle, supervisor);
+    }
+    return true;
+  }
+
   /** The façade is about to send a command for {@code id} through the supervisor. */
   public void routing(EntryId id) {
     viaSupervisor.increment(id);

@@ -28,12 +28,15 @@ import org.apache.pekko.pattern.StatusReply;
  * modes, only its {@link TransactionBackend} differs.
  *
  * <ol>
- *   <li><b>Hold</b>, one entry after the other in the order of their ids: each entity compares its
- *       value with the expected one, and if it matches, stages the changed value (sealed), withdraws
- *       its published value and holds every other command until this transaction ends ({@link
- *       EntityCommand.Hold}). Two transactions over overlapping entries take them in the same order,
- *       so neither can hold one the other waits for while waiting for one the other holds: no
- *       deadlock.
+ *   <li><b>Hold</b>: each entity compares its value with the expected one, and if it matches,
+ *       stages the changed value (sealed), withdraws its published value and holds every other
+ *       command until this transaction ends ({@link EntityCommand.Hold}). First all at once, in one
+ *       round trip, each hold refused at once ({@link HoldReply.Busy}) by an entity another
+ *       transaction holds; if any is, the entities held are released and the transaction takes them
+ *       again one after the other in the order of their ids, each hold waiting for the transaction
+ *       before it. A transaction that waits for an entity thus holds only entities of lower ids, and
+ *       one that holds entities without that order never waits: no two transactions can each wait
+ *       for an entity the other holds (no deadlock).
  *   <li><b>Decide</b>: if any entry differed, every held entity is released unchanged and the call
  *       fails with {@link ConflictException} naming them all.
  *   <li><b>Commit</b> every staged value in one transaction of the mode's store, with the removed
@@ -71,7 +74,12 @@ public final class ManifestTransaction {
   private final ActorRef<HoldReply> self;
   private final List<HoldReply.Held> held = new ArrayList<>();
   private final Set<EntryId> differing = new TreeSet<>();
+  /** Holds sent; in the first round (all at once), also the replies awaited. */
   private int asked;
+  private int answered;
+  /** Whether the entries are taken one after the other (after a first round met a busy entity). */
+  private boolean inOrder;
+  private boolean busy;
 
   private ManifestTransaction(ActorContext<Object> context, TimerScheduler<Object> timers, UpdateManifests request,
       TransactionBackend backend) {
@@ -85,7 +93,13 @@ public final class ManifestTransaction {
 
   private Behavior<Object> start(Duration holdWithin) {
     timers.startSingleTimer(HoldingTooLong.INSTANCE, holdWithin);
-    holdNext();
+    if (ordered.size() == 1) {
+      inOrder = true; // one entry: nothing to wait for in another order
+      holdNext();
+    } else {
+      ordered.forEach(change -> backend.hold(new EntityCommand.Hold(change, self, false)));
+      asked = ordered.size();
+    }
     return Behaviors.receive(Object.class)
         .onMessage(HoldReply.class, this::onHoldReply)
         .onMessageEquals(HoldingTooLong.INSTANCE, this::onHoldingTooLong)
@@ -93,18 +107,35 @@ public final class ManifestTransaction {
   }
 
   private void holdNext() {
-    backend.hold(new EntityCommand.Hold(ordered.get(asked++), self));
+    backend.hold(new EntityCommand.Hold(ordered.get(asked++), self, true));
   }
 
   private Behavior<Object> onHoldReply(HoldReply reply) {
+    answered++;
     if (reply instanceof HoldReply.Held h) {
       held.add(h);
     } else if (reply instanceof HoldReply.Differs d) {
       differing.add(d.id());
+    } else if (reply instanceof HoldReply.Busy) {
+      busy = true;
     } else if (reply instanceof HoldReply.Refused refused) {
-      return end(refused.cause());
+      return inOrder || answered == asked ? end(refused.cause()) : refuseOnceAnswered(refused.cause());
     }
-    if (asked < ordered.size()) {
+    if (!inOrder) {
+      if (answered < asked) {
+        return Behaviors.same();
+      }
+      if (busy) { // another transaction holds one: let go, and take them one after the other
+        held.forEach(h -> h.entity().tell(new EntityCommand.Release(self, false)));
+        held.clear();
+        differing.clear();
+        inOrder = true;
+        asked = 0;
+        answered = 0;
+        holdNext();
+        return Behaviors.same();
+      }
+    } else if (asked < ordered.size()) {
       holdNext();
       return Behaviors.same();
     }
@@ -134,6 +165,23 @@ public final class ManifestTransaction {
       replyTo.tell(StatusReply.error(StatusReplies.unwrap(reply.getError())));
     }
     return Behaviors.stopped();
+  }
+
+  /**
+   * An entity refused while the first round's other replies are still on their way: each of them
+   * may hold its entity, so the transaction ends once all are in, releasing those.
+   */
+  private Behavior<Object> refuseOnceAnswered(StorageException cause) {
+    return Behaviors.receive(Object.class)
+        .onMessage(HoldReply.class, reply -> {
+          answered++;
+          if (reply instanceof HoldReply.Held h) {
+            held.add(h);
+          }
+          return answered < asked ? Behaviors.same() : end(cause);
+        })
+        .onMessageEquals(HoldingTooLong.INSTANCE, () -> end(cause))
+        .build();
   }
 
   /** Nothing was committed: every held entity lets go unchanged, and the caller learns {@code cause}. */

@@ -3,6 +3,7 @@ package dev.stowage.actors.workspace;
 import dev.stowage.actors.entity.EntityCommand;
 import dev.stowage.actors.entity.HoldReply;
 import dev.stowage.actors.entity.ManifestBackend;
+import dev.stowage.actors.facade.EntityDirectory;
 import dev.stowage.actors.gateway.GatewayCommand;
 import dev.stowage.actors.gateway.StoreOperation;
 import dev.stowage.actors.transaction.TransactionBackend;
@@ -13,8 +14,9 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * Local mode's {@link TransactionBackend}: holds go through the supervisor to its {@link
- * LocalEntityPool}, which routes them as manifest commands (starting the entity, buffering behind a
+ * Local mode's {@link TransactionBackend}: a hold goes straight to its entity if it is live and may be
+ * reached directly ({@link EntityDirectory}), else through the supervisor to its {@link
+ * LocalEntityPool}, which routes it as a manifest command (starting the entity, buffering behind a
  * passivation); the commit is one write on the data gateway, so its rows commit in one SQLite
  * transaction (its group commit may add other writes to that transaction, never split it), in the
  * gateway's order: after every flush the entities sent before they were held.
@@ -22,15 +24,19 @@ import org.apache.pekko.pattern.StatusReply;
 final class LocalTransactions implements TransactionBackend {
   private final ActorRef<Object> supervisor;
   private final ActorRef<GatewayCommand<DataStore>> writer;
+  private final EntityDirectory directory;
 
-  LocalTransactions(ActorRef<Object> supervisor, ActorRef<GatewayCommand<DataStore>> writer) {
+  LocalTransactions(ActorRef<Object> supervisor, ActorRef<GatewayCommand<DataStore>> writer, EntityDirectory directory) {
     this.supervisor = supervisor;
     this.writer = writer;
+    this.directory = directory;
   }
 
   @Override
   public void hold(EntityCommand.Hold hold) {
-    supervisor.tell(hold);
+    if (!directory.tellLive(hold.id(), hold, supervisor.narrow())) {
+      supervisor.tell(hold);
+    }
   }
 
   @Override

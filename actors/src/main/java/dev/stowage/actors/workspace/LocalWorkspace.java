@@ -139,7 +139,7 @@ public final class LocalWorkspace implements WorkspaceBackend {
     this.chunks = PayloadPipeline.chunks(context, gateways.data(), cipher);
     this.blocks = PayloadPipeline.blocks(context, gateways.cache(), cipher);
     this.statsQuery = new WorkspaceStatsQuery(workspaceId, gateways, executor);
-    this.transactions = new LocalTransactions(context.getSelf(), data.writer());
+    this.transactions = new LocalTransactions(context.getSelf(), data.writer(), entities.directory());
   }
 
   @Override

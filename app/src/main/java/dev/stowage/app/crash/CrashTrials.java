@@ -69,26 +69,28 @@ public final class CrashTrials {
    *     or garbled: a run where none did would have tested nothing
    */
   public record Summary(Fault fault, Durability durability, int trials, int killed, long acknowledged, long lost,
-      long lostPromised, long unsynced, long dangling, long undecryptable, int integrityFailures, int drops,
-      int garbles, int atSync, int cutsWithPendingWrites, List<String> problems) {
+      long lostPromised, long unsynced, long dangling, long undecryptable, int integrityFailures, long transactions,
+      long torn, int drops, int garbles, int atSync, int cutsWithPendingWrites, List<String> problems) {
 
     public Summary {
       problems = List.copyOf(problems);
     }
 
     public boolean clean() {
-      return killed == trials && lostPromised == 0 && dangling == 0 && undecryptable == 0 && integrityFailures == 0;
+      return killed == trials && lostPromised == 0 && dangling == 0 && undecryptable == 0 && integrityFailures == 0
+          && torn == 0;
     }
 
     /**
-     * The one-line result: {@code trials=N acknowledged=M lost=0 dangling=0 integrity=ok}, and
+     * The one-line result: {@code trials=N acknowledged=M lost=0 dangling=0 transactions=T torn=0
+     * integrity=ok} (the tree transactions acknowledged, and those found half stored), and
      * under power loss what was cut and, at {@code durability = normal}, the writes acknowledged
      * after the WAL's last sync ({@code unsynced}, the most it may lose) and the lost writes that
      * were not among them ({@code lost-synced}, which must be 0).
      */
     public String line() {
       String line = "trials=" + trials + " acknowledged=" + acknowledged + " lost=" + lost + " dangling=" + dangling
-          + " integrity=" + (integrityFailures == 0 && undecryptable == 0 ? "ok" : "FAILED(" + (integrityFailures + undecryptable) + ")");
+          + " transactions=" + transactions + " torn=" + torn + " integrity=" + (integrityFailures == 0 && undecryptable == 0 ? "ok" : "FAILED(" + (integrityFailures + undecryptable) + ")");
       if (fault == Fault.SIGKILL) {
         return line + (killed == trials ? "" : " killed=" + killed);
       }
@@ -130,6 +132,8 @@ public final class CrashTrials {
     long dangling = 0;
     long undecryptable = 0;
     int integrityFailures = 0;
+    long transactions = 0;
+    long torn = 0;
     int drops = 0;
     int garbles = 0;
     int atSync = 0;
@@ -148,6 +152,8 @@ public final class CrashTrials {
       dangling += report.dangling();
       undecryptable += report.undecryptable();
       integrityFailures += report.integrityFailures();
+      transactions += report.transactions();
+      torn += report.torn();
       drops += outcome.cut() == PowerCutLayer.CutMode.DROP ? 1 : 0;
       garbles += outcome.cut() == PowerCutLayer.CutMode.GARBLE ? 1 : 0;
       atSync += outcome.moment() == PowerCutLayer.Moment.NEXT_SYNC ? 1 : 0;
@@ -159,9 +165,9 @@ public final class CrashTrials {
             + ": " + outcome.writerOutput());
       }
       if (library == null) {
-        progress.printf("trial %d/%d seed=%d killed after %d ms: acknowledged=%d lost=%d dangling=%d%s%n",
-            trial + 1, trials, seed, outcome.killDelayMillis(), report.acknowledged(), report.lost(), report.dangling(),
-            report.clean() ? "" : " PROBLEMS");
+        progress.printf("trial %d/%d seed=%d killed after %d ms: acknowledged=%d lost=%d dangling=%d transactions=%d"
+                + " torn=%d%s%n", trial + 1, trials, seed, outcome.killDelayMillis(), report.acknowledged(), report.lost(),
+            report.dangling(), report.transactions(), report.torn(), report.clean() ? "" : " PROBLEMS");
       } else {
         progress.printf("trial %d/%d seed=%d power cut (%s, %s) after %d ms: acknowledged=%d lost=%d dangling=%d%s%s%s%n",
             trial + 1, trials, seed, outcome.cut().name().toLowerCase(Locale.ROOT),
@@ -176,7 +182,7 @@ public final class CrashTrials {
       }
     }
     return new Summary(library == null ? Fault.SIGKILL : Fault.POWER_LOSS, durability, trials, killed, acknowledged,
-        lost, lostPromised, unsynced, dangling, undecryptable, integrityFailures, drops, garbles, atSync,
+        lost, lostPromised, unsynced, dangling, undecryptable, integrityFailures, transactions, torn, drops, garbles, atSync,
         cutsWithPendingWrites, problems);
   }
 

@@ -19,6 +19,8 @@ import java.util.OptionalLong;
  *   <li>INV-8: every acknowledged manifest version, or a newer one, is stored — or, after a power
  *       cut with {@code durability = normal}, every one acknowledged before the last sync of the
  *       write-ahead log (a later one may be lost: that is the setting's promise);
+ *   <li>tree transactions ({@link TreeCheck}): each stored whole or not at all, none acknowledged
+ *       lost (as above), every file in exactly one folder;
  *   <li>everything {@code fsck} checks ({@link WorkspaceCheck}): INV-1 (no dangling chunk
  *       reference), INV-9 (every row decrypts and decodes, {@code PRAGMA integrity_check} is ok),
  *       INV-13 (the block cache within its limit) — and, since the workload's payloads follow from
@@ -35,11 +37,14 @@ final class CrashVerifier {
    * @param lost acknowledged durable manifest writes not stored (each version counts)
    * @param lostPromised those of them the durability setting promised to keep
    * @param unsynced acknowledged durable manifest writes that the setting allowed to lose
+   * @param transactions acknowledged tree transactions ({@link TreeCheck}), counted in {@code
+   *     acknowledged}, and if lost, in {@code lost}
+   * @param torn tree transactions stored half, and breaks of the tree
    */
   record Report(int acknowledged, int lost, int lostPromised, int unsynced, int dangling, int undecryptable,
-      int integrityFailures, List<String> problems) {
+      int integrityFailures, int transactions, int torn, List<String> problems) {
     boolean clean() {
-      return lostPromised == 0 && dangling == 0 && undecryptable == 0 && integrityFailures == 0;
+      return lostPromised == 0 && dangling == 0 && undecryptable == 0 && integrityFailures == 0 && torn == 0;
     }
   }
 
@@ -61,7 +66,11 @@ final class CrashVerifier {
       throws IOException {
     List<String[]> manifestAcks = new ArrayList<>();
     int acknowledged = 0;
-    for (String[] line : AckLog.read(ackLog)) {
+    List<String[]> lines = AckLog.read(ackLog);
+    for (String[] line : lines) {
+      if (line[0].equals("P")) {
+        continue; // a tree transaction sent, not yet acknowledged
+      }
       acknowledged++;
       if (line[0].equals("M")) {
         manifestAcks.add(line);
@@ -94,10 +103,15 @@ final class CrashVerifier {
       }
     }
     check.findings().forEach(finding -> problems.add(finding.toString()));
+    TreeCheck.Result tree = TreeCheck.check(workspaceDir, cipher, lines, mayLoseAfterNanos);
+    problems.addAll(tree.problems());
+    lost += tree.lost();
+    lostPromised += tree.lostPromised();
+    unsynced += tree.unsynced();
     return new Report(acknowledged, lost, lostPromised, unsynced,
         (int) check.count(WorkspaceCheck.Kind.DANGLING),
         (int) (check.count(WorkspaceCheck.Kind.UNREADABLE) + check.count(WorkspaceCheck.Kind.CONTENT)),
         (int) (check.count(WorkspaceCheck.Kind.INTEGRITY) + check.count(WorkspaceCheck.Kind.BLOCK_LIMIT)),
-        problems);
+        tree.acknowledged(), tree.torn(), problems);
   }
 }

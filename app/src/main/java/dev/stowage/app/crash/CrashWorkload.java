@@ -39,7 +39,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * ids, make it durable now and then (durable set or ensure), and download blocks into the cache.
  * Each writer owns its files, so versions of a file only grow. Every acknowledged write goes to
  * the {@link AckLog}. Small cache, max-dirty and max-active keep Stowage flushing, evicting and
- * passivating on its own while it is killed.
+ * passivating on its own while it is killed. One more writer changes a tree of folders and files in
+ * tree transactions ({@link CrashTreeWriter}): creates and moves.
  *
  * <p>Under power loss ({@link CrashTrials.Fault#POWER_LOSS}) it first loads the {@link
  * PowerCutLayer}, so that every database it opens goes through it, and a thread waits on standard
@@ -82,6 +83,10 @@ public final class CrashWorkload {
         writer.start();
         writers.add(writer);
       }
+      Random treeRandom = new Random(seed * 100 + WRITERS);
+      Thread tree = new Thread(() -> new CrashTreeWriter(storage, log, treeRandom).run(), "tree-writer");
+      tree.start();
+      writers.add(tree);
       if (powerLoss) {
         // The cut comes sooner than a kill: let its clock start once writes are being acknowledged,
         // not while the writers still warm up.

@@ -16,7 +16,7 @@ class CrashTest {
   private static final int TRIALS = Integer.getInteger("stowage.crash.trials", 20);
 
   @Test
-  @DisplayName("INV-1, INV-8, INV-9: writers killed with SIGKILL lose no acknowledged write, leave no dangling chunk, no undecryptable row")
+  @DisplayName("INV-1, INV-8, INV-9, SPEC 6b: writers killed with SIGKILL lose no acknowledged write, leave no dangling chunk, no undecryptable row, and no tree transaction torn")
   void killedWritersLoseNothingAcknowledged(@TempDir Path dir) throws Exception {
     ByteArrayOutputStream progress = new ByteArrayOutputStream();
 
@@ -29,6 +29,8 @@ class CrashTest {
     assertThat(summary.dangling()).isZero();
     assertThat(summary.undecryptable()).isZero();
     assertThat(summary.integrityFailures()).isZero();
-    assertThat(summary.line()).matches("trials=" + TRIALS + " acknowledged=\\d+ lost=0 dangling=0 integrity=ok");
+    assertThat(summary.transactions()).as("tree transactions acknowledged").isGreaterThan(TRIALS * 2L);
+    assertThat(summary.torn()).as("tree transactions found half stored, or breaks of the tree").isZero();
+    assertThat(summary.line()).matches("trials=" + TRIALS + " acknowledged=\\d+ lost=0 dangling=0 transactions=\\d+ torn=0 integrity=ok");
   }
 }

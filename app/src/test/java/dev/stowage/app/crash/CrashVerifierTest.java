@@ -7,6 +7,8 @@ import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.ChunkRef;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.FileManifest;
+import dev.stowage.protocol.FolderManifest;
+import dev.stowage.protocol.LocalManifest;
 import dev.stowage.protocol.ManifestCodec;
 import dev.stowage.storage.BlobCipher;
 import dev.stowage.storage.CacheStore;
@@ -17,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -110,6 +113,62 @@ class CrashVerifierTest {
 
     assertThat(report.undecryptable()).isEqualTo(1);
     assertThat(report.clean()).isFalse();
+  }
+
+  /** Stores tree entries as the tree writer writes them, each with its counter and the transaction that wrote it. */
+  private void storeTree(LocalManifest... values) {
+    store(1, List.of(), true, false);
+    try (DataStore data = DataStore.open(dir, Durability.NORMAL, cipher)) {
+      data.database().begin();
+      for (LocalManifest value : values) {
+        data.vlobs().put(value.id(), value.baseVersion(), true, cipher.seal(value.id(), ManifestCodec.encode(value)));
+      }
+      data.database().commit();
+    }
+  }
+
+  private static FolderManifest folder(EntryId id, long counter, long tx, Map<String, EntryId> children) {
+    return new FolderManifest(id, CrashTreeWriter.TREE_ROOT, counter, true, TreeCheck.stamp(tx), children);
+  }
+
+  private static FileManifest treeFile(EntryId id, EntryId parent, long counter, long tx) {
+    return new FileManifest(id, parent, counter, true, TreeCheck.stamp(tx), 0, 4096, List.of());
+  }
+
+  @Test
+  @DisplayName("SPEC 6b: a move stored whole passes; one whose source folder was not stored is torn, and its file is in two folders")
+  void aTornMoveIsFound() throws Exception {
+    EntryId a = EntryId.random();
+    EntryId b = EntryId.random();
+    EntryId f = EntryId.random();
+    // each line ends with the time of its acknowledgement, as the writer's log does
+    String created = "P 1 " + a + "=1 10\nT 1 11\nP 2 " + b + "=1 12\nT 2 13\nP 3 " + a + "=2 " + f + "=1 14\nT 3 15\n";
+    String moved = "P 4 " + a + "=3 " + b + "=2 " + f + "=2 16\n";
+    storeTree(folder(a, 3, 4, Map.of()), folder(b, 2, 4, Map.of("f", f)), treeFile(f, b, 2, 4));
+    CrashVerifier.Report whole = verify(created + moved);
+    assertThat(whole.clean()).as("%s", whole.problems()).isTrue();
+    assertThat(whole.transactions()).isEqualTo(3);
+
+    storeTree(folder(a, 2, 3, Map.of("f", f)), folder(b, 2, 4, Map.of("f", f)), treeFile(f, b, 2, 4));
+    CrashVerifier.Report torn = verify(created + moved);
+    assertThat(torn.clean()).isFalse();
+    assertThat(torn.torn()).isPositive();
+    assertThat(torn.problems()).anyMatch(problem -> problem.contains("transaction 4 is torn: "))
+        .anyMatch(problem -> problem.contains("is listed in two folders"));
+  }
+
+  @Test
+  @DisplayName("SPEC 6b: an acknowledged tree transaction not stored is lost; one sent and not acknowledged may be absent")
+  void anAcknowledgedTransactionNotStoredIsLost() throws Exception {
+    EntryId a = EntryId.random();
+    EntryId f = EntryId.random();
+    storeTree(folder(a, 1, 1, Map.of()));
+    String log = "P 1 " + a + "=1 10\nT 1 11\nP 2 " + a + "=2 " + f + "=1 12\n";
+    assertThat(verify(log).clean()).as("the unacknowledged create is absent, whole").isTrue();
+
+    CrashVerifier.Report lost = verify(log + "T 2 13\n");
+    assertThat(lost.lost()).isEqualTo(1);
+    assertThat(lost.problems()).anyMatch(problem -> problem.contains("acknowledged transaction 2 is not stored"));
   }
 
   @Test

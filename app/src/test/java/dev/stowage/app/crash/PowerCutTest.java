@@ -27,7 +27,7 @@ class PowerCutTest {
   }
 
   @Test
-  @DisplayName("INV-1, INV-8, INV-9: with durability = full, a power cut loses no acknowledged write, leaves no dangling chunk, no corruption")
+  @DisplayName("INV-1, INV-8, INV-9, SPEC 6b: with durability = full, a power cut loses no acknowledged write, leaves no dangling chunk, no corruption, no torn tree transaction")
   void aPowerCutAtFullDurabilityLosesNothingAcknowledged(@TempDir Path dir) throws Exception {
     StringBuilder progress = new StringBuilder();
 
@@ -40,15 +40,17 @@ class PowerCutTest {
     assertThat(summary.dangling()).isZero();
     assertThat(summary.undecryptable()).isZero();
     assertThat(summary.integrityFailures()).isZero();
+    assertThat(summary.transactions()).as("tree transactions acknowledged").isPositive();
+    assertThat(summary.torn()).isZero();
     assertThat(summary.drops()).as("both kinds of cut").isPositive();
     assertThat(summary.garbles()).isPositive();
     assertThat(summary.cutsWithPendingWrites()).as("some cuts destroyed unsynced writes: %s", progress).isPositive();
     assertThat(summary.line()).matches("trials=" + TRIALS
-        + " acknowledged=\\d+ lost=0 dangling=0 integrity=ok power-loss durability=full cuts=drop:\\d+,garble:\\d+ at-sync=\\d+");
+        + " acknowledged=\\d+ lost=0 dangling=0 transactions=\\d+ torn=0 integrity=ok power-loss durability=full cuts=drop:\\d+,garble:\\d+ at-sync=\\d+");
   }
 
   @Test
-  @DisplayName("INV-1, INV-9: with durability = normal, a power cut never corrupts and loses only writes acknowledged after the WAL's last sync")
+  @DisplayName("INV-1, INV-9, SPEC 6b: with durability = normal, a power cut never corrupts, never tears a tree transaction, and loses only writes acknowledged after the WAL's last sync")
   void aPowerCutAtNormalDurabilityLosesOnlyWhatCameAfterTheLastSync(@TempDir Path dir) throws Exception {
     StringBuilder progress = new StringBuilder();
 
@@ -62,7 +64,8 @@ class PowerCutTest {
     assertThat(summary.dangling()).isZero();
     assertThat(summary.undecryptable()).isZero();
     assertThat(summary.integrityFailures()).isZero();
-    assertThat(summary.line()).matches("trials=" + TRIALS + " acknowledged=\\d+ lost=\\d+ dangling=0 integrity=ok"
+    assertThat(summary.torn()).isZero();
+    assertThat(summary.line()).matches("trials=" + TRIALS + " acknowledged=\\d+ lost=\\d+ dangling=0 transactions=\\d+ torn=0 integrity=ok"
         + " power-loss durability=normal cuts=drop:\\d+,garble:\\d+ at-sync=\\d+ unsynced=\\d+ lost-synced=0");
   }
 }

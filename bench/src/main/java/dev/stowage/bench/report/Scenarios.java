@@ -21,6 +21,8 @@ public final class Scenarios {
   public static final String W4_READ_EVICTING = "W4-read-evicting";
   public static final String W5_8 = "W5-8";
   public static final String W6_8 = "W6-8";
+  public static final String W7_1 = "W7-1";
+  public static final String W7_8 = "W7-8";
 
   /** Every scenario, in table order, with what it measures. */
   public static final Map<String, String> DESCRIPTIONS = descriptions();
@@ -40,6 +42,8 @@ public final class Scenarios {
     d.put(W4_READ_EVICTING, "W4 getBlock of recent blocks while evicting");
     d.put(W5_8, "W5 file edit (chunk + cache-only manifest, ensure every N), 8 editors");
     d.put(W6_8, "W6 caller time during vacuum + eviction, 8 callers");
+    d.put(W7_1, "W7 tree operations (create 2, move 3, rename 1 manifests; durable, retried on conflict), 1 client");
+    d.put(W7_8, "W7 tree operations (create 2, move 3, rename 1 manifests; durable, retried on conflict), 8 clients");
     return Collections.unmodifiableMap(d);
   }
 }

@@ -36,6 +36,8 @@ public final class Targets {
     checks.add(againstBest(results, Scenarios.W4_READ_EVICTING, 1.0));
     checks.add(againstBest(results, Scenarios.W5_8, 1.2));
     checks.add(againstBest(results, Scenarios.W6_8, 1.0));
+    checks.add(againstBest(results, Scenarios.W7_1, 0.5));
+    checks.add(againstBest(results, Scenarios.W7_8, 1.0));
     checks.add(atLeast("W1-64 vs raw, same work", "Stowage ops/s / raw-same-work ops/s (one thread, CBOR + AES-GCM, "
             + "1,000 rows per transaction), W1 64 writers",
         ratio(results, Scenarios.W1_64, stowage, SystemKind.RAW_SAME_WORK.id(), Result::opsPerSec), 0.5));
@@ -73,7 +75,12 @@ public final class Targets {
         atLeast("W1-1 cluster-1 vs raw PostgreSQL", "Stowage cluster mode (1 node) ops/s / raw-postgres ops/s, W1 1 writer",
             ratio(results, Scenarios.W1_1, one, raw, Result::opsPerSec), 0.5),
         atLeast("W1-64 cluster-3 vs cluster-1", "Stowage cluster mode ops/s on 3 nodes / on 1 node, W1 64 writers",
-            ratio(results, Scenarios.W1_64, SystemKind.STOWAGE_CLUSTER_3.id(), one, Result::opsPerSec), 0.5));
+            ratio(results, Scenarios.W1_64, SystemKind.STOWAGE_CLUSTER_3.id(), one, Result::opsPerSec), 0.5),
+        atLeast("W7-1 cluster-1 vs raw PostgreSQL", "Stowage cluster mode (1 node) ops/s / raw-postgres ops/s doing the"
+            + " same tree transactions (rows locked, compared, upserted, one commit), 1 client",
+            ratio(results, Scenarios.W7_1, one, raw, Result::opsPerSec), 0.5),
+        atLeast("W7-8 cluster-1 vs raw PostgreSQL", "Stowage cluster mode (1 node) ops/s / raw-postgres ops/s doing the"
+            + " same tree transactions, 8 clients", ratio(results, Scenarios.W7_8, one, raw, Result::opsPerSec), 0.5));
   }
 
   /** Stowage's ops/s on {@code scenario} divided by the best of the alternatives there. */

@@ -3,7 +3,10 @@ package dev.stowage.bench.targets;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.LocalManifest;
+import dev.stowage.protocol.ManifestChange;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -46,6 +49,16 @@ public interface BenchTarget extends AutoCloseable {
 
   /** Completes when every write accepted so far is committed (only batching systems wait). */
   CompletionStage<?> drain();
+
+  /**
+   * A tree transaction (W7): if every entry holds its {@code expected} value, every updated value is
+   * stored, with its removed chunks, in one committed transaction; otherwise nothing changes and the
+   * stage fails with {@link dev.stowage.protocol.ConflictException}. A system that runs no W7 refuses.
+   */
+  default CompletionStage<?> updateManifests(List<ManifestChange> changes) {
+    return CompletableFuture.failedFuture(new UnsupportedOperationException(getClass().getSimpleName()
+        + " runs no tree transactions (W7)"));
+  }
 
   /** The most client threads this system is meant to be driven with (the raw limit is single-threaded). */
   default int maxClients() {

@@ -5,6 +5,9 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.LocalManifest;
+import dev.stowage.protocol.ManifestChange;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -56,6 +59,32 @@ final class CaffeineJdbcTarget implements BenchTarget {
     dao(() -> {
       store.putManifest(id, manifest.baseVersion(), manifest.needSync(), sealed, removed);
       return id;
+    });
+  }
+
+  /**
+   * Seals on the caller's thread, outside any lock, as a write does; then, under the DAO lock, reads
+   * the current values (dirty map, cache, else database), compares them and writes all in one commit.
+   */
+  @Override
+  public CompletionStage<?> updateManifests(List<ManifestChange> changes) {
+    return Immediate.run(() -> {
+      List<byte[]> sealed = new ArrayList<>();
+      for (ManifestChange change : changes) {
+        sealed.add(sealer.sealManifest(change.id(), change.updated()));
+      }
+      return dao(() -> {
+        ExpectedValues.check(changes, id -> {
+          CachedManifest pending = dirty.get(id);
+          return pending != null ? pending.manifest() : cache.get(id, this::load).orElse(null);
+        });
+        store.putManifests(changes, sealed, id -> CachedManifest.pendingOf(dirty.get(id)));
+        for (ManifestChange change : changes) {
+          dirty.remove(change.id());
+          cache.put(change.id(), Optional.of(change.updated()));
+        }
+        return changes.size();
+      });
     });
   }
 

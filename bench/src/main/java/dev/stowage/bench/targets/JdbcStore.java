@@ -3,11 +3,16 @@ package dev.stowage.bench.targets;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.LocalManifest;
+import dev.stowage.protocol.ManifestChange;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The DAO of the baseline systems 2 to 4: one connection per database file, one transaction per
@@ -86,6 +91,26 @@ final class JdbcStore implements AutoCloseable {
       throws SQLException {
     try {
       writeManifest(id, baseVersion, needSync, sealed, removed);
+      data.commit();
+    } catch (SQLException e) {
+      data.rollback();
+      throw e;
+    }
+  }
+
+  /**
+   * Writes manifests already sealed ({@code sealed}, in the order of {@code changes}) with their
+   * removed chunks and {@code pending} ones, in one committed transaction (W7).
+   */
+  void putManifests(List<ManifestChange> changes, List<byte[]> sealed, Function<EntryId, Collection<ChunkId>> pending)
+      throws SQLException {
+    try {
+      for (int i = 0; i < changes.size(); i++) {
+        ManifestChange change = changes.get(i);
+        Set<ChunkId> removed = new HashSet<>(change.removedChunkIds());
+        removed.addAll(pending.apply(change.id()));
+        writeManifest(change.id(), change.updated().baseVersion(), change.updated().needSync(), sealed.get(i), removed);
+      }
       data.commit();
     } catch (SQLException e) {
       data.rollback();

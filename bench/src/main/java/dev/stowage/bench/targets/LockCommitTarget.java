@@ -3,7 +3,10 @@ package dev.stowage.bench.targets;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.LocalManifest;
+import dev.stowage.protocol.ManifestChange;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
@@ -37,6 +40,21 @@ final class LockCommitTarget extends DatabaseLockTarget {
     return locked(() -> {
       store.storeManifest(id, manifest, CachedManifest.pendingOf(cache.get(id)));
       return cache.put(id, CachedManifest.clean(manifest));
+    });
+  }
+
+  /** Under the lock: read (cache, else database), compare, seal and write all in one commit, cache. */
+  @Override
+  public CompletionStage<?> updateManifests(List<ManifestChange> changes) {
+    return locked(() -> {
+      ExpectedValues.check(changes, this::cachedOrLoaded);
+      List<byte[]> sealed = new ArrayList<>();
+      for (ManifestChange change : changes) {
+        sealed.add(store.sealer().sealManifest(change.id(), change.updated()));
+      }
+      store.putManifests(changes, sealed, id -> CachedManifest.pendingOf(cache.get(id)));
+      changes.forEach(change -> cache.put(change.id(), CachedManifest.clean(change.updated())));
+      return changes.size();
     });
   }
 

@@ -5,11 +5,14 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.LocalManifest;
+import dev.stowage.protocol.ManifestChange;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -67,6 +70,42 @@ final class RawPostgresTarget implements BenchTarget {
         upsert.setObject(1, id.value());
         upsert.setBytes(2, sealed);
         return upsert.executeUpdate();
+      }
+    });
+  }
+
+  /**
+   * One PostgreSQL transaction: the rows locked in the order of their ids ({@code SELECT ... FOR
+   * UPDATE}), opened and compared with the expected values, then the upserts, then the commit.
+   */
+  @Override
+  public CompletionStage<?> updateManifests(List<ManifestChange> changes) {
+    return Immediate.run(() -> {
+      List<ManifestChange> ordered = changes.stream().sorted(Comparator.comparing(ManifestChange::id)).toList();
+      try (Connection connection = pool.getConnection()) {
+        connection.setAutoCommit(false);
+        try (PreparedStatement select = connection.prepareStatement(SELECT + " FOR UPDATE");
+            PreparedStatement upsert = connection.prepareStatement(UPSERT)) {
+          ExpectedValues.check(ordered, id -> {
+            select.setObject(1, id.value());
+            try (ResultSet row = select.executeQuery()) {
+              return row.next() ? sealer.openManifest(id, row.getBytes(1)) : null;
+            }
+          });
+          for (ManifestChange change : ordered) {
+            upsert.setObject(1, change.id().value());
+            upsert.setBytes(2, sealer.sealManifest(change.id(), change.updated()));
+            upsert.addBatch();
+          }
+          upsert.executeBatch();
+          connection.commit();
+          return ordered.size();
+        } catch (Exception e) {
+          connection.rollback();
+          throw e;
+        } finally {
+          connection.setAutoCommit(true); // back to the pool as it was configured
+        }
       }
     });
   }

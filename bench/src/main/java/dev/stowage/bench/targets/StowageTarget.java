@@ -10,6 +10,7 @@ import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.EntryMissingException;
 import dev.stowage.protocol.LocalManifest;
+import dev.stowage.protocol.ManifestChange;
 import dev.stowage.storage.LocalKey;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -138,6 +139,11 @@ public final class StowageTarget implements BenchTarget {
   @Override
   public CompletionStage<?> ensurePersistent(EntryId id) {
     return via(id).ensureManifestPersistent(id);
+  }
+
+  @Override
+  public CompletionStage<?> updateManifests(List<ManifestChange> changes) {
+    return via(changes.get(0).id()).updateManifests(changes);
   }
 
   @Override

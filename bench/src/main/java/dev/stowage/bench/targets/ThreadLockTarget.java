@@ -3,6 +3,9 @@ package dev.stowage.bench.targets;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.LocalManifest;
+import dev.stowage.protocol.ManifestChange;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -110,6 +113,24 @@ final class ThreadLockTarget extends DatabaseLockTarget {
         cache.put(id, CachedManifest.clean(entry.manifest()));
       }
       return id;
+    });
+  }
+
+  /**
+   * On the I/O thread, under the database lock (so transactions run one at a time): read the current
+   * values (cache, else database), compare, seal and write all in one commit, then cache them.
+   */
+  @Override
+  public CompletionStage<?> updateManifests(List<ManifestChange> changes) {
+    return onIo(() -> {
+      ExpectedValues.check(changes, id -> withKey(id, () -> cachedOrLoaded(id)));
+      List<byte[]> sealed = new ArrayList<>();
+      for (ManifestChange change : changes) {
+        sealed.add(store.sealer().sealManifest(change.id(), change.updated()));
+      }
+      store.putManifests(changes, sealed, id -> withKey(id, () -> CachedManifest.pendingOf(cache.get(id))));
+      changes.forEach(change -> withKey(change.id(), () -> cache.put(change.id(), CachedManifest.clean(change.updated()))));
+      return changes.size();
     });
   }
 

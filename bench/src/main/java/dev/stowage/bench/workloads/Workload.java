@@ -4,7 +4,7 @@ import dev.stowage.bench.report.Result;
 import dev.stowage.bench.targets.SystemKind;
 import java.util.List;
 
-/** One family of scenarios (W1 … W6), run against one system at a time, each time on fresh directories. */
+/** One family of scenarios (W1 … W7), run against one system at a time, each time on fresh directories. */
 public interface Workload {
 
   /** Its name, e.g. {@code W1}; {@code --workloads W3} selects every workload whose name contains W3. */

@@ -8,6 +8,6 @@ public final class Workloads {
 
   public static List<Workload> all() {
     return List.of(new ManifestWrites(), new ManifestReads(), new BlockEviction(), new FileEditing(),
-        new CallerBlocking());
+        new CallerBlocking(), new TreeOperations());
   }
 }

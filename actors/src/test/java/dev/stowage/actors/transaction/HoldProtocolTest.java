@@ -1,0 +1,106 @@
+package dev.stowage.actors.transaction;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stowage.actors.Await;
+import dev.stowage.actors.Stowage;
+import dev.stowage.actors.TestSettings;
+import dev.stowage.actors.WorkspaceStorage;
+import dev.stowage.actors.entity.EntityCommand;
+import dev.stowage.actors.entity.HoldReply;
+import dev.stowage.protocol.EntryId;
+import dev.stowage.protocol.FolderManifest;
+import dev.stowage.protocol.LocalManifest;
+import dev.stowage.protocol.ManifestChange;
+import dev.stowage.storage.LocalKey;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The hold protocol of a tree transaction ({@link ManifestTransaction}), with a test probe as
+ * another transaction's coordinator that holds an entry and lets it go when the test says so.
+ */
+@ExtendWith(TestKitJUnit5Extension.class)
+class HoldProtocolTest {
+  private static final Duration WAIT = Duration.ofSeconds(10);
+
+  @JUnit5TestKit ActorTestKit testKit = new JUnit5TestKitBuilder().build();
+
+  @TempDir Path dir;
+
+  private static final EntryId ROOT = EntryId.random();
+
+  private static FolderManifest value(EntryId id, long version) {
+    return new FolderManifest(id, ROOT, version, true, Instant.EPOCH, Map.of());
+  }
+
+  /** Holds the entry of {@code change} for {@code holder}, as another transaction's coordinator would. */
+  private HoldReply.Held hold(WorkspaceStorage storage, ManifestChange change, TestProbe<HoldReply> holder) {
+    storage.supervisor().<Object>unsafeUpcast().tell(new EntityCommand.Hold(change, holder.ref(), true));
+    return holder.expectMessageClass(HoldReply.Held.class, WAIT);
+  }
+
+  @Test
+  @DisplayName("SPEC 6b: a transaction that meets a held entry lets go of what it holds, waits for it in the order of ids, and commits once it is released; single-key reads of a held entry wait too")
+  void aBusyEntryIsWaitedForInOrderWithoutHoldingTheOthers() throws Exception {
+    WorkspaceStorage storage = Await.result(Stowage.open(testKit.system(), "holds", LocalKey.generate(),
+        TestSettings.in(dir)));
+    EntryId a = EntryId.random();
+    EntryId b = EntryId.random();
+    Await.result(storage.setManifest(a, value(a, 1)));
+    Await.result(storage.setManifest(b, value(b, 1)));
+    TestProbe<HoldReply> other = testKit.createTestProbe();
+    HoldReply.Held heldA = hold(storage, ManifestChange.replace(value(a, 1), value(a, 9)), other);
+
+    CompletableFuture<?> read = storage.getManifest(a).toCompletableFuture();
+    CompletableFuture<?> transaction = storage.updateManifests(List.of(
+        ManifestChange.replace(value(a, 1), value(a, 2)), ManifestChange.replace(value(b, 1), value(b, 2))))
+        .toCompletableFuture();
+    // b was held in the first round, then let go when a was busy: it serves reads while a is waited for
+    assertThat(Await.result(storage.getManifest(b))).isEqualTo(value(b, 1));
+    Thread.sleep(200);
+    assertThat(read).as("a read of a held entry").isNotDone();
+    assertThat(transaction).as("a transaction waiting for a held entry").isNotDone();
+
+    heldA.entity().tell(new EntityCommand.Release(other.ref(), false));
+    Await.result(transaction);
+    assertThat(read.get()).as("the read waited, and saw the value before both transactions").isEqualTo(value(a, 1));
+    assertThat(Await.result(storage.getManifest(a))).isEqualTo(value(a, 2));
+    assertThat(Await.result(storage.getManifest(b))).isEqualTo(value(b, 2));
+    Await.result(storage.close());
+  }
+
+  @Test
+  @DisplayName("SPEC 6b: an entity whose holder stops asks what is stored and lets go; the transaction's value is not applied, nothing is lost")
+  void aHolderThatStopsReleasesItsEntries() throws Exception {
+    WorkspaceStorage storage = Await.result(Stowage.open(testKit.system(), "holds", LocalKey.generate(),
+        TestSettings.in(dir)));
+    EntryId a = EntryId.random();
+    Await.result(storage.setManifest(a, value(a, 1), true, java.util.Set.of())); // dirty: must survive
+    TestProbe<HoldReply> holder = testKit.createTestProbe();
+    hold(storage, ManifestChange.replace(value(a, 1), value(a, 9)), holder);
+    CompletableFuture<LocalManifest> read = storage.getManifest(a).toCompletableFuture();
+    Thread.sleep(100);
+    assertThat(read).isNotDone();
+
+    holder.stop();
+    assertThat(read.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(value(a, 1));
+    Await.result(storage.ensureManifestPersistent(a));
+    Await.result(storage.clearMemoryCache(false));
+    assertThat(Await.result(storage.getManifest(a))).as("the cache-only value, flushed").isEqualTo(value(a, 1));
+    Await.result(storage.close());
+  }
+}
