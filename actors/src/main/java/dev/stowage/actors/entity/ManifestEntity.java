@@ -145,7 +145,8 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
   private final Receive<Object> unknown;
   private final Receive<Object> loading;
   private final Receive<Object> known;
-  private final Receive<Object> holdingPhase;
+  /** Built the first time a transaction holds this entity: most never are, and entities are many. */
+  private Receive<Object> holdingPhase;
 
   private ManifestEntity(ActorContext<Object> context, StashBuffer<Object> stash, EntryId id, ManifestBackend backend,
       BlobCipher cipher, EntityHost host, Duration passivateAfter, EntityWorkspace workspace) {
@@ -170,7 +171,6 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
     this.unknown = phase(this::startLoading);
     this.loading = phase(this::waitForLoad);
     this.known = phase(null);
-    this.holdingPhase = holdingPhase();
     host.started(context.getSelf(), id);
   }
 
@@ -238,6 +238,13 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
    * backend's replies, failures and the transaction's end are served; every other command waits.
    */
   private Receive<Object> holdingPhase() {
+    if (holdingPhase == null) {
+      holdingPhase = buildHoldingPhase();
+    }
+    return holdingPhase;
+  }
+
+  private Receive<Object> buildHoldingPhase() {
     return newReceiveBuilder()
         .onMessage(EntityCommand.Apply.class, apply -> hold.isHolder(apply.holder()) ? onApply() : Behaviors.same())
         .onMessage(EntityCommand.Release.class, release -> hold.isHolder(release.holder())
@@ -267,7 +274,7 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
 
   /** The phase of what is known now: what a command's handler returns (a command never stops the entity). */
   private Receive<Object> phase() {
-    return hold.active() ? holdingPhase
+    return hold.active() ? holdingPhase()
         : state.known() || state.corrupt() != null ? known : loadInFlight ? loading : unknown;
   }
 
@@ -416,7 +423,7 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
       getContext().getLog().warn("manifest {} is corrupt: {}", id, e.getMessage());
     }
     recording.loaded(loaded.sealed().isPresent(), used);
-    return hold.active() ? holdingPhase : unstashAll(); // held: a write had won the race, nothing waited for it
+    return hold.active() ? holdingPhase() : unstashAll(); // held: a write had won the race, nothing waited for it
   }
 
   /** Serves what waited, in order, in the phase of what is known now. */
@@ -487,7 +494,7 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
     publication.withdraw(); // reads wait for the transaction: none sees it half applied
     getContext().watchWith(next.holder(), new HolderGone(next.holder()));
     hold.answerOnceSettled(state, getContext().getSelf(), backend);
-    return holdingPhase;
+    return holdingPhase();
   }
 
   /** The transaction committed: its value is this entry's, stored; reads see it from now on. */
@@ -508,7 +515,7 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
   private Behavior<Object> onRelease(boolean outcomeUnknown) {
     if (outcomeUnknown) {
       backend.settle(id, backendReplies);
-      return holdingPhase;
+      return holdingPhase();
     }
     publication.publish(state.value());
     return endHold();
