@@ -106,14 +106,14 @@ class ProtocolSerializationTest {
         12, 4, List.of(new ChunkRef(ChunkId.random(), 0, 12)));
     return Stream.of(
         new EntityCommand.Hold(new ManifestChange(id, Optional.of(file), file, Set.of(ChunkId.random())), any.narrow(),
-            true),
-        new EntityCommand.Hold(ManifestChange.create(file), any.narrow(), false),
+            true, 1),
+        new EntityCommand.Hold(ManifestChange.create(file), any.narrow(), false, 0),
         new EntityCommand.Apply(any.narrow()),
         new EntityCommand.Release(any.narrow(), true),
-        new HoldReply.Held(id, any, new byte[] {1, 2, 3}, 3, true, List.of(ChunkId.random()), 17),
-        new HoldReply.Differs(id),
-        new HoldReply.Busy(id),
-        new HoldReply.Refused(id, new CorruptEntryException("manifest " + id + " is corrupt")));
+        new HoldReply.Held(id, any, new byte[] {1, 2, 3}, 3, true, List.of(ChunkId.random()), 17, 1),
+        new HoldReply.Differs(id, 0),
+        new HoldReply.Busy(id, 0),
+        new HoldReply.Refused(id, new CorruptEntryException("manifest " + id + " is corrupt"), 1));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -126,7 +126,7 @@ class ProtocolSerializationTest {
   @org.junit.jupiter.api.Test
   void aRefusalKeepsItsType() {
     HoldReply.Refused refused = (HoldReply.Refused) roundTrip(
-        new HoldReply.Refused(EntryId.random(), new StorageClosedException("closed")));
+        new HoldReply.Refused(EntryId.random(), new StorageClosedException("closed"), 0));
     assertThat(refused.cause()).isInstanceOf(StorageClosedException.class).hasMessage("closed");
   }
 

@@ -71,9 +71,11 @@ public sealed interface EntityCommand
    * <p>{@code waits}: if another transaction holds the entity, this hold waits for it to end (a
    * transaction that takes its entries one after the other, in the order of their ids); otherwise
    * the entity answers {@link HoldReply.Busy} at once (a transaction that asks all its entries at
-   * once, and never waits, so that no two transactions wait for each other).
+   * once, and never waits, so that no two transactions wait for each other). {@code round}: which of
+   * the holder's rounds asks (the first, all at once, or the second, one after the other), repeated
+   * in the reply so that the holder can tell a late answer of the first from the second's.
    */
-  record Hold(ManifestChange change, ActorRef<HoldReply> holder, boolean waits)
+  record Hold(ManifestChange change, ActorRef<HoldReply> holder, boolean waits, int round)
       implements EntityCommand, SupervisorMessage, CborSerializable {
     public EntryId id() {
       return change.id();
@@ -81,7 +83,7 @@ public sealed interface EntityCommand
 
     /** The entity cannot take part (its workspace failed or closes, its row is corrupt): tell the holder why. */
     public void refuse(StorageException cause) {
-      holder.tell(new HoldReply.Refused(id(), cause));
+      holder.tell(new HoldReply.Refused(id(), cause, round));
     }
   }
 

@@ -51,7 +51,7 @@ final class EntryHold {
    */
   boolean take(EntityCommand.Hold next, EntryState state) {
     if (!Objects.equals(next.change().expected().orElse(null), state.value())) {
-      next.holder().tell(new HoldReply.Differs(id));
+      next.holder().tell(new HoldReply.Differs(id, next.round()));
       return false;
     }
     byte[] sealed;
@@ -76,7 +76,7 @@ final class EntryHold {
     if (!answered && !state.flushInFlight()) {
       answered = true;
       hold.holder().tell(new HoldReply.Held(id, entity, staged.sealed(), staged.baseVersion(), staged.needSync(),
-          staged.removedChunkIds(), backend.heldRevision()));
+          staged.removedChunkIds(), backend.heldRevision(), hold.round()));
     }
   }
 

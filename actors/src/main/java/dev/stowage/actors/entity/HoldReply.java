@@ -17,6 +17,9 @@ public sealed interface HoldReply extends CborSerializable permits HoldReply.Hel
 
   EntryId id();
 
+  /** The round of the hold this answers ({@link EntityCommand.Hold#round}). */
+  int round();
+
   /**
    * The entity held its expected value and is now held: the changed value is staged for the
    * transaction's commit ({@code sealed}, its indexed fields, the chunks it removes with the entry's
@@ -27,7 +30,7 @@ public sealed interface HoldReply extends CborSerializable permits HoldReply.Hel
    *     replace ({@link ManifestBackend#heldRevision}): -1 if it does not know
    */
   record Held(EntryId id, ActorRef<Object> entity, byte[] sealed, long baseVersion, boolean needSync,
-      List<ChunkId> removedChunkIds, long revision) implements HoldReply {
+      List<ChunkId> removedChunkIds, long revision, int round) implements HoldReply {
     public Held {
       removedChunkIds = List.copyOf(removedChunkIds);
     }
@@ -39,18 +42,18 @@ public sealed interface HoldReply extends CborSerializable permits HoldReply.Hel
   }
 
   /** The entity holds another value than the one expected: it is not held. */
-  record Differs(EntryId id) implements HoldReply {}
+  record Differs(EntryId id, int round) implements HoldReply {}
 
   /** Another transaction holds the entity, and this hold does not wait ({@link EntityCommand.Hold#waits}): it is not held. */
-  record Busy(EntryId id) implements HoldReply {}
+  record Busy(EntryId id, int round) implements HoldReply {}
 
   /**
    * The entity cannot take part ({@link #cause()} says why): it is not held. The cause travels as
    * its class and message, as {@code StorageExceptionSerializer} carries one.
    */
-  record Refused(EntryId id, String causeType, String message) implements HoldReply {
-    public Refused(EntryId id, StorageException cause) {
-      this(id, cause.getClass().getName(), cause.getMessage());
+  record Refused(EntryId id, String causeType, String message, int round) implements HoldReply {
+    public Refused(EntryId id, StorageException cause, int round) {
+      this(id, cause.getClass().getName(), cause.getMessage(), round);
     }
 
     /** The refusal rebuilt: of its class if it can be, a {@link StorageFailedException} otherwise. */

@@ -258,7 +258,7 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
         .onMessage(EntityCommand.Fail.class, failure -> fail(failure.cause(), true))
         .onMessageEquals(IdleCheck.INSTANCE, Behaviors::same) // held is not idle
         .onMessage(EntityCommand.Hold.class, next -> !next.waits(), next -> {
-          next.holder().tell(new HoldReply.Busy(id));
+          next.holder().tell(new HoldReply.Busy(id, next.round()));
           return Behaviors.same();
         })
         .onMessage(Object.class, this::waitForRelease)

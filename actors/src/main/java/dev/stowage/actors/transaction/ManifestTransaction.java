@@ -32,9 +32,10 @@ import org.apache.pekko.pattern.StatusReply;
  *       stages the changed value (sealed), withdraws its published value and holds every other
  *       command until this transaction ends ({@link EntityCommand.Hold}). First all at once, in one
  *       round trip, each hold refused at once ({@link HoldReply.Busy}) by an entity another
- *       transaction holds; if any is, the entities held are released and the transaction takes them
+ *       transaction holds (or that is stopping); if any is, or if the answers take longer than
+ *       {@link #FIRST_ROUND_WITHIN}, the entities held are released and the transaction takes them
  *       again one after the other in the order of their ids, each hold waiting for the transaction
- *       before it. A transaction that waits for an entity thus holds only entities of lower ids, and
+ *       before it (a late answer of the first round is let go as it comes). A transaction that waits for an entity thus holds only entities of lower ids, and
  *       one that holds entities without that order never waits: no two transactions can each wait
  *       for an entity the other holds (no deadlock).
  *   <li><b>Decide</b>: if any entry differed, every held entity is released unchanged and the call
@@ -53,7 +54,19 @@ import org.apache.pekko.pattern.StatusReply;
  */
 public final class ManifestTransaction {
 
+  /**
+   * How long the first round (all entries at once) may wait for its answers before the transaction
+   * takes them one after the other instead: an answer that is late waits for something (a stopping
+   * entity's successor in cluster mode, say) that may itself wait for this transaction.
+   */
+  static final Duration FIRST_ROUND_WITHIN = Duration.ofMillis(100);
+
+  private static final int ALL_AT_ONCE = 0;
+  private static final int IN_ORDER = 1;
+
   private enum HoldingTooLong { INSTANCE }
+
+  private enum FirstRoundTooLong { INSTANCE }
 
   private record Committed(StatusReply<Done> reply) {}
 
@@ -74,12 +87,14 @@ public final class ManifestTransaction {
   private final ActorRef<HoldReply> self;
   private final List<HoldReply.Held> held = new ArrayList<>();
   private final Set<EntryId> differing = new TreeSet<>();
-  /** Holds sent; in the first round (all at once), also the replies awaited. */
+  /** {@link #ALL_AT_ONCE}, then, if an entry was busy, {@link #IN_ORDER}. */
+  private int round = ALL_AT_ONCE;
+  /** Holds sent in this round, and answers received. */
   private int asked;
   private int answered;
-  /** Whether the entries are taken one after the other (after a first round met a busy entity). */
-  private boolean inOrder;
   private boolean busy;
+  /** Set when an entry refused: the transaction ends once the round's other answers are in. */
+  private StorageException refusal;
 
   private ManifestTransaction(ActorContext<Object> context, TimerScheduler<Object> timers, UpdateManifests request,
       TransactionBackend backend) {
@@ -94,23 +109,31 @@ public final class ManifestTransaction {
   private Behavior<Object> start(Duration holdWithin) {
     timers.startSingleTimer(HoldingTooLong.INSTANCE, holdWithin);
     if (ordered.size() == 1) {
-      inOrder = true; // one entry: nothing to wait for in another order
+      round = IN_ORDER; // one entry: nothing to wait for in another order
       holdNext();
     } else {
-      ordered.forEach(change -> backend.hold(new EntityCommand.Hold(change, self, false)));
+      ordered.forEach(change -> backend.hold(new EntityCommand.Hold(change, self, false, ALL_AT_ONCE)));
       asked = ordered.size();
+      timers.startSingleTimer(FirstRoundTooLong.INSTANCE, FIRST_ROUND_WITHIN);
     }
     return Behaviors.receive(Object.class)
         .onMessage(HoldReply.class, this::onHoldReply)
+        .onMessageEquals(FirstRoundTooLong.INSTANCE, this::onFirstRoundTooLong)
         .onMessageEquals(HoldingTooLong.INSTANCE, this::onHoldingTooLong)
         .build();
   }
 
   private void holdNext() {
-    backend.hold(new EntityCommand.Hold(ordered.get(asked++), self, true));
+    backend.hold(new EntityCommand.Hold(ordered.get(asked++), self, true, IN_ORDER));
   }
 
   private Behavior<Object> onHoldReply(HoldReply reply) {
+    if (reply.round() != round) { // a late answer of the first round: let go of what it holds
+      if (reply instanceof HoldReply.Held late) {
+        late.entity().tell(new EntityCommand.Release(self, false));
+      }
+      return Behaviors.same();
+    }
     answered++;
     if (reply instanceof HoldReply.Held h) {
       held.add(h);
@@ -118,27 +141,23 @@ public final class ManifestTransaction {
       differing.add(d.id());
     } else if (reply instanceof HoldReply.Busy) {
       busy = true;
-    } else if (reply instanceof HoldReply.Refused refused) {
-      return inOrder || answered == asked ? end(refused.cause()) : refuseOnceAnswered(refused.cause());
+    } else if (reply instanceof HoldReply.Refused refused && refusal == null) {
+      refusal = refused.cause();
     }
-    if (!inOrder) {
-      if (answered < asked) {
-        return Behaviors.same();
-      }
-      if (busy) { // another transaction holds one: let go, and take them one after the other
-        held.forEach(h -> h.entity().tell(new EntityCommand.Release(self, false)));
-        held.clear();
-        differing.clear();
-        inOrder = true;
-        asked = 0;
-        answered = 0;
-        holdNext();
-        return Behaviors.same();
-      }
-    } else if (asked < ordered.size()) {
+    if (answered < asked) {
+      return Behaviors.same(); // the first round's other answers, each may hold an entry
+    }
+    if (refusal != null) {
+      return end(refusal);
+    }
+    if (round == ALL_AT_ONCE && busy) {
+      return takeInOrder();
+    }
+    if (round == IN_ORDER && asked < ordered.size()) {
       holdNext();
       return Behaviors.same();
     }
+    timers.cancel(FirstRoundTooLong.INSTANCE);
     timers.cancel(HoldingTooLong.INSTANCE);
     if (!differing.isEmpty()) {
       return end(new ConflictException(differing));
@@ -167,21 +186,28 @@ public final class ManifestTransaction {
     return Behaviors.stopped();
   }
 
+  /** An entry was busy: let go of what the first round holds, and take the entries one after the other. */
+  private Behavior<Object> takeInOrder() {
+    timers.cancel(FirstRoundTooLong.INSTANCE);
+    held.forEach(h -> h.entity().tell(new EntityCommand.Release(self, false)));
+    held.clear();
+    differing.clear();
+    round = IN_ORDER;
+    asked = 0;
+    answered = 0;
+    holdNext();
+    return Behaviors.same();
+  }
+
   /**
-   * An entity refused while the first round's other replies are still on their way: each of them
-   * may hold its entity, so the transaction ends once all are in, releasing those.
+   * The first round's answers are late: take the entries in order, or end if one refused (a late
+   * answer that holds an entry is let go when it comes, or by the entity itself once this stopped).
    */
-  private Behavior<Object> refuseOnceAnswered(StorageException cause) {
-    return Behaviors.receive(Object.class)
-        .onMessage(HoldReply.class, reply -> {
-          answered++;
-          if (reply instanceof HoldReply.Held h) {
-            held.add(h);
-          }
-          return answered < asked ? Behaviors.same() : end(cause);
-        })
-        .onMessageEquals(HoldingTooLong.INSTANCE, () -> end(cause))
-        .build();
+  private Behavior<Object> onFirstRoundTooLong() {
+    if (round != ALL_AT_ONCE) {
+      return Behaviors.same();
+    }
+    return refusal != null ? end(refusal) : takeInOrder();
   }
 
   /** Nothing was committed: every held entity lets go unchanged, and the caller learns {@code cause}. */

@@ -7,6 +7,7 @@ import dev.stowage.actors.entity.EntityCommand;
 import dev.stowage.actors.entity.EntityHost;
 import dev.stowage.actors.entity.EntityWorkspace;
 import dev.stowage.actors.entity.GatewayManifestBackend;
+import dev.stowage.actors.entity.HoldReply;
 import dev.stowage.actors.entity.ManifestEntity;
 import dev.stowage.actors.facade.EntityDirectory;
 import dev.stowage.actors.facade.EntityHandle;
@@ -68,6 +69,8 @@ final class LocalEntityPool {
     /** How callers reach the entity without the supervisor (see {@link EntityDirectory}). */
     EntityHandle handle;
     boolean stopping;
+    /** Started for a transaction's hold while every slot was taken: it counts beyond max-active. */
+    boolean beyondLimit;
     /** The stop (or Fail) to send once the last caller inside the closed handle has left. */
     Object pendingStop;
     /** Manifest commands and transactions' holds for the successor. */
@@ -99,6 +102,8 @@ final class LocalEntityPool {
   /** The ids of {@link #entities}, least recently routed to first. */
   private final LinkedHashSet<EntryId> leastRecentlyUsed = new LinkedHashSet<>();
   private int stoppingEntities;
+  /** Live entities started beyond max-active for transactions' holds ({@link EntitySlot#beyondLimit}). */
+  private int beyondLimit;
   /** Commands for ids that wait for an entity slot (max-active reached), oldest id first. */
   private final LinkedHashMap<EntryId, List<Object>> waitingForSlot = new LinkedHashMap<>();
   /** Max-dirty and the need-sync overlay (INV-5). */
@@ -119,6 +124,15 @@ final class LocalEntityPool {
     this.gateways = gateways;
     this.dirty = new DirtyTracker(settings.maxDirty());
     this.entityDispatcher = DispatcherSelector.fromConfig(settings.dispatcher());
+  }
+
+  /**
+   * The slots of max-active taken: the live entities but those started beyond it for transactions'
+   * holds. A command waiting for a slot gets one when this falls below max-active, however many
+   * holds keep starting entities meanwhile (they would otherwise starve it).
+   */
+  private int occupied() {
+    return entities.size() - beyondLimit;
   }
 
   EntityDirectory directory() {
@@ -180,7 +194,10 @@ final class LocalEntityPool {
     if (slot != null) {
       leastRecentlyUsed.remove(id);
       leastRecentlyUsed.add(id);
-      if (slot.stopping) {
+      if (slot.stopping && command instanceof EntityCommand.Hold hold && !hold.waits()) {
+        // its stop may wait for a transaction that waits for this one: a hold that must not wait says busy
+        hold.holder().tell(new HoldReply.Busy(id, hold.round()));
+      } else if (slot.stopping) {
         slot.buffer(command);
       } else {
         slot.ref.tell(command);
@@ -193,11 +210,13 @@ final class LocalEntityPool {
       // which an entity it holds may be the one to free (it stops only once the transaction ends).
       List<Object> first = new ArrayList<>(waiting != null ? waitingForSlot.remove(id) : List.of());
       first.add(command);
-      start(id, first);
+      boolean beyond = occupied() >= settings.maxActive();
+      start(id, first).beyondLimit = beyond;
+      beyondLimit += beyond ? 1 : 0;
       makeRoom();
     } else if (waiting != null) {
       waiting.add(command);
-    } else if (entities.size() < settings.maxActive()) {
+    } else if (occupied() < settings.maxActive()) {
       start(id, List.of(command));
     } else {
       waiting = new ArrayList<>();
@@ -228,7 +247,7 @@ final class LocalEntityPool {
    * Spawns the entity of {@code id}, sends it {@code first}, and only then lets callers reach it
    * directly: whatever they send comes after those commands.
    */
-  private void start(EntryId id, List<Object> first) {
+  private EntitySlot start(EntryId id, List<Object> first) {
     DatabaseFile<DataStore> data = gateways.data();
     ActorRef<Object> ref = context.spawn(
         ManifestEntity.create(id, new GatewayManifestBackend(data.writer(), data.reader()), cipher,
@@ -240,6 +259,7 @@ final class LocalEntityPool {
     leastRecentlyUsed.add(id);
     first.forEach(ref::tell);
     slot.handle = directory.publish(id, ref.narrow());
+    return slot;
   }
 
   /**
@@ -278,7 +298,7 @@ final class LocalEntityPool {
 
   private void fillFreeSlots() {
     Iterator<Map.Entry<EntryId, List<Object>>> waiting = waitingForSlot.entrySet().iterator();
-    while (entities.size() < settings.maxActive() && waiting.hasNext()) {
+    while (occupied() < settings.maxActive() && waiting.hasNext()) {
       Map.Entry<EntryId, List<Object>> next = waiting.next();
       waiting.remove();
       start(next.getKey(), next.getValue());
@@ -332,6 +352,9 @@ final class LocalEntityPool {
     }
     leastRecentlyUsed.remove(id);
     directory.remove(id, slot.handle);
+    if (slot.beyondLimit) {
+      beyondLimit--;
+    }
     if (slot.stopping) {
       stoppingEntities--;
     }

@@ -49,7 +49,7 @@ class HoldProtocolTest {
 
   /** Holds the entry of {@code change} for {@code holder}, as another transaction's coordinator would. */
   private HoldReply.Held hold(WorkspaceStorage storage, ManifestChange change, TestProbe<HoldReply> holder) {
-    storage.supervisor().<Object>unsafeUpcast().tell(new EntityCommand.Hold(change, holder.ref(), true));
+    storage.supervisor().<Object>unsafeUpcast().tell(new EntityCommand.Hold(change, holder.ref(), true, 1));
     return holder.expectMessageClass(HoldReply.Held.class, WAIT);
   }
 
