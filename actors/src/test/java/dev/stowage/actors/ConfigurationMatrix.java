@@ -2,6 +2,9 @@ package dev.stowage.actors;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
 
 /**
  * The configuration matrix the contract and linearizability suites run over (issue 14):
@@ -34,6 +37,19 @@ public final class ConfigurationMatrix {
   }
 
   /** Every point but the first, the default configuration, which each mode's own contract test runs. */
+  /**
+   * With {@code -Dstowage.test.matrix=full}, one parameterized run per point of {@link #product}:
+   * (seed, settings), the seeds counting from {@code firstSeed}, each point's settings after {@code
+   * prefix}; nothing otherwise.
+   */
+  public static Stream<Arguments> fullProductIfAsked(long firstSeed, String prefix, int smallMaxActive) {
+    if (!full()) {
+      return Stream.empty();
+    }
+    List<String> points = product(smallMaxActive);
+    return IntStream.range(0, points.size()).mapToObj(i -> Arguments.of(firstSeed + i, prefix + points.get(i)));
+  }
+
   public static List<String> beyondTheDefault() {
     List<String> points = product(1);
     return points.subList(1, points.size());

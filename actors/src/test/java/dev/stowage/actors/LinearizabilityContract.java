@@ -78,12 +78,7 @@ public abstract class LinearizabilityContract {
    * {@link ConfigurationMatrix} as well, each with its own seed; nothing otherwise.
    */
   protected static Stream<Arguments> fullProductIfAsked(int smallMaxActive) {
-    if (!ConfigurationMatrix.full()) {
-      return Stream.empty();
-    }
-    List<String> points = ConfigurationMatrix.product(smallMaxActive);
-    return IntStream.range(0, points.size())
-        .mapToObj(i -> Arguments.of(1_000L + i, "cache.max-dirty = 3, " + points.get(i)));
+    return ConfigurationMatrix.fullProductIfAsked(1_000L, "cache.max-dirty = 3, ", smallMaxActive);
   }
 
   /** A workspace id not used before (the database of cluster mode outlives a test run). */

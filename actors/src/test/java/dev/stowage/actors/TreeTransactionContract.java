@@ -29,7 +29,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -61,11 +60,7 @@ public abstract class TreeTransactionContract {
 
   /** With {@code -Dstowage.test.matrix=full}, every point of the {@link ConfigurationMatrix} too. */
   protected static Stream<Arguments> fullProductIfAsked(int smallMaxActive) {
-    if (!ConfigurationMatrix.full()) {
-      return Stream.empty();
-    }
-    List<String> points = ConfigurationMatrix.product(smallMaxActive);
-    return IntStream.range(0, points.size()).mapToObj(i -> Arguments.of(2_000L + i, points.get(i)));
+    return ConfigurationMatrix.fullProductIfAsked(2_000L, "", smallMaxActive);
   }
 
   private List<WorkspaceStorage> open(Path dir, String settings) {
