@@ -51,12 +51,19 @@ import org.apache.pekko.pattern.StatusReply;
  * <h2>Phases (INV-4)</h2>
  *
  * <ul>
- *   <li><b>unknown</b> (the first): nothing is known of the stored row. A read or a clear asks the
- *       backend for it; a write needs no old value and does not wait.
+ *   <li><b>unknown</b> (the first): nothing is known of the stored row. A read, a clear, a
+ *       populate or a transaction's hold asks the backend for it; a write needs no old value and
+ *       does not wait.
  *   <li><b>loading</b>: the load is in flight; reads and clears wait in a stash of {@link
  *       #STASH_CAPACITY} (past it they fail with {@link StorageOverloadedException}: retry). A write
  *       makes the value known; the waiting reads get it when the load, which lost its race, returns.
  *   <li><b>known</b>: the value (or that the row does not open) is known; everything is answered at once.
+ *   <li><b>held</b> ({@link EntryHold}): a tree transaction whose expected value this entry holds
+ *       has staged its new value here; the published value is withdrawn and every command but the
+ *       transaction's end waits in the stash (another transaction's hold that must not wait is
+ *       answered busy), until the transaction applies its value or releases the entry, or, if its
+ *       coordinator stops, until the backend says what is stored ({@link ManifestBackend#settle}).
+ *       The entity does not stop while held.
  *   <li><b>failed</b> ({@link FailedEntity}): after a backend or workspace failure, every command
  *       is answered with it and nothing is written again (INV-6).
  * </ul>
