@@ -261,10 +261,13 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
         regex -> replyTo -> new MarkPreventSyncPatternFullyApplied(regex, replyTo));
   }
 
-  /** Checks (and copies) the arguments with {@code check}, then, once admitted, asks with what it returned. */
+  /**
+   * Checks (and copies) the arguments with {@code check}, then, once admitted, asks with what it
+   * returned; the supervisor does not check them again ({@link FacadeMessage.Checked}).
+   */
   private <A, T> CompletionStage<T> askChecked(SupervisorCalls.Check<A> check,
-      Function<A, Function<ActorRef<StatusReply<T>>, StorageCommand>> request) {
-    return calls.checkedAndAdmitted(0, check, checked -> null, checked -> calls.askNow(request.apply(checked)));
+      Function<A, Function<ActorRef<StatusReply<T>>, StorageCommand.Operation>> request) {
+    return calls.checkedAndAdmitted(0, check, checked -> null, checked -> calls.askChecked(request.apply(checked)));
   }
 
   // ---------------------------------------------------------------------------------------------

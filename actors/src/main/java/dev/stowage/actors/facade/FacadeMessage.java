@@ -14,7 +14,8 @@ import org.apache.pekko.pattern.StatusReply;
  * backend.
  */
 public sealed interface FacadeMessage extends SupervisorMessage
-    permits FacadeMessage.Backup, FacadeMessage.ReadBehindWrites, FacadeMessage.ViaSupervisor, FacadeMessage.Drained {
+    permits FacadeMessage.Backup, FacadeMessage.Checked, FacadeMessage.ReadBehindWrites, FacadeMessage.ViaSupervisor,
+        FacadeMessage.Drained {
 
   /**
    * {@link dev.stowage.actors.WorkspaceStorage#backup}: copy the workspace's data to {@code to}, answering {@code
@@ -22,6 +23,13 @@ public sealed interface FacadeMessage extends SupervisorMessage
    * with its refusal otherwise.
    */
   record Backup(Path to, ActorRef<StatusReply<BackupResult>> replyTo) implements FacadeMessage {}
+
+  /**
+   * An operation whose arguments the façade has checked ({@link dev.stowage.actors.RequestValidation})
+   * and copied: the supervisor serves it without checking them again (a tree transaction's names
+   * would be walked twice), or refuses it as it refuses any request once the workspace is not open.
+   */
+  record Checked(StorageCommand.Operation operation) implements FacadeMessage {}
 
   /**
    * A read sent behind a write of the same id that has not been answered yet (local mode): it goes

@@ -84,12 +84,12 @@ final class PayloadCalls {
     return mutations.around(id, () -> calls.checkedAndAdmitted(data == null ? 0 : data.length, () -> {
           RequestValidation.payload(id, data, maxChunkSize, kind.name);
           return data;
-        }, checked -> null, checked -> calls.askNow(replyTo -> kind.set(id, checked, replyTo))));
+        }, checked -> null, checked -> calls.askChecked(replyTo -> kind.set(id, checked, replyTo))));
   }
 
   CompletionStage<Done> clear(Payload kind, ChunkId id) {
     return mutations.around(id, () -> calls.checkedAndAdmitted(0, () -> Require.nonNull(id, kind.name + " id"),
-        checked -> null, checked -> calls.askNow(replyTo -> kind.clear(id, replyTo))));
+        checked -> null, checked -> calls.askChecked(replyTo -> kind.clear(id, replyTo))));
   }
 
   CompletionStage<Set<ChunkId>> localChunkIds(Collection<ChunkId> ids) {

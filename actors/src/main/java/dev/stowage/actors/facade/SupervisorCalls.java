@@ -111,6 +111,11 @@ final class SupervisorCalls {
     return askNow(supervisor, request, timeout);
   }
 
+  /** Asks an operation whose arguments the façade checked, now, unless closed or failed: not admitted. */
+  <T> CompletionStage<T> askChecked(Function<ActorRef<StatusReply<T>>, StorageCommand.Operation> request) {
+    return askNow(internal, replyTo -> new FacadeMessage.Checked(request.apply(replyTo)), timeout);
+  }
+
   /** Asks what only a façade sends, now, unless closed or failed: not admitted. */
   <T> CompletionStage<T> askInternal(Function<ActorRef<StatusReply<T>>, FacadeMessage> request, Duration within) {
     return askNow(internal, request, within);

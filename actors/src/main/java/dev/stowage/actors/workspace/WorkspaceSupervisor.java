@@ -42,7 +42,8 @@ import org.apache.pekko.pattern.StatusReply;
  *       WorkspaceOwner#openFailed}, the stashed requests the failure, and the actor stops.
  *   <li><b>open</b>: each operation is checked ({@link RequestValidation#checks}: a bad one is
  *       refused, never served) and handed to the backend's method for its kind ({@link
- *       StorageCommand.Operation#servedBy}); a close and a clearMemoryCache are the supervisor's own.
+ *       StorageCommand.Operation#servedBy}), but for one the façade checked already ({@link
+ *       FacadeMessage.Checked}); a close and a clearMemoryCache are the supervisor's own.
  *   <li><b>closing</b> (INV-10): the façade's direct paths close ({@link WorkspaceHealth#markClosing});
  *       every entity flushes and stops, then every file is released; requests meanwhile are
  *       answered with {@link StorageClosedException}.
@@ -303,7 +304,13 @@ public final class WorkspaceSupervisor {
   // ---------------------------------------------------------------------------------------------
 
   private Behavior<Object> toBackend(SupervisorMessage message, StorageException refusal) {
-    if (message instanceof FacadeMessage.Backup backup) {
+    if (message instanceof FacadeMessage.Checked checked) {
+      if (refusal != null) {
+        StatusReplies.error(checked.operation(), refusal);
+      } else {
+        checked.operation().servedBy(backend); // the façade checked it (RequestValidation)
+      }
+    } else if (message instanceof FacadeMessage.Backup backup) {
       if (refusal != null) {
         backup.replyTo().tell(StatusReply.error(refusal));
       } else {
