@@ -17,4 +17,18 @@ public abstract class StorageException extends RuntimeException {
   protected StorageException(String message, Throwable cause) {
     super(message, cause);
   }
+
+  /**
+   * The exception of class {@code className} with {@code message}, rebuilt by its {@code (String)}
+   * constructor: how a failure that crossed nodes as its class and message is thrown again.
+   *
+   * @throws ReflectiveOperationException if there is no such subclass, or it cannot be built
+   */
+  public static StorageException rebuilt(String className, String message) throws ReflectiveOperationException {
+    Class<?> type = Class.forName(className);
+    if (!StorageException.class.isAssignableFrom(type)) {
+      throw new ClassNotFoundException(className + " is not a " + StorageException.class.getName());
+    }
+    return (StorageException) type.getConstructor(String.class).newInstance(message);
+  }
 }

@@ -59,9 +59,8 @@ public sealed interface HoldReply extends CborSerializable permits HoldReply.Hel
     /** The refusal rebuilt: of its class if it can be, a {@link StorageFailedException} otherwise. */
     public StorageException cause() {
       try {
-        return Class.forName(causeType).asSubclass(StorageException.class).getConstructor(String.class)
-            .newInstance(message);
-      } catch (ReflectiveOperationException | ClassCastException e) {
+        return StorageException.rebuilt(causeType, message);
+      } catch (ReflectiveOperationException e) {
         return new StorageFailedException(message);
       }
     }

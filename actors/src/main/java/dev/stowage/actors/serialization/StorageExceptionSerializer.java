@@ -33,9 +33,8 @@ public final class StorageExceptionSerializer extends SerializerWithStringManife
   @Override
   public Object fromBinary(byte[] bytes, String manifest) throws NotSerializableException {
     try {
-      Class<? extends StorageException> type = Class.forName(manifest).asSubclass(StorageException.class);
-      return type.getConstructor(String.class).newInstance(new String(bytes, StandardCharsets.UTF_8));
-    } catch (ReflectiveOperationException | ClassCastException e) {
+      return StorageException.rebuilt(manifest, new String(bytes, StandardCharsets.UTF_8));
+    } catch (ReflectiveOperationException e) {
       throw new NotSerializableException("cannot rebuild " + manifest + ": " + e);
     }
   }
