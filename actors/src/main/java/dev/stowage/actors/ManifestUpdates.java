@@ -1,5 +1,6 @@
 package dev.stowage.actors;
 
+import dev.stowage.actors.common.StatusReplies;
 import dev.stowage.protocol.ConflictException;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.EntryMissingException;
@@ -59,7 +60,7 @@ final class ManifestUpdates {
         if (error == null) {
           return Optional.of(value);
         }
-        if (cause(error) instanceof EntryMissingException) {
+        if (StatusReplies.unwrap(error) instanceof EntryMissingException) {
           return Optional.empty();
         }
         throw error instanceof CompletionException c ? c : new CompletionException(error);
@@ -78,10 +79,10 @@ final class ManifestUpdates {
         if (error == null) {
           return CompletableFuture.completedFuture(done);
         }
-        if (cause(error) instanceof ConflictException && attempt < MAX_ATTEMPTS) {
+        if (StatusReplies.unwrap(error) instanceof ConflictException && attempt < MAX_ATTEMPTS) {
           return attempt(storage, ids, update, attempt + 1);
         }
-        return CompletableFuture.<Done>failedFuture(cause(error));
+        return CompletableFuture.<Done>failedFuture(StatusReplies.unwrap(error));
       }).thenCompose(next -> next);
     });
   }
@@ -99,9 +100,5 @@ final class ManifestUpdates {
           Set.of()));
     });
     return changes;
-  }
-
-  private static Throwable cause(Throwable error) {
-    return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
   }
 }

@@ -295,13 +295,20 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
 
   /** Serves {@code command} as its kind says, unless the workspace failed: then that is the answer. */
   private Behavior<Object> answerUnlessFailed(ManifestCommand command, ManifestKinds<Behavior<Object>> kinds) {
+    return refusedAfterFailure(command) ? phase() : command.kind(kinds);
+  }
+
+  /**
+   * Counts {@code message} (a manifest command or a transaction's hold) as activity, and answers it
+   * with the workspace's failure if it failed (INV-6): whether it did.
+   */
+  private boolean refusedAfterFailure(Object message) {
     idle.active();
     StorageException failure = workspaceFailure.forNextCall();
     if (failure != null) {
-      StatusReplies.error(command, failure);
-      return phase();
+      EntityCommand.refuse(message, failure);
     }
-    return command.kind(kinds);
+    return failure != null;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -482,10 +489,7 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
    * HoldReply.Held} once no flush of this entity is in flight, so that its commit comes after them.
    */
   private Behavior<Object> onHold(EntityCommand.Hold next) {
-    idle.active();
-    StorageException failure = workspaceFailure.forNextCall();
-    if (failure != null) {
-      next.refuse(failure);
+    if (refusedAfterFailure(next)) {
       return phase();
     }
     if (!state.known()) {
