@@ -53,6 +53,16 @@ class HoldProtocolTest {
     return holder.expectMessageClass(HoldReply.Held.class, WAIT);
   }
 
+  /** A probe told each name of {@code stagesAndNames} (stage, name, stage, name...) when its stage completes. */
+  private TestProbe<String> completions(Object... stagesAndNames) {
+    TestProbe<String> probe = testKit.createTestProbe();
+    for (int i = 0; i < stagesAndNames.length; i += 2) {
+      String name = (String) stagesAndNames[i + 1];
+      ((CompletableFuture<?>) stagesAndNames[i]).whenComplete((value, error) -> probe.ref().tell(name));
+    }
+    return probe;
+  }
+
   @Test
   @DisplayName("SPEC 6b: a transaction that meets a held entry lets go of what it holds, waits for it in the order of ids, and commits once it is released; single-key reads of a held entry wait too")
   void aBusyEntryIsWaitedForInOrderWithoutHoldingTheOthers() throws Exception {
@@ -71,11 +81,12 @@ class HoldProtocolTest {
         .toCompletableFuture();
     // b was held in the first round, then let go when a was busy: it serves reads while a is waited for
     assertThat(Await.result(storage.getManifest(b))).isEqualTo(value(b, 1));
-    Thread.sleep(200);
-    assertThat(read).as("a read of a held entry").isNotDone();
-    assertThat(transaction).as("a transaction waiting for a held entry").isNotDone();
+    TestProbe<String> completions = completions(read, "read", transaction, "transaction");
+    completions.expectNoMessage(Duration.ofMillis(200)); // neither the read of a held entry nor the transaction
 
     heldA.entity().tell(new EntityCommand.Release(other.ref(), false));
+    assertThat(List.of(completions.receiveMessage(WAIT), completions.receiveMessage(WAIT)))
+        .containsExactlyInAnyOrder("read", "transaction");
     Await.result(transaction);
     assertThat(read.get()).as("the read waited, and saw the value before both transactions").isEqualTo(value(a, 1));
     assertThat(Await.result(storage.getManifest(a))).isEqualTo(value(a, 2));
@@ -93,10 +104,11 @@ class HoldProtocolTest {
     TestProbe<HoldReply> holder = testKit.createTestProbe();
     hold(storage, ManifestChange.replace(value(a, 1), value(a, 9)), holder);
     CompletableFuture<LocalManifest> read = storage.getManifest(a).toCompletableFuture();
-    Thread.sleep(100);
-    assertThat(read).isNotDone();
+    TestProbe<String> completions = completions(read, "read");
+    completions.expectNoMessage(Duration.ofMillis(100));
 
     holder.stop();
+    completions.expectMessage(WAIT, "read");
     assertThat(read.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(value(a, 1));
     Await.result(storage.ensureManifestPersistent(a));
     Await.result(storage.clearMemoryCache(false));
