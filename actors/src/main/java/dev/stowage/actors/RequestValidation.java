@@ -15,7 +15,12 @@ import dev.stowage.protocol.StorageCommand.GetBlock;
 import dev.stowage.protocol.StorageCommand.GetChunk;
 import dev.stowage.protocol.StorageCommand.GetLocalChunkIds;
 import dev.stowage.protocol.StorageCommand.GetManifest;
+import dev.stowage.protocol.StorageCommand.GetInboundNeedSync;
 import dev.stowage.protocol.StorageCommand.GetNeedSyncEntries;
+import dev.stowage.protocol.StorageCommand.GetOutboundNeedSync;
+import dev.stowage.protocol.StorageCommand.GetOutboundSyncBacklog;
+import dev.stowage.protocol.StorageCommand.ListManifests;
+import dev.stowage.protocol.StorageCommand.PromoteChunkToBlock;
 import dev.stowage.protocol.StorageCommand.GetPreventSyncPattern;
 import dev.stowage.protocol.StorageCommand.GetRealmCheckpoint;
 import dev.stowage.protocol.StorageCommand.GetStats;
@@ -169,6 +174,29 @@ public final class RequestValidation {
     @Override
     public void updateManifests(UpdateManifests request) {
       changes(request.changes(), settings);
+    }
+
+    @Override
+    public void getOutboundNeedSync(GetOutboundNeedSync request) {
+      Require.positive(request.limit(), "limit");
+    }
+
+    @Override
+    public void getInboundNeedSync(GetInboundNeedSync request) {
+      Require.positive(request.limit(), "limit");
+    }
+
+    @Override
+    public void listManifests(ListManifests request) {
+      Require.positive(request.limit(), "limit");
+    }
+
+    @Override
+    public void getOutboundSyncBacklog(GetOutboundSyncBacklog request) {}
+
+    @Override
+    public void promoteChunkToBlock(PromoteChunkToBlock request) {
+      Require.nonNull(request.id(), "chunk id");
     }
   }
 

@@ -9,6 +9,7 @@ import dev.stowage.protocol.NeedSync;
 import dev.stowage.protocol.PreventSyncPattern;
 import dev.stowage.protocol.StorageCommand;
 import dev.stowage.protocol.StorageStats;
+import dev.stowage.protocol.SyncBacklog;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
@@ -113,6 +114,26 @@ public interface WorkspaceStorage {
   /** Entries with local changes to upload (the cache wins over the database) or remote ones to fetch. */
   CompletionStage<NeedSync> getNeedSyncEntries();
 
+  /**
+   * At most {@code limit} ids of the local need-sync set (SPEC 6b), ascending by their 16-byte form:
+   * what a sync engine takes to upload next. The cache is authoritative, as for {@link
+   * #getNeedSyncEntries()}. Fails with {@code InvalidRequestException} if {@code limit < 1}.
+   */
+  CompletionStage<List<EntryId>> getOutboundNeedSync(int limit);
+
+  /** At most {@code limit} ids of the remote need-sync set ({@code base_version != remote_version}), ascending. */
+  CompletionStage<List<EntryId>> getInboundNeedSync(int limit);
+
+  /**
+   * At most {@code limit} ids of the stored and cached entries, ascending by their 16-byte form
+   * ({@link EntryId#compareTo}), strictly after {@code after} ({@code null}: from the start). Page
+   * through a workspace by passing the last id of each page; an empty page is the end.
+   */
+  CompletionStage<List<EntryId>> listManifests(EntryId after, int limit);
+
+  /** How many entries need sync (cache included) and the plaintext bytes of the chunks not yet promoted. */
+  CompletionStage<SyncBacklog> getOutboundSyncBacklog();
+
   CompletionStage<Long> getRealmCheckpoint();
 
   /**
@@ -146,6 +167,14 @@ public interface WorkspaceStorage {
 
   /** The ids among {@code ids} (any number) that are stored. */
   CompletionStage<Set<ChunkId>> getLocalChunkIds(Collection<ChunkId> ids);
+
+  /**
+   * After the chunk was uploaded: moves its data into the block cache (where the LRU may evict it)
+   * and removes it from the chunks (SPEC 6b). The block is committed before the chunk is deleted:
+   * a crash leaves it in one place or both, never in neither, and promoting again completes it.
+   * Fails with {@code EntryMissingException} if {@code id} is not a local chunk.
+   */
+  CompletionStage<Done> promoteChunkToBlock(ChunkId id);
 
   // ---- blocks (cache database, LRU-bounded) ----------------------------------------------------------
 

@@ -65,6 +65,22 @@ final class ClusterOperations {
     return read("need-sync", tables::needSync);
   }
 
+  SqlOperation<List<EntryId>> outboundPage(int limit) {
+    return read("outbound need-sync page", connection -> tables.outboundPage(connection, limit));
+  }
+
+  SqlOperation<List<EntryId>> inboundPage(int limit) {
+    return read("inbound need-sync page", connection -> tables.inboundPage(connection, limit));
+  }
+
+  SqlOperation<List<EntryId>> manifestPage(EntryId after, int limit) {
+    return read("list manifests", connection -> tables.manifestPage(connection, after, limit));
+  }
+
+  SqlOperation<ClusterTables.StoredBacklog> backlog(Set<EntryId> dirty) {
+    return read("outbound sync backlog", connection -> tables.backlog(connection, dirty));
+  }
+
   SqlOperation<Long> realmCheckpoint() {
     return read("get realm checkpoint", tables::realmCheckpoint);
   }

@@ -233,6 +233,87 @@ final class ClusterTables {
 
   record StoredNeedSync(Set<EntryId> local, Set<EntryId> remote) {}
 
+  // The pages order the persistence ids byte by byte (COLLATE "C"): a fixed prefix, then a UUID in
+  // lower-case hex, so their order is the ids' 16-byte order (EntryId.compareTo), whatever the
+  // database's collation.
+  private static final String IN_WORKSPACE = " FROM durable_state d WHERE left(d.persistence_id, ?) = ?";
+  private static final String PAGE_ORDER = " ORDER BY d.persistence_id COLLATE \"C\" LIMIT ?";
+
+  /** The first {@code limit} ids, ascending, tagged {@code sync:}. */
+  List<EntryId> outboundPage(Connection c, int limit) throws SQLException {
+    return page(c, "SELECT d.persistence_id" + IN_WORKSPACE + " AND d.tag LIKE 'sync:%'" + PAGE_ORDER, null, limit);
+  }
+
+  /** The first {@code limit} ids, ascending, whose remote version is above their base version. */
+  List<EntryId> inboundPage(Connection c, int limit) throws SQLException {
+    return page(c, "SELECT d.persistence_id FROM durable_state d"
+        + " JOIN stowage_remote_versions r ON r.persistence_id = d.persistence_id"
+        + " WHERE left(d.persistence_id, ?) = ? AND d.tag <> 'deleted'"
+        + " AND r.remote_version > split_part(d.tag, ':', 2)::bigint" + PAGE_ORDER, null, limit);
+  }
+
+  /** The first {@code limit} stored ids, ascending, strictly after {@code after} (null: from the start). */
+  List<EntryId> manifestPage(Connection c, EntryId after, int limit) throws SQLException {
+    return page(c, "SELECT d.persistence_id" + IN_WORKSPACE + " AND d.tag <> 'deleted'"
+        + (after == null ? "" : " AND d.persistence_id COLLATE \"C\" > ?") + PAGE_ORDER, after, limit);
+  }
+
+  private List<EntryId> page(Connection c, String sql, EntryId after, int limit) throws SQLException {
+    List<EntryId> ids = new ArrayList<>();
+    try (PreparedStatement s = c.prepareStatement(sql)) {
+      int parameter = 1;
+      s.setInt(parameter++, prefix.length());
+      s.setString(parameter++, prefix);
+      if (after != null) {
+        s.setString(parameter++, prefix + after.value());
+      }
+      s.setInt(parameter, limit);
+      try (ResultSet rows = s.executeQuery()) {
+        while (rows.next()) {
+          ids.add(ManifestIds.entryOfPersistenceId(rows.getString(1)));
+        }
+      }
+    }
+    return ids;
+  }
+
+  /** The stored side of a backlog: how many are tagged {@code sync:}, which of {@code among} are, the chunks' bytes. */
+  StoredBacklog backlog(Connection c, Collection<EntryId> among) throws SQLException {
+    long count;
+    try (PreparedStatement s = c.prepareStatement("SELECT count(*)" + IN_WORKSPACE + " AND d.tag LIKE 'sync:%'")) {
+      s.setInt(1, prefix.length());
+      s.setString(2, prefix);
+      try (ResultSet row = s.executeQuery()) {
+        row.next();
+        count = row.getLong(1);
+      }
+    }
+    Set<EntryId> needSyncAmong = new HashSet<>();
+    if (!among.isEmpty()) {
+      try (PreparedStatement s = c.prepareStatement(
+          "SELECT d.persistence_id FROM durable_state d WHERE d.persistence_id = ANY(?) AND d.tag LIKE 'sync:%'")) {
+        s.setArray(1, c.createArrayOf("varchar", among.stream().map(id -> prefix + id.value()).toArray()));
+        try (ResultSet rows = s.executeQuery()) {
+          while (rows.next()) {
+            needSyncAmong.add(ManifestIds.entryOfPersistenceId(rows.getString(1)));
+          }
+        }
+      }
+    }
+    long bytes;
+    try (PreparedStatement s = c.prepareStatement(
+        "SELECT coalesce(sum(size), 0) FROM stowage_chunks WHERE workspace_id = ?")) {
+      s.setString(1, workspaceId);
+      try (ResultSet row = s.executeQuery()) {
+        row.next();
+        bytes = row.getLong(1);
+      }
+    }
+    return new StoredBacklog(count, needSyncAmong, bytes);
+  }
+
+  record StoredBacklog(long needSync, Set<EntryId> needSyncAmongDirty, long chunkBytes) {}
+
   /** The sealed payloads of the workspace's stored manifests (for gc), by entry id. */
   void forEachStoredManifest(Connection c, ManifestVisitor visitor) throws SQLException {
     try (PreparedStatement s = c.prepareStatement(

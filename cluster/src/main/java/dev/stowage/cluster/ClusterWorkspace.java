@@ -14,6 +14,7 @@ import dev.stowage.actors.gateway.DbGateway;
 import dev.stowage.actors.gateway.DatabaseFile;
 import dev.stowage.actors.gateway.GatewayCommand;
 import dev.stowage.actors.gateway.GatewayEvent;
+import dev.stowage.actors.workspace.ChunkPromotion;
 import dev.stowage.actors.workspace.NeedSyncOverlay;
 import dev.stowage.actors.workspace.PayloadPipeline;
 import dev.stowage.actors.workspace.WorkspaceBackend;
@@ -26,7 +27,12 @@ import dev.stowage.protocol.StorageCommand.ClearChunk;
 import dev.stowage.protocol.StorageCommand.GetBlock;
 import dev.stowage.protocol.StorageCommand.GetChunk;
 import dev.stowage.protocol.StorageCommand.GetLocalChunkIds;
+import dev.stowage.protocol.StorageCommand.GetInboundNeedSync;
 import dev.stowage.protocol.StorageCommand.GetNeedSyncEntries;
+import dev.stowage.protocol.StorageCommand.GetOutboundNeedSync;
+import dev.stowage.protocol.StorageCommand.GetOutboundSyncBacklog;
+import dev.stowage.protocol.StorageCommand.ListManifests;
+import dev.stowage.protocol.StorageCommand.PromoteChunkToBlock;
 import dev.stowage.protocol.StorageCommand.GetPreventSyncPattern;
 import dev.stowage.protocol.StorageCommand.GetRealmCheckpoint;
 import dev.stowage.protocol.StorageCommand.GetStats;
@@ -40,6 +46,7 @@ import dev.stowage.protocol.StorageCommand.SetPreventSyncPattern;
 import dev.stowage.protocol.StorageCommand.UpdateRealmCheckpoint;
 import dev.stowage.protocol.StorageException;
 import dev.stowage.protocol.StorageFailedException;
+import dev.stowage.protocol.SyncBacklog;
 import dev.stowage.protocol.StorageStats;
 import dev.stowage.storage.BlobCipher;
 import dev.stowage.storage.CacheStore;
@@ -123,6 +130,7 @@ final class ClusterWorkspace implements WorkspaceBackend {
   /** Asks the workspace's other nodes, for need-sync and clearMemoryCache. */
   private final WorkspacePeers peers;
   private final ClusterTransactions transactions;
+  private final ChunkPromotion promotion;
   private boolean keyChecked;
   private boolean cacheOpen;
   private boolean releasing;
@@ -154,6 +162,8 @@ final class ClusterWorkspace implements WorkspaceBackend {
     this.peers = new WorkspacePeers(context.getSystem(), workspaceId, settings.askTimeout());
     this.transactions = new ClusterTransactions(workspaceId, hold -> toEntity(hold.id(), hold), node.database(),
         node.rows(), settings.askTimeout());
+    this.promotion = new ChunkPromotion(context.getSelf().narrow(), context.getSystem().scheduler(),
+        settings.askTimeout(), executor);
   }
 
   @Override
@@ -240,6 +250,45 @@ final class ClusterWorkspace implements WorkspaceBackend {
     NeedSyncOverlay cached = hosted.dirty().needSyncOverlay();
     reply(peers.dirtyElsewhere(cached).thenCompose(overlay -> run(operations.needSync())
         .thenApply(stored -> overlay.over(stored.local(), stored.remote()))), request.replyTo());
+  }
+
+  // The pages and the backlog gather every node's dirty entries first, like need-sync (INV-5).
+
+  @Override
+  public void getOutboundNeedSync(GetOutboundNeedSync request) {
+    int limit = request.limit();
+    reply(peers.dirtyElsewhere(hosted.dirty().needSyncOverlay()).thenCompose(overlay ->
+        run(operations.outboundPage(overlay.outboundReadLimit(limit)))
+            .thenApply(stored -> overlay.outboundPage(stored, limit))), request.replyTo());
+  }
+
+  @Override
+  public void getInboundNeedSync(GetInboundNeedSync request) {
+    int limit = request.limit();
+    reply(peers.dirtyElsewhere(hosted.dirty().needSyncOverlay()).thenCompose(overlay ->
+        run(operations.inboundPage(overlay.deletedReadLimit(limit)))
+            .thenApply(stored -> overlay.inboundPage(stored, limit))), request.replyTo());
+  }
+
+  @Override
+  public void listManifests(ListManifests request) {
+    int limit = request.limit();
+    reply(peers.dirtyElsewhere(hosted.dirty().needSyncOverlay()).thenCompose(overlay ->
+        run(operations.manifestPage(request.after(), overlay.deletedReadLimit(limit)))
+            .thenApply(stored -> overlay.listPage(stored, request.after(), limit))), request.replyTo());
+  }
+
+  @Override
+  public void getOutboundSyncBacklog(GetOutboundSyncBacklog request) {
+    reply(peers.dirtyElsewhere(hosted.dirty().needSyncOverlay()).thenCompose(overlay ->
+        run(operations.backlog(overlay.ids())).thenApply(stored -> new SyncBacklog(
+            overlay.outboundCount(stored.needSync(), stored.needSyncAmongDirty()), stored.chunkBytes()))),
+        request.replyTo());
+  }
+
+  @Override
+  public void promoteChunkToBlock(PromoteChunkToBlock request) {
+    promotion.promote(request);
   }
 
   @Override

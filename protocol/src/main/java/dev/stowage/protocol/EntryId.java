@@ -43,9 +43,16 @@ public record EntryId(@JsonValue UUID value) implements Comparable<EntryId> {
     return Uuids.toBytes(value);
   }
 
+  /**
+   * The order of the 16-byte form ({@link #toBytes()}) compared as unsigned bytes: SQLite's order
+   * of the stored ids, and the order of the text form ({@code UUID.compareTo} compares signed).
+   * {@code listManifests} pages in it, and tree transactions hold entries in it.
+   */
   @Override
   public int compareTo(EntryId other) {
-    return value.compareTo(other.value);
+    int high = Long.compareUnsigned(value.getMostSignificantBits(), other.value.getMostSignificantBits());
+    return high != 0 ? high
+        : Long.compareUnsigned(value.getLeastSignificantBits(), other.value.getLeastSignificantBits());
   }
 
   @Override

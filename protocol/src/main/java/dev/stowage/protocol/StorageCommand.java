@@ -37,7 +37,8 @@ public sealed interface StorageCommand extends CborSerializable {
   sealed interface Operation extends Request
       permits ManifestCommand, GetChunk, SetChunk, ClearChunk, GetLocalChunkIds, GetBlock, SetBlock, ClearBlock,
           GetNeedSyncEntries, GetRealmCheckpoint, UpdateRealmCheckpoint, GetPreventSyncPattern, SetPreventSyncPattern,
-          MarkPreventSyncPatternFullyApplied, RunVacuum, GetStats, UpdateManifests {
+          MarkPreventSyncPatternFullyApplied, RunVacuum, GetStats, UpdateManifests, GetOutboundNeedSync,
+          GetInboundNeedSync, ListManifests, GetOutboundSyncBacklog, PromoteChunkToBlock {
     /**
      * Hands this request to the method of {@code operations} that serves its kind: the one
      * dispatch over the protocol. A new operation does not compile until it names its method, and
@@ -86,6 +87,16 @@ public sealed interface StorageCommand extends CborSerializable {
     void getStats(GetStats request);
 
     void updateManifests(UpdateManifests request);
+
+    void getOutboundNeedSync(GetOutboundNeedSync request);
+
+    void getInboundNeedSync(GetInboundNeedSync request);
+
+    void listManifests(ListManifests request);
+
+    void getOutboundSyncBacklog(GetOutboundSyncBacklog request);
+
+    void promoteChunkToBlock(PromoteChunkToBlock request);
   }
 
   // ---- manifests: routed to the ManifestEntity of their id --------------------------------------
@@ -216,6 +227,17 @@ public sealed interface StorageCommand extends CborSerializable {
     }
   }
 
+  /**
+   * Moves an uploaded chunk's data into the block cache and removes it from the chunks (SPEC 6b):
+   * the block is committed before the chunk is deleted, so a crash leaves it in one place or both.
+   */
+  record PromoteChunkToBlock(ChunkId id, ActorRef<StatusReply<Done>> replyTo) implements ChunkCommand, Operation {
+    @Override
+    public void servedBy(Operations operations) {
+      operations.promoteChunkToBlock(this);
+    }
+  }
+
   // ---- blocks: the cache database --------------------------------------------------------------
 
   sealed interface BlockCommand extends Request {}
@@ -249,6 +271,44 @@ public sealed interface StorageCommand extends CborSerializable {
     @Override
     public void servedBy(Operations operations) {
       operations.getNeedSyncEntries(this);
+    }
+  }
+
+  /** At most {@code limit} ids of the local need-sync set (the cache authoritative, INV-5), ascending. */
+  record GetOutboundNeedSync(int limit, ActorRef<StatusReply<List<EntryId>>> replyTo)
+      implements WorkspaceCommand, Operation {
+    @Override
+    public void servedBy(Operations operations) {
+      operations.getOutboundNeedSync(this);
+    }
+  }
+
+  /** At most {@code limit} ids of the remote need-sync set, ascending. */
+  record GetInboundNeedSync(int limit, ActorRef<StatusReply<List<EntryId>>> replyTo)
+      implements WorkspaceCommand, Operation {
+    @Override
+    public void servedBy(Operations operations) {
+      operations.getInboundNeedSync(this);
+    }
+  }
+
+  /**
+   * At most {@code limit} ids of the stored and cached entries, ascending by their 16-byte form,
+   * strictly after {@code after} ({@code null}: from the start).
+   */
+  record ListManifests(EntryId after, int limit, ActorRef<StatusReply<List<EntryId>>> replyTo)
+      implements WorkspaceCommand, Operation {
+    @Override
+    public void servedBy(Operations operations) {
+      operations.listManifests(this);
+    }
+  }
+
+  /** How many entries need sync (cache included) and the bytes of the chunks not yet promoted. */
+  record GetOutboundSyncBacklog(ActorRef<StatusReply<SyncBacklog>> replyTo) implements WorkspaceCommand, Operation {
+    @Override
+    public void servedBy(Operations operations) {
+      operations.getOutboundSyncBacklog(this);
     }
   }
 

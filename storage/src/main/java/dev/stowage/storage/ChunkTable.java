@@ -83,23 +83,8 @@ public final class ChunkTable {
 
   /** The ids among {@code ids} that are stored, in any number (batched under SQLite's variable limit). */
   public Set<ChunkId> presentAmong(Iterable<ChunkId> ids) {
-    List<ChunkId> list = IdBatches.list(ids);
-    Set<ChunkId> present = new HashSet<>();
-    if (list.isEmpty()) {
-      return present;
-    }
-    return db.run("find local chunks", () -> {
-      IdBatches.forEachBatch(list, ChunkId::toBytes,
-          size -> db.statement(IdBatches.sql("SELECT chunk_id FROM chunks WHERE chunk_id IN", size, "")),
-          statement -> {
-            try (ResultSet rows = statement.executeQuery()) {
-              while (rows.next()) {
-                present.add(ChunkId.fromBytes(rows.getBytes(1)));
-              }
-            }
-          });
-      return present;
-    });
+    return IdBatches.selectAmong(db, "find local chunks", "SELECT chunk_id FROM chunks WHERE chunk_id IN",
+        IdBatches.list(ids), ChunkId::toBytes, ChunkId::fromBytes);
   }
 
   /** Sets the access time of a chunk (the LRU's recency); returns whether it was there. */

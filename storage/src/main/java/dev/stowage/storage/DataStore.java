@@ -7,7 +7,9 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The data database of a workspace ({@code data_v1.sqlite}) and its tables: manifests, realm
@@ -88,6 +90,13 @@ public final class DataStore implements Store {
       quarantine.stopFetching(id); // a cleared entry is not fetched back (see QuarantineTable)
     }
     return existed;
+  }
+
+  /** The first {@code limit} ids of {@link #remoteNeedSync()}, ascending. */
+  public List<EntryId> remoteNeedSyncPage(int limit) {
+    TreeSet<EntryId> ids = new TreeSet<>(vlobs.remoteNeedSyncPage(limit));
+    ids.addAll(quarantine.toFetchAgain()); // few: what fsck --repair could not read
+    return ids.stream().limit(limit).toList();
   }
 
   /**

@@ -1,10 +1,14 @@
 package dev.stowage.storage;
 
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -56,6 +60,29 @@ final class IdBatches {
       }
       action.run(statement);
     }
+  }
+
+  /**
+   * The ids among {@code ids} that {@code selectIn} ("SELECT id FROM ... WHERE ... id IN") returns,
+   * in the caller's transaction on {@code db}.
+   */
+  static <T> Set<T> selectAmong(LocalDatabase db, String what, String selectIn, Collection<T> ids,
+      Function<T, byte[]> toBytes, Function<byte[], T> fromBytes) {
+    Set<T> found = new HashSet<>();
+    if (ids.isEmpty()) {
+      return found;
+    }
+    List<T> list = ids instanceof List<T> given ? given : new ArrayList<>(ids);
+    return db.run(what, () -> {
+      forEachBatch(list, toBytes, size -> db.statement(sql(selectIn, size, "")), statement -> {
+        try (ResultSet rows = statement.executeQuery()) {
+          while (rows.next()) {
+            found.add(fromBytes.apply(rows.getBytes(1)));
+          }
+        }
+      });
+      return found;
+    });
   }
 
   static <T> List<T> list(Iterable<T> ids) {

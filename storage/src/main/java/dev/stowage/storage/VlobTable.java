@@ -4,7 +4,10 @@ import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.Require;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -30,6 +33,15 @@ public final class VlobTable {
       "UPDATE vlobs SET remote_version = max(remote_version, ?) WHERE vlob_id = ?";
   private static final String VERSIONS =
       "SELECT base_version, remote_version, need_sync FROM vlobs WHERE vlob_id = ?";
+  // The pages read the partial need-sync indexes and the primary key in their order: vlob_id is a
+  // BLOB, compared as unsigned bytes (EntryId's order).
+  private static final String LOCAL_NEED_SYNC_PAGE =
+      "SELECT vlob_id FROM vlobs WHERE need_sync = 1 ORDER BY vlob_id LIMIT ?";
+  private static final String REMOTE_NEED_SYNC_PAGE =
+      "SELECT vlob_id FROM vlobs WHERE base_version != remote_version ORDER BY vlob_id LIMIT ?";
+  private static final String PAGE_FROM_START = "SELECT vlob_id FROM vlobs ORDER BY vlob_id LIMIT ?";
+  private static final String PAGE_AFTER = "SELECT vlob_id FROM vlobs WHERE vlob_id > ? ORDER BY vlob_id LIMIT ?";
+  private static final String LOCAL_NEED_SYNC_COUNT = "SELECT count(*) FROM vlobs WHERE need_sync = 1";
   private static final String COUNT = "SELECT count(*) FROM vlobs";
   private static final String ALL = "SELECT vlob_id, base_version, remote_version, need_sync, blob FROM vlobs";
 
@@ -93,6 +105,37 @@ public final class VlobTable {
     return ids("remote need-sync", REMOTE_NEED_SYNC);
   }
 
+  /** The first {@code limit} ids, ascending, whose stored manifest has {@code need_sync}. */
+  public List<EntryId> localNeedSyncPage(int limit) {
+    return page("local need-sync page", LOCAL_NEED_SYNC_PAGE, null, limit);
+  }
+
+  /** The first {@code limit} ids, ascending, whose stored {@code base_version != remote_version}. */
+  public List<EntryId> remoteNeedSyncPage(int limit) {
+    return page("remote need-sync page", REMOTE_NEED_SYNC_PAGE, null, limit);
+  }
+
+  /** The first {@code limit} stored ids, ascending, strictly after {@code after} (null: from the start). */
+  public List<EntryId> idsAfter(EntryId after, int limit) {
+    return page("list manifests", after == null ? PAGE_FROM_START : PAGE_AFTER, after, limit);
+  }
+
+  /** How many stored manifests have {@code need_sync}. */
+  public long localNeedSyncCount() {
+    return db.run("count local need-sync", () -> {
+      try (ResultSet row = db.statement(LOCAL_NEED_SYNC_COUNT).executeQuery()) {
+        row.next();
+        return row.getLong(1);
+      }
+    });
+  }
+
+  /** The ids among {@code ids} whose stored manifest has {@code need_sync}, in any number. */
+  public Set<EntryId> localNeedSyncAmong(Collection<EntryId> ids) {
+    return IdBatches.selectAmong(db, "local need-sync among", "SELECT vlob_id FROM vlobs WHERE need_sync = 1 AND vlob_id IN",
+        ids, EntryId::toBytes, EntryId::fromBytes);
+  }
+
   /**
    * Raises {@code remote_version} of the existing rows among {@code changed} (never lowers it, never
    * creates a row).
@@ -148,6 +191,25 @@ public final class VlobTable {
         }
       }
       return null;
+    });
+  }
+
+  private List<EntryId> page(String what, String sql, EntryId after, int limit) {
+    Require.positive(limit, "limit");
+    return db.run(what, () -> {
+      PreparedStatement page = db.statement(sql);
+      int parameter = 1;
+      if (after != null) {
+        page.setBytes(parameter++, after.toBytes());
+      }
+      page.setInt(parameter, limit);
+      List<EntryId> ids = new ArrayList<>(Math.min(limit, 1024));
+      try (ResultSet rows = page.executeQuery()) {
+        while (rows.next()) {
+          ids.add(EntryId.fromBytes(rows.getBytes(1)));
+        }
+      }
+      return ids;
     });
   }
 

@@ -22,7 +22,11 @@ import dev.stowage.protocol.StorageCommand.ClearMemoryCache;
 import dev.stowage.protocol.StorageCommand.Close;
 import dev.stowage.protocol.StorageCommand.EnsureManifestPersistent;
 import dev.stowage.protocol.StorageCommand.GetManifest;
+import dev.stowage.protocol.StorageCommand.GetInboundNeedSync;
 import dev.stowage.protocol.StorageCommand.GetNeedSyncEntries;
+import dev.stowage.protocol.StorageCommand.GetOutboundNeedSync;
+import dev.stowage.protocol.StorageCommand.GetOutboundSyncBacklog;
+import dev.stowage.protocol.StorageCommand.ListManifests;
 import dev.stowage.protocol.StorageCommand.GetPreventSyncPattern;
 import dev.stowage.protocol.StorageCommand.GetRealmCheckpoint;
 import dev.stowage.protocol.StorageCommand.GetStats;
@@ -38,6 +42,7 @@ import dev.stowage.protocol.StorageCommand;
 import dev.stowage.protocol.StorageException;
 import dev.stowage.protocol.StorageFailedException;
 import dev.stowage.protocol.StorageStats;
+import dev.stowage.protocol.SyncBacklog;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
@@ -228,6 +233,27 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
   }
 
   @Override
+  public CompletionStage<List<EntryId>> getOutboundNeedSync(int limit) {
+    return askChecked(() -> Require.positive(limit, "limit"), checked -> replyTo -> new GetOutboundNeedSync(checked, replyTo));
+  }
+
+  @Override
+  public CompletionStage<List<EntryId>> getInboundNeedSync(int limit) {
+    return askChecked(() -> Require.positive(limit, "limit"), checked -> replyTo -> new GetInboundNeedSync(checked, replyTo));
+  }
+
+  @Override
+  public CompletionStage<List<EntryId>> listManifests(EntryId after, int limit) {
+    return askChecked(() -> Require.positive(limit, "limit"),
+        checked -> replyTo -> new ListManifests(after, checked, replyTo));
+  }
+
+  @Override
+  public CompletionStage<SyncBacklog> getOutboundSyncBacklog() {
+    return calls.ask(GetOutboundSyncBacklog::new);
+  }
+
+  @Override
   public CompletionStage<Long> getRealmCheckpoint() {
     return calls.ask(GetRealmCheckpoint::new);
   }
@@ -286,6 +312,11 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
   @Override
   public CompletionStage<Done> clearChunk(ChunkId id) {
     return payloads.clear(PayloadCalls.Payload.CHUNK, id);
+  }
+
+  @Override
+  public CompletionStage<Done> promoteChunkToBlock(ChunkId id) {
+    return payloads.promote(id);
   }
 
   @Override

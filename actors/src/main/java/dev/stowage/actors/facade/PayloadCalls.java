@@ -9,6 +9,7 @@ import dev.stowage.protocol.StorageCommand.ClearChunk;
 import dev.stowage.protocol.StorageCommand.GetBlock;
 import dev.stowage.protocol.StorageCommand.GetChunk;
 import dev.stowage.protocol.StorageCommand.GetLocalChunkIds;
+import dev.stowage.protocol.StorageCommand.PromoteChunkToBlock;
 import dev.stowage.protocol.StorageCommand.Operation;
 import dev.stowage.protocol.StorageCommand.SetBlock;
 import dev.stowage.protocol.StorageCommand.SetChunk;
@@ -90,6 +91,12 @@ final class PayloadCalls {
   CompletionStage<Done> clear(Payload kind, ChunkId id) {
     return mutations.around(id, () -> calls.checkedAndAdmitted(0, () -> Require.nonNull(id, kind.name + " id"),
         checked -> null, checked -> calls.askChecked(replyTo -> kind.clear(id, replyTo))));
+  }
+
+  /** A promotion writes the block and deletes the chunk of {@code id}: both are writes of the id. */
+  CompletionStage<Done> promote(ChunkId id) {
+    return mutations.around(id, () -> calls.checkedAndAdmitted(0, () -> Require.nonNull(id, "chunk id"),
+        checked -> null, checked -> calls.askChecked(replyTo -> new PromoteChunkToBlock(id, replyTo))));
   }
 
   CompletionStage<Set<ChunkId>> localChunkIds(Collection<ChunkId> ids) {

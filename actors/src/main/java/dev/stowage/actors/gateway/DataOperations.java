@@ -48,6 +48,29 @@ public final class DataOperations {
         store -> new NeedSyncRows(store.vlobs().localNeedSync(), store.remoteNeedSync()));
   }
 
+  /** The stored side of a backlog: the need-sync count, which of the dirty ids are among it, the chunks' bytes. */
+  public record StoredBacklog(long needSync, Set<EntryId> needSyncAmongDirty, long chunkBytes) {}
+
+  public static StoreOperation<DataStore, List<EntryId>> outboundPage(int limit) {
+    return new StoreOperation<>(StoreOperation.Mode.READ, "outbound need-sync page",
+        store -> store.vlobs().localNeedSyncPage(limit));
+  }
+
+  public static StoreOperation<DataStore, List<EntryId>> inboundPage(int limit) {
+    return new StoreOperation<>(StoreOperation.Mode.READ, "inbound need-sync page",
+        store -> store.remoteNeedSyncPage(limit));
+  }
+
+  public static StoreOperation<DataStore, List<EntryId>> manifestPage(EntryId after, int limit) {
+    return new StoreOperation<>(StoreOperation.Mode.READ, "list manifests", store -> store.vlobs().idsAfter(after, limit));
+  }
+
+  public static StoreOperation<DataStore, StoredBacklog> backlog(Set<EntryId> dirty) {
+    return new StoreOperation<>(StoreOperation.Mode.READ, "outbound sync backlog",
+        store -> new StoredBacklog(store.vlobs().localNeedSyncCount(), store.vlobs().localNeedSyncAmong(dirty),
+            store.chunks().totalSize()));
+  }
+
   public static StoreOperation<DataStore, Long> realmCheckpoint() {
     return new StoreOperation<>(StoreOperation.Mode.READ, "get realm checkpoint", store -> store.realmCheckpoint().get());
   }

@@ -26,7 +26,12 @@ import dev.stowage.protocol.StorageCommand.ClearChunk;
 import dev.stowage.protocol.StorageCommand.GetBlock;
 import dev.stowage.protocol.StorageCommand.GetChunk;
 import dev.stowage.protocol.StorageCommand.GetLocalChunkIds;
+import dev.stowage.protocol.StorageCommand.GetInboundNeedSync;
 import dev.stowage.protocol.StorageCommand.GetNeedSyncEntries;
+import dev.stowage.protocol.StorageCommand.GetOutboundNeedSync;
+import dev.stowage.protocol.StorageCommand.GetOutboundSyncBacklog;
+import dev.stowage.protocol.StorageCommand.ListManifests;
+import dev.stowage.protocol.StorageCommand.PromoteChunkToBlock;
 import dev.stowage.protocol.StorageCommand.GetPreventSyncPattern;
 import dev.stowage.protocol.StorageCommand.GetRealmCheckpoint;
 import dev.stowage.protocol.StorageCommand.GetStats;
@@ -40,6 +45,7 @@ import dev.stowage.protocol.StorageCommand.SetPreventSyncPattern;
 import dev.stowage.protocol.StorageCommand.UpdateRealmCheckpoint;
 import dev.stowage.protocol.StorageCommand;
 import dev.stowage.protocol.StorageException;
+import dev.stowage.protocol.SyncBacklog;
 import dev.stowage.storage.BlobCipher;
 import dev.stowage.storage.CacheStore;
 import dev.stowage.storage.DataStore;
@@ -107,6 +113,7 @@ public final class LocalWorkspace implements WorkspaceBackend {
   private final PayloadPipeline<CacheStore> blocks;
   private final WorkspaceStatsQuery statsQuery;
   private final TransactionBackend transactions;
+  private final ChunkPromotion promotion;
   private final ActorRef<StatusReply<Done>> gatewayCloseReplies;
   private final Path dir;
   /**
@@ -140,6 +147,8 @@ public final class LocalWorkspace implements WorkspaceBackend {
     this.blocks = PayloadPipeline.blocks(context, gateways.cache(), cipher);
     this.statsQuery = new WorkspaceStatsQuery(workspaceId, gateways, executor);
     this.transactions = new LocalTransactions(context.getSelf(), data.writer(), entities.directory());
+    this.promotion = new ChunkPromotion(context.getSelf().narrow(), context.getSystem().scheduler(),
+        settings.askTimeout(), executor);
   }
 
   @Override
@@ -211,6 +220,48 @@ public final class LocalWorkspace implements WorkspaceBackend {
     NeedSyncOverlay cached = entities.dirty().needSyncOverlay(); // INV-5: the cache is authoritative for the local part
     StatusReplies.when(data.ask(data.writer(), DataOperations.needSync())
         .thenApplyAsync(stored -> cached.over(stored.local(), stored.remote()), executor), request.replyTo(), executor);
+  }
+
+  // The pages and the backlog read on the writer, like need-sync: the overlay is taken first, so an
+  // entry flushed meanwhile is in the rows, one still dirty in the overlay (INV-5).
+
+  @Override
+  public void getOutboundNeedSync(GetOutboundNeedSync request) {
+    NeedSyncOverlay cached = entities.dirty().needSyncOverlay();
+    int limit = request.limit();
+    StatusReplies.when(data.ask(data.writer(), DataOperations.outboundPage(cached.outboundReadLimit(limit)))
+        .thenApplyAsync(stored -> cached.outboundPage(stored, limit), executor), request.replyTo(), executor);
+  }
+
+  @Override
+  public void getInboundNeedSync(GetInboundNeedSync request) {
+    NeedSyncOverlay cached = entities.dirty().needSyncOverlay();
+    int limit = request.limit();
+    StatusReplies.when(data.ask(data.writer(), DataOperations.inboundPage(cached.deletedReadLimit(limit)))
+        .thenApplyAsync(stored -> cached.inboundPage(stored, limit), executor), request.replyTo(), executor);
+  }
+
+  @Override
+  public void listManifests(ListManifests request) {
+    NeedSyncOverlay cached = entities.dirty().needSyncOverlay();
+    int limit = request.limit();
+    StatusReplies.when(
+        data.ask(data.writer(), DataOperations.manifestPage(request.after(), cached.deletedReadLimit(limit)))
+            .thenApplyAsync(stored -> cached.listPage(stored, request.after(), limit), executor),
+        request.replyTo(), executor);
+  }
+
+  @Override
+  public void getOutboundSyncBacklog(GetOutboundSyncBacklog request) {
+    NeedSyncOverlay cached = entities.dirty().needSyncOverlay();
+    StatusReplies.when(data.ask(data.writer(), DataOperations.backlog(cached.ids()))
+        .thenApplyAsync(stored -> new SyncBacklog(cached.outboundCount(stored.needSync(), stored.needSyncAmongDirty()),
+            stored.chunkBytes()), executor), request.replyTo(), executor);
+  }
+
+  @Override
+  public void promoteChunkToBlock(PromoteChunkToBlock request) {
+    promotion.promote(request);
   }
 
   @Override

@@ -164,6 +164,31 @@ class WorkspaceSupervisorTest {
     }
 
     @Override
+    public void getOutboundNeedSync(StorageCommand.GetOutboundNeedSync request) {
+      served.add(request);
+    }
+
+    @Override
+    public void getInboundNeedSync(StorageCommand.GetInboundNeedSync request) {
+      served.add(request);
+    }
+
+    @Override
+    public void listManifests(StorageCommand.ListManifests request) {
+      served.add(request);
+    }
+
+    @Override
+    public void getOutboundSyncBacklog(StorageCommand.GetOutboundSyncBacklog request) {
+      served.add(request);
+    }
+
+    @Override
+    public void promoteChunkToBlock(StorageCommand.PromoteChunkToBlock request) {
+      served.add(request);
+    }
+
+    @Override
     public void onMessage(SupervisorMessage message, StorageException refusal) {
       calls.add("message");
     }
