@@ -27,8 +27,13 @@ import java.io.UncheckedIOException;
  */
 public final class ManifestCodec {
 
-  /** The format this code writes, and the newest it reads. */
-  public static final int FORMAT_VERSION = 1;
+  /**
+   * The format this code writes, and the newest it reads. 2 (issue 28): a {@link ChunkRef} has a
+   * fourth element, whether it was uploaded; format 1's three-element refs read as not uploaded. A
+   * row is written in format 2 the next time its manifest is written; older code refuses it by its
+   * version, with a message, instead of misreading it.
+   */
+  public static final int FORMAT_VERSION = 2;
 
   private static final CBORMapper MAPPER =
       CBORMapper.builder()

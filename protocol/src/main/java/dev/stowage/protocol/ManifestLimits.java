@@ -47,9 +47,9 @@ public final class ManifestLimits {
 
   /**
    * Bytes of one chunk ref, at most: its array's start and end (Jackson writes an indefinite-length
-   * array: 2), the id (1 + 16), the offset (1 + 8) and the size (1 + 4).
+   * array: 2), the id (1 + 16), the offset (1 + 8), the size (1 + 4) and whether it was uploaded (1).
    */
-  static final int CHUNK_REF_BOUND = 2 + 17 + 9 + 5;
+  static final int CHUNK_REF_BOUND = 2 + 17 + 9 + 5 + 1;
 
   private ManifestLimits() {}
 

@@ -3,12 +3,14 @@ package dev.stowage.protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 class ManifestCodecTest {
@@ -53,6 +55,50 @@ class ManifestCodecTest {
   }
 
   @Test
+  @DisplayName("Format 1 (three-element chunk refs) still reads: its chunks are not uploaded")
+  void formatOneReadsAsNotUploaded() throws Exception {
+    ChunkId chunk = ChunkId.random();
+    FileManifest file = new FileManifest(EntryId.random(), EntryId.random(), 0, true, T, 3, 4,
+        List.of(new ChunkRef(chunk, 0, 3, true)));
+    ObjectNode stored = (ObjectNode) CBOR.readTree(ManifestCodec.encode(file));
+    assertThat(stored.get("format").asInt()).isEqualTo(2);
+    stored.put("format", 1);
+    ArrayNode ref = (ArrayNode) stored.get("manifest").get("chunks").get(0);
+    assertThat(ref.size()).isEqualTo(4);
+    ref.remove(3);
+
+    FileManifest read = (FileManifest) ManifestCodec.decode(CBOR.writeValueAsBytes(stored));
+    assertThat(read.chunks()).containsExactly(new ChunkRef(chunk, 0, 3));
+    assertThat(read.chunks().get(0).uploaded()).isFalse();
+  }
+
+  @Test
+  @DisplayName("A chunk ref marked uploaded round-trips, and asUploaded marks only that")
+  void uploadedChunkRefsRoundTrip() {
+    ChunkRef local = new ChunkRef(ChunkId.random(), 512, 7);
+    ChunkRef uploaded = local.asUploaded();
+    assertThat(uploaded).isEqualTo(new ChunkRef(local.id(), 512, 7, true));
+    assertThat(uploaded.asUploaded()).isSameAs(uploaded);
+    FileManifest file = new FileManifest(EntryId.random(), EntryId.random(), 0, true, T, 519, 512,
+        List.of(new ChunkRef(ChunkId.random(), 0, 512, true), local));
+    assertThat(ManifestCodec.decode(ManifestCodec.encode(file))).isEqualTo(file);
+  }
+
+  @Test
+  void aChunkRefMissingItsSizeIsCorrupt() throws Exception {
+    FileManifest file = new FileManifest(EntryId.random(), EntryId.random(), 0, false, T, 3, 4,
+        List.of(new ChunkRef(ChunkId.random(), 0, 3)));
+    ObjectNode stored = (ObjectNode) CBOR.readTree(ManifestCodec.encode(file));
+    ArrayNode ref = (ArrayNode) stored.get("manifest").get("chunks").get(0);
+    ref.remove(3);
+    ref.remove(2);
+
+    assertThatThrownBy(() -> ManifestCodec.decode(CBOR.writeValueAsBytes(stored)))
+        .isInstanceOf(CorruptEntryException.class)
+        .hasMessageContaining("size");
+  }
+
+  @Test
   void anUnknownTypeIsACorruptEntryNamingTheType() throws Exception {
     ObjectNode stored = (ObjectNode) CBOR.readTree(ManifestCodec.encode(workspace()));
     ((ObjectNode) stored.get("manifest")).put("type", "symlink");
@@ -65,12 +111,12 @@ class ManifestCodecTest {
   @Test
   void aNewerFormatVersionIsRefusedBeforeItsContentIsRead() throws Exception {
     ObjectNode stored = (ObjectNode) CBOR.readTree(ManifestCodec.encode(workspace()));
-    stored.put("format", 2);
+    stored.put("format", ManifestCodec.FORMAT_VERSION + 1);
     ((ObjectNode) stored.get("manifest")).put("type", "something-new");
 
     assertThatThrownBy(() -> ManifestCodec.decode(CBOR.writeValueAsBytes(stored)))
         .isInstanceOf(CorruptEntryException.class)
-        .hasMessageContaining("format version 2")
+        .hasMessageContaining("format version " + (ManifestCodec.FORMAT_VERSION + 1))
         .hasMessageContaining("newer Stowage");
   }
 
