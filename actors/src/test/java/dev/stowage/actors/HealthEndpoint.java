@@ -1,7 +1,5 @@
 package dev.stowage.actors;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,8 +16,7 @@ import org.apache.pekko.management.javadsl.PekkoManagement;
  */
 public final class HealthEndpoint {
   /** What a system needs for {@link #start}: the endpoint on 127.0.0.1, on a port the OS picks. */
-  public static final Config CONFIG = ConfigFactory.parseString(
-      "pekko.management.http.hostname = \"127.0.0.1\"\npekko.management.http.port = 0\n");
+  public static final String CONFIG = "pekko.management.http.hostname = \"127.0.0.1\"\npekko.management.http.port = 0\n";
 
   /** One answer: its status and body. */
   public record Answer(int status, String body) {

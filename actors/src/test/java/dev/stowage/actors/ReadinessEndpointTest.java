@@ -37,7 +37,7 @@ class ReadinessEndpointTest {
   private static final Duration FAILS_WITHIN = Duration.ofSeconds(10);
 
   @JUnit5TestKit ActorTestKit testKit = new JUnit5TestKitBuilder()
-      .withCustomConfig(HealthEndpoint.CONFIG.withFallback(ConfigFactory.load("application-test")))
+      .withCustomConfig(ConfigFactory.parseString(HealthEndpoint.CONFIG).withFallback(ConfigFactory.load("application-test")))
       .build();
 
   @TempDir Path base;
