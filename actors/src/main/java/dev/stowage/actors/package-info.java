@@ -14,6 +14,7 @@
  *   <li>{@code serialization}: the serializers bound to Pekko's serialization;
  *   <li>{@code common}: what every room shares: a workspace's health and published values, the
  *       ask and future helpers, the marker of the supervisor's own messages;
+ *   <li>{@code health}: the open workspaces' health and the readiness check of Pekko Management;
  *   <li>{@code gateway}: the actors that own a database file (writer, readers) and their operations;
  *   <li>{@code entity}: the manifest entity, one per cached key, over a backend and a host;
  *   <li>{@code facade}: {@code WorkspaceStorage} over the actors, its fast paths and admission;

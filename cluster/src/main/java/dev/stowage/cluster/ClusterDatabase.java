@@ -17,6 +17,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.pekko.Done;
 
 /**
  * The chunk gateway's side of PostgreSQL on one node: a bounded connection pool ({@code
@@ -190,6 +191,21 @@ final class ClusterDatabase implements AutoCloseable {
       }
     }
     return false;
+  }
+
+  /**
+   * A {@code SELECT 1} on the pool, on the gateway's threads: completes once PostgreSQL answered it,
+   * fails with a {@link StorageFailedException} saying why not. The statement itself gives up after
+   * {@code queryTimeoutSeconds}; waiting for a connection, after {@code connection-timeout}.
+   */
+  CompletionStage<Done> ping(int queryTimeoutSeconds) {
+    return transaction("the readiness check's SELECT 1", connection -> {
+      try (Statement statement = connection.createStatement()) {
+        statement.setQueryTimeout(queryTimeoutSeconds);
+        statement.execute("SELECT 1");
+      }
+      return Done.getInstance();
+    });
   }
 
   /** Creates the missing tables (idempotent; one node at a time). */

@@ -9,6 +9,7 @@ import dev.stowage.actors.entity.EntityCommand;
 import dev.stowage.actors.entity.EntityWorkspace;
 import dev.stowage.actors.entity.ManifestBackend;
 import dev.stowage.actors.entity.ManifestEntity;
+import dev.stowage.actors.health.OpenWorkspaces;
 import dev.stowage.actors.workspace.WorkspaceBackend;
 import dev.stowage.actors.workspace.WorkspaceOwner;
 import dev.stowage.actors.workspace.WorkspaceSupervisor;
@@ -45,6 +46,8 @@ import org.apache.pekko.serialization.SerializationExtension;
  * Cluster mode's per-node resources, one set per ActorSystem: the chunk gateway's {@link
  * ClusterDatabase}, the durable-state store, and for every workspace opened on this node the
  * sharded manifest entities and the node's {@link WorkspaceSupervisor} over a {@link ClusterWorkspace}.
+ * It makes PostgreSQL a store the node's open workspaces depend on ({@link OpenWorkspaces}, {@link
+ * PostgresProbe}): the readiness check asks it while one is open.
  *
  * <p>Entities of a workspace run only on nodes that opened it (one sharding entity type per
  * workspace): a node needs the workspace's key to host its entities.
@@ -82,6 +85,11 @@ final class ClusterNode implements Extension {
     this.settings = ClusterSettings.fromConfig(system.settings().config());
     this.database = new ClusterDatabase(settings,
         system.dispatchers().lookup(DispatcherSelector.fromConfig(ClusterSettings.JDBC_DISPATCHER)));
+    StorageSettings defaults = StorageSettings.fromConfig(system.settings().config());
+    // the readiness check asks PostgreSQL while a workspace is open here (OpenWorkspaces); its
+    // timeout fires on Stowage's dispatcher, which a PostgreSQL outage does not tie up as it does jdbc
+    OpenWorkspaces.get(system).dependsOn("PostgreSQL", new PostgresProbe(database, settings.readinessTimeout(),
+        system.scheduler(), system.dispatchers().lookup(DispatcherSelector.fromConfig(defaults.dispatcher()))));
     this.schema = settings.applySchema()
         ? CompletableFuture.runAsync(database::applySchema,
             system.dispatchers().lookup(DispatcherSelector.fromConfig(ClusterSettings.JDBC_DISPATCHER)))
@@ -94,7 +102,6 @@ final class ClusterNode implements Extension {
       writers.add(system.systemActorOf(DurableStateWriter.create(manifests, rows, settings.manifestMaxBatch()),
           "stowage-manifest-writer-" + i, DispatcherSelector.fromConfig(ClusterSettings.MANIFEST_WRITER_DISPATCHER)));
     }
-    StorageSettings defaults = StorageSettings.fromConfig(system.settings().config());
     system.systemActorOf(WorkspacePeers.create(this::supervisorsOf, defaults.askTimeout()), WorkspacePeers.NAME,
         DispatcherSelector.fromConfig(defaults.dispatcher()));
     system.getWhenTerminated().thenRun(() -> {

@@ -17,6 +17,7 @@ import java.time.Duration;
  * @param applySchema whether to create missing tables on start ({@code stowage.cluster.apply-schema})
  * @param chunkPoolSize connections of the chunk gateway ({@code stowage.cluster.chunk-pool-size})
  * @param connectionTimeout longest wait for a connection ({@code stowage.cluster.connection-timeout})
+ * @param readinessTimeout longest wait of the readiness check for PostgreSQL's answer ({@code stowage.cluster.readiness-timeout})
  * @param orphanGrace youngest age of a chunk that gc may collect ({@code stowage.cluster.orphan-grace})
  * @param manifestMaxBatch most manifest writes in one transaction ({@code stowage.cluster.manifest-writer.max-batch})
  * @param manifestWriters group-committing writers per node, a connection each ({@code stowage.cluster.manifest-writer.connections})
@@ -30,6 +31,7 @@ public record ClusterSettings(
     boolean applySchema,
     int chunkPoolSize,
     Duration connectionTimeout,
+    Duration readinessTimeout,
     Duration orphanGrace,
     int manifestMaxBatch,
     int manifestWriters,
@@ -53,6 +55,7 @@ public record ClusterSettings(
           config.getBoolean("stowage.cluster.apply-schema"),
           config.getInt("stowage.cluster.chunk-pool-size"),
           config.getDuration("stowage.cluster.connection-timeout"),
+          config.getDuration("stowage.cluster.readiness-timeout"),
           config.getDuration("stowage.cluster.orphan-grace"),
           config.getInt("stowage.cluster.manifest-writer.max-batch"),
           config.getInt("stowage.cluster.manifest-writer.connections"),
@@ -60,6 +63,10 @@ public record ClusterSettings(
           config.getBoolean("stowage.cluster.preallocate-shards"));
       if (settings.chunkPoolSize() < 1) {
         throw new InvalidRequestException("stowage.cluster.chunk-pool-size must be positive, got " + settings.chunkPoolSize());
+      }
+      if (settings.readinessTimeout().isNegative() || settings.readinessTimeout().isZero()) {
+        throw new InvalidRequestException(
+            "stowage.cluster.readiness-timeout must be positive, got " + settings.readinessTimeout());
       }
       if (settings.manifestMaxBatch() < 1) {
         throw new InvalidRequestException(

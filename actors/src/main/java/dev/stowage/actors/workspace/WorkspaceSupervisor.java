@@ -7,6 +7,7 @@ import dev.stowage.actors.common.SupervisorMessage;
 import dev.stowage.actors.common.WorkspaceHealth;
 import dev.stowage.actors.facade.FacadeMessage;
 import dev.stowage.actors.gateway.GatewayEvent;
+import dev.stowage.actors.health.OpenWorkspaces;
 import dev.stowage.protocol.StorageClosedException;
 import dev.stowage.protocol.StorageCommand.ClearMemoryCache;
 import dev.stowage.protocol.StorageCommand.Close;
@@ -58,6 +59,10 @@ import org.apache.pekko.pattern.StatusReply;
  *
  * A failure reported in any phase but closed moves it to failed; a release that itself fails while
  * closing does too.
+ *
+ * <p>From open until closed (or stopped) the workspace is in its ActorSystem's {@link
+ * OpenWorkspaces}, with its health: a failed one fails the readiness check until a close is
+ * answered, or until a later open of the same workspace takes its place there.
  */
 public final class WorkspaceSupervisor {
 
@@ -97,6 +102,9 @@ public final class WorkspaceSupervisor {
   private final String workspaceId;
   private final StorageSettings settings;
   private final WorkspaceHealth health;
+  /** Where the readiness check sees this workspace while it is open; by its directory. */
+  private final OpenWorkspaces openWorkspaces;
+  private final String dir;
   private final WorkspaceOwner owner;
   private final WorkspaceBackend backend;
   /** What every operation passes before the backend serves it (INV-19). */
@@ -110,6 +118,8 @@ public final class WorkspaceSupervisor {
     this.workspaceId = workspaceId;
     this.settings = settings;
     this.health = health;
+    this.openWorkspaces = OpenWorkspaces.get(context.getSystem());
+    this.dir = settings.workspaceDir(workspaceId).toAbsolutePath().normalize().toString();
     this.owner = owner;
     this.checks = RequestValidation.checks(settings);
     ActorRef<Object> self = context.getSelf();
@@ -139,6 +149,7 @@ public final class WorkspaceSupervisor {
     return Behaviors.receive(Object.class)
         .onMessageEquals(Signal.OPENED, () -> {
           context.getLog().info("workspace '{}' open {}", workspaceId, backend);
+          openWorkspaces.opened(dir, workspaceId, health);
           owner.opened(backend.storage(context.getSelf()));
           return stash.unstashAll(open());
         })
@@ -287,6 +298,7 @@ public final class WorkspaceSupervisor {
   // Closed: answers calls already on their way for a while, then stops
 
   private Behavior<Object> closed() {
+    openWorkspaces.closed(dir, health);
     timers.startSingleTimer(Signal.LINGER_OVER, settings.askTimeout());
     return Behaviors.receive(Object.class)
         .onMessageEquals(Signal.LINGER_OVER, Behaviors::stopped)
@@ -328,6 +340,7 @@ public final class WorkspaceSupervisor {
   }
 
   private Behavior<Object> stopped(PostStop signal) {
+    openWorkspaces.closed(dir, health);
     backend.stopped();
     return Behaviors.same();
   }
