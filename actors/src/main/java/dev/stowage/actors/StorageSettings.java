@@ -33,6 +33,7 @@ import java.util.function.Function;
  * @param readConnections reader connections beside each database's writer ({@code stowage.read-connections})
  * @param checkpointInterval how often a reader checkpoints the WAL ({@code stowage.checkpoint-interval})
  * @param overload how much work the façade admits at once, and what a call meets past it ({@code stowage.overload})
+ * @param feed the change feed's buffer and backlog interval ({@code stowage.feed})
  * @param maxManifestSize largest stored form of a manifest in bytes ({@code stowage.max-manifest-size}); also
  *     bounds the removed chunk ids of one write ({@link #maxRemovedChunkIds()})
  */
@@ -54,7 +55,8 @@ public record StorageSettings(
     int readConnections,
     Duration checkpointInterval,
     OverloadSettings overload,
-    int maxManifestSize) {
+    int maxManifestSize,
+    FeedSettings feed) {
 
   /** Largest payload SQLite stores comfortably in one row (its default limit is 1e9 bytes). */
   public static final int MAX_PAYLOAD = 512 << 20;
@@ -98,6 +100,16 @@ public record StorageSettings(
         "must be at least stowage.max-chunk-size (" + maxChunkSize + " bytes), got " + overload.maxBytesWaiting());
     require(maxManifestSize >= MIN_MANIFEST_SIZE && maxManifestSize <= MAX_PAYLOAD, "stowage.max-manifest-size",
         "must be between 1 KiB and 512 MiB, got " + maxManifestSize + " bytes");
+  }
+
+  /** Settings without a {@code feed} section, as before it existed: the reference defaults' for it. */
+  public StorageSettings(Path baseDir, long cacheSize, int blockSize, int maxChunkSize, long vacuumThreshold,
+      Durability durability, Duration askTimeout, int maxDirty, Duration passivateAfter, int maxActive, int maxBatch,
+      Duration maxDelay, String gatewayDispatcher, String dispatcher, int readConnections, Duration checkpointInterval,
+      OverloadSettings overload, int maxManifestSize) {
+    this(baseDir, cacheSize, blockSize, maxChunkSize, vacuumThreshold, durability, askTimeout, maxDirty, passivateAfter,
+        maxActive, maxBatch, maxDelay, gatewayDispatcher, dispatcher, readConnections, checkpointInterval, overload,
+        maxManifestSize, feed(ConfigFactory.defaultReference()));
   }
 
   /**
@@ -153,25 +165,26 @@ public record StorageSettings(
         read(config, "stowage.read-connections", config::getInt),
         read(config, "stowage.checkpoint-interval", config::getDuration),
         overload(config),
-        bytesAsInt(config, "stowage.max-manifest-size"));
+        bytesAsInt(config, "stowage.max-manifest-size"),
+        feed(config));
   }
 
   public StorageSettings withBaseDir(Path baseDir) {
     return new StorageSettings(baseDir, cacheSize, blockSize, maxChunkSize, vacuumThreshold, durability,
         askTimeout, maxDirty, passivateAfter, maxActive, maxBatch, maxDelay, gatewayDispatcher, dispatcher,
-        readConnections, checkpointInterval, overload, maxManifestSize);
+        readConnections, checkpointInterval, overload, maxManifestSize, feed);
   }
 
   public StorageSettings withDurability(Durability durability) {
     return new StorageSettings(baseDir, cacheSize, blockSize, maxChunkSize, vacuumThreshold, durability,
         askTimeout, maxDirty, passivateAfter, maxActive, maxBatch, maxDelay, gatewayDispatcher, dispatcher,
-        readConnections, checkpointInterval, overload, maxManifestSize);
+        readConnections, checkpointInterval, overload, maxManifestSize, feed);
   }
 
   public StorageSettings withOverload(OverloadSettings overload) {
     return new StorageSettings(baseDir, cacheSize, blockSize, maxChunkSize, vacuumThreshold, durability,
         askTimeout, maxDirty, passivateAfter, maxActive, maxBatch, maxDelay, gatewayDispatcher, dispatcher,
-        readConnections, checkpointInterval, overload, maxManifestSize);
+        readConnections, checkpointInterval, overload, maxManifestSize, feed);
   }
 
   /**
@@ -199,6 +212,11 @@ public record StorageSettings(
     } catch (IllegalArgumentException e) {
       throw new ConfigException.BadValue("stowage.durability", "must be normal or full, got '" + value + "'");
     }
+  }
+
+  private static FeedSettings feed(Config config) {
+    return new FeedSettings(read(config, "stowage.feed.buffer-size", config::getInt),
+        read(config, "stowage.feed.backlog-interval", config::getDuration));
   }
 
   private static OverloadSettings overload(Config config) {

@@ -10,6 +10,7 @@ import dev.stowage.protocol.PreventSyncPattern;
 import dev.stowage.protocol.StorageCommand;
 import dev.stowage.protocol.StorageStats;
 import dev.stowage.protocol.SyncBacklog;
+import dev.stowage.protocol.WorkspaceEvent;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
@@ -20,7 +21,9 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.stream.javadsl.Source;
 
 /**
  * The storage of one open workspace. Every method returns at once (it never waits for I/O); its
@@ -189,6 +192,34 @@ public interface WorkspaceStorage {
 
   /** Removes a cached block; absent is fine (blocks come and go with the LRU). */
   CompletionStage<Done> clearBlock(ChunkId id);
+
+  // ---- the change feed ----------------------------------------------------------------------------
+
+  /**
+   * The changes of this workspace from now on, as they become visible, with a buffer of {@code
+   * stowage.feed.buffer-size} events: {@link #changes(int)}.
+   */
+  Source<WorkspaceEvent, NotUsed> changes();
+
+  /**
+   * The changes of this workspace from the moment the returned {@code Source} is materialized (each
+   * materialization is a subscriber of its own), as {@link WorkspaceEvent}s:
+   *
+   * <ul>
+   *   <li>an event is emitted once its change is visible (accepted for a cache-only write, committed
+   *       for a durable one), and one entry's events come in the order of its changes;
+   *   <li>the subscriber's buffer holds {@code bufferSize} events: if it falls behind, events are
+   *       dropped for it alone, and the next one it gets is {@link WorkspaceEvent.EventsMissed}
+   *       (resync); the workspace never waits for a subscriber;
+   *   <li>the stream ends with {@link WorkspaceEvent.WorkspaceClosed} or {@link
+   *       WorkspaceEvent.WorkspaceFailed}, then completes; cancelling it unsubscribes.
+   * </ul>
+   *
+   * Cluster mode: a subscriber on any node that opened the workspace sees the changes made through
+   * every node (Pekko distributed pub-sub: at most once, in order per entry while its entity stays on
+   * one node; a gap in a node's sequence is reported as {@code EventsMissed}).
+   */
+  Source<WorkspaceEvent, NotUsed> changes(int bufferSize);
 
   // ---- lifecycle --------------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import dev.stowage.actors.common.SupervisorMessage;
 import dev.stowage.actors.common.WorkspaceHealth;
 import dev.stowage.actors.entity.EntityCommand;
 import dev.stowage.actors.entity.EntityWorkspace;
+import dev.stowage.actors.feed.ChangePublisher;
 import dev.stowage.actors.entity.ManifestBackend;
 import dev.stowage.actors.entity.ManifestEntity;
 import dev.stowage.actors.health.OpenWorkspaces;
@@ -30,6 +31,7 @@ import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
@@ -76,6 +78,8 @@ final class ClusterNode implements Extension {
    */
   private final Map<String, Set<ActorRef<SupervisorMessage>>> listeners = new ConcurrentHashMap<>();
   private final AtomicLong spawned = new AtomicLong();
+  /** The change-feed relay of each workspace whose entities this node has started ({@link FeedRelay}). */
+  private final Map<String, ActorRef<FeedRelay.Command>> relays = new ConcurrentHashMap<>();
 
   private record OpenWorkspace(LocalKey key, CompletableFuture<WorkspaceStorage> storage) {}
 
@@ -189,6 +193,7 @@ final class ClusterNode implements Extension {
    */
   ActorRef<ShardingEnvelope<Object>> startEntities(
       String workspaceId, BlobCipher cipher, StorageSettings storageSettings) {
+    ChangePublisher changes = FeedRelay.publisher(feedRelay(workspaceId));
     return ClusterSharding.get(system).init(Entity.of(ManifestIds.typeKey(workspaceId), context -> {
           EntryId id = ManifestIds.entryOfEntityId(context.getEntityId());
           String persistenceId = ManifestIds.persistenceId(workspaceId, id);
@@ -201,7 +206,7 @@ final class ClusterNode implements Extension {
             }
           });
           return ManifestEntity.create(id, backend, cipher, host, storageSettings.passivateAfter(),
-              EntityWorkspace.unshared());
+              EntityWorkspace.unshared(changes));
         })
         .withStopMessage(EntityCommand.Lifecycle.FLUSH_AND_STOP)
         .withMessageExtractor(new HashCodeMessageExtractor<>(settings.numberOfShards()))
@@ -227,6 +232,15 @@ final class ClusterNode implements Extension {
   /** The workspace's supervisor on this node is closing (or gone): a later open starts afresh. */
   private void unregister(String workspaceId, CompletableFuture<WorkspaceStorage> storage) {
     open.computeIfPresent(workspaceId, (id, current) -> current.storage() == storage ? null : current);
+  }
+
+  /**
+   * The change-feed relay of {@code workspaceId} on this node, started the first time: it lives as
+   * long as the node, as the workspace's shard region does.
+   */
+  ActorRef<FeedRelay.Command> feedRelay(String workspaceId) {
+    return relays.computeIfAbsent(workspaceId, id -> system.systemActorOf(FeedRelay.create(id),
+        "stowage-feed-" + spawned.incrementAndGet(), Props.empty()));
   }
 
   /** From now on {@code supervisor} hears what the entities of {@code workspaceId} on this node report. */

@@ -85,8 +85,10 @@ final class ClusterOperations {
     return read("get realm checkpoint", tables::realmCheckpoint);
   }
 
-  SqlOperation<Done> updateRealmCheckpoint(long checkpoint, Map<EntryId, Long> changed) {
-    return write("update realm checkpoint", connection -> tables.updateRealmCheckpoint(connection, checkpoint, changed));
+  /** Answers the ids whose remote version rose. */
+  SqlOperation<Set<EntryId>> updateRealmCheckpoint(long checkpoint, Map<EntryId, Long> changed) {
+    return new SqlOperation<>("update realm checkpoint", true,
+        connection -> tables.updateRealmCheckpoint(connection, checkpoint, changed));
   }
 
   SqlOperation<PreventSyncPattern> preventSyncPattern() {

@@ -149,26 +149,35 @@ final class ClusterTables {
    * Stores the checkpoint and raises the remote version of the stored (not cleared) manifests among
    * {@code changed}, never lowering it (INV-15); in the caller's transaction.
    */
-  void updateRealmCheckpoint(Connection c, long checkpoint, Map<EntryId, Long> changed) throws SQLException {
+  Set<EntryId> updateRealmCheckpoint(Connection c, long checkpoint, Map<EntryId, Long> changed) throws SQLException {
     try (PreparedStatement s = c.prepareStatement(
         "UPDATE stowage_workspaces SET realm_checkpoint = ? WHERE workspace_id = ?")) {
       s.setLong(1, checkpoint);
       s.setString(2, workspaceId);
       s.executeUpdate();
     }
+    List<EntryId> ids = new ArrayList<>(changed.keySet());
+    Set<EntryId> raised = new HashSet<>();
     try (PreparedStatement s = c.prepareStatement(
         "INSERT INTO stowage_remote_versions (persistence_id, remote_version)"
             + " SELECT persistence_id, ? FROM durable_state WHERE persistence_id = ? AND tag <> 'deleted'"
-            + " ON CONFLICT (persistence_id) DO UPDATE"
-            + " SET remote_version = GREATEST(stowage_remote_versions.remote_version, excluded.remote_version)")) {
-      for (Map.Entry<EntryId, Long> entry : changed.entrySet()) {
-        s.setLong(1, entry.getValue());
-        s.setString(2, ManifestIds.persistenceId(workspaceId, entry.getKey()));
+            + " ON CONFLICT (persistence_id) DO UPDATE SET remote_version = excluded.remote_version"
+            + " WHERE stowage_remote_versions.remote_version < excluded.remote_version")) {
+      for (EntryId id : ids) {
+        s.setLong(1, changed.get(id));
+        s.setString(2, ManifestIds.persistenceId(workspaceId, id));
         s.addBatch();
       }
-      s.executeBatch();
+      int[] counts = s.executeBatch();
+      for (int i = 0; i < counts.length; i++) {
+        if (counts[i] > 0 || counts[i] == java.sql.Statement.SUCCESS_NO_INFO) {
+          raised.add(ids.get(i));
+        }
+      }
     }
+    return raised;
   }
+
 
   PreventSyncPattern preventSyncPattern(Connection c) throws SQLException {
     try (PreparedStatement s = c.prepareStatement(

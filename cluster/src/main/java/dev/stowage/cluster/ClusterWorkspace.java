@@ -14,6 +14,9 @@ import dev.stowage.actors.gateway.DbGateway;
 import dev.stowage.actors.gateway.DatabaseFile;
 import dev.stowage.actors.gateway.GatewayCommand;
 import dev.stowage.actors.gateway.GatewayEvent;
+import dev.stowage.actors.feed.ChangeFeed;
+import dev.stowage.actors.feed.ChangePublisher;
+import dev.stowage.actors.feed.CheckpointEvents;
 import dev.stowage.actors.workspace.ChunkPromotion;
 import dev.stowage.actors.workspace.NeedSyncOverlay;
 import dev.stowage.actors.workspace.PayloadPipeline;
@@ -131,6 +134,9 @@ final class ClusterWorkspace implements WorkspaceBackend {
   private final WorkspacePeers peers;
   private final ClusterTransactions transactions;
   private final ChunkPromotion promotion;
+  /** This node's subscribers of the workspace's changes; the node's relay delivers every node's changes to it. */
+  private final ChangeFeed feed = new ChangeFeed();
+  private final ActorRef<FeedRelay.Command> relay;
   private boolean keyChecked;
   private boolean cacheOpen;
   private boolean releasing;
@@ -162,8 +168,10 @@ final class ClusterWorkspace implements WorkspaceBackend {
     this.peers = new WorkspacePeers(context.getSystem(), workspaceId, settings.askTimeout());
     this.transactions = new ClusterTransactions(workspaceId, hold -> toEntity(hold.id(), hold), node.database(),
         node.rows(), settings.askTimeout());
+    this.relay = node.feedRelay(workspaceId);
+    relay.tell(new FeedRelay.Register(feed));
     this.promotion = new ChunkPromotion(context.getSelf().narrow(), context.getSystem().scheduler(),
-        settings.askTimeout(), executor);
+        settings.askTimeout(), executor, FeedRelay.publisher(relay));
   }
 
   @Override
@@ -187,7 +195,12 @@ final class ClusterWorkspace implements WorkspaceBackend {
     // manifest commands straight to the region: the supervisor would only forward them there
     return ActorWorkspaceStorage.sharded(workspaceId, supervisor, context.getSystem().scheduler(),
         context.getExecutionContext(), settings, health, new ManifestRoute(region.unsafeUpcast(),
-            command -> envelope(command.id(), command)));
+            command -> envelope(command.id(), command)), feed);
+  }
+
+  @Override
+  public ChangeFeed feed() {
+    return feed;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -213,11 +226,13 @@ final class ClusterWorkspace implements WorkspaceBackend {
 
   @Override
   public void setChunk(SetChunk request) {
+    feed.backlogChanged();
     reply(run(operations.putChunk(request.id(), request.data())), request.replyTo());
   }
 
   @Override
   public void clearChunk(ClearChunk request) {
+    feed.backlogChanged();
     reply(run(operations.deleteChunk(request.id())), request.replyTo());
   }
 
@@ -298,7 +313,11 @@ final class ClusterWorkspace implements WorkspaceBackend {
 
   @Override
   public void updateRealmCheckpoint(UpdateRealmCheckpoint request) {
-    reply(run(operations.updateRealmCheckpoint(request.checkpoint(), request.changedVlobs())), request.replyTo());
+    ChangePublisher everyNode = FeedRelay.publisher(relay);
+    reply(run(operations.updateRealmCheckpoint(request.checkpoint(), request.changedVlobs())).thenApply(raised -> {
+      CheckpointEvents.publish(everyNode, raised);
+      return Done.getInstance();
+    }), request.replyTo());
   }
 
   @Override
@@ -430,6 +449,7 @@ final class ClusterWorkspace implements WorkspaceBackend {
   @Override
   public void stopped() {
     node.stopListening(workspaceId, context.getSelf().narrow()); // however it stopped
+    relay.tell(new FeedRelay.Unregister(feed));
   }
 
   @Override

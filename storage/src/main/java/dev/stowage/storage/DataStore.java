@@ -135,9 +135,10 @@ public final class DataStore implements Store {
    * Raises {@code remote_version} of the existing rows among {@code changed} and stores the
    * checkpoint, in the caller's transaction (INV-15).
    */
-  public void updateRealmCheckpoint(long newCheckpoint, Map<EntryId, Long> changed) {
-    vlobs.raiseRemoteVersions(changed);
+  public Set<EntryId> updateRealmCheckpoint(long newCheckpoint, Map<EntryId, Long> changed) {
+    Set<EntryId> raised = vlobs.raiseRemoteVersions(changed);
     checkpoint.set(newCheckpoint);
+    return raised;
   }
 
   @Override

@@ -30,7 +30,7 @@ public final class VlobTable {
   private static final String REMOTE_NEED_SYNC =
       "SELECT vlob_id FROM vlobs WHERE base_version != remote_version";
   private static final String RAISE_REMOTE =
-      "UPDATE vlobs SET remote_version = max(remote_version, ?) WHERE vlob_id = ?";
+      "UPDATE vlobs SET remote_version = ? WHERE vlob_id = ? AND remote_version < ?";
   private static final String VERSIONS =
       "SELECT base_version, remote_version, need_sync FROM vlobs WHERE vlob_id = ?";
   // The pages read the partial need-sync indexes and the primary key in their order: vlob_id is a
@@ -140,22 +140,25 @@ public final class VlobTable {
    * Raises {@code remote_version} of the existing rows among {@code changed} (never lowers it, never
    * creates a row).
    *
-   * @return how many rows exist among {@code changed}
+   * @return the ids whose remote version rose (for the change feed)
    */
-  public int raiseRemoteVersions(Map<EntryId, Long> changed) {
+  public Set<EntryId> raiseRemoteVersions(Map<EntryId, Long> changed) {
     changed.forEach((id, version) -> {
       Require.nonNull(id, "changed vlob id");
       Require.nonNegative(Require.nonNull(version, "version of " + id), "version of " + id);
     });
     return db.run("raise remote versions", () -> {
       PreparedStatement raise = db.statement(RAISE_REMOTE);
-      int rows = 0;
+      Set<EntryId> raised = new HashSet<>();
       for (Map.Entry<EntryId, Long> entry : changed.entrySet()) {
         raise.setLong(1, entry.getValue());
         raise.setBytes(2, entry.getKey().toBytes());
-        rows += raise.executeUpdate();
+        raise.setLong(3, entry.getValue());
+        if (raise.executeUpdate() > 0) {
+          raised.add(entry.getKey());
+        }
       }
-      return rows;
+      return raised;
     });
   }
 

@@ -8,6 +8,7 @@ import dev.stowage.protocol.InvalidRequestException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -80,10 +81,10 @@ class VlobTableTest {
     });
 
     db.begin();
-    int existing = vlobs.raiseRemoteVersions(Map.of(a, 4L, b, 3L, absent, 8L));
+    Set<EntryId> raised = vlobs.raiseRemoteVersions(Map.of(a, 4L, b, 3L, absent, 8L));
     db.commit();
 
-    assertThat(existing).isEqualTo(2);
+    assertThat(raised).as("b's remote version stays 9, above 3").containsExactly(a);
     assertThat(vlobs.versions(a)).contains(new VlobTable.Versions(1, 4, false));
     assertThat(vlobs.versions(b)).contains(new VlobTable.Versions(9, 9, false));
     assertThat(vlobs.versions(absent)).isEmpty();

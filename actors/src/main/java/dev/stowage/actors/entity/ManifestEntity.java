@@ -16,6 +16,7 @@ import dev.stowage.protocol.StorageCommand.ManifestKinds;
 import dev.stowage.protocol.StorageCommand.PopulateManifest;
 import dev.stowage.protocol.StorageCommand.SetManifest;
 import dev.stowage.protocol.StorageException;
+import dev.stowage.protocol.WorkspaceEvent.ChangeCause;
 import dev.stowage.protocol.StorageFailedException;
 import dev.stowage.protocol.StorageOverloadedException;
 import dev.stowage.storage.BlobCipher;
@@ -140,6 +141,8 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
   private boolean loadInFlight;
   /** Durable writers and ensures, by the version that answers them. */
   private final VersionWaiters waiters = new VersionWaiters();
+  /** This entry's change-feed events, published once visible, in order. */
+  private final EntryEvents events;
   /** JFR events of the load and the flushes in flight, while a recording wants them. */
   private final EntityRecording recording;
   private final EntityDirtyReport dirtyReport;
@@ -168,6 +171,7 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
     this.backend = backend;
     this.sealing = new ManifestSealing(id, cipher);
     this.hold = new EntryHold(id, sealing);
+    this.events = new EntryEvents(id, workspace.changes());
     this.host = host;
     this.idle = new IdleClock(id, published, passivateAfter);
     this.backendReplies = StatusReplies.adapter(context, reply -> reply.isSuccess()
@@ -329,6 +333,8 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
     } else {
       flushes.flushAnswering(command.replyTo()); // reports the dirty state: with a backend that orders reads after it, none
     }
+    events.changed(state.version(), !command.cacheOnly(), state.persistedVersion(), command.manifest().needSync(),
+        ChangeCause.LOCAL_WRITE);
     return phase(); // reads stashed for a load wait for it still, and get this value
   }
 
@@ -349,6 +355,7 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
       state.write(fetched, Set.of());
       publication.publish(fetched);
       flushes.flush(null);
+      events.changed(state.version(), true, state.persistedVersion(), fetched.needSync(), ChangeCause.POPULATE);
       waiters.await(state.version(), state.persistedVersion(), reply -> command.replyTo().tell(
           reply.isSuccess() ? StatusReply.success(fetched) : StatusReply.error(reply.getError())));
     }
@@ -364,6 +371,7 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
     state.clear();
     publication.withdraw();
     flushes.flushAnswering(command.replyTo());
+    events.changed(state.version(), true, state.persistedVersion(), false, ChangeCause.CLEARED);
     return phase();
   }
 
@@ -393,6 +401,7 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
   private void discardUnsent() {
     publication.withdraw();
     state.discardUnsent();
+    events.drop();
     dirtyReport.forget(); // the host forgot this entry's dirty state when it asked
   }
 
@@ -473,6 +482,7 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
     // (stats, need-sync) is ordered after it.
     dirtyReport.flushed(state);
     waiters.persisted(state.persistedVersion());
+    events.persisted(state.persistedVersion());
     if (hold.active()) {
       hold.answerOnceSettled(state, getContext().getSelf(), backend);
     }
@@ -515,6 +525,7 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
     publication.publish(state.value());
     dirtyReport.flushed(state);
     waiters.persisted(state.persistedVersion());
+    events.changed(state.version(), true, state.persistedVersion(), state.value().needSync(), ChangeCause.TRANSACTION);
     return endHold();
   }
 
@@ -577,6 +588,7 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
     publication.withdraw();
     hold.fail(cause); // a holder waiting for its answer hears it; once answered, the commit decides, and a successor reads it
     waiters.fail(cause);
+    events.drop();
     Behavior<Object> failing = FailedEntity.create(cause);
     stash.unstashAll(failing);
     return stopNow ? Behaviors.stopped() : failing;

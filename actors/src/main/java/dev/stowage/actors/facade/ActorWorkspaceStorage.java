@@ -8,6 +8,7 @@ import dev.stowage.actors.common.PublishedManifests;
 import dev.stowage.actors.common.StatusReplies;
 import dev.stowage.actors.common.WorkspaceHealth;
 import dev.stowage.actors.entity.EntityWorkspace;
+import dev.stowage.actors.feed.ChangeFeed;
 import dev.stowage.actors.gateway.DirectReads;
 import dev.stowage.protocol.BackupResult;
 import dev.stowage.protocol.ChunkId;
@@ -43,6 +44,7 @@ import dev.stowage.protocol.StorageException;
 import dev.stowage.protocol.StorageFailedException;
 import dev.stowage.protocol.StorageStats;
 import dev.stowage.protocol.SyncBacklog;
+import dev.stowage.protocol.WorkspaceEvent;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
@@ -57,10 +59,12 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.stream.javadsl.Source;
 import scala.concurrent.ExecutionContextExecutor;
 
 /**
@@ -106,6 +110,7 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
   private final WorkspaceHealth health;
   private final MutationsInFlight mutations = new MutationsInFlight();
   private final PayloadCalls payloads;
+  private final ChangeFeed feed;
 
   /**
    * Local mode's façade: it reads hot manifests from {@code shared}, reaches live entities through
@@ -118,10 +123,10 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
    */
   public static ActorWorkspaceStorage local(String workspaceId, ActorRef<Object> supervisor, Scheduler scheduler,
       ExecutionContextExecutor executor, StorageSettings settings, EntityWorkspace shared, EntityDirectory directory,
-      DirectReads reads) {
+      DirectReads reads, ChangeFeed feed) {
     SupervisorCalls calls = calls(workspaceId, supervisor, scheduler, executor, settings, shared.failure());
     return new ActorWorkspaceStorage(workspaceId, settings, calls, EntityRouting.local(calls, directory),
-        shared.published(), reads, true);
+        shared.published(), reads, true, feed);
   }
 
   /**
@@ -130,10 +135,11 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
    * handoff less per call. Everything else goes to {@code supervisor}; nothing is read without asking.
    */
   public static ActorWorkspaceStorage sharded(String workspaceId, ActorRef<Object> supervisor, Scheduler scheduler,
-      ExecutionContextExecutor executor, StorageSettings settings, WorkspaceHealth health, ManifestRoute route) {
+      ExecutionContextExecutor executor, StorageSettings settings, WorkspaceHealth health, ManifestRoute route,
+      ChangeFeed feed) {
     SupervisorCalls calls = calls(workspaceId, supervisor, scheduler, executor, settings, health);
     return new ActorWorkspaceStorage(workspaceId, settings, calls, EntityRouting.sharded(calls, route),
-        PublishedManifests.NONE, DirectReads.NONE, false);
+        PublishedManifests.NONE, DirectReads.NONE, false, feed);
   }
 
   private static SupervisorCalls calls(String workspaceId, ActorRef<Object> supervisor, Scheduler scheduler,
@@ -145,8 +151,10 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
   }
 
   private ActorWorkspaceStorage(String workspaceId, StorageSettings settings, SupervisorCalls calls,
-      EntityRouting entities, PublishedManifests published, DirectReads reads, boolean readsBehindWrites) {
+      EntityRouting entities, PublishedManifests published, DirectReads reads, boolean readsBehindWrites,
+      ChangeFeed feed) {
     this.workspaceId = workspaceId;
+    this.feed = feed;
     this.settings = settings;
     this.calls = calls;
     this.entities = entities;
@@ -294,6 +302,26 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
   private <A, T> CompletionStage<T> askChecked(SupervisorCalls.Check<A> check,
       Function<A, Function<ActorRef<StatusReply<T>>, StorageCommand.Operation>> request) {
     return calls.checkedAndAdmitted(0, check, checked -> null, checked -> calls.askChecked(request.apply(checked)));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The change feed
+
+  @Override
+  public Source<WorkspaceEvent, NotUsed> changes() {
+    return changes(settings.feed().bufferSize());
+  }
+
+  @Override
+  public Source<WorkspaceEvent, NotUsed> changes(int bufferSize) {
+    Require.positive(bufferSize, "feed buffer size");
+    if (health.failed()) {
+      return Source.single(new WorkspaceEvent.WorkspaceFailed(health.cause().getMessage()));
+    }
+    if (calls.closed()) {
+      return Source.single(new WorkspaceEvent.WorkspaceClosed());
+    }
+    return feed.subscribe(bufferSize);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -75,8 +75,10 @@ public final class DataOperations {
     return new StoreOperation<>(StoreOperation.Mode.READ, "get realm checkpoint", store -> store.realmCheckpoint().get());
   }
 
-  public static StoreOperation<DataStore, Done> updateRealmCheckpoint(long checkpoint, Map<EntryId, Long> changed) {
-    return StoreOperation.write("update realm checkpoint", store -> store.updateRealmCheckpoint(checkpoint, changed));
+  /** Answers the ids whose remote version rose. */
+  public static StoreOperation<DataStore, Set<EntryId>> updateRealmCheckpoint(long checkpoint, Map<EntryId, Long> changed) {
+    return new StoreOperation<>(StoreOperation.Mode.WRITE, "update realm checkpoint",
+        store -> store.updateRealmCheckpoint(checkpoint, changed));
   }
 
   public static StoreOperation<DataStore, PreventSyncPattern> preventSyncPattern() {

@@ -1,12 +1,14 @@
 package dev.stowage.actors.workspace;
 
 import dev.stowage.actors.common.StatusReplies;
+import dev.stowage.actors.feed.ChangePublisher;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.StorageCommand;
 import dev.stowage.protocol.StorageCommand.ClearChunk;
 import dev.stowage.protocol.StorageCommand.GetChunk;
 import dev.stowage.protocol.StorageCommand.PromoteChunkToBlock;
 import dev.stowage.protocol.StorageCommand.SetBlock;
+import dev.stowage.protocol.WorkspaceEvent;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -33,9 +35,12 @@ public final class ChunkPromotion {
   private final Scheduler scheduler;
   private final Duration timeout;
   private final Executor executor;
+  private final ChangePublisher changes;
 
-  public ChunkPromotion(ActorRef<StorageCommand> supervisor, Scheduler scheduler, Duration timeout, Executor executor) {
+  public ChunkPromotion(ActorRef<StorageCommand> supervisor, Scheduler scheduler, Duration timeout, Executor executor,
+      ChangePublisher changes) {
     this.supervisor = supervisor;
+    this.changes = changes;
     this.scheduler = scheduler;
     this.timeout = timeout;
     this.executor = executor;
@@ -46,7 +51,13 @@ public final class ChunkPromotion {
     ChunkId id = request.id();
     CompletionStage<Done> promoted = this.<byte[]>ask(replyTo -> new GetChunk(id, replyTo))
         .thenCompose(data -> this.<Done>ask(replyTo -> new SetBlock(id, data, replyTo)))
-        .thenCompose(blockStored -> this.<Done>ask(replyTo -> new ClearChunk(id, replyTo)));
+        .thenCompose(blockStored -> this.<Done>ask(replyTo -> new ClearChunk(id, replyTo)))
+        .thenApply(done -> {
+          if (changes.active()) {
+            changes.publish(new WorkspaceEvent.ChunkPromoted(id));
+          }
+          return done;
+        });
     StatusReplies.when(promoted, request.replyTo(), executor);
   }
 

@@ -8,6 +8,8 @@ import dev.stowage.actors.common.SupervisorMessage;
 import dev.stowage.actors.common.WorkspaceHealth;
 import dev.stowage.actors.entity.EntityHost;
 import dev.stowage.actors.entity.EntityWorkspace;
+import dev.stowage.actors.feed.ChangeFeed;
+import dev.stowage.actors.feed.CheckpointEvents;
 import dev.stowage.actors.facade.ActorWorkspaceStorage;
 import dev.stowage.actors.facade.FacadeMessage;
 import dev.stowage.actors.transaction.ManifestTransaction;
@@ -21,6 +23,7 @@ import dev.stowage.actors.gateway.GatewayEvent;
 import dev.stowage.actors.gateway.StoreOperation;
 import dev.stowage.protocol.BackupFailedException;
 import dev.stowage.protocol.BackupResult;
+import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.StorageCommand.ClearBlock;
 import dev.stowage.protocol.StorageCommand.ClearChunk;
 import dev.stowage.protocol.StorageCommand.GetBlock;
@@ -51,6 +54,7 @@ import dev.stowage.storage.CacheStore;
 import dev.stowage.storage.DataStore;
 import dev.stowage.storage.LocalKey;
 import java.nio.file.Path;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
@@ -114,6 +118,8 @@ public final class LocalWorkspace implements WorkspaceBackend {
   private final WorkspaceStatsQuery statsQuery;
   private final TransactionBackend transactions;
   private final ChunkPromotion promotion;
+  /** The change feed: its subscribers, and the publisher of this workspace's entities. */
+  private final ChangeFeed feed = new ChangeFeed();
   private final ActorRef<StatusReply<Done>> gatewayCloseReplies;
   private final Path dir;
   /**
@@ -136,7 +142,7 @@ public final class LocalWorkspace implements WorkspaceBackend {
     this.settings = settings;
     this.cipher = new BlobCipher(key);
     this.executor = context.getExecutionContext();
-    this.shared = new EntityWorkspace(PublishedManifests.create(), health);
+    this.shared = new EntityWorkspace(PublishedManifests.create(), health, feed);
     this.dir = settings.workspaceDir(workspaceId);
     this.gatewayCloseReplies = StatusReplies.adapter(context,
         reply -> new GatewayClosed(reply.isError() ? reply.getError() : null));
@@ -148,7 +154,7 @@ public final class LocalWorkspace implements WorkspaceBackend {
     this.statsQuery = new WorkspaceStatsQuery(workspaceId, gateways, executor);
     this.transactions = new LocalTransactions(context.getSelf(), data.writer(), entities.directory());
     this.promotion = new ChunkPromotion(context.getSelf().narrow(), context.getSystem().scheduler(),
-        settings.askTimeout(), executor);
+        settings.askTimeout(), executor, feed);
   }
 
   @Override
@@ -159,7 +165,12 @@ public final class LocalWorkspace implements WorkspaceBackend {
   @Override
   public WorkspaceStorage storage(ActorRef<Object> supervisor) {
     return ActorWorkspaceStorage.local(workspaceId, supervisor, context.getSystem().scheduler(),
-        context.getExecutionContext(), settings, shared, entities.directory(), directReads());
+        context.getExecutionContext(), settings, shared, entities.directory(), directReads(), feed);
+  }
+
+  @Override
+  public ChangeFeed feed() {
+    return feed;
   }
 
   /** What the façade may read without the supervisor: the readers, if there are any. */
@@ -186,11 +197,13 @@ public final class LocalWorkspace implements WorkspaceBackend {
 
   @Override
   public void setChunk(SetChunk request) {
+    feed.backlogChanged();
     chunks.set(request.id(), request.data(), request.replyTo());
   }
 
   @Override
   public void clearChunk(ClearChunk request) {
+    feed.backlogChanged();
     chunks.clear(request.id(), request.replyTo());
   }
 
@@ -271,7 +284,12 @@ public final class LocalWorkspace implements WorkspaceBackend {
 
   @Override
   public void updateRealmCheckpoint(UpdateRealmCheckpoint request) {
-    data.toWriter(DataOperations.updateRealmCheckpoint(request.checkpoint(), request.changedVlobs()), request.replyTo());
+    CompletionStage<Set<EntryId>> raised = data.ask(data.writer(),
+        DataOperations.updateRealmCheckpoint(request.checkpoint(), request.changedVlobs()));
+    StatusReplies.when(raised.thenApplyAsync(ids -> {
+      CheckpointEvents.publish(feed, ids);
+      return Done.getInstance();
+    }, executor), request.replyTo(), executor);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.stowage.actors.workspace;
 
+import dev.stowage.actors.feed.ChangeFeed;
 import dev.stowage.actors.WorkspaceStorage;
 import dev.stowage.actors.common.SupervisorMessage;
 import dev.stowage.actors.facade.FacadeMessage;
@@ -49,6 +50,12 @@ public interface WorkspaceBackend extends StorageCommand.Operations {
   interface Factory {
     WorkspaceBackend create(ActorContext<Object> context, Events events);
   }
+
+  /**
+   * The change feed of this workspace on this node: the supervisor ends it when the workspace closes
+   * or fails, and emits the backlog through it.
+   */
+  ChangeFeed feed();
 
   /** Starts opening the stores; the backend reports {@link Events#opened} or {@link Events#failed}. */
   void open();

@@ -15,7 +15,10 @@ import dev.stowage.protocol.StorageCommand.Operation;
 import dev.stowage.protocol.StorageCommand.Request;
 import dev.stowage.protocol.StorageCommand;
 import dev.stowage.protocol.StorageException;
+import dev.stowage.protocol.StorageCommand.GetOutboundSyncBacklog;
 import dev.stowage.protocol.StorageFailedException;
+import dev.stowage.protocol.SyncBacklog;
+import dev.stowage.protocol.WorkspaceEvent;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.Done;
@@ -23,6 +26,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -76,8 +80,12 @@ public final class WorkspaceSupervisor {
   private enum Signal implements PrivateCommand {
     OPENED,
     ENTITIES_STOPPED,
-    LINGER_OVER
+    LINGER_OVER,
+    BACKLOG_TICK
   }
+
+  /** The backlog the change feed asked for ({@link Signal#BACKLOG_TICK}). */
+  private record BacklogComputed(SyncBacklog backlog, Throwable error) implements PrivateCommand {}
 
   private record BackendFailed(StorageException cause) implements PrivateCommand {}
 
@@ -109,6 +117,8 @@ public final class WorkspaceSupervisor {
   private final WorkspaceBackend backend;
   /** What every operation passes before the backend serves it (INV-19). */
   private final StorageCommand.Operations checks;
+  private boolean backlogInFlight;
+  private SyncBacklog lastBacklog;
 
   private WorkspaceSupervisor(ActorContext<Object> context, TimerScheduler<Object> timers,
       String workspaceId, StorageSettings settings, WorkspaceHealth health, WorkspaceOwner owner,
@@ -189,7 +199,10 @@ public final class WorkspaceSupervisor {
   // Open
 
   private Behavior<Object> open() {
+    timers.startTimerWithFixedDelay(Signal.BACKLOG_TICK, settings.feed().backlogInterval());
     return Behaviors.receive(Object.class)
+        .onMessageEquals(Signal.BACKLOG_TICK, this::onBacklogTick)
+        .onMessage(BacklogComputed.class, this::onBacklogComputed)
         .onMessage(Close.class, close -> closing(close.replyTo()))
         .onMessage(ClearMemoryCache.class, clear -> {
           backend.clearMemoryCache(clear.flush(), clear.replyTo()::tell);
@@ -208,11 +221,38 @@ public final class WorkspaceSupervisor {
         .build();
   }
 
+  /**
+   * While someone subscribes to the change feed and something changed, the backlog is computed
+   * again (the backend's own query) and emitted if it differs from the last one emitted.
+   */
+  private Behavior<Object> onBacklogTick() {
+    if (!backlogInFlight && backend.feed().backlogWanted()) {
+      backlogInFlight = true;
+      ActorRef<StorageCommand> self = context.getSelf().narrow();
+      context.pipeToSelf(AskPattern.<StorageCommand, SyncBacklog>askWithStatus(self, GetOutboundSyncBacklog::new,
+              settings.askTimeout(), context.getSystem().scheduler()),
+          (backlog, error) -> new BacklogComputed(backlog, error));
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Object> onBacklogComputed(BacklogComputed computed) {
+    backlogInFlight = false;
+    if (computed.error() == null && !computed.backlog().equals(lastBacklog)) {
+      lastBacklog = computed.backlog();
+      backend.feed().deliver(new WorkspaceEvent.OutboundBacklogChanged(lastBacklog)); // each node computes its own
+    } else if (computed.error() != null) {
+      backend.feed().backlogChanged(); // try again at the next tick
+    }
+    return Behaviors.same();
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Closing (INV-10): the entities flush and stop, then the files are released
 
   private Behavior<Object> closing(ActorRef<StatusReply<Done>> firstWaiter) {
     health.markClosing(); // the façade's direct paths close: calls come here and are answered as closed
+    timers.cancel(Signal.BACKLOG_TICK);
     owner.closing();
     List<ActorRef<StatusReply<Done>>> waiters = new ArrayList<>();
     waiters.add(firstWaiter);
@@ -266,6 +306,8 @@ public final class WorkspaceSupervisor {
     if (releasing) {
       health.record(cause); // first: no call made from now on succeeds
       context.getLog().error("workspace '{}' failed and is closed: {}", workspaceId, cause.getMessage());
+      timers.cancel(Signal.BACKLOG_TICK);
+      backend.feed().end(new WorkspaceEvent.WorkspaceFailed(cause.getMessage()));
       backend.failEntities(cause);
       backend.release();
     }
@@ -299,6 +341,8 @@ public final class WorkspaceSupervisor {
 
   private Behavior<Object> closed() {
     openWorkspaces.closed(dir, health);
+    timers.cancel(Signal.BACKLOG_TICK);
+    backend.feed().end(new WorkspaceEvent.WorkspaceClosed());
     timers.startSingleTimer(Signal.LINGER_OVER, settings.askTimeout());
     return Behaviors.receive(Object.class)
         .onMessageEquals(Signal.LINGER_OVER, Behaviors::stopped)

@@ -65,7 +65,7 @@ class ManifestEntityTest {
     store = DataStore.open(dir.resolve(EntryId.random().toString()), Durability.NORMAL, cipher);
     gateway = testKit.createTestProbe();
     supervisor = testKit.createTestProbe();
-    workspace = new EntityWorkspace(PublishedManifests.create(), new WorkspaceHealth());
+    workspace = new EntityWorkspace(PublishedManifests.create(), new WorkspaceHealth(), dev.stowage.actors.feed.ChangePublisher.NONE);
   }
 
   @AfterEach

@@ -158,9 +158,16 @@ class WorkspaceSupervisorTest {
       served.add(request);
     }
 
+    private final dev.stowage.actors.feed.ChangeFeed feed = new dev.stowage.actors.feed.ChangeFeed();
+
     @Override
     public void updateManifests(StorageCommand.UpdateManifests request) {
       served.add(request);
+    }
+
+    @Override
+    public dev.stowage.actors.feed.ChangeFeed feed() {
+      return feed;
     }
 
     @Override
