@@ -178,7 +178,7 @@ public abstract class BadInputContract {
       StorageSettings settings = TestSettings.in(dir, "");
       EntryId id = EntryId.random();
       List<ChunkRef> refs = new ArrayList<>();
-      int count = (settings.maxManifestSize() - 256) / 33; // a chunk ref of the largest numbers takes 33 bytes
+      int count = (settings.maxManifestSize() - 256) / 34; // a chunk ref of the largest numbers takes 34 bytes
       for (int i = 0; i < count; i++) {
         refs.add(new ChunkRef(new ChunkId(new UUID(Long.MIN_VALUE + i, i)), Long.MAX_VALUE - i, Integer.MAX_VALUE));
       }

@@ -25,6 +25,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -44,7 +46,9 @@ import picocli.CommandLine.Spec;
     header = "Run the demo: a file-sync workload on an embedded workspace, then a check.", sortOptions = false,
     description = "Runs the workload of a file-sync client on an embedded Stowage workspace: editors write chunks and "
         + "update file manifests (cache-only, made durable now and then), readers read files back, a downloader "
-        + "fills the block cache past its limit. Then closes and reopens the workspace and checks that every "
+        + "fills the block cache past its limit; then a sync engine pages through what needs uploading, marks each "
+        + "entry synced with its chunks uploaded, and promotes the chunks to the block cache. A subscriber of the "
+        + "workspace's change feed counts its events and shows the upload backlog once a second. Then closes and reopens the workspace and checks that every "
         + "file reads back exactly as last written. Sizes come from stowage.demo in application.conf and these "
         + "flags. Exits 0 if the final check passed, 1 if it did not.%n%n"
         + "Each run starts from a fresh workspace: it removes the previous demo's first, and --cluster removes its "
@@ -185,7 +189,22 @@ public final class DemoCommand implements Callable<Integer> {
     long started = System.nanoTime();
     StorageStats afterRun;
     List<Integer> hosted = new ArrayList<>();
+    DemoFeed feed = new DemoFeed(nodes.get(0), systems.get(0));
     ProgressBar progress = progressBar(workload.totalSteps());
+    // What a UI would show, once a second: beside the progress bar, or as a line of its own without it.
+    ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(runnable -> {
+      Thread thread = new Thread(runnable, "demo-feed-line");
+      thread.setDaemon(true);
+      return thread;
+    });
+    ticker.scheduleAtFixedRate(() -> {
+      if (progress != null) {
+        progress.setExtraMessage(" " + feed.line());
+      } else {
+        out.println(feed.line());
+        out.flush();
+      }
+    }, 1, 1, TimeUnit.SECONDS);
     try {
       workload.run(progress == null ? () -> { } : progress::step);
       afterRun = nodes.get(0).stats().toCompletableFuture().join();
@@ -193,6 +212,7 @@ public final class DemoCommand implements Callable<Integer> {
         hosted.add(node.stats().toCompletableFuture().join().liveEntities());
       }
     } finally {
+      ticker.shutdownNow();
       if (progress != null) {
         progress.close();
       }
@@ -221,7 +241,13 @@ public final class DemoCommand implements Callable<Integer> {
         node.close().toCompletableFuture().join();
       }
     }
-    new DemoSummary(stats, elapsed, afterRun, onDisk, workload, check, cluster == null ? List.of() : hosted).print(out);
+    try {
+      feed.done().toCompletableFuture().get(10, TimeUnit.SECONDS); // node 0 closed: its feed ended
+    } catch (java.util.concurrent.TimeoutException e) {
+      out.println("feed: did not end within 10 s of the close");
+    }
+    new DemoSummary(stats, elapsed, afterRun, onDisk, workload, check, cluster == null ? List.of() : hosted,
+        feed.summary()).print(out);
     out.flush();
     return check.passed() ? ExitCodes.OK : ExitCodes.FINDINGS;
   }

@@ -11,7 +11,7 @@ import org.HdrHistogram.Histogram;
 /** The table the demo ends with. */
 record DemoSummary(
     OpStats ops, Duration elapsed, StorageStats afterRun, StorageStats onDisk, DemoWorkload workload,
-    DemoWorkload.FinalCheck check, List<Integer> hostedPerNode) {
+    DemoWorkload.FinalCheck check, List<Integer> hostedPerNode, String feed) {
 
   void print(PrintWriter out) {
     double seconds = Math.max(elapsed.toNanos() / 1e9, 1e-9);
@@ -38,6 +38,9 @@ record DemoSummary(
     out.printf("block cache:    %d of at most %d blocks, hit ratio %.2f (%d hits, %d misses), %d evictions%n",
         afterRun.blocks(), afterRun.blockLimit(), afterRun.blockHitRatio(), afterRun.blockHits(),
         afterRun.blockMisses(), afterRun.blockEvictions());
+    out.printf("sync:           %d chunks uploaded (%s) and promoted to the block cache%n", workload.promotedChunks(),
+        Sizes.human(workload.uploadedBytes()));
+    out.printf("change feed:    %s%n", feed);
     out.printf("reads retried:  %d (the chunk was replaced and deleted between reading the manifest and the chunk)%n",
         workload.staleReads());
     if (hostedPerNode.isEmpty()) {
@@ -48,8 +51,11 @@ record DemoSummary(
     }
     if (check.passed()) {
       out.printf("final check:    PASSED: after %s, all %d files and their %d chunks read back exactly"
-          + " as last written%n", hostedPerNode.isEmpty() ? "close and reopen" : "a flush of every node, read through the last",
-          check.files(), check.chunks());
+          + " as last written%s%n", hostedPerNode.isEmpty() ? "close and reopen" : "a flush of every node, read through the last",
+          check.files(), check.chunks(), check.evicted() == 0 ? "" : hostedPerNode.isEmpty()
+              ? " (" + check.evicted() + " uploaded chunks were evicted from the block cache since: the server has them)"
+              : " (" + check.evicted() + " uploaded chunks are not in the reading node's block cache, evicted or"
+                  + " promoted on another node: the server has them)");
     } else {
       out.printf("final check:    FAILED: %d problem(s)%n", check.problems().size());
       check.problems().stream().limit(20).forEach(problem -> out.println("  " + problem));

@@ -9,6 +9,7 @@ import dev.stowage.protocol.EntryMissingException;
 import dev.stowage.protocol.FileManifest;
 import dev.stowage.protocol.FolderManifest;
 import dev.stowage.protocol.LocalManifest;
+import dev.stowage.protocol.ManifestChange;
 import dev.stowage.protocol.WorkspaceManifest;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,7 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The workload of a file-sync client, through the public façade only: editors create files (chunks
  * plus a durable manifest), then edit them (a new chunk replaces an old one; the manifest is
  * written cache-only with the replaced chunk as removed, and made durable every few edits), while
- * readers read random files back and a downloader fills the block cache past its limit. Every
+ * readers read random files back and a downloader fills the block cache past its limit; then a sync
+ * engine uploads what needs it and promotes the uploaded chunks to the block cache. Every
  * payload follows from its id ({@link ChunkContent}), so every read is checked byte for byte.
  *
  * <p>Editors own disjoint files, so each file has one writer and this class can remember what
@@ -52,6 +54,10 @@ final class DemoWorkload {
   private final List<EntryId> fileIds = new ArrayList<>();
   private final ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
   private final AtomicLong staleReads = new AtomicLong();
+  private final AtomicLong promotedChunks = new AtomicLong();
+  private final AtomicLong uploadedBytes = new AtomicLong();
+  /** How many entries the sync engine takes at a time. */
+  private static final int UPLOAD_PAGE = 64;
 
   DemoWorkload(List<WorkspaceStorage> nodes, DemoSettings settings, int blockSize, long blockLimit, OpStats stats,
       long seed) {
@@ -64,9 +70,9 @@ final class DemoWorkload {
     this.seed = seed;
   }
 
-  /** Steps the progress bar will see: one per file created, edit, read and block downloaded. */
+  /** Steps the progress bar will see: one per file created, edit, read, block downloaded and file uploaded. */
   long totalSteps() {
-    return (long) settings.files() + (long) settings.editors() * settings.editsPerEditor()
+    return 2L * settings.files() + (long) settings.editors() * settings.editsPerEditor()
         + (long) settings.readers() * settings.readsPerReader() + blocksToDownload;
   }
 
@@ -123,6 +129,64 @@ final class DemoWorkload {
       return null;
     });
     runAll(workers);
+    upload(node(0));
+  }
+
+  /**
+   * The sync engine's turn, once the edits are done: it pages through the entries that need sync
+   * ({@code getOutboundNeedSync}), "uploads" each (reads its chunks, as a client sends them), then
+   * marks it synced with its chunks uploaded in one conditional write ({@code updateManifests}: it
+   * would fail, changing nothing, had the entry changed meanwhile), and only then promotes its
+   * chunks to the block cache. In that order a crash leaves every chunk the manifest does not call
+   * uploaded in the chunks (INV-1).
+   */
+  private void upload(WorkspaceStorage storage) {
+    while (true) {
+      List<EntryId> page = stats.time(Op.OUTBOUND_PAGE, () -> storage.getOutboundNeedSync(UPLOAD_PAGE));
+      if (page.isEmpty()) {
+        return;
+      }
+      for (EntryId id : page) {
+        LocalManifest current = stats.time(Op.GET_MANIFEST, () -> storage.getManifest(id));
+        LocalManifest synced = synced(current);
+        if (current instanceof FileManifest file) {
+          for (ChunkRef ref : file.chunks()) {
+            byte[] sent = stats.time(Op.GET_CHUNK, () -> storage.getChunk(ref.id()));
+            uploadedBytes.addAndGet(sent.length);
+          }
+        }
+        stats.time(Op.UPDATE_MANIFESTS, () -> storage.updateManifests(List.of(ManifestChange.replace(current, synced))));
+        if (synced instanceof FileManifest file) {
+          files.put(id, file);
+          for (ChunkRef ref : file.chunks()) {
+            stats.time(Op.PROMOTE, () -> storage.promoteChunkToBlock(ref.id()));
+            promotedChunks.incrementAndGet();
+          }
+          step.run();
+        }
+      }
+    }
+  }
+
+  /** {@code m} as the server now has it: one version on, nothing to sync, its chunks uploaded. */
+  private static LocalManifest synced(LocalManifest m) {
+    Instant now = Instant.now();
+    if (m instanceof FileManifest f) {
+      return new FileManifest(f.id(), f.parent(), f.baseVersion() + 1, false, now, f.size(), f.blocksize(),
+          f.chunks().stream().map(ChunkRef::asUploaded).toList());
+    } else if (m instanceof FolderManifest f) {
+      return new FolderManifest(f.id(), f.parent(), f.baseVersion() + 1, false, now, f.children());
+    }
+    WorkspaceManifest w = (WorkspaceManifest) m;
+    return new WorkspaceManifest(w.id(), w.baseVersion() + 1, false, now, w.children());
+  }
+
+  long promotedChunks() {
+    return promotedChunks.get();
+  }
+
+  long uploadedBytes() {
+    return uploadedBytes.get();
   }
 
   private WorkspaceStorage node(int index) {
@@ -241,6 +305,7 @@ final class DemoWorkload {
   FinalCheck check(WorkspaceStorage reopened) {
     List<String> found = new ArrayList<>(problems);
     long chunks = 0;
+    long evicted = 0;
     for (FileManifest expected : files.values()) {
       LocalManifest stored;
       try {
@@ -256,20 +321,29 @@ final class DemoWorkload {
       for (ChunkRef ref : expected.chunks()) {
         chunks++;
         try {
-          byte[] content = reopened.getChunk(ref.id()).toCompletableFuture().join();
+          byte[] content = (ref.uploaded() ? reopened.getBlock(ref.id()) : reopened.getChunk(ref.id()))
+              .toCompletableFuture().join();
           if (!Arrays.equals(content, ChunkContent.of(ref.id(), ref.size()))) {
             found.add("chunk " + ref.id() + " of file " + expected.id() + " does not read back as written");
           }
         } catch (CompletionException e) {
-          found.add("chunk " + ref.id() + " of file " + expected.id() + ": " + e.getCause().getMessage());
+          if (ref.uploaded() && e.getCause() instanceof EntryMissingException) {
+            evicted++; // promoted, then evicted from the block cache: on the server, fetched again when read
+          } else {
+            found.add("chunk " + ref.id() + " of file " + expected.id() + ": " + e.getCause().getMessage());
+          }
         }
       }
     }
-    return new FinalCheck(files.size(), chunks, List.copyOf(found));
+    return new FinalCheck(files.size(), chunks, evicted, List.copyOf(found));
   }
 
-  /** Outcome of {@link #check}. */
-  record FinalCheck(int files, long chunks, List<String> problems) {
+  /**
+   * Outcome of {@link #check}.
+   *
+   * @param evicted uploaded chunks that were promoted to the block cache and evicted from it since
+   */
+  record FinalCheck(int files, long chunks, long evicted, List<String> problems) {
     boolean passed() {
       return problems.isEmpty();
     }

@@ -9,7 +9,10 @@ enum Op {
   GET_MANIFEST("getManifest"),
   GET_CHUNK("getChunk"),
   SET_BLOCK("setBlock"),
-  GET_BLOCK("getBlock");
+  GET_BLOCK("getBlock"),
+  OUTBOUND_PAGE("getOutboundNeedSync"),
+  UPDATE_MANIFESTS("updateManifests"),
+  PROMOTE("promoteChunkToBlock");
 
   final String label;
 
