@@ -214,7 +214,7 @@ class StowageCliTest {
     CliRun run = CliRun.of("fsck", "--dir", dir.toString(), "--config", smallConfig.toString());
 
     assertThat(run.exitCode()).as("%s", run).isEqualTo(ExitCodes.FINDINGS);
-    assertThat(run.out()).contains("dangling: file ").contains("references chunk " + deleted.id() + ", which is not stored")
+    assertThat(run.out()).contains("dangling: file ").contains("references chunk " + deleted.id() + ", which is not uploaded and not stored")
         .contains("fsck: 1 finding(s)");
   }
 
