@@ -106,6 +106,6 @@ class FsckUploadedChunksTest {
       assertThat(data.chunks().allIds()).isEqualTo(Set.of(notPromoted, notUploadedKept));
     }
     assertThat(fsck().out()).as("the quarantined file's chunk is an orphan now")
-        .contains("  orphan chunks: 1 chunk(s) that no stored manifest references, e.g. " + notUploadedKept);
+        .contains("  orphan chunks: 1 chunk(s) no stored manifest references, e.g. " + notUploadedKept);
   }
 }

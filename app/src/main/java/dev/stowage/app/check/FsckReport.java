@@ -57,21 +57,21 @@ final class FsckReport {
   /**
    * The orphan chunks in a few lines: how many, a few ids, and {@code gc}, which deletes those past
    * the grace period. Not a finding: a chunk no manifest references holds nothing a file needs.
+   * Nothing while the data file is damaged or a manifest does not read: the count would be wrong
+   * (an unread manifest may reference some), gc refuses to run, and the step before is the restore
+   * or the repair already named.
    */
   static List<String> orphans(WorkspaceCheck.Result result, Path baseDir) {
     WorkspaceCheck.Orphans orphans = result.orphans();
-    if (orphans.count() == 0) {
+    if (orphans.count() == 0 || orphans.unreadManifests() > 0
+        || result.damaged().contains(DatabaseKind.DATA.fileName())) {
       return List.of();
     }
     List<String> lines = new ArrayList<>();
-    lines.add("orphan chunks: " + orphans.count() + " chunk(s) that no stored manifest references, e.g. "
+    lines.add("orphan chunks: " + orphans.count() + " chunk(s) no stored manifest references, e.g. "
         + orphans.examples().stream().map(Object::toString).collect(Collectors.joining(", "))
         + (orphans.count() > orphans.examples().size() ? ", ..." : ""));
     lines.add("  (not a finding: no file needs them; left by a writer that stopped before its manifest, they only take room)");
-    if (orphans.unreadManifests() > 0) {
-      lines.add("  " + orphans.unreadManifests() + " manifest(s) did not read, and some of these chunks may be theirs:"
-          + " gc refuses to run until fsck --repair has quarantined them");
-    }
     lines.add("next: gc deletes the orphan chunks older than the grace period (stowage.orphan-grace, or --grace):");
     lines.add("  bin/stowage gc --dir " + baseDir + " --workspace " + result.workspace().getFileName());
     return lines;

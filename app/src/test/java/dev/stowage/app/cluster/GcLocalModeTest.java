@@ -122,7 +122,7 @@ class GcLocalModeTest {
 
     assertThat(before.exitCode()).as("%s", before).isEqualTo(ExitCodes.OK);
     assertThat(before.out()).contains("workspace ws: 1 manifests, ", "clean")
-        .contains("  orphan chunks: 3 chunk(s) that no stored manifest references, e.g. ")
+        .contains("  orphan chunks: 3 chunk(s) no stored manifest references, e.g. ")
         .contains("(not a finding: no file needs them")
         .contains("  next: gc deletes the orphan chunks older than the grace period (stowage.orphan-grace, or --grace):")
         .contains("    bin/stowage gc --dir " + dir + " --workspace ws")
