@@ -189,6 +189,8 @@ class FsckOutputTest {
         .contains("next: fsck --repair quarantines what does not read (its bytes kept) and marks what the server has to"
             + " fetch again:")
         .contains("bin/stowage fsck --repair --dir " + dir + " --workspace ws")
+        .as("no orphan count while manifests do not read: some of the chunks may be theirs")
+        .doesNotContain("orphan chunks")
         .endsWith("fsck: 100 finding(s)\n");
     assertThat(Files.exists(dataFile())).isTrue();
   }

@@ -185,7 +185,7 @@ class FsckRepairTest {
         .contains("quarantined manifest " + ids.get("copied") + ": does not decrypt",
             "nothing to fetch: it was never uploaded (base version 0), so its content is lost")
         .contains("quarantined manifest " + ids.get("dangling") + ": the file references chunk " + chunks.get("deleted")
-            + ", which is not stored")
+            + ", which is not uploaded and not stored")
         .contains("quarantined manifest " + ids.get("undecodable") + ": cannot decode manifest")
         .contains("quarantined chunk " + chunks.get("broken") + ": does not decrypt")
         .contains("quarantined manifest " + ids.get("brokenChunk") + ": the file references chunk " + chunks.get("broken")

@@ -214,7 +214,7 @@ class StowageCliTest {
     CliRun run = CliRun.of("fsck", "--dir", dir.toString(), "--config", smallConfig.toString());
 
     assertThat(run.exitCode()).as("%s", run).isEqualTo(ExitCodes.FINDINGS);
-    assertThat(run.out()).contains("dangling: file ").contains("references chunk " + deleted.id() + ", which is not stored")
+    assertThat(run.out()).contains("dangling: file ").contains("references chunk " + deleted.id() + ", which is not uploaded and not stored")
         .contains("fsck: 1 finding(s)");
   }
 
@@ -425,8 +425,8 @@ class StowageCliTest {
       "fsck;    --block-limit --config --dir --key-file --repair --workspace",
       "backup;  --config --dir --force --to --workspace",
       "restore; --config --dir --force --from --key-file --workspace",
-      "gc;      --config --grace --key-file --workspace"})
-  @DisplayName("each command's --help offers only the options it uses: backup no key file, gc no directory")
+      "gc;      --config --dir --grace --key-file --workspace"})
+  @DisplayName("each command's --help offers only the options it uses: backup no key file")
   void eachCommandOffersOnlyItsOptions(String command, String options) {
     CliRun help = CliRun.of(command, "--help");
 

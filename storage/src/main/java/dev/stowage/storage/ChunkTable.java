@@ -11,6 +11,9 @@ import java.util.Set;
 /**
  * The {@code chunks} table: locally written chunks in the data database, downloaded blocks in the
  * cache database. {@code data} holds the sealed (encrypted) bytes, {@code size} the plaintext size.
+ * {@code accessed_on} (seconds since the epoch) is a block's recency for the LRU, and a chunk's
+ * write time, by which {@code stowage gc} tells an orphan from a chunk whose manifest may still
+ * come; chunks written before write times were recorded have 0 there.
  * Every method runs inside the caller's transaction, if one is open.
  */
 public final class ChunkTable {
@@ -27,6 +30,7 @@ public final class ChunkTable {
       "DELETE FROM chunks WHERE chunk_id IN"
           + " (SELECT chunk_id FROM chunks ORDER BY accessed_on ASC LIMIT ?)";
   private static final String ALL_IDS = "SELECT chunk_id FROM chunks";
+  private static final String IDS_ACCESSED_BEFORE = "SELECT chunk_id FROM chunks WHERE coalesce(accessed_on, 0) < ?";
 
   private final LocalDatabase db;
 
@@ -130,6 +134,24 @@ public final class ChunkTable {
     return db.run("list chunks", () -> {
       Set<ChunkId> ids = new HashSet<>();
       try (ResultSet rows = db.statement(ALL_IDS).executeQuery()) {
+        while (rows.next()) {
+          ids.add(ChunkId.fromBytes(rows.getBytes(1)));
+        }
+      }
+      return ids;
+    });
+  }
+
+  /**
+   * The ids of the chunks whose {@code accessed_on} is before {@code epochSeconds} (a chunk's write
+   * time; none recorded counts as 0, before any time). For {@code gc}; not for hot paths.
+   */
+  public Set<ChunkId> idsAccessedBefore(double epochSeconds) {
+    return db.run("list chunks written before", () -> {
+      Set<ChunkId> ids = new HashSet<>();
+      PreparedStatement select = db.statement(IDS_ACCESSED_BEFORE);
+      select.setDouble(1, epochSeconds);
+      try (ResultSet rows = select.executeQuery()) {
         while (rows.next()) {
           ids.add(ChunkId.fromBytes(rows.getBytes(1)));
         }

@@ -48,6 +48,21 @@ class ChunkTableTest {
   }
 
   @Test
+  @DisplayName("gc's age query: the chunks written before a time, those with no write time (0) among them")
+  void idsAccessedBeforeATimeIncludeThoseWithNone() {
+    ChunkId undated = store(1).get(0);
+    ChunkId old = ChunkId.random();
+    ChunkId young = ChunkId.random();
+    db.begin();
+    chunks.put(old, 1, new byte[] {1}, 1_000.0);
+    chunks.put(young, 1, new byte[] {2}, 3_000.0);
+    db.commit();
+
+    assertThat(chunks.idsAccessedBefore(2_000.0)).containsExactlyInAnyOrder(undated, old);
+    assertThat(chunks.idsAccessedBefore(Double.MIN_VALUE)).containsExactly(undated);
+  }
+
+  @Test
   @DisplayName("INV-14: an unknown chunk reads as absent and deletes as 'was not there'")
   void getPutDelete() {
     ChunkId id = store(1).get(0);

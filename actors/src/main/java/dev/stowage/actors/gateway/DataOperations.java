@@ -26,8 +26,14 @@ public final class DataOperations {
         store -> store.chunks().get(id).orElseThrow(() -> EntryMissingException.chunk(id)));
   }
 
+  /**
+   * Stores a chunk with its write time in {@code accessed_on} (seconds since the epoch), by which
+   * {@code stowage gc} keeps an unreferenced chunk younger than its grace period: its manifest may
+   * still come. Taken when the write runs, as a block's recency is.
+   */
   public static StoreOperation<DataStore, Done> putChunk(ChunkId id, int plainSize, byte[] sealed) {
-    return StoreOperation.write("set chunk", store -> store.chunks().put(id, plainSize, sealed, 0));
+    return StoreOperation.write("set chunk",
+        store -> store.chunks().put(id, plainSize, sealed, System.currentTimeMillis() / 1000.0));
   }
 
   /** Fails with {@link EntryMissingException} if there is no such chunk (INV-14). */

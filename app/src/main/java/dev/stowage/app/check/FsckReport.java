@@ -12,7 +12,8 @@ import java.util.stream.Collectors;
 /**
  * How {@code fsck} prints one workspace's check: a line that says how far the check got, one line
  * per finding (at most {@link #MAX_FINDINGS}, then a count by kind), and the next step a user can
- * take, as a command to type. Every line is short: a finding's details are SQLite's report already
+ * take, as a command to type; then the orphan chunks, if any, which are not findings, with the
+ * command that reclaims them. Every line is short: a finding's details are SQLite's report already
  * summarized ({@link IntegrityReport}).
  */
 final class FsckReport {
@@ -50,6 +51,30 @@ final class FsckReport {
           + byKind(findings.subList(MAX_FINDINGS, findings.size())));
     }
     nextSteps(result, baseDir, afterRepair).forEach(line -> out.println("  " + line));
+    orphans(result, baseDir).forEach(line -> out.println("  " + line));
+  }
+
+  /**
+   * The orphan chunks in a few lines: how many, a few ids, and {@code gc}, which deletes those past
+   * the grace period. Not a finding: a chunk no manifest references holds nothing a file needs.
+   * Nothing while the data file is damaged or a manifest does not read: the count would be wrong
+   * (an unread manifest may reference some), gc refuses to run, and the step before is the restore
+   * or the repair already named.
+   */
+  static List<String> orphans(WorkspaceCheck.Result result, Path baseDir) {
+    WorkspaceCheck.Orphans orphans = result.orphans();
+    if (orphans.count() == 0 || orphans.unreadManifests() > 0
+        || result.damaged().contains(DatabaseKind.DATA.fileName())) {
+      return List.of();
+    }
+    List<String> lines = new ArrayList<>();
+    lines.add("orphan chunks: " + orphans.count() + " chunk(s) no stored manifest references, e.g. "
+        + orphans.examples().stream().map(Object::toString).collect(Collectors.joining(", "))
+        + (orphans.count() > orphans.examples().size() ? ", ..." : ""));
+    lines.add("  (not a finding: no file needs them; left by a writer that stopped before its manifest, they only take room)");
+    lines.add("next: gc deletes the orphan chunks older than the grace period (stowage.orphan-grace, or --grace):");
+    lines.add("  bin/stowage gc --dir " + baseDir + " --workspace " + result.workspace().getFileName());
+    return lines;
   }
 
   /** "800 unreadable, 12 dangling". */

@@ -1,6 +1,7 @@
 package dev.stowage.app.check;
 
 import dev.stowage.protocol.ChunkId;
+import dev.stowage.protocol.ChunkRef;
 import dev.stowage.protocol.CorruptEntryException;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.FileManifest;
@@ -14,6 +15,7 @@ import dev.stowage.storage.DataStore;
 import dev.stowage.storage.DatabaseKind;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,13 +31,22 @@ import java.util.TreeSet;
  * <ul>
  *   <li>INV-9: {@code PRAGMA integrity_check} is ok on both database files; every manifest, chunk
  *       and block decrypts with the key, and every manifest decodes;
- *   <li>INV-1: every {@link dev.stowage.protocol.ChunkRef} of every stored {@link FileManifest} has its chunk;
+ *   <li>INV-1: every chunk a stored {@link FileManifest} references that is not yet uploaded
+ *       ({@link ChunkRef#uploaded()} false) is stored in the chunks. An uploaded one is on the
+ *       server: its local copy may be in the chunks (not promoted yet), in the block cache, or
+ *       nowhere (evicted), and none of these is a finding;
  *   <li>INV-13: the block cache holds no more blocks than its limit: the one the workspace records,
  *       or the one the caller gives ({@link JudgedLimit}); with neither, the blocks are counted and
  *       not judged.
  * </ul>
  *
- * Runs on the calling thread, which owns the connections while it runs. The databases are opened
+ * It also counts the orphan chunks: chunks in the data database that no stored manifest references,
+ * uploaded or not (written by a caller that crashed before its manifest, or left by a restore of a
+ * backup taken mid-run). They are not a finding: they lose no data, they only take room, and
+ * {@code stowage gc} reclaims them. A manifest that does not read may reference some of them: the
+ * result says how many manifests did not read.
+ *
+ * <p>Runs on the calling thread, which owns the connections while it runs. The databases are opened
  * as Stowage opens them, so a workspace open in a running program is refused, not read under it.
  */
 public final class WorkspaceCheck {
@@ -46,7 +57,7 @@ public final class WorkspaceCheck {
     INTEGRITY,
     /** A row that does not decrypt with the key, or a manifest that does not decode. */
     UNREADABLE,
-    /** A file manifest referencing a chunk that is not stored (INV-1). */
+    /** A file manifest referencing a chunk not yet uploaded that is not stored (INV-1). */
     DANGLING,
     /** More blocks stored than the cache's limit (INV-13). */
     BLOCK_LIMIT,
@@ -99,9 +110,15 @@ public final class WorkspaceCheck {
    * @param blocks the block cache's count and limit, if the cache could be read
    * @param damaged the database files SQLite reports damaged (data_v1.sqlite, cache_v1.sqlite)
    * @param stops where the check stopped before the end of a file; empty if it read everything
+   * @param orphans the chunks no stored manifest references (not findings)
+   * @param uploadedNotKept uploaded chunks that files reference and that are neither in the chunks
+   *     nor in the block cache (evicted, or never fetched: not findings), each with a file
+   *     referencing it
+   * @param blocksStored the ids of the blocks in the cache (empty if it could not be read)
    */
   public record Result(Path workspace, Map<EntryId, Long> manifestVersions, long rowsChecked, List<Finding> findings,
-      Optional<Blocks> blocks, Set<String> damaged, List<Stop> stops) {
+      Optional<Blocks> blocks, Set<String> damaged, List<Stop> stops, Orphans orphans,
+      Map<ChunkId, EntryId> uploadedNotKept, Set<ChunkId> blocksStored) {
     public boolean clean() {
       return findings.isEmpty();
     }
@@ -113,6 +130,24 @@ public final class WorkspaceCheck {
 
     public long count(Kind kind) {
       return findings.stream().filter(finding -> finding.kind() == kind).count();
+    }
+  }
+
+  /**
+   * The chunks of the data database that no stored manifest references.
+   *
+   * @param count how many there are
+   * @param examples a few of them, at most {@link #EXAMPLES}, in id order
+   * @param unreadManifests manifests that did not read: their chunks, if any, are counted here
+   */
+  public record Orphans(long count, List<ChunkId> examples, long unreadManifests) {
+    /** Orphan ids a check keeps, to show. */
+    public static final int EXAMPLES = 3;
+
+    static final Orphans NONE = new Orphans(0, List.of(), 0);
+
+    public Orphans {
+      examples = List.copyOf(examples);
     }
   }
 
@@ -139,6 +174,10 @@ public final class WorkspaceCheck {
   private Blocks blocks;
   private final Set<String> damaged = new TreeSet<>();
   private final List<Stop> stops = new ArrayList<>();
+  private Orphans orphans = Orphans.NONE;
+  /** Uploaded chunks referenced and not in the chunks, each with a file referencing it; then minus the blocks. */
+  private final Map<ChunkId, EntryId> uploadedNotKept = new HashMap<>();
+  private Set<ChunkId> blocksStored = Set.of();
   /** What the check does now, for the line that says where it stopped. */
   private String doing;
 
@@ -161,7 +200,8 @@ public final class WorkspaceCheck {
     check.checkData();
     check.checkCache();
     return new Result(workspaceDir, Map.copyOf(check.versions), check.rowsChecked, List.copyOf(check.findings),
-        Optional.ofNullable(check.blocks), Set.copyOf(check.damaged), List.copyOf(check.stops));
+        Optional.ofNullable(check.blocks), Set.copyOf(check.damaged), List.copyOf(check.stops), check.orphans,
+        Map.copyOf(check.uploadedNotKept), Set.copyOf(check.blocksStored));
   }
 
   private void checkData() {
@@ -171,28 +211,43 @@ public final class WorkspaceCheck {
       doing = "running its integrity check";
       integrity(file, data.database().integrityCheck());
       doing = "reading manifests";
-      Map<ChunkId, EntryId> referencedBy = new HashMap<>();
+      // Each chunk with the first file referencing it: those not yet uploaded, and the uploaded ones.
+      Map<ChunkId, EntryId> notUploadedBy = new HashMap<>();
+      Map<ChunkId, EntryId> uploadedBy = new HashMap<>();
+      long[] unreadManifests = {0};
       data.vlobs().forEach(row -> {
         rowsChecked++;
         try {
           LocalManifest manifest = ManifestCodec.decode(cipher.open(row.id(), row.blob()));
           versions.put(row.id(), manifest.baseVersion());
           if (manifest instanceof FileManifest fileManifest) {
-            fileManifest.chunks().forEach(ref -> referencedBy.putIfAbsent(ref.id(), row.id()));
+            fileManifest.chunks().forEach(ref -> (ref.uploaded() ? uploadedBy : notUploadedBy).putIfAbsent(ref.id(), row.id()));
           }
         } catch (CorruptEntryException e) {
+          unreadManifests[0]++;
           findings.add(new Finding(Kind.UNREADABLE, unreadable("manifest " + row.id(), e)));
         }
       });
-      doing = "looking up the chunks files reference";
-      Set<ChunkId> present = data.chunks().presentAmong(referencedBy.keySet());
-      referencedBy.forEach((chunk, manifest) -> {
-        if (!present.contains(chunk)) {
-          findings.add(new Finding(Kind.DANGLING, "file " + manifest + " references chunk " + chunk + ", which is not stored"));
+      doing = "listing chunks";
+      Set<ChunkId> stored = data.chunks().allIds();
+      notUploadedBy.forEach((chunk, manifest) -> {
+        if (!stored.contains(chunk)) {
+          findings.add(new Finding(Kind.DANGLING, "file " + manifest + " references chunk " + chunk
+              + ", which is not uploaded and not stored"));
         }
       });
+      uploadedBy.forEach((chunk, manifest) -> {
+        if (!stored.contains(chunk)) {
+          uploadedNotKept.put(chunk, manifest);
+        }
+      });
+      List<ChunkId> orphanIds = stored.stream()
+          .filter(chunk -> !notUploadedBy.containsKey(chunk) && !uploadedBy.containsKey(chunk))
+          .sorted(Comparator.comparing(ChunkId::toString)).toList();
+      orphans = new Orphans(orphanIds.size(), orphanIds.subList(0, Math.min(Orphans.EXAMPLES, orphanIds.size())),
+          unreadManifests[0]);
       doing = "reading chunks";
-      checkPayloads(BlobCipher.Kind.CHUNK, data.chunks());
+      checkPayloads(BlobCipher.Kind.CHUNK, data.chunks(), stored);
     } catch (StorageFailedException e) {
       damaged(file, e);
     }
@@ -217,16 +272,19 @@ public final class WorkspaceCheck {
           findings.add(new Finding(Kind.BLOCK_LIMIT, "the block cache holds " + count + " blocks, its limit is "
               + limit.blocks().getAsLong() + " (" + limit.source() + ")"));
         }
-        checkPayloads(BlobCipher.Kind.BLOCK, cache.blocks().table());
+        Set<ChunkId> ids = cache.blocks().table().allIds();
+        blocksStored = ids;
+        uploadedNotKept.keySet().removeAll(ids);
+        checkPayloads(BlobCipher.Kind.BLOCK, cache.blocks().table(), ids);
       }
     } catch (StorageFailedException e) {
       damaged(file, e);
     }
   }
 
-  private void checkPayloads(BlobCipher.Kind kind, ChunkTable table) {
+  private void checkPayloads(BlobCipher.Kind kind, ChunkTable table, Set<ChunkId> ids) {
     String what = kind.name().toLowerCase();
-    for (ChunkId id : table.allIds()) {
+    for (ChunkId id : ids) {
       Optional<byte[]> sealed = table.get(id);
       if (sealed.isEmpty()) {
         continue; // deleted since the id scan: impossible offline, harmless anyway

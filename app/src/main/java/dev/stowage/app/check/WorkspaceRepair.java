@@ -32,13 +32,16 @@ import java.util.TreeMap;
  *
  * <ul>
  *   <li>A manifest that does not decrypt (changed bytes, a row copied onto another id) or decode,
- *       a chunk that does not decrypt, and a file manifest whose chunks are gone (INV-1) are moved
+ *       a chunk that does not decrypt, and a file manifest whose chunks not yet uploaded are gone
+ *       or do not decrypt (INV-1) are moved
  *       into the data database's {@code quarantine} table, with their original encrypted bytes,
  *       their columns, the reason and the time, in one transaction. A quarantined manifest whose
  *       base version is on the server ({@code base_version > 0}) is marked to be fetched again:
  *       need-sync reports it as remote until the host's sync engine, finding it missing, has
  *       downloaded and stored it. One never uploaded ({@code base_version = 0}) has nothing to
- *       fetch: the line says it is lost, and the quarantine keeps its bytes.
+ *       fetch: the line says it is lost, and the quarantine keeps its bytes. A file whose only
+ *       missing chunks are uploaded ones is left alone: the server has them, and the host fetches
+ *       them again as blocks.
  *   <li>Blocks are a cache of downloaded content: one that does not decrypt is deleted, blocks
  *       past the cache's limit are evicted (least recently used first), and a cache file that is
  *       not a sound database is deleted (the next open makes an empty one). Each is reported. The
@@ -139,13 +142,14 @@ public final class WorkspaceRepair {
     }
     Map<EntryId, ToQuarantine> quarantine = new TreeMap<>(Comparator.comparing(EntryId::toString));
     Map<EntryId, VlobTable.Row> files = new TreeMap<>(Comparator.comparing(EntryId::toString));
+    // The chunks each file needs stored: those not yet uploaded (INV-1); the server has the others.
     Map<EntryId, List<ChunkId>> references = new TreeMap<>(Comparator.comparing(EntryId::toString));
     data.vlobs().forEach(row -> {
       try {
         LocalManifest manifest = ManifestCodec.decode(cipher.open(row.id(), row.blob()));
         if (manifest instanceof FileManifest file) {
           files.put(row.id(), row);
-          references.put(row.id(), file.chunks().stream().map(ChunkRef::id).toList());
+          references.put(row.id(), file.chunks().stream().filter(ref -> !ref.uploaded()).map(ChunkRef::id).toList());
         }
       } catch (CorruptEntryException e) {
         quarantine.put(row.id(), new ToQuarantine(row, reason(e, "manifest " + row.id() + " ")));
@@ -157,7 +161,8 @@ public final class WorkspaceRepair {
     readable.removeAll(badChunks.keySet());
     references.forEach((id, chunks) -> chunks.stream().filter(chunk -> !readable.contains(chunk)).findFirst()
         .ifPresent(missing -> quarantine.put(id, new ToQuarantine(files.get(id), "the file references chunk " + missing
-            + (badChunks.containsKey(missing) ? ", which does not decrypt (quarantined with it)" : ", which is not stored")
+            + (badChunks.containsKey(missing) ? ", which does not decrypt (quarantined with it)"
+                : ", which is not uploaded and not stored")
             + (chunks.stream().filter(chunk -> !readable.contains(chunk)).count() > 1 ? ", and others" : "")))));
     if (badChunks.isEmpty() && quarantine.isEmpty()) {
       return;

@@ -20,7 +20,9 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Lines: {@code M <file id> <version>} (a manifest version stored durably: durable set or
  * ensure), {@code C <chunk id> <size>} (a chunk stored), {@code B <block id>} (a block stored),
- * each followed by the {@link System#nanoTime()} of the acknowledgement. On Linux that is
+ * {@code U <chunk id>} (a chunk promoted to a block), and, written before the call and so not an
+ * acknowledgement, {@code R <chunk id>} (a promotion requested) and the tree writer's {@code P}
+ * lines; each followed by the {@link System#nanoTime()} of the acknowledgement. On Linux that is
  * {@code CLOCK_MONOTONIC}, the clock the power-cut layer stamps each file's last sync with, so a
  * verifier can tell which acknowledgements came after the last sync of the write-ahead log.
  *

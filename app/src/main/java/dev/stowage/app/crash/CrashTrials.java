@@ -67,10 +67,11 @@ public final class CrashTrials {
    *
    * @param cutsWithPendingWrites power cuts that found writes not yet synced, which they then lost
    *     or garbled: a run where none did would have tested nothing
+   * @param promoted acknowledged promotions of chunks to blocks (in each trial's line, not in {@link #line()})
    */
   public record Summary(Fault fault, Durability durability, int trials, int killed, long acknowledged, long lost,
       long lostPromised, long unsynced, long dangling, long undecryptable, int integrityFailures, long transactions,
-      long torn, int drops, int garbles, int atSync, int cutsWithPendingWrites, List<String> problems) {
+      long torn, int drops, int garbles, int atSync, int cutsWithPendingWrites, long promoted, List<String> problems) {
 
     public Summary {
       problems = List.copyOf(problems);
@@ -138,6 +139,7 @@ public final class CrashTrials {
     int garbles = 0;
     int atSync = 0;
     int cutsWithPendingWrites = 0;
+    long promoted = 0;
     List<String> problems = new ArrayList<>();
     for (int trial = 0; trial < trials; trial++) {
       long seed = firstSeed + trial;
@@ -154,6 +156,7 @@ public final class CrashTrials {
       integrityFailures += report.integrityFailures();
       transactions += report.transactions();
       torn += report.torn();
+      promoted += report.promoted();
       drops += outcome.cut() == PowerCutLayer.CutMode.DROP ? 1 : 0;
       garbles += outcome.cut() == PowerCutLayer.CutMode.GARBLE ? 1 : 0;
       atSync += outcome.moment() == PowerCutLayer.Moment.NEXT_SYNC ? 1 : 0;
@@ -166,13 +169,15 @@ public final class CrashTrials {
       }
       if (library == null) {
         progress.printf("trial %d/%d seed=%d killed after %d ms: acknowledged=%d lost=%d dangling=%d transactions=%d"
-                + " torn=%d%s%n", trial + 1, trials, seed, outcome.killDelayMillis(), report.acknowledged(), report.lost(),
-            report.dangling(), report.transactions(), report.torn(), report.clean() ? "" : " PROBLEMS");
+                + " torn=%d promoted=%d%s%n", trial + 1, trials, seed, outcome.killDelayMillis(), report.acknowledged(),
+            report.lost(), report.dangling(), report.transactions(), report.torn(), report.promoted(),
+            report.clean() ? "" : " PROBLEMS");
       } else {
-        progress.printf("trial %d/%d seed=%d power cut (%s, %s) after %d ms: acknowledged=%d lost=%d dangling=%d%s%s%s%n",
+        progress.printf("trial %d/%d seed=%d power cut (%s, %s) after %d ms: acknowledged=%d lost=%d dangling=%d"
+                + " promoted=%d%s%s%s%n",
             trial + 1, trials, seed, outcome.cut().name().toLowerCase(Locale.ROOT),
             outcome.moment() == PowerCutLayer.Moment.NOW ? "at once" : "at the next sync", outcome.killDelayMillis(),
-            report.acknowledged(), report.lost(), report.dangling(),
+            report.acknowledged(), report.lost(), report.dangling(), report.promoted(),
             durability == Durability.NORMAL ? " unsynced=" + report.unsynced() : "", describe(outcome.syncLog()),
             report.clean() ? "" : " PROBLEMS");
       }
@@ -183,7 +188,7 @@ public final class CrashTrials {
     }
     return new Summary(library == null ? Fault.SIGKILL : Fault.POWER_LOSS, durability, trials, killed, acknowledged,
         lost, lostPromised, unsynced, dangling, undecryptable, integrityFailures, transactions, torn, drops, garbles, atSync,
-        cutsWithPendingWrites, problems);
+        cutsWithPendingWrites, promoted, problems);
   }
 
   /** What the cut found in the data database's WAL: how long since its last sync, what was pending. */

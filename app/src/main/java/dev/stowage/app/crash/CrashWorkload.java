@@ -36,11 +36,21 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  *
  * <p>Writers edit files the way a sync client does, through the public façade only: write new
  * chunks and wait for them, store the file manifest cache-only with the replaced chunks as removed
- * ids, make it durable now and then (durable set or ensure), and download blocks into the cache.
+ * ids, make it durable now and then (durable set or ensure), "upload" a file now and then and
+ * promote its chunks to blocks, and download blocks into the cache.
  * Each writer owns its files, so versions of a file only grow. Every acknowledged write goes to
  * the {@link AckLog}. Small cache, max-dirty and max-active keep Stowage flushing, evicting and
  * passivating on its own while it is killed. One more writer changes a tree of folders and files in
  * tree transactions ({@link CrashTreeWriter}): creates and moves.
+ *
+ * <p>An upload goes in the order that keeps INV-1 at every moment a kill may come: the file's
+ * manifest with its chunks marked uploaded is stored durably first, and only then is each chunk
+ * promoted ({@code promoteChunkToBlock}: into the block cache, out of the chunks). Promoting first
+ * would leave, until the manifest is rewritten, a stored manifest whose chunk not uploaded is no
+ * longer in the chunks; marking it uploaded cache-only would lose the mark, and not the promotion,
+ * in a kill. In the ack log, {@code R <chunk>} before each promotion is requested and {@code U
+ * <chunk>} once it is acknowledged, so that the verifier can tell a promoted block the LRU may have
+ * evicted from one that was never stored ({@link CrashVerifier}).
  *
  * <p>Under power loss ({@link CrashTrials.Fault#POWER_LOSS}) it first loads the {@link
  * PowerCutLayer}, so that every database it opens goes through it, and a thread waits on standard
@@ -162,6 +172,9 @@ public final class CrashWorkload {
           log.append("M " + file + " " + version);
         }
       }
+      if (random.nextInt(6) == 0 && chunks.stream().anyMatch(ref -> !ref.uploaded())) {
+        chunks = upload(storage, log, file, ++versions[f], chunks);
+      }
       contents.set(f, chunks);
       if (random.nextInt(4) == 0) {
         ChunkId block = ChunkId.random();
@@ -171,12 +184,31 @@ public final class CrashWorkload {
     }
   }
 
+  /**
+   * What a sync client does once the server has a file's chunks: stores the manifest with them
+   * marked uploaded, durably, then promotes each one to a block. Returns the file's chunks, marked.
+   */
+  private static List<ChunkRef> upload(WorkspaceStorage storage, AckLog log, EntryId file, long version,
+      List<ChunkRef> chunks) {
+    List<ChunkRef> uploaded = chunks.stream().map(ChunkRef::asUploaded).toList();
+    await(storage.setManifest(file, manifest(file, version, uploaded), false, Set.of()));
+    log.append("M " + file + " " + version);
+    for (ChunkRef ref : chunks) {
+      if (!ref.uploaded()) {
+        log.append("R " + ref.id());
+        await(storage.promoteChunkToBlock(ref.id()));
+        log.append("U " + ref.id());
+      }
+    }
+    return new ArrayList<>(uploaded);
+  }
+
   /** Offsets follow the chunk order; the verifier checks refs, sizes and content. */
   private static FileManifest manifest(EntryId file, long version, List<ChunkRef> chunks) {
     List<ChunkRef> refs = new ArrayList<>();
     long offset = 0;
     for (ChunkRef chunk : chunks) {
-      refs.add(new ChunkRef(chunk.id(), offset, chunk.size()));
+      refs.add(new ChunkRef(chunk.id(), offset, chunk.size(), chunk.uploaded()));
       offset += chunk.size();
     }
     return new FileManifest(file, ROOT, version, true, Instant.now(), offset, 4096, refs);

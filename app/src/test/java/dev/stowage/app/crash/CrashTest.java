@@ -16,7 +16,7 @@ class CrashTest {
   private static final int TRIALS = Integer.getInteger("stowage.crash.trials", 20);
 
   @Test
-  @DisplayName("INV-1, INV-8, INV-9, SPEC 6b: writers killed with SIGKILL lose no acknowledged write, leave no dangling chunk, no undecryptable row, and no tree transaction torn")
+  @DisplayName("INV-1, INV-8, INV-9, SPEC 6b: writers killed with SIGKILL lose no acknowledged write, leave no dangling chunk (nor one promoted to nowhere), no undecryptable row, and no tree transaction torn")
   void killedWritersLoseNothingAcknowledged(@TempDir Path dir) throws Exception {
     ByteArrayOutputStream progress = new ByteArrayOutputStream();
 
@@ -31,6 +31,7 @@ class CrashTest {
     assertThat(summary.integrityFailures()).isZero();
     assertThat(summary.transactions()).as("tree transactions acknowledged").isGreaterThan(TRIALS * 2L);
     assertThat(summary.torn()).as("tree transactions found half stored, or breaks of the tree").isZero();
+    assertThat(summary.promoted()).as("chunks promoted to blocks after their file was marked uploaded").isPositive();
     assertThat(summary.line()).matches("trials=" + TRIALS + " acknowledged=\\d+ lost=0 dangling=0 transactions=\\d+ torn=0 integrity=ok");
   }
 }

@@ -105,6 +105,67 @@ class CrashVerifierTest {
     assertThat(verify("").dangling()).isEqualTo(2);
   }
 
+  /** Version 1 of the file, referencing {@code chunk} as uploaded and not in the chunks; {@code block} in the cache. */
+  private void storeUploaded(ChunkId chunk, ChunkId block) {
+    try (DataStore data = DataStore.open(dir, Durability.NORMAL, cipher);
+        CacheStore cache = CacheStore.open(dir, Durability.NORMAL, cipher, 16)) {
+      data.database().begin();
+      FileManifest manifest = new FileManifest(file, EntryId.random(), 1, true, Instant.EPOCH, 100, 4096,
+          List.of(new ChunkRef(chunk, 0, 100).asUploaded()));
+      data.vlobs().put(file, 1, true, cipher.seal(file, ManifestCodec.encode(manifest)));
+      data.database().commit();
+      cache.database().begin();
+      cache.putBlock(block, 4096, cipher.seal(BlobCipher.Kind.BLOCK, block, ChunkContent.of(block, 4096)));
+      cache.database().commit();
+    }
+  }
+
+  @Test
+  @DisplayName("SPEC 6b: a promoted chunk in neither the chunks nor the blocks, while a block acknowledged before its promotion is still cached, was promoted to nowhere: dangling")
+  void aChunkPromotedToNowhereIsFound() throws Exception {
+    ChunkId chunk = ChunkId.random();
+    ChunkId block = ChunkId.random();
+    storeUploaded(chunk, block);
+
+    CrashVerifier.Report report = verify("M " + file + " 1 1\nB " + block + " 2\nR " + chunk + " 3\nU " + chunk + " 4\n");
+
+    assertThat(report.clean()).isFalse();
+    assertThat(report.dangling()).isEqualTo(1);
+    assertThat(report.promoted()).isEqualTo(1);
+    assertThat(report.problems()).singleElement().asString()
+        .contains("file " + file + " references uploaded chunk " + chunk
+            + ", which is neither in the chunks nor in the block cache: promoted to nowhere");
+  }
+
+  @Test
+  @DisplayName("SPEC 6b: an uploaded chunk in neither place that the LRU may have evicted (every block still cached came after its promotion) is no problem")
+  void aPromotedChunkTheLruMayHaveEvictedIsFine() throws Exception {
+    ChunkId chunk = ChunkId.random();
+    ChunkId block = ChunkId.random();
+    storeUploaded(chunk, block);
+
+    CrashVerifier.Report report = verify("M " + file + " 1 1\nR " + chunk + " 2\nU " + chunk + " 3\nB " + block + " 4\n");
+
+    assertThat(report.clean()).as("%s", report.problems()).isTrue();
+    assertThat(report.dangling()).isZero();
+  }
+
+  @Test
+  @DisplayName("SPEC 6b: an uploaded chunk in neither place whose promotion was never requested is dangling; after a power cut at normal durability it may be (the cache's last commits may be lost)")
+  void anUploadedChunkNeverPromotedMustBeInTheChunks() throws Exception {
+    ChunkId chunk = ChunkId.random();
+    ChunkId block = ChunkId.random();
+    storeUploaded(chunk, block);
+    Path log = Files.writeString(dir.resolve("acks.log"), "B " + block + " 1\nM " + file + " 1 2\n");
+
+    CrashVerifier.Report killed = CrashVerifier.verify(dir, cipher, log, 16);
+    CrashVerifier.Report powerCutAtNormal = CrashVerifier.verify(dir, cipher, log, 16, 1);
+
+    assertThat(killed.dangling()).isEqualTo(1);
+    assertThat(killed.problems()).singleElement().asString().endsWith("and its promotion was never requested");
+    assertThat(powerCutAtNormal.clean()).as("%s", powerCutAtNormal.problems()).isTrue();
+  }
+
   @Test
   void aChunkThatDoesNotReadBackIsFound() throws Exception {
     store(1, List.of(ChunkId.random(), ChunkId.random()), true, true);
