@@ -174,8 +174,13 @@ public interface WorkspaceStorage {
   /**
    * After the chunk was uploaded: moves its data into the block cache (where the LRU may evict it)
    * and removes it from the chunks (SPEC 6b). The block is committed before the chunk is deleted:
-   * a crash leaves it in one place or both, never in neither, and promoting again completes it.
-   * Fails with {@code EntryMissingException} if {@code id} is not a local chunk.
+   * a process crash leaves it in one place or both, never in neither, and promoting again completes
+   * it. (The two are in two database files: with {@code durability = normal} a power cut may lose
+   * the block's commit and keep the chunk's delete. The chunk is on the server, as uploaded chunks
+   * are, and is fetched again as a block; with {@code full} both commits are synced in order.)
+   * Mark the chunk uploaded in its file's manifest first, then promote it: the other order leaves a
+   * not-uploaded reference to a chunk that is gone if the process dies between (INV-1). Fails with
+   * {@code EntryMissingException} if {@code id} is not a local chunk.
    */
   CompletionStage<Done> promoteChunkToBlock(ChunkId id);
 

@@ -176,9 +176,11 @@ class StowageCliTest {
     CliRun run = onShared("inspect", "--workspace", "demo");
 
     assertThat(run.exitCode()).as("%s", run).isEqualTo(ExitCodes.OK);
-    // 3 editors x 3 files, 3 folders, 1 workspace manifest
+    // 3 editors x 3 files, 3 folders, 1 workspace manifest; all synced by the demo's sync engine,
+    // which promoted every chunk to the block cache
     assertThat(run.out()).contains("manifests         13 (workspace 1, folder 3, file 9)")
-        .contains("chunks            27,")
+        .contains("need sync         local 0, remote 0")
+        .contains("chunks            0, 0 B")
         .contains("schema version    data 2")
         .contains("quarantine        empty")
         .contains("blocks            ");
@@ -196,8 +198,8 @@ class StowageCliTest {
   }
 
   @Test
-  @DisplayName("INV-1: fsck names a file whose chunk was deleted behind Stowage's back, and exits 1")
-  void fsckFindsADeletedChunk(@TempDir Path dir) throws IOException {
+  @DisplayName("INV-1: fsck names a file referencing a chunk not uploaded and not stored, and exits 1")
+  void fsckFindsAChunkNeitherUploadedNorStored(@TempDir Path dir) throws IOException {
     assertThat(demo(dir).exitCode()).isEqualTo(ExitCodes.OK);
     ChunkRef deleted = behindStowagesBack(dir, (data, cipher) -> {
       List<FileManifest> files = new ArrayList<>();
@@ -206,8 +208,18 @@ class StowageCliTest {
           files.add(file);
         }
       });
-      ChunkRef victim = files.get(0).chunks().get(1);
-      assertThat(data.chunks().delete(victim.id())).isTrue();
+      // The demo's sync engine uploaded every chunk and promoted it out of the chunks: write the file
+      // back saying this one was never uploaded, so it must be stored (INV-1), and it is not.
+      FileManifest file = files.get(0);
+      ChunkRef uploaded = file.chunks().get(1);
+      assertThat(uploaded.uploaded()).isTrue();
+      assertThat(data.chunks().get(uploaded.id())).as("promoted to the block cache").isEmpty();
+      ChunkRef victim = new ChunkRef(uploaded.id(), uploaded.offset(), uploaded.size());
+      List<ChunkRef> refs = new ArrayList<>(file.chunks());
+      refs.set(1, victim);
+      FileManifest local = new FileManifest(file.id(), file.parent(), file.baseVersion(), true, file.updated(),
+          file.size(), file.blocksize(), refs);
+      data.vlobs().put(file.id(), file.baseVersion(), true, cipher.seal(file.id(), ManifestCodec.encode(local)));
       return victim;
     });
 

@@ -27,6 +27,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.stream.javadsl.Sink;
 
 /**
  * System 1: Stowage through its public {@link WorkspaceStorage} façade, in an ActorSystem of its
@@ -52,6 +53,12 @@ public final class StowageTarget implements BenchTarget {
     this.storages = List.copyOf(storages);
   }
 
+  /**
+   * {@code -Dstowage.bench.feed-subscriber=true} (e.g. in {@code STOWAGE_JAVA_OPTS}): local mode runs
+   * with a subscriber of the change feed attached, taking every event.
+   */
+  static final String FEED_SUBSCRIBER = "stowage.bench.feed-subscriber";
+
   static StowageTarget open(TargetOptions options) throws Exception {
     Config config = ConfigFactory.parseMap(settings(options)).withFallback(ConfigFactory.load());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "stowage-bench", config);
@@ -63,6 +70,9 @@ public final class StowageTarget implements BenchTarget {
       WorkspaceStorage storage = Stowage.open(system, "bench", LocalKey.generate(),
               StorageSettings.fromConfig(system.settings().config()))
           .toCompletableFuture().get(1, TimeUnit.MINUTES);
+      if (Boolean.getBoolean(FEED_SUBSCRIBER)) {
+        storage.changes().runWith(Sink.ignore(), system); // what a host's UI costs the workspace (issue 28's A/B)
+      }
       return new StowageTarget(stop, List.of(storage));
     } catch (Exception | Error e) {
       stop.close();
