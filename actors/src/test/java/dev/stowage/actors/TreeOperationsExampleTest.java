@@ -7,21 +7,14 @@ import dev.stowage.protocol.FileManifest;
 import dev.stowage.protocol.FolderManifest;
 import dev.stowage.protocol.LocalManifest;
 import dev.stowage.storage.LocalKey;
-import java.io.ByteArrayOutputStream;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.net.URL;
-import java.net.URLClassLoader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
-import javax.tools.JavaCompiler;
-import javax.tools.ToolProvider;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
@@ -43,7 +36,7 @@ class TreeOperationsExampleTest {
 
   @Test
   void theReadmesTreeExampleCreatesMovesAndStoresFetchedManifests() throws Exception {
-    Class<?> example = compile(ReadmeBlocks.block("<!-- tree-example", "java"), "TreeOperations");
+    Class<?> example = ReadmeBlocks.compiledJava("<!-- tree-example", "TreeOperations", dir);
     WorkspaceStorage storage = Await.result(Stowage.open(testKit.system(), "tree-example", LocalKey.generate(),
         TestSettings.in(dir)));
     EntryId root = EntryId.random();
@@ -83,18 +76,5 @@ class TreeOperationsExampleTest {
     } catch (InvocationTargetException e) {
       throw new AssertionError(name + " threw instead of failing its stage", e.getCause());
     }
-  }
-
-  private Class<?> compile(String source, String className) throws Exception {
-    Path sources = Files.createDirectories(dir.resolve("src"));
-    Path classes = Files.createDirectories(dir.resolve("classes"));
-    Path file = Files.writeString(sources.resolve(className + ".java"), source);
-    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-    ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
-    int status = javac.run(null, diagnostics, diagnostics,
-        "-d", classes.toString(), "-cp", System.getProperty("java.class.path"), file.toString());
-    assertThat(status).as(diagnostics.toString(StandardCharsets.UTF_8)).isZero();
-    URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()}, getClass().getClassLoader());
-    return loader.loadClass(className);
   }
 }
