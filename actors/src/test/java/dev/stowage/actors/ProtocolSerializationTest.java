@@ -13,7 +13,14 @@ import dev.stowage.protocol.CorruptEntryException;
 import dev.stowage.protocol.FileManifest;
 import dev.stowage.protocol.ManifestChange;
 import dev.stowage.protocol.StorageClosedException;
+import dev.stowage.protocol.StorageCommand.GetInboundNeedSync;
+import dev.stowage.protocol.StorageCommand.GetOutboundNeedSync;
+import dev.stowage.protocol.StorageCommand.GetOutboundSyncBacklog;
+import dev.stowage.protocol.StorageCommand.ListManifests;
 import dev.stowage.protocol.StorageCommand.PopulateManifest;
+import dev.stowage.protocol.StorageCommand.PromoteChunkToBlock;
+import dev.stowage.protocol.SyncBacklog;
+import dev.stowage.protocol.WorkspaceEvent;
 import dev.stowage.protocol.StorageCommand.UpdateManifests;
 import java.util.Optional;
 import dev.stowage.protocol.FolderManifest;
@@ -58,7 +65,7 @@ class ProtocolSerializationTest {
     EntryId id = EntryId.random();
     ChunkId chunk = ChunkId.random();
     FileManifest file = new FileManifest(id, EntryId.random(), 3, true, Instant.parse("2026-11-25T10:00:00.123456789Z"),
-        12, 4, List.of(new ChunkRef(chunk, 0, 12)));
+        12, 4, List.of(new ChunkRef(chunk, 0, 8), new ChunkRef(ChunkId.random(), 8, 4, true)));
     return Stream.of(
         new GetManifest(id, any.narrow()),
         new SetManifest(id, file, true, Set.of(chunk, ChunkId.random()), any.narrow()),
@@ -84,7 +91,33 @@ class ProtocolSerializationTest {
         new ClearMemoryCache(true, any.narrow()),
         new RunVacuum(any.narrow()),
         new GetStats(any.narrow()),
+        new GetOutboundNeedSync(100, any.narrow()),
+        new GetInboundNeedSync(1, any.narrow()),
+        new ListManifests(id, 50, any.narrow()),
+        new ListManifests(null, 50, any.narrow()),
+        new GetOutboundSyncBacklog(any.narrow()),
+        new PromoteChunkToBlock(chunk, any.narrow()),
         new Close(any.narrow()));
+  }
+
+  /** The change feed's events, which cross nodes in cluster mode (FeedRelay), and the backlog a reply carries. */
+  Stream<Object> feedEvents() {
+    return Stream.of(
+        new WorkspaceEvent.ManifestChanged(EntryId.random(), true, WorkspaceEvent.ChangeCause.TRANSACTION),
+        new WorkspaceEvent.ManifestChanged(EntryId.random(), false, WorkspaceEvent.ChangeCause.CHECKPOINT),
+        new WorkspaceEvent.OutboundBacklogChanged(new SyncBacklog(12, 340L << 20)),
+        new WorkspaceEvent.ChunkPromoted(ChunkId.random()),
+        new WorkspaceEvent.EventsMissed(17),
+        new WorkspaceEvent.WorkspaceClosed(),
+        new WorkspaceEvent.WorkspaceFailed("the disk is full"),
+        new SyncBacklog(0, 0));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("feedEvents")
+  void feedEventsRoundTrip(Object event) {
+    assertThat(serialization().findSerializerFor(event).identifier()).as("the jackson-cbor serializer").isEqualTo(33);
+    assertThat(roundTrip(event)).isEqualTo(event);
   }
 
   @ParameterizedTest(name = "{0}")
