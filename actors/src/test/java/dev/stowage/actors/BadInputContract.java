@@ -481,7 +481,13 @@ public abstract class BadInputContract {
         call("setPreventSyncPattern(null)", s -> s.setPreventSyncPattern(null),
             r -> new StorageCommand.SetPreventSyncPattern(null, r)),
         call("markPreventSyncPatternFullyApplied(null)", s -> s.markPreventSyncPatternFullyApplied(null),
-            r -> new StorageCommand.MarkPreventSyncPatternFullyApplied(null, r)));
+            r -> new StorageCommand.MarkPreventSyncPatternFullyApplied(null, r)),
+        call("getOutboundNeedSync(0)", s -> s.getOutboundNeedSync(0), r -> new StorageCommand.GetOutboundNeedSync(0, r)),
+        call("getInboundNeedSync(-1)", s -> s.getInboundNeedSync(-1), r -> new StorageCommand.GetInboundNeedSync(-1, r)),
+        call("listManifests(id, 0)", s -> s.listManifests(EntryId.random(), 0),
+            r -> new StorageCommand.ListManifests(EntryId.random(), 0, r)),
+        call("promoteChunkToBlock(null)", s -> s.promoteChunkToBlock(null),
+            r -> new StorageCommand.PromoteChunkToBlock(null, r)));
   }
 
   /** Every call there is, with valid arguments: on a closed workspace each must be refused. */
@@ -519,7 +525,14 @@ public abstract class BadInputContract {
         call("clearMemoryCache(true)", s -> s.clearMemoryCache(true), r -> new StorageCommand.ClearMemoryCache(true, r)),
         call("clearMemoryCache(false)", s -> s.clearMemoryCache(false), r -> new StorageCommand.ClearMemoryCache(false, r)),
         call("runVacuum", WorkspaceStorage::runVacuum, StorageCommand.RunVacuum::new),
-        call("stats", WorkspaceStorage::stats, StorageCommand.GetStats::new)))
+        call("stats", WorkspaceStorage::stats, StorageCommand.GetStats::new),
+        call("getOutboundNeedSync", s -> s.getOutboundNeedSync(10), r -> new StorageCommand.GetOutboundNeedSync(10, r)),
+        call("getInboundNeedSync", s -> s.getInboundNeedSync(10), r -> new StorageCommand.GetInboundNeedSync(10, r)),
+        call("listManifests", s -> s.listManifests(null, 10), r -> new StorageCommand.ListManifests(null, 10, r)),
+        call("getOutboundSyncBacklog", WorkspaceStorage::getOutboundSyncBacklog,
+            StorageCommand.GetOutboundSyncBacklog::new),
+        call("promoteChunkToBlock", s -> s.promoteChunkToBlock(chunk),
+            r -> new StorageCommand.PromoteChunkToBlock(chunk, r))))
         .flatMap(Generate::pick);
   }
 

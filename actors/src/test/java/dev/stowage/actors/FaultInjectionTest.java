@@ -123,7 +123,39 @@ class FaultInjectionTest {
       assertThat(failure(storage.getChunk(chunk))).as("a chunk read, which a reader could still serve")
           .isInstanceOf(StorageFailedException.class);
       assertThat(failure(storage.getBlock(block))).isInstanceOf(StorageFailedException.class);
+      assertThat(failure(storage.promoteChunkToBlock(chunk))).isInstanceOf(StorageFailedException.class);
+      assertThat(failure(storage.getOutboundNeedSync(10))).isInstanceOf(StorageFailedException.class);
+      assertThat(failure(storage.listManifests(null, 10))).isInstanceOf(StorageFailedException.class);
+      assertThat(failure(storage.getOutboundSyncBacklog())).isInstanceOf(StorageFailedException.class);
       assertThat(failure(storage.close())).isInstanceOf(StorageFailedException.class);
+    }
+  }
+
+  @Test
+  @DisplayName("INV-9, SPEC 6b: promoting a chunk that does not decrypt is a CorruptEntryException and moves nothing")
+  void promotingACorruptChunkMovesNothing() throws Exception {
+    WorkspaceStorage storage = open("corrupt-promote");
+    ChunkId chunk = ChunkId.random();
+    result(storage.setChunk(chunk, new byte[500]));
+    result(storage.close());
+    Path dir = base.resolve("corrupt-promote");
+    byte[] flipped;
+    try (DataStore data = DataStore.open(dir, Durability.NORMAL, cipher)) {
+      data.database().begin();
+      flipped = flip(data.chunks().get(chunk).orElseThrow());
+      data.chunks().put(chunk, 500, flipped, 0);
+      data.database().commit();
+    }
+
+    WorkspaceStorage reopened = open("corrupt-promote");
+    assertThat(failure(reopened.promoteChunkToBlock(chunk))).isInstanceOf(CorruptEntryException.class)
+        .hasMessageContaining(chunk.toString());
+    assertThat(failure(reopened.getBlock(chunk))).as("no block").isInstanceOf(EntryMissingException.class);
+    assertThat(result(reopened.getLocalChunkIds(List.of(chunk)))).as("the chunk stays, for fsck to name")
+        .containsExactly(chunk);
+    result(reopened.close());
+    try (DataStore data = DataStore.open(dir, Durability.NORMAL, cipher)) {
+      assertThat(data.chunks().get(chunk)).hasValueSatisfying(bytes -> assertThat(bytes).isEqualTo(flipped));
     }
   }
 
