@@ -26,6 +26,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -79,7 +80,7 @@ final class ClusterNode implements Extension {
   private final Map<String, Set<ActorRef<SupervisorMessage>>> listeners = new ConcurrentHashMap<>();
   private final AtomicLong spawned = new AtomicLong();
   /** The change-feed relay of each workspace whose entities this node has started ({@link FeedRelay}). */
-  private final Map<String, ActorRef<FeedRelay.Command>> relays = new ConcurrentHashMap<>();
+  private final Map<String, FeedRelay.Handle> relays = new ConcurrentHashMap<>();
 
   private record OpenWorkspace(LocalKey key, CompletableFuture<WorkspaceStorage> storage) {}
 
@@ -193,7 +194,7 @@ final class ClusterNode implements Extension {
    */
   ActorRef<ShardingEnvelope<Object>> startEntities(
       String workspaceId, BlobCipher cipher, StorageSettings storageSettings) {
-    ChangePublisher changes = FeedRelay.publisher(feedRelay(workspaceId));
+    ChangePublisher changes = feedRelay(workspaceId).publisher();
     return ClusterSharding.get(system).init(Entity.of(ManifestIds.typeKey(workspaceId), context -> {
           EntryId id = ManifestIds.entryOfEntityId(context.getEntityId());
           String persistenceId = ManifestIds.persistenceId(workspaceId, id);
@@ -238,9 +239,12 @@ final class ClusterNode implements Extension {
    * The change-feed relay of {@code workspaceId} on this node, started the first time: it lives as
    * long as the node, as the workspace's shard region does.
    */
-  ActorRef<FeedRelay.Command> feedRelay(String workspaceId) {
-    return relays.computeIfAbsent(workspaceId, id -> system.systemActorOf(FeedRelay.create(id),
-        "stowage-feed-" + spawned.incrementAndGet(), Props.empty()));
+  FeedRelay.Handle feedRelay(String workspaceId) {
+    return relays.computeIfAbsent(workspaceId, id -> {
+      AtomicBoolean wanted = new AtomicBoolean();
+      return new FeedRelay.Handle(system.systemActorOf(FeedRelay.create(id, wanted),
+          "stowage-feed-" + spawned.incrementAndGet(), Props.empty()), wanted);
+    });
   }
 
   /** From now on {@code supervisor} hears what the entities of {@code workspaceId} on this node report. */

@@ -135,8 +135,8 @@ final class ClusterWorkspace implements WorkspaceBackend {
   private final ClusterTransactions transactions;
   private final ChunkPromotion promotion;
   /** This node's subscribers of the workspace's changes; the node's relay delivers every node's changes to it. */
-  private final ChangeFeed feed = new ChangeFeed();
-  private final ActorRef<FeedRelay.Command> relay;
+  private final ChangeFeed feed;
+  private final FeedRelay.Handle relay;
   private boolean keyChecked;
   private boolean cacheOpen;
   private boolean releasing;
@@ -169,9 +169,10 @@ final class ClusterWorkspace implements WorkspaceBackend {
     this.transactions = new ClusterTransactions(workspaceId, hold -> toEntity(hold.id(), hold), node.database(),
         node.rows(), settings.askTimeout());
     this.relay = node.feedRelay(workspaceId);
-    relay.tell(new FeedRelay.Register(feed));
+    this.feed = relay.newFeed();
+    relay.relay().tell(new FeedRelay.Register(feed));
     this.promotion = new ChunkPromotion(context.getSelf().narrow(), context.getSystem().scheduler(),
-        settings.askTimeout(), executor, FeedRelay.publisher(relay));
+        settings.askTimeout(), executor, relay.publisher());
   }
 
   @Override
@@ -313,7 +314,7 @@ final class ClusterWorkspace implements WorkspaceBackend {
 
   @Override
   public void updateRealmCheckpoint(UpdateRealmCheckpoint request) {
-    ChangePublisher everyNode = FeedRelay.publisher(relay);
+    ChangePublisher everyNode = relay.publisher();
     reply(run(operations.updateRealmCheckpoint(request.checkpoint(), request.changedVlobs())).thenApply(raised -> {
       CheckpointEvents.publish(everyNode, raised);
       return Done.getInstance();
@@ -449,7 +450,7 @@ final class ClusterWorkspace implements WorkspaceBackend {
   @Override
   public void stopped() {
     node.stopListening(workspaceId, context.getSelf().narrow()); // however it stopped
-    relay.tell(new FeedRelay.Unregister(feed));
+    relay.relay().tell(new FeedRelay.Unregister(feed));
   }
 
   @Override

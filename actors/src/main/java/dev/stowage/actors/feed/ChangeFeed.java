@@ -14,10 +14,11 @@ import org.apache.pekko.stream.javadsl.Source;
  * <ul>
  *   <li>Each subscriber has a queue of its own ({@code Source.queue}), bounded: {@link #deliver} never
  *       waits for a subscriber, and a slow one slows nobody.
- *   <li>When a subscriber's queue is full, the event is dropped for it alone and counted; the next
- *       event it takes is preceded by {@link EventsMissed} with the count. Two places are kept free
- *       beyond the buffer: one for that mark, one for the last event ({@link #end}), so a
- *       subscriber always learns that it missed events and that the feed ended.
+ *   <li>When a subscriber's queue is full, the event is dropped for it alone, and {@link
+ *       EventsMissed} takes its place in the queue, counting every event dropped there. Two places
+ *       are kept free beyond the buffer: one for that mark, one for the last event ({@link #end}),
+ *       so a subscriber always learns, where it happened, that it missed events and how many, and
+ *       that the feed ended.
  *   <li>Delivery to one subscriber is serialized (a lock of its own, held for two queue offers), so
  *       the events one entity publishes in order reach it in that order.
  * </ul>
@@ -28,7 +29,23 @@ import org.apache.pekko.stream.javadsl.Source;
 public final class ChangeFeed implements ChangePublisher {
   private final CopyOnWriteArrayList<Subscriber> subscribers = new CopyOnWriteArrayList<>();
   private final AtomicBoolean changedSinceBacklog = new AtomicBoolean(true);
+  private final AtomicBoolean newSubscriber = new AtomicBoolean();
+  private final Runnable subscribersChanged;
   private volatile WorkspaceEvent ended;
+
+  /** A feed whose subscribers only this node's publishers reach (local mode). */
+  public ChangeFeed() {
+    this(() -> { });
+  }
+
+  /**
+   * @param subscribersChanged told (on the thread that subscribed or unsubscribed) whenever a
+   *     subscriber came or went: cluster mode's relay tells the other nodes whether this one wants
+   *     events
+   */
+  public ChangeFeed(Runnable subscribersChanged) {
+    this.subscribersChanged = subscribersChanged;
+  }
 
   @Override
   public boolean active() {
@@ -62,9 +79,16 @@ public final class ChangeFeed implements ChangePublisher {
     return active() && changedSinceBacklog.getAndSet(false);
   }
 
+  /** Whether someone subscribed since the last call: the backlog goes out again even if it did not change. */
+  public boolean takeNewSubscriber() {
+    return newSubscriber.getAndSet(false);
+  }
+
   /** Something that changes the backlog without an event of its own happened (a chunk written or cleared). */
   public void backlogChanged() {
-    changedSinceBacklog.set(true);
+    if (active()) { // a new subscriber starts with it set
+      changedSinceBacklog.set(true);
+    }
   }
 
   /**
@@ -75,19 +99,26 @@ public final class ChangeFeed implements ChangePublisher {
   public Source<WorkspaceEvent, NotUsed> subscribe(int bufferSize) {
     return Source.fromMaterializer((materializer, attributes) -> {
       Subscriber subscriber = new Subscriber(bufferSize);
-      return Source.<WorkspaceEvent>queue(bufferSize + 2)
+      return Source.queue(bufferSize + 2)
           .mapMaterializedValue(queue -> {
             subscriber.attach(queue);
+            changedSinceBacklog.set(true); // its first backlog comes at the next tick
+            newSubscriber.set(true);
             subscribers.add(subscriber);
             WorkspaceEvent last = ended;
             if (last != null && subscribers.remove(subscriber)) { // ended as it subscribed
               subscriber.end(last);
             }
+            subscribersChanged.run();
             return NotUsed.getInstance();
           })
-          .mapConcat(subscriber::withMissedBefore)
+          .map(subscriber::emitted)
           .watchTermination((notUsed, done) -> {
-            done.whenComplete((ok, error) -> subscribers.remove(subscriber));
+            done.whenComplete((ok, error) -> {
+              if (subscribers.remove(subscriber)) {
+                subscribersChanged.run();
+              }
+            });
             return NotUsed.getInstance();
           });
     }).mapMaterializedValue(ignored -> NotUsed.getInstance());
@@ -103,6 +134,7 @@ public final class ChangeFeed implements ChangePublisher {
         subscriber.end(last);
       }
     }
+    subscribersChanged.run();
   }
 
   /** How many subscribe on this node now. */
@@ -111,58 +143,70 @@ public final class ChangeFeed implements ChangePublisher {
   }
 
   /**
-   * One subscriber: its queue, and how many events were dropped for it since it was last told. The
-   * count goes out before the next event it takes ({@link #withMissedBefore}): a drop means its
-   * queue was full, so there is a next one; if the queue emptied meanwhile, the mark is put in it
-   * (the place kept for it).
+   * One subscriber: its queue, whose items are events and marks of what was dropped ({@link Mark}).
+   * A mark stands where the events it counts would have been: a drop with no event queued since the
+   * last mark adds to that mark, else a new mark is queued. Regular events take at most {@code
+   * bufferSize} places, so a mark always finds the place kept for it (the last queued item before
+   * a new mark is an event, queued with room to spare), and the last event of {@link #end} the other.
+   * The consumer turns a mark into {@link EventsMissed} as it takes it ({@link #emitted}), with
+   * its count then; later drops start a new mark.
    */
   private static final class Subscriber {
     private final int bufferSize;
-    private BoundedSourceQueue<WorkspaceEvent> queue;
-    private long missed;
+    private BoundedSourceQueue<Object> queue;
+    /** The mark at the end of the queue, still counting; null once an event is queued after it or it is taken. */
+    private Mark open;
 
     Subscriber(int bufferSize) {
       this.bufferSize = bufferSize;
     }
 
-    synchronized void attach(BoundedSourceQueue<WorkspaceEvent> queue) {
+    synchronized void attach(BoundedSourceQueue<Object> queue) {
       this.queue = queue;
     }
 
     synchronized void offer(WorkspaceEvent event) {
-      if (queue.size() >= bufferSize || !queue.offer(event).isEnqueued()) {
+      if (queue.size() < bufferSize && queue.offer(event).isEnqueued()) {
+        open = null;
+      } else {
         missed(1);
       }
     }
 
     synchronized void missed(long count) {
-      missed += count;
-      if (queue.size() == 0) {
-        markMissed();
+      if (open != null) {
+        open.count += count;
+      } else {
+        Mark mark = new Mark(count);
+        if (queue.offer(mark).isEnqueued()) {
+          open = mark;
+        } // else the stream has ended or been cancelled: nobody to tell
       }
     }
 
-    synchronized java.util.List<WorkspaceEvent> withMissedBefore(WorkspaceEvent event) {
-      if (missed == 0 || event instanceof EventsMissed) {
-        return java.util.List.of(event);
+    /** What the consumer gets for a queued item: the event, or for a mark how many were dropped there. */
+    synchronized WorkspaceEvent emitted(Object item) {
+      if (item instanceof Mark mark) {
+        if (open == mark) {
+          open = null;
+        }
+        return new EventsMissed(mark.count);
       }
-      long count = missed;
-      missed = 0;
-      return java.util.List.of(new EventsMissed(count), event);
-    }
-
-    private void markMissed() {
-      if (queue.offer(new EventsMissed(missed)).isEnqueued()) {
-        missed = 0;
-      }
+      return (WorkspaceEvent) item;
     }
 
     synchronized void end(WorkspaceEvent last) {
-      if (missed > 0) {
-        markMissed();
-      }
       queue.offer(last); // the last place is kept for it
       queue.complete();
+    }
+  }
+
+  /** Where events were dropped for a subscriber, and how many. Guarded by its subscriber. */
+  private static final class Mark {
+    long count;
+
+    Mark(long count) {
+      this.count = count;
     }
   }
 }

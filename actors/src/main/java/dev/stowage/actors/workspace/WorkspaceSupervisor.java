@@ -226,6 +226,9 @@ public final class WorkspaceSupervisor {
    * again (the backend's own query) and emitted if it differs from the last one emitted.
    */
   private Behavior<Object> onBacklogTick() {
+    if (backend.feed().takeNewSubscriber()) {
+      lastBacklog = null; // a new subscriber learns the backlog as it is
+    }
     if (!backlogInFlight && backend.feed().backlogWanted()) {
       backlogInFlight = true;
       ActorRef<StorageCommand> self = context.getSelf().narrow();
