@@ -45,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The change feed ({@code WorkspaceStorage.changes()}, issue 28): every kind of change arrives, one
  * entry's events in the order of its changes; a subscriber that falls behind is told exactly how
  * many events it missed; a close or a failure ends the stream with its event. Local mode runs it in
- * {@code ChangeFeedTest}, cluster mode on two nodes in {@code ClusterChangeFeedTest}: there the
+ * {@code ChangeFeedTest}, cluster mode on two nodes in {@code ClusterSyncEngineTest.Feed}: there the
  * subscriber is on one node and the changes are made through the other.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The calls a sync engine and a UI make around the storage (SPEC 5b, 6b): paged need-sync, the
  * paged list of entries, the outbound backlog, and promoting an uploaded chunk to the block cache.
  * Local mode runs it in {@code SyncEngineCallsTest}, cluster mode on two nodes in {@code
- * ClusterSyncEngineCallsTest}: there the dirty entries are written through the other node than
+ * ClusterSyncEngineTest.Calls}: there the dirty entries are written through the other node than
  * the one that pages, so its pages must gather them from the other node (INV-5).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
