@@ -199,7 +199,7 @@ public final class DemoCommand implements Callable<Integer> {
     });
     ticker.scheduleAtFixedRate(() -> {
       if (progress != null) {
-        progress.setExtraMessage(" " + feed.line());
+        progress.setExtraMessage(" " + feed.shortLine());
       } else {
         out.println(feed.line());
         out.flush();
@@ -335,8 +335,7 @@ public final class DemoCommand implements Callable<Integer> {
         .setInitialMax(steps)
         .setStyle(ProgressBarStyle.ASCII)
         .setUpdateIntervalMillis(250)
-        .showSpeed()
-        .build();
+        .build(); // no speed: the feed's line stands there (the summary has the rates)
   }
 
 }

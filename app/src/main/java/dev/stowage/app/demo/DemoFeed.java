@@ -52,6 +52,15 @@ final class DemoFeed {
             Sizes.human(now.pendingBytes())));
   }
 
+  /** The same, short enough to stand beside the progress bar: "feed 1,204 ev; up 40/20.0 MiB". */
+  String shortLine() {
+    SyncBacklog now = backlog.get();
+    long lost = missed.get();
+    return String.format("feed %,d ev%s; up %s", manifests.get() + promoted.get(),
+        lost == 0 ? "" : String.format(" (%,d missed)", lost),
+        now == null ? "?" : String.format("%,d/%s", now.pendingEntries(), Sizes.human(now.pendingBytes())));
+  }
+
   /** The summary's line, once the workspace closed and the feed ended. */
   String summary() {
     WorkspaceEvent end = last.get();
