@@ -101,6 +101,10 @@ class StowageCliTest {
         .contains("the demo keeps it beside its data, a real host keeps its key apart from the data it encrypts")
         .contains("setManifest (cache-only)", "getBlock", "p99 ms")
         .contains("commits of", "mean batch", "hit ratio", "evictions", "on disk:")
+        .contains("getOutboundNeedSync", "updateManifests", "promoteChunkToBlock")
+        .contains("sync:           27 chunks uploaded")
+        .containsPattern("change feed: +[\\d,]+ manifest changes, 27 chunks promoted, [\\d,]+ backlog updates, 0 missed;"
+            + " it ended with WorkspaceClosed")
         .contains("final check:    PASSED");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("stowage.key"))))
         .isEqualTo("rw-------");

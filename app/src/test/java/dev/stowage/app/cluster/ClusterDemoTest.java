@@ -36,6 +36,8 @@ class ClusterDemoTest {
     assertThat(run.exitCode()).as("%s", run).isEqualTo(ExitCodes.OK);
     assertThat(run.out()).contains("database: an embedded PostgreSQL on 127.0.0.1:", "through 3 cluster nodes")
         .containsPattern("shards: +manifest entities hosted per node after the run: \\[\\d+, \\d+, \\d+\\]")
+        .containsPattern("change feed: +[\\d,]+ manifest changes, [\\d,]+ chunks promoted, [\\d,]+ backlog updates,"
+            + " 0 missed; it ended with WorkspaceClosed")
         .contains("final check:    PASSED")
         .contains("node folders:   removed " + dir.resolve("data/node-0") + " .. node-2 (the nodes' block caches)");
     try (Stream<Path> left = Files.list(dir.resolve("data"))) {
