@@ -33,6 +33,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -90,7 +91,7 @@ public final class GcCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     if (grace != null && grace.isNegative()) {
-      throw new CliError("--grace must not be negative, got " + grace);
+      throw new ParameterException(spec.commandLine(), "--grace must not be negative, got " + grace);
     }
     if (dir != null) {
       return local(out);

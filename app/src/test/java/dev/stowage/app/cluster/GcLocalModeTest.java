@@ -201,7 +201,7 @@ class GcLocalModeTest {
   void aNegativeGraceIsRefused() {
     CliRun gc = CliRun.of("gc", "--dir", dir.toString(), "--workspace", "ws", "--grace", "-PT1H");
 
-    assertThat(gc.exitCode()).as("%s", gc).isEqualTo(ExitCodes.ERROR);
+    assertThat(gc.exitCode()).as("a wrong command line: %s", gc).isEqualTo(ExitCodes.USAGE);
     assertThat(gc.err()).contains("--grace must not be negative, got PT-1H");
     assertThat(storedChunks()).hasSize(5);
   }
