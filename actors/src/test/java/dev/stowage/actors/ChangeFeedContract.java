@@ -90,31 +90,21 @@ public abstract class ChangeFeedContract {
     });
   }
 
-  /** Runs {@code attempt} every 200 ms until it returns true (it may act: write a sentinel again). */
-  private void eventuallyTrue(java.util.concurrent.Callable<Boolean> attempt) {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    try {
-      while (!attempt.call()) {
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError("not true within " + WAIT);
-        }
-        Thread.sleep(200);
-      }
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
+  /**
+   * Writes {@code id} through {@code writer} (cache-only, not needing sync) until {@code events}
+   * hold one of its events: the subscription is in place (in cluster mode, the other node's relay
+   * knows this node's).
+   */
+  private void awaitSubscribed(List<WorkspaceEvent> events, WorkspaceStorage writer, EntryId id) {
+    TestProbe.create(system()).awaitAssert(WAIT, Duration.ofMillis(200), () -> {
+      Await.result(writer.setManifest(id, file(id, 0, false), true, Set.of()));
+      assertThat(events).anyMatch(e -> e instanceof ManifestChanged m && m.id().equals(id));
+      return null;
+    });
   }
 
-  /**
-   * Writes a sentinel through {@code writer} until {@code subscription} sees it: the subscription is
-   * in place (in cluster mode, the other node's relay knows this node's).
-   */
   private void awaitSubscribed(Subscription subscription, WorkspaceStorage writer) {
-    EntryId sentinel = EntryId.random();
-    eventuallyTrue(() -> {
-      Await.result(writer.setManifest(sentinel, file(sentinel, 0, false), true, Set.of()));
-      return !subscription.of(sentinel).isEmpty();
-    });
+    awaitSubscribed(subscription.events(), writer, EntryId.random());
   }
 
   @Test
@@ -222,10 +212,7 @@ public abstract class ChangeFeedContract {
         })
         .addAttributes(Attributes.inputBuffer(1, 1))
         .runWith(Sink.ignore(), system());
-    eventuallyTrue(() -> {
-      Await.result(writer.setManifest(id, file(id, 0, false), true, Set.of()));
-      return events.stream().anyMatch(e -> e instanceof ManifestChanged m && m.id().equals(id));
-    });
+    awaitSubscribed(events, writer, id);
     Await.result(writer.clearManifest(id));
     int writes = 200;
     for (int i = 0; i < writes; i++) {
