@@ -20,11 +20,11 @@ import java.util.Set;
  * <p>Values are write ids: every write of a history writes a distinct positive id; {@link #ABSENT}
  * is "no manifest".
  */
-final class LinearizabilityChecker {
-  static final long ABSENT = 0;
+public final class LinearizabilityChecker {
+  public static final long ABSENT = 0;
   private static final long NOT_CACHED = -1;
 
-  enum Kind {
+  public enum Kind {
     GET,
     SET_DURABLE,
     SET_CACHE_ONLY,
@@ -39,7 +39,7 @@ final class LinearizabilityChecker {
    * {@code value} is the write id written, or the id read ({@link #ABSENT} for missing). {@code
    * missing} is true when a clear failed with EntryMissingException.
    */
-  record Op(Kind kind, long invoke, long response, long value, boolean missing) {}
+  public record Op(Kind kind, long invoke, long response, long value, boolean missing) {}
 
   private record State(long cache, long stored) {}
 
@@ -54,7 +54,7 @@ final class LinearizabilityChecker {
   }
 
   /** Whether {@code history} (one key, starting absent and not cached) is linearizable. */
-  static boolean linearizable(List<Op> history) {
+  public static boolean linearizable(List<Op> history) {
     LinearizabilityChecker checker = new LinearizabilityChecker(history);
     return checker.search(new State(NOT_CACHED, ABSENT), new BitSet(history.size()));
   }

@@ -8,6 +8,7 @@ import dev.stowage.app.check.InspectCommand;
 import dev.stowage.app.cluster.GcCommand;
 import dev.stowage.app.crash.CrashTestCommand;
 import dev.stowage.app.demo.DemoCommand;
+import dev.stowage.app.node.NodeCommand;
 import dev.stowage.bench.BenchCommand;
 import dev.stowage.protocol.StorageException;
 import java.io.IOException;
@@ -29,7 +30,7 @@ import picocli.CommandLine;
         + " them, e.g. STOWAGE_JAVA_OPTS=-Dstowage.log=warn bin/stowage demo."},
     subcommands = {DemoCommand.class, InspectCommand.class, FsckCommand.class, BackupCommand.class,
         RestoreCommand.class, BenchCommand.class,
-        CrashTestCommand.class, GcCommand.class, CommandLine.HelpCommand.class})
+        CrashTestCommand.class, GcCommand.class, NodeCommand.class, CommandLine.HelpCommand.class})
 public final class StowageCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -81,6 +81,8 @@ final class ClusterNode implements Extension {
   private final AtomicLong spawned = new AtomicLong();
   /** The change-feed relay of each workspace whose entities this node has started ({@link FeedRelay}). */
   private final Map<String, FeedRelay.Handle> relays = new ConcurrentHashMap<>();
+  /** Refuses this node's manifest calls while it cannot reach a majority, or has been downed. */
+  private final MajorityFence fence;
 
   private record OpenWorkspace(LocalKey key, CompletableFuture<WorkspaceStorage> storage) {}
 
@@ -109,6 +111,7 @@ final class ClusterNode implements Extension {
     }
     system.systemActorOf(WorkspacePeers.create(this::supervisorsOf, defaults.askTimeout()), WorkspacePeers.NAME,
         DispatcherSelector.fromConfig(defaults.dispatcher()));
+    this.fence = MajorityFence.start(system);
     system.getWhenTerminated().thenRun(() -> {
       database.close();
       manifests.close();
@@ -117,6 +120,11 @@ final class ClusterNode implements Extension {
 
   ClusterSettings settings() {
     return settings;
+  }
+
+  /** The fence of this node's manifest calls (MajorityFence). */
+  MajorityFence fence() {
+    return fence;
   }
 
   ClusterDatabase database() {

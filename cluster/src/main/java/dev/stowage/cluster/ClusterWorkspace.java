@@ -196,7 +196,7 @@ final class ClusterWorkspace implements WorkspaceBackend {
     // manifest commands straight to the region: the supervisor would only forward them there
     return ActorWorkspaceStorage.sharded(workspaceId, supervisor, context.getSystem().scheduler(),
         context.getExecutionContext(), settings, health, new ManifestRoute(region.unsafeUpcast(),
-            command -> envelope(command.id(), command)), feed);
+            command -> envelope(command.id(), command), node.fence()), feed);
   }
 
   @Override

@@ -3,6 +3,8 @@ package dev.stowage.actors.facade;
 import dev.stowage.actors.common.PlainFutures;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.StorageCommand.ManifestCommand;
+import dev.stowage.protocol.StorageException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -17,7 +19,8 @@ import org.apache.pekko.pattern.StatusReply;
  *   <li>Local mode ({@link #local}): straight to a live entity through the {@link EntityDirectory};
  *       else through the supervisor, counted there, so that no later command for the id overtakes it.
  *   <li>Cluster mode ({@link #sharded}): straight along a {@link ManifestRoute} (the shard region),
- *       until the workspace fails or closes.
+ *       until the workspace fails or closes; refused at once while the route's {@link RouteFence}
+ *       is closed (the node cannot reach a majority), before the workspace's state is looked at.
  * </ul>
  *
  * Once the workspace is ending, commands go to the supervisor (local mode: when their entity's
@@ -61,11 +64,15 @@ abstract class EntityRouting {
     return new EntityRouting(calls) {
       @Override
       <T> CompletionStage<T> ask(EntryId id, Function<ActorRef<StatusReply<T>>, ManifestCommand> request) {
+        StorageException refused = route.fence().refusal();
+        if (refused != null) {
+          return CompletableFuture.failedFuture(refused);
+        }
         if (calls.health().ending()) {
           return throughSupervisor(request);
         }
-        return PlainFutures.of(AskPattern.askWithStatus(route.target(),
-            replyTo -> route.envelope().apply(request.apply(replyTo)), calls.timeout(), calls.scheduler()));
+        return route.fence().guard(PlainFutures.of(AskPattern.askWithStatus(route.target(),
+            replyTo -> route.envelope().apply(request.apply(replyTo)), calls.timeout(), calls.scheduler())));
       }
     };
   }

@@ -13,5 +13,12 @@ import org.apache.pekko.actor.typed.ActorRef;
  *
  * @param target the actor that takes the commands
  * @param envelope wraps a command as {@code target} takes it (a {@code ShardingEnvelope}, say)
+ * @param fence what may refuse commands before they would time out ({@link RouteFence#OPEN}: nothing)
  */
-public record ManifestRoute(ActorRef<Object> target, Function<StorageCommand.ManifestCommand, Object> envelope) {}
+public record ManifestRoute(ActorRef<Object> target, Function<StorageCommand.ManifestCommand, Object> envelope,
+    RouteFence fence) {
+  /** A route with no fence. */
+  public ManifestRoute(ActorRef<Object> target, Function<StorageCommand.ManifestCommand, Object> envelope) {
+    this(target, envelope, RouteFence.OPEN);
+  }
+}
