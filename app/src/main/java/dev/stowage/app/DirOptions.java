@@ -30,6 +30,11 @@ public final class DirOptions {
     return dir != null;
   }
 
+  /** The file of {@code --config}, or null. */
+  public Path configFile() {
+    return config.file;
+  }
+
   /** The configuration, loaded once. */
   public Config config() {
     return config.config();

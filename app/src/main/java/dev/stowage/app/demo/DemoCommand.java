@@ -12,6 +12,7 @@ import dev.stowage.app.KeyFileOption;
 import dev.stowage.app.Sizes;
 import dev.stowage.cluster.ShardPreallocation;
 import dev.stowage.cluster.loopback.LoopbackCluster;
+import org.apache.pekko.cluster.typed.Cluster;
 import dev.stowage.protocol.InvalidRequestException;
 import dev.stowage.protocol.StorageFailedException;
 import dev.stowage.protocol.StorageStats;
@@ -97,6 +98,14 @@ public final class DemoCommand implements Callable<Integer> {
           + "if none is configured, on an embedded one started for the run and removed after it.")
   Integer cluster;
 
+  @Option(names = "--processes",
+      description = "With --cluster N: run nodes 2..N as processes of their own (stowage node), joining this one's;"
+          + " the workload goes through this process's node, Cluster Sharding spreads the entities over all N.")
+  boolean processes;
+
+  /** The node processes of --processes, while they run. */
+  private DemoNodeProcesses nodeProcesses;
+
   @Option(names = "--no-progress", description = "Do not draw the progress bar.")
   boolean noProgress;
 
@@ -105,6 +114,9 @@ public final class DemoCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     if (cluster != null && (cluster < 1 || cluster > MAX_NODES)) {
       throw new CliError("--cluster must be between 1 and " + MAX_NODES + " nodes, got " + cluster);
+    }
+    if (processes && cluster == null) {
+      throw new CliError("--processes runs cluster nodes as processes: it needs --cluster N");
     }
     Config config = options.config();
     DemoSettings demo = overridden(DemoSettings.fromConfig(config));
@@ -146,11 +158,39 @@ public final class DemoCommand implements Callable<Integer> {
       out.printf("database: %s%n", database);
       out.flush();
       try {
+        if (processes) {
+          return runWithProcesses(database.config(), folders, settings, key.key(), demo, out);
+        }
         try (LoopbackCluster nodes = DemoCluster.start(cluster, database.config())) {
           return run(nodes.nodes(), settings, key.key(), demo, out);
         }
       } finally {
         removeNodeFolders(folders, out);
+      }
+    }
+  }
+
+  /**
+   * {@code --cluster N --processes}: node 0 in this process (the seed, and the one the workload goes
+   * through), nodes 1..N-1 as {@code stowage node} processes joining it. They leave first, each
+   * flushing what it hosts; node 0 last.
+   */
+  private int runWithProcesses(Config database, List<Path> folders, StorageSettings settings, LocalKey key,
+      DemoSettings demo, PrintWriter out) throws Exception {
+    try (LoopbackCluster first = DemoCluster.start(1, database)) {
+      var address = Cluster.get(first.nodes().get(0)).selfMember().address();
+      String seed = address.host().get() + ":" + address.port().get();
+      try (DemoNodeProcesses others = DemoNodeProcesses.start(cluster - 1, seed, folders, database,
+          options.configFile(), keyFile.keyFile(settings.baseDir()), demo.workspace())) {
+        out.printf("nodes:    this process and %d processes of their own (stowage node, logs in %s)%n", cluster - 1,
+            cluster == 2 ? folders.get(1).resolve("node.log") : folders.get(1).getParent().resolve("node-*/node.log"));
+        out.flush();
+        nodeProcesses = others;
+        try {
+          return run(first.nodes(), settings, key, demo, out);
+        } finally {
+          nodeProcesses = null;
+        }
       }
     }
   }
@@ -184,7 +224,8 @@ public final class DemoCommand implements Callable<Integer> {
             + "%d blocks of %s into a cache of %d blocks%s%n",
         demo.editors(), demo.editsPerEditor(), demo.files(), demo.chunksPerFile(), Sizes.human(demo.chunkSize()),
         demo.readers(), demo.readsPerReader(), workload.blocksToDownload(), Sizes.human(settings.blockSize()),
-        settings.blockLimit(), cluster == null ? "" : ", through " + cluster + " cluster nodes");
+        settings.blockLimit(), cluster == null ? "" : processes ? ", through this process's node of " + cluster
+            : ", through " + cluster + " cluster nodes");
     out.flush();
     long started = System.nanoTime();
     StorageStats afterRun;
@@ -210,6 +251,9 @@ public final class DemoCommand implements Callable<Integer> {
       afterRun = nodes.get(0).stats().toCompletableFuture().join();
       for (WorkspaceStorage node : nodes) {
         hosted.add(node.stats().toCompletableFuture().join().liveEntities());
+      }
+      if (nodeProcesses != null) {
+        hosted.addAll(nodeProcesses.hosted());
       }
     } finally {
       ticker.shutdownNow();
