@@ -81,6 +81,8 @@ final class ClusterNode implements Extension {
   private final AtomicLong spawned = new AtomicLong();
   /** The change-feed relay of each workspace whose entities this node has started ({@link FeedRelay}). */
   private final Map<String, FeedRelay.Handle> relays = new ConcurrentHashMap<>();
+  /** The permits of each workspace's entities on this node (INV-18), as long-lived as its shard region. */
+  private final Map<String, EntityPermits> permits = new ConcurrentHashMap<>();
 
   private record OpenWorkspace(LocalKey key, CompletableFuture<WorkspaceStorage> storage) {}
 
@@ -190,11 +192,14 @@ final class ClusterNode implements Extension {
 
   /**
    * Starts (or finds) the sharded manifest entities of {@code workspaceId} on this node; returns
-   * the region that routes envelopes to them.
+   * the region that routes envelopes to them. Each runs once it holds one of the workspace's
+   * {@link EntityPermits} on this node ({@link PermittedEntity}).
    */
   ActorRef<ShardingEnvelope<Object>> startEntities(
       String workspaceId, BlobCipher cipher, StorageSettings storageSettings) {
     ChangePublisher changes = feedRelay(workspaceId).publisher();
+    // the region's entities all take this node's permits of the workspace: the first open's, as the region keeps its limit
+    EntityPermits entityPermits = permits.computeIfAbsent(workspaceId, id -> new EntityPermits(storageSettings.maxActive()));
     return ClusterSharding.get(system).init(Entity.of(ManifestIds.typeKey(workspaceId), context -> {
           EntryId id = ManifestIds.entryOfEntityId(context.getEntityId());
           String persistenceId = ManifestIds.persistenceId(workspaceId, id);
@@ -206,8 +211,8 @@ final class ClusterNode implements Extension {
               supervisors.forEach(supervisor -> supervisor.tell(event));
             }
           });
-          return ManifestEntity.create(id, backend, cipher, host, storageSettings.passivateAfter(),
-              EntityWorkspace.unshared(changes));
+          return PermittedEntity.create(entityPermits, () -> ManifestEntity.create(id, backend, cipher, host,
+              storageSettings.passivateAfter(), EntityWorkspace.unshared(changes)));
         })
         .withStopMessage(EntityCommand.Lifecycle.FLUSH_AND_STOP)
         .withMessageExtractor(new HashCodeMessageExtractor<>(settings.numberOfShards()))
@@ -217,11 +222,12 @@ final class ClusterNode implements Extension {
   }
 
   /**
-   * {@code entity.max-active} is Cluster Sharding's active entity limit of this workspace's region:
-   * past it the shard passivates the least recently used entity of this node (with the stop
-   * message, so it flushes first), as local mode's supervisor does. It bounds the entities of one
-   * workspace on one node, as local mode bounds those of one workspace. The region keeps the limit
-   * of the first open of the workspace on this node.
+   * {@code entity.max-active} bounds the entities of one workspace on one node, as local mode bounds
+   * those of one workspace: strictly, by the {@link EntityPermits} each entity runs with. It is
+   * Cluster Sharding's active entity limit of the region too, which chooses whom to stop: past it the
+   * shard passivates its least recently used entities (with the stop message, so they flush first),
+   * and their permits go to the entities that wait. The region keeps the limit of the first open of
+   * the workspace on this node, as the permits do.
    */
   private ClusterShardingSettings entitySettings(StorageSettings storageSettings) {
     ClusterShardingSettings sharding = ClusterShardingSettings.create(system);
