@@ -50,7 +50,9 @@ import org.apache.pekko.serialization.SerializationExtension;
  * ClusterDatabase}, the durable-state store, and for every workspace opened on this node the
  * sharded manifest entities and the node's {@link WorkspaceSupervisor} over a {@link ClusterWorkspace}.
  * It makes PostgreSQL a store the node's open workspaces depend on ({@link OpenWorkspaces}, {@link
- * PostgresProbe}): the readiness check asks it while one is open.
+ * PostgresProbe}): the readiness check asks it while one is open. Its {@link WorkspacePeers} serve
+ * the other nodes' workspace-wide calls, and its {@link DroppedCommands} answer the commands dropped
+ * here on their way to an entity.
  *
  * <p>Entities of a workspace run only on nodes that opened it (one sharding entity type per
  * workspace): a node needs the workspace's key to host its entities.
@@ -111,6 +113,8 @@ final class ClusterNode implements Extension {
     }
     system.systemActorOf(WorkspacePeers.create(this::supervisorsOf, defaults.askTimeout()), WorkspacePeers.NAME,
         DispatcherSelector.fromConfig(defaults.dispatcher()));
+    // commands dropped here on their way to an entity (a shard hand-off): answered at once, not after ask-timeout
+    system.systemActorOf(DroppedCommands.create(), DroppedCommands.NAME, DispatcherSelector.fromConfig(defaults.dispatcher()));
     system.getWhenTerminated().thenRun(() -> {
       database.close();
       manifests.close();
