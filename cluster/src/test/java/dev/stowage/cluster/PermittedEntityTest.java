@@ -98,7 +98,9 @@ class PermittedEntityTest {
     a.tell("slow stop"); // a's stop will take a while (a flush in flight)
     probe.expectMessage("a: slow stop");
     a.tell(EntityCommand.Lifecycle.FLUSH_AND_STOP);
+    a.tell("ping"); // once a has served it, its permit is known to be stopping (told after the stop is served)
     probe.expectMessage("a: FLUSH_AND_STOP");
+    probe.expectMessage("a: ping");
 
     ActorRef<Object> c = spawn(permits, "c", probe);
     c.tell("c1");
