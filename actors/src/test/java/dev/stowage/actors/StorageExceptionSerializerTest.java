@@ -6,6 +6,7 @@ import dev.stowage.actors.serialization.StorageExceptionSerializer;
 import dev.stowage.protocol.CorruptEntryException;
 import dev.stowage.protocol.EntryMissingException;
 import dev.stowage.protocol.InvalidRequestException;
+import dev.stowage.protocol.NotDeliveredException;
 import dev.stowage.protocol.StorageClosedException;
 import dev.stowage.protocol.StorageException;
 import dev.stowage.protocol.StorageFailedException;
@@ -43,6 +44,7 @@ class StorageExceptionSerializerTest {
         new StorageClosedException("closed"),
         new StorageFailedException("failed"),
         new StorageUnavailableException("unavailable"),
+        new NotDeliveredException("manifest 0: the call did not reach its entity"),
         new StorageOverloadedException("workspace 'ws' is overloaded"));
   }
 

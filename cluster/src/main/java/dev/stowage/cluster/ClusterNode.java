@@ -50,7 +50,9 @@ import org.apache.pekko.serialization.SerializationExtension;
  * ClusterDatabase}, the durable-state store, and for every workspace opened on this node the
  * sharded manifest entities and the node's {@link WorkspaceSupervisor} over a {@link ClusterWorkspace}.
  * It makes PostgreSQL a store the node's open workspaces depend on ({@link OpenWorkspaces}, {@link
- * PostgresProbe}): the readiness check asks it while one is open.
+ * PostgresProbe}): the readiness check asks it while one is open. Its {@link WorkspacePeers} serve
+ * the other nodes' workspace-wide calls, and its {@link DroppedCommands} answer the commands dropped
+ * here on their way to an entity.
  *
  * <p>Entities of a workspace run only on nodes that opened it (one sharding entity type per
  * workspace): a node needs the workspace's key to host its entities.
@@ -83,6 +85,8 @@ final class ClusterNode implements Extension {
   private final Map<String, FeedRelay.Handle> relays = new ConcurrentHashMap<>();
   /** Refuses this node's manifest calls while it cannot reach a majority, or has been downed. */
   private final MajorityFence fence;
+  /** The permits of each workspace's entities on this node (INV-18), as long-lived as its shard region. */
+  private final Map<String, EntityPermits> permits = new ConcurrentHashMap<>();
 
   private record OpenWorkspace(LocalKey key, CompletableFuture<WorkspaceStorage> storage) {}
 
@@ -112,6 +116,8 @@ final class ClusterNode implements Extension {
     system.systemActorOf(WorkspacePeers.create(this::supervisorsOf, defaults.askTimeout()), WorkspacePeers.NAME,
         DispatcherSelector.fromConfig(defaults.dispatcher()));
     this.fence = MajorityFence.start(system);
+    // commands dropped here on their way to an entity (a shard hand-off): answered at once, not after ask-timeout
+    system.systemActorOf(DroppedCommands.create(), DroppedCommands.NAME, DispatcherSelector.fromConfig(defaults.dispatcher()));
     system.getWhenTerminated().thenRun(() -> {
       database.close();
       manifests.close();
@@ -198,11 +204,14 @@ final class ClusterNode implements Extension {
 
   /**
    * Starts (or finds) the sharded manifest entities of {@code workspaceId} on this node; returns
-   * the region that routes envelopes to them.
+   * the region that routes envelopes to them. Each runs once it holds one of the workspace's
+   * {@link EntityPermits} on this node ({@link PermittedEntity}).
    */
   ActorRef<ShardingEnvelope<Object>> startEntities(
       String workspaceId, BlobCipher cipher, StorageSettings storageSettings) {
     ChangePublisher changes = feedRelay(workspaceId).publisher();
+    // the region's entities all take this node's permits of the workspace: the first open's, as the region keeps its limit
+    EntityPermits entityPermits = permits.computeIfAbsent(workspaceId, id -> new EntityPermits(storageSettings.maxActive()));
     return ClusterSharding.get(system).init(Entity.of(ManifestIds.typeKey(workspaceId), context -> {
           EntryId id = ManifestIds.entryOfEntityId(context.getEntityId());
           String persistenceId = ManifestIds.persistenceId(workspaceId, id);
@@ -214,8 +223,8 @@ final class ClusterNode implements Extension {
               supervisors.forEach(supervisor -> supervisor.tell(event));
             }
           });
-          return ManifestEntity.create(id, backend, cipher, host, storageSettings.passivateAfter(),
-              EntityWorkspace.unshared(changes));
+          return PermittedEntity.create(entityPermits, () -> ManifestEntity.create(id, backend, cipher, host,
+              storageSettings.passivateAfter(), EntityWorkspace.unshared(changes)));
         })
         .withStopMessage(EntityCommand.Lifecycle.FLUSH_AND_STOP)
         .withMessageExtractor(new HashCodeMessageExtractor<>(settings.numberOfShards()))
@@ -225,11 +234,12 @@ final class ClusterNode implements Extension {
   }
 
   /**
-   * {@code entity.max-active} is Cluster Sharding's active entity limit of this workspace's region:
-   * past it the shard passivates the least recently used entity of this node (with the stop
-   * message, so it flushes first), as local mode's supervisor does. It bounds the entities of one
-   * workspace on one node, as local mode bounds those of one workspace. The region keeps the limit
-   * of the first open of the workspace on this node.
+   * {@code entity.max-active} bounds the entities of one workspace on one node, as local mode bounds
+   * those of one workspace: strictly, by the {@link EntityPermits} each entity runs with. It is
+   * Cluster Sharding's active entity limit of the region too, which chooses whom to stop: past it the
+   * shard passivates its least recently used entities (with the stop message, so they flush first),
+   * and their permits go to the entities that wait. The region keeps the limit of the first open of
+   * the workspace on this node, as the permits do.
    */
   private ClusterShardingSettings entitySettings(StorageSettings storageSettings) {
     ClusterShardingSettings sharding = ClusterShardingSettings.create(system);

@@ -35,7 +35,7 @@ import scala.concurrent.duration.FiniteDuration;
  * the region with the fewest, so shards allocated while only the first node to open had its region
  * would all go there, and the rebalancing that follows hands shards off while commands arrive
  * (Pekko's region drops a command it buffered for a shard being handed off, to keep their order:
- * the caller's ask times out).
+ * the caller gets {@link dev.stowage.protocol.NotDeliveredException}, {@link DroppedCommands}).
  *
  * <p><b>How.</b> One message per shard, to an entity of its own in that shard (an id no manifest is
  * given: {@code 53544f57-...}, "STOW" and a counter): {@link EntityCommand.Lifecycle#ASK_HOST_TO_STOP},

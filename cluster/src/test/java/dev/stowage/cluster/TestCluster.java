@@ -40,12 +40,13 @@ final class TestCluster implements AutoCloseable {
 
   /**
    * {@code size} nodes over the test PostgreSQL, in a temporary base directory of their own (a
-   * {@code @TempDir} field is not set yet in {@code @BeforeAll}) that goes with {@link #close}.
+   * {@code @TempDir} field is not set yet in {@code @BeforeAll}) that goes with {@link #close};
+   * {@code extraConfig} (HOCON) overrides every node's configuration.
    */
-  static TestCluster inTemporaryDir(String prefix, int size) throws IOException {
+  static TestCluster inTemporaryDir(String prefix, int size, String extraConfig) throws IOException {
     TestPostgres.requireReachable();
     Path dir = Files.createTempDirectory(prefix);
-    TestCluster cluster = new TestCluster(size, dir, "");
+    TestCluster cluster = new TestCluster(size, dir, extraConfig);
     cluster.ownDir = dir;
     return cluster;
   }

@@ -27,16 +27,23 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 final class TestClusterExtension implements BeforeAllCallback, AfterAllCallback, WorkspaceNodes {
   private final String prefix;
   private final int size;
+  /** HOCON laid over every node's configuration (empty: the tests' defaults). */
+  private final String extraConfig;
   private TestCluster cluster;
 
   TestClusterExtension(String prefix, int size) {
+    this(prefix, size, "");
+  }
+
+  TestClusterExtension(String prefix, int size, String extraConfig) {
     this.prefix = prefix;
     this.size = size;
+    this.extraConfig = extraConfig;
   }
 
   @Override
   public void beforeAll(ExtensionContext context) throws IOException {
-    cluster = TestCluster.inTemporaryDir(prefix, size);
+    cluster = TestCluster.inTemporaryDir(prefix, size, extraConfig);
   }
 
   @Override

@@ -11,8 +11,9 @@ package dev.stowage.protocol;
  * downed, or back), or on a node of the majority. Local mode never reports it.
  *
  * <p>{@link #outcomeUnknown()} says whether the call may have taken effect: false when it was
- * refused before anything was sent, true when it was in flight (a write may then have been
- * applied, as after a timeout).
+ * refused before anything was sent, or (its subclass {@link NotDeliveredException}) dropped on its
+ * way to the entry's entity; true when it was in flight (a write may then have been applied, as
+ * after a timeout).
  */
 public class StorageUnavailableException extends StorageException {
   private static final long serialVersionUID = 1L;

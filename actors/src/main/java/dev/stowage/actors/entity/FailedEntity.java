@@ -5,11 +5,13 @@ import dev.stowage.protocol.StorageCommand.ManifestCommand;
 import dev.stowage.protocol.StorageException;
 import dev.stowage.protocol.StorageFailedException;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
  * A {@link ManifestEntity} after its workspace or its backend failed (INV-6): every manifest
- * command is answered with the failure, nothing is written, and it stops when its host stops it.
+ * command is answered with the failure, nothing is written, and it stops when its host stops it,
+ * telling its host once it has ({@link EntityHost#stopped}), as the entity would have.
  */
 final class FailedEntity {
   private FailedEntity() {}
@@ -21,7 +23,8 @@ final class FailedEntity {
         : new StorageFailedException("the data database failed: " + cause, cause);
   }
 
-  static Behavior<Object> create(StorageException cause) {
+  /** Answers with {@code cause}; {@code stopped} runs from its PostStop (the entity's behavior no longer gets it). */
+  static Behavior<Object> create(StorageException cause, Runnable stopped) {
     return Behaviors.receive(Object.class)
         .onMessage(ManifestCommand.class, command -> {
           StatusReplies.error(command, cause);
@@ -35,6 +38,10 @@ final class FailedEntity {
         .onMessageEquals(EntityCommand.Lifecycle.FLUSH_AND_STOP, Behaviors::stopped)
         .onMessageEquals(EntityCommand.Lifecycle.DISCARD_AND_STOP, Behaviors::stopped)
         .onAnyMessage(other -> Behaviors.same())
+        .onSignal(PostStop.class, signal -> {
+          stopped.run();
+          return Behaviors.same();
+        })
         .build();
   }
 }

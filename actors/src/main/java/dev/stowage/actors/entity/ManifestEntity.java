@@ -278,9 +278,14 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
   }
 
   private Behavior<Object> onPostStop() {
+    reportStopped();
+    return Behaviors.same();
+  }
+
+  /** Tells the host that this entity has stopped (from its PostStop, in whatever phase it stopped). */
+  private void reportStopped() {
     publication.withdraw(); // before the host learns that this entity stopped
     host.stopped(getContext().getSelf(), id);
-    return Behaviors.same();
   }
 
   /** The phase of what is known now: what a command's handler returns (a command never stops the entity). */
@@ -582,15 +587,17 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
 
   /**
    * The database failed: answer every waiter and stashed command, and from now on answer every
-   * command with the failure. Nothing is ever written again (INV-6).
+   * command with the failure. Nothing is ever written again (INV-6). An entity told to stop before
+   * stops now: what it waited for to stop will never come, and its host told it once (a shard does
+   * not send the stop message again to an entity it is passivating).
    */
   private Behavior<Object> fail(StorageException cause, boolean stopNow) {
     publication.withdraw();
     hold.fail(cause); // a holder waiting for its answer hears it; once answered, the commit decides, and a successor reads it
     waiters.fail(cause);
     events.drop();
-    Behavior<Object> failing = FailedEntity.create(cause);
+    Behavior<Object> failing = FailedEntity.create(cause, this::reportStopped);
     stash.unstashAll(failing);
-    return stopNow ? Behaviors.stopped() : failing;
+    return stopNow || stopping != Stopping.NO ? Behaviors.stopped() : failing;
   }
 }

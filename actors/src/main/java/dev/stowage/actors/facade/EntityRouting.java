@@ -2,8 +2,16 @@ package dev.stowage.actors.facade;
 
 import dev.stowage.actors.common.PlainFutures;
 import dev.stowage.protocol.EntryId;
+import dev.stowage.protocol.NotDeliveredException;
+import dev.stowage.protocol.StorageCommand.ClearManifest;
+import dev.stowage.protocol.StorageCommand.EnsureManifestPersistent;
+import dev.stowage.protocol.StorageCommand.GetManifest;
 import dev.stowage.protocol.StorageCommand.ManifestCommand;
+import dev.stowage.protocol.StorageCommand.ManifestKinds;
+import dev.stowage.protocol.StorageCommand.PopulateManifest;
+import dev.stowage.protocol.StorageCommand.SetManifest;
 import dev.stowage.protocol.StorageException;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
@@ -20,13 +28,56 @@ import org.apache.pekko.pattern.StatusReply;
  *       else through the supervisor, counted there, so that no later command for the id overtakes it.
  *   <li>Cluster mode ({@link #sharded}): straight along a {@link ManifestRoute} (the shard region),
  *       until the workspace fails or closes; refused at once while the route's {@link RouteFence}
- *       is closed (the node cannot reach a majority), before the workspace's state is looked at.
+ *       is closed (the node cannot reach a majority), before the workspace's state is looked at. A
+ *       read or an ensure that Cluster Sharding dropped on its way (a shard hand-off: {@link
+ *       NotDeliveredException}) is sent again; any other command fails with it, not applied.
  * </ul>
  *
  * Once the workspace is ending, commands go to the supervisor (local mode: when their entity's
  * handle is closed too), which answers them as failed or closed.
  */
 abstract class EntityRouting {
+  /**
+   * How many times in all a read or an ensure is sent when it does not reach its entity: once more
+   * for each shard hand-off that drops it on its way, and one hand-off after another of the same
+   * shard is rare. Each is answered at once, so a few sends stay well within ask-timeout.
+   */
+  static final int SENDS_WHEN_NOT_DELIVERED = 3;
+
+  /**
+   * Whether the façade sends a command again when it did not reach its entity ({@link
+   * NotDeliveredException}: nothing of it was applied). Reads and ensures, which change no value: sent
+   * again, they may arrive after the caller's later calls on the entry, and that changes nothing. A
+   * write, a clear or a populate could then land after a later write of the same caller (the drop
+   * broke the order in which the caller sent them): the caller decides whether to send it again.
+   */
+  static final ManifestKinds<Boolean> RESENT_WHEN_NOT_DELIVERED = new ManifestKinds<>() {
+    @Override
+    public Boolean get(GetManifest command) {
+      return true;
+    }
+
+    @Override
+    public Boolean set(SetManifest command) {
+      return false;
+    }
+
+    @Override
+    public Boolean ensure(EnsureManifestPersistent command) {
+      return true;
+    }
+
+    @Override
+    public Boolean clear(ClearManifest command) {
+      return false;
+    }
+
+    @Override
+    public Boolean populate(PopulateManifest command) {
+      return false;
+    }
+  };
+
   final SupervisorCalls calls;
 
   private EntityRouting(SupervisorCalls calls) {
@@ -71,8 +122,27 @@ abstract class EntityRouting {
         if (calls.health().ending()) {
           return throughSupervisor(request);
         }
-        return route.fence().guard(PlainFutures.of(AskPattern.askWithStatus(route.target(),
-            replyTo -> route.envelope().apply(request.apply(replyTo)), calls.timeout(), calls.scheduler())));
+        return route.fence().guard(askAlong(route, request, System.nanoTime() + calls.timeout().toNanos(),
+            SENDS_WHEN_NOT_DELIVERED));
+      }
+
+      /**
+       * Asks along {@code route}, within what is left until {@code deadline} (the first send's
+       * ask-timeout). A read or an ensure that did not reach its entity ({@link NotDeliveredException})
+       * is sent again, {@code sends} times in all at most, unless the workspace is ending by then.
+       */
+      private <T> CompletableFuture<T> askAlong(ManifestRoute route,
+          Function<ActorRef<StatusReply<T>>, ManifestCommand> request, long deadline, int sends) {
+        boolean[] resendable = {false}; // set as the ask builds the command, before it is sent
+        CompletableFuture<T> answer = PlainFutures.of(AskPattern.askWithStatus(route.target(), replyTo -> {
+          ManifestCommand command = request.apply(replyTo);
+          resendable[0] = command.kind(RESENT_WHEN_NOT_DELIVERED);
+          return route.envelope().apply(command);
+        }, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())), calls.scheduler()));
+        return answer.exceptionallyCompose(error -> error instanceof NotDeliveredException && resendable[0]
+            && sends > 1 && !calls.health().ending() && deadline - System.nanoTime() > 0
+            ? askAlong(route, request, deadline, sends - 1)
+            : CompletableFuture.failedFuture(error));
       }
     };
   }

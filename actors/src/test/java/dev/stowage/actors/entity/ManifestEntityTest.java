@@ -30,6 +30,7 @@ import java.util.Set;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -353,6 +354,70 @@ class ManifestEntityTest {
     assertThat(writer.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
     assertThat(reader.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
     gateway.expectNoMessage(Duration.ofMillis(50));
+  }
+
+  /** A host of cluster mode's kind: told of starts and stops (to {@link #supervisor}), stopping nothing itself. */
+  private EntityHost countingHost() {
+    return new EntityHost() {
+      @Override
+      public void report(EntityHost.Event event) {
+        supervisor.ref().tell(event);
+      }
+
+      @Override
+      public void passivate(ActorRef<Object> entity, EntryId id) {}
+
+      @Override
+      public void backendFailed(ActorRef<Object> entity, EntryId id) {}
+
+      @Override
+      public void started(ActorRef<Object> entity, EntryId id) {
+        supervisor.ref().tell(new EntityHost.Started(id, entity));
+      }
+
+      @Override
+      public void stopped(ActorRef<Object> entity, EntryId id) {
+        supervisor.ref().tell(new EntityHost.Stopped(id, entity));
+      }
+    };
+  }
+
+  private void expectStopped(ActorRef<Object> entity) {
+    supervisor.fishForMessage(Duration.ofSeconds(5), event -> event.equals(new EntityHost.Stopped(id, entity))
+        ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore());
+  }
+
+  @Test
+  @DisplayName("A failed entity tells its host when it stops, as it told it when it started")
+  void aFailedEntityTellsItsHostItStopped() {
+    ActorRef<Object> entity = testKit.spawn(ManifestEntity.create(id, new GatewayManifestBackend(gateway.ref()), cipher,
+        countingHost(), Duration.ofMinutes(10), workspace));
+    supervisor.expectMessage(new EntityHost.Started(id, entity));
+    TestProbe<StatusReply<Done>> writer = testKit.createTestProbe();
+    TestProbe<StatusReply<LocalManifest>> reader = testKit.createTestProbe();
+    entity.tell(new SetManifest(id, folder(1, "lost"), false, Set.of(), writer.ref()));
+    nextRequest().replyTo().tell(StatusReply.error(new StorageFailedException("disk full")));
+    entity.tell(new GetManifest(id, reader.ref()));
+    assertThat(reader.receiveMessage().getError()).as("failed").isInstanceOf(StorageFailedException.class);
+
+    entity.tell(EntityCommand.Lifecycle.FLUSH_AND_STOP); // failed: it stops at once, writing nothing
+    expectStopped(entity);
+    gateway.expectNoMessage(Duration.ofMillis(50));
+  }
+
+  @Test
+  @DisplayName("An entity whose flush fails while it stops stops all the same: its host told it to stop once")
+  void aStoppingEntityWhoseFlushFailsStops() {
+    ActorRef<Object> entity = testKit.spawn(ManifestEntity.create(id, new GatewayManifestBackend(gateway.ref()), cipher,
+        countingHost(), Duration.ofMinutes(10), workspace));
+    TestProbe<StatusReply<Done>> writer = testKit.createTestProbe();
+    entity.tell(new SetManifest(id, folder(1, "dirty"), true, Set.of(), writer.ref()));
+    writer.expectMessage(StatusReply.ack());
+    entity.tell(EntityCommand.Lifecycle.FLUSH_AND_STOP);
+    nextRequest().replyTo().tell(StatusReply.error(new StorageFailedException("disk full")));
+
+    testKit.createTestProbe().expectTerminated(entity, Duration.ofSeconds(5));
+    expectStopped(entity);
   }
 
   @Test
