@@ -12,7 +12,6 @@ import dev.stowage.app.KeyFileOption;
 import dev.stowage.app.Sizes;
 import dev.stowage.cluster.ShardPreallocation;
 import dev.stowage.cluster.loopback.LoopbackCluster;
-import org.apache.pekko.cluster.typed.Cluster;
 import dev.stowage.protocol.InvalidRequestException;
 import dev.stowage.protocol.StorageFailedException;
 import dev.stowage.protocol.StorageStats;
@@ -36,10 +35,12 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code stowage demo}: the example host application running a file-sync client's workload. */
@@ -116,7 +117,7 @@ public final class DemoCommand implements Callable<Integer> {
       throw new CliError("--cluster must be between 1 and " + MAX_NODES + " nodes, got " + cluster);
     }
     if (processes && cluster == null) {
-      throw new CliError("--processes runs cluster nodes as processes: it needs --cluster N");
+      throw new ParameterException(spec.commandLine(), "--processes runs cluster nodes as processes: it needs --cluster N");
     }
     Config config = options.config();
     DemoSettings demo = overridden(DemoSettings.fromConfig(config));
@@ -182,7 +183,8 @@ public final class DemoCommand implements Callable<Integer> {
       String seed = address.host().get() + ":" + address.port().get();
       try (DemoNodeProcesses others = DemoNodeProcesses.start(cluster - 1, seed, folders, database,
           options.configFile(), keyFile.keyFile(settings.baseDir()), demo.workspace())) {
-        out.printf("nodes:    this process and %d processes of their own (stowage node, logs in %s)%n", cluster - 1,
+        out.printf("nodes:    this process and %d processes of their own (stowage node, logs in %s until the end)%n",
+            cluster - 1,
             cluster == 2 ? folders.get(1).resolve("node.log") : folders.get(1).getParent().resolve("node-*/node.log"));
         out.flush();
         nodeProcesses = others;

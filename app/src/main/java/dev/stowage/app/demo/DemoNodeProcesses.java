@@ -4,9 +4,8 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigRenderOptions;
 import dev.stowage.app.CliError;
 import dev.stowage.app.node.NodeProcess;
+import dev.stowage.cluster.loopback.LoopbackCluster;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,7 +44,7 @@ final class DemoNodeProcesses implements AutoCloseable {
     try {
       for (int i = 1; i <= count; i++) {
         Path folder = folders.get(i);
-        nodes.add(NodeProcess.start("node-" + i, freePort(), List.of(), List.of("--config", nodeConfig.toString(),
+        nodes.add(NodeProcess.start("node-" + i, LoopbackCluster.freeLoopbackPort(), List.of(), List.of("--config", nodeConfig.toString(),
             "--key-file", keyFile.toString(), "--dir", folder.toString(), "--system", DemoCluster.SYSTEM_NAME,
             "--workspace", workspace, "--seed", seed), folder.resolve("node.log")));
       }
@@ -79,12 +78,6 @@ final class DemoNodeProcesses implements AutoCloseable {
   public void close() throws InterruptedException {
     for (NodeProcess node : nodes) {
       node.close();
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
     }
   }
 }

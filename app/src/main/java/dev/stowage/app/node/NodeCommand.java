@@ -32,7 +32,10 @@ import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code stowage node}: one cluster-mode node as a process of its own, serving one workspace, as a
@@ -52,6 +55,8 @@ import picocli.CommandLine.Option;
         "Reads commands on standard input, one per line: help lists them. Ends at 'quit' or the end of input."})
 public final class NodeCommand implements Callable<Integer> {
   private static final Duration JOINING = Duration.ofMinutes(2);
+
+  @Spec CommandSpec spec;
 
   @Mixin ConfigOption config;
 
@@ -110,8 +115,8 @@ public final class NodeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (port < 1 || port > 65535 || keys < 1 || writers < 1 || pauseMillis < 0 || nodeIndex < 0 || nodeIndex > 999
         || incarnation < 0 || incarnation > 999) {
-      throw new CliError("out of range: --port 1..65535, --keys and --writers at least 1, --pause-ms at least 0,"
-          + " --node-index and --incarnation 0..999");
+      throw new ParameterException(spec.commandLine(), "out of range: --port 1..65535, --keys and --writers at least 1,"
+          + " --pause-ms at least 0, --node-index and --incarnation 0..999");
     }
     LocalKey key = KeyFileOption.read(keyFile);
     StorageSettings settings = dev.stowage.app.AppConfig.storageSettings(config.config()).withBaseDir(dir);

@@ -1,11 +1,9 @@
 package dev.stowage.app.node;
 
 import dev.stowage.cluster.TestPostgres;
+import dev.stowage.cluster.loopback.LoopbackCluster;
 import dev.stowage.storage.LocalKey;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,7 +56,7 @@ final class NodeCluster implements AutoCloseable {
     this.nodes = new NodeProcess[size];
     this.readySequence = new long[size];
     for (int i = 0; i < size; i++) {
-      ports[i] = freeLoopbackPort();
+      ports[i] = LoopbackCluster.freeLoopbackPort();
       incarnations[i] = -1;
     }
   }
@@ -192,14 +190,6 @@ final class NodeCluster implements AutoCloseable {
       if (node != null) {
         node.close();
       }
-    }
-  }
-
-  private static int freeLoopbackPort() {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 }

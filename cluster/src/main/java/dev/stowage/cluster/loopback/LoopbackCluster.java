@@ -153,7 +153,8 @@ public final class LoopbackCluster implements AutoCloseable {
     return up;
   }
 
-  private static int freeLoopbackPort() {
+  /** A port of 127.0.0.1 free now (another process may take it before it is bound: start soon). */
+  public static int freeLoopbackPort() {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
     } catch (IOException e) {
