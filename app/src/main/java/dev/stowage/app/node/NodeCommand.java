@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import dev.stowage.actors.StorageSettings;
 import dev.stowage.actors.Stowage;
 import dev.stowage.actors.WorkspaceStorage;
+import dev.stowage.app.AppConfig;
 import dev.stowage.app.CliError;
 import dev.stowage.app.ConfigOption;
 import dev.stowage.app.ExitCodes;
@@ -96,7 +97,8 @@ public final class NodeCommand implements Callable<Integer> {
   int nodeIndex;
 
   @Option(names = "--incarnation", paramLabel = "N", defaultValue = "0",
-      description = "How many times a node of this number ran before, for the same reason (default: ${DEFAULT-VALUE}).")
+      description = "How many times this node number was started before in the same run: with --node-index, it makes"
+          + " the written values unique (default: ${DEFAULT-VALUE}).")
   int incarnation;
 
   @Option(names = "--keys", paramLabel = "N", defaultValue = "24",
@@ -119,7 +121,7 @@ public final class NodeCommand implements Callable<Integer> {
           + " --pause-ms at least 0, --node-index and --incarnation 0..999");
     }
     LocalKey key = KeyFileOption.read(keyFile);
-    StorageSettings settings = dev.stowage.app.AppConfig.storageSettings(config.config()).withBaseDir(dir);
+    StorageSettings settings = AppConfig.storageSettings(config.config()).withBaseDir(dir);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), systemName, nodeConfig());
     PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
     system.getWhenTerminated().thenRun(() -> {
