@@ -48,6 +48,8 @@ final class MajorityFence implements RouteFence {
   private volatile StorageUnavailableException refusal;
   /** What the calls in flight get when the fence closes: their outcome is unknown. */
   private volatile StorageUnavailableException cutOff;
+  /** Why the fence is closed (the watcher's thread only). */
+  private String reason;
 
   /** A fence for {@code system}'s node, kept up to date by an actor of its own. */
   static MajorityFence start(ActorSystem<?> system) {
@@ -109,6 +111,10 @@ final class MajorityFence implements RouteFence {
       return;
     }
     boolean closing = refusal == null;
+    if (!closing && why.equals(reason)) {
+      return; // the same reason at a recheck: the exceptions already say it
+    }
+    reason = why;
     cutOff = new StorageUnavailableException(why + "; the call was in flight, its outcome is unknown: retry it on a"
         + " node of the majority", true);
     refusal = new StorageUnavailableException(why + "; nothing was sent: retry it on a node of the majority", false);

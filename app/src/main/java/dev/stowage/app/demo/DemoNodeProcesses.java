@@ -50,7 +50,7 @@ final class DemoNodeProcesses implements AutoCloseable {
       }
       for (NodeProcess node : nodes) {
         try {
-          node.await(line -> line.startsWith("ready "), STARTING);
+          node.awaitReady(STARTING);
         } catch (TimeoutException e) {
           throw new CliError("cluster node " + node.name() + " did not start: " + e.getMessage() + " (its log: "
               + folders.get(nodes.indexOf(node) + 1).resolve("node.log") + ")", e);
@@ -67,8 +67,7 @@ final class DemoNodeProcesses implements AutoCloseable {
   List<Integer> hosted() throws IOException, InterruptedException, TimeoutException {
     List<Integer> hosted = new ArrayList<>();
     for (NodeProcess node : nodes) {
-      node.send("hosted");
-      hosted.add(Integer.parseInt(node.await(line -> line.startsWith("hosted "), STARTING).substring("hosted ".length())));
+      hosted.add(node.hosted(STARTING));
     }
     return hosted;
   }

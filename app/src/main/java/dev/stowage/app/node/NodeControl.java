@@ -4,8 +4,9 @@ import dev.stowage.actors.WorkspaceStorage;
 import dev.stowage.protocol.EntryMissingException;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 
@@ -105,9 +106,9 @@ final class NodeControl {
       try {
         value = Long.toString(NodeLoad.writeId(storage.getManifest(NodeLoad.key(key)).toCompletableFuture()
             .get(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS)));
-      } catch (java.util.concurrent.ExecutionException | CompletionException e) {
+      } catch (ExecutionException e) {
         value = e.getCause() instanceof EntryMissingException ? "0" : "err:" + e.getCause().getClass().getSimpleName();
-      } catch (java.util.concurrent.TimeoutException e) {
+      } catch (TimeoutException e) {
         value = "err:TimeoutException";
       }
       out.println("value " + key + " " + value);

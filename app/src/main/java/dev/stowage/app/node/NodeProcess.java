@@ -101,6 +101,21 @@ public final class NodeProcess implements AutoCloseable {
     }
   }
 
+  /** Waits for the node's {@code ready <address>}: it is an Up member and serves the workspace. */
+  public void awaitReady(Duration timeout) throws TimeoutException, InterruptedException {
+    await(line -> line.startsWith("ready "), timeout);
+  }
+
+  /** The manifest entities the node hosts now (its {@code hosted} command). */
+  public int hosted(Duration timeout) throws IOException, TimeoutException, InterruptedException {
+    send("hosted");
+    String answer = await(line -> line.startsWith("hosted ") || line.startsWith("error "), timeout);
+    if (answer.startsWith("error ")) {
+      throw new IllegalStateException("node " + name + " could not count its entities: " + answer);
+    }
+    return Integer.parseInt(answer.substring("hosted ".length()));
+  }
+
   /** Every output line until and without the first that {@code last} accepts. */
   public List<String> collect(Predicate<String> last, Duration timeout) throws TimeoutException, InterruptedException {
     List<String> collected = new ArrayList<>();

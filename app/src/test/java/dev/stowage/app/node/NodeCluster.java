@@ -157,7 +157,7 @@ final class NodeCluster implements AutoCloseable {
   }
 
   private void awaitReady(int i) throws TimeoutException, InterruptedException {
-    nodes[i].await(line -> line.startsWith("ready "), STARTING);
+    nodes[i].awaitReady(STARTING);
     readySequence[i] = ++sequence;
   }
 
@@ -179,9 +179,7 @@ final class NodeCluster implements AutoCloseable {
 
   /** The manifest entities node {@code i} hosts now. */
   int hosted(int i) throws Exception {
-    nodes[i].send("hosted");
-    return Integer.parseInt(nodes[i].await(line -> line.startsWith("hosted ") || line.startsWith("error "),
-        Duration.ofMinutes(1)).substring("hosted ".length()));
+    return nodes[i].hosted(Duration.ofMinutes(1));
   }
 
   @Override
