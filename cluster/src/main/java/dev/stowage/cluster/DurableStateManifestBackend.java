@@ -28,12 +28,19 @@ import org.apache.pekko.persistence.state.javadsl.GetObjectResult;
  *
  * <h2>Revisions</h2>
  *
- * Operations of this entity run one after another. Once it has read or written its row, each write
- * names the next revision (applied only if the stored revision is the one before). Its first write,
- * if it has not read the row (a blind write), stores whatever revision is there plus one, in the
- * same statement, so there is no window between reading the revision and writing it, and no extra
- * round trip. If two nodes ever wrote one entity (a split brain), the stale one's next write is
- * refused instead of overwriting: the entity fails and is passivated, and its successor reloads. A
+ * Operations of this entity run one after another. Its first operation, read or write, takes the
+ * row over: it moves the stored revision on by one, without changing the row (or stores a
+ * tombstone at revision 1 if there is none), and reads it, in one statement through the node's
+ * writer. After that each write names the next revision, applied only if the stored revision is
+ * the one before, and a read is a plain read. An older incarnation's write still on its way, which
+ * replaces the revision that incarnation knew, is therefore refused once this one took the row
+ * over: a hand-off that force-stopped an entity with a flush queued, or PostgreSQL running that
+ * flush late after a stall, cannot replace what the successor read (a read going backwards), and
+ * two nodes that both run an entity (a split brain) cannot both have their writes applied. A
+ * refused write fails the entity, which is passivated, and its successor takes the row over again.
+ * After a failed operation the revision is not known, and the next operation takes the row over
+ * too; a stopped entity sends nothing more ({@link #close}). The price is a write, not a read, as
+ * an entity's first operation: it goes through the writer's group commit with the others. A
  * cleared entry is a tombstone (empty payload, tag {@code deleted}), so revisions never restart.
  *
  * <h2>Removed chunks (INV-1, INV-2)</h2>
@@ -54,6 +61,10 @@ final class DurableStateManifestBackend implements ManifestBackend {
   private CompletableFuture<Long> revision;
   /** The revision the last tree transaction to hold the entity replaces ({@link #heldRevision}). */
   private long transactionReplaces = -1;
+  /** Whether the entity stopped ({@link #close}): an operation not sent by then is not sent. */
+  private volatile boolean closed;
+  /** The operation sent to the writer last; {@link #close} fails it, so that the writer skips it if it has not run it. */
+  private volatile CompletableFuture<?> sent;
 
   DurableStateManifestBackend(DurableStateStore<byte[]> store, ActorRef<DurableStateWriter.Command> writer,
       String workspaceId, ClusterDatabase database) {
@@ -63,14 +74,16 @@ final class DurableStateManifestBackend implements ManifestBackend {
     this.database = database;
   }
 
+  /** A row as this backend read it: its revision and payload (empty if none or a tombstone). */
+  private record Row(long revision, Optional<byte[]> payload) {}
+
   @Override
   public void load(EntryId id, ActorRef<StatusReply<Reply>> replyTo) {
     String persistenceId = ManifestIds.persistenceId(workspaceId, id);
-    CompletableFuture<GetObjectResult<byte[]>> read = afterPrevious()
-        .thenCompose(ignored -> PlainFutures.of(store.getObject(persistenceId)));
-    revision = read.thenApply(GetObjectResult::revision);
-    read.whenComplete((result, error) -> replyTo.tell(error == null
-        ? StatusReply.success(new Loaded(stored(result.value())))
+    CompletableFuture<Row> read = previous().thenCompose(known -> read(persistenceId, known));
+    revision = read.thenApply(Row::revision);
+    read.whenComplete((row, error) -> replyTo.tell(error == null
+        ? StatusReply.success(new Loaded(row.payload()))
         : StatusReply.error(failure("loading", id, error))));
   }
 
@@ -79,12 +92,12 @@ final class DurableStateManifestBackend implements ManifestBackend {
     String persistenceId = ManifestIds.persistenceId(workspaceId, id);
     byte[] payload = flush.deletes() ? TOMBSTONE : flush.sealed();
     String tag = SyncTag.of(flush).text();
-    CompletableFuture<Long> written = nextRevision().thenCompose(next -> {
-      CompletableFuture<Long> committed = new CompletableFuture<>();
-      writer.tell(new DurableStateWriter.Upsert(new DurableStateRows.Write(workspaceId, persistenceId, next,
-          payload, tag, flush.removedChunkIds(), flush.deletes()), committed));
-      return committed;
-    });
+    CompletableFuture<Long> written = previous()
+        .thenCompose(known -> known != null ? CompletableFuture.completedFuture(known)
+            : takeOver(persistenceId).thenApply(DurableStateRows.TakenOver::revision))
+        .thenCompose(held -> send(new DurableStateWriter.Upsert(new DurableStateRows.Write(workspaceId,
+            persistenceId, held + 1, payload, tag, flush.removedChunkIds(), flush.deletes()),
+            new CompletableFuture<>())));
     revision = written;
     // The entity answers the durable writer (answersWriters() is false): it reports the entry clean
     // to its node first, so that a caller who then asks for the workspace's stats sees it clean.
@@ -101,12 +114,11 @@ final class DurableStateManifestBackend implements ManifestBackend {
   @Override
   public void settle(EntryId id, ActorRef<StatusReply<Reply>> replyTo) {
     String persistenceId = ManifestIds.persistenceId(workspaceId, id);
-    CompletableFuture<GetObjectResult<byte[]>> read = afterPrevious()
-        .thenCompose(ignored -> ClusterTransactions.awaitCommits(database, persistenceId))
-        .thenCompose(ignored -> PlainFutures.of(store.getObject(persistenceId)));
-    revision = read.thenApply(GetObjectResult::revision);
-    read.whenComplete((result, error) -> replyTo.tell(error == null
-        ? StatusReply.success(new Settled(stored(result.value())))
+    CompletableFuture<Row> read = previous().thenCompose(known ->
+        ClusterTransactions.awaitCommits(database, persistenceId).thenCompose(ignored -> read(persistenceId, known)));
+    revision = read.thenApply(Row::revision);
+    read.whenComplete((row, error) -> replyTo.tell(error == null
+        ? StatusReply.success(new Settled(row.payload()))
         : StatusReply.error(failure("settling", id, error))));
   }
 
@@ -124,26 +136,66 @@ final class DurableStateManifestBackend implements ManifestBackend {
     revision = transactionReplaces >= 0 ? CompletableFuture.completedFuture(transactionReplaces + 1) : null;
   }
 
-  /** Completes when the previous operation did, whether it succeeded or not. */
-  private CompletableFuture<Void> afterPrevious() {
-    return revision == null
-        ? CompletableFuture.completedFuture(null)
-        : revision.handle((stored, error) -> null);
+  /**
+   * The entity stopped: what it has not sent yet is not sent, and its last operation, if the
+   * writer has not run it yet, is not run. (A hand-off stops an entity that could not flush; its
+   * successor takes the row over, which refuses anything of this one that PostgreSQL runs late.)
+   */
+  @Override
+  public void close() {
+    closed = true;
+    CompletableFuture<?> last = sent;
+    if (last != null) {
+      last.completeExceptionally(new StorageFailedException("the entity stopped before its write was sent"));
+    }
   }
 
   /**
-   * The revision the next write stores, once the previous operation is done: the one after the
-   * revision it read or wrote; or, before the first operation and after a failed one, whatever is
-   * stored then plus one ({@link DurableStateRows.Write#NEXT_REVISION}).
+   * Completes, once the previous operation is done, with the revision it read or wrote; with null
+   * before the first operation and after a failed one: the revision stored is then not known.
    */
-  private CompletableFuture<Long> nextRevision() {
+  private CompletableFuture<Long> previous() {
     return revision == null
-        ? CompletableFuture.completedFuture(DurableStateRows.Write.NEXT_REVISION)
-        : revision.handle((stored, error) -> error == null ? stored + 1 : DurableStateRows.Write.NEXT_REVISION);
+        ? CompletableFuture.completedFuture(null)
+        : revision.handle((stored, error) -> error == null ? stored : null);
+  }
+
+  /**
+   * Reads the row: a plain read if this incarnation knows its revision (it took the row over
+   * already); else it takes the row over ({@link DurableStateRows#takeOver}), so that no write of
+   * an older incarnation still on its way replaces what this one reads.
+   */
+  private CompletableFuture<Row> read(String persistenceId, Long known) {
+    if (known == null) {
+      return takeOver(persistenceId).thenApply(taken -> new Row(taken.revision(), stored(taken.payload())));
+    }
+    return PlainFutures.of(store.getObject(persistenceId))
+        .thenApply(result -> new Row(result.revision(), stored(result.value())));
+  }
+
+  private CompletableFuture<DurableStateRows.TakenOver> takeOver(String persistenceId) {
+    return send(new DurableStateWriter.TakeOver(persistenceId, new CompletableFuture<>()));
+  }
+
+  /** Sends {@code operation} to the writer unless the entity stopped; returns its future. */
+  @SuppressWarnings("unchecked")
+  private <T> CompletableFuture<T> send(DurableStateWriter.Operation operation) {
+    CompletableFuture<T> done = (CompletableFuture<T>) operation.done();
+    if (closed) {
+      done.completeExceptionally(new StorageFailedException("the entity stopped before its write was sent"));
+      return done;
+    }
+    sent = done;
+    writer.tell(operation);
+    return done;
   }
 
   private static Optional<byte[]> stored(Optional<byte[]> payload) {
     return payload.filter(bytes -> bytes.length > 0);
+  }
+
+  private static Optional<byte[]> stored(byte[] payload) {
+    return stored(Optional.of(payload));
   }
 
   private StorageFailedException failure(String what, EntryId id, Throwable error) {

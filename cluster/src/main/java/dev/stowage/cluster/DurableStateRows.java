@@ -69,6 +69,19 @@ final class DurableStateRows {
           + " state_serial_id = ?, state_serial_manifest = ?, tag = ?, state_timestamp = ?"
           + " WHERE persistence_id = ? AND revision = ?";
 
+  /**
+   * A take-over of a row by a new incarnation of its entity: the stored revision plus one, with the
+   * row as it is (or, if there is none, a tombstone at revision 1), returned in the same statement.
+   * Any write that an older incarnation still has on its way, which replaces the revision it knew,
+   * is then refused: a new incarnation fences the old ones.
+   */
+  private static final String TAKE_OVER = "INSERT INTO durable_state (" + COLUMNS + ") VALUES (?, " + NEXT_OFFSET
+      + ", 1, ?, ?, ?, ?, ?) ON CONFLICT (persistence_id) DO UPDATE SET revision = durable_state.revision + 1"
+      + " RETURNING revision, state_payload, state_serial_id, state_serial_manifest";
+
+  /** A row taken over ({@link #takeOver}): the revision now stored and the payload it holds (empty: a tombstone). */
+  record TakenOver(long revision, byte[] payload) {}
+
   private final Serialization serialization;
 
   DurableStateRows(Serialization serialization) {
@@ -137,6 +150,32 @@ final class DurableStateRows {
   }
 
   /**
+   * Takes over the rows {@code persistenceIds} on {@code c}, inside its open transaction (or in
+   * autocommit for one row): a round trip each, as each returns its row. The caller commits.
+   */
+  TakenOver[] takeOver(Connection c, List<String> persistenceIds) throws SQLException {
+    TakenOver[] taken = new TakenOver[persistenceIds.size()];
+    long now = System.currentTimeMillis();
+    try (PreparedStatement s = c.prepareStatement(TAKE_OVER)) {
+      for (int i = 0; i < taken.length; i++) {
+        s.setString(1, persistenceIds.get(i));
+        bindState(s, 2, DurableStateManifestBackend.TOMBSTONE, SyncTag.DELETED, now);
+        try (ResultSet row = s.executeQuery()) {
+          row.next();
+          byte[] stored = row.getBytes(2);
+          Object payload = serialization.deserialize(stored, row.getInt(3), manifestOrEmpty(row.getString(4))).get();
+          taken[i] = new TakenOver(row.getLong(1), (byte[]) payload);
+        }
+      }
+    }
+    return taken;
+  }
+
+  private static String manifestOrEmpty(String manifest) {
+    return manifest == null ? "" : manifest;
+  }
+
+  /**
    * Whether {@link #write} runs {@code writes} as one statement: a single row, with no removed
    * chunks nor remote version to delete after it.
    */
@@ -150,19 +189,23 @@ final class DurableStateRows {
 
   /** Binds payload, serializer id, manifest, tag and timestamp from parameter {@code first} on. */
   private void bindState(PreparedStatement s, int first, Write write, long now) throws SQLException {
-    Serializer serializer = serialization.findSerializerFor(write.payload());
-    String manifest = Serializers.manifestFor(serializer, write.payload());
-    s.setBytes(first, serialization.serialize(write.payload()).get());
+    bindState(s, first, write.payload(), write.tag(), now);
+  }
+
+  private void bindState(PreparedStatement s, int first, byte[] payload, String tag, long now) throws SQLException {
+    Serializer serializer = serialization.findSerializerFor(payload);
+    String manifest = Serializers.manifestFor(serializer, payload);
+    s.setBytes(first, serialization.serialize(payload).get());
     s.setInt(first + 1, serializer.identifier());
     if (manifest.isBlank()) {
       s.setNull(first + 2, Types.VARCHAR); // as the plugin stores an empty manifest
     } else {
       s.setString(first + 2, manifest);
     }
-    if (write.tag() == null || write.tag().isBlank()) {
+    if (tag == null || tag.isBlank()) {
       s.setNull(first + 3, Types.VARCHAR);
     } else {
-      s.setString(first + 3, write.tag());
+      s.setString(first + 3, tag);
     }
     s.setLong(first + 4, now);
   }

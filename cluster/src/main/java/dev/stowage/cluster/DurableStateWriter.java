@@ -44,7 +44,31 @@ final class DurableStateWriter extends AbstractBehavior<DurableStateWriter.Comma
    * Writes {@code write}; {@code committed} completes with the revision stored after the commit
    * that holds it, or fails.
    */
-  record Upsert(DurableStateRows.Write write, CompletableFuture<Long> committed) implements Command {}
+  record Upsert(DurableStateRows.Write write, CompletableFuture<Long> committed) implements Operation {
+    @Override
+    public CompletableFuture<?> done() {
+      return committed;
+    }
+  }
+
+  /**
+   * Takes over the row {@code persistenceId} for a new incarnation of its entity ({@link
+   * DurableStateRows#takeOver}); {@code taken} completes with the row after the commit.
+   */
+  record TakeOver(String persistenceId, CompletableFuture<DurableStateRows.TakenOver> taken) implements Operation {
+    @Override
+    public CompletableFuture<?> done() {
+      return taken;
+    }
+  }
+
+  /**
+   * An operation on one row. One whose future is already complete when its batch is put together
+   * (its entity stopped and failed it, {@link DurableStateManifestBackend#close}) is not run.
+   */
+  sealed interface Operation extends Command {
+    CompletableFuture<?> done();
+  }
 
   private enum CommitMarker implements Command { INSTANCE }
 
@@ -58,7 +82,7 @@ final class DurableStateWriter extends AbstractBehavior<DurableStateWriter.Comma
   private final DataSource database;
   private final DurableStateRows rows;
   private final GroupCommit groupCommit;
-  private final List<Upsert> batch = new ArrayList<>();
+  private final List<Operation> batch = new ArrayList<>();
   private long batchStartNanos;
 
   private DurableStateWriter(ActorContext<Command> context, DataSource database, DurableStateRows rows, int maxBatch) {
@@ -71,17 +95,17 @@ final class DurableStateWriter extends AbstractBehavior<DurableStateWriter.Comma
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Upsert.class, this::onUpsert)
+        .onMessage(Operation.class, this::onOperation)
         .onMessageEquals(CommitMarker.INSTANCE, this::onCommitMarker)
         .onSignal(PostStop.class, signal -> onPostStop())
         .build();
   }
 
-  private Behavior<Command> onUpsert(Upsert upsert) {
+  private Behavior<Command> onOperation(Operation operation) {
     if (batch.isEmpty()) {
       batchStartNanos = System.nanoTime();
     }
-    batch.add(upsert);
+    batch.add(operation);
     if (groupCommit.commitNow(batch.size(), batchStartNanos)) {
       commit();
     }
@@ -98,15 +122,18 @@ final class DurableStateWriter extends AbstractBehavior<DurableStateWriter.Comma
     if (batch.isEmpty()) {
       return;
     }
-    List<Upsert> writes = List.copyOf(batch);
+    List<Operation> writes = batch.stream().filter(operation -> !operation.done().isDone()).toList();
     batch.clear();
+    if (writes.isEmpty()) {
+      return;
+    }
     try {
       write(writes);
     } catch (StatementFailed e) {
       if (writes.size() == 1) {
         fail(writes, e.getCause());
       } else {
-        for (Upsert alone : writes) { // so that one bad write does not fail the others
+        for (Operation alone : writes) { // so that one bad write does not fail the others
           try {
             write(List.of(alone));
           } catch (StatementFailed | StorageFailedException again) {
@@ -126,19 +153,33 @@ final class DurableStateWriter extends AbstractBehavior<DurableStateWriter.Comma
     }
   }
 
-  /** One transaction; completes each write after the commit. */
-  private void write(List<Upsert> writes) throws StatementFailed {
+  /** One transaction; completes each operation after the commit. */
+  private void write(List<Operation> operations) throws StatementFailed {
+    List<Upsert> upserts = new ArrayList<>();
+    List<TakeOver> takeOvers = new ArrayList<>();
+    for (Operation operation : operations) {
+      if (operation instanceof Upsert upsert) {
+        upserts.add(upsert);
+      } else {
+        takeOvers.add((TakeOver) operation);
+      }
+    }
     long[] stored;
+    DurableStateRows.TakenOver[] taken;
     ManifestGroupCommitEvent event = new ManifestGroupCommitEvent();
     event.begin();
-    List<DurableStateRows.Write> rowWrites = writes.stream().map(Upsert::write).toList();
+    List<DurableStateRows.Write> rowWrites = upserts.stream().map(Upsert::write).toList();
     // One statement is a transaction by itself: in autocommit it commits in the round trip that
     // runs it, instead of a second one for COMMIT (a lone writer's whole latency is round trips)
-    boolean oneStatement = DurableStateRows.isOneStatement(rowWrites);
+    boolean oneStatement = takeOvers.isEmpty()
+        ? DurableStateRows.isOneStatement(rowWrites)
+        : upserts.isEmpty() && takeOvers.size() == 1;
     try (Connection connection = database.getConnection()) {
       connection.setAutoCommit(oneStatement); // the pool gives it back as configured (no autocommit)
       try {
-        stored = rows.write(connection, rowWrites);
+        taken = takeOvers.isEmpty() ? new DurableStateRows.TakenOver[0]
+            : rows.takeOver(connection, takeOvers.stream().map(TakeOver::persistenceId).toList());
+        stored = upserts.isEmpty() ? new long[0] : rows.write(connection, rowWrites);
       } catch (SQLException | RuntimeException e) {
         if (!oneStatement) {
           connection.rollback();
@@ -152,32 +193,38 @@ final class DurableStateWriter extends AbstractBehavior<DurableStateWriter.Comma
         connection.commit();
       }
       if (event.shouldCommit()) {
-        event.writes = writes.size();
+        event.writes = upserts.size();
         for (long revision : stored) {
           event.applied += revision > 0 ? 1 : 0;
         }
+        event.takeOvers = takeOvers.size();
         event.commit();
       }
     } catch (SQLException e) {
-      throw new StorageFailedException("writing " + writes.size() + " manifests failed in PostgreSQL: " + e.getMessage(), e);
+      throw new StorageFailedException("writing " + operations.size() + " manifests failed in PostgreSQL: "
+          + e.getMessage(), e);
     }
-    for (int i = 0; i < writes.size(); i++) {
-      Upsert upsert = writes.get(i);
+    for (int i = 0; i < takeOvers.size(); i++) {
+      takeOvers.get(i).taken().complete(taken[i]);
+    }
+    for (int i = 0; i < upserts.size(); i++) {
+      Upsert upsert = upserts.get(i);
       if (stored[i] > 0) {
         upsert.committed().complete(stored[i]);
       } else {
         upsert.committed().completeExceptionally(new IllegalStateException("revision " + upsert.write().revision()
-            + " of " + upsert.write().persistenceId() + " is stale: another writer stored that revision first"));
+            + " of " + upsert.write().persistenceId() + " is stale: another incarnation of its entity took the row"
+            + " over or stored that revision first"));
       }
     }
   }
 
-  private static void fail(List<Upsert> writes, Throwable cause) {
+  private static void fail(List<Operation> operations, Throwable cause) {
     StorageFailedException failure = cause instanceof StorageFailedException storage
         ? storage
         : new StorageFailedException("writing a manifest failed in PostgreSQL: " + cause.getMessage(), cause);
-    for (Upsert upsert : writes) {
-      upsert.committed().completeExceptionally(failure);
+    for (Operation operation : operations) {
+      operation.done().completeExceptionally(failure);
     }
   }
 

@@ -8,7 +8,8 @@ import jdk.jfr.StackTrace;
 
 /**
  * JFR: one transaction of a node's {@link DurableStateWriter}. Its duration is the transaction,
- * statements and commit; {@code writes} how many manifest writes shared it. Costs nothing unless a
+ * statements and commit; {@code writes} how many manifest writes shared it, {@code takeOvers} how
+ * many rows new incarnations took over in it. Costs nothing unless a
  * recording is running.
  */
 @Name("dev.stowage.ManifestGroupCommit")
@@ -24,4 +25,8 @@ final class ManifestGroupCommitEvent extends jdk.jfr.Event {
   @Label("Applied")
   @Description("Writes whose revision matched (the others were stale)")
   int applied;
+
+  @Label("Take-overs")
+  @Description("Rows taken over by new incarnations of their entities in this transaction")
+  int takeOvers;
 }

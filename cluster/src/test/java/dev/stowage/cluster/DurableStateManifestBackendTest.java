@@ -12,7 +12,9 @@ import dev.stowage.protocol.StorageFailedException;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -157,21 +159,94 @@ class DurableStateManifestBackendTest {
   }
 
   @Test
-  @DisplayName("A blind first write stores the revision after the stored one; an incarnation that knew the older revision is then refused")
-  void aBlindWriteTakesTheNextRevision() {
+  @DisplayName("A first write takes the row over before it writes: an incarnation that knew the older revision is then refused")
+  void aFirstWriteTakesTheRowOver() {
     TestProbe<StatusReply<ManifestBackend.Reply>> probe = testKit.createTestProbe();
     EntryId id = EntryId.random();
     DurableStateManifestBackend backend = incarnation();
     backend.flush(id, write(1, new byte[] {1}, List.of()), probe.getRef());
     assertThat(answer(probe)).isEqualTo(new ManifestBackend.Flushed(1));
+    assertThat(storedRevision(id)).as("a tombstone at 1 taken over, then the write").isEqualTo(2);
 
-    incarnation().flush(id, write(1, new byte[] {2}, List.of()), probe.getRef()); // blind: revision 2
+    incarnation().flush(id, write(1, new byte[] {2}, List.of()), probe.getRef()); // takes over 3, writes 4
     assertThat(answer(probe)).isEqualTo(new ManifestBackend.Flushed(1));
-    backend.flush(id, write(2, new byte[] {3}, List.of()), probe.getRef()); // knows revision 1: writes 2
-    assertThat(probe.receiveMessage(WAIT).isError()).as("revision 2 is taken: refused").isTrue();
+    backend.flush(id, write(2, new byte[] {3}, List.of()), probe.getRef()); // knows revision 2: writes 3
+    assertThat(probe.receiveMessage(WAIT).isError()).as("revision 3 is taken: refused").isTrue();
     incarnation().load(id, probe.getRef());
     assertThat(((ManifestBackend.Loaded) answer(probe)).sealed()).hasValueSatisfying(
         sealed -> assertThat(sealed).containsExactly(2));
+  }
+
+  @Test
+  @DisplayName("Fencing: a write an older incarnation sends after a new one took the row over (a hand-off that force-stopped it, PostgreSQL running it late) is refused, on a stored row and on none; what the new one read stays")
+  void aNewIncarnationFencesTheOlderOnesWrites() {
+    TestProbe<StatusReply<ManifestBackend.Reply>> probe = testKit.createTestProbe();
+    for (boolean storedBefore : new boolean[] {true, false}) {
+      EntryId id = EntryId.random();
+      if (storedBefore) {
+        incarnation().flush(id, write(1, new byte[] {1}, List.of()), probe.getRef());
+        answer(probe);
+      }
+      DurableStateManifestBackend old = incarnation();
+      old.load(id, probe.getRef());
+      answer(probe);
+      DurableStateManifestBackend successor = incarnation();
+      successor.load(id, probe.getRef());
+      ManifestBackend.Loaded read = (ManifestBackend.Loaded) answer(probe);
+
+      old.flush(id, write(2, new byte[] {9}, List.of()), probe.getRef());
+      StatusReply<ManifestBackend.Reply> refused = probe.receiveMessage(WAIT);
+      assertThat(refused.isError()).as("stored before: %s", storedBefore).isTrue();
+      assertThat(refused.getError()).hasMessageContaining("stale");
+      assertThat(storedPayload(id).map(Arrays::toString))
+          .as("the row is what the successor read").isEqualTo(read.sealed().map(Arrays::toString));
+
+      successor.flush(id, write(1, new byte[] {5}, List.of()), probe.getRef());
+      assertThat(answer(probe)).isEqualTo(new ManifestBackend.Flushed(1));
+    }
+  }
+
+  @Test
+  @DisplayName("A stopped incarnation sends nothing more, and the writer skips an operation failed before its batch ran")
+  void aStoppedIncarnationWritesNothing() throws Exception {
+    TestProbe<StatusReply<ManifestBackend.Reply>> probe = testKit.createTestProbe();
+    EntryId id = EntryId.random();
+    DurableStateManifestBackend stopped = incarnation();
+    stopped.load(id, probe.getRef());
+    answer(probe);
+    stopped.close();
+    stopped.flush(id, write(1, new byte[] {1}, List.of()), probe.getRef());
+    assertThat(probe.receiveMessage(WAIT).getError()).isInstanceOf(StorageFailedException.class)
+        .hasMessageContaining("stopped");
+    assertThat(storedRevision(id)).as("only the take-over's tombstone").isEqualTo(1);
+
+    String never = ManifestIds.persistenceId(workspaceId, EntryId.random());
+    CompletableFuture<Long> failedFirst = new CompletableFuture<>();
+    failedFirst.completeExceptionally(new StorageFailedException("stopped"));
+    writer.tell(new DurableStateWriter.Upsert(
+        new DurableStateRows.Write(workspaceId, never, 1, new byte[] {1}, "clean:0", List.of(), false), failedFirst));
+    upsert(ManifestIds.persistenceId(workspaceId, EntryId.random()), 1, new byte[] {2}, "clean:0")
+        .get(WAIT.toSeconds(), TimeUnit.SECONDS); // the writer got past the skipped one
+    assertThat(store.getObject(never).toCompletableFuture().get(20, TimeUnit.SECONDS).revision()).isZero();
+  }
+
+  /** The stored payload, read without taking the row over (a tombstone is empty). */
+  private Optional<byte[]> storedPayload(EntryId id) {
+    try {
+      return store.getObject(ManifestIds.persistenceId(workspaceId, id)).toCompletableFuture()
+          .get(20, TimeUnit.SECONDS).value().filter(bytes -> bytes.length > 0);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private long storedRevision(EntryId id) {
+    try {
+      return store.getObject(ManifestIds.persistenceId(workspaceId, id)).toCompletableFuture()
+          .get(20, TimeUnit.SECONDS).revision();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
   }
 
   @Test

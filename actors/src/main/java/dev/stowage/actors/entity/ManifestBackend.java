@@ -98,4 +98,11 @@ public interface ManifestBackend {
 
   /** The tree transaction that held the entity committed its staged write ({@link #heldRevision} replaced). */
   default void committedByTransaction() {}
+
+  /**
+   * The entity stopped (its PostStop, however it stopped): an operation not sent yet must not be
+   * sent. Cluster mode's backend fails what its writer has not run yet; local mode's has nothing
+   * to do, as its one gateway orders every write.
+   */
+  default void close() {}
 }

@@ -278,6 +278,7 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
   }
 
   private Behavior<Object> onPostStop() {
+    backend.close();
     reportStopped();
     return Behaviors.same();
   }
