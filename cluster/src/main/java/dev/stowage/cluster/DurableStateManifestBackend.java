@@ -10,7 +10,6 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.state.javadsl.DurableStateStore;
-import org.apache.pekko.persistence.state.javadsl.GetObjectResult;
 
 /**
  * Cluster mode's {@link ManifestBackend} for one entity: a row of pekko-persistence-jdbc's
@@ -128,6 +127,12 @@ final class DurableStateManifestBackend implements ManifestBackend {
     transactionReplaces = revision != null && revision.isDone() && !revision.isCompletedExceptionally()
         ? revision.join() : -1;
     return transactionReplaces;
+  }
+
+  /** Whether it took its row over, or is taking it over: not before its first operation, nor after a failed one. */
+  @Override
+  public boolean knowsRevision() {
+    return revision != null && !(revision.isDone() && revision.isCompletedExceptionally());
   }
 
   /** The transaction stored the revision after the held one, or (blind) one this backend does not know. */

@@ -9,8 +9,7 @@ import jdk.jfr.StackTrace;
 /**
  * JFR: one transaction of a node's {@link DurableStateWriter}. Its duration is the transaction,
  * statements and commit; {@code writes} how many manifest writes shared it, {@code takeOvers} how
- * many rows new incarnations took over in it. Costs nothing unless a
- * recording is running.
+ * many rows new incarnations took over in it. Costs nothing unless a recording is running.
  */
 @Name("dev.stowage.ManifestGroupCommit")
 @Label("Manifest Group Commit")

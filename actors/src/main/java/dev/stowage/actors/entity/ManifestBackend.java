@@ -96,6 +96,16 @@ public interface ManifestBackend {
     return -1;
   }
 
+  /**
+   * Whether this backend will know the stored revision ({@link #heldRevision}) once what is in
+   * flight is done. Cluster mode's does not before the entity's first operation on its row: a
+   * transaction holding the entity then has it flush what it holds first (that write takes the row
+   * over), so that its commit replaces a known revision rather than whatever is stored.
+   */
+  default boolean knowsRevision() {
+    return true;
+  }
+
   /** The tree transaction that held the entity committed its staged write ({@link #heldRevision} replaced). */
   default void committedByTransaction() {}
 

@@ -520,6 +520,9 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
     }
     publication.withdraw(); // reads wait for the transaction: none sees it half applied
     getContext().watchWith(next.holder(), new HolderGone(next.holder()));
+    if (!backend.knowsRevision()) {
+      flushes.flush(null); // its first write: the commit then replaces the revision it stores
+    }
     hold.answerOnceSettled(state, getContext().getSelf(), backend);
     return holdingPhase();
   }

@@ -28,10 +28,16 @@ import java.time.Instant;
  *       read, 0 for an absent entry.
  * </ul>
  *
- * {@code <kind>} is {@code GET}, {@code SET_DURABLE}, {@code SET_CACHE_ONLY} or {@code ENSURE};
- * {@code <key>} is the key's number.
+ * {@code <kind>} is {@code GET}, {@code SET_DURABLE}, {@code SET_CACHE_ONLY}, {@code ENSURE} or
+ * {@code UPDATE_MANIFESTS}; {@code <key>} is the key's number. An {@code UPDATE_MANIFESTS} line (a
+ * tree transaction writing two keys) names its first key and value in the usual places and its
+ * second key and value at the end: {@code I UPDATE_MANIFESTS <key> <value> <invoke> <key2> <value2>}
+ * and {@code C UPDATE_MANIFESTS <key> <value> <invoke> <response> <outcome> <key2> <value2>}.
  */
 public final class NodeHistory implements AutoCloseable {
+  /** The kind of a tree transaction's lines. */
+  static final String PAIR = "UPDATE_MANIFESTS";
+
   private final FileChannel channel;
 
   private NodeHistory(FileChannel channel) {
@@ -53,6 +59,17 @@ public final class NodeHistory implements AutoCloseable {
   /** Records that a write is about to be called. */
   void invoked(String kind, int key, long value, long invoke) {
     append("I " + kind + " " + key + " " + value + " " + invoke + "\n");
+  }
+
+  /** Records that a tree transaction writing {@code value} to {@code key} and {@code value2} to {@code key2} is about to be called. */
+  void invokedPair(int key, long value, int key2, long value2, long invoke) {
+    append("I " + PAIR + " " + key + " " + value + " " + invoke + " " + key2 + " " + value2 + "\n");
+  }
+
+  /** Records a tree transaction's answer ({@link #invokedPair}). */
+  void completedPair(int key, long value, int key2, long value2, long invoke, long response, String outcome) {
+    append("C " + PAIR + " " + key + " " + value + " " + invoke + " " + response + " " + outcome + " " + key2 + " "
+        + value2 + "\n");
   }
 
   /** Records a call's answer. */

@@ -1,17 +1,21 @@
 package dev.stowage.app.node;
 
 import dev.stowage.actors.WorkspaceStorage;
+import dev.stowage.protocol.ConflictException;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.EntryMissingException;
 import dev.stowage.protocol.FolderManifest;
 import dev.stowage.protocol.LocalManifest;
+import dev.stowage.protocol.ManifestChange;
 import dev.stowage.protocol.StorageOverloadedException;
 import dev.stowage.protocol.StorageUnavailableException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -27,9 +31,11 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The load of a {@code stowage node}: {@link Settings#writers} callers, each calling one operation
  * at a time on a random key of the keys every node shares, pausing between two: reads (35 %),
- * cache-only writes (25 %), durable writes (25 %) and ensures (15 %). Each write writes a value no
- * other write of the run writes (its write id, the manifest's {@code baseVersion}), so that a
- * checker can tell from a read which write it saw. Every call goes into the {@link NodeHistory}.
+ * cache-only writes (23 %), durable writes (22 %), tree transactions (8 %: two keys read, then both
+ * written by one conditional {@code updateManifests}, as a sync client moves an entry) and ensures
+ * (12 %). Each write writes a value no other write of the run writes (its write id, the
+ * manifest's {@code baseVersion}), so that a checker can tell from a read which write it saw.
+ * Every call goes into the {@link NodeHistory}.
  */
 final class NodeLoad implements AutoCloseable {
   /** Why the load runs where it does: this node's number and incarnation make its write ids unique. */
@@ -94,6 +100,11 @@ final class NodeLoad implements AutoCloseable {
     ThreadLocalRandom random = ThreadLocalRandom.current();
     int key = random.nextInt(settings.keys());
     int dice = random.nextInt(100);
+    if (dice >= 80 && dice < 88 && settings.keys() > 1) {
+      int other = (key + 1 + random.nextInt(settings.keys() - 1)) % settings.keys();
+      updateTwo(key, other).whenComplete((ignored, error) -> answered());
+      return;
+    }
     String kind;
     long value = 0;
     CompletionStage<?> call;
@@ -102,14 +113,12 @@ final class NodeLoad implements AutoCloseable {
       kind = "GET";
       invoke = NodeHistory.now();
       call = storage.getManifest(key(key));
-    } else if (dice < 85) {
-      kind = dice < 60 ? "SET_CACHE_ONLY" : "SET_DURABLE";
-      value = (settings.nodeIndex() + 1) * 1_000_000_000_000L + settings.incarnation() * 1_000_000_000L
-          + writeIds.incrementAndGet();
+    } else if (dice < 80) {
+      kind = dice < 58 ? "SET_CACHE_ONLY" : "SET_DURABLE";
+      value = newValue();
       invoke = NodeHistory.now();
       history.invoked(kind, key, value, invoke);
-      LocalManifest manifest = new FolderManifest(key(key), ROOT, value, false, Instant.EPOCH, Map.of());
-      call = storage.setManifest(key(key), manifest, kind.equals("SET_CACHE_ONLY"), Set.of());
+      call = storage.setManifest(key(key), manifest(key, value), kind.equals("SET_CACHE_ONLY"), Set.of());
     } else {
       kind = "ENSURE";
       invoke = NodeHistory.now();
@@ -118,14 +127,72 @@ final class NodeLoad implements AutoCloseable {
     long written = value;
     call.whenComplete((result, error) -> {
       long response = NodeHistory.now();
-      Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
       long seen = result instanceof LocalManifest manifest ? writeId(manifest) : written;
-      String outcome = cause == null || cause instanceof EntryMissingException ? "ok"
-          : (notSent(cause) ? "refused:" : "err:") + cause.getClass().getSimpleName();
-      history.completed(kind, key, seen, invoke, response, outcome);
-      calls.incrementAndGet();
-      pauses.schedule(this::next, settings.pauseMillis(), TimeUnit.MILLISECONDS);
+      history.completed(kind, key, seen, invoke, response, outcome(error));
+      answered();
     });
+  }
+
+  private void answered() {
+    calls.incrementAndGet();
+    pauses.schedule(this::next, settings.pauseMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** A write id no other write of the run has: this node's number and incarnation, then a count. */
+  private long newValue() {
+    return (settings.nodeIndex() + 1) * 1_000_000_000_000L + settings.incarnation() * 1_000_000_000L
+        + writeIds.incrementAndGet();
+  }
+
+  private static LocalManifest manifest(int key, long value) {
+    return new FolderManifest(key(key), ROOT, value, false, Instant.EPOCH, Map.of());
+  }
+
+  /**
+   * Reads {@code key} and {@code other} (each read recorded), then writes both in one tree
+   * transaction that expects what was read. A conflict (another write came between) is an answer
+   * that nothing was written: it is recorded as refused.
+   */
+  private CompletableFuture<Void> updateTwo(int key, int other) {
+    return read(key).thenCompose(first -> read(other).thenCompose(second -> {
+      if (first == null || second == null) {
+        return CompletableFuture.completedFuture(null); // a read failed: no transaction on a value not known
+      }
+      long value = newValue();
+      long value2 = newValue();
+      List<ManifestChange> changes = List.of(
+          new ManifestChange(key(key), first, manifest(key, value), Set.of()),
+          new ManifestChange(key(other), second, manifest(other, value2), Set.of()));
+      long invoke = NodeHistory.now();
+      history.invokedPair(key, value, other, value2, invoke);
+      return storage.updateManifests(changes).handle((done, error) -> {
+        history.completedPair(key, value, other, value2, invoke, NodeHistory.now(),
+            error != null && unwrap(error) instanceof ConflictException ? "refused:ConflictException" : outcome(error));
+        return null;
+      });
+    }));
+  }
+
+  /** Reads {@code key}, recorded as a call; completes with what it read (empty: absent), or null if it failed. */
+  private CompletableFuture<Optional<LocalManifest>> read(int key) {
+    long invoke = NodeHistory.now();
+    return storage.getManifest(key(key)).handle((manifest, error) -> {
+      history.completed("GET", key, manifest == null ? 0 : writeId(manifest), invoke, NodeHistory.now(), outcome(error));
+      calls.incrementAndGet();
+      Throwable cause = error == null ? null : unwrap(error);
+      return cause == null ? Optional.of(manifest) : cause instanceof EntryMissingException ? Optional.<LocalManifest>empty() : null;
+    }).toCompletableFuture();
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+  }
+
+  /** A call's outcome as the history records it. */
+  private static String outcome(Throwable error) {
+    Throwable cause = error == null ? null : unwrap(error);
+    return cause == null || cause instanceof EntryMissingException ? "ok"
+        : (notSent(cause) ? "refused:" : "err:") + cause.getClass().getSimpleName();
   }
 
   /** Whether {@code error} says the call was refused before anything was sent: it cannot have taken effect. */

@@ -32,7 +32,12 @@ import java.util.concurrent.CompletableFuture;
  *       that takes a node's memory (a kill, the minority side of a partition) may drop any key's
  *       cache at any time in its window, which is what INV-17 allows across a failover for writes
  *       not ensured. A second incarnation of an entity acknowledging writes the first one had not
- *       seen, or the other way round, makes some read impossible in this model.
+ *       seen, or the other way round, makes some read impossible in this model. A tree
+ *       transaction counts, on each of its two keys, as a durable write.
+ *   <li><b>atomic</b>: once a read returned either value of a tree transaction, no later read of
+ *       its two keys (final reads included) returns a value written before the transaction was
+ *       called (a write answered before it, or no value at all): it took effect at one instant for
+ *       both keys, or not at all.
  * </ul>
  */
 final class FaultHistory {
@@ -46,22 +51,28 @@ final class FaultHistory {
     }
   }
 
+  /** A tree transaction sent (answered or not): {@code value} to {@code key}, {@code value2} to {@code key2}. */
+  record Transaction(int key, long value, int key2, long value2, long invoke) {}
+
   /** What the checks found. */
   record Verdict(long calls, long acknowledgedWrites, long unknownWrites, List<String> lost,
-      List<Integer> notLinearizable) {}
+      List<Integer> notLinearizable, long transactions, List<String> torn) {}
 
   private final List<Call> calls;
   private final List<Call> refused;
+  private final List<Transaction> transactions;
 
-  private FaultHistory(List<Call> calls, List<Call> refused) {
+  private FaultHistory(List<Call> calls, List<Call> refused, List<Transaction> transactions) {
     this.calls = calls;
     this.refused = refused;
+    this.transactions = transactions;
   }
 
   /** Reads the histories; a line cut by a kill is ignored. */
   static FaultHistory read(List<Path> files) throws IOException {
     List<Call> calls = new ArrayList<>();
     List<Call> refused = new ArrayList<>();
+    List<Transaction> transactions = new ArrayList<>();
     for (Path file : files) {
       if (!Files.exists(file)) {
         continue;
@@ -70,27 +81,43 @@ final class FaultHistory {
       String text = Files.readString(file, StandardCharsets.US_ASCII);
       int end = text.lastIndexOf('\n');
       Map<Long, Call> invoked = new LinkedHashMap<>();
+      Map<Long, Transaction> sent = new LinkedHashMap<>();
       for (String line : end < 0 ? new String[0] : text.substring(0, end).split("\n")) {
         String[] w = line.split(" ");
-        Kind kind = Kind.valueOf(w[1]);
+        boolean pair = w[1].equals(NodeHistory.PAIR);
+        Kind kind = pair ? Kind.SET_DURABLE : Kind.valueOf(w[1]);
         int key = Integer.parseInt(w[2]);
         long value = Long.parseLong(w[3]);
         long invoke = Long.parseLong(w[4]);
-        if (w[0].equals("C") && w[6].startsWith("refused:")) {
-          invoked.remove(value); // never sent: it did not happen
+        boolean invocation = w[0].equals("I");
+        int key2 = pair ? Integer.parseInt(w[invocation ? 5 : 7]) : -1;
+        long value2 = pair ? Long.parseLong(w[invocation ? 6 : 8]) : 0;
+        if (!invocation && w[6].startsWith("refused:")) {
+          invoked.remove(value); // never sent, or (a conflict) nothing written: it did not happen
+          invoked.remove(value2);
+          sent.remove(value);
           refused.add(new Call(node, kind, key, value, invoke, Long.parseLong(w[5]), w[6]));
-        } else if (w[0].equals("I")) {
+        } else if (invocation) {
           invoked.put(value, new Call(node, kind, key, value, invoke, Long.MAX_VALUE, "unknown"));
+          if (pair) {
+            invoked.put(value2, new Call(node, kind, key2, value2, invoke, Long.MAX_VALUE, "unknown"));
+            sent.put(value, new Transaction(key, value, key2, value2, invoke));
+          }
         } else {
           if (kind == Kind.SET_DURABLE || kind == Kind.SET_CACHE_ONLY) {
             invoked.remove(value);
+            invoked.remove(value2);
           }
           calls.add(new Call(node, kind, key, value, invoke, Long.parseLong(w[5]), w[6]));
+          if (pair) {
+            calls.add(new Call(node, kind, key2, value2, invoke, Long.parseLong(w[5]), w[6]));
+          }
         }
       }
       calls.addAll(invoked.values());
+      transactions.addAll(sent.values());
     }
-    return new FaultHistory(calls, refused);
+    return new FaultHistory(calls, refused, transactions);
   }
 
   /** The calls sent (answered or not). */
@@ -139,7 +166,43 @@ final class FaultHistory {
         notLinearizable.add(key);
       }
     }
-    return new Verdict(calls.size(), acknowledged, unknown, lost, notLinearizable);
+    return new Verdict(calls.size(), acknowledged, unknown, lost, notLinearizable, transactions.size(),
+        torn(writes, finals, finalTime));
+  }
+
+  /**
+   * The tree transactions seen torn: after a read returned one of a transaction's values, a read
+   * of one of its keys returned a value written before the transaction was called, or none.
+   */
+  private List<String> torn(Map<Long, Call> writes, Map<Integer, Long> finals, long finalTime) {
+    Map<Integer, List<Call>> reads = new HashMap<>();
+    for (Call call : calls) {
+      if (call.kind() == Kind.GET && call.acknowledged()) {
+        reads.computeIfAbsent(call.key(), key -> new ArrayList<>()).add(call);
+      }
+    }
+    finals.forEach((key, value) -> reads.computeIfAbsent(key, k -> new ArrayList<>())
+        .add(new Call("final", Kind.GET, key, value, finalTime, finalTime, "ok")));
+    List<String> torn = new ArrayList<>();
+    for (Transaction tx : transactions) {
+      long visible = Long.MAX_VALUE;
+      for (Call read : reads.getOrDefault(tx.key(), List.of())) {
+        visible = read.value() == tx.value() ? Math.min(visible, read.response()) : visible;
+      }
+      for (Call read : reads.getOrDefault(tx.key2(), List.of())) {
+        visible = read.value() == tx.value2() ? Math.min(visible, read.response()) : visible;
+      }
+      for (int key : new int[] {tx.key(), tx.key2()}) {
+        for (Call read : reads.getOrDefault(key, List.of())) {
+          Call written = writes.get(read.value());
+          boolean older = read.value() == 0 || written != null && written.response() < tx.invoke();
+          if (read.invoke() > visible && older) {
+            torn.add(tx + ": " + read + " after one of its values was read");
+          }
+        }
+      }
+    }
+    return torn;
   }
 
   /** The acknowledged durable writes, and the cache-only writes an acknowledged ensure covered. */

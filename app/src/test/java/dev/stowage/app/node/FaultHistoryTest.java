@@ -70,6 +70,49 @@ class FaultHistoryTest {
   }
 
   @Test
+  @DisplayName("a tree transaction is a durable write on each of its keys: acknowledged, it must be kept on both")
+  void aTransactionIsADurableWriteOnBothKeys() throws Exception {
+    Verdict verdict = check(List.of(
+        "C SET_DURABLE 0 11 " + 1 * S + " " + 2 * S + " ok",
+        "C SET_DURABLE 1 21 " + 1 * S + " " + 2 * S + " ok",
+        "I UPDATE_MANIFESTS 0 12 " + 3 * S + " 1 22",
+        "C UPDATE_MANIFESTS 0 12 " + 3 * S + " " + 4 * S + " ok 1 22"), List.of(), Map.of(0, 12L, 1, 21L));
+    assertThat(verdict.transactions()).isEqualTo(1);
+    assertThat(verdict.acknowledgedWrites()).isEqualTo(4);
+    assertThat(verdict.lost()).hasSize(1).first().asString().contains("key=1", "value=22");
+  }
+
+  @Test
+  @DisplayName("a tree transaction seen on one key, then a read of the other key's older value, is torn; a conflict wrote nothing")
+  void aTornTransaction() throws Exception {
+    List<String> before = List.of(
+        "C SET_DURABLE 0 11 " + 1 * S + " " + 2 * S + " ok",
+        "C SET_DURABLE 1 21 " + 1 * S + " " + 2 * S + " ok",
+        "I UPDATE_MANIFESTS 0 12 " + 3 * S + " 1 22");
+    Verdict torn = check(concat(before, List.of(
+        "C GET 0 12 " + 5 * S + " " + 6 * S + " ok",
+        "C GET 1 21 " + 7 * S + " " + 8 * S + " ok")), List.of(), Map.of(0, 12L, 1, 22L));
+    assertThat(torn.torn()).hasSize(1);
+    assertThat(torn.notLinearizable()).as("each key alone is linearizable: only the pair shows it").isEmpty();
+    Verdict whole = check(concat(before, List.of(
+        "C GET 1 21 " + 3 * S + " " + 4 * S + " ok",
+        "C GET 0 12 " + 5 * S + " " + 6 * S + " ok",
+        "C GET 1 22 " + 7 * S + " " + 8 * S + " ok")), List.of(), Map.of(0, 12L, 1, 22L));
+    assertThat(whole.torn()).isEmpty();
+    Verdict conflict = check(List.of(
+        "C SET_DURABLE 0 11 " + 1 * S + " " + 2 * S + " ok",
+        "I UPDATE_MANIFESTS 0 12 " + 3 * S + " 1 22",
+        "C UPDATE_MANIFESTS 0 12 " + 3 * S + " " + 4 * S + " refused:ConflictException 1 22",
+        "C GET 0 12 " + 5 * S + " " + 6 * S + " ok"), List.of(), Map.of(0, 11L));
+    assertThat(conflict.transactions()).as("a conflict is not a transaction sent").isZero();
+    assertThat(conflict.notLinearizable()).as("a read of what a conflicting transaction would have written").containsExactly(0);
+  }
+
+  private static List<String> concat(List<String> first, List<String> second) {
+    return java.util.stream.Stream.concat(first.stream(), second.stream()).toList();
+  }
+
+  @Test
   @DisplayName("a write never answered may have happened, a refused one cannot have")
   void unknownAndRefusedWrites() throws Exception {
     Verdict unknown = check(List.of(
