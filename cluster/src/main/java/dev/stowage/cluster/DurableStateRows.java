@@ -75,9 +75,22 @@ final class DurableStateRows {
    * Any write that an older incarnation still has on its way, which replaces the revision it knew,
    * is then refused: a new incarnation fences the old ones.
    */
+  private static final String TAKE_OVER_ON_CONFLICT = " ON CONFLICT (persistence_id) DO UPDATE SET revision ="
+      + " durable_state.revision + 1 RETURNING revision, state_payload, state_serial_id, state_serial_manifest";
   private static final String TAKE_OVER = "INSERT INTO durable_state (" + COLUMNS + ") VALUES (?, " + NEXT_OFFSET
-      + ", 1, ?, ?, ?, ?, ?) ON CONFLICT (persistence_id) DO UPDATE SET revision = durable_state.revision + 1"
-      + " RETURNING revision, state_payload, state_serial_id, state_serial_manifest";
+      + ", 1, ?, ?, ?, ?, ?)" + TAKE_OVER_ON_CONFLICT;
+  /**
+   * {@link #TAKE_OVER} committed without waiting for the WAL's flush ({@code synchronous_commit =
+   * off} for its own transaction), for a transaction of take-overs only. A take-over changes no
+   * data: what it fences needs it visible, which it is once committed. Lost in a PostgreSQL crash
+   * (with no later commit that flushed it), it leaves the older revision stored: the crash ended
+   * every statement of an older incarnation in flight, and the new one's next write, which expects
+   * the revision it took, is refused, so that it takes the row over again.
+   */
+  private static final String TAKE_OVER_NOT_WAITING_FOR_FLUSH = "INSERT INTO durable_state (" + COLUMNS + ")"
+      + " SELECT ?, " + NEXT_OFFSET + ", 1, ?, ?, ?, ?, ?"
+      + " FROM (SELECT set_config('synchronous_commit', 'off', true)) AS not_waiting_for_flush"
+      + TAKE_OVER_ON_CONFLICT;
 
   /** A row taken over ({@link #takeOver}): the revision now stored and the payload it holds (empty: a tombstone). */
   record TakenOver(long revision, byte[] payload) {}
@@ -151,12 +164,13 @@ final class DurableStateRows {
 
   /**
    * Takes over the rows {@code persistenceIds} on {@code c}, inside its open transaction (or in
-   * autocommit for one row): a round trip each, as each returns its row. The caller commits.
+   * autocommit for one row): a round trip each, as each returns its row. The caller commits. With
+   * {@code alone} (nothing else in the transaction), its commit does not wait for the WAL's flush.
    */
-  TakenOver[] takeOver(Connection c, List<String> persistenceIds) throws SQLException {
+  TakenOver[] takeOver(Connection c, List<String> persistenceIds, boolean alone) throws SQLException {
     TakenOver[] taken = new TakenOver[persistenceIds.size()];
     long now = System.currentTimeMillis();
-    try (PreparedStatement s = c.prepareStatement(TAKE_OVER)) {
+    try (PreparedStatement s = c.prepareStatement(alone ? TAKE_OVER_NOT_WAITING_FOR_FLUSH : TAKE_OVER)) {
       for (int i = 0; i < taken.length; i++) {
         s.setString(1, persistenceIds.get(i));
         bindState(s, 2, DurableStateManifestBackend.TOMBSTONE, SyncTag.DELETED, now);

@@ -178,7 +178,7 @@ final class DurableStateWriter extends AbstractBehavior<DurableStateWriter.Comma
       connection.setAutoCommit(oneStatement); // the pool gives it back as configured (no autocommit)
       try {
         taken = takeOvers.isEmpty() ? new DurableStateRows.TakenOver[0]
-            : rows.takeOver(connection, takeOvers.stream().map(TakeOver::persistenceId).toList());
+            : rows.takeOver(connection, takeOvers.stream().map(TakeOver::persistenceId).toList(), upserts.isEmpty());
         stored = upserts.isEmpty() ? new long[0] : rows.write(connection, rowWrites);
       } catch (SQLException | RuntimeException e) {
         if (!oneStatement) {

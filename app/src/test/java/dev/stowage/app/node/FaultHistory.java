@@ -52,11 +52,11 @@ final class FaultHistory {
   }
 
   /** A tree transaction sent (answered or not): {@code value} to {@code key}, {@code value2} to {@code key2}. */
-  record Transaction(int key, long value, int key2, long value2, long invoke) {}
+  record Transaction(int key, long value, int key2, long value2, long invoke, boolean acknowledged) {}
 
   /** What the checks found. */
   record Verdict(long calls, long acknowledgedWrites, long unknownWrites, List<String> lost,
-      List<Integer> notLinearizable, long transactions, List<String> torn) {}
+      List<Integer> notLinearizable, long transactions, long transactionsAcknowledged, List<String> torn) {}
 
   private final List<Call> calls;
   private final List<Call> refused;
@@ -101,7 +101,7 @@ final class FaultHistory {
           invoked.put(value, new Call(node, kind, key, value, invoke, Long.MAX_VALUE, "unknown"));
           if (pair) {
             invoked.put(value2, new Call(node, kind, key2, value2, invoke, Long.MAX_VALUE, "unknown"));
-            sent.put(value, new Transaction(key, value, key2, value2, invoke));
+            sent.put(value, new Transaction(key, value, key2, value2, invoke, false));
           }
         } else {
           if (kind == Kind.SET_DURABLE || kind == Kind.SET_CACHE_ONLY) {
@@ -111,6 +111,7 @@ final class FaultHistory {
           calls.add(new Call(node, kind, key, value, invoke, Long.parseLong(w[5]), w[6]));
           if (pair) {
             calls.add(new Call(node, kind, key2, value2, invoke, Long.parseLong(w[5]), w[6]));
+            sent.put(value, new Transaction(key, value, key2, value2, invoke, w[6].equals("ok")));
           }
         }
       }
@@ -167,7 +168,7 @@ final class FaultHistory {
       }
     }
     return new Verdict(calls.size(), acknowledged, unknown, lost, notLinearizable, transactions.size(),
-        torn(writes, finals, finalTime));
+        transactions.stream().filter(Transaction::acknowledged).count(), torn(writes, finals, finalTime));
   }
 
   /**

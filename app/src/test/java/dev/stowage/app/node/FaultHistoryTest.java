@@ -78,6 +78,7 @@ class FaultHistoryTest {
         "I UPDATE_MANIFESTS 0 12 " + 3 * S + " 1 22",
         "C UPDATE_MANIFESTS 0 12 " + 3 * S + " " + 4 * S + " ok 1 22"), List.of(), Map.of(0, 12L, 1, 21L));
     assertThat(verdict.transactions()).isEqualTo(1);
+    assertThat(verdict.transactionsAcknowledged()).isEqualTo(1);
     assertThat(verdict.acknowledgedWrites()).isEqualTo(4);
     assertThat(verdict.lost()).hasSize(1).first().asString().contains("key=1", "value=22");
   }

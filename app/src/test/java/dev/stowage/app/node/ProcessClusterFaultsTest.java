@@ -116,7 +116,7 @@ class ProcessClusterFaultsTest {
       assertThat(verdict.lost()).as("acknowledged durable or ensured writes lost").isEmpty();
       assertThat(verdict.notLinearizable()).as("keys whose history is not linearizable").isEmpty();
       assertThat(verdict.torn()).as("tree transactions seen half applied").isEmpty();
-      assertThat(verdict.transactions()).as("tree transactions sent").isPositive();
+      assertThat(verdict.transactionsAcknowledged()).as("tree transactions acknowledged").isPositive();
       assertThat(verdict.acknowledgedWrites()).as("writes acknowledged").isGreaterThan(100);
       for (MinorityCalls minority : minorities) {
         assertThat(minority.timedOut).as("minority calls answered by ask-timeout, not a typed error").isEmpty();
@@ -293,9 +293,10 @@ class ProcessClusterFaultsTest {
 
   private void report(Verdict verdict, List<Fault> faults, List<MinorityCalls> minorities) throws Exception {
     report.add(String.format("process faults: %d rounds, %d faults; %,d calls, %,d writes acknowledged, %,d with no"
-            + " answer or an error; lost %d; keys not linearizable %d; %,d tree transactions sent, %d seen torn",
-        ROUNDS, faults.size(), verdict.calls(), verdict.acknowledgedWrites(), verdict.unknownWrites(),
-        verdict.lost().size(), verdict.notLinearizable().size(), verdict.transactions(), verdict.torn().size()));
+            + " answer or an error; lost %d; keys not linearizable %d; %,d tree transactions sent (%,d acknowledged),"
+            + " %d seen torn", ROUNDS, faults.size(), verdict.calls(), verdict.acknowledgedWrites(),
+        verdict.unknownWrites(), verdict.lost().size(), verdict.notLinearizable().size(), verdict.transactions(),
+        verdict.transactionsAcknowledged(), verdict.torn().size()));
     for (Fault fault : faults) {
       report.add(String.format("  %-28s served again after %.1f s (from %d to %d ns since the epoch)", fault.name(),
           (fault.end() - fault.start()) / 1e9, fault.start(), fault.end()));
