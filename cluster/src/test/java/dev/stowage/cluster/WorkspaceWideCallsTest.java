@@ -44,10 +44,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  *
  * <p>That test opens its workspace with an ask-timeout of 3 s (the failover tests' own), not the
  * default 10 s: each call that waits for the stopped node fails after three quarters of it, and
- * the calls after the down are retried until the coordinator drops the node's region. For the
- * same reason the cluster's {@code down-removal-margin} is 1 s, not the split-brain resolver's
- * {@code stable-after} (20 s): the coordinator waits that long after a downed node is removed
- * before it forgets the node's region (the node here is stopped for good, nothing to wait for).
+ * the calls after the down are retried until the coordinator drops the node's region (1 s after
+ * the node is removed: {@link TestCluster}'s {@code down-removal-margin}).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -65,7 +63,7 @@ class WorkspaceWideCallsTest {
     TestPostgres.requireReachable();
     base = Files.createTempDirectory("stowage-workspace-wide");
     // the default ask-timeout: a fresh cluster's first writes wait for its shards' allocation
-    cluster = new TestCluster(NODES, base, "pekko.cluster.down-removal-margin = 1s\n");
+    cluster = new TestCluster(NODES, base, "");
   }
 
   @AfterAll
