@@ -13,9 +13,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The heap bound is three façades' worth; the three nodes share the test's JVM.
  *
  * <p>The default run floods in {@code when-full = wait} (the default mode, and the one whose queue
- * holds the most) for 10 s: a run of both modes at the local lengths took 90 s here, three nodes
- * and PostgreSQL on two cores. {@code -Dstowage.overload.flood-seconds} (the {@code reliability}
- * profile sets 120) floods in both modes for that long.
+ * holds the most) for 10 s: a run of both modes at the local lengths (then 30 s and 5 s) took 90 s
+ * here, three nodes and PostgreSQL on two cores. {@code -Dstowage.overload.flood-seconds} (the
+ * {@code reliability} profile sets 120) floods in both modes for that long.
  */
 class ClusterOverloadFloodTest extends OverloadFloodContract {
   @RegisterExtension static final TestClusterExtension CLUSTER = new TestClusterExtension("stowage-cluster-flood", 3);

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A test cluster of a given size over the test PostgreSQL for each test class that registers it
- * (started before the class's tests, stopped with its temporary directory after them). It is the
+ * (started before the class's tests, stopped with its temporary directory after them; its
+ * {@code @Nested} classes, which inherit the extension, run on the same cluster). It is the
  * {@link WorkspaceNodes} of the mode-independent contracts, which open each workspace on every node
  * and spread their clients over them. An entry is cached by the node its shard lives on, which
  * this asks each node's shard region ({@code GetShardRegionState}); shards do not move while the
@@ -30,6 +31,8 @@ final class TestClusterExtension implements BeforeAllCallback, AfterAllCallback,
   /** HOCON laid over every node's configuration (empty: the tests' defaults). */
   private final String extraConfig;
   private TestCluster cluster;
+  /** The unique id of the class whose tests started {@link #cluster}, which stops it after them. */
+  private String startedFor;
 
   TestClusterExtension(String prefix, int size) {
     this(prefix, size, "");
@@ -43,14 +46,18 @@ final class TestClusterExtension implements BeforeAllCallback, AfterAllCallback,
 
   @Override
   public void beforeAll(ExtensionContext context) throws IOException {
-    cluster = TestCluster.inTemporaryDir(prefix, size, extraConfig);
+    if (cluster == null) { // else an enclosing class's, which a nested class shares
+      cluster = TestCluster.inTemporaryDir(prefix, size, extraConfig);
+      startedFor = context.getUniqueId();
+    }
   }
 
   @Override
   public void afterAll(ExtensionContext context) {
-    if (cluster != null) {
+    if (cluster != null && context.getUniqueId().equals(startedFor)) {
       cluster.close();
       cluster = null;
+      startedFor = null;
     }
   }
 

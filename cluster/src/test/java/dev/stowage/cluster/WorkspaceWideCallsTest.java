@@ -4,6 +4,8 @@ import static dev.stowage.actors.Await.failure;
 import static dev.stowage.actors.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.typesafe.config.ConfigFactory;
+import dev.stowage.actors.StorageSettings;
 import dev.stowage.actors.Stowage;
 import dev.stowage.actors.WorkspaceStorage;
 import dev.stowage.protocol.EntryId;
@@ -39,6 +41,11 @@ import org.junit.jupiter.api.TestMethodOrder;
  * WorkspacePeers}): called on one node of three, they cover the entities the other two host. The
  * last test stops a node without downing it: the calls that need it fail typed, in time, and the
  * workspace goes on.
+ *
+ * <p>That test opens its workspace with an ask-timeout of 3 s (the failover tests' own), not the
+ * default 10 s: each call that waits for the stopped node fails after three quarters of it, and
+ * the calls after the down are retried until the coordinator drops the node's region (1 s after
+ * the node is removed: {@link TestCluster}'s {@code down-removal-margin}).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -74,8 +81,15 @@ class WorkspaceWideCallsTest {
     final List<EntryId> keys = new ArrayList<>();
 
     Workspace() throws Exception {
+      this("");
+    }
+
+    /** Opened on every node with {@code overrides} (HOCON) laid over the node's {@code stowage} settings. */
+    Workspace(String overrides) throws Exception {
       for (int i = 0; i < NODES; i++) {
-        nodes.add(Stowage.open(cluster.node(i), id, key).toCompletableFuture().get(60, TimeUnit.SECONDS));
+        StorageSettings settings = StorageSettings.fromConfig(
+            ConfigFactory.parseString(overrides).withFallback(cluster.node(i).settings().config()));
+        nodes.add(Stowage.open(cluster.node(i), id, key, settings).toCompletableFuture().get(60, TimeUnit.SECONDS));
       }
       for (int i = 0; i < KEYS; i++) {
         EntryId entry = EntryId.random();
@@ -183,7 +197,9 @@ class WorkspaceWideCallsTest {
   @DisplayName("A node that does not answer fails need-sync and clearMemoryCache with StorageUnavailableException within"
       + " ask-timeout; the workspace stays open, and once the node is downed both work again")
   void anUnansweringNodeFailsTheWorkspaceWideCallsTyped() throws Exception {
-    Workspace workspace = new Workspace();
+    // not the cluster's first workspace: its shards are allocated within a second, and each call
+    // that waits for the stopped node fails after three quarters of 3 s
+    Workspace workspace = new Workspace("stowage.ask-timeout = 3s");
     int victim = NODES - 1;
     assertThat(hosted(victim, workspace.id)).as("the victim hosts entities").isNotEmpty();
     var address = Cluster.get(cluster.node(victim)).selfMember().address();
