@@ -3,6 +3,7 @@ package dev.stowage.actors;
 import static dev.stowage.actors.Await.failure;
 import static dev.stowage.actors.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.ChunkRef;
@@ -407,6 +408,8 @@ public abstract class WorkspaceStorageContract {
   @Test
   @DisplayName("INV-11: clearMemoryCache(false) drops dirty values and their removed ids without writing")
   public void clearMemoryCacheWithoutFlush() {
+    // passivation (max-active, passivate-after) may flush the cache-only write before the clear comes
+    assumeTrue(entriesStayCached(), "entries do not stay cached at this point of the matrix");
     WorkspaceStorage storage = open();
     EntryId id = EntryId.random();
     ChunkId removed = ChunkId.random();
