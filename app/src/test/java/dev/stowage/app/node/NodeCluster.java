@@ -22,7 +22,12 @@ import java.util.concurrent.TimeoutException;
 final class NodeCluster implements AutoCloseable {
   static final Duration STARTING = Duration.ofSeconds(120);
   private static final String LOGGING = "logback-node.xml";
-  /** The nodes' logging: to their standard error (the node's .log file), cluster membership and warnings. */
+  /**
+   * The nodes' logging: to their standard error (the node's .log file), cluster membership, where
+   * Cluster Sharding puts and moves each shard (its debug log: allocations, hand-offs), and
+   * warnings. The test's configuration has Pekko publish debug events only where this enables them
+   * ({@code Slf4jLoggingFilter}).
+   */
   private static final String LOGBACK = """
       <configuration>
         <appender name="STDERR" class="ch.qos.logback.core.ConsoleAppender">
@@ -30,6 +35,7 @@ final class NodeCluster implements AutoCloseable {
           <encoder><pattern>%d{HH:mm:ss.SSS} %-5level %logger{30} - %msg%n</pattern></encoder>
         </appender>
         <logger name="org.apache.pekko.cluster" level="INFO"/>
+        <logger name="org.apache.pekko.cluster.sharding" level="DEBUG"/>
         <root level="WARN"><appender-ref ref="STDERR"/></root>
       </configuration>
       """;

@@ -71,7 +71,10 @@ class ProcessClusterFaultsTest {
       // a restarted node gets shards back within seconds, so that the next fault takes some of its
       + "pekko.cluster.sharding.rebalance-interval = 2s\n"
       // a hand-off cut by the partition holds its shard this long (Pekko's default: 1 minute)
-      + "pekko.cluster.sharding.handoff-timeout = 10s\n";
+      + "pekko.cluster.sharding.handoff-timeout = 10s\n"
+      // the node logs say where each shard was, for a failed run to be read (NodeCluster's logging)
+      + "pekko.loglevel = DEBUG\n"
+      + "pekko.logging-filter = \"org.apache.pekko.event.slf4j.Slf4jLoggingFilter\"\n";
 
   /** Kept after the run, histories and node logs, for a failed run to be read. */
   private final Path dir = Path.of("target", "process-faults", Long.toString(System.currentTimeMillis()));
