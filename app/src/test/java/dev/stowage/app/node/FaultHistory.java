@@ -31,7 +31,9 @@ import java.util.concurrent.CompletableFuture;
  *       node died) or was an error may have taken effect at any time after it was called; a fault
  *       that takes a node's memory (a kill, the minority side of a partition) may drop any key's
  *       cache at any time in its window, which is what INV-17 allows across a failover for writes
- *       not ensured. A second incarnation of an entity acknowledging writes the first one had not
+ *       not ensured; so may a durable write that was never acknowledged (a read may have seen it
+ *       while its flush was on its way, and a failed flush drops it, INV-6). A second incarnation
+ *       of an entity acknowledging writes the first one had not
  *       seen, or the other way round, makes some read impossible in this model. A tree
  *       transaction counts, on each of its two keys, as a durable write.
  *   <li><b>atomic</b>: once a read returned either value of a tree transaction, no later read of
@@ -254,7 +256,10 @@ final class FaultHistory {
       if (call.acknowledged()) {
         ops.add(new Op(call.kind(), call.invoke(), call.response(), call.value(), false));
       } else if (write && read.contains(call.value())) {
-        ops.add(new Op(call.kind(), call.invoke(), Long.MAX_VALUE, call.value(), false));
+        // Not acknowledged, it was not made durable for sure: a read may have seen it while its flush
+        // was on its way, and a flush that then fails drops it with the rest of what the entity held
+        // unwritten (INV-6), as a fault's window may drop a cache-only write.
+        ops.add(new Op(Kind.SET_CACHE_ONLY, call.invoke(), Long.MAX_VALUE, call.value(), false));
       }
     }
     for (Fault fault : faults) {

@@ -60,6 +60,19 @@ class FaultHistoryTest {
   }
 
   @Test
+  @DisplayName("a durable write never acknowledged, read while its flush was on its way, may vanish in a fault's window (its flush failed), not outside one")
+  void aFailedDurableWriteReadInFlight() throws Exception {
+    List<String> lines = List.of(
+        "C SET_DURABLE 0 11 " + 1 * S + " " + 2 * S + " ok",
+        "I SET_DURABLE 0 12 " + 3 * S,
+        "C SET_DURABLE 0 12 " + 3 * S + " " + 9 * S + " err:TimeoutException",
+        "C GET 0 12 " + 4 * S + " " + 5 * S + " ok",
+        "C GET 0 11 " + 10 * S + " " + 11 * S + " ok");
+    assertThat(check(lines, List.of(new Fault("stall", 3 * S, 9 * S, true)), Map.of(0, 11L)).notLinearizable()).isEmpty();
+    assertThat(check(lines, List.of(), Map.of(0, 11L)).notLinearizable()).containsExactly(0);
+  }
+
+  @Test
   @DisplayName("an ensured cache-only write is kept like a durable one: losing it is counted")
   void ensuredWriteLost() throws Exception {
     Verdict verdict = check(List.of(
