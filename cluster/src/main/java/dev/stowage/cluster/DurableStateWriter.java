@@ -17,7 +17,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
  * A group commit of a node's manifest writes: the manifest entities on the node, of every
- * workspace, send their flushes to one of the node's writers ({@code
+ * workspace, send their flushes, and the take-overs of their rows as each incarnation starts, to
+ * one of the node's writers ({@code
  * stowage.cluster.manifest-writer.connections}, a row always to the same), and a writer puts all
  * the flushes that arrived while its previous transaction was committing into the next one ({@link
  * DurableStateRows}), on a connection of its own, on a thread of its own (a pinned dispatcher: the
