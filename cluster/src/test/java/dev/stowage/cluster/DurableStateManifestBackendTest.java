@@ -232,18 +232,16 @@ class DurableStateManifestBackendTest {
 
   /** The stored payload, read without taking the row over (a tombstone is empty). */
   private Optional<byte[]> storedPayload(EntryId id) {
-    try {
-      return store.getObject(ManifestIds.persistenceId(workspaceId, id)).toCompletableFuture()
-          .get(20, TimeUnit.SECONDS).value().filter(bytes -> bytes.length > 0);
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
+    return storedRow(id).value().filter(bytes -> bytes.length > 0);
   }
 
   private long storedRevision(EntryId id) {
+    return storedRow(id).revision();
+  }
+
+  private GetObjectResult<byte[]> storedRow(EntryId id) {
     try {
-      return store.getObject(ManifestIds.persistenceId(workspaceId, id)).toCompletableFuture()
-          .get(20, TimeUnit.SECONDS).revision();
+      return store.getObject(ManifestIds.persistenceId(workspaceId, id)).toCompletableFuture().get(20, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new AssertionError(e);
     }

@@ -105,15 +105,15 @@ final class NodeLoad implements AutoCloseable {
       updateTwo(key, other).whenComplete((ignored, error) -> answered());
       return;
     }
+    if (dice < 35) {
+      read(key).whenComplete((ignored, error) -> scheduleNext()); // read() counts and records it
+      return;
+    }
     String kind;
     long value = 0;
     CompletionStage<?> call;
     long invoke;
-    if (dice < 35) {
-      kind = "GET";
-      invoke = NodeHistory.now();
-      call = storage.getManifest(key(key));
-    } else if (dice < 80) {
+    if (dice < 80) {
       kind = dice < 58 ? "SET_CACHE_ONLY" : "SET_DURABLE";
       value = newValue();
       invoke = NodeHistory.now();
@@ -124,17 +124,19 @@ final class NodeLoad implements AutoCloseable {
       invoke = NodeHistory.now();
       call = storage.ensureManifestPersistent(key(key));
     }
-    long written = value;
-    call.whenComplete((result, error) -> {
-      long response = NodeHistory.now();
-      long seen = result instanceof LocalManifest manifest ? writeId(manifest) : written;
-      history.completed(kind, key, seen, invoke, response, outcome(error));
+    long written = value; // an ensure's is 0
+    call.whenComplete((ignored, error) -> {
+      history.completed(kind, key, written, invoke, NodeHistory.now(), outcome(error));
       answered();
     });
   }
 
   private void answered() {
     calls.incrementAndGet();
+    scheduleNext();
+  }
+
+  private void scheduleNext() {
     pauses.schedule(this::next, settings.pauseMillis(), TimeUnit.MILLISECONDS);
   }
 
