@@ -19,6 +19,12 @@ final class EntryHold {
   private EntityCommand.Hold hold;
   private ManifestBackend.Flush staged;
   private boolean answered;
+  /**
+   * Whether the hold waits for its backend's {@link ManifestBackend.Settled} to learn how it ended
+   * ({@link #awaitSettled}): that answer alone ends it then, so that it can never be taken as the
+   * outcome of a later hold.
+   */
+  private boolean settling;
 
   EntryHold(EntryId id, ManifestSealing sealing) {
     this.id = id;
@@ -33,6 +39,30 @@ final class EntryHold {
   /** Whether {@code holder} is the coordinator of the transaction that holds the entity. */
   boolean isHolder(ActorRef<HoldReply> holder) {
     return hold != null && hold.holder().equals(holder);
+  }
+
+  /**
+   * Whether a word of {@code holder} (its apply, its release, its end) decides this hold: it holds
+   * the entity, and no settle is on its way, whose answer decides it instead.
+   */
+  boolean decidedBy(ActorRef<HoldReply> holder) {
+    return isHolder(holder) && !settling;
+  }
+
+  /**
+   * The entity asked its backend what is stored ({@link ManifestBackend#settle}): from now on only
+   * that answer ends the hold. The coordinator's apply may still overtake its own end on its way
+   * here (across nodes, a death-watch notification travels apart from messages), and its end may
+   * follow a release that already asked: if either ended this hold, the answer would come back to
+   * find the next transaction holding the entity, and would be taken as its outcome.
+   */
+  void awaitSettled() {
+    settling = true;
+  }
+
+  /** Whether a {@link ManifestBackend.Settled} that comes now is this hold's ({@link #awaitSettled}). */
+  boolean settling() {
+    return hold != null && settling;
   }
 
   ActorRef<HoldReply> holder() {
@@ -63,6 +93,7 @@ final class EntryHold {
       return false;
     }
     hold = next;
+    settling = false;
     staged = state.staged(next.change().updated(), sealed, next.change().removedChunkIds());
     answered = false;
     return true;
@@ -110,5 +141,6 @@ final class EntryHold {
     hold = null;
     staged = null;
     answered = false;
+    settling = false;
   }
 }

@@ -63,8 +63,8 @@ import org.apache.pekko.pattern.StatusReply;
  *       has staged its new value here; the published value is withdrawn and every command but the
  *       transaction's end waits in the stash (another transaction's hold that must not wait is
  *       answered busy), until the transaction applies its value or releases the entry, or, if its
- *       coordinator stops, until the backend says what is stored ({@link ManifestBackend#settle}).
- *       The entity does not stop while held.
+ *       coordinator stops, until the backend says what is stored ({@link ManifestBackend#settle});
+ *       once it asked, only that answer ends the hold. The entity does not stop while held.
  *   <li><b>failed</b> ({@link FailedEntity}): after a backend or workspace failure, every command
  *       is answered with it and nothing is written again (INV-6).
  * </ul>
@@ -257,10 +257,10 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
 
   private Receive<Object> buildHoldingPhase() {
     return newReceiveBuilder()
-        .onMessage(EntityCommand.Apply.class, apply -> hold.isHolder(apply.holder()) ? onApply() : Behaviors.same())
-        .onMessage(EntityCommand.Release.class, release -> hold.isHolder(release.holder())
+        .onMessage(EntityCommand.Apply.class, apply -> hold.decidedBy(apply.holder()) ? onApply() : Behaviors.same())
+        .onMessage(EntityCommand.Release.class, release -> hold.decidedBy(release.holder())
             ? onRelease(release.outcomeUnknown()) : Behaviors.same())
-        .onMessage(HolderGone.class, gone -> hold.isHolder(gone.holder()) ? onRelease(hold.answered()) : Behaviors.same())
+        .onMessage(HolderGone.class, gone -> hold.decidedBy(gone.holder()) ? onRelease(hold.answered()) : Behaviors.same())
         .onMessage(ManifestBackend.Settled.class, this::onSettled)
         .onMessage(ManifestBackend.Loaded.class, this::onLoaded)
         .onMessage(ManifestBackend.Flushed.class, this::onFlushed)
@@ -545,6 +545,7 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
    */
   private Behavior<Object> onRelease(boolean outcomeUnknown) {
     if (outcomeUnknown) {
+      hold.awaitSettled();
       backend.settle(id, backendReplies);
       return holdingPhase();
     }
@@ -554,8 +555,8 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
 
   /** What is stored once the transaction's commit, if it was sent, is decided: its value, if it committed. */
   private Behavior<Object> onSettled(ManifestBackend.Settled settled) {
-    if (!hold.active()) {
-      return phase();
+    if (!hold.settling()) {
+      return phase(); // no settle of the hold now (none is sent otherwise): nothing to decide
     }
     return hold.committed(settled) ? onApply() : onRelease(false);
   }

@@ -12,6 +12,7 @@ import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.EntryMissingException;
 import dev.stowage.protocol.FolderManifest;
 import dev.stowage.protocol.LocalManifest;
+import dev.stowage.protocol.ManifestChange;
 import dev.stowage.protocol.ManifestCodec;
 import dev.stowage.protocol.StorageCommand.ClearManifest;
 import dev.stowage.protocol.StorageCommand.EnsureManifestPersistent;
@@ -649,5 +650,76 @@ class ManifestEntityTest {
 
     assertThat(readers.receiveMessage().getValue()).isEqualTo(folder(4, "stored"));
     assertThat(readers.receiveMessage().getValue()).isEqualTo(folder(4, "stored"));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // A held entity that asks what is stored (its transaction ended without saying how)
+
+  /** Holds the entity for {@code holder}, replacing {@code expected} with {@code updated}; the holder hears Held. */
+  private void hold(ActorRef<Object> entity, TestProbe<HoldReply> holder, LocalManifest expected, LocalManifest updated) {
+    entity.tell(new EntityCommand.Hold(ManifestChange.replace(expected, updated), holder.ref(), true, 1));
+  }
+
+  /** Completes what the entity asks the gateway within {@code within}, if anything. */
+  private void completeAnyRequestWithin(Duration within) {
+    try {
+      complete(gateway.expectMessageClass(GatewayCommand.Run.class, within));
+    } catch (AssertionError nothingCame) {
+      // nothing asked: nothing to complete
+    }
+  }
+
+  private LocalManifest read(ActorRef<Object> entity) {
+    TestProbe<StatusReply<LocalManifest>> reader = testKit.createTestProbe();
+    entity.tell(new GetManifest(id, reader.ref()));
+    return reader.receiveMessage().getValue();
+  }
+
+  @Test
+  @DisplayName("SPEC 6b: a transaction whose end overtook its apply is decided by what is stored; that answer, late, does not release the next transaction's hold")
+  void aLateSettleDoesNotDecideTheNextTransaction() {
+    ActorRef<Object> entity = entity();
+    storeRow(folder(1, "one"));
+    TestProbe<HoldReply> first = testKit.createTestProbe();
+    hold(entity, first, folder(1, "one"), folder(2, "two"));
+    complete(nextRequest()); // the load
+    first.expectMessageClass(HoldReply.Held.class);
+    storeRow(folder(2, "two")); // the first transaction commits, and its coordinator stops...
+    first.stop();
+    GatewayCommand.Run<DataStore, ManifestBackend.Reply> settle = nextRequest(); // ... seen first: what is stored?
+    entity.tell(new EntityCommand.Apply(first.ref())); // then its apply, which came the other way (across nodes)
+    TestProbe<HoldReply> second = testKit.createTestProbe();
+    hold(entity, second, folder(2, "two"), folder(3, "three"));
+
+    complete(settle); // the answer comes once the second may hold the entity
+    second.expectMessageClass(HoldReply.Held.class);
+    storeRow(folder(3, "three")); // the second commits
+    entity.tell(new EntityCommand.Apply(second.ref()));
+
+    assertThat(read(entity)).as("the second transaction's value, which it committed").isEqualTo(folder(3, "three"));
+  }
+
+  @Test
+  @DisplayName("SPEC 6b: a transaction whose commit failed unknown asks what is stored once: its coordinator's end does not ask again, into the next transaction's hold")
+  void aReleaseWithUnknownOutcomeSettlesOnce() {
+    ActorRef<Object> entity = entity();
+    storeRow(folder(1, "one"));
+    TestProbe<HoldReply> first = testKit.createTestProbe();
+    hold(entity, first, folder(1, "one"), folder(2, "two"));
+    complete(nextRequest()); // the load
+    first.expectMessageClass(HoldReply.Held.class);
+    entity.tell(new EntityCommand.Release(first.ref(), true)); // its commit failed, perhaps after committing
+    GatewayCommand.Run<DataStore, ManifestBackend.Reply> settle = nextRequest();
+    first.stop(); // the coordinator ends after it said so
+    TestProbe<HoldReply> second = testKit.createTestProbe();
+    hold(entity, second, folder(1, "one"), folder(3, "three"));
+
+    complete(settle); // nothing was committed: the first lets go, the second holds
+    second.expectMessageClass(HoldReply.Held.class);
+    completeAnyRequestWithin(Duration.ofMillis(300)); // a second settle, if the coordinator's end sent one
+    storeRow(folder(3, "three"));
+    entity.tell(new EntityCommand.Apply(second.ref()));
+
+    assertThat(read(entity)).as("the second transaction's value, which it committed").isEqualTo(folder(3, "three"));
   }
 }

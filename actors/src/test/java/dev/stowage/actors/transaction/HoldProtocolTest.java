@@ -68,8 +68,12 @@ class HoldProtocolTest {
   void aBusyEntryIsWaitedForInOrderWithoutHoldingTheOthers() throws Exception {
     WorkspaceStorage storage = Await.result(Stowage.open(testKit.system(), "holds", LocalKey.generate(),
         TestSettings.in(dir)));
-    EntryId a = EntryId.random();
-    EntryId b = EntryId.random();
+    EntryId x = EntryId.random();
+    EntryId y = EntryId.random();
+    // a sorts first: once it is busy, the transaction waits for it before it holds b again (with b
+    // first, b would be held while a is waited for, and the read of b below would wait for a)
+    EntryId a = x.compareTo(y) < 0 ? x : y;
+    EntryId b = a == x ? y : x;
     Await.result(storage.setManifest(a, value(a, 1)));
     Await.result(storage.setManifest(b, value(b, 1)));
     TestProbe<HoldReply> other = testKit.createTestProbe();
