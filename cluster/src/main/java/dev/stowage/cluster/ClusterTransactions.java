@@ -27,8 +27,9 @@ import org.apache.pekko.pattern.StatusReply;
  *
  * <p>The transaction first takes an advisory lock per row, in the order of the rows' ids, held until
  * it commits or rolls back; an entity whose coordinator stopped ({@link
- * dev.stowage.actors.entity.ManifestBackend#settle}) takes the same lock before it reads its row
- * ({@link #awaitCommits}), so it sees the outcome of a commit that was still running. PostgreSQL
+ * dev.stowage.actors.entity.ManifestBackend#settle}) takes the same lock before it takes its row
+ * over ({@link #awaitCommits}), so it sees the outcome of a commit that was still running, and a
+ * commit sent after that is refused. PostgreSQL
  * ends a transaction idle for longer than {@code ask-timeout} (its client died mid-commit), which
  * releases the locks.
  */
@@ -81,7 +82,9 @@ final class ClusterTransactions implements TransactionBackend {
       }
       if (!stale.isEmpty()) { // thrown, the transaction rolls back: nothing is written
         throw new StorageFailedException("the tree transaction was not committed: manifests " + stale + " of workspace '"
-            + workspaceId + "' were written by another incarnation of their entities meanwhile (a split brain?)");
+            + workspaceId + "' were written meanwhile by another incarnation of their entities, or taken back by"
+            + " their entities, which had lost sight of this transaction's coordinator (a node rejoining, a split"
+            + " brain); nothing was written, retry");
       }
       return Done.getInstance();
     }).whenComplete((done, error) -> replyTo.tell(error == null ? StatusReply.ack() : StatusReply.error(error)));

@@ -60,6 +60,8 @@ final class DurableStateManifestBackend implements ManifestBackend {
   private CompletableFuture<Long> revision;
   /** The revision the last tree transaction to hold the entity replaces ({@link #heldRevision}). */
   private long transactionReplaces = -1;
+  /** Whether the entity settled ({@link #settle}) since a transaction last held it: the settle knows the revision. */
+  private boolean settledSinceHeld;
   /** Whether the entity stopped ({@link #close}): an operation not sent by then is not sent. */
   private volatile boolean closed;
   /** The operation sent to the writer last; {@link #close} fails it, so that the writer skips it if it has not run it. */
@@ -106,15 +108,23 @@ final class DurableStateManifestBackend implements ManifestBackend {
   }
 
   /**
-   * Reads the row once no tree transaction writes it: a transaction's commit holds the row's
-   * advisory lock ({@link ClusterTransactions}) until it commits or rolls back, so the
-   * barrier waits for a commit a coordinator sent before it stopped, whichever way it ends.
+   * Takes the row over once no tree transaction writes it, and reads it: a transaction's commit
+   * holds the row's advisory lock ({@link ClusterTransactions}) until it commits or rolls back, so
+   * the barrier waits for a commit its coordinator sent, whichever way it ends; and the take-over
+   * refuses a commit that has not been sent yet. The entity settles when it learns that its
+   * holder stopped, and Pekko's death watch may say so of a coordinator that still runs: a watch
+   * of an actor on a node that rejoined under the same host and port, before this node has seen
+   * it up, is answered at once as terminated. Such a coordinator may then commit after this read,
+   * and its commit, replacing the revision it held, must fail rather than be acknowledged with
+   * the entity no longer holding its value.
    */
   @Override
   public void settle(EntryId id, ActorRef<StatusReply<Reply>> replyTo) {
     String persistenceId = ManifestIds.persistenceId(workspaceId, id);
-    CompletableFuture<Row> read = previous().thenCompose(known ->
-        ClusterTransactions.awaitCommits(database, persistenceId).thenCompose(ignored -> read(persistenceId, known)));
+    settledSinceHeld = true;
+    CompletableFuture<Row> read = previous().thenCompose(ignored ->
+        ClusterTransactions.awaitCommits(database, persistenceId).thenCompose(done -> takeOver(persistenceId)))
+        .thenApply(taken -> new Row(taken.revision(), stored(taken.payload())));
     revision = read.thenApply(Row::revision);
     read.whenComplete((row, error) -> replyTo.tell(error == null
         ? StatusReply.success(new Settled(row.payload()))
@@ -124,6 +134,7 @@ final class DurableStateManifestBackend implements ManifestBackend {
   /** The revision read or written last, if the last operation succeeded and nothing is in flight; else -1. */
   @Override
   public long heldRevision() {
+    settledSinceHeld = false;
     transactionReplaces = revision != null && revision.isDone() && !revision.isCompletedExceptionally()
         ? revision.join() : -1;
     return transactionReplaces;
@@ -135,10 +146,15 @@ final class DurableStateManifestBackend implements ManifestBackend {
     return revision != null && !(revision.isDone() && revision.isCompletedExceptionally());
   }
 
-  /** The transaction stored the revision after the held one, or (blind) one this backend does not know. */
+  /**
+   * The transaction stored the revision after the held one, or (blind) one this backend does not
+   * know; if the entity settled since, its take-over, after that commit, is the revision stored.
+   */
   @Override
   public void committedByTransaction() {
-    revision = transactionReplaces >= 0 ? CompletableFuture.completedFuture(transactionReplaces + 1) : null;
+    if (!settledSinceHeld) {
+      revision = transactionReplaces >= 0 ? CompletableFuture.completedFuture(transactionReplaces + 1) : null;
+    }
   }
 
   /**

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.stowage.actors.common.StatusReplies;
+import dev.stowage.actors.entity.HoldReply;
 import dev.stowage.actors.entity.ManifestBackend;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.EntryId;
@@ -18,6 +20,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -228,6 +231,49 @@ class DurableStateManifestBackendTest {
     upsert(ManifestIds.persistenceId(workspaceId, EntryId.random()), 1, new byte[] {2}, "clean:0")
         .get(WAIT.toSeconds(), TimeUnit.SECONDS); // the writer got past the skipped one
     assertThat(store.getObject(never).toCompletableFuture().get(20, TimeUnit.SECONDS).revision()).isZero();
+  }
+
+  /** A tree transaction's commit of {@code sealed} over the revision {@code held}, on the real commit path. */
+  private StatusReply<Done> commitTransaction(EntryId id, long held, byte[] sealed) {
+    TestProbe<StatusReply<Done>> committed = testKit.createTestProbe();
+    new ClusterTransactions(workspaceId, hold -> { }, database,
+        new DurableStateRows(SerializationExtension.get(testKit.system())), WAIT)
+        .commit(List.of(new HoldReply.Held(id, null, sealed, 3, true, List.of(), held, 1)), committed.getRef());
+    return committed.receiveMessage(WAIT);
+  }
+
+  @Test
+  @DisplayName("Fencing a coordinator: an entity that settles (death watch said its holder stopped, perhaps of one still running on a rejoined node) takes its row over, so a commit that comes later is refused; one that came before is what it settles on, and the entity writes on after either")
+  void aSettleFencesTheHoldersLaterCommit() {
+    TestProbe<StatusReply<ManifestBackend.Reply>> probe = testKit.createTestProbe();
+    for (boolean commitFirst : new boolean[] {false, true}) {
+      EntryId id = EntryId.random();
+      DurableStateManifestBackend entity = incarnation();
+      entity.flush(id, write(1, new byte[] {1}, List.of()), probe.getRef());
+      answer(probe);
+      long held = entity.heldRevision(); // a transaction holds the entity
+
+      if (commitFirst) {
+        assertThat(commitTransaction(id, held, new byte[] {7}).isSuccess()).isTrue();
+      }
+      entity.settle(id, probe.getRef());
+      ManifestBackend.Settled settled = (ManifestBackend.Settled) answer(probe);
+      StatusReply<Done> late = commitFirst ? null : commitTransaction(id, held, new byte[] {7});
+
+      assertThat(settled.sealed().map(Arrays::toString)).as("commit first: %s", commitFirst)
+          .contains(Arrays.toString(commitFirst ? new byte[] {7} : new byte[] {1}));
+      if (!commitFirst) {
+        assertThat(late.isError()).as("the holder's commit after the settle").isTrue();
+        assertThat(StatusReplies.unwrap(late.getError())).isInstanceOf(StorageFailedException.class)
+            .hasMessageContaining("not committed");
+        assertThat(storedPayload(id).map(Arrays::toString)).as("what the settle read stays")
+            .contains(Arrays.toString(new byte[] {1}));
+      } else {
+        entity.committedByTransaction(); // the entity applies the value it settled on
+      }
+      entity.flush(id, write(2, new byte[] {5}, List.of()), probe.getRef());
+      assertThat(answer(probe)).as("commit first: %s", commitFirst).isEqualTo(new ManifestBackend.Flushed(2));
+    }
   }
 
   /** The stored payload, read without taking the row over (a tombstone is empty). */

@@ -82,7 +82,9 @@ public interface ManifestBackend {
    * Reads the stored form of {@code id} once every write that reached the store before this call
    * (a tree transaction's commit, say) has committed or failed; answers {@link Settled}. A held
    * entity asks it when the transaction that holds it ended without telling how ({@link
-   * EntityCommand.Hold}).
+   * EntityCommand.Hold}). What it answers must stay the outcome: a backend whose coordinators may
+   * still commit after this (cluster mode, where death watch may report a coordinator on another
+   * node stopped while it runs) refuses their commits from now on.
    */
   void settle(EntryId id, ActorRef<StatusReply<Reply>> replyTo);
 
