@@ -175,7 +175,8 @@ final class FaultHistory {
 
   /**
    * The tree transactions seen torn: after a read returned one of a transaction's values, a read
-   * of one of its keys returned a value written before the transaction was called, or none.
+   * of one of its keys returned a value whose write was acknowledged before the transaction was
+   * called, or none.
    */
   private List<String> torn(Map<Long, Call> writes, Map<Integer, Long> finals, long finalTime) {
     Map<Integer, List<Call>> reads = new HashMap<>();
@@ -198,7 +199,8 @@ final class FaultHistory {
       for (int key : new int[] {tx.key(), tx.key2()}) {
         for (Call read : reads.getOrDefault(key, List.of())) {
           Call written = writes.get(read.value());
-          boolean older = read.value() == 0 || written != null && written.response() < tx.invoke();
+          // a write never answered may have taken effect at any time after it was called, after the transaction too
+          boolean older = read.value() == 0 || written != null && written.acknowledged() && written.response() < tx.invoke();
           if (read.invoke() > visible && older) {
             torn.add(tx + ": " + read + " after one of its values was read");
           }

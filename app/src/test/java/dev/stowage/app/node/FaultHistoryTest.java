@@ -113,6 +113,18 @@ class FaultHistoryTest {
         "C GET 0 12 " + 5 * S + " " + 6 * S + " ok",
         "C GET 1 22 " + 7 * S + " " + 8 * S + " ok")), List.of(), Map.of(0, 12L, 1, 22L));
     assertThat(whole.torn()).isEmpty();
+    Verdict lateWrite = check(List.of(
+        "C SET_DURABLE 0 11 " + 1 * S + " " + 2 * S + " ok",
+        "C SET_DURABLE 1 21 " + 1 * S + " " + 2 * S + " ok",
+        "I SET_CACHE_ONLY 1 23 " + 2 * S,
+        "C SET_CACHE_ONLY 1 23 " + 2 * S + " " + 3 * S + " err:TimeoutException",
+        "I UPDATE_MANIFESTS 0 12 " + 4 * S + " 1 22",
+        "C UPDATE_MANIFESTS 0 12 " + 4 * S + " " + 5 * S + " ok 1 22",
+        "C GET 1 22 " + 6 * S + " " + 7 * S + " ok",
+        "C GET 1 23 " + 8 * S + " " + 9 * S + " ok"), List.of(), Map.of(0, 12L, 1, 23L));
+    assertThat(lateWrite.torn()).as("a write never answered, called before the transaction, may take effect after it")
+        .isEmpty();
+    assertThat(lateWrite.notLinearizable()).isEmpty();
     Verdict conflict = check(List.of(
         "C SET_DURABLE 0 11 " + 1 * S + " " + 2 * S + " ok",
         "I UPDATE_MANIFESTS 0 12 " + 3 * S + " 1 22",
