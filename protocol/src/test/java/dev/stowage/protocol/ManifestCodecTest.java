@@ -162,4 +162,37 @@ class ManifestCodecTest {
   private static WorkspaceManifest workspace() {
     return new WorkspaceManifest(EntryId.random(), 3, true, T, Map.of("docs", EntryId.random()));
   }
+  /** The stored form as Jackson writes it with no serializer of Stowage's own (ids through their @JsonValue). */
+  private static byte[] encodedByJacksonAlone(LocalManifest manifest) throws Exception {
+    CBORMapper plain = CBORMapper.builder()
+        .addModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule()).build();
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try (com.fasterxml.jackson.dataformat.cbor.CBORGenerator generator = plain.getFactory().createGenerator(out)) {
+      generator.writeStartObject();
+      generator.writeNumberField("format", ManifestCodec.FORMAT_VERSION);
+      generator.writeFieldName("manifest");
+      plain.writerFor(LocalManifest.class).writeValue(generator, manifest);
+      generator.writeEndObject();
+    }
+    return out.toByteArray();
+  }
+
+  @Test
+  @DisplayName("Ids are written without reflection, in the very bytes Jackson's UUID serializer writes: folders, files, workspaces")
+  void idsAreEncodedAsJacksonWritesThem() throws Exception {
+    Map<String, EntryId> children = new java.util.HashMap<>();
+    for (int i = 0; i < 300; i++) {
+      children.put("file-" + i + ".odt", EntryId.random());
+    }
+    List<ChunkRef> chunks = List.of(new ChunkRef(ChunkId.random(), 0, 3, true), new ChunkRef(ChunkId.random(), 3, 4));
+    List<LocalManifest> manifests = List.of(
+        new FolderManifest(EntryId.random(), EntryId.random(), 9, true, T, children),
+        new FolderManifest(EntryId.random(), EntryId.random(), 0, false, Instant.EPOCH, Map.of()),
+        new FileManifest(EntryId.random(), EntryId.random(), 3, false, T, 7, 4, chunks),
+        new WorkspaceManifest(EntryId.random(), 2, true, T, children));
+    for (LocalManifest manifest : manifests) {
+      assertThat(ManifestCodec.encode(manifest)).as("%s", manifest.getClass().getSimpleName())
+          .isEqualTo(encodedByJacksonAlone(manifest));
+    }
+  }
 }
