@@ -669,6 +669,16 @@ class ManifestEntityTest {
     }
   }
 
+  /** A first transaction holds {@code entity}, loaded from the row "one", to write "two". */
+  private TestProbe<HoldReply> firstTransactionHolding(ActorRef<Object> entity) {
+    storeRow(folder(1, "one"));
+    TestProbe<HoldReply> first = testKit.createTestProbe();
+    hold(entity, first, folder(1, "one"), folder(2, "two"));
+    complete(nextRequest()); // the load
+    first.expectMessageClass(HoldReply.Held.class);
+    return first;
+  }
+
   private LocalManifest read(ActorRef<Object> entity) {
     TestProbe<StatusReply<LocalManifest>> reader = testKit.createTestProbe();
     entity.tell(new GetManifest(id, reader.ref()));
@@ -679,11 +689,7 @@ class ManifestEntityTest {
   @DisplayName("SPEC 6b: a transaction whose end overtook its apply is decided by what is stored; that answer, late, does not release the next transaction's hold")
   void aLateSettleDoesNotDecideTheNextTransaction() {
     ActorRef<Object> entity = entity();
-    storeRow(folder(1, "one"));
-    TestProbe<HoldReply> first = testKit.createTestProbe();
-    hold(entity, first, folder(1, "one"), folder(2, "two"));
-    complete(nextRequest()); // the load
-    first.expectMessageClass(HoldReply.Held.class);
+    TestProbe<HoldReply> first = firstTransactionHolding(entity);
     storeRow(folder(2, "two")); // the first transaction commits, and its coordinator stops...
     first.stop();
     GatewayCommand.Run<DataStore, ManifestBackend.Reply> settle = nextRequest(); // ... seen first: what is stored?
@@ -703,11 +709,7 @@ class ManifestEntityTest {
   @DisplayName("SPEC 6b: a transaction whose commit failed unknown asks what is stored once: its coordinator's end does not ask again, into the next transaction's hold")
   void aReleaseWithUnknownOutcomeSettlesOnce() {
     ActorRef<Object> entity = entity();
-    storeRow(folder(1, "one"));
-    TestProbe<HoldReply> first = testKit.createTestProbe();
-    hold(entity, first, folder(1, "one"), folder(2, "two"));
-    complete(nextRequest()); // the load
-    first.expectMessageClass(HoldReply.Held.class);
+    TestProbe<HoldReply> first = firstTransactionHolding(entity);
     entity.tell(new EntityCommand.Release(first.ref(), true)); // its commit failed, perhaps after committing
     GatewayCommand.Run<DataStore, ManifestBackend.Reply> settle = nextRequest();
     first.stop(); // the coordinator ends after it said so
