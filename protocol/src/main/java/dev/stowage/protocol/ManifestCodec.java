@@ -87,8 +87,8 @@ public final class ManifestCodec {
   /**
    * Writes an id as Jackson's {@code UUIDSerializer} writes the UUID its {@code @JsonValue} gives,
    * in CBOR: its 16 bytes as a byte string, the same bytes (ManifestCodecTest compares them), but
-   * without the reflective call of the {@code @JsonValue} accessor per id, which took a tenth of
-   * the CPU samples of a folder's encoding.
+   * without the reflective call of the {@code @JsonValue} accessor per id, which took a third of
+   * the samples of folders' encoding in W7's profile (docs/benchmarks.md).
    */
   private static final class IdSerializer<T> extends StdSerializer<T> {
     private final transient Function<T, byte[]> bytes;
