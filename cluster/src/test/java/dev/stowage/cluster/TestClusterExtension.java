@@ -1,17 +1,22 @@
 package dev.stowage.cluster;
 
 import dev.stowage.actors.WorkspaceNodes;
+import dev.stowage.actors.WorkspaceStorage;
 import dev.stowage.protocol.EntryId;
+import dev.stowage.storage.LocalKey;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.cluster.sharding.typed.HashCodeMessageExtractor;
+import org.apache.pekko.pattern.Patterns;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -77,6 +82,39 @@ final class TestClusterExtension implements BeforeAllCallback, AfterAllCallback,
       systems.add(cluster.node(i));
     }
     return systems;
+  }
+
+  /**
+   * Opens the workspace on every node, then waits until each node's shard region knows every
+   * node's region of it: the contracts' workspace-wide calls (clearMemoryCache, need-sync) ask
+   * for them, and refuse with {@code StorageUnavailableException} ("retry once the cluster has
+   * settled") while the coordinator of a workspace just opened starts, which on a loaded build
+   * machine once took longer than their budget (a soak failed so in CI).
+   */
+  @Override
+  public List<WorkspaceStorage> open(String workspaceId, LocalKey key, Path baseDir, String overrides) {
+    List<WorkspaceStorage> storages = WorkspaceNodes.super.open(workspaceId, key, baseDir, overrides);
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    for (int node = 0; node < cluster.size(); node++) {
+      while (regionsKnown(node, workspaceId) < cluster.size()) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("node " + node + " does not know the regions of '" + workspaceId + "' after 60 s");
+        }
+        java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(20).toNanos()); // the coordinator starts
+      }
+    }
+    return storages;
+  }
+
+  /** How many nodes' regions of {@code workspaceId} node {@code node}'s region knows (0 while it knows no coordinator). */
+  private int regionsKnown(int node, String workspaceId) {
+    try {
+      Object answer = Patterns.ask(ManifestIds.classicRegion(cluster.node(node), workspaceId),
+          ShardRegion.getCurrentRegionsInstance(), Duration.ofSeconds(1)).toCompletableFuture().get(2, TimeUnit.SECONDS);
+      return ((ShardRegion.CurrentRegions) answer).getRegions().size();
+    } catch (Exception notYet) {
+      return 0;
+    }
   }
 
   @Override
