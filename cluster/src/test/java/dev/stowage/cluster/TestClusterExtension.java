@@ -1,5 +1,8 @@
 package dev.stowage.cluster;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stowage.actors.Await;
 import dev.stowage.actors.WorkspaceNodes;
 import dev.stowage.actors.WorkspaceStorage;
 import dev.stowage.protocol.EntryId;
@@ -12,11 +15,10 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.cluster.sharding.typed.HashCodeMessageExtractor;
-import org.apache.pekko.pattern.Patterns;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -94,27 +96,15 @@ final class TestClusterExtension implements BeforeAllCallback, AfterAllCallback,
   @Override
   public List<WorkspaceStorage> open(String workspaceId, LocalKey key, Path baseDir, String overrides) {
     List<WorkspaceStorage> storages = WorkspaceNodes.super.open(workspaceId, key, baseDir, overrides);
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     for (int node = 0; node < cluster.size(); node++) {
-      while (regionsKnown(node, workspaceId) < cluster.size()) {
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError("node " + node + " does not know the regions of '" + workspaceId + "' after 60 s");
-        }
-        java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(20).toNanos()); // the coordinator starts
-      }
+      ActorSystem<Void> system = cluster.node(node);
+      TestProbe.create(system).awaitAssert(Duration.ofSeconds(60), Duration.ofMillis(20), () -> {
+        assertThat(Await.result(WorkspacePeers.regions(system, workspaceId, Duration.ofSeconds(1))))
+            .as("the regions of '%s' that %s knows", workspaceId, system.address()).hasSize(cluster.size());
+        return null;
+      });
     }
     return storages;
-  }
-
-  /** How many nodes' regions of {@code workspaceId} node {@code node}'s region knows (0 while it knows no coordinator). */
-  private int regionsKnown(int node, String workspaceId) {
-    try {
-      Object answer = Patterns.ask(ManifestIds.classicRegion(cluster.node(node), workspaceId),
-          ShardRegion.getCurrentRegionsInstance(), Duration.ofSeconds(1)).toCompletableFuture().get(2, TimeUnit.SECONDS);
-      return ((ShardRegion.CurrentRegions) answer).getRegions().size();
-    } catch (Exception notYet) {
-      return 0;
-    }
   }
 
   @Override
