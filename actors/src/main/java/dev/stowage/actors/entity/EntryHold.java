@@ -60,9 +60,12 @@ final class EntryHold {
     settling = true;
   }
 
-  /** Whether a {@link ManifestBackend.Settled} that comes now is this hold's ({@link #awaitSettled}). */
+  /**
+   * Whether a {@link ManifestBackend.Settled} that comes now is this hold's ({@link #awaitSettled}):
+   * only a held entity asks, and the hold's end clears it.
+   */
   boolean settling() {
-    return hold != null && settling;
+    return settling;
   }
 
   ActorRef<HoldReply> holder() {
@@ -93,7 +96,6 @@ final class EntryHold {
       return false;
     }
     hold = next;
-    settling = false;
     staged = state.staged(next.change().updated(), sealed, next.change().removedChunkIds());
     answered = false;
     return true;
