@@ -7,16 +7,19 @@ import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.ManifestChange;
 import dev.stowage.protocol.StorageCommand;
 import dev.stowage.protocol.StorageException;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.pattern.StatusReply;
 
 /**
  * What a {@link ManifestEntity} is told besides the manifest commands of the public protocol (which
  * clients send it): by its host, when to flush and stop; by its workspace, that it failed; by a
- * tree transaction, to hold still while it commits ({@link Hold}).
+ * tree transaction, to hold still while it commits ({@link Hold}), or, for a transaction of one
+ * change, to make it itself ({@link Update}).
  */
 public sealed interface EntityCommand
     permits EntityCommand.Lifecycle, EntityCommand.Fail, EntityCommand.Hold, EntityCommand.Apply,
-        EntityCommand.Release {
+        EntityCommand.Release, EntityCommand.Update {
 
   /**
    * Answers with {@code cause} a message that was sent to an entity and will not be served: a
@@ -27,6 +30,8 @@ public sealed interface EntityCommand
       StatusReplies.error(command, cause);
     } else if (message instanceof Hold hold) {
       hold.refuse(cause);
+    } else if (message instanceof Update update) {
+      update.replyTo().tell(StatusReply.error(cause));
     }
   }
 
@@ -96,4 +101,20 @@ public sealed interface EntityCommand
    * asks its backend what is stored before it lets go.
    */
   record Release(ActorRef<HoldReply> holder, boolean outcomeUnknown) implements EntityCommand, CborSerializable {}
+
+  /**
+   * A tree transaction of one change ({@code updateManifests} of one entry), made by the entity of
+   * its id without a coordinator: one entry commits alone in one write, so holding it for a commit
+   * made elsewhere would only add messages. The same semantics (SPEC §6b): if the entity's value
+   * is not {@code change.expected()}, {@link dev.stowage.protocol.ConflictException} and nothing
+   * changes; otherwise the updated value is written durably with its removed chunks, and, as
+   * under a hold, no read sees it and every other command waits until it is committed; {@code
+   * replyTo} hears then. A failed commit fails the entity, as a failed flush does (INV-6): no read
+   * has seen the value. Local mode only (sent through the supervisor, never across nodes).
+   */
+  record Update(ManifestChange change, ActorRef<StatusReply<Done>> replyTo) implements EntityCommand {
+    public EntryId id() {
+      return change.id();
+    }
+  }
 }

@@ -34,6 +34,10 @@ final class FailedEntity {
           hold.refuse(cause);
           return Behaviors.same();
         })
+        .onMessage(EntityCommand.Update.class, update -> {
+          EntityCommand.refuse(update, cause);
+          return Behaviors.same();
+        })
         .onMessage(EntityCommand.Fail.class, failure -> Behaviors.stopped())
         .onMessageEquals(EntityCommand.Lifecycle.FLUSH_AND_STOP, Behaviors::stopped)
         .onMessageEquals(EntityCommand.Lifecycle.DISCARD_AND_STOP, Behaviors::stopped)

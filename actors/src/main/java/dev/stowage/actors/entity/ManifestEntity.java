@@ -4,10 +4,12 @@ import dev.stowage.actors.common.PublishedManifests;
 import dev.stowage.actors.common.StatusReplies;
 import dev.stowage.actors.common.WorkspaceHealth;
 import dev.stowage.actors.entity.EntityCommand.Lifecycle;
+import dev.stowage.protocol.ConflictException;
 import dev.stowage.protocol.CorruptEntryException;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.EntryMissingException;
 import dev.stowage.protocol.LocalManifest;
+import dev.stowage.protocol.ManifestChange;
 import dev.stowage.protocol.StorageCommand.ClearManifest;
 import dev.stowage.protocol.StorageCommand.EnsureManifestPersistent;
 import dev.stowage.protocol.StorageCommand.GetManifest;
@@ -21,6 +23,7 @@ import dev.stowage.protocol.StorageOverloadedException;
 import dev.stowage.protocol.WorkspaceEvent.ChangeCause;
 import dev.stowage.storage.BlobCipher;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -151,12 +154,19 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
   private Stopping stopping = Stopping.NO;
   /** The tree transaction this entity serves, if any: held until it ends. */
   private final EntryHold hold;
+  /**
+   * The version a transaction of one change ({@link EntityCommand.Update}) wrote, until it is
+   * committed (0: none): meanwhile no read sees it and every other command waits, as under a hold.
+   */
+  private long committing;
 
   private final Receive<Object> unknown;
   private final Receive<Object> loading;
   private final Receive<Object> known;
   /** Built the first time a transaction holds this entity: most never are, and entities are many. */
   private Receive<Object> holdingPhase;
+  /** Built the first time a transaction of one change commits here ({@link #committing}). */
+  private Receive<Object> committingPhase;
 
   private ManifestEntity(ActorContext<Object> context, StashBuffer<Object> stash, EntryId id, ManifestBackend backend,
       BlobCipher cipher, EntityHost host, Duration passivateAfter, EntityWorkspace workspace) {
@@ -228,6 +238,7 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
         .onMessage(ManifestBackend.Loaded.class, this::onLoaded)
         .onMessage(ManifestBackend.Flushed.class, this::onFlushed)
         .onMessage(EntityCommand.Hold.class, this::onHold)
+        .onMessage(EntityCommand.Update.class, this::onUpdate)
         .onMessageEquals(Lifecycle.FLUSH, () -> {
           flushes.flush(null);
           return phase();
@@ -277,6 +288,25 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
         .build();
   }
 
+  /**
+   * While a transaction of one change commits here ({@link #committing}): the backend's replies and
+   * failures are served; every other command waits, reads too, as under a hold.
+   */
+  private Receive<Object> committingPhase() {
+    if (committingPhase == null) {
+      committingPhase = newReceiveBuilder()
+          .onMessage(ManifestBackend.Flushed.class, this::onFlushed)
+          .onMessage(GatewayFailed.class, this::onBackendFailed)
+          .onMessage(Unstorable.class, this::onUnstorable)
+          .onMessage(EntityCommand.Fail.class, failure -> fail(failure.cause(), true))
+          .onMessageEquals(IdleCheck.INSTANCE, Behaviors::same) // it is writing: not idle
+          .onMessage(Object.class, this::waitForRelease)
+          .onSignal(PostStop.class, signal -> onPostStop())
+          .build();
+    }
+    return committingPhase;
+  }
+
   private Behavior<Object> onPostStop() {
     backend.close();
     reportStopped();
@@ -291,7 +321,7 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
 
   /** The phase of what is known now: what a command's handler returns (a command never stops the entity). */
   private Receive<Object> phase() {
-    return hold.active() ? holdingPhase()
+    return hold.active() ? holdingPhase() : committing != 0 ? committingPhase()
         : state.known() || state.corrupt() != null ? known : loadInFlight ? loading : unknown;
   }
 
@@ -458,7 +488,8 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
   /** Serves what waited, in order, in the phase of what is known now. */
   private Behavior<Object> unstashAll() {
     Behavior<Object> next = stash.unstashAll(phase());
-    return next == unknown || next == loading || next == known || next == holdingPhase ? current() : next;
+    return next == unknown || next == loading || next == known || next == holdingPhase || next == committingPhase
+        ? current() : next;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -491,6 +522,11 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
     events.persisted(state.persistedVersion());
     if (hold.active()) {
       hold.answerOnceSettled(state, getContext().getSelf(), backend);
+    }
+    if (committing != 0 && state.persistedVersion() >= committing) {
+      committing = 0; // the writer heard first (the backend answers it, or the waiters above did)
+      publication.publish(state.value());
+      return unstashAll();
     }
     return current();
   }
@@ -525,6 +561,37 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
     }
     hold.answerOnceSettled(state, getContext().getSelf(), backend);
     return holdingPhase();
+  }
+
+  /**
+   * A transaction of one change: if the value is the expected one, the entity writes the updated
+   * value durably (one flush: the value with its removed chunks), withdraws its published value
+   * and serves nothing else until the flush commits ({@link #committingPhase}); the writer hears
+   * then. Otherwise {@link ConflictException}, nothing changed.
+   */
+  private Behavior<Object> onUpdate(EntityCommand.Update update) {
+    if (refusedAfterFailure(update)) {
+      return phase();
+    }
+    if (!state.known()) {
+      if (state.corrupt() != null) {
+        EntityCommand.refuse(update, state.corrupt());
+        return phase();
+      }
+      return loadInFlight ? waitForLoad(update) : startLoading(update);
+    }
+    ManifestChange change = update.change();
+    if (!Objects.equals(change.expected().orElse(null), state.value())) {
+      EntityCommand.refuse(update, new ConflictException(Set.of(id)));
+      return phase();
+    }
+    state.write(change.updated(), change.removedChunkIds());
+    publication.withdraw(); // reads wait for the commit: none sees a value that may not be stored
+    committing = state.version();
+    flushes.flushAnswering(update.replyTo());
+    events.changed(state.version(), true, state.persistedVersion(), change.updated().needSync(),
+        ChangeCause.TRANSACTION);
+    return phase();
   }
 
   /** The transaction committed: its value is this entry's, stored; reads see it from now on. */

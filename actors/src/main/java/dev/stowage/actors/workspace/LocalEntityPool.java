@@ -183,6 +183,11 @@ final class LocalEntityPool {
     route(command.id(), command);
   }
 
+  /** A transaction of one change goes to its entity as a manifest command does (it waits for a slot like one). */
+  void route(EntityCommand.Update update) {
+    route(update.id(), update);
+  }
+
   /** A tree transaction's hold goes to its entity as a manifest command does. */
   private void route(EntityCommand.Hold hold) {
     route(hold.id(), hold);

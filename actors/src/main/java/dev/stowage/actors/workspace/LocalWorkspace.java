@@ -6,6 +6,7 @@ import dev.stowage.actors.common.PublishedManifests;
 import dev.stowage.actors.common.StatusReplies;
 import dev.stowage.actors.common.SupervisorMessage;
 import dev.stowage.actors.common.WorkspaceHealth;
+import dev.stowage.actors.entity.EntityCommand;
 import dev.stowage.actors.entity.EntityHost;
 import dev.stowage.actors.entity.EntityWorkspace;
 import dev.stowage.actors.feed.ChangeFeed;
@@ -314,9 +315,17 @@ public final class LocalWorkspace implements WorkspaceBackend {
     StatusReplies.when(vacuumed.thenApplyAsync(ignored -> Done.getInstance(), executor), request.replyTo(), executor);
   }
 
-  /** A coordinator of its own, beside the entities: it holds them through this supervisor, commits on the data writer. */
+  /**
+   * A coordinator of its own, beside the entities: it holds them through this supervisor, commits on
+   * the data writer. A transaction of one change needs none: its entity makes it ({@link
+   * EntityCommand.Update}), half the messages of a hold, its commit and its apply.
+   */
   @Override
   public void updateManifests(UpdateManifests request) {
+    if (request.changes().size() == 1) {
+      entities.route(new EntityCommand.Update(request.changes().get(0), request.replyTo()));
+      return;
+    }
     context.spawnAnonymous(ManifestTransaction.create(request, transactions, settings.askTimeout()),
         DispatcherSelector.fromConfig(settings.dispatcher()));
   }

@@ -7,6 +7,7 @@ import dev.stowage.actors.common.WorkspaceHealth;
 import dev.stowage.actors.gateway.GatewayCommand;
 import dev.stowage.actors.gateway.StoreOperation;
 import dev.stowage.protocol.ChunkId;
+import dev.stowage.protocol.ConflictException;
 import dev.stowage.protocol.CorruptEntryException;
 import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.EntryMissingException;
@@ -27,6 +28,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
@@ -723,5 +725,76 @@ class ManifestEntityTest {
     entity.tell(new EntityCommand.Apply(second.ref()));
 
     assertThat(read(entity)).as("the second transaction's value, which it committed").isEqualTo(folder(3, "three"));
+  }
+
+  // A transaction of one change (EntityCommand.Update): the entity makes it without a coordinator
+
+  @Test
+  @DisplayName("SPEC 6b: a one-change transaction is answered once committed, with its removed chunks; reads and writes sent meanwhile wait and see it")
+  void aOneChangeTransactionCommitsBeforeAnyReadSeesIt() {
+    storeRow(folder(1, "one"));
+    ChunkId removed = ChunkId.random();
+    ChunkId kept = ChunkId.random();
+    storeChunks(removed, kept);
+    ActorRef<Object> entity = entity();
+    TestProbe<StatusReply<Done>> caller = testKit.createTestProbe();
+    entity.tell(new EntityCommand.Update(new ManifestChange(id, Optional.of(folder(1, "one")), folder(2, "two"),
+        Set.of(removed)), caller.ref()));
+    complete(nextRequest()); // the load
+    GatewayCommand.Run<DataStore, ManifestBackend.Reply> commit = nextRequest();
+    assertThat(workspace.published().read(id)).as("withdrawn until committed").isNull();
+    TestProbe<StatusReply<LocalManifest>> reader = testKit.createTestProbe();
+    entity.tell(new GetManifest(id, reader.ref()));
+    TestProbe<StatusReply<Done>> writer = testKit.createTestProbe();
+    entity.tell(new SetManifest(id, folder(3, "three"), true, Set.of(), writer.ref()));
+    reader.expectNoMessage(Duration.ofMillis(100));
+    writer.expectNoMessage(Duration.ZERO);
+
+    complete(commit);
+    assertThat(caller.receiveMessage().isSuccess()).isTrue();
+    assertThat(storedManifest()).isEqualTo(folder(2, "two"));
+    assertThat(store.chunks().presentAmong(Set.of(removed, kept))).as("its removed chunk, deleted in its write")
+        .containsExactly(kept);
+    assertThat(reader.receiveMessage().getValue()).as("the read waited for the commit").isEqualTo(folder(2, "two"));
+    assertThat(writer.receiveMessage().isSuccess()).as("the write waited, and came after it").isTrue();
+    assertThat(read(entity)).isEqualTo(folder(3, "three"));
+  }
+
+  @Test
+  @DisplayName("SPEC 6b: a one-change transaction that expects another value fails with ConflictException and changes nothing; expecting none of a present entry too")
+  void aOneChangeTransactionThatExpectsAnotherValueConflicts() {
+    storeRow(folder(1, "one"));
+    ActorRef<Object> entity = entity();
+    TestProbe<StatusReply<Done>> caller = testKit.createTestProbe();
+    entity.tell(new EntityCommand.Update(ManifestChange.replace(folder(1, "other"), folder(2, "two")), caller.ref()));
+    complete(nextRequest()); // the load
+    assertThat(caller.receiveMessage().getError()).isInstanceOf(ConflictException.class)
+        .hasMessageContaining(id.toString());
+    entity.tell(new EntityCommand.Update(ManifestChange.create(folder(2, "two")), caller.ref()));
+    assertThat(caller.receiveMessage().getError()).isInstanceOf(ConflictException.class);
+    gateway.expectNoMessage(Duration.ofMillis(50));
+    assertThat(read(entity)).isEqualTo(folder(1, "one"));
+    assertThat(storedManifest()).isEqualTo(folder(1, "one"));
+  }
+
+  @Test
+  @DisplayName("INV-6: a one-change transaction whose commit fails answers StorageFailedException, and the reads that waited never see its value")
+  void aOneChangeTransactionWhoseCommitFailsIsNeverSeen() {
+    storeRow(folder(1, "one"));
+    ActorRef<Object> entity = entity();
+    TestProbe<StatusReply<Done>> caller = testKit.createTestProbe();
+    entity.tell(new EntityCommand.Update(ManifestChange.replace(folder(1, "one"), folder(2, "two")), caller.ref()));
+    complete(nextRequest()); // the load
+    GatewayCommand.Run<DataStore, ManifestBackend.Reply> commit = nextRequest();
+    TestProbe<StatusReply<LocalManifest>> reader = testKit.createTestProbe();
+    entity.tell(new GetManifest(id, reader.ref()));
+
+    StorageFailedException diskFull = new StorageFailedException("disk full");
+    commit.replyTo().tell(StatusReply.error(diskFull));
+    commit.writer().tell(StatusReply.error(diskFull));
+    assertThat(caller.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
+    assertThat(reader.receiveMessage().getError()).as("not the value that was not stored")
+        .isInstanceOf(StorageFailedException.class);
+    assertThat(storedManifest()).isEqualTo(folder(1, "one"));
   }
 }
