@@ -79,28 +79,50 @@ public sealed interface EntityCommand
    * once, and never waits, so that no two transactions wait for each other). {@code round}: which of
    * the holder's rounds asks (the first, all at once, or the second, one after the other), repeated
    * in the reply so that the holder can tell a late answer of the first from the second's.
+   * {@code transaction}: which of the holder's transactions holds, repeated in every reply and told
+   * back in {@link Apply} and {@link Release}: local mode's supervisor coordinates many at once
+   * (0 for a holder that coordinates one, cluster mode's).
    */
-  record Hold(ManifestChange change, ActorRef<HoldReply> holder, boolean waits, int round)
+  record Hold(ManifestChange change, ActorRef<HoldReply> holder, boolean waits, int round, long transaction)
       implements EntityCommand, SupervisorMessage, CborSerializable {
+    /** The hold of a holder that coordinates one transaction. */
+    public Hold(ManifestChange change, ActorRef<HoldReply> holder, boolean waits, int round) {
+      this(change, holder, waits, round, 0);
+    }
+
     public EntryId id() {
       return change.id();
     }
 
     /** The entity cannot take part (its workspace failed or closes, its row is corrupt): tell the holder why. */
     public void refuse(StorageException cause) {
-      holder.tell(new HoldReply.Refused(id(), cause, round));
+      holder.tell(new HoldReply.Refused(id(), cause, round, transaction));
+    }
+
+    /** Another transaction holds the entity, and this hold does not wait: tell the holder. */
+    public void busy() {
+      holder.tell(new HoldReply.Busy(id(), round, transaction));
     }
   }
 
   /** The transaction of {@code holder} committed: the held entity takes the value it staged, clean, and lets go. */
-  record Apply(ActorRef<HoldReply> holder) implements EntityCommand, CborSerializable {}
+  record Apply(ActorRef<HoldReply> holder, long transaction) implements EntityCommand, CborSerializable {
+    public Apply(ActorRef<HoldReply> holder) {
+      this(holder, 0);
+    }
+  }
 
   /**
    * The transaction of {@code holder} did not commit: the entity lets go, unchanged. {@code
    * outcomeUnknown}: its commit failed in a way that may have committed it all the same; the entity
    * asks its backend what is stored before it lets go.
    */
-  record Release(ActorRef<HoldReply> holder, boolean outcomeUnknown) implements EntityCommand, CborSerializable {}
+  record Release(ActorRef<HoldReply> holder, boolean outcomeUnknown, long transaction)
+      implements EntityCommand, CborSerializable {
+    public Release(ActorRef<HoldReply> holder, boolean outcomeUnknown) {
+      this(holder, outcomeUnknown, 0);
+    }
+  }
 
   /**
    * A tree transaction of one change ({@code updateManifests} of one entry), made by the entity of

@@ -36,17 +36,22 @@ final class EntryHold {
     return hold != null;
   }
 
-  /** Whether {@code holder} is the coordinator of the transaction that holds the entity. */
-  boolean isHolder(ActorRef<HoldReply> holder) {
-    return hold != null && hold.holder().equals(holder);
+  /** Whether {@code transaction} of {@code holder} is the transaction that holds the entity. */
+  boolean isHolder(ActorRef<HoldReply> holder, long transaction) {
+    return hold != null && hold.transaction() == transaction && hold.holder().equals(holder);
   }
 
   /**
-   * Whether a word of {@code holder} (its apply, its release, its end) decides this hold: it holds
-   * the entity, and no settle is on its way, whose answer decides it instead.
+   * Whether a word of {@code transaction} of {@code holder} (its apply, its release) decides this
+   * hold: it holds the entity, and no settle is on its way, whose answer decides it instead.
    */
-  boolean decidedBy(ActorRef<HoldReply> holder) {
-    return isHolder(holder) && !settling;
+  boolean decidedBy(ActorRef<HoldReply> holder, long transaction) {
+    return isHolder(holder, transaction) && !settling;
+  }
+
+  /** Whether the end of {@code holder} (death watch: all its transactions) decides this hold, as {@link #decidedBy}. */
+  boolean decidedByEndOf(ActorRef<HoldReply> holder) {
+    return hold != null && hold.holder().equals(holder) && !settling;
   }
 
   /**
@@ -84,7 +89,7 @@ final class EntryHold {
    */
   boolean take(EntityCommand.Hold next, EntryState state) {
     if (!Objects.equals(next.change().expected().orElse(null), state.value())) {
-      next.holder().tell(new HoldReply.Differs(id, next.round()));
+      next.holder().tell(new HoldReply.Differs(id, next.round(), next.transaction()));
       return false;
     }
     byte[] sealed;
@@ -109,7 +114,7 @@ final class EntryHold {
     if (!answered && !state.flushInFlight()) {
       answered = true;
       hold.holder().tell(new HoldReply.Held(id, entity, staged.sealed(), staged.baseVersion(), staged.needSync(),
-          staged.removedChunkIds(), backend.heldRevision(), hold.round()));
+          staged.removedChunkIds(), backend.heldRevision(), hold.round(), hold.transaction()));
     }
   }
 

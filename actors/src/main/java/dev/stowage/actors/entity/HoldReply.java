@@ -1,5 +1,6 @@
 package dev.stowage.actors.entity;
 
+import dev.stowage.actors.common.SupervisorMessage;
 import dev.stowage.protocol.CborSerializable;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.EntryId;
@@ -10,15 +11,19 @@ import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * What an entity answers a tree transaction's {@link EntityCommand.Hold}. Crosses nodes in cluster
- * mode (the coordinator runs where the call was made): serializable.
+ * mode (the coordinator runs where the call was made): serializable. In local mode the supervisor
+ * coordinates: a supervisor's message.
  */
-public sealed interface HoldReply extends CborSerializable permits HoldReply.Held, HoldReply.Differs, HoldReply.Busy,
-    HoldReply.Refused {
+public sealed interface HoldReply extends CborSerializable, SupervisorMessage permits HoldReply.Held, HoldReply.Differs,
+    HoldReply.Busy, HoldReply.Refused {
 
   EntryId id();
 
   /** The round of the hold this answers ({@link EntityCommand.Hold#round}). */
   int round();
+
+  /** The transaction of the hold this answers ({@link EntityCommand.Hold#transaction}). */
+  long transaction();
 
   /**
    * The entity held its expected value and is now held: the changed value is staged for the
@@ -30,9 +35,14 @@ public sealed interface HoldReply extends CborSerializable permits HoldReply.Hel
    *     replace ({@link ManifestBackend#heldRevision}): -1 if it does not know
    */
   record Held(EntryId id, ActorRef<Object> entity, byte[] sealed, long baseVersion, boolean needSync,
-      List<ChunkId> removedChunkIds, long revision, int round) implements HoldReply {
+      List<ChunkId> removedChunkIds, long revision, int round, long transaction) implements HoldReply {
     public Held {
       removedChunkIds = List.copyOf(removedChunkIds);
+    }
+
+    public Held(EntryId id, ActorRef<Object> entity, byte[] sealed, long baseVersion, boolean needSync,
+        List<ChunkId> removedChunkIds, long revision, int round) {
+      this(id, entity, sealed, baseVersion, needSync, removedChunkIds, revision, round, 0);
     }
 
     /** The staged write, as a flush of it would be sent. */
@@ -42,18 +52,30 @@ public sealed interface HoldReply extends CborSerializable permits HoldReply.Hel
   }
 
   /** The entity holds another value than the one expected: it is not held. */
-  record Differs(EntryId id, int round) implements HoldReply {}
+  record Differs(EntryId id, int round, long transaction) implements HoldReply {
+    public Differs(EntryId id, int round) {
+      this(id, round, 0);
+    }
+  }
 
   /** Another transaction holds the entity, and this hold does not wait ({@link EntityCommand.Hold#waits}): it is not held. */
-  record Busy(EntryId id, int round) implements HoldReply {}
+  record Busy(EntryId id, int round, long transaction) implements HoldReply {
+    public Busy(EntryId id, int round) {
+      this(id, round, 0);
+    }
+  }
 
   /**
    * The entity cannot take part ({@link #cause()} says why): it is not held. The cause travels as
    * its class and message, as {@code StorageExceptionSerializer} carries one.
    */
-  record Refused(EntryId id, String causeType, String message, int round) implements HoldReply {
+  record Refused(EntryId id, String causeType, String message, int round, long transaction) implements HoldReply {
+    public Refused(EntryId id, StorageException cause, int round, long transaction) {
+      this(id, cause.getClass().getName(), cause.getMessage(), round, transaction);
+    }
+
     public Refused(EntryId id, StorageException cause, int round) {
-      this(id, cause.getClass().getName(), cause.getMessage(), round);
+      this(id, cause, round, 0);
     }
 
     /** The refusal rebuilt: of its class if it can be, a {@link StorageFailedException} otherwise. */

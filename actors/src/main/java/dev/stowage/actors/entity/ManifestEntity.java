@@ -268,10 +268,12 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
 
   private Receive<Object> buildHoldingPhase() {
     return newReceiveBuilder()
-        .onMessage(EntityCommand.Apply.class, apply -> hold.decidedBy(apply.holder()) ? onApply() : Behaviors.same())
-        .onMessage(EntityCommand.Release.class, release -> hold.decidedBy(release.holder())
+        .onMessage(EntityCommand.Apply.class, apply -> hold.decidedBy(apply.holder(), apply.transaction())
+            ? onApply() : Behaviors.same())
+        .onMessage(EntityCommand.Release.class, release -> hold.decidedBy(release.holder(), release.transaction())
             ? onRelease(release.outcomeUnknown()) : Behaviors.same())
-        .onMessage(HolderGone.class, gone -> hold.decidedBy(gone.holder()) ? onRelease(hold.answered()) : Behaviors.same())
+        .onMessage(HolderGone.class, gone -> hold.decidedByEndOf(gone.holder())
+            ? onRelease(hold.answered()) : Behaviors.same())
         .onMessage(ManifestBackend.Settled.class, this::onSettled)
         .onMessage(ManifestBackend.Loaded.class, this::onLoaded)
         .onMessage(ManifestBackend.Flushed.class, this::onFlushed)
@@ -280,7 +282,7 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
         .onMessage(EntityCommand.Fail.class, failure -> fail(failure.cause(), true))
         .onMessageEquals(IdleCheck.INSTANCE, Behaviors::same) // held is not idle
         .onMessage(EntityCommand.Hold.class, next -> !next.waits(), next -> {
-          next.holder().tell(new HoldReply.Busy(id, next.round()));
+          next.busy();
           return Behaviors.same();
         })
         .onMessage(Object.class, this::waitForRelease)
@@ -555,7 +557,9 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
       return phase();
     }
     publication.withdraw(); // reads wait for the transaction: none sees it half applied
-    getContext().watchWith(next.holder(), new HolderGone(next.holder()));
+    if (!isParent(next.holder())) {
+      getContext().watchWith(next.holder(), new HolderGone(next.holder()));
+    }
     if (!backend.knowsRevision()) {
       flushes.flush(null); // its first write: the commit then replaces the revision it stores
     }
@@ -628,8 +632,19 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
     return hold.committed(settled) ? onApply() : onRelease(false);
   }
 
+  /**
+   * Whether {@code holder} is this entity's parent: local mode's supervisor, which coordinates its
+   * transactions itself and stops only with its entities. Nothing to watch then (a watch and an
+   * unwatch are two messages to the holder at every hold).
+   */
+  private boolean isParent(ActorRef<HoldReply> holder) {
+    return holder.path().equals(getContext().getSelf().path().parent());
+  }
+
   private Behavior<Object> endHold() {
-    getContext().unwatch(hold.holder());
+    if (!isParent(hold.holder())) {
+      getContext().unwatch(hold.holder());
+    }
     hold.end();
     return unstashAll();
   }

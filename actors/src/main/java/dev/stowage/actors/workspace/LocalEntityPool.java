@@ -7,7 +7,6 @@ import dev.stowage.actors.entity.EntityCommand;
 import dev.stowage.actors.entity.EntityHost;
 import dev.stowage.actors.entity.EntityWorkspace;
 import dev.stowage.actors.entity.GatewayManifestBackend;
-import dev.stowage.actors.entity.HoldReply;
 import dev.stowage.actors.entity.ManifestEntity;
 import dev.stowage.actors.facade.EntityDirectory;
 import dev.stowage.actors.facade.EntityHandle;
@@ -201,7 +200,7 @@ final class LocalEntityPool {
       leastRecentlyUsed.add(id);
       if (slot.stopping && command instanceof EntityCommand.Hold hold && !hold.waits()) {
         // its stop may wait for a transaction that waits for this one: a hold that must not wait says busy
-        hold.holder().tell(new HoldReply.Busy(id, hold.round()));
+        hold.busy();
       } else if (slot.stopping) {
         slot.buffer(command);
       } else {

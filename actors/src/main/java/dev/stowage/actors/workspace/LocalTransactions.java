@@ -1,5 +1,6 @@
 package dev.stowage.actors.workspace;
 
+import dev.stowage.actors.common.PlainFutures;
 import dev.stowage.actors.entity.EntityCommand;
 import dev.stowage.actors.entity.HoldReply;
 import dev.stowage.actors.entity.ManifestBackend;
@@ -8,9 +9,13 @@ import dev.stowage.actors.gateway.GatewayCommand;
 import dev.stowage.actors.gateway.StoreOperation;
 import dev.stowage.actors.transaction.TransactionBackend;
 import dev.stowage.storage.DataStore;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
@@ -41,13 +46,29 @@ final class LocalTransactions implements TransactionBackend {
 
   @Override
   public void commit(List<HoldReply.Held> held, ActorRef<StatusReply<Done>> replyTo) {
-    writer.tell(new GatewayCommand.Run<>(new StoreOperation<DataStore, Done>(StoreOperation.Mode.WRITE,
-        "commit a tree transaction of " + held.size() + " manifests", store -> {
+    writer.tell(new GatewayCommand.Run<>(commitOf(held), replyTo));
+  }
+
+  /**
+   * {@link #commit}, as a stage that completes once committed, or fails (after {@code timeout}
+   * too: the outcome is unknown then, and each entity asks what is stored); the data writer also
+   * answers {@code caller} as it commits, or fails.
+   */
+  CompletionStage<Done> commit(List<HoldReply.Held> held, ActorRef<StatusReply<Done>> caller, Duration timeout,
+      Scheduler scheduler) {
+    // a plain future: the ask's own stage would run the caller's callback on a new thread here (PlainFutures)
+    return PlainFutures.of(AskPattern.askWithStatus(writer,
+        replyTo -> new GatewayCommand.Run<>(commitOf(held), replyTo, caller), timeout, scheduler));
+  }
+
+  private static StoreOperation<DataStore, Done> commitOf(List<HoldReply.Held> held) {
+    return new StoreOperation<>(StoreOperation.Mode.WRITE, "commit a tree transaction of " + held.size() + " manifests",
+        store -> {
           for (HoldReply.Held entry : held) {
             ManifestBackend.Flush write = entry.write();
             store.putManifest(entry.id(), write.baseVersion(), write.needSync(), write.sealed(), write.removedChunkIds());
           }
           return Done.getInstance();
-        }), replyTo));
+        });
   }
 }

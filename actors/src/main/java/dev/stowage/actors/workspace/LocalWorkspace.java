@@ -13,8 +13,6 @@ import dev.stowage.actors.feed.ChangeFeed;
 import dev.stowage.actors.feed.CheckpointEvents;
 import dev.stowage.actors.facade.ActorWorkspaceStorage;
 import dev.stowage.actors.facade.FacadeMessage;
-import dev.stowage.actors.transaction.ManifestTransaction;
-import dev.stowage.actors.transaction.TransactionBackend;
 import dev.stowage.actors.gateway.DataOperations;
 import dev.stowage.actors.gateway.WorkspaceDatabases;
 import dev.stowage.actors.gateway.DirectReads;
@@ -117,7 +115,9 @@ public final class LocalWorkspace implements WorkspaceBackend {
   private final PayloadPipeline<DataStore> chunks;
   private final PayloadPipeline<CacheStore> blocks;
   private final WorkspaceStatsQuery statsQuery;
-  private final TransactionBackend transactions;
+  private final LocalTransactions transactions;
+  /** The tree transactions of several changes in flight, coordinated here. */
+  private final LocalTransactionRuns transactionRuns;
   private final ChunkPromotion promotion;
   /** The change feed: its subscribers, and the publisher of this workspace's entities. */
   private final ChangeFeed feed = new ChangeFeed();
@@ -154,6 +154,7 @@ public final class LocalWorkspace implements WorkspaceBackend {
     this.blocks = PayloadPipeline.blocks(context, gateways.cache(), cipher);
     this.statsQuery = new WorkspaceStatsQuery(workspaceId, gateways, executor);
     this.transactions = new LocalTransactions(context.getSelf(), data.writer(), entities.directory());
+    this.transactionRuns = new LocalTransactionRuns(context, transactions, settings.askTimeout());
     this.promotion = new ChunkPromotion(context.getSelf().narrow(), context.getSystem().scheduler(),
         settings.askTimeout(), executor, feed);
   }
@@ -316,18 +317,18 @@ public final class LocalWorkspace implements WorkspaceBackend {
   }
 
   /**
-   * A coordinator of its own, beside the entities: it holds them through this supervisor, commits on
-   * the data writer. A transaction of one change needs none: its entity makes it ({@link
-   * EntityCommand.Update}), half the messages of a hold, its commit and its apply.
+   * Coordinated here ({@link LocalTransactionRuns}): the entities are held through this supervisor,
+   * the commit is one write of the data writer. A transaction of one change needs no coordinator:
+   * its entity makes it ({@link EntityCommand.Update}), half the messages of a hold, its commit and
+   * its apply.
    */
   @Override
   public void updateManifests(UpdateManifests request) {
     if (request.changes().size() == 1) {
       entities.route(new EntityCommand.Update(request.changes().get(0), request.replyTo()));
-      return;
+    } else {
+      transactionRuns.start(request);
     }
-    context.spawnAnonymous(ManifestTransaction.create(request, transactions, settings.askTimeout()),
-        DispatcherSelector.fromConfig(settings.dispatcher()));
   }
 
   @Override
@@ -350,7 +351,8 @@ public final class LocalWorkspace implements WorkspaceBackend {
 
   @Override
   public void onMessage(SupervisorMessage message, StorageException refusal) {
-    if (entities.onMessage(message, refusal) || PayloadPipeline.onMessage(message, shared.failure().cause())) {
+    if (entities.onMessage(message, refusal) || transactionRuns.onMessage(message)
+        || PayloadPipeline.onMessage(message, shared.failure().cause())) {
       return;
     }
     if (message instanceof GatewayEvent.Opened opened) {

@@ -2,6 +2,7 @@ package dev.stowage.actors.workspace;
 
 import dev.stowage.actors.RequestValidation;
 import dev.stowage.actors.StorageSettings;
+import dev.stowage.actors.common.PlainFutures;
 import dev.stowage.actors.common.StatusReplies;
 import dev.stowage.actors.common.SupervisorMessage;
 import dev.stowage.actors.common.WorkspaceHealth;
@@ -232,8 +233,9 @@ public final class WorkspaceSupervisor {
     if (!backlogInFlight && backend.feed().backlogWanted()) {
       backlogInFlight = true;
       ActorRef<StorageCommand> self = context.getSelf().narrow();
-      context.pipeToSelf(AskPattern.<StorageCommand, SyncBacklog>askWithStatus(self, GetOutboundSyncBacklog::new,
-              settings.askTimeout(), context.getSystem().scheduler()),
+      // a plain future: pipeToSelf on the ask's own stage starts a thread per tick here (PlainFutures)
+      context.pipeToSelf(PlainFutures.of(AskPattern.<StorageCommand, SyncBacklog>askWithStatus(self,
+              GetOutboundSyncBacklog::new, settings.askTimeout(), context.getSystem().scheduler())),
           (backlog, error) -> new BacklogComputed(backlog, error));
     }
     return Behaviors.same();

@@ -119,4 +119,33 @@ class HoldProtocolTest {
     assertThat(Await.result(storage.getManifest(a))).as("the cache-only value, flushed").isEqualTo(value(a, 1));
     Await.result(storage.close());
   }
+
+  @Test
+  @DisplayName("SPEC 6b: an entry a transaction gets only after it gave up (past ask-timeout) is let go at once: nothing changes, and later calls on it go through")
+  void anEntryHeldAfterItsTransactionGaveUpIsLetGo() throws Exception {
+    WorkspaceStorage storage = Await.result(Stowage.open(testKit.system(), "holds", LocalKey.generate(),
+        TestSettings.in(dir, "stowage.ask-timeout = 1s")));
+    EntryId x = EntryId.random();
+    EntryId y = EntryId.random();
+    EntryId a = x.compareTo(y) < 0 ? x : y;
+    EntryId b = a == x ? y : x;
+    Await.result(storage.setManifest(a, value(a, 1)));
+    Await.result(storage.setManifest(b, value(b, 1)));
+    TestProbe<HoldReply> other = testKit.createTestProbe();
+    HoldReply.Held heldB = hold(storage, ManifestChange.replace(value(b, 1), value(b, 9)), other);
+
+    // a is held, b is busy: the transaction takes a again, then waits for b until it gives up
+    CompletableFuture<?> transaction = storage.updateManifests(List.of(
+        ManifestChange.replace(value(a, 1), value(a, 2)), ManifestChange.replace(value(b, 1), value(b, 2))))
+        .toCompletableFuture();
+    assertThat(transaction).failsWithin(WAIT);
+    // b now takes the hold that waited for it, for a transaction that has ended
+    heldB.entity().tell(new EntityCommand.Release(other.ref(), false));
+
+    assertThat(Await.result(storage.getManifest(b))).as("let go, unchanged").isEqualTo(value(b, 1));
+    assertThat(Await.result(storage.getManifest(a))).isEqualTo(value(a, 1));
+    Await.result(storage.setManifest(b, value(b, 3)));
+    assertThat(Await.result(storage.getManifest(b))).isEqualTo(value(b, 3));
+    Await.result(storage.close());
+  }
 }
