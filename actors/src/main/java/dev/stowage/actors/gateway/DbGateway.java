@@ -181,12 +181,12 @@ public final class DbGateway<S extends Store> extends AbstractBehavior<GatewayMe
           // Join the batch and queue its commit before answering, so that whatever the reader
           // asks next (a stats request, say) is ordered after the commit of this bookkeeping.
           reads++;
-          batch.add(null, null, null);
+          batch.add(null, null, null, null);
           Behavior<GatewayMessage<S>> next = maybeCommit();
           request.replyTo().tell(StatusReply.success(result));
           return next;
         }
-        case WRITE -> batch.add(request.replyTo(), result, request.writer());
+        case WRITE -> batch.add(request.replyTo(), result, request.writer(), request.outcome());
         case DEFERRED -> {
           // ran in the open batch: committed with it, answered to nobody
         }

@@ -1,6 +1,7 @@
 package dev.stowage.actors.gateway;
 
 import dev.stowage.protocol.DatabaseStats;
+import java.util.function.Consumer;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
@@ -22,17 +23,28 @@ public sealed interface GatewayCommand<S> extends GatewayMessage<S>
    * @param writer for a {@link StoreOperation.Mode#WRITE}: someone else to answer, with {@code Done}
    *     once the commit that holds the write succeeded (or with the failure), after {@code replyTo}; a
    *     durable write's caller, answered here instead of through its entity. Null for none.
+   * @param outcome for a {@link StoreOperation.Mode#WRITE}: run on the gateway's thread once the
+   *     commit that holds the write succeeded (with null) or failed (with the failure), before {@code
+   *     writer} is answered; it must only send messages. A tree transaction's: its entities hear
+   *     the outcome straight from here. Null for none.
    */
   record Run<S, R>(StoreOperation<S, R> operation, ActorRef<StatusReply<R>> replyTo,
-      ActorRef<StatusReply<Done>> writer) implements GatewayCommand<S> {
+      ActorRef<StatusReply<Done>> writer, Consumer<Throwable> outcome) implements GatewayCommand<S> {
     public Run(StoreOperation<S, R> operation, ActorRef<StatusReply<R>> replyTo) {
-      this(operation, replyTo, null);
+      this(operation, replyTo, null, null);
     }
 
-    /** Answers a request that is not joining a batch with {@code error}: its reply, and its writer. */
+    public Run(StoreOperation<S, R> operation, ActorRef<StatusReply<R>> replyTo, ActorRef<StatusReply<Done>> writer) {
+      this(operation, replyTo, writer, null);
+    }
+
+    /** Answers a request that is not joining a batch with {@code error}: its reply, its outcome, and its writer. */
     void fail(Throwable error) {
       if (replyTo != null) {
         replyTo.tell(StatusReply.error(error));
+      }
+      if (outcome != null) {
+        outcome.accept(error);
       }
       if (writer != null) {
         writer.tell(StatusReply.error(error));

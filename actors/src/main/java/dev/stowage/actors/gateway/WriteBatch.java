@@ -3,6 +3,7 @@ package dev.stowage.actors.gateway;
 import dev.stowage.protocol.StorageFailedException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
@@ -14,10 +15,14 @@ import org.apache.pekko.pattern.StatusReply;
  */
 final class WriteBatch {
   /** A write executed in the open batch, answered when the batch commits or fails. */
-  private record PendingWrite<R>(ActorRef<StatusReply<R>> replyTo, R result, ActorRef<StatusReply<Done>> writer) {
+  private record PendingWrite<R>(ActorRef<StatusReply<R>> replyTo, R result, ActorRef<StatusReply<Done>> writer,
+      Consumer<Throwable> outcome) {
     void succeed() {
       if (replyTo != null) {
         replyTo.tell(StatusReply.success(result));
+      }
+      if (outcome != null) {
+        outcome.accept(null);
       }
       if (writer != null) {
         writer.tell(StatusReply.ack()); // after its entity's answer: what the writer asks next comes later
@@ -27,6 +32,9 @@ final class WriteBatch {
     void fail(StorageFailedException cause) {
       if (replyTo != null) {
         replyTo.tell(StatusReply.error(cause));
+      }
+      if (outcome != null) {
+        outcome.accept(cause);
       }
       if (writer != null) {
         writer.tell(StatusReply.error(cause));
@@ -50,11 +58,13 @@ final class WriteBatch {
   }
 
   /**
-   * A write ran in the open transaction: {@code replyTo} is answered {@code result}, and {@code
-   * writer} (if any) {@code Done}, after its commit. Bookkeeping that answers nobody passes nulls.
+   * A write ran in the open transaction: {@code replyTo} is answered {@code result}, then {@code
+   * outcome} runs and {@code writer} is answered {@code Done} (each if any), after its commit.
+   * Bookkeeping that answers nobody passes nulls.
    */
-  <R> void add(ActorRef<StatusReply<R>> replyTo, R result, ActorRef<StatusReply<Done>> writer) {
-    pending.add(new PendingWrite<>(replyTo, result, writer));
+  <R> void add(ActorRef<StatusReply<R>> replyTo, R result, ActorRef<StatusReply<Done>> writer,
+      Consumer<Throwable> outcome) {
+    pending.add(new PendingWrite<>(replyTo, result, writer, outcome));
   }
 
   int size() {

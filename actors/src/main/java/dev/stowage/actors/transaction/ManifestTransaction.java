@@ -41,9 +41,10 @@ public final class ManifestTransaction {
         }
 
         @Override
-        public void commit(List<HoldReply.Held> held, ActorRef<StatusReply<Done>> caller) {
+        public boolean commit(List<HoldReply.Held> held, ActorRef<StatusReply<Done>> caller) {
           // the commit's answer comes straight to this actor: the one StatusReply it receives
           backend.commit(held, self.narrow());
+          return false;
         }
       });
       run.start();

@@ -75,16 +75,11 @@ public final class TransactionRun {
     void cancelCheck();
 
     /**
-     * Commits {@code held} through the backend; the answer comes back to {@link #onCommitted}. A host
-     * whose backend answers {@code caller} itself once committed (or failed), one hop sooner, says
-     * so ({@link #commitAnswersCaller}).
+     * Commits {@code held} through the backend. Either the answer comes back to {@link
+     * #onCommitted} (false), or the backend itself tells the entities ({@link #tellOutcome}) and
+     * {@code caller} the outcome once committed, fewer hops later (true: the run ends here).
      */
-    void commit(List<HoldReply.Held> held, ActorRef<StatusReply<Done>> caller);
-
-    /** Whether the backend answers the caller of a commit ({@link #commit}): the run then does not. */
-    default boolean commitAnswersCaller() {
-      return false;
-    }
+    boolean commit(List<HoldReply.Held> held, ActorRef<StatusReply<Done>> caller);
   }
 
   private final long transaction;
@@ -178,8 +173,7 @@ public final class TransactionRun {
     if (!differing.isEmpty()) {
       return end(new ConflictException(differing));
     }
-    host.commit(List.copyOf(held), replyTo);
-    return false;
+    return host.commit(List.copyOf(held), replyTo);
   }
 
   /**
@@ -212,19 +206,24 @@ public final class TransactionRun {
     return false;
   }
 
-  /**
-   * The commit's answer: each held entity takes its value, or asks what is stored if the commit
-   * failed; the caller hears it too, unless the backend told it already. The run ends.
-   */
+  /** The commit's answer ({@link Host#commit} said to wait for it): the entities and the caller hear it. The run ends. */
   public void onCommitted(StatusReply<?> reply) {
-    if (reply.isSuccess()) {
-      held.forEach(h -> h.entity().tell(new EntityCommand.Apply(holder, transaction)));
-    } else {
-      // the commit failed, perhaps after it committed (a lost connection): each entity asks what is stored
-      held.forEach(h -> h.entity().tell(new EntityCommand.Release(holder, true, transaction)));
-    }
-    if (!host.commitAnswersCaller()) {
-      replyTo.tell(reply.isSuccess() ? StatusReply.ack() : StatusReply.error(StatusReplies.unwrap(reply.getError())));
+    Throwable error = reply.isSuccess() ? null : StatusReplies.unwrap(reply.getError());
+    tellOutcome(held, holder, transaction, error);
+    replyTo.tell(error == null ? StatusReply.ack() : StatusReply.error(error));
+  }
+
+  /**
+   * Tells each entity of {@code held} how the commit of {@code transaction} of {@code holder} ended:
+   * committed ({@code error} null), it takes its value; failed, perhaps after it committed (a lost
+   * connection), it asks what is stored. Only sends messages: any thread may call it.
+   */
+  public static void tellOutcome(List<HoldReply.Held> held, ActorRef<HoldReply> holder, long transaction,
+      Throwable error) {
+    for (HoldReply.Held h : held) {
+      h.entity().tell(error == null
+          ? new EntityCommand.Apply(holder, transaction)
+          : new EntityCommand.Release(holder, true, transaction));
     }
   }
 

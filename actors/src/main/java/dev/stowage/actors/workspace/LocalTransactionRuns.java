@@ -19,21 +19,19 @@ import org.apache.pekko.pattern.StatusReply;
  * itself: each a {@link TransactionRun}, by its number, with the supervisor as the holder its
  * entities answer. Cluster mode spawns a coordinator for each ({@code ManifestTransaction}), whose
  * node may die: its entities watch it. Here the coordinator is the entities' parent, which stops
- * only with them, so a transaction costs no actor to start and stop and no watch of it: about
- * half the messages of a move (W7's profile, docs/benchmarks.md).
+ * only with them, so a transaction costs no actor to start and stop and no watch of it; and its
+ * commit's outcome goes from the data writer straight to the entities and the caller. About half
+ * the messages of a move (W7's profile, docs/benchmarks.md).
  *
  * <p>An answer for a transaction that ended (a late one of its first round, or one that waited past
  * ask-timeout) lets go of what it holds, as the transaction would have. The supervisor hands this
  * its messages in every phase: a transaction in flight when the workspace closes or fails still
- * hears its entities and its commit, and answers its caller.
+ * hears its entities and answers its caller.
  */
 final class LocalTransactionRuns {
 
   /** A run's timer ({@link TransactionRun.Host#checkIn}); {@code generation} tells a cancelled one. */
   private record Check(long transaction, int generation) implements SupervisorMessage {}
-
-  /** A run's commit ended: committed if {@code error} is null. */
-  private record Committed(long transaction, Throwable error) implements SupervisorMessage {}
 
   private final ActorContext<Object> context;
   private final ActorRef<HoldReply> holder;
@@ -71,11 +69,6 @@ final class LocalTransactionRuns {
       if (run != null && run.generation == check.generation() && run.run.onCheck()) {
         runs.remove(run.transaction);
       }
-    } else if (message instanceof Committed committed) {
-      Run run = runs.remove(committed.transaction());
-      if (run != null) {
-        run.run.onCommitted(committed.error() == null ? StatusReply.ack() : StatusReply.error(committed.error()));
-      }
     } else {
       return false;
     }
@@ -108,19 +101,16 @@ final class LocalTransactionRuns {
       }
     }
 
-    @Override
-    public void commit(List<HoldReply.Held> held, ActorRef<StatusReply<Done>> caller) {
-      context.pipeToSelf(backend.commit(held, caller, holdWithin, context.getSystem().scheduler()),
-          (done, error) -> new Committed(transaction, error));
-    }
-
     /**
-     * The data writer answers the caller as it commits, as it answers a durable write: the caller
-     * does not wait for the answer to come back here first. Its entries are still held until their
-     * apply comes: a read or a write the caller makes next waits for it, and sees the values.
+     * The data writer tells the entities and the caller the outcome as it commits (as it answers a
+     * durable write): nothing comes back here, the run ends now. The caller may hear before an
+     * entity takes its value; each is held until then, so a read or a write the caller makes next
+     * waits for it, and sees the value.
      */
     @Override
-    public boolean commitAnswersCaller() {
+    public boolean commit(List<HoldReply.Held> held, ActorRef<StatusReply<Done>> caller) {
+      long id = transaction;
+      backend.commit(held, caller, error -> TransactionRun.tellOutcome(held, holder, id, error));
       return true;
     }
   }

@@ -1,6 +1,5 @@
 package dev.stowage.actors.workspace;
 
-import dev.stowage.actors.common.PlainFutures;
 import dev.stowage.actors.entity.EntityCommand;
 import dev.stowage.actors.entity.HoldReply;
 import dev.stowage.actors.entity.ManifestBackend;
@@ -9,13 +8,10 @@ import dev.stowage.actors.gateway.GatewayCommand;
 import dev.stowage.actors.gateway.StoreOperation;
 import dev.stowage.actors.transaction.TransactionBackend;
 import dev.stowage.storage.DataStore;
-import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.Scheduler;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
@@ -50,15 +46,12 @@ final class LocalTransactions implements TransactionBackend {
   }
 
   /**
-   * {@link #commit}, as a stage that completes once committed, or fails (after {@code timeout}
-   * too: the outcome is unknown then, and each entity asks what is stored); the data writer also
-   * answers {@code caller} as it commits, or fails.
+   * {@link #commit}, whose outcome the data writer runs on its own thread as it commits (null:
+   * committed, else the failure), then answers {@code caller}: no answer comes back to the
+   * coordinator.
    */
-  CompletionStage<Done> commit(List<HoldReply.Held> held, ActorRef<StatusReply<Done>> caller, Duration timeout,
-      Scheduler scheduler) {
-    // a plain future: the ask's own stage would run the caller's callback on a new thread here (PlainFutures)
-    return PlainFutures.of(AskPattern.askWithStatus(writer,
-        replyTo -> new GatewayCommand.Run<>(commitOf(held), replyTo, caller), timeout, scheduler));
+  void commit(List<HoldReply.Held> held, ActorRef<StatusReply<Done>> caller, Consumer<Throwable> outcome) {
+    writer.tell(new GatewayCommand.Run<>(commitOf(held), null, caller, outcome));
   }
 
   private static StoreOperation<DataStore, Done> commitOf(List<HoldReply.Held> held) {

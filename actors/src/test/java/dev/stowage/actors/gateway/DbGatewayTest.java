@@ -454,4 +454,40 @@ class DbGatewayTest {
     assertThat(probe.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
     writer.tell(new GatewayCommand.Close<>(testKit.<StatusReply<Done>>createTestProbe().ref()));
   }
+
+  /** A write whose outcome (a tree transaction's) is told to {@code outcomes}, and its writer to {@code writers}. */
+  private static GatewayCommand.Run<DataStore, ChunkId> withOutcome(StoreOperation.Body<DataStore, ChunkId> body,
+      TestProbe<String> heard, TestProbe<StatusReply<Done>> writers) {
+    return new GatewayCommand.Run<>(new StoreOperation<>(StoreOperation.Mode.WRITE, "test", body), null, writers.ref(),
+        error -> heard.ref().tell(error == null ? "committed" : "failed: " + error.getClass().getSimpleName()));
+  }
+
+  @Test
+  @DisplayName("SPEC 6b: a write's outcome runs once its batch committed, before its writer hears; a failed batch runs it with the failure")
+  void aWritesOutcomeRunsAfterItsCommit(@TempDir Path dir) {
+    TestProbe<GatewayEvent> events = testKit.createTestProbe();
+    ActorRef<GatewayCommand<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), events.ref());
+    events.expectMessageClass(GatewayEvent.Opened.class);
+    TestProbe<String> heard = testKit.createTestProbe();
+    TestProbe<StatusReply<Done>> writers = testKit.createTestProbe();
+    ChunkId id = ChunkId.random();
+    gateway.tell(withOutcome(putChunk(id, 1), heard, writers));
+    assertThat(heard.receiveMessage()).isEqualTo("committed");
+    assertThat(writers.receiveMessage().isSuccess()).isTrue();
+    TestProbe<StatusReply<Long>> counter = testKit.createTestProbe();
+    gateway.tell(execute(StoreOperation.Mode.READ, store -> store.chunks().count(), counter));
+    assertThat(counter.receiveMessage().getValue()).as("committed before the outcome ran").isEqualTo(1L);
+
+    CountDownLatch release = hold(gateway);
+    gateway.tell(withOutcome(putChunk(ChunkId.random(), 1), heard, writers));
+    gateway.tell(execute(StoreOperation.Mode.WRITE, store -> {
+      throw new IllegalStateException("a bug between two statements");
+    }, testKit.createTestProbe()));
+    release.countDown();
+    assertThat(heard.receiveMessage()).isEqualTo("failed: StorageFailedException");
+    assertThat(writers.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
+    gateway.tell(withOutcome(putChunk(ChunkId.random(), 1), heard, writers));
+    assertThat(heard.receiveMessage()).as("refused by a failed gateway").isEqualTo("failed: StorageFailedException");
+    assertThat(writers.receiveMessage().getError()).isInstanceOf(StorageFailedException.class);
+  }
 }
