@@ -53,6 +53,17 @@ class HoldProtocolTest {
     return holder.expectMessageClass(HoldReply.Held.class, WAIT);
   }
 
+  /** Two new entries, each stored at version 1, the one whose id sorts first first. */
+  private static List<EntryId> twoStoredInOrder(WorkspaceStorage storage) {
+    EntryId x = EntryId.random();
+    EntryId y = EntryId.random();
+    List<EntryId> ids = x.compareTo(y) < 0 ? List.of(x, y) : List.of(y, x);
+    for (EntryId id : ids) {
+      Await.result(storage.setManifest(id, value(id, 1)));
+    }
+    return ids;
+  }
+
   /** A probe told each name of {@code stagesAndNames} (stage, name, stage, name...) when its stage completes. */
   private TestProbe<String> completions(Object... stagesAndNames) {
     TestProbe<String> probe = testKit.createTestProbe();
@@ -68,14 +79,11 @@ class HoldProtocolTest {
   void aBusyEntryIsWaitedForInOrderWithoutHoldingTheOthers() throws Exception {
     WorkspaceStorage storage = Await.result(Stowage.open(testKit.system(), "holds", LocalKey.generate(),
         TestSettings.in(dir)));
-    EntryId x = EntryId.random();
-    EntryId y = EntryId.random();
     // a sorts first: once it is busy, the transaction waits for it before it holds b again (with b
     // first, b would be held while a is waited for, and the read of b below would wait for a)
-    EntryId a = x.compareTo(y) < 0 ? x : y;
-    EntryId b = a == x ? y : x;
-    Await.result(storage.setManifest(a, value(a, 1)));
-    Await.result(storage.setManifest(b, value(b, 1)));
+    List<EntryId> ids = twoStoredInOrder(storage);
+    EntryId a = ids.get(0);
+    EntryId b = ids.get(1);
     TestProbe<HoldReply> other = testKit.createTestProbe();
     HoldReply.Held heldA = hold(storage, ManifestChange.replace(value(a, 1), value(a, 9)), other);
 
@@ -125,12 +133,9 @@ class HoldProtocolTest {
   void anEntryHeldAfterItsTransactionGaveUpIsLetGo() throws Exception {
     WorkspaceStorage storage = Await.result(Stowage.open(testKit.system(), "holds", LocalKey.generate(),
         TestSettings.in(dir, "stowage.ask-timeout = 1s")));
-    EntryId x = EntryId.random();
-    EntryId y = EntryId.random();
-    EntryId a = x.compareTo(y) < 0 ? x : y;
-    EntryId b = a == x ? y : x;
-    Await.result(storage.setManifest(a, value(a, 1)));
-    Await.result(storage.setManifest(b, value(b, 1)));
+    List<EntryId> ids = twoStoredInOrder(storage);
+    EntryId a = ids.get(0);
+    EntryId b = ids.get(1);
     TestProbe<HoldReply> other = testKit.createTestProbe();
     HoldReply.Held heldB = hold(storage, ManifestChange.replace(value(b, 1), value(b, 9)), other);
 
