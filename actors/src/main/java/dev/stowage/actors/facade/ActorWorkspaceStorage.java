@@ -208,7 +208,10 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
     }, checked -> replyTo -> new PopulateManifest(id, checked, replyTo)));
   }
 
-  /** To the supervisor, which starts its coordinator ({@link dev.stowage.actors.transaction.ManifestTransaction}). */
+  /**
+   * To the supervisor, which runs the transaction ({@link dev.stowage.actors.transaction.TransactionRun}: local
+   * mode's supervisor itself, or its entity for one change; cluster mode's coordinator actor).
+   */
   @Override
   public CompletionStage<Done> updateManifests(List<ManifestChange> changes) {
     return askChecked(() -> {
