@@ -7,6 +7,7 @@ import dev.stowage.actors.common.PlainFutures;
 import dev.stowage.actors.common.PublishedManifests;
 import dev.stowage.actors.common.StatusReplies;
 import dev.stowage.actors.common.WorkspaceHealth;
+import dev.stowage.actors.entity.EntityCommand;
 import dev.stowage.actors.entity.EntityWorkspace;
 import dev.stowage.actors.feed.ChangeFeed;
 import dev.stowage.actors.gateway.DirectReads;
@@ -214,11 +215,28 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
    */
   @Override
   public CompletionStage<Done> updateManifests(List<ManifestChange> changes) {
-    return askChecked(() -> {
+    return calls.checkedAndAdmitted(0, () -> {
       RequestValidation.changes(changes, settings);
       return changes.stream().map(change -> new ManifestChange(change.id(), change.expected(), change.updated(),
           Collections.unmodifiableSet(new HashSet<>(change.removedChunkIds())))).toList();
-    }, checked -> replyTo -> new UpdateManifests(checked, replyTo));
+    }, this::oneChangeToLiveEntity, checked -> calls.askChecked(replyTo -> new UpdateManifests(checked, replyTo)));
+  }
+
+  /**
+   * A transaction of one change goes straight to its entity if it is live (local mode), as a
+   * {@code setManifest} does: the entity makes it alone ({@link EntityCommand.Update}), and the
+   * supervisor's hop is saved. Null otherwise: through the supervisor.
+   */
+  private CompletionStage<Done> oneChangeToLiveEntity(List<ManifestChange> checked) {
+    if (checked.size() != 1) {
+      return null;
+    }
+    CompletableFuture<Done> refused = calls.refusal();
+    if (refused != null) {
+      return refused;
+    }
+    ManifestChange change = checked.get(0);
+    return entities.askLive(change.id(), replyTo -> new EntityCommand.Update(change, replyTo));
   }
 
   /** {@link #askEntityChecked} for a command made of the id alone. */

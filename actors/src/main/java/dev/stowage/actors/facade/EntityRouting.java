@@ -87,6 +87,15 @@ abstract class EntityRouting {
   /** Asks the entity of {@code id} with the command {@code request} makes (the workspace is neither closed nor failed). */
   abstract <T> CompletionStage<T> ask(EntryId id, Function<ActorRef<StatusReply<T>>, ManifestCommand> request);
 
+  /**
+   * Asks the entity of {@code id} with the message {@code request} makes (not a manifest command: a
+   * transaction of one change) if it is live and may be reached directly; null if not (the caller
+   * sends it through the supervisor then). Local mode only.
+   */
+  <T> CompletionStage<T> askLive(EntryId id, Function<ActorRef<StatusReply<T>>, Object> request) {
+    return null;
+  }
+
   /** Through the supervisor, as any request. */
   <T> CompletionStage<T> throughSupervisor(Function<ActorRef<StatusReply<T>>, ManifestCommand> request) {
     return calls.askNow(request::apply);
@@ -107,6 +116,20 @@ abstract class EntityRouting {
         }
         directory.routing(id);
         return calls.askInternal(replyTo -> new FacadeMessage.ViaSupervisor(request.apply(replyTo)), calls.timeout());
+      }
+
+      @Override
+      <T> CompletionStage<T> askLive(EntryId id, Function<ActorRef<StatusReply<T>>, Object> request) {
+        EntityHandle handle = directory.enterFor(id);
+        if (handle == null) {
+          return null;
+        }
+        try {
+          return PlainFutures.of(AskPattern.askWithStatus(handle.ref.<Object>unsafeUpcast(), request::apply,
+              calls.timeout(), calls.scheduler()));
+        } finally {
+          directory.leave(id, handle, calls.internal());
+        }
       }
     };
   }
