@@ -211,7 +211,8 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
 
   /**
    * To the supervisor, which runs the transaction ({@link dev.stowage.actors.transaction.TransactionRun}: local
-   * mode's supervisor itself, or its entity for one change; cluster mode's coordinator actor).
+   * mode's supervisor itself; cluster mode's coordinator actor); a transaction of one change goes to
+   * its entity instead, straight if it is live ({@link #oneChangeToLiveEntity}).
    */
   @Override
   public CompletionStage<Done> updateManifests(List<ManifestChange> changes) {
