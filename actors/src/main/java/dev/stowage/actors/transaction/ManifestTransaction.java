@@ -29,7 +29,7 @@ public final class ManifestTransaction {
     // coordinator lives for one transaction and logs nothing.
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
       ActorRef<Object> self = context.getSelf();
-      TransactionRun run = new TransactionRun(request, 0, self.narrow(), backend, holdWithin, new TransactionRun.Host() {
+      TransactionRun run = new TransactionRun(request, 0, self.narrow(), backend::hold, holdWithin, new TransactionRun.Host() {
         @Override
         public void checkIn(Duration delay) {
           timers.startSingleTimer(Check.INSTANCE, delay);

@@ -15,6 +15,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
@@ -22,8 +23,7 @@ import org.apache.pekko.pattern.StatusReply;
 /**
  * One tree transaction ({@link UpdateManifests}) as its coordinator runs it: the same protocol in
  * both modes and for both hosts (an actor of its own, {@link ManifestTransaction}, in cluster mode;
- * local mode's supervisor, which runs many), only its {@link TransactionBackend} and its {@link
- * Host} differ.
+ * local mode's supervisor, which runs many), only where its holds go and its {@link Host} differ.
  *
  * <ol>
  *   <li><b>Hold</b>: each entity compares its value with the expected one, and if it matches,
@@ -75,7 +75,7 @@ public final class TransactionRun {
     void cancelCheck();
 
     /**
-     * Commits {@code held} through the backend. Either the answer comes back to {@link
+     * Commits {@code held} where the mode commits. Either the answer comes back to {@link
      * #onCommitted} (false), or the backend itself tells the entities ({@link #tellOutcome}) and
      * {@code caller} the outcome once committed, fewer hops later (true: the run ends here).
      */
@@ -85,7 +85,8 @@ public final class TransactionRun {
   private final long transaction;
   private final ActorRef<HoldReply> holder;
   private final ActorRef<StatusReply<Done>> replyTo;
-  private final TransactionBackend backend;
+  /** Sends a hold to the entity of its id ({@link TransactionBackend#hold}). */
+  private final Consumer<EntityCommand.Hold> holds;
   private final Host host;
   private final List<ManifestChange> ordered;
   private final List<HoldReply.Held> held = new ArrayList<>();
@@ -106,11 +107,11 @@ public final class TransactionRun {
    * @param holder where the entities answer: the host
    */
   public TransactionRun(UpdateManifests request, long transaction, ActorRef<HoldReply> holder,
-      TransactionBackend backend, Duration holdWithin, Host host) {
+      Consumer<EntityCommand.Hold> holds, Duration holdWithin, Host host) {
     this.transaction = transaction;
     this.holder = holder;
     this.replyTo = request.replyTo();
-    this.backend = backend;
+    this.holds = holds;
     this.host = host;
     this.ordered = request.changes().stream().sorted(Comparator.comparing(ManifestChange::id)).toList();
     this.holdDeadline = System.nanoTime() + holdWithin.toNanos();
@@ -122,7 +123,7 @@ public final class TransactionRun {
       round = IN_ORDER; // one entry: nothing to wait for in another order
       holdNext();
     } else {
-      ordered.forEach(change -> backend.hold(new EntityCommand.Hold(change, holder, false, ALL_AT_ONCE, transaction)));
+      ordered.forEach(change -> holds.accept(new EntityCommand.Hold(change, holder, false, ALL_AT_ONCE, transaction)));
       asked = ordered.size();
     }
     checkLater();
@@ -136,7 +137,7 @@ public final class TransactionRun {
   }
 
   private void holdNext() {
-    backend.hold(new EntityCommand.Hold(ordered.get(asked++), holder, true, IN_ORDER, transaction));
+    holds.accept(new EntityCommand.Hold(ordered.get(asked++), holder, true, IN_ORDER, transaction));
   }
 
   /** An entity's answer to one of this run's holds. @return whether the run ended */

@@ -50,7 +50,7 @@ final class LocalTransactionRuns {
   /** Starts the transaction of {@code request}. */
   void start(UpdateManifests request) {
     Run run = new Run(++lastTransaction);
-    run.run = new TransactionRun(request, run.transaction, holder, backend, holdWithin, run);
+    run.run = new TransactionRun(request, run.transaction, holder, backend::hold, holdWithin, run);
     runs.put(run.transaction, run);
     run.run.start();
   }
