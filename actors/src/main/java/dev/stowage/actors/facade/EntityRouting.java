@@ -105,14 +105,9 @@ abstract class EntityRouting {
     return new EntityRouting(calls) {
       @Override
       <T> CompletionStage<T> ask(EntryId id, Function<ActorRef<StatusReply<T>>, ManifestCommand> request) {
-        EntityHandle handle = directory.enterFor(id);
-        if (handle != null) {
-          try {
-            return PlainFutures.of(AskPattern.askWithStatus(handle.ref, request::apply, calls.timeout(),
-                calls.scheduler()));
-          } finally {
-            directory.leave(id, handle, calls.internal());
-          }
+        CompletionStage<T> live = askLive(id, request::apply);
+        if (live != null) {
+          return live;
         }
         directory.routing(id);
         return calls.askInternal(replyTo -> new FacadeMessage.ViaSupervisor(request.apply(replyTo)), calls.timeout());
