@@ -72,16 +72,20 @@ public final class ManifestCodec {
     return out.toByteArray();
   }
 
+  /** A child's name in bytes, as a guess for sizing the buffer (the names are not walked for it). */
+  private static final int GUESSED_NAME_BYTES = 45;
+
   /**
-   * About the encoded size of {@code manifest}, from its number of children or chunk refs (a
-   * folder of a few hundred children grew the buffer five times from 256 bytes, and the copies
-   * showed in W7's profile).
+   * About the encoded size of {@code manifest}, from its number of children or chunk refs, with
+   * {@link ManifestLimits}' bounds of each (a folder of a few hundred children grew the buffer five
+   * times from 256 bytes, and the copies showed in W7's profile).
    */
   private static int initialCapacity(LocalManifest manifest) {
-    int entries = manifest instanceof FolderManifest folder ? folder.children().size() * 64
-        : manifest instanceof FileManifest file ? file.chunks().size() * 36
-        : ((WorkspaceManifest) manifest).children().size() * 64;
-    return 256 + entries;
+    int child = ManifestLimits.CHILD_BOUND + GUESSED_NAME_BYTES;
+    int entries = manifest instanceof FolderManifest folder ? folder.children().size() * child
+        : manifest instanceof FileManifest file ? file.chunks().size() * ManifestLimits.CHUNK_REF_BOUND
+        : ((WorkspaceManifest) manifest).children().size() * child;
+    return ManifestLimits.FIXED_BOUND + entries;
   }
 
   /**
