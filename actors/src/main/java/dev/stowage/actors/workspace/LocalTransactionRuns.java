@@ -1,6 +1,7 @@
 package dev.stowage.actors.workspace;
 
 import dev.stowage.actors.common.SupervisorMessage;
+import dev.stowage.actors.entity.EntityHost;
 import dev.stowage.actors.entity.HoldReply;
 import dev.stowage.actors.transaction.TransactionRun;
 import dev.stowage.protocol.StorageCommand.UpdateManifests;
@@ -105,12 +106,20 @@ final class LocalTransactionRuns {
      * The data writer tells the entities and the caller the outcome as it commits (as it answers a
      * durable write): nothing comes back here, the run ends now. The caller may hear before an
      * entity takes its value; each is held until then, so a read or a write the caller makes next
-     * waits for it, and sees the value.
+     * waits for it, and sees the value. And this supervisor hears first that the entries are clean
+     * (an entry held may have been dirty): what the caller asks it next (stats, a clear of the
+     * cache) finds them so, as after a durable write, whose entity reports clean as it sends it.
      */
     @Override
     public boolean commit(List<HoldReply.Held> held, ActorRef<StatusReply<Done>> caller) {
       long id = transaction;
-      backend.commit(held, caller, error -> TransactionRun.tellOutcome(held, holder, id, error));
+      ActorRef<Object> supervisor = context.getSelf();
+      backend.commit(held, caller, error -> {
+        if (error == null) {
+          held.forEach(h -> supervisor.tell(new EntityHost.Clean(h.id())));
+        }
+        TransactionRun.tellOutcome(held, holder, id, error);
+      });
       return true;
     }
   }
