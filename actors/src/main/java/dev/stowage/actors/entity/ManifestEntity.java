@@ -26,6 +26,8 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
+import org.apache.pekko.actor.Cancellable;
+import org.apache.pekko.actor.DeadLetterSuppression;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -34,7 +36,9 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
+import org.apache.pekko.dispatch.ExecutionContexts;
 import org.apache.pekko.pattern.StatusReply;
+import scala.concurrent.ExecutionContextExecutor;
 
 /**
  * The cached value of one manifest, and the only code that reads or writes it: the actor is the
@@ -105,11 +109,15 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
   private record GatewayFailed(Throwable cause) implements Internal {}
 
   private record Unstorable(StorageFailedException cause) implements Internal {}
-  private enum IdleCheck implements Internal { INSTANCE }
+  /** Sent by a plain scheduler, not a Pekko timer: one that comes after the entity stopped is no dead letter worth logging. */
+  private enum IdleCheck implements Internal, DeadLetterSuppression { INSTANCE }
 
   /** The coordinator of a transaction stopped (watched while it holds this entity). */
   private record HolderGone(ActorRef<HoldReply> holder) implements Internal {}
   private enum Stopping { NO, FLUSH, DISCARD }
+
+  /** Runs an idle check's send on the scheduler's thread: a tell needs no dispatcher of its own. */
+  private static final ExecutionContextExecutor ON_SCHEDULER_THREAD = ExecutionContexts.fromExecutor(Runnable::run);
 
   /** The entity of {@code id}, stored through {@code backend} and run by {@code host}. */
   public static Behavior<Object> create(EntryId id, ManifestBackend backend, BlobCipher cipher, EntityHost host,
@@ -120,13 +128,8 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
   /** {@link #create} with a stash of {@code stashCapacity} (tests). */
   static Behavior<Object> create(EntryId id, ManifestBackend backend, BlobCipher cipher, EntityHost host,
       Duration passivateAfter, EntityWorkspace workspace, int stashCapacity) {
-    return Behaviors.setup(context -> {
-      context.setLoggerName(ManifestEntity.class); // before the timer below logs (Pekko would name it ActorCell)
-      return Behaviors.withStash(stashCapacity, stash -> Behaviors.withTimers(timers -> {
-        timers.startTimerWithFixedDelay(IdleCheck.INSTANCE, IdleClock.checkInterval(passivateAfter));
-        return new ManifestEntity(context, stash, id, backend, cipher, host, passivateAfter, workspace);
-      }));
-    });
+    return Behaviors.setup(context -> Behaviors.withStash(stashCapacity,
+        stash -> new ManifestEntity(context, stash, id, backend, cipher, host, passivateAfter, workspace)));
   }
 
   private final StashBuffer<Object> stash;
@@ -151,6 +154,13 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
   private final EntityDirtyReport dirtyReport;
   private final EntryFlushes flushes;
   private final IdleClock idle;
+  /**
+   * The idle checks, sent by the system's scheduler and cancelled when the entity stops. Not a
+   * Pekko timer: that wraps every message of the entity in an interceptor, and its first message
+   * looks up the actor's logger, which Pekko finds by walking the stack (W7 starts an entity for
+   * each file it creates: 1.4 % of its CPU went there, docs/benchmarks.md).
+   */
+  private final Cancellable idleChecks;
   private Stopping stopping = Stopping.NO;
   /** The tree transaction this entity serves, if any: held until it ends. */
   private final EntryHold hold;
@@ -184,6 +194,10 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
     this.events = new EntryEvents(id, workspace.changes());
     this.host = host;
     this.idle = new IdleClock(id, published, passivateAfter);
+    ActorRef<Object> self = context.getSelf();
+    Duration every = IdleClock.checkInterval(passivateAfter);
+    this.idleChecks = context.getSystem().scheduler().scheduleWithFixedDelay(every, every,
+        () -> self.tell(IdleCheck.INSTANCE), ON_SCHEDULER_THREAD);
     this.backendReplies = StatusReplies.adapter(context, reply -> reply.isSuccess()
         ? reply.getValue()
         : new GatewayFailed(reply.getError()));
@@ -317,6 +331,7 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
 
   /** Tells the host that this entity has stopped (from its PostStop, in whatever phase it stopped). */
   private void reportStopped() {
+    idleChecks.cancel();
     publication.withdraw(); // before the host learns that this entity stopped
     host.stopped(getContext().getSelf(), id);
   }

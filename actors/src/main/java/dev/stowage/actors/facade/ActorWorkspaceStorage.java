@@ -11,6 +11,7 @@ import dev.stowage.actors.entity.EntityCommand;
 import dev.stowage.actors.entity.EntityWorkspace;
 import dev.stowage.actors.feed.ChangeFeed;
 import dev.stowage.actors.gateway.DirectReads;
+import dev.stowage.actors.transaction.TransactionNumbers;
 import dev.stowage.protocol.BackupResult;
 import dev.stowage.protocol.ChunkId;
 import dev.stowage.protocol.EntryId;
@@ -124,9 +125,10 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
    */
   public static ActorWorkspaceStorage local(String workspaceId, ActorRef<Object> supervisor, Scheduler scheduler,
       ExecutionContextExecutor executor, StorageSettings settings, EntityWorkspace shared, EntityDirectory directory,
-      DirectReads reads, ChangeFeed feed) {
+      TransactionNumbers transactions, DirectReads reads, ChangeFeed feed) {
     SupervisorCalls calls = calls(workspaceId, supervisor, scheduler, executor, settings, shared.failure());
-    return new ActorWorkspaceStorage(workspaceId, settings, calls, EntityRouting.local(calls, directory),
+    return new ActorWorkspaceStorage(workspaceId, settings, calls,
+        EntityRouting.local(calls, directory, supervisor, transactions),
         shared.published(), reads, true, feed);
   }
 
@@ -220,7 +222,16 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
       RequestValidation.changes(changes, settings);
       return changes.stream().map(change -> new ManifestChange(change.id(), change.expected(), change.updated(),
           Collections.unmodifiableSet(new HashSet<>(change.removedChunkIds())))).toList();
-    }, this::oneChangeToLiveEntity, checked -> calls.askChecked(replyTo -> new UpdateManifests(checked, replyTo)));
+    }, this::withoutSupervisorHop, checked -> calls.askChecked(replyTo -> new UpdateManifests(checked, replyTo)));
+  }
+
+  /**
+   * A transaction starts here where the mode allows: one change straight to its live entity
+   * ({@link #oneChangeToLiveEntity}); several with their first holds sent from here ({@link
+   * EntityRouting#startTransaction}). Null otherwise: through the supervisor.
+   */
+  private CompletionStage<Done> withoutSupervisorHop(List<ManifestChange> checked) {
+    return checked.size() == 1 ? oneChangeToLiveEntity(checked) : entities.startTransaction(checked);
   }
 
   /**
@@ -229,9 +240,6 @@ public final class ActorWorkspaceStorage implements WorkspaceStorage {
    * supervisor's hop is saved. Null otherwise: through the supervisor.
    */
   private CompletionStage<Done> oneChangeToLiveEntity(List<ManifestChange> checked) {
-    if (checked.size() != 1) {
-      return null;
-    }
     CompletableFuture<Done> refused = calls.refusal();
     if (refused != null) {
       return refused;

@@ -1,7 +1,12 @@
 package dev.stowage.actors.facade;
 
 import dev.stowage.actors.common.PlainFutures;
+import dev.stowage.actors.entity.EntityCommand;
+import dev.stowage.actors.entity.HoldReply;
+import dev.stowage.actors.transaction.TransactionNumbers;
+import dev.stowage.actors.transaction.TransactionRun;
 import dev.stowage.protocol.EntryId;
+import dev.stowage.protocol.ManifestChange;
 import dev.stowage.protocol.NotDeliveredException;
 import dev.stowage.protocol.StorageCommand.ClearManifest;
 import dev.stowage.protocol.StorageCommand.EnsureManifestPersistent;
@@ -10,11 +15,14 @@ import dev.stowage.protocol.StorageCommand.ManifestCommand;
 import dev.stowage.protocol.StorageCommand.ManifestKinds;
 import dev.stowage.protocol.StorageCommand.PopulateManifest;
 import dev.stowage.protocol.StorageCommand.SetManifest;
+import dev.stowage.protocol.StorageCommand.UpdateManifests;
 import dev.stowage.protocol.StorageException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.pattern.StatusReply;
@@ -96,13 +104,52 @@ abstract class EntityRouting {
     return null;
   }
 
+  /**
+   * Starts the tree transaction of {@code checked} (two changes or more, checked), sending its first
+   * round of holds from here, straight to the live entities, instead of through the supervisor that
+   * coordinates it: one hop sooner. Null if this mode does not (cluster mode: the supervisor starts
+   * a coordinator). Local mode only.
+   */
+  CompletionStage<Done> startTransaction(List<ManifestChange> checked) {
+    return null;
+  }
+
   /** Through the supervisor, as any request. */
   <T> CompletionStage<T> throughSupervisor(Function<ActorRef<StatusReply<T>>, ManifestCommand> request) {
     return calls.askNow(request::apply);
   }
 
-  static EntityRouting local(SupervisorCalls calls, EntityDirectory directory) {
+  /**
+   * @param supervisor the workspace's supervisor: it coordinates local mode's transactions and is
+   *     the holder of their entities, numbered by {@code numbers}
+   */
+  static EntityRouting local(SupervisorCalls calls, EntityDirectory directory, ActorRef<Object> supervisor,
+      TransactionNumbers numbers) {
+    ActorRef<HoldReply> holder = supervisor.narrow();
     return new EntityRouting(calls) {
+      /**
+       * The supervisor hears of the transaction first, then the entities get their holds: each
+       * answers it after it has the start in its mailbox. A hold whose entity is not live (or may
+       * not be reached directly) goes through the supervisor, which starts it, as its own holds do.
+       */
+      @Override
+      CompletionStage<Done> startTransaction(List<ManifestChange> checked) {
+        CompletableFuture<Done> refused = calls.refusal();
+        if (refused != null) {
+          return refused;
+        }
+        long transaction = numbers.next();
+        CompletionStage<Done> answer = calls.askInternal(replyTo -> new FacadeMessage.TransactionStarted(
+            new UpdateManifests(checked, replyTo), transaction), calls.timeout());
+        for (ManifestChange change : checked) {
+          EntityCommand.Hold hold = TransactionRun.firstRound(change, holder, transaction);
+          if (!directory.tellLive(change.id(), hold, calls.internal())) {
+            supervisor.tell(hold);
+          }
+        }
+        return answer;
+      }
+
       @Override
       <T> CompletionStage<T> ask(EntryId id, Function<ActorRef<StatusReply<T>>, ManifestCommand> request) {
         CompletionStage<T> live = askLive(id, request::apply);

@@ -15,7 +15,7 @@ import org.apache.pekko.pattern.StatusReply;
  */
 public sealed interface FacadeMessage extends SupervisorMessage
     permits FacadeMessage.Backup, FacadeMessage.Checked, FacadeMessage.ReadBehindWrites, FacadeMessage.ViaSupervisor,
-        FacadeMessage.Drained {
+        FacadeMessage.Drained, FacadeMessage.TransactionStarted {
 
   /**
    * {@link dev.stowage.actors.WorkspaceStorage#backup}: copy the workspace's data to {@code to}, answering {@code
@@ -42,4 +42,13 @@ public sealed interface FacadeMessage extends SupervisorMessage
 
   /** Sent by the last caller to leave a closed handle: the supervisor may stop the entity now ({@link EntityDirectory}). */
   record Drained(EntryId id, EntityHandle handle) implements FacadeMessage {}
+
+  /**
+   * A tree transaction of several changes whose first round of holds the façade sends itself, right
+   * after this, straight to the live entities (local mode): the supervisor coordinates the rest as
+   * {@code transaction} of its own ({@link dev.stowage.actors.transaction.TransactionRun#firstRoundSent}).
+   * The holds' answers come after this, as the holds were sent after it. Refused like {@link Checked}
+   * once the workspace is not open; the answers of its holds are let go then.
+   */
+  record TransactionStarted(StorageCommand.UpdateManifests request, long transaction) implements FacadeMessage {}
 }

@@ -49,6 +49,11 @@ public final class DirtyTracker {
     }
   }
 
+  /** Whether the entity of {@code id} reported its entry dirty, and not yet clean since. */
+  public boolean tracks(EntryId id) {
+    return dirty.containsKey(id);
+  }
+
   /** The entry of {@code id} is clean, or its entity is gone (stopped, or its value dropped). */
   public void forget(EntryId id) {
     Entry entry = dirty.remove(id);

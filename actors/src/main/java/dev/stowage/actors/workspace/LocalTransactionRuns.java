@@ -2,8 +2,11 @@ package dev.stowage.actors.workspace;
 
 import dev.stowage.actors.common.SupervisorMessage;
 import dev.stowage.actors.entity.EntityHost;
+import dev.stowage.actors.facade.FacadeMessage;
 import dev.stowage.actors.entity.HoldReply;
+import dev.stowage.actors.transaction.TransactionNumbers;
 import dev.stowage.actors.transaction.TransactionRun;
+import dev.stowage.protocol.EntryId;
 import dev.stowage.protocol.StorageCommand.UpdateManifests;
 import java.time.Duration;
 import java.util.HashMap;
@@ -37,12 +40,16 @@ final class LocalTransactionRuns {
   private final ActorContext<Object> context;
   private final ActorRef<HoldReply> holder;
   private final LocalTransactions backend;
+  private final DirtyTracker dirty;
+  private final TransactionNumbers numbers;
   private final Duration holdWithin;
   private final Map<Long, Run> runs = new HashMap<>();
-  private long lastTransaction;
 
-  LocalTransactionRuns(ActorContext<Object> context, LocalTransactions backend, Duration holdWithin) {
+  LocalTransactionRuns(ActorContext<Object> context, LocalTransactions backend, DirtyTracker dirty,
+      TransactionNumbers numbers, Duration holdWithin) {
     this.context = context;
+    this.dirty = dirty;
+    this.numbers = numbers;
     this.holder = context.getSelf().narrow();
     this.backend = backend;
     this.holdWithin = holdWithin;
@@ -50,15 +57,21 @@ final class LocalTransactionRuns {
 
   /** Starts the transaction of {@code request}. */
   void start(UpdateManifests request) {
-    Run run = new Run(++lastTransaction);
-    run.run = new TransactionRun(request, run.transaction, holder, backend::hold, holdWithin, run);
-    runs.put(run.transaction, run);
-    run.run.start();
+    run(request, numbers.next()).start();
+  }
+
+  private TransactionRun run(UpdateManifests request, long transaction) {
+    Run run = new Run(transaction);
+    run.run = new TransactionRun(request, transaction, holder, backend::hold, holdWithin, run);
+    runs.put(transaction, run);
+    return run.run;
   }
 
   /** Serves {@code message} if it is a transaction's: whether it was. */
   boolean onMessage(SupervisorMessage message) {
-    if (message instanceof HoldReply reply) {
+    if (message instanceof FacadeMessage.TransactionStarted started) {
+      run(started.request(), started.transaction()).firstRoundSent(); // its answers come after this
+    } else if (message instanceof HoldReply reply) {
       Run run = runs.get(reply.transaction());
       if (run == null) {
         TransactionRun.letGoLate(reply, holder);
@@ -106,17 +119,20 @@ final class LocalTransactionRuns {
      * The data writer tells the entities and the caller the outcome as it commits (as it answers a
      * durable write): nothing comes back here, the run ends now. The caller may hear before an
      * entity takes its value; each is held until then, so a read or a write the caller makes next
-     * waits for it, and sees the value. And this supervisor hears first that the entries are clean
-     * (an entry held may have been dirty): what the caller asks it next (stats, a clear of the
-     * cache) finds them so, as after a durable write, whose entity reports clean as it sends it.
+     * waits for it, and sees the value. And this supervisor hears first that the entries it counts
+     * dirty are clean: what the caller asks it next (stats, a clear of the cache) finds them so, as
+     * after a durable write, whose entity reports clean as it sends it. Which those are is known
+     * here and now: an entity reports dirty before it answers a hold, and nothing changes it while
+     * held. Most are clean (W7's never are dirty): they cost no message.
      */
     @Override
     public boolean commit(List<HoldReply.Held> held, ActorRef<StatusReply<Done>> caller) {
       long id = transaction;
       ActorRef<Object> supervisor = context.getSelf();
+      List<EntryId> wereDirty = held.stream().map(HoldReply.Held::id).filter(dirty::tracks).toList();
       backend.commit(held, caller, error -> {
         if (error == null) {
-          held.forEach(h -> supervisor.tell(new EntityHost.Clean(h.id())));
+          wereDirty.forEach(entry -> supervisor.tell(new EntityHost.Clean(entry)));
         }
         TransactionRun.tellOutcome(held, holder, id, error);
       });

@@ -20,6 +20,7 @@ import dev.stowage.actors.gateway.DatabaseFile;
 import dev.stowage.actors.gateway.GatewayCommand;
 import dev.stowage.actors.gateway.GatewayEvent;
 import dev.stowage.actors.gateway.StoreOperation;
+import dev.stowage.actors.transaction.TransactionNumbers;
 import dev.stowage.protocol.BackupFailedException;
 import dev.stowage.protocol.BackupResult;
 import dev.stowage.protocol.EntryId;
@@ -118,6 +119,8 @@ public final class LocalWorkspace implements WorkspaceBackend {
   private final LocalTransactions transactions;
   /** The tree transactions of several changes in flight, coordinated here. */
   private final LocalTransactionRuns transactionRuns;
+  /** Of the transactions this supervisor holds for: it and the façade start them. */
+  private final TransactionNumbers transactionNumbers = new TransactionNumbers();
   private final ChunkPromotion promotion;
   /** The change feed: its subscribers, and the publisher of this workspace's entities. */
   private final ChangeFeed feed = new ChangeFeed();
@@ -154,7 +157,8 @@ public final class LocalWorkspace implements WorkspaceBackend {
     this.blocks = PayloadPipeline.blocks(context, gateways.cache(), cipher);
     this.statsQuery = new WorkspaceStatsQuery(workspaceId, gateways, executor);
     this.transactions = new LocalTransactions(context.getSelf(), data.writer(), entities.directory());
-    this.transactionRuns = new LocalTransactionRuns(context, transactions, settings.askTimeout());
+    this.transactionRuns = new LocalTransactionRuns(context, transactions, entities.dirty(), transactionNumbers,
+        settings.askTimeout());
     this.promotion = new ChunkPromotion(context.getSelf().narrow(), context.getSystem().scheduler(),
         settings.askTimeout(), executor, feed);
   }
@@ -167,7 +171,7 @@ public final class LocalWorkspace implements WorkspaceBackend {
   @Override
   public WorkspaceStorage storage(ActorRef<Object> supervisor) {
     return ActorWorkspaceStorage.local(workspaceId, supervisor, context.getSystem().scheduler(),
-        context.getExecutionContext(), settings, shared, entities.directory(), directReads(), feed);
+        context.getExecutionContext(), settings, shared, entities.directory(), transactionNumbers, directReads(), feed);
   }
 
   @Override

@@ -371,6 +371,8 @@ public final class WorkspaceSupervisor {
       } else {
         checked.operation().servedBy(backend); // the façade checked it (RequestValidation)
       }
+    } else if (message instanceof FacadeMessage.TransactionStarted started && refusal != null) {
+      StatusReplies.error(started.request(), refusal); // the answers to its holds are let go as they come
     } else if (message instanceof FacadeMessage.Backup backup) {
       if (refusal != null) {
         backup.replyTo().tell(StatusReply.error(refusal));

@@ -24,6 +24,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -152,6 +153,27 @@ class HoldProtocolTest {
     assertThat(Await.result(storage.getManifest(b))).as("let go, unchanged").isEqualTo(value(b, 1));
     Await.result(storage.setManifest(b, value(b, 3)));
     assertThat(Await.result(storage.getManifest(b))).isEqualTo(value(b, 3));
+    Await.result(storage.close());
+  }
+
+  @Test
+  @DisplayName("SPEC 6b: holds sent in the name of a transaction the supervisor does not run (the façade sent them, its start was refused) are let go: the entry takes later calls, unchanged")
+  void holdsOfATransactionTheSupervisorDoesNotRunAreLetGo() throws Exception {
+    WorkspaceStorage storage = Await.result(Stowage.open(testKit.system(), "holds", LocalKey.generate(),
+        TestSettings.in(dir)));
+    EntryId a = twoStoredInOrder(storage).get(0);
+    ActorRef<Object> supervisor = storage.supervisor().unsafeUpcast();
+    // as the façade sends a first-round hold, for a transaction number the supervisor never started
+    supervisor.tell(TransactionRun.firstRound(ManifestChange.replace(value(a, 1), value(a, 9)), supervisor.narrow(),
+        Long.MAX_VALUE));
+
+    // another hold, sent behind it the same way, is answered only once the first is let go
+    TestProbe<HoldReply> other = testKit.createTestProbe();
+    HoldReply.Held held = hold(storage, ManifestChange.replace(value(a, 1), value(a, 3)), other);
+    held.entity().tell(new EntityCommand.Release(other.ref(), false));
+    assertThat(Await.result(storage.getManifest(a))).as("neither hold's value was applied").isEqualTo(value(a, 1));
+    Await.result(storage.setManifest(a, value(a, 2)));
+    assertThat(Await.result(storage.getManifest(a))).isEqualTo(value(a, 2));
     Await.result(storage.close());
   }
 }
