@@ -15,18 +15,34 @@ final class DefensiveCopies {
     Require.nonNull(list, what);
     List<T> copy = new ArrayList<>(list.size());
     for (T element : list) {
-      copy.add(Require.nonNull(element, "an element of " + what));
+      if (element == null) { // the message built only then: a manifest's copy is on every decode's path
+        throw new InvalidRequestException("an element of " + what + " must not be null");
+      }
+      copy.add(element);
     }
     return Collections.unmodifiableList(copy);
   }
 
-  /** A sorted, unmodifiable copy: children list in name order, whatever map the caller passed. */
+  /**
+   * A sorted, unmodifiable copy: children list in name order, whatever map the caller passed. One
+   * already sorted by name (another manifest's children) is copied in one pass, without comparing
+   * its names again.
+   */
   static <V> SortedMap<String, V> copyOf(Map<String, V> map, String what) {
     Require.nonNull(map, what);
-    TreeMap<String, V> copy = new TreeMap<>();
-    for (Map.Entry<String, V> entry : map.entrySet()) {
-      String name = Require.nonNull(entry.getKey(), "a name in " + what);
-      copy.put(name, Require.nonNull(entry.getValue(), what + "['" + name + "']"));
+    TreeMap<String, V> copy;
+    try {
+      copy = map instanceof SortedMap<String, V> sorted && sorted.comparator() == null
+          ? new TreeMap<>(sorted)
+          : new TreeMap<>(map);
+    } catch (NullPointerException e) { // a null name: natural order cannot compare it
+      throw new InvalidRequestException("a name in " + what + " must not be null");
+    }
+    for (Map.Entry<String, V> entry : copy.entrySet()) { // the copy: what the caller's map holds now may differ
+      if (entry.getKey() == null || entry.getValue() == null) { // the message built only then: on every decode's path
+        throw new InvalidRequestException(entry.getKey() == null ? "a name in " + what + " must not be null"
+            : what + "['" + entry.getKey() + "'] must not be null");
+      }
     }
     return Collections.unmodifiableSortedMap(copy);
   }

@@ -62,6 +62,14 @@ class ModelTest {
     nullChild.put("x", null);
     assertThatThrownBy(() -> new FolderManifest(id, id, 0, false, T, nullChild))
         .isInstanceOf(InvalidRequestException.class).hasMessageContaining("['x']");
+    Map<String, EntryId> nullName = new HashMap<>();
+    nullName.put(null, id);
+    assertThatThrownBy(() -> new FolderManifest(id, id, 0, false, T, nullName))
+        .isInstanceOf(InvalidRequestException.class).hasMessageContaining("a name in");
+    java.util.SortedMap<String, EntryId> sortedNullChild = new java.util.TreeMap<>();
+    sortedNullChild.put("y", null);
+    assertThatThrownBy(() -> new FolderManifest(id, id, 0, false, T, sortedNullChild))
+        .isInstanceOf(InvalidRequestException.class).hasMessageContaining("['y']");
     assertThatThrownBy(() -> new WorkspaceManifest(null, 0, false, T, Map.of()))
         .isInstanceOf(InvalidRequestException.class);
     assertThatThrownBy(() -> new WorkspaceManifest(id, 0, false, null, Map.of()))

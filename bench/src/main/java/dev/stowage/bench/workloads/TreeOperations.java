@@ -83,6 +83,16 @@ final class TreeOperations implements Workload {
     return results;
   }
 
+  /**
+   * W7's operations on a tree of their own in {@code target}, for {@code phase}, nothing measured:
+   * the JIT warm-up's tree transactions ({@link JitWarmup}).
+   */
+  static void warmUp(BenchTarget target, Phase phase) throws InterruptedException {
+    Tree tree = Tree.create(target);
+    AtomicLong conflicts = new AtomicLong();
+    Driver.run(target, phase, (client, seq) -> tree.operation(seq, conflicts, 1));
+  }
+
   /** The tree one run changes: the folders' ids, and the target that holds them. */
   private record Tree(BenchTarget target, List<EntryId> folders) {
     private static final EntryId ROOT = EntryId.random();
