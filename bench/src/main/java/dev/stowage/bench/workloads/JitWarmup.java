@@ -26,9 +26,9 @@ public final class JitWarmup {
   private static final double COLD_SHARE = 0.4;
   /**
    * W7's tree transactions, run after the rest for this share of the warm-up again, on the systems
-   * W7 runs on. Without them, the first system measured in W7 compiled the path for the others: the
-   * workload's own code (its folders' copies) and the codec of large folders are shared by all, and
-   * W7-8 ran 5 to 9 % faster for the system measured second (issue 27, docs/benchmarks.md).
+   * W7 runs on: until they were added (issue 27), W7 was the one workload whose path (Stowage's
+   * transaction protocol, the peers' compare-and-write, the workload's own folder copies) the first
+   * system measured in it compiled during its own timed run.
    */
   private static final double TREE_SHARE = 0.4;
   private static final Workload TREE_OPERATIONS = new TreeOperations();
