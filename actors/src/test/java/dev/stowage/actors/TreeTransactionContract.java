@@ -301,6 +301,34 @@ public abstract class TreeTransactionContract {
   }
 
   @Test
+  @DisplayName("SPEC 6b, INV-19: a transaction that creates an entry stored but not cached (no entity holds it) fails with ConflictException naming it, and changes nothing; one that expects the stored value commits")
+  void creatingAnEntryStoredButNotCachedConflicts(@TempDir Path dir) {
+    WorkspaceStorage storage = open(dir, "").get(0);
+    EntryId a = EntryId.random();
+    EntryId b = EntryId.random();
+    EntryId c = EntryId.random();
+    Await.result(storage.setManifest(a, counter(a, 1)));
+    Await.result(storage.setManifest(b, counter(b, 1)));
+    Await.result(storage.clearMemoryCache(false)); // stored; their entities stop
+    Throwable failure = Await.failure(storage.updateManifests(List.of(
+        ManifestChange.create(counter(a, 7)),                  // stored: not absent
+        ManifestChange.replace(counter(b, 1), counter(b, 2)),  // current
+        ManifestChange.create(counter(c, 1)))));               // absent: matches
+    assertThat(failure).isInstanceOf(ConflictException.class);
+    assertThat(((ConflictException) failure).ids()).containsExactly(a);
+    assertThat(Await.result(storage.getManifest(a))).isEqualTo(counter(a, 1));
+    assertThat(Await.result(storage.getManifest(b))).isEqualTo(counter(b, 1));
+    assertThat(Await.failure(storage.getManifest(c))).isInstanceOf(EntryMissingException.class);
+
+    Await.result(storage.updateManifests(List.of(
+        ManifestChange.replace(counter(a, 1), counter(a, 7)), ManifestChange.create(counter(c, 1)))));
+    Await.result(storage.clearMemoryCache(false));
+    assertThat(Await.result(storage.getManifest(a))).isEqualTo(counter(a, 7));
+    assertThat(Await.result(storage.getManifest(c))).isEqualTo(counter(c, 1));
+    Await.result(storage.close());
+  }
+
+  @Test
   @DisplayName("SPEC 6b, INV-2: a committed transaction deletes its removed chunks and the entries' pending ones with its rows, and leaves its entries clean")
   void commitDeletesRemovedChunksAndLeavesEntriesClean(@TempDir Path dir) {
     WorkspaceStorage storage = open(dir, "").get(0);

@@ -25,6 +25,8 @@ final class EntryHold {
    * outcome of a later hold.
    */
   private boolean settling;
+  /** The hold expects the entry absent, and the entity took it without loading it ({@link HoldReply.Held#absenceUnchecked}). */
+  private boolean absenceUnchecked;
 
   EntryHold(EntryId id, ManifestSealing sealing) {
     this.id = id;
@@ -86,8 +88,11 @@ final class EntryHold {
    * Takes {@code next} if the entry's value ({@code state}, known) is the expected one: its changed
    * value is sealed and staged, and from now on the entity is held. Otherwise the holder hears why
    * not (the value differs, or does not seal), and nothing changes.
+   *
+   * @param absenceUnchecked {@code state} says absent only because the hold expects it so, unloaded:
+   *     the commit checks it ({@link HoldReply.Held#absenceUnchecked})
    */
-  boolean take(EntityCommand.Hold next, EntryState state) {
+  boolean take(EntityCommand.Hold next, EntryState state, boolean absenceUnchecked) {
     if (!Objects.equals(next.change().expected().orElse(null), state.value())) {
       next.holder().tell(new HoldReply.Differs(id, next.round(), next.transaction()));
       return false;
@@ -103,6 +108,7 @@ final class EntryHold {
     hold = next;
     staged = state.staged(next.change().updated(), sealed, next.change().removedChunkIds());
     answered = false;
+    this.absenceUnchecked = absenceUnchecked;
     return true;
   }
 
@@ -114,8 +120,13 @@ final class EntryHold {
     if (!answered && !state.flushInFlight()) {
       answered = true;
       hold.holder().tell(new HoldReply.Held(id, entity, staged.sealed(), staged.baseVersion(), staged.needSync(),
-          staged.removedChunkIds(), backend.heldRevision(), hold.round(), hold.transaction()));
+          staged.removedChunkIds(), backend.heldRevision(), hold.round(), hold.transaction(), absenceUnchecked));
     }
+  }
+
+  /** Whether the entity took this hold without loading its entry ({@link #take}). */
+  boolean absenceUnchecked() {
+    return absenceUnchecked;
   }
 
   /** Whether the holder has its staged write: only then may the transaction have committed it. */
@@ -149,5 +160,6 @@ final class EntryHold {
     staged = null;
     answered = false;
     settling = false;
+    absenceUnchecked = false;
   }
 }

@@ -42,6 +42,12 @@ public final class GatewayManifestBackend implements ManifestBackend {
     return true;
   }
 
+  /** The data writer checks before it writes a transaction's rows ({@code LocalTransactions}). */
+  @Override
+  public boolean commitChecksAbsence() {
+    return true;
+  }
+
   @Override
   public void load(EntryId id, ActorRef<StatusReply<ManifestBackend.Reply>> replyTo) {
     loads.tell(new GatewayCommand.Run<>(StoreOperation.<DataStore, ManifestBackend.Reply>read("load manifest " + id,

@@ -33,11 +33,20 @@ public sealed interface HoldReply extends CborSerializable, SupervisorMessage pe
    *
    * @param revision what the backend knows of the stored row's revision, which the commit must
    *     replace ({@link ManifestBackend#heldRevision}): -1 if it does not know
+   * @param absenceUnchecked the transaction expects the entry absent and the entity took it so
+   *     without loading it ({@link ManifestBackend#commitChecksAbsence}): the commit must find no
+   *     row, else refuse the transaction, nothing written
    */
   record Held(EntryId id, ActorRef<Object> entity, byte[] sealed, long baseVersion, boolean needSync,
-      List<ChunkId> removedChunkIds, long revision, int round, long transaction) implements HoldReply {
+      List<ChunkId> removedChunkIds, long revision, int round, long transaction, boolean absenceUnchecked)
+      implements HoldReply {
     public Held {
       removedChunkIds = List.copyOf(removedChunkIds);
+    }
+
+    public Held(EntryId id, ActorRef<Object> entity, byte[] sealed, long baseVersion, boolean needSync,
+        List<ChunkId> removedChunkIds, long revision, int round, long transaction) {
+      this(id, entity, sealed, baseVersion, needSync, removedChunkIds, revision, round, transaction, false);
     }
 
     public Held(EntryId id, ActorRef<Object> entity, byte[] sealed, long baseVersion, boolean needSync,

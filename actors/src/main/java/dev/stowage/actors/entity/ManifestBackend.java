@@ -108,6 +108,17 @@ public interface ManifestBackend {
     return true;
   }
 
+  /**
+   * Whether a tree transaction's commit on this backend checks that the rows it creates are absent
+   * ({@link HoldReply.Held#absenceUnchecked}): then an entity whose value is not loaded yet takes a
+   * hold that expects it absent without loading it, and the commit refuses the transaction with
+   * {@link dev.stowage.protocol.ConflictException} if a row is stored after all. Local mode's data
+   * writer does: no other writer can store the row meanwhile, since only this entity writes it.
+   */
+  default boolean commitChecksAbsence() {
+    return false;
+  }
+
   /** The tree transaction that held the entity committed its staged write ({@link #heldRevision} replaced). */
   default void committedByTransaction() {}
 

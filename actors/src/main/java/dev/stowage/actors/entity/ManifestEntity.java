@@ -24,6 +24,7 @@ import dev.stowage.protocol.WorkspaceEvent.ChangeCause;
 import dev.stowage.storage.BlobCipher;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import org.apache.pekko.actor.Cancellable;
@@ -561,14 +562,24 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
     if (refusedAfterFailure(next)) {
       return phase();
     }
+    boolean absenceUnchecked = false;
     if (!state.known()) {
       if (state.corrupt() != null) {
         next.refuse(state.corrupt());
         return phase();
       }
-      return loadInFlight ? waitForLoad(next) : startLoading(next);
+      if (loadInFlight || next.change().expected().isPresent() || !backend.commitChecksAbsence()) {
+        return loadInFlight ? waitForLoad(next) : startLoading(next);
+      }
+      // A create (a new file, say): taken as absent without a load, which its commit checks. A
+      // load is a round trip to a reader on every create's path, while its folder is held.
+      state.loaded(Optional.empty(), sealing);
+      absenceUnchecked = true;
     }
-    if (!hold.take(next, state)) {
+    if (!hold.take(next, state, absenceUnchecked)) {
+      if (absenceUnchecked) {
+        state.forget(); // not taken (its value does not seal): nothing is known of the entry
+      }
       return phase();
     }
     publication.withdraw(); // reads wait for the transaction: none sees it half applied
@@ -635,7 +646,11 @@ public final class ManifestEntity extends AbstractBehavior<Object> {
       backend.settle(id, backendReplies);
       return holdingPhase();
     }
-    publication.publish(state.value());
+    if (hold.absenceUnchecked()) {
+      state.forget(); // absent only as the hold expected, unchecked: the next call loads the entry
+    } else {
+      publication.publish(state.value());
+    }
     return endHold();
   }
 

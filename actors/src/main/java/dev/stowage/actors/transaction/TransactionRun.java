@@ -234,15 +234,17 @@ public final class TransactionRun {
 
   /**
    * Tells each entity of {@code held} how the commit of {@code transaction} of {@code holder} ended:
-   * committed ({@code error} null), it takes its value; failed, perhaps after it committed (a lost
-   * connection), it asks what is stored. Only sends messages: any thread may call it.
+   * committed ({@code error} null), it takes its value; refused before it wrote anything (an entry
+   * taken as absent is stored: {@link ConflictException}), it lets go unchanged; failed otherwise,
+   * perhaps after it committed (a lost connection), it asks what is stored. Only sends messages:
+   * any thread may call it.
    */
   public static void tellOutcome(List<HoldReply.Held> held, ActorRef<HoldReply> holder, long transaction,
       Throwable error) {
     for (HoldReply.Held h : held) {
       h.entity().tell(error == null
           ? new EntityCommand.Apply(holder, transaction)
-          : new EntityCommand.Release(holder, true, transaction));
+          : new EntityCommand.Release(holder, !(error instanceof ConflictException), transaction));
     }
   }
 

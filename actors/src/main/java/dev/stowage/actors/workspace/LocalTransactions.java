@@ -6,8 +6,12 @@ import dev.stowage.actors.entity.ManifestBackend;
 import dev.stowage.actors.facade.EntityDirectory;
 import dev.stowage.actors.gateway.GatewayCommand;
 import dev.stowage.actors.gateway.StoreOperation;
+import dev.stowage.protocol.ConflictException;
+import dev.stowage.protocol.EntryId;
 import dev.stowage.storage.DataStore;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -51,11 +55,30 @@ final class LocalTransactions {
   private static StoreOperation<DataStore, Done> commitOf(List<HoldReply.Held> held) {
     return new StoreOperation<>(StoreOperation.Mode.WRITE, "commit a tree transaction of " + held.size() + " manifests",
         store -> {
+          requireAbsent(store, held);
           for (HoldReply.Held entry : held) {
             ManifestBackend.Flush write = entry.write();
             store.putManifest(entry.id(), write.baseVersion(), write.needSync(), write.sealed(), write.removedChunkIds());
           }
           return Done.getInstance();
         });
+  }
+
+  /**
+   * The entries an entity took as absent without loading them ({@link HoldReply.Held#absenceUnchecked})
+   * must have no row: otherwise the transaction is refused before anything is written, and the
+   * data writer goes on with the rest of its batch. Only this entry's entity writes its row, so
+   * what is stored now was stored when it took the hold.
+   */
+  private static void requireAbsent(DataStore store, List<HoldReply.Held> held) {
+    Set<EntryId> present = new TreeSet<>();
+    for (HoldReply.Held entry : held) {
+      if (entry.absenceUnchecked() && store.vlobs().get(entry.id()).isPresent()) {
+        present.add(entry.id());
+      }
+    }
+    if (!present.isEmpty()) {
+      throw new ConflictException(present);
+    }
   }
 }
