@@ -2,8 +2,8 @@ package dev.stowage.actors.workspace;
 
 import dev.stowage.actors.common.SupervisorMessage;
 import dev.stowage.actors.entity.EntityHost;
-import dev.stowage.actors.facade.FacadeMessage;
 import dev.stowage.actors.entity.HoldReply;
+import dev.stowage.actors.facade.FacadeMessage;
 import dev.stowage.actors.transaction.TransactionNumbers;
 import dev.stowage.actors.transaction.TransactionRun;
 import dev.stowage.protocol.EntryId;
@@ -25,7 +25,9 @@ import org.apache.pekko.pattern.StatusReply;
  * node may die: its entities watch it. Here the coordinator is the entities' parent, which stops
  * only with them, so a transaction costs no actor to start and stop and no watch of it; and its
  * commit's outcome goes from the data writer straight to the entities and the caller. About half
- * the messages of a move (W7's profile, docs/benchmarks.md).
+ * the messages of a move (W7's profile, docs/benchmarks.md). The façade sends a transaction's
+ * first round of holds itself, after telling this it started ({@link FacadeMessage.TransactionStarted}):
+ * both number transactions from one {@link TransactionNumbers}.
  *
  * <p>An answer for a transaction that ended (a late one of its first round, or one that waited past
  * ask-timeout) lets go of what it holds, as the transaction would have. The supervisor hands this

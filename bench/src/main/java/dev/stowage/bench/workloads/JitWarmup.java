@@ -42,8 +42,9 @@ public final class JitWarmup {
   private JitWarmup() {}
 
   /**
-   * The cluster rows' warm-up (and their anchor's): W1's operations only, durable writes and reads
-   * of manifests, counted rather than timed. At a few hundred writes a second a timed warm-up ends
+   * The cluster rows' warm-up (and their anchor's): W1's operations, durable writes and reads of
+   * manifests, then on the systems W7 runs on its tree transactions (5,000 in the full profile),
+   * counted rather than timed. At a few hundred writes a second a timed warm-up ends
    * before C2 has compiled the path (Cluster Sharding, Artery, pekko-persistence-jdbc, JDBC): a
    * profile of cluster-1 W1-1 measured after the old 8 s found half the process's CPU in the JIT
    * compiler (issue 15), and with group commit, whose writes are ten times faster, 16,000 left C2
