@@ -82,6 +82,17 @@ public final class EntityDirectory {
     return true;
   }
 
+  /**
+   * Sends {@code message} straight to the live entity of {@code id} if it may go there ({@link
+   * #tellLive}), else through {@code supervisor}, which routes it to the entity (starting it, or
+   * buffering it behind a passivation): a tree transaction's hold, from the façade or the supervisor.
+   */
+  public void tell(EntryId id, Object message, ActorRef<Object> supervisor) {
+    if (!tellLive(id, message, supervisor.narrow())) {
+      supervisor.tell(message);
+    }
+  }
+
   /** The façade is about to send a command for {@code id} through the supervisor. */
   public void routing(EntryId id) {
     viaSupervisor.increment(id);

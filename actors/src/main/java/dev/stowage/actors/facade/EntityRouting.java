@@ -1,7 +1,6 @@
 package dev.stowage.actors.facade;
 
 import dev.stowage.actors.common.PlainFutures;
-import dev.stowage.actors.entity.EntityCommand;
 import dev.stowage.actors.entity.HoldReply;
 import dev.stowage.actors.transaction.TransactionNumbers;
 import dev.stowage.actors.transaction.TransactionRun;
@@ -130,7 +129,8 @@ abstract class EntityRouting {
       /**
        * The supervisor hears of the transaction first, then the entities get their holds: each
        * answers it after it has the start in its mailbox. A hold whose entity is not live (or may
-       * not be reached directly) goes through the supervisor, which starts it, as its own holds do.
+       * not be reached directly) goes through the supervisor, as its own holds do ({@link
+       * EntityDirectory#tell}).
        */
       @Override
       CompletionStage<Done> startTransaction(List<ManifestChange> checked) {
@@ -142,10 +142,7 @@ abstract class EntityRouting {
         CompletionStage<Done> answer = calls.askInternal(replyTo -> new FacadeMessage.TransactionStarted(
             new UpdateManifests(checked, replyTo), transaction), calls.timeout());
         for (ManifestChange change : checked) {
-          EntityCommand.Hold hold = TransactionRun.firstRound(change, holder, transaction);
-          if (!directory.tellLive(change.id(), hold, calls.internal())) {
-            supervisor.tell(hold);
-          }
+          directory.tell(change.id(), TransactionRun.firstRound(change, holder, transaction), supervisor);
         }
         return answer;
       }

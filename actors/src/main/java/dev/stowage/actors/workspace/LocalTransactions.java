@@ -38,9 +38,7 @@ final class LocalTransactions {
 
   /** Sends {@code hold} to the entity of its id, starting it if it must. */
   void hold(EntityCommand.Hold hold) {
-    if (!directory.tellLive(hold.id(), hold, supervisor.narrow())) {
-      supervisor.tell(hold);
-    }
+    directory.tell(hold.id(), hold, supervisor);
   }
 
   /**
