@@ -274,6 +274,12 @@ public abstract class TreeTransactionContract {
     closeAll(storages);
   }
 
+  /** {@code failure} is a {@link ConflictException} that names {@code id} alone. */
+  private static void assertConflictOn(Throwable failure, EntryId id) {
+    assertThat(failure).isInstanceOf(ConflictException.class);
+    assertThat(((ConflictException) failure).ids()).containsExactly(id);
+  }
+
   @Test
   @DisplayName("SPEC 6b, INV-19: a transaction whose expected value differs fails with ConflictException naming every such entry, and changes nothing")
   void conflictChangesNothing(@TempDir Path dir) {
@@ -287,15 +293,13 @@ public abstract class TreeTransactionContract {
         ManifestChange.replace(counter(a, 0), counter(a, 2)), // stale
         ManifestChange.replace(counter(b, 1), counter(b, 2)), // current
         ManifestChange.create(counter(c, 1)))));               // absent: matches
-    assertThat(failure).isInstanceOf(ConflictException.class);
-    assertThat(((ConflictException) failure).ids()).containsExactly(a);
+    assertConflictOn(failure, a);
     assertThat(Await.result(storage.getManifest(a))).isEqualTo(counter(a, 1));
     assertThat(Await.result(storage.getManifest(b))).isEqualTo(counter(b, 1));
     assertThat(Await.failure(storage.getManifest(c))).isInstanceOf(EntryMissingException.class);
 
     Throwable existing = Await.failure(storage.updateManifests(List.of(ManifestChange.create(counter(b, 5)))));
-    assertThat(existing).isInstanceOf(ConflictException.class);
-    assertThat(((ConflictException) existing).ids()).containsExactly(b);
+    assertConflictOn(existing, b);
     assertThat(Await.result(storage.getManifest(b))).isEqualTo(counter(b, 1));
     Await.result(storage.close());
   }
@@ -314,8 +318,7 @@ public abstract class TreeTransactionContract {
         ManifestChange.create(counter(a, 7)),                  // stored: not absent
         ManifestChange.replace(counter(b, 1), counter(b, 2)),  // current
         ManifestChange.create(counter(c, 1)))));               // absent: matches
-    assertThat(failure).isInstanceOf(ConflictException.class);
-    assertThat(((ConflictException) failure).ids()).containsExactly(a);
+    assertConflictOn(failure, a);
     assertThat(Await.result(storage.getManifest(a))).isEqualTo(counter(a, 1));
     assertThat(Await.result(storage.getManifest(b))).isEqualTo(counter(b, 1));
     assertThat(Await.failure(storage.getManifest(c))).isInstanceOf(EntryMissingException.class);

@@ -50,6 +50,13 @@ class DbGatewayTest {
         DispatcherSelector.fromConfig("stowage.gateway-dispatcher"));
   }
 
+  /** A gateway that commits when its mailbox is empty (no batch or delay limit in the way), once it reported its file open. */
+  private ActorRef<GatewayCommand<DataStore>> openedGateway(Path dir, TestProbe<GatewayEvent> events) {
+    ActorRef<GatewayCommand<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), events.ref());
+    events.expectMessageClass(GatewayEvent.Opened.class);
+    return gateway;
+  }
+
   private static <R> GatewayCommand.Run<DataStore, R> execute(
       StoreOperation.Mode mode, StoreOperation.Body<DataStore, R> body, TestProbe<StatusReply<R>> probe) {
     return new GatewayCommand.Run<>(new StoreOperation<>(mode, "test", body), probe.ref());
@@ -85,8 +92,7 @@ class DbGatewayTest {
   @Test
   void writesQueuedTogetherShareOneCommitAndAreAllAnswered(@TempDir Path dir) {
     TestProbe<GatewayEvent> events = testKit.createTestProbe();
-    ActorRef<GatewayCommand<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), events.ref());
-    events.expectMessageClass(GatewayEvent.Opened.class);
+    ActorRef<GatewayCommand<DataStore>> gateway = openedGateway(dir, events);
     TestProbe<StatusReply<ChunkId>> writers = testKit.createTestProbe();
     CountDownLatch release = hold(gateway);
 
@@ -161,8 +167,7 @@ class DbGatewayTest {
   @DisplayName("INV-6: every writer of a failed batch and every later request get StorageFailedException; the owner is told")
   void aFailedBatchFailsAllItsWriters(@TempDir Path dir) {
     TestProbe<GatewayEvent> events = testKit.createTestProbe();
-    ActorRef<GatewayCommand<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), events.ref());
-    events.expectMessageClass(GatewayEvent.Opened.class);
+    ActorRef<GatewayCommand<DataStore>> gateway = openedGateway(dir, events);
     TestProbe<StatusReply<ChunkId>> writers = testKit.createTestProbe();
     TestProbe<StatusReply<Object>> failing = testKit.createTestProbe();
     CountDownLatch release = hold(gateway);
@@ -312,8 +317,7 @@ class DbGatewayTest {
   @DisplayName("INV-6: a vacuum step that fails answers the vacuum and every later request with StorageFailedException; the owner is told")
   void aFailingVacuumStepFailsTheDatabase(@TempDir Path dir) throws Exception {
     TestProbe<GatewayEvent> events = testKit.createTestProbe();
-    ActorRef<GatewayCommand<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), events.ref());
-    assertThat(events.receiveMessage()).isInstanceOf(GatewayEvent.Opened.class);
+    ActorRef<GatewayCommand<DataStore>> gateway = openedGateway(dir, events);
     leaveFreePages(gateway);
     TestProbe<StatusReply<Boolean>> vacuum = testKit.createTestProbe();
     // Another program takes the write lock: the step's write transaction gets SQLITE_BUSY.
@@ -466,8 +470,7 @@ class DbGatewayTest {
   @DisplayName("SPEC 6b: a write's outcome runs once its batch committed, before its writer hears; a failed batch runs it with the failure")
   void aWritesOutcomeRunsAfterItsCommit(@TempDir Path dir) {
     TestProbe<GatewayEvent> events = testKit.createTestProbe();
-    ActorRef<GatewayCommand<DataStore>> gateway = gateway(dir, 1000, Duration.ofSeconds(10), events.ref());
-    events.expectMessageClass(GatewayEvent.Opened.class);
+    ActorRef<GatewayCommand<DataStore>> gateway = openedGateway(dir, events);
     TestProbe<String> heard = testKit.createTestProbe();
     TestProbe<StatusReply<Done>> writers = testKit.createTestProbe();
     ChunkId id = ChunkId.random();

@@ -3,6 +3,7 @@ package dev.stowage.actors.transaction;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stowage.actors.Await;
+import dev.stowage.actors.StorageSettings;
 import dev.stowage.actors.Stowage;
 import dev.stowage.actors.TestSettings;
 import dev.stowage.actors.WorkspaceStorage;
@@ -48,6 +49,10 @@ class HoldProtocolTest {
     return new FolderManifest(id, ROOT, version, true, Instant.EPOCH, Map.of());
   }
 
+  private WorkspaceStorage open(StorageSettings settings) throws Exception {
+    return Await.result(Stowage.open(testKit.system(), "holds", LocalKey.generate(), settings));
+  }
+
   /** Holds the entry of {@code change} for {@code holder}, as another transaction's coordinator would. */
   private HoldReply.Held hold(WorkspaceStorage storage, ManifestChange change, TestProbe<HoldReply> holder) {
     storage.supervisor().<Object>unsafeUpcast().tell(new EntityCommand.Hold(change, holder.ref(), true, 1));
@@ -78,8 +83,7 @@ class HoldProtocolTest {
   @Test
   @DisplayName("SPEC 6b: a transaction that meets a held entry lets go of what it holds, waits for it in the order of ids, and commits once it is released; single-key reads of a held entry wait too")
   void aBusyEntryIsWaitedForInOrderWithoutHoldingTheOthers() throws Exception {
-    WorkspaceStorage storage = Await.result(Stowage.open(testKit.system(), "holds", LocalKey.generate(),
-        TestSettings.in(dir)));
+    WorkspaceStorage storage = open(TestSettings.in(dir));
     // a sorts first: once it is busy, the transaction waits for it before it holds b again (with b
     // first, b would be held while a is waited for, and the read of b below would wait for a)
     List<EntryId> ids = twoStoredInOrder(storage);
@@ -110,8 +114,7 @@ class HoldProtocolTest {
   @Test
   @DisplayName("SPEC 6b: an entity whose holder stops asks what is stored and lets go; the transaction's value is not applied, nothing is lost")
   void aHolderThatStopsReleasesItsEntries() throws Exception {
-    WorkspaceStorage storage = Await.result(Stowage.open(testKit.system(), "holds", LocalKey.generate(),
-        TestSettings.in(dir)));
+    WorkspaceStorage storage = open(TestSettings.in(dir));
     EntryId a = EntryId.random();
     Await.result(storage.setManifest(a, value(a, 1), true, java.util.Set.of())); // dirty: must survive
     TestProbe<HoldReply> holder = testKit.createTestProbe();
@@ -132,8 +135,7 @@ class HoldProtocolTest {
   @Test
   @DisplayName("SPEC 6b: an entry a transaction gets only after it gave up (past ask-timeout) is let go at once: nothing changes, and later calls on it go through")
   void anEntryHeldAfterItsTransactionGaveUpIsLetGo() throws Exception {
-    WorkspaceStorage storage = Await.result(Stowage.open(testKit.system(), "holds", LocalKey.generate(),
-        TestSettings.in(dir, "stowage.ask-timeout = 1s")));
+    WorkspaceStorage storage = open(TestSettings.in(dir, "stowage.ask-timeout = 1s"));
     List<EntryId> ids = twoStoredInOrder(storage);
     EntryId a = ids.get(0);
     EntryId b = ids.get(1);
@@ -159,8 +161,7 @@ class HoldProtocolTest {
   @Test
   @DisplayName("SPEC 6b: holds sent in the name of a transaction the supervisor does not run (the façade sent them, its start was refused) are let go: the entry takes later calls, unchanged")
   void holdsOfATransactionTheSupervisorDoesNotRunAreLetGo() throws Exception {
-    WorkspaceStorage storage = Await.result(Stowage.open(testKit.system(), "holds", LocalKey.generate(),
-        TestSettings.in(dir)));
+    WorkspaceStorage storage = open(TestSettings.in(dir));
     EntryId a = twoStoredInOrder(storage).get(0);
     ActorRef<Object> supervisor = storage.supervisor().unsafeUpcast();
     // as the façade sends a first-round hold, for a transaction number the supervisor never started
