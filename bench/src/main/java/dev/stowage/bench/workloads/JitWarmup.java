@@ -6,6 +6,7 @@ import dev.stowage.protocol.ChunkId;
 import dev.stowage.storage.Durability;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -32,6 +33,15 @@ public final class JitWarmup {
    */
   private static final double TREE_SHARE = 0.4;
   private static final Workload TREE_OPERATIONS = new TreeOperations();
+  /**
+   * After the timed tree rounds, more of them until one leaves the JIT compiler quiet ({@link
+   * CompilerQuiet}): on 2 cores Stowage's transaction path was still being compiled by C2 when
+   * W7-8's timed run began. A round is 8 clients for a fifth of the profile's JIT warm-up (1 s in
+   * the full one), then 1 client for half that: W7's two cases.
+   */
+  private static final int QUIET_ROUNDS_PER_WARMUP = 5;
+  /** The longest the quiet rounds may go on, in JIT warm-ups of the profile (30 s in the full one). */
+  private static final long QUIET_CAP_WARMUPS = 6;
   /** Cluster rows: tree transactions per second of the profile's warm-up (a few hundred a second there). */
   private static final long CLUSTER_TREE_OPS_PER_WARMUP_SECOND = 1_000;
 
@@ -109,6 +119,13 @@ public final class JitWarmup {
       if (TREE_OPERATIONS.runsOn(system)) {
         Duration treeRounds = Duration.ofMillis((long) (profile.jitWarmup().toMillis() * TREE_SHARE));
         TreeOperations.warmUp(target, Phase.timed(CLIENTS, Duration.ZERO, treeRounds));
+        Duration round = profile.jitWarmup().dividedBy(QUIET_ROUNDS_PER_WARMUP);
+        int rounds = CompilerQuiet.repeat(() -> {
+          TreeOperations.warmUp(target, Phase.timed(CLIENTS, Duration.ZERO, round));
+          TreeOperations.warmUp(target, Phase.timed(1, Duration.ZERO, round.dividedBy(2)));
+        }, profile.jitWarmup().multipliedBy(QUIET_CAP_WARMUPS));
+        context.log().printf(Locale.ROOT, "  %s: %d more round(s) of tree transactions until the JIT compiler was quiet%n",
+            system.id(), rounds);
       }
     }
   }
