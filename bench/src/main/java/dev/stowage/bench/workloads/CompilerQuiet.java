@@ -25,23 +25,26 @@ final class CompilerQuiet {
     void run() throws Exception;
   }
 
+  /** How a warm-up ended: after how many rounds, and whether the last was quiet (else the cap ended it). */
+  record Outcome(int rounds, boolean quiet) {}
+
   private CompilerQuiet() {}
 
   /**
-   * Runs {@code round} until one is quiet, or until {@code cap} has passed: how many rounds ran.
-   * Without a compilation monitor (a JVM that does not report it) it runs one round.
+   * Runs {@code round} until one is quiet, or until {@code cap} has passed. Without a compilation
+   * monitor (a JVM that does not report it) it runs one round, not known to be quiet.
    */
-  static int repeat(Round round, Duration cap) throws Exception {
+  static Outcome repeat(Round round, Duration cap) throws Exception {
     CompilationMXBean compiler = ManagementFactory.getCompilationMXBean();
     if (compiler == null || !compiler.isCompilationTimeMonitoringSupported()) {
       round.run();
-      return 1;
+      return new Outcome(1, false);
     }
     return repeat(round, cap, compiler::getTotalCompilationTime);
   }
 
   /** {@link #repeat(Round, Duration)}, with the compiler's total time spent so far in ms from {@code compilingMs}. */
-  static int repeat(Round round, Duration cap, LongSupplier compilingMs) throws Exception {
+  static Outcome repeat(Round round, Duration cap, LongSupplier compilingMs) throws Exception {
     long deadline = System.nanoTime() + cap.toNanos();
     int rounds = 0;
     while (true) {
@@ -52,7 +55,7 @@ final class CompilerQuiet {
       long elapsedMs = (System.nanoTime() - start) / 1_000_000;
       boolean quiet = compilingMs.getAsLong() - compiledBefore < QUIET_SHARE * Math.max(1, elapsedMs);
       if (quiet || System.nanoTime() >= deadline) {
-        return rounds;
+        return new Outcome(rounds, quiet);
       }
     }
   }

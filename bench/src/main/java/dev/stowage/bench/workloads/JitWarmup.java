@@ -120,12 +120,12 @@ public final class JitWarmup {
         Duration treeRounds = Duration.ofMillis((long) (profile.jitWarmup().toMillis() * TREE_SHARE));
         TreeOperations.warmUp(target, Phase.timed(CLIENTS, Duration.ZERO, treeRounds));
         Duration round = profile.jitWarmup().dividedBy(QUIET_ROUNDS_PER_WARMUP);
-        int rounds = CompilerQuiet.repeat(() -> {
+        CompilerQuiet.Outcome quiet = CompilerQuiet.repeat(() -> {
           TreeOperations.warmUp(target, Phase.timed(CLIENTS, Duration.ZERO, round));
           TreeOperations.warmUp(target, Phase.timed(1, Duration.ZERO, round.dividedBy(2)));
         }, profile.jitWarmup().multipliedBy(QUIET_CAP_WARMUPS));
-        context.log().printf(Locale.ROOT, "  %s: %d more round(s) of tree transactions until the JIT compiler was quiet%n",
-            system.id(), rounds);
+        context.log().printf(Locale.ROOT, "  %s: %d more round(s) of tree transactions, %s%n", system.id(), quiet.rounds(),
+            quiet.quiet() ? "until the JIT compiler was quiet" : "the JIT compiler still busy when the cap came");
       }
     }
   }

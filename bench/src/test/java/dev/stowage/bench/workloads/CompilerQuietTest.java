@@ -24,25 +24,26 @@ class CompilerQuietTest {
   @DisplayName("the warm-up goes on while the JIT compiles, and stops at the first quiet round")
   void repeatsUntilAQuietRound() throws Exception {
     AtomicLong compiling = new AtomicLong();
-    int rounds = CompilerQuiet.repeat(round(compiling, new AtomicInteger(3), 500), Duration.ofMinutes(1), compiling::get);
-    assertEquals(4, rounds, "three busy rounds, then the quiet one");
+    CompilerQuiet.Outcome outcome =
+        CompilerQuiet.repeat(round(compiling, new AtomicInteger(3), 500), Duration.ofMinutes(1), compiling::get);
+    assertEquals(new CompilerQuiet.Outcome(4, true), outcome, "three busy rounds, then the quiet one");
   }
 
   @Test
   @DisplayName("a compiler that never goes quiet ends the warm-up at its cap")
   void stopsAtTheCap() throws Exception {
     AtomicLong compiling = new AtomicLong();
-    int rounds = CompilerQuiet.repeat(round(compiling, new AtomicInteger(Integer.MAX_VALUE), 500), Duration.ZERO,
-        compiling::get);
-    assertEquals(1, rounds, "the cap has passed after the first round");
+    CompilerQuiet.Outcome outcome = CompilerQuiet.repeat(round(compiling, new AtomicInteger(Integer.MAX_VALUE), 500),
+        Duration.ZERO, compiling::get);
+    assertEquals(new CompilerQuiet.Outcome(1, false), outcome, "the cap has passed after the first round, not quiet");
   }
 
   @Test
   @DisplayName("a little compiling (under 5 % of the round) counts as quiet")
   void littleCompilingIsQuiet() throws Exception {
     AtomicLong compiling = new AtomicLong();
-    int rounds = CompilerQuiet.repeat(round(compiling, new AtomicInteger(Integer.MAX_VALUE), 0), Duration.ofMinutes(1),
-        compiling::get);
-    assertEquals(1, rounds);
+    CompilerQuiet.Outcome outcome = CompilerQuiet.repeat(round(compiling, new AtomicInteger(Integer.MAX_VALUE), 0),
+        Duration.ofMinutes(1), compiling::get);
+    assertEquals(new CompilerQuiet.Outcome(1, true), outcome);
   }
 }
