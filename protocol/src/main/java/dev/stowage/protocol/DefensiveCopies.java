@@ -26,15 +26,14 @@ final class DefensiveCopies {
   /**
    * A sorted, unmodifiable copy: children list in name order, whatever map the caller passed. One
    * already sorted by name (another manifest's children) is copied in one pass, without comparing
-   * its names again.
+   * its names again: {@code new TreeMap<>(map)} builds from a {@link SortedMap} of the same
+   * (natural) order directly.
    */
   static <V> SortedMap<String, V> copyOf(Map<String, V> map, String what) {
     Require.nonNull(map, what);
     TreeMap<String, V> copy;
     try {
-      copy = map instanceof SortedMap<String, V> sorted && sorted.comparator() == null
-          ? new TreeMap<>(sorted)
-          : new TreeMap<>(map);
+      copy = new TreeMap<>(map);
     } catch (NullPointerException e) { // a null name: natural order cannot compare it
       throw new InvalidRequestException("a name in " + what + " must not be null");
     }

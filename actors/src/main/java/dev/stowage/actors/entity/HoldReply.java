@@ -45,13 +45,8 @@ public sealed interface HoldReply extends CborSerializable, SupervisorMessage pe
     }
 
     public Held(EntryId id, ActorRef<Object> entity, byte[] sealed, long baseVersion, boolean needSync,
-        List<ChunkId> removedChunkIds, long revision, int round, long transaction) {
-      this(id, entity, sealed, baseVersion, needSync, removedChunkIds, revision, round, transaction, false);
-    }
-
-    public Held(EntryId id, ActorRef<Object> entity, byte[] sealed, long baseVersion, boolean needSync,
         List<ChunkId> removedChunkIds, long revision, int round) {
-      this(id, entity, sealed, baseVersion, needSync, removedChunkIds, revision, round, 0);
+      this(id, entity, sealed, baseVersion, needSync, removedChunkIds, revision, round, 0, false);
     }
 
     /** The staged write, as a flush of it would be sent. */
