@@ -280,6 +280,19 @@ public abstract class TreeTransactionContract {
     assertThat(((ConflictException) failure).ids()).containsExactly(id);
   }
 
+  /**
+   * {@code failure} is a {@link ConflictException} that names {@code stale} alone, and the
+   * transaction changed nothing: {@code stale} and {@code current} still hold their counter 1,
+   * {@code created} is still absent.
+   */
+  private static void assertConflictChangedNothing(WorkspaceStorage storage, Throwable failure, EntryId stale,
+      EntryId current, EntryId created) {
+    assertConflictOn(failure, stale);
+    assertThat(Await.result(storage.getManifest(stale))).isEqualTo(counter(stale, 1));
+    assertThat(Await.result(storage.getManifest(current))).isEqualTo(counter(current, 1));
+    assertThat(Await.failure(storage.getManifest(created))).isInstanceOf(EntryMissingException.class);
+  }
+
   @Test
   @DisplayName("SPEC 6b, INV-19: a transaction whose expected value differs fails with ConflictException naming every such entry, and changes nothing")
   void conflictChangesNothing(@TempDir Path dir) {
@@ -293,10 +306,7 @@ public abstract class TreeTransactionContract {
         ManifestChange.replace(counter(a, 0), counter(a, 2)), // stale
         ManifestChange.replace(counter(b, 1), counter(b, 2)), // current
         ManifestChange.create(counter(c, 1)))));               // absent: matches
-    assertConflictOn(failure, a);
-    assertThat(Await.result(storage.getManifest(a))).isEqualTo(counter(a, 1));
-    assertThat(Await.result(storage.getManifest(b))).isEqualTo(counter(b, 1));
-    assertThat(Await.failure(storage.getManifest(c))).isInstanceOf(EntryMissingException.class);
+    assertConflictChangedNothing(storage, failure, a, b, c);
 
     Throwable existing = Await.failure(storage.updateManifests(List.of(ManifestChange.create(counter(b, 5)))));
     assertConflictOn(existing, b);
@@ -318,10 +328,7 @@ public abstract class TreeTransactionContract {
         ManifestChange.create(counter(a, 7)),                  // stored: not absent
         ManifestChange.replace(counter(b, 1), counter(b, 2)),  // current
         ManifestChange.create(counter(c, 1)))));               // absent: matches
-    assertConflictOn(failure, a);
-    assertThat(Await.result(storage.getManifest(a))).isEqualTo(counter(a, 1));
-    assertThat(Await.result(storage.getManifest(b))).isEqualTo(counter(b, 1));
-    assertThat(Await.failure(storage.getManifest(c))).isInstanceOf(EntryMissingException.class);
+    assertConflictChangedNothing(storage, failure, a, b, c);
 
     Await.result(storage.updateManifests(List.of(
         ManifestChange.replace(counter(a, 1), counter(a, 7)), ManifestChange.create(counter(c, 1)))));
